@@ -130,17 +130,20 @@ def find_genre(text: str) -> str | None:
 
 
 def find_instruments(text: str) -> tuple[str, ...]:
-    """Canonical instruments a request names, in order of first mention."""
+    """Canonical instruments a request names, in order of first mention.
+
+    Longer aliases are matched first and blanked out, so "electric guitar" does not
+    also count as the bare "guitar" alias of the acoustic guitar.
+    """
     folded = fold(text)
-    hits: list[tuple[int, str]] = []
-    for name, aliases in INSTRUMENTS.items():
-        positions = [m.start() for a in aliases
-                     for m in re.finditer(rf"(?<![a-z]){re.escape(fold(a))}(?![a-z])", folded)]
-        if positions:
-            hits.append((min(positions), name))
-    names = [name for _, name in sorted(hits)]
-    # "electric guitar" also matches "guitar": keep only the most specific mention.
-    return tuple(n for n in names if not any(n != o and n in o and o in names for o in names))
+    aliases = sorted(((fold(a), name) for name, names in INSTRUMENTS.items() for a in names),
+                     key=lambda pair: -len(pair[0]))
+    first_seen: dict[str, int] = {}
+    for alias, name in aliases:
+        for match in re.finditer(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", folded):
+            first_seen[name] = min(first_seen.get(name, match.start()), match.start())
+            folded = folded[: match.start()] + " " * len(alias) + folded[match.end():]
+    return tuple(sorted(first_seen, key=first_seen.__getitem__))
 
 
 def canonical_instrument(name: str) -> str:
