@@ -107,6 +107,24 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "choir": ("choir", "coro", "voices"),
 }
 
+#: how a Spanish reply names each canonical instrument
+SPANISH_NAMES: dict[str, str] = {
+    "piano": "piano", "electric piano": "piano eléctrico", "organ": "órgano",
+    "acoustic guitar": "guitarra acústica", "nylon guitar": "guitarra española",
+    "electric guitar": "guitarra eléctrica", "distorted guitar": "guitarra distorsionada",
+    "bass": "bajo", "upright bass": "contrabajo", "drums": "batería", "congas": "congas",
+    "guiro": "güiro", "palmas": "palmas", "violin": "violín", "fiddle": "violín",
+    "cello": "violonchelo", "strings": "cuerdas", "trumpet": "trompeta", "trombone": "trombón",
+    "brass": "metales", "saxophone": "saxofón", "flute": "flauta", "clarinet": "clarinete",
+    "accordion": "acordeón", "bandoneon": "bandoneón", "harp": "arpa", "ukulele": "ukelele",
+    "marimba": "marimba", "synth": "sintetizador", "pad": "pad", "choir": "coro",
+}
+
+
+def instrument_name(name: str, language: str) -> str:
+    """How a reply in ``language`` names a canonical instrument."""
+    return SPANISH_NAMES.get(name, name) if language == "es" else name
+
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Reguetón" matches "regueton"."""

@@ -1,0 +1,132 @@
+"""Whisper through faster-whisper (CTranslate2): the default speech recogniser.
+
+Int8 on CPU, float16 on CUDA. The language is either given or chosen among the
+configured languages (default English and Spanish) from Whisper's own language-ID
+probabilities, rather than among all 99, which avoids e.g. Spanish heard as Portuguese
+or Galician. Silero VAD (shipped inside faster-whisper) removes non-speech first, so
+silence and noise raise :class:`NoSpeechError` instead of producing a hallucination.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from voice_agent.audio import ASR_RATE, resample
+from voice_agent.errors import MissingDependencyError, NoSpeechError
+from voice_agent.models import WHISPER_BASE, ensure_model
+from voice_agent.speech_checks import check_has_signal, keep_confident
+from voice_agent.types import Audio, Segment, Transcript
+from voice_agent.vocabulary import asr_hotwords
+
+log = logging.getLogger(__name__)
+
+
+def cuda_available() -> bool:
+    """True when CTranslate2 can see a CUDA device."""
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:  # no ctranslate2 or a broken CUDA install: use the CPU
+        return False
+
+
+class FasterWhisperTranscriber:
+    """A :class:`~voice_agent.protocols.Transcriber` over faster-whisper."""
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        device: str = "auto",
+        compute_type: str = "auto",
+        beam_size: int = 5,
+        languages: Sequence[str] = ("en", "es"),
+        bias_music_vocabulary: bool = True,
+        threads: int = 2,
+    ) -> None:
+        self.model_path = model_path
+        self.device = device
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self.languages = tuple(languages)
+        self.hotwords = asr_hotwords() if bias_music_vocabulary else None
+        self.threads = threads
+        self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
+        self._model = None
+
+    def load(self) -> None:
+        """Prepare the weights (join + sha256 once) and load the model."""
+        if self._model is not None:
+            return
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise MissingDependencyError("faster-whisper", "asr", "Speech recognition") from None
+        path = self.model_path or str(ensure_model(WHISPER_BASE))
+        device = ("cuda" if cuda_available() else "cpu") if self.device == "auto" else self.device
+        compute = self.compute_type
+        if compute == "auto":
+            compute = "float16" if device == "cuda" else "int8"
+        log.info("Loading Whisper from %s on %s (%s)", path, device, compute)
+        self._model = WhisperModel(path, device=device, compute_type=compute,
+                                   cpu_threads=self.threads)
+        self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
+
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        """Transcribe ``audio``; raise NoSpeechError for silence or noise."""
+        self.load()
+        audio = resample(audio, ASR_RATE)
+        check_has_signal(audio)
+        speech = self._speech_only(audio.samples)
+        language, probability = self._pick_language(speech, language)
+        segments, _info = self._model.transcribe(
+            audio.samples,
+            language=language,
+            beam_size=self.beam_size,
+            vad_filter=True,
+            hotwords=self.hotwords,
+            condition_on_previous_text=False,
+        )
+        kept = keep_confident(list(segments))
+        text = " ".join(s.text.strip() for s in kept).strip()
+        if not text:
+            raise NoSpeechError(
+                "I heard sound but no words I could make out. Speak closer to the microphone, "
+                "in English or Spanish, and try again."
+            )
+        return Transcript(
+            text=text,
+            language=language,
+            language_probability=probability,
+            duration_s=audio.duration_s,
+            segments=tuple(Segment(s.start, s.end, s.text.strip()) for s in kept),
+        )
+
+    def _speech_only(self, samples: np.ndarray) -> np.ndarray:
+        """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
+        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+        chunks = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=200))
+        if not chunks:
+            raise NoSpeechError(
+                "No speech detected in the recording (only silence or noise). "
+                "Check the microphone and speak your request again."
+            )
+        pieces, _ = collect_chunks(samples, chunks)
+        return np.concatenate(pieces)
+
+    def _pick_language(self, speech: np.ndarray, language: str | None) -> tuple[str, float]:
+        """The given language, or the most likely of the configured ones."""
+        if language:
+            return language, 1.0
+        if len(self.languages) == 1:
+            return self.languages[0], 1.0
+        _, _, all_probs = self._model.detect_language(audio=speech)
+        allowed = [(lang, p) for lang, p in all_probs if lang in self.languages]
+        best, prob = max(allowed, key=lambda pair: pair[1])
+        total = sum(p for _, p in allowed) or 1.0
+        log.debug("language candidates %s -> %s", allowed, best)
+        return best, prob / total

@@ -1,0 +1,80 @@
+"""Headless mode: one request file (or typed text) in, a folder of results out.
+
+Writes ``turn.json`` always (even when a stage failed), plus ``transcript.txt``,
+``reply.txt``, ``music.wav``/``music.mid`` and ``reply_<voice>.wav`` for the stages that
+produced something. Files are written as soon as the turn ends, so nothing is lost when
+a later step fails.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from voice_agent.audio import read_audio, write_wav
+from voice_agent.errors import VoiceAgentError
+from voice_agent.pipeline import Pipeline
+from voice_agent.record import turn_record
+from voice_agent.types import StageError, Turn
+
+log = logging.getLogger(__name__)
+
+
+def run_request(pipeline: Pipeline, request: str | None, text: str | None,
+                language: str | None) -> Turn:
+    """Run one turn from a request file or typed text; an unreadable file becomes an error."""
+    if text is not None:
+        return pipeline.run(text=text, language=language, request="text")
+    try:
+        audio = read_audio(request)
+    except VoiceAgentError as exc:
+        return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
+    return pipeline.run(audio=audio, language=language, request=str(request))
+
+
+def write_outputs(turn: Turn, out_dir: str | Path) -> dict[str, Any]:
+    """Write the turn's files and ``turn.json`` into ``out_dir``; return the record."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    if turn.transcript is not None:
+        (out / "transcript.txt").write_text(turn.transcript.text + "\n", encoding="utf-8")
+        files["transcript"] = "transcript.txt"
+    if turn.reply is not None:
+        (out / "reply.txt").write_text(turn.reply.say + "\n", encoding="utf-8")
+        files["reply"] = "reply.txt"
+    if turn.music is not None:
+        files["music"] = write_wav(out / "music.wav", turn.music.audio).name
+        if turn.music.midi:
+            (out / "music.mid").write_bytes(turn.music.midi)
+            files["music_midi"] = "music.mid"
+    for spoken in turn.speech:
+        name = f"reply_{spoken.voice}"
+        files[name] = write_wav(out / f"{name}.wav", spoken.audio).name
+    record = turn_record(turn, files)
+    (out / "turn.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+    return record
+
+
+def summary(record: dict[str, Any]) -> str:
+    """A few human-readable lines about a turn record."""
+    lines = []
+    if record["transcript"]:
+        t = record["transcript"]
+        lines.append(f"heard ({t['language']}): {t['text']}")
+    if record["reply"]:
+        r = record["reply"]
+        lines.append(f"reply: {r['say']}")
+        if r["music_prompt"]:
+            lines.append(f"music prompt: {r['music_prompt']}")
+        if r["source"] != "llm":
+            lines.append(f"(reply from the {r['source']} parser{': ' + r['note'] if r['note'] else ''})")
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in record["timings"].items())
+    lines.append(f"timings: {timings}")
+    lines += [f"not run: {s['stage']}: {s['reason']}" for s in record["not_run"]
+              if s["stage"] != "asr" or record["request"] != "text"]
+    lines += [f"ERROR in {e['stage']}: {e['message']}" for e in record["errors"]]
+    return "\n".join(lines)

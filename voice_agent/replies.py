@@ -1,0 +1,260 @@
+"""What every responder shares: the prompt, the JSON schema, and turning answers into Replies.
+
+A language-model responder asks for JSON matching :data:`REPLY_SCHEMA`, then hands the
+raw text to :func:`reply_from_model_output`, which validates it, grounds the plan in the
+person's own words, and falls back to :func:`rule_reply` (recording ``source="fallback"``
+and why) when the answer is not usable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from voice_agent.plan_parsing import detect_intent, ground_plan, transcript_plan_seed
+from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.vocabulary import find_genre, fold, instrument_name
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+MAX_SAY_CHARS = 320
+
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "say": {"type": "string"},
+        "intent": {"type": "string", "enum": [i.value for i in Intent]},
+        "music_prompt": {"type": "string"},
+        "plan": {
+            "type": "object",
+            "properties": {
+                "genre": {"type": "string"},
+                "bpm": {"type": "integer"},
+                "key": {"type": "string"},
+                "mode": {"type": "string", "enum": ["major", "minor"]},
+                "instruments": {"type": "array", "items": {"type": "string"}},
+                "mood": {"type": "string"},
+                "duration_s": {"type": "number"},
+            },
+            "required": ["genre", "bpm", "key", "mode", "instruments", "mood", "duration_s"],
+        },
+    },
+    "required": ["say", "intent", "music_prompt", "plan"],
+}
+
+SYSTEM_PROMPT = (
+    "You are a friendly music assistant. The user asks for music by voice. Answer ONLY with "
+    "JSON: say = 1-2 short friendly sentences in the user's language; intent = make_music, "
+    "refine (change the previous clip), replay (play the previous clip again) or chat; "
+    "music_prompt = a concise English description for a music generator (genre, mood, "
+    "instruments, tempo); plan = genre, bpm, key, mode (major/minor), instruments, mood, "
+    "duration_s."
+)
+
+FEW_SHOT: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Language: English\nRequest: play some chill lo-fi hip hop for studying",
+     {"say": "Sure! Here's a mellow lo-fi beat to help you focus.", "intent": "make_music",
+      "music_prompt": "chill lo-fi hip hop, dusty electric piano, soft vinyl drums, 80 bpm",
+      "plan": {"genre": "lofi", "bpm": 80, "key": "F", "mode": "major",
+               "instruments": ["electric piano", "bass", "drums"], "mood": "relaxed",
+               "duration_s": 15}}),
+    ("Language: Spanish\nRequest: quiero un tango dramático con bandoneón",
+     {"say": "¡Claro! Aquí tienes un tango dramático con bandoneón.", "intent": "make_music",
+      "music_prompt": "dramatic tango, bandoneon, violin, piano, staccato rhythm, 120 bpm",
+      "plan": {"genre": "tango", "bpm": 120, "key": "D", "mode": "minor",
+               "instruments": ["bandoneon", "violin", "piano"], "mood": "dramatic",
+               "duration_s": 15}}),
+)
+
+_SAY_TEMPLATES = {
+    ("en", Intent.MAKE_MUSIC): "Here's some {mood} {genre} at {bpm} BPM with {instruments}. Enjoy!",
+    ("es", Intent.MAKE_MUSIC): "¡Aquí tienes {genre} a {bpm} BPM con {instruments}! Que lo disfrutes.",
+    ("en", Intent.REFINE): "Done! I changed it: {genre} at {bpm} BPM with {instruments}.",
+    ("es", Intent.REFINE): "¡Hecho! Lo he cambiado: {genre} a {bpm} BPM con {instruments}.",
+    ("en", Intent.REPLAY): "Sure, here it is again.",
+    ("es", Intent.REPLAY): "Claro, aquí la tienes otra vez.",
+    ("en", Intent.CHAT): "I make music from what you ask. Tell me a style, a mood or "
+                         "instruments, like relaxing jazz with piano.",
+    ("es", Intent.CHAT): "Hago música a partir de lo que me pidas. Dime un estilo, un ánimo o "
+                         "instrumentos, por ejemplo jazz relajado con piano.",
+}
+
+_ES_MARKERS = {"el", "la", "los", "las", "un", "una", "que", "con", "para", "aquí", "tienes",
+               "es", "de", "y", "te", "claro", "hecho", "está", "esta", "lo", "música"}
+_EN_MARKERS = {"the", "a", "an", "here", "is", "with", "for", "you", "your", "and", "it", "sure",
+               "this", "some", "enjoy", "i", "to", "of"}
+
+
+def language_name(code: str) -> str:
+    """"es" -> "Spanish" (unknown codes are returned as they are)."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def user_message(transcript: Transcript, history: Sequence[Turn]) -> str:
+    """The per-turn message: language, the previous clip if any, and the request."""
+    lines = [f"Language: {language_name(transcript.language)}"]
+    previous = last_plan(history)
+    if previous is not None:
+        lines.append("Previous plan: " + json.dumps(plan_to_dict(previous), ensure_ascii=False))
+    lines.append(f"Request: {transcript.text}")
+    return "\n".join(lines)
+
+
+def chat_messages(transcript: Transcript, history: Sequence[Turn]) -> list[dict[str, str]]:
+    """System prompt and few-shot pairs (a fixed, cacheable prefix), then this turn."""
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for request, answer in FEW_SHOT:
+        messages.append({"role": "user", "content": request})
+        messages.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    messages.append({"role": "user", "content": user_message(transcript, history)})
+    return messages
+
+
+def plan_to_dict(plan: MusicPlan) -> dict[str, Any]:
+    """A plan as plain JSON-ready data."""
+    return {"genre": plan.genre, "bpm": plan.bpm, "key": plan.key, "mode": plan.mode,
+            "instruments": list(plan.instruments), "mood": plan.mood,
+            "duration_s": plan.duration_s, "seed": plan.seed}
+
+
+def last_plan(history: Sequence[Turn]) -> MusicPlan | None:
+    """The plan of the most recent turn that had one."""
+    for turn in reversed(history):
+        if turn.reply is not None and turn.reply.plan is not None:
+            return turn.reply.plan
+    return None
+
+
+def compose_music_prompt(plan: MusicPlan) -> str:
+    """A MusicGen-style English description of ``plan``."""
+    genre = plan.genre.replace("_", " ")
+    instruments = ", ".join(plan.instruments) if plan.instruments else "full band"
+    return f"{plan.mood} {genre}, {instruments}, {plan.bpm} bpm, {plan.key} {plan.mode}"
+
+
+def template_say(intent: Intent, plan: MusicPlan | None, language: str) -> str:
+    """A short reply from templates, in ``language`` (English when unsupported)."""
+    template = _SAY_TEMPLATES.get((language, intent)) or _SAY_TEMPLATES[("en", intent)]
+    if plan is None:
+        return template.format(genre="music", bpm="", instruments="", mood="")
+    joiner = " y " if language == "es" else " and "
+    names = [instrument_name(i, language) for i in plan.instruments[:3]]
+    instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
+        names[0] if names else "")
+    return template.format(genre=plan.genre.replace("_", " "), bpm=plan.bpm,
+                           instruments=instruments, mood=plan.mood)
+
+
+def looks_like(text: str, language: str) -> bool:
+    """Cheap check that ``text`` is in ``language`` (en/es), by common function words."""
+    words = re.findall(r"[a-záéíóúñü]+", text.lower())
+    spanish = sum(w in _ES_MARKERS for w in words) + 2 * bool(re.search(r"[¡¿ñáéíóú]", text))
+    english = sum(w in _EN_MARKERS for w in words)
+    if language == "es":
+        return spanish >= english
+    if language == "en":
+        return english >= spanish
+    return True
+
+
+def tidy_say(text: str) -> str:
+    """At most three sentences and MAX_SAY_CHARS characters."""
+    text = " ".join(text.split())
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    text = " ".join(sentences[:3])
+    return text if len(text) <= MAX_SAY_CHARS else text[: MAX_SAY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def plan_for(intent: Intent, transcript: Transcript, history: Sequence[Turn],
+             raw_plan: dict[str, Any], default_duration_s: float) -> MusicPlan | None:
+    """The plan this turn should render: new, refined from the last one, or the last one."""
+    previous = last_plan(history)
+    if intent is Intent.CHAT:
+        return None
+    if intent is Intent.REPLAY:
+        return previous
+    if intent is Intent.REFINE and previous is not None:
+        from voice_agent.music.refine import apply_refinement
+
+        return apply_refinement(previous, transcript.text)
+    return ground_plan(raw_plan, transcript.text, default_duration_s,
+                       transcript_plan_seed(transcript))
+
+
+def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration_s: float,
+               source: str = "rules", note: str = "") -> Reply:
+    """The deterministic responder: intent, plan and words from the transcript alone."""
+    intent = detect_intent(transcript.text, tuple(history))
+    plan = plan_for(intent, transcript, history, {}, default_duration_s)
+    return Reply(
+        say=template_say(intent, plan, transcript.language),
+        music_prompt=compose_music_prompt(plan) if plan else "",
+        intent=intent,
+        plan=plan,
+        language=transcript.language,
+        source=source,
+        note=note,
+    )
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The first JSON object in ``text`` (models sometimes wrap it in prose or fences)."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON object in the answer")
+    value, _ = json.JSONDecoder().raw_decode(text[start:])
+    if not isinstance(value, dict):
+        raise ValueError("the answer is JSON but not an object")
+    return value
+
+
+def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn]) -> Intent:
+    """The model's intent, overruled where it needs an earlier clip that does not exist."""
+    try:
+        intent = Intent(str(data.get("intent", "")).strip().lower())
+    except ValueError:
+        return detect_intent(transcript.text, tuple(history))
+    if intent in (Intent.REFINE, Intent.REPLAY) and last_plan(history) is None:
+        return Intent.MAKE_MUSIC
+    worded = detect_intent(transcript.text, tuple(history))
+    if intent is Intent.CHAT and worded is not Intent.CHAT:
+        return worded  # a 0.5B model calls too much "chat"; the request named music
+    return intent
+
+
+def _prompt_matches(prompt: str, plan: MusicPlan) -> bool:
+    """True when the model's music prompt describes the plan's genre."""
+    if not prompt:
+        return False
+    named = find_genre(prompt)
+    return named == plan.genre if named else fold(plan.genre.replace("_", " ")) in fold(prompt)
+
+
+def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
+                            default_duration_s: float) -> Reply:
+    """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`."""
+    try:
+        data = parse_json_object(raw)
+        say = tidy_say(str(data.get("say") or ""))
+        if not say:
+            raise ValueError("the answer has no 'say' text")
+    except ValueError as exc:
+        log.warning("Model answer unusable (%s); using the rule-based reply", exc)
+        return rule_reply(transcript, history, default_duration_s, source="fallback",
+                          note=f"model answer unusable: {exc}")
+    intent = _intent(data, transcript, history)
+    raw_plan = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan = plan_for(intent, transcript, history, raw_plan, default_duration_s)
+    note = ""
+    if not looks_like(say, transcript.language):
+        say = template_say(intent, plan, transcript.language)
+        note = f"model replied in the wrong language; used a {language_name(transcript.language)} template"
+    prompt = str(data.get("music_prompt") or "").strip()
+    if plan is not None and not _prompt_matches(prompt, plan):
+        prompt = compose_music_prompt(plan)
+    return Reply(say=say, music_prompt=prompt if plan else "", intent=intent, plan=plan,
+                 language=transcript.language, source="llm", note=note)
