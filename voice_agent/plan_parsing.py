@@ -141,7 +141,7 @@ def detect_intent(text: str, history: tuple[Turn, ...] | list[Turn] = ()) -> Int
         return Intent.REPLAY
     if had_music and _has_any(folded, REFINE_WORDS) and not find_genre(text):
         return Intent.REFINE
-    if names_music or _has_any(folded, MUSIC_WORDS):
+    if names_music or _has_any(folded, MUSIC_WORDS) or _has_any(folded, REFINE_WORDS):
         return Intent.MAKE_MUSIC
     return Intent.CHAT
 

@@ -27,6 +27,14 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def _transcript(turn: Turn) -> dict[str, Any] | None:
+    if turn.transcript is None:
+        return None
+    data = dataclasses.asdict(turn.transcript)
+    data["segments"] = list(data["segments"])
+    return data
+
+
 def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, Any]:
     """A JSON-ready dict of ``turn``; ``files`` maps output names to written file names."""
     files = files or {}
@@ -35,7 +43,7 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
         "turn_id": turn.turn_id,
         "created_at": turn.created_at,
         "request": turn.request,
-        "transcript": dataclasses.asdict(turn.transcript) if turn.transcript else None,
+        "transcript": _transcript(turn),
         "reply": None if reply is None else {
             "say": reply.say,
             "music_prompt": reply.music_prompt,

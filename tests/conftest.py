@@ -1,0 +1,28 @@
+"""Shared fixtures. Real-model tests are marked ``real_model``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+REQUESTS = ASSETS / "requests"
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    """A private VOICE_AGENT_HOME so tests never touch the real model cache."""
+    monkeypatch.setenv("VOICE_AGENT_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def espeak_wav(path: Path, text: str, voice: str = "en-us") -> Path:
+    """Synthesize ``text`` with espeak-ng (a test-time spoken request)."""
+    import subprocess
+
+    if not shutil.which("espeak-ng"):
+        pytest.fail("espeak-ng is not installed; scripts/setup.sh installs it")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True)
+    return path

@@ -1,0 +1,81 @@
+"""Headless mode: the files and the turn.json a user gets, with fakes and with the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from voice_agent.audio import read_audio, write_wav
+from voice_agent.cli import main
+from voice_agent.modes.headless import run_request, summary, write_outputs
+from voice_agent.pipeline import Pipeline
+from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
+
+REQUIRED_TIMINGS = {"asr", "llm", "music", "tts_cloned", "tts_base", "total"}
+
+
+def _pipeline() -> Pipeline:
+    return Pipeline(FakeTranscriber(), FakeResponder(), FakeRenderer(),
+                    {"cloned": FakeSpeaker(), "base": FakeSpeaker()})
+
+
+def test_outputs_and_record_fields(tmp_path):
+    request = write_wav(tmp_path / "req.wav", tone(1.0))
+    record = write_outputs(run_request(_pipeline(), str(request), None, None), tmp_path / "out")
+    on_disk = json.loads((tmp_path / "out" / "turn.json").read_text())
+    assert on_disk == record
+    assert record["transcript"]["text"] and record["transcript"]["language"] == "en"
+    reply = record["reply"]
+    assert reply["say"] and reply["music_prompt"] and reply["intent"] == "make_music"
+    assert set(reply["plan"]) >= {"genre", "bpm", "key", "mode", "instruments", "mood", "duration_s"}
+    assert set(record["timings"]) == REQUIRED_TIMINGS and record["errors"] == []
+    assert record["models"]["asr"] == "fake-asr" and record["versions"]["voice_agent"]
+    for name in ("transcript.txt", "reply.txt", "music.wav", "music.mid",
+                 "reply_cloned.wav", "reply_base.wav"):
+        assert (tmp_path / "out" / name).stat().st_size > 0, name
+    assert record["speech"]["base"]["file"] == "reply_base.wav"
+    assert read_audio(tmp_path / "out" / "music.wav").duration_s == pytest.approx(5.0, abs=0.01)
+    assert "heard (en)" in summary(record)
+
+
+def test_corrupt_input_still_writes_a_record(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all" * 10)
+    record = write_outputs(run_request(_pipeline(), str(bad), None, None), tmp_path / "out")
+    assert record["errors"][0]["stage"] == "input" and record["errors"][0]["kind"] == "bad_audio"
+    assert record["transcript"] is None and "ERROR in input" in summary(record)
+    assert not (tmp_path / "out" / "music.wav").exists()
+
+
+def test_cli_needs_audio_or_text(capsys):
+    assert main(["run", "--out", "/tmp/x"]) == 2
+    assert "--text" in capsys.readouterr().err
+
+
+def test_cli_reports_bad_config(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text("[llm]\nbogus = 1\n")
+    assert main(["run", "--text", "jazz", "--config", str(config), "--out", str(tmp_path)]) == 2
+    assert "bogus" in capsys.readouterr().err
+
+
+@pytest.mark.real_model
+def test_cli_typed_request_with_rules_responder(tmp_path, capsys):
+    code = main(["run", "--text", "una cumbia alegre con acordeón", "--out", str(tmp_path),
+                 "--llm-backend", "rules", "--music-backend", "none", "--no-speech"])
+    record = json.loads((tmp_path / "turn.json").read_text())
+    assert code == 0 and record["reply"]["plan"]["genre"] == "cumbia"
+    assert record["reply"]["language"] == "es"
+    assert {s["stage"] for s in record["not_run"]} >= {"asr", "music"}
+    assert "reply:" in capsys.readouterr().out
+
+
+@pytest.mark.real_model
+def test_cli_corrupt_file_exits_1_with_record(tmp_path):
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    code = main(["run", str(bad), "--out", str(tmp_path / "o"), "--llm-backend", "rules",
+                 "--music-backend", "none", "--no-speech"])
+    record = json.loads((tmp_path / "o" / "turn.json").read_text())
+    assert code == 1 and record["errors"][0]["kind"] == "bad_audio"

@@ -1,0 +1,118 @@
+"""The pipeline with fake stages: timing, history, failures that lose nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.errors import NoSpeechError, ResponderError
+from voice_agent.pipeline import Pipeline, guess_language
+from voice_agent.types import Intent
+from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
+
+
+def _pipeline(**kwargs) -> Pipeline:
+    parts = dict(transcriber=FakeTranscriber(), responder=FakeResponder(),
+                 renderer=FakeRenderer(), speakers={"cloned": FakeSpeaker(), "base": FakeSpeaker()})
+    parts.update(kwargs)
+    return Pipeline(**parts)
+
+
+def test_full_turn_times_every_stage():
+    turn = _pipeline().run(audio=tone(1.0))
+    assert turn.ok and turn.transcript.text == "play some jazz with piano"
+    assert turn.reply.plan.genre == "jazz" and turn.music.audio.duration_s == pytest.approx(5.0)
+    assert [s.voice for s in turn.speech] == ["cloned", "base"]
+    stages = [t.stage for t in turn.timings]
+    assert stages == ["asr", "llm", "music", "tts_cloned", "tts_base", "total"]
+    assert turn.seconds("total") >= turn.seconds("asr") >= 0
+    assert turn.models["asr"] == "fake-asr" and turn.models["tts_base"] == "fake-voice"
+
+
+def test_no_speech_stops_the_turn_with_a_clear_error():
+    asr = FakeTranscriber(error=NoSpeechError("No speech detected"))
+    turn = _pipeline(transcriber=asr).run(audio=tone(1.0))
+    assert not turn.ok and turn.errors[0].stage == "asr" and turn.errors[0].kind == "no_speech"
+    assert turn.reply is None and turn.music is None and turn.speech == ()
+
+
+def test_music_failure_keeps_the_spoken_reply():
+    turn = _pipeline(renderer=FakeRenderer(error=RuntimeError("synth exploded"))).run(audio=tone())
+    assert turn.music is None and len(turn.speech) == 2 and turn.reply is not None
+    assert turn.errors[0].stage == "music" and turn.errors[0].kind == "internal"
+    assert "synth exploded" in turn.errors[0].message
+
+
+def test_one_voice_failing_keeps_the_other():
+    speakers = {"cloned": FakeSpeaker(error=ResponderError("voice gone")), "base": FakeSpeaker()}
+    turn = _pipeline(speakers=speakers).run(audio=tone())
+    assert [s.voice for s in turn.speech] == ["base"] and turn.errors[0].stage == "tts_cloned"
+
+
+def test_responder_failure_is_recorded():
+    turn = _pipeline(responder=FakeResponder(error=ResponderError("model died"))).run(audio=tone())
+    assert turn.reply is None and turn.errors[0].kind == "responder"
+    assert any(s.stage == "music" for s in turn.skipped)
+
+
+def test_typed_text_skips_asr_and_guesses_language():
+    asr = FakeTranscriber()
+    turn = _pipeline(transcriber=asr).run(text="  pon   una cumbia  ")
+    assert asr.calls == [] and turn.transcript.text == "pon una cumbia"
+    assert turn.transcript.language == "es" and turn.reply.plan.genre == "cumbia"
+    assert any(s.stage == "asr" for s in turn.skipped)
+
+
+def test_empty_typed_request_is_an_error():
+    turn = _pipeline().run(text="   ")
+    assert turn.errors[0].kind == "empty_request" and turn.reply is None
+
+
+def test_history_reaches_the_responder_and_is_bounded():
+    responder = FakeResponder()
+    pipeline = _pipeline(responder=responder, history_turns=2)
+    for _ in range(3):
+        pipeline.run(audio=tone())
+    assert [len(h) for h in responder.histories] == [0, 1, 2]
+    assert len(pipeline.history) == 2
+
+
+def test_replay_reuses_the_last_clip_without_rendering():
+    renderer = FakeRenderer()
+    pipeline = _pipeline(renderer=renderer)
+    first = pipeline.run(text="play some jazz")
+    again = pipeline.run(text="play it again")
+    assert again.reply.intent is Intent.REPLAY and again.music is first.music
+    assert len(renderer.plans) == 1
+
+
+def test_chat_turn_renders_nothing():
+    renderer = FakeRenderer()
+    turn = _pipeline(renderer=renderer).run(text="hello, who are you?")
+    assert turn.reply.intent is Intent.CHAT and turn.music is None and renderer.plans == []
+    assert len(turn.speech) == 2
+
+
+def test_missing_stages_are_reported_as_not_run():
+    pipeline = Pipeline(FakeTranscriber(), FakeResponder(), unavailable={"music": "no soundfont"})
+    turn = pipeline.run(audio=tone())
+    reasons = {s.stage: s.message for s in turn.skipped}
+    assert reasons["music"] == "no soundfont" and reasons["tts"] == "no voice is configured"
+    assert turn.ok
+
+
+def test_exactly_one_input_is_required():
+    with pytest.raises(ValueError):
+        _pipeline().run()
+    with pytest.raises(ValueError):
+        _pipeline().run(audio=tone(), text="x")
+
+
+def test_load_times_each_stage():
+    asr = FakeTranscriber()
+    seconds = _pipeline(transcriber=asr).load()
+    assert set(seconds) == {"asr", "llm", "music", "tts_cloned", "tts_base"} and asr.loads == 1
+
+
+def test_guess_language():
+    assert guess_language("quiero una canción triste con piano") == "es"
+    assert guess_language("I want a sad song with piano") == "en"

@@ -1,0 +1,99 @@
+"""Turning a model's answer into a Reply: valid JSON, junk, wrong language, grounding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from voice_agent.replies import (REPLY_SCHEMA, chat_messages, compose_music_prompt, looks_like,
+                                 parse_json_object, reply_from_model_output, rule_reply, tidy_say)
+from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+
+EN = Transcript("play some chill jazz with a saxophone", "en")
+ES = Transcript("pon una salsa alegre para bailar", "es")
+
+
+def _answer(**changes) -> str:
+    data = {"say": "Sure! Here's some smooth jazz for you.", "intent": "make_music",
+            "music_prompt": "smooth jazz, saxophone, piano, 110 bpm",
+            "plan": {"genre": "jazz", "bpm": 110, "key": "F", "mode": "major",
+                     "instruments": ["saxophone", "piano"], "mood": "smooth", "duration_s": 20}}
+    data.update(changes)
+    return json.dumps(data)
+
+
+def test_valid_answer_is_used():
+    reply = reply_from_model_output(_answer(), EN, (), 15.0)
+    assert reply.source == "llm" and reply.intent is Intent.MAKE_MUSIC
+    assert reply.plan.genre == "jazz" and reply.plan.bpm == 110 and reply.plan.key == "F"
+    assert reply.plan.instruments[0] == "saxophone" and reply.plan.duration_s == 20
+    assert reply.music_prompt.startswith("smooth jazz")
+
+
+@pytest.mark.parametrize("raw", ["", "Sure! I'll play jazz.", "{not json", "[1, 2]",
+                                 '{"say": ""}', '{"say": "ok", "plan": '])
+def test_junk_falls_back_to_rules_and_says_so(raw):
+    reply = reply_from_model_output(raw, ES, (), 15.0)
+    assert reply.source == "fallback" and "unusable" in reply.note
+    assert reply.plan.genre == "salsa" and reply.intent is Intent.MAKE_MUSIC
+    assert looks_like(reply.say, "es")
+
+
+def test_json_wrapped_in_prose_or_fences_is_found():
+    raw = "Here you go:\n```json\n" + _answer() + "\n```"
+    assert reply_from_model_output(raw, EN, (), 15.0).source == "llm"
+    assert parse_json_object('x {"a": {"b": 1}} y') == {"a": {"b": 1}}
+
+
+def test_model_genre_is_overruled_by_the_named_genre():
+    reply = reply_from_model_output(_answer(), ES, (), 15.0)  # model said jazz; person said salsa
+    assert reply.plan.genre == "salsa" and "salsa" in reply.music_prompt
+
+
+def test_wrong_language_reply_is_replaced_by_a_template():
+    reply = reply_from_model_output(_answer(), ES, (), 15.0)
+    assert looks_like(reply.say, "es") and "wrong language" in reply.note
+
+
+def test_refine_or_replay_without_an_earlier_clip_becomes_make_music():
+    for intent in ("refine", "replay"):
+        reply = reply_from_model_output(_answer(intent=intent), EN, (), 15.0)
+        assert reply.intent is Intent.MAKE_MUSIC and reply.plan is not None
+
+
+def test_chat_from_the_model_is_overruled_when_music_was_named():
+    reply = reply_from_model_output(_answer(intent="chat"), EN, (), 15.0)
+    assert reply.intent is Intent.MAKE_MUSIC
+
+
+def test_plain_chat_has_no_plan():
+    reply = rule_reply(Transcript("hola, ¿quién eres?", "es"), (), 15.0)
+    assert reply.intent is Intent.CHAT and reply.plan is None and reply.music_prompt == ""
+    assert looks_like(reply.say, "es")
+
+
+def test_replay_returns_the_previous_plan():
+    previous = MusicPlan(genre="tango", bpm=118, seed=5)
+    turn = Turn("t", "now", "r", None, Reply("ok", "tango", Intent.MAKE_MUSIC, previous, "en"))
+    reply = rule_reply(Transcript("play it again", "en"), (turn,), 15.0)
+    assert reply.intent is Intent.REPLAY and reply.plan == previous
+
+
+def test_prompt_messages_have_a_fixed_prefix_and_the_history():
+    previous = MusicPlan(genre="tango")
+    turn = Turn("t", "now", "r", None, Reply("ok", "tango", Intent.MAKE_MUSIC, previous, "en"))
+    first, second = chat_messages(EN, ()), chat_messages(ES, (turn,))
+    assert first[:-1] == second[:-1]  # identical prefix: the KV cache can be reused
+    assert "Spanish" in second[-1]["content"] and "tango" in second[-1]["content"]
+    assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "music_prompt", "plan"}
+
+
+def test_tidy_say_keeps_three_sentences():
+    assert tidy_say("One. Two!  Three? Four.") == "One. Two! Three?"
+    assert len(tidy_say("word " * 200)) <= 320
+
+
+def test_composed_prompt_names_everything():
+    prompt = compose_music_prompt(MusicPlan("bossa_nova", 130, "E", "minor", ("flute",), "calm"))
+    assert prompt == "calm bossa nova, flute, 130 bpm, E minor"
