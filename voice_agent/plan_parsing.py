@@ -30,6 +30,8 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "dark": ("dark", "ominous", "oscura", "oscuro", "sombría"),
     "romantic": ("romantic", "romántica", "romantica", "romántico", "love"),
     "epic": ("epic", "épica", "epica", "heroic"),
+    "dramatic": ("dramatic", "dramática", "dramatica", "dramático", "intensa"),
+    "relaxed": ("relaxed mood", "smooth", "mellow"),
 }
 MINOR_MOODS = {"sad", "dark", "melancholic", "aggressive", "dramatic", "passionate"}
 
@@ -163,8 +165,8 @@ def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
     genre = _genre(text, raw.get("genre"), said_mood)
     style = style_for(genre)
     said_key, said_mode = find_key(text)
-    mood = said_mood or str(raw.get("mood") or "").strip().lower() or style.mood
-    mode = said_mode or _mode(raw.get("mode"), mood, style.mode)
+    mood = said_mood or find_mood(str(raw.get("mood") or "")) or style.mood
+    mode = said_mode or _mode(None if said_mood else raw.get("mode"), mood, style.mode)
     instruments = _instruments(text, raw.get("instruments"), style.instruments)
     return MusicPlan(
         genre=genre,
@@ -194,11 +196,14 @@ def _genre(text: str, raw_genre: Any, said_mood: str | None) -> str:
     if said:
         return said
     raw = str(raw_genre or "").strip().lower()
-    if raw:
-        return find_genre(raw.replace("_", " ")) or raw
+    known = find_genre(raw.replace("_", " ")) if raw else None
+    if known:
+        return known
     for instrument in find_instruments(text):
         if instrument in _INSTRUMENT_GENRES:
             return _INSTRUMENT_GENRES[instrument]
+    if raw and not canonical_instrument(raw) and not find_mood(raw):
+        return raw  # a style we have no preset for ("polka"): the composer's default style
     return _MOOD_GENRES.get(said_mood or "", "pop")
 
 
@@ -212,7 +217,7 @@ def _instruments(text: str, raw: Any, defaults: tuple[str, ...]) -> tuple[str, .
     """Named instruments first, then the model's, then the style's band (unless "solo")."""
     said = list(find_instruments(text))
     guessed = [canonical_instrument(str(i)) for i in raw] if isinstance(raw, list) else []
-    merged = said + [i for i in guessed if i and i not in said]
+    merged = said + [i for i in dict.fromkeys(guessed) if i and i not in said]
     if said and _has_any(" " + fold(text) + " ", SOLO_WORDS):
         return tuple(said)
     merged += [i for i in defaults if i not in merged]

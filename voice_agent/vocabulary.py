@@ -164,10 +164,16 @@ def find_instruments(text: str) -> tuple[str, ...]:
     return tuple(sorted(first_seen, key=first_seen.__getitem__))
 
 
-def canonical_instrument(name: str) -> str:
-    """Map a free-text instrument to its canonical name (unchanged when unknown)."""
+def canonical_instrument(name: str) -> str | None:
+    """Map a free-text instrument ("Trompetas", "upright bass") to its canonical name.
+
+    Plurals are tried in singular too; None when the name is not an instrument we know.
+    """
     found = find_instruments(name)
-    return found[0] if found else name.strip().lower()
+    if not found:
+        singular = re.sub(r"(es|s)\b", "", fold(name))
+        found = find_instruments(singular) or find_instruments(re.sub(r"s\b", "", fold(name)))
+    return found[0] if found else None
 
 
 def style_for(genre: str) -> Style:

