@@ -19,7 +19,7 @@ from voice_agent.errors import MissingDependencyError, NoSpeechError
 from voice_agent.models import WHISPER_BASE, ensure_model
 from voice_agent.speech_checks import check_has_signal, keep_confident
 from voice_agent.types import Audio, Segment, Transcript
-from voice_agent.vocabulary import asr_hotwords
+from voice_agent.vocabulary import asr_bias
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class FasterWhisperTranscriber:
         self.compute_type = compute_type
         self.beam_size = beam_size
         self.languages = tuple(languages)
-        self.hotwords = asr_hotwords() if bias_music_vocabulary else None
+        self.bias_music_vocabulary = bias_music_vocabulary
         self.threads = threads
         self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
         self._model = None
@@ -87,8 +87,8 @@ class FasterWhisperTranscriber:
             language=language,
             beam_size=self.beam_size,
             vad_filter=True,
-            hotwords=self.hotwords,
             condition_on_previous_text=False,
+            **(asr_bias(language) if self.bias_music_vocabulary else {}),
         )
         kept = keep_confident(list(segments))
         text = " ".join(s.text.strip() for s in kept).strip()

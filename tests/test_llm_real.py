@@ -1,0 +1,56 @@
+"""The default responder on the real Qwen2.5 0.5B GGUF (needs the llm extra and weights)."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.replies import looks_like
+from voice_agent.types import Intent, Transcript
+
+pytestmark = pytest.mark.real_model
+
+
+@pytest.fixture(scope="module")
+def responder():
+    from voice_agent.backends.llama_cpp_responder import LlamaCppResponder
+
+    llm = LlamaCppResponder(threads=1, max_tokens=160)
+    llm.load()
+    return llm
+
+
+@pytest.fixture
+def evaluated_tokens(responder, monkeypatch):
+    """How many tokens each llama.cpp eval() call processes."""
+    counts: list[int] = []
+    original = responder._llm.eval
+
+    def counting_eval(tokens):
+        counts.append(len(tokens))
+        return original(tokens)
+
+    monkeypatch.setattr(responder._llm, "eval", counting_eval)
+    return counts
+
+
+@pytest.mark.parametrize("text,language,genre", [
+    ("play some relaxing bossa nova with a nylon guitar", "en", "bossa_nova"),
+    ("pon una cumbia alegre con acordeón para bailar", "es", "cumbia"),
+])
+def test_music_request(responder, text, language, genre):
+    reply = responder.respond(Transcript(text, language))
+    assert reply.source == "llm", reply.note  # the grammar keeps the JSON valid
+    assert reply.intent is Intent.MAKE_MUSIC and reply.plan.genre == genre
+    assert reply.say and looks_like(reply.say, language)
+    assert reply.music_prompt and 40 <= reply.plan.bpm <= 220
+
+
+def test_fixed_prefix_is_not_evaluated_again(responder, evaluated_tokens):
+    from voice_agent.replies import chat_messages
+
+    transcript = Transcript("play a sad piano ballad", "en")
+    prompt = responder._llm.tokenize(
+        str(chat_messages(transcript, ())).encode("utf-8"), add_bos=False)
+    responder.respond(transcript)
+    prompt_eval = evaluated_tokens[0]  # first eval = the part of the prompt not cached
+    assert prompt_eval < len(prompt) / 3, (prompt_eval, len(prompt))
