@@ -28,7 +28,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", help="CTranslate2 Whisper folder (model.bin, config.json); "
                         "default: the packaged Whisper base model")
-    parser.add_argument("--output", help=f"checkpoint to write (default: {default_checkpoint_path()})")
+    parser.add_argument("--output",
+                        help=f"checkpoint to write (default: {default_checkpoint_path()})")
     return parser.parse_args(argv)
 
 

@@ -27,7 +27,8 @@ BASE_ALIGNMENT_HEADS = [[3, 1], [4, 2], [4, 3], [4, 7], [5, 1], [5, 2], [5, 4], 
 
 def test_missing_package_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "whisper", None)  # makes "import whisper" raise ImportError
-    with pytest.raises(MissingDependencyError, match=r"pip install 'voice-agent\[openai-whisper\]'"):
+    extra_hint = r"pip install 'voice-agent\[openai-whisper\]'"
+    with pytest.raises(MissingDependencyError, match=extra_hint):
         OpenAIWhisperTranscriber().load()
 
 

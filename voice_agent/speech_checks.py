@@ -8,13 +8,13 @@ decoding, using Whisper's own per-segment statistics.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
 from voice_agent.errors import AudioInputError, NoSpeechError
-from voice_agent.types import Audio
+from voice_agent.types import Audio, Segment, Transcript
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def check_has_signal(audio: Audio) -> None:
         )
 
 
-def _get(segment: Any, name: str) -> float:
+def _get(segment: Any, name: str) -> Any:
     return segment[name] if isinstance(segment, dict) else getattr(segment, name)
 
 
@@ -69,6 +69,27 @@ def is_confident(segment: Any) -> bool:
 def keep_confident(segments: Iterable[Any]) -> list[Any]:
     """The segments worth keeping (works for faster-whisper objects and openai-whisper dicts)."""
     return [s for s in segments if is_confident(s)]
+
+
+def confident_transcript(
+    segments: Iterable[Any],
+    language: str,
+    probability: float,
+    duration_s: float,
+    to_recording_time: Callable[[float], float] = float,
+) -> Transcript:
+    """A Transcript of the segments worth keeping; NoSpeechError when none holds words.
+
+    ``to_recording_time`` maps segment times back onto the recording when VAD cut parts out.
+    """
+    kept = keep_confident(segments)
+    text = " ".join(_get(s, "text").strip() for s in kept).strip()
+    if not text:
+        raise NoSpeechError(UNCLEAR_SPEECH_MESSAGE)
+    pieces = tuple(Segment(to_recording_time(_get(s, "start")), to_recording_time(_get(s, "end")),
+                           _get(s, "text").strip()) for s in kept)
+    return Transcript(text=text, language=language, language_probability=probability,
+                      duration_s=duration_s, segments=pieces)
 
 
 def silero_speech(samples: np.ndarray) -> tuple[np.ndarray, list[dict]]:

@@ -15,16 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from voice_agent.audio import ASR_RATE, resample
-from voice_agent.errors import MissingDependencyError, NoSpeechError
+from voice_agent.errors import MissingDependencyError
 from voice_agent.models import WHISPER_BASE, ensure_model
 from voice_agent.speech_checks import (
-    UNCLEAR_SPEECH_MESSAGE,
     check_has_signal,
     choose_language,
-    keep_confident,
+    confident_transcript,
     silero_speech,
 )
-from voice_agent.types import Audio, Segment, Transcript
+from voice_agent.types import Audio, Transcript
 from voice_agent.vocabulary import asr_hotwords
 
 log = logging.getLogger(__name__)
@@ -96,17 +95,7 @@ class FasterWhisperTranscriber:
             hotwords=self.hotwords,
             condition_on_previous_text=False,
         )
-        kept = keep_confident(list(segments))
-        text = " ".join(s.text.strip() for s in kept).strip()
-        if not text:
-            raise NoSpeechError(UNCLEAR_SPEECH_MESSAGE)
-        return Transcript(
-            text=text,
-            language=language,
-            language_probability=probability,
-            duration_s=audio.duration_s,
-            segments=tuple(Segment(s.start, s.end, s.text.strip()) for s in kept),
-        )
+        return confident_transcript(segments, language, probability, audio.duration_s)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""

@@ -23,13 +23,12 @@ from voice_agent.errors import MissingDependencyError, ModelNotFoundError, NoSpe
 from voice_agent.speech_checks import (
     NO_SPEECH_MESSAGE,
     NO_SPEECH_PROB,
-    UNCLEAR_SPEECH_MESSAGE,
     check_has_signal,
     choose_language,
-    keep_confident,
+    confident_transcript,
     silero_speech,
 )
-from voice_agent.types import Audio, Segment, Transcript
+from voice_agent.types import Audio, Transcript
 from voice_agent.vocabulary import asr_hotwords
 
 log = logging.getLogger(__name__)
@@ -146,19 +145,13 @@ class OpenAIWhisperTranscriber:
             condition_on_previous_text=False,
             verbose=None,  # whisper prints progress otherwise
         )
-        kept = keep_confident(result["segments"])
-        text = " ".join(s["text"].strip() for s in kept).strip()
-        if not text:
-            raise NoSpeechError(UNCLEAR_SPEECH_MESSAGE)
-        segments = tuple(Segment(restore_time(s["start"]), restore_time(s["end"]),
-                                 s["text"].strip()) for s in kept)
-        return Transcript(text=text, language=language, language_probability=probability,
-                          duration_s=audio.duration_s, segments=segments)
+        return confident_transcript(result["segments"], language, probability,
+                                    audio.duration_s, restore_time)
 
     def _speech_only(self, samples: np.ndarray):
         """The voiced samples and a map from their times back to the recording's times."""
         if not self.use_vad:
-            return samples, lambda time: time  # nothing was cut out
+            return samples, float  # nothing was cut out: times are the recording's
         speech, chunks = silero_speech(samples)
         from faster_whisper.vad import SpeechTimestampsMap
 

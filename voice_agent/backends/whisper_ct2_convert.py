@@ -124,7 +124,7 @@ def _split_linear(variables: dict, src: str, dst: str, names: tuple[str, ...]) -
     weights = np.split(variables[f"{src}/weight"], len(names))
     biases = np.split(variables[f"{src}/bias"], len(names))
     out = {}
-    for name, weight, bias in zip(names, weights, biases):
+    for name, weight, bias in zip(names, weights, biases, strict=True):
         out[f"{dst}.{name}.weight"] = weight
         if name != "key":
             out[f"{dst}.{name}.bias"] = bias
