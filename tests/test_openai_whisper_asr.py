@@ -47,25 +47,36 @@ def test_fit_prompt_drops_whole_trailing_terms():
 
 
 @pytest.fixture(scope="module")
-def transcriber():
+def private_cache(tmp_path_factory):
+    """A private VOICE_AGENT_HOME: the weights are joined and converted afresh, by this code."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICE_AGENT_HOME", str(tmp_path_factory.mktemp("home")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def transcriber(private_cache):
     pytest.importorskip("whisper")
-    # Converts the packaged base weights once, into the cache. Greedy decoding: beam search
-    # costs several times more CPU in openai-whisper and is not what these tests are about.
+    # Greedy decoding: beam search costs several times more CPU in openai-whisper and is
+    # not what these tests are about.
     model = OpenAIWhisperTranscriber(beam_size=1)
-    model.load()
+    model.load()  # converts the packaged base weights into the (private) cache
     return model
 
 
 @pytest.mark.real_model
-def test_conversion_is_idempotent_and_has_whisper_layout(tmp_path):
-    torch = pytest.importorskip("torch")
+def test_conversion_is_idempotent_and_has_whisper_layout(transcriber):
+    import torch
     from whisper.model import ModelDimensions, Whisper
 
-    from voice_agent.backends.whisper_ct2_convert import ensure_openai_checkpoint
+    from voice_agent.backends.whisper_ct2_convert import (
+        default_checkpoint_path,
+        ensure_openai_checkpoint,
+    )
 
-    path = ensure_openai_checkpoint(tmp_path / "base.pt")
-    written = path.stat().st_mtime_ns
-    assert ensure_openai_checkpoint(path) == path and path.stat().st_mtime_ns == written
+    path = default_checkpoint_path()
+    written = path.stat().st_mtime_ns  # converted by the fixture's load()
+    assert ensure_openai_checkpoint() == path and path.stat().st_mtime_ns == written
     checkpoint = torch.load(path, weights_only=True)
     assert checkpoint["dims"] == BASE_DIMS
     expected = Whisper(ModelDimensions(**checkpoint["dims"])).state_dict()
@@ -103,9 +114,23 @@ def test_converted_model_matches_ctranslate2_numerically(transcriber):
 
 
 @pytest.mark.real_model
-@pytest.mark.parametrize("use_vad", [True, False], ids=["silero-vad", "no-speech-prob-gate"])
-def test_transcribes_a_spoken_request(transcriber, monkeypatch, use_vad):
-    monkeypatch.setattr(transcriber, "use_vad", use_vad)  # False: as when faster-whisper is absent
+def test_greedy_transcript_equals_faster_whisper(transcriber):
+    faster_whisper = pytest.importorskip("faster_whisper")
+    from voice_agent.models import WHISPER_BASE, ensure_model
+
+    speech = read_audio(REQUEST_WAV, 16_000).samples
+    ours = transcriber._model.transcribe(speech, language="en", temperature=0.0, fp16=False,
+                                         condition_on_previous_text=False, verbose=None)
+    reference = faster_whisper.WhisperModel(str(ensure_model(WHISPER_BASE)), device="cpu",
+                                            compute_type="float32", cpu_threads=2)
+    segments, _ = reference.transcribe(speech, language="en", beam_size=1, temperature=0.0,
+                                       condition_on_previous_text=False)
+    assert ours["text"].strip() == " ".join(s.text.strip() for s in segments)
+    assert "relaxing jazz with piano" in ours["text"].lower()
+
+
+@pytest.mark.real_model
+def test_transcribes_a_spoken_request(transcriber):
     audio = read_audio(REQUEST_WAV)
     transcript = transcriber.transcribe(audio)  # 22.05 kHz in: resampled inside
     assert "relaxing jazz with piano" in transcript.text.lower()
@@ -139,6 +164,12 @@ def white_noise(seconds: float = 3.0, amplitude: float = 0.1) -> Audio:
 def test_white_noise_raises_no_speech(transcriber):
     with pytest.raises(NoSpeechError, match="No speech detected"):
         transcriber.transcribe(white_noise())
+
+
+@pytest.mark.real_model
+def test_no_speech_gate_without_vad_passes_speech(transcriber):
+    speech = read_audio(REQUEST_WAV, 16_000).samples
+    transcriber._check_speech(transcriber._encode(speech))  # raises NoSpeechError if rejected
 
 
 @pytest.mark.real_model
