@@ -169,6 +169,8 @@ class OpenAIWhisperTranscriber:
 
         mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(speech), self._model.dims.n_mels,
                                           device=self._model.device)
+        if self.device == "cuda":  # whisper.decode insists features match its fp16 option
+            mel = mel.half()
         with torch.inference_mode():
             return self._model.embed_audio(mel[None])
 
