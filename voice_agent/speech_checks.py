@@ -7,11 +7,16 @@ decoding, using Whisper's own per-segment statistics.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from voice_agent.errors import AudioInputError, NoSpeechError
-from voice_agent.types import Audio
+from voice_agent.types import Audio, Segment, Transcript
+
+log = logging.getLogger(__name__)
 
 MIN_DURATION_S = 0.3
 SILENCE_PEAK = 1e-3  # about -60 dBFS: nothing a microphone in a room would call sound
@@ -20,6 +25,11 @@ SILENCE_PEAK = 1e-3  # about -60 dBFS: nothing a microphone in a room would call
 NO_SPEECH_PROB = 0.6
 LOW_LOGPROB = -1.0
 HIGH_COMPRESSION = 2.4
+
+NO_SPEECH_MESSAGE = ("No speech detected in the recording (only silence or noise). "
+                     "Check the microphone and speak your request again.")
+UNCLEAR_SPEECH_MESSAGE = ("I heard sound but no words I could make out. Speak closer to the "
+                          "microphone, in English or Spanish, and try again.")
 
 KNOWN_HALLUCINATIONS = (
     "thanks for watching", "thank you for watching", "subscribe", "amara.org",
@@ -41,7 +51,7 @@ def check_has_signal(audio: Audio) -> None:
         )
 
 
-def _get(segment: Any, name: str) -> float:
+def _get(segment: Any, name: str) -> Any:
     return segment[name] if isinstance(segment, dict) else getattr(segment, name)
 
 
@@ -59,3 +69,52 @@ def is_confident(segment: Any) -> bool:
 def keep_confident(segments: Iterable[Any]) -> list[Any]:
     """The segments worth keeping (works for faster-whisper objects and openai-whisper dicts)."""
     return [s for s in segments if is_confident(s)]
+
+
+def confident_transcript(
+    segments: Iterable[Any],
+    language: str,
+    probability: float,
+    duration_s: float,
+    to_recording_time: Callable[[float], float] = float,
+) -> Transcript:
+    """A Transcript of the segments worth keeping; NoSpeechError when none holds words.
+
+    ``to_recording_time`` maps segment times back onto the recording when VAD cut parts out.
+    """
+    kept = keep_confident(segments)
+    text = " ".join(_get(s, "text").strip() for s in kept).strip()
+    if not text:
+        raise NoSpeechError(UNCLEAR_SPEECH_MESSAGE)
+    pieces = tuple(Segment(to_recording_time(_get(s, "start")), to_recording_time(_get(s, "end")),
+                           _get(s, "text").strip()) for s in kept)
+    return Transcript(text=text, language=language, language_probability=probability,
+                      duration_s=duration_s, segments=pieces)
+
+
+def silero_speech(samples: np.ndarray) -> tuple[np.ndarray, list[dict]]:
+    """The voiced parts of 16 kHz ``samples`` per Silero VAD, and the speech chunks found.
+
+    Silero VAD ships inside faster-whisper. Raises NoSpeechError when nothing is voiced.
+    """
+    from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
+
+    chunks = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=200))
+    if not chunks:
+        raise NoSpeechError(NO_SPEECH_MESSAGE)
+    pieces, _ = collect_chunks(samples, chunks)
+    return np.concatenate(pieces), chunks
+
+
+def choose_language(probabilities: Iterable[tuple[str, float]],
+                    languages: Sequence[str]) -> tuple[str, float]:
+    """The most likely of ``languages`` and its probability renormalised among them.
+
+    Choosing among the configured languages rather than all 99 avoids e.g. Spanish heard
+    as Portuguese or Galician.
+    """
+    allowed = [(lang, p) for lang, p in probabilities if lang in languages]
+    best, prob = max(allowed, key=lambda pair: pair[1])
+    total = sum(p for _, p in allowed) or 1.0
+    log.debug("language candidates %s -> %s", allowed, best)
+    return best, prob / total

@@ -15,10 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from voice_agent.audio import ASR_RATE, resample
-from voice_agent.errors import MissingDependencyError, NoSpeechError
+from voice_agent.errors import MissingDependencyError
 from voice_agent.models import WHISPER_BASE, ensure_model
-from voice_agent.speech_checks import check_has_signal, keep_confident
-from voice_agent.types import Audio, Segment, Transcript
+from voice_agent.speech_checks import (
+    check_has_signal,
+    choose_language,
+    confident_transcript,
+    silero_speech,
+)
+from voice_agent.types import Audio, Transcript
 from voice_agent.vocabulary import asr_bias
 
 log = logging.getLogger(__name__)
@@ -88,35 +93,13 @@ class FasterWhisperTranscriber:
             beam_size=self.beam_size,
             vad_filter=True,
             condition_on_previous_text=False,
-            **(asr_bias(language) if self.bias_music_vocabulary else {}),
+            **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
-        kept = keep_confident(list(segments))
-        text = " ".join(s.text.strip() for s in kept).strip()
-        if not text:
-            raise NoSpeechError(
-                "I heard sound but no words I could make out. Speak closer to the microphone, "
-                "in English or Spanish, and try again."
-            )
-        return Transcript(
-            text=text,
-            language=language,
-            language_probability=probability,
-            duration_s=audio.duration_s,
-            segments=tuple(Segment(s.start, s.end, s.text.strip()) for s in kept),
-        )
+        return confident_transcript(segments, language, probability, audio.duration_s)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
-        from faster_whisper.vad import VadOptions, collect_chunks, get_speech_timestamps
-
-        chunks = get_speech_timestamps(samples, VadOptions(min_speech_duration_ms=200))
-        if not chunks:
-            raise NoSpeechError(
-                "No speech detected in the recording (only silence or noise). "
-                "Check the microphone and speak your request again."
-            )
-        pieces, _ = collect_chunks(samples, chunks)
-        return np.concatenate(pieces)
+        return silero_speech(samples)[0]
 
     def _pick_language(self, speech: np.ndarray, language: str | None) -> tuple[str, float]:
         """The given language, or the most likely of the configured ones."""
@@ -125,8 +108,4 @@ class FasterWhisperTranscriber:
         if len(self.languages) == 1:
             return self.languages[0], 1.0
         _, _, all_probs = self._model.detect_language(audio=speech)
-        allowed = [(lang, p) for lang, p in all_probs if lang in self.languages]
-        best, prob = max(allowed, key=lambda pair: pair[1])
-        total = sum(p for _, p in allowed) or 1.0
-        log.debug("language candidates %s -> %s", allowed, best)
-        return best, prob / total
+        return choose_language(all_probs, self.languages)
