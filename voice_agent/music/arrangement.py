@@ -131,7 +131,8 @@ def chords_for(plan: MusicPlan, style: Style, sections: tuple[Section, ...]) -> 
 
 def _chord(tonic: int, mode: str, degree: str, style: Style) -> Chord:
     chord = diatonic_chord(tonic, mode, degree, style.chord_size, style.dominant_v)
-    return dominant_seventh(chord) if style.blues_sevenths else chord
+    # Blues colours every chord as a dominant seventh; in minor that would erase the mode.
+    return dominant_seventh(chord) if style.blues_sevenths and mode == "major" else chord
 
 
 def assign_roles(instruments: tuple[str, ...]) -> dict[str, tuple[str, ...]]:

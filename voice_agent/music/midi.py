@@ -33,9 +33,10 @@ def midi_bytes(arrangement: Arrangement) -> bytes:
     return buffer.getvalue()
 
 
-def instruments_in_midi(data: bytes) -> dict[str, int]:
-    """Track name -> number of notes, for every track of a MIDI file that has notes."""
+def instruments_in_midi(data: bytes) -> dict[str, tuple[int, bool, int]]:
+    """Track name -> (GM program, is drum, number of notes) for tracks that have notes."""
     import pretty_midi
 
     midi = pretty_midi.PrettyMIDI(io.BytesIO(data))
-    return {inst.name: len(inst.notes) for inst in midi.instruments if inst.notes}
+    return {inst.name: (inst.program, inst.is_drum, len(inst.notes))
+            for inst in midi.instruments if inst.notes}
