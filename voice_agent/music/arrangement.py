@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_agent.music import parts
-from voice_agent.music.mood import Feel, feel_for
+from voice_agent.music.mood import feel_for
 from voice_agent.music.styles import (
     BASS_INSTRUMENTS, LEAD_INSTRUMENTS, LOW_INSTRUMENTS, PAD_INSTRUMENTS, PERCUSSION, PROGRAMS,
     Style, style_spec,
@@ -26,6 +26,8 @@ from voice_agent.music.theory import (
 from voice_agent.types import MusicPlan
 
 log = logging.getLogger(__name__)
+
+FEATURED_GAIN = 1.15  # the first-named instrument plays louder ("more piano" brings it first)
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _chord(tonic: int, mode: str, degree: str, style: Style) -> Chord:
 def assign_roles(instruments: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Which part each instrument plays: drums, percussion, bass, pad, comp and/or lead.
 
-    Melody instruments lead; with none, the last harmonic instrument also takes the
+    Melody instruments lead; with none, the first-named chord instrument also takes the
     melody. Without a bass instrument, a low one (cello, trombone) plays the bass line.
     """
     roles = {name: (_natural_role(name),) for name in instruments}
@@ -147,9 +149,10 @@ def assign_roles(instruments: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     if not has_bass and low and len(instruments) > 1:
         roles[low] = ("bass",)
     if not any("lead" in r for r in roles.values()):
-        harmonic = [n for n in instruments if roles[n] in (("comp",), ("pad",))]
+        harmonic = ([n for n in instruments if roles[n] == ("comp",)]
+                    or [n for n in instruments if roles[n] == ("pad",)])
         if harmonic:
-            roles[harmonic[-1]] = roles[harmonic[-1]] + ("lead",)
+            roles[harmonic[0]] = roles[harmonic[0]] + ("lead",)
     if not any(r[0] in ("comp", "pad") for r in roles.values()):
         melodic = [n for n in instruments if roles[n] == ("lead",)]
         if len(melodic) > 1:
@@ -171,7 +174,8 @@ def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...]) -> Track:
     beat_notes: list[parts.BeatNote] = []
     for role in roles:
         beat_notes.extend(parts.play(ctx, name, role, roles))
-    notes = humanize(ctx, name, beat_notes)
+    featured = name == ctx.plan.instruments[0] and len(ctx.plan.instruments) > 1
+    notes = humanize(ctx, name, beat_notes, gain=FEATURED_GAIN if featured else 1.0)
     is_drum = roles[0] in ("drums", "percussion")
     return Track(name, 0 if is_drum else program_for(name, ctx.style), is_drum, roles,
                  notes, reverb=ctx.style.reverb)
@@ -192,7 +196,8 @@ def program_for(name: str, style: Style) -> int:
     return 0
 
 
-def humanize(ctx: "parts.Context", name: str, beat_notes: list["parts.BeatNote"]) -> tuple[Note, ...]:
+def humanize(ctx: "parts.Context", name: str, beat_notes: list["parts.BeatNote"],
+             gain: float = 1.0) -> tuple[Note, ...]:
     """Beats to seconds, with the style's swing and a small, seeded human looseness."""
     rng = seeded_rng(ctx.plan.seed, "humanize", name)
     spb = 60.0 / ctx.plan.bpm
@@ -204,7 +209,7 @@ def humanize(ctx: "parts.Context", name: str, beat_notes: list["parts.BeatNote"]
         start += float(np.clip(dt, -2.5, 2.5)) * ctx.style.humanize_s + note.offset_s
         start = min(max(start, 0.0), end - 0.01)
         stop = min(end, max(start + 0.03, (note.beat + note.beats) * spb))
-        velocity = int(np.clip(note.velocity + 4.0 * dv, 1, 127))
+        velocity = int(np.clip(note.velocity * gain + 4.0 * dv, 1, 127))
         notes.append(Note(start, stop, note.pitch, velocity))
     return tuple(sorted(notes, key=lambda n: (n.start, n.pitch)))
 
@@ -216,7 +221,3 @@ def _swing(beat: float, style: Style) -> float:
     swung = position == 2 if style.swing_unit == 8 else position in (1, 3)
     return style.swing if swung else 0.0
 
-
-def feel_velocity(feel: Feel, base: int) -> int:
-    """Scale a velocity by the mood's energy."""
-    return int(np.clip(base * (0.75 + 0.45 * feel.energy), 1, 127))
