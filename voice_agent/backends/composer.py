@@ -58,6 +58,7 @@ class ComposerRenderer:
         plan = normalize_plan(plan)
         arrangement = arrange(plan)
         samples = self._engine.render(arrangement)
-        samples = master(samples, self.sample_rate, plan.duration_s, arrangement.lowpass_hz)
+        samples = master(samples, self.sample_rate, plan.duration_s, arrangement.lowpass_hz,
+                         arrangement.reverb)
         return MusicClip(Audio(samples, self.sample_rate), plan, midi_bytes(arrangement),
                          self.model_id)

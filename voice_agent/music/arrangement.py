@@ -71,6 +71,7 @@ class Arrangement:
     chords: tuple[Chord, ...]  # one per bar
     drum_kit: int
     lowpass_hz: float = 0.0
+    reverb: int = 0  # room size and level, 0-127 like MIDI CC91
 
     @property
     def duration_s(self) -> float:
@@ -94,7 +95,8 @@ def arrange(plan: MusicPlan) -> Arrangement:
                         scale_pcs(pitch_class(plan.key), plan.mode))
     roles = assign_roles(plan.instruments)
     tracks = tuple(_track(ctx, name, roles[name]) for name in plan.instruments)
-    return Arrangement(plan, tracks, sections, chords, style.drum_kit, style.lowpass_hz)
+    return Arrangement(plan, tracks, sections, chords, style.drum_kit, style.lowpass_hz,
+                       style.reverb)
 
 
 def _phrase_bars(style: Style) -> int:
@@ -117,7 +119,8 @@ def layout_sections(total_bars: int, phrase_bars: int) -> tuple[Section, ...]:
 
 
 def chords_for(plan: MusicPlan, style: Style, sections: tuple[Section, ...]) -> tuple[Chord, ...]:
-    """One chord per bar: the seed's progression for A (and intro), the next one for B."""
+    """One chord per bar: the tonic in intro and ending, the seed's progression for A, the
+    next one for B."""
     tonic = pitch_class(plan.key)
     choice = int(seeded_rng(plan.seed, "progression", plan.genre).integers(len(style.progressions)))
     chords: list[Chord] = []
@@ -125,7 +128,8 @@ def chords_for(plan: MusicPlan, style: Style, sections: tuple[Section, ...]) -> 
         index = choice + (1 if section.name == "B" else 0)
         progression = style.progressions[index % len(style.progressions)]
         for bar in range(section.bars):
-            degree = "1" if section.name == "ending" else \
+            # The intro vamps and the ending rests on the tonic: the key is heard first and last.
+            degree = "1" if section.name in ("intro", "ending") else \
                 progression[(bar // style.chord_bars) % len(progression)]
             chords.append(_chord(tonic, plan.mode, degree, style))
     return tuple(chords)

@@ -17,6 +17,26 @@ def lowpass(samples: np.ndarray, rate: int, cutoff_hz: float) -> np.ndarray:
     return sosfilt(sos, samples).astype(np.float32)
 
 
+def reverb(samples: np.ndarray, rate: int, send: int) -> np.ndarray:
+    """A room: ``samples`` plus their convolution with a decaying noise tail.
+
+    ``send`` (0-127, like MIDI CC91) sets both the wet level and the decay time. The
+    tail is seeded, so the same input always gives the same output.
+    """
+    if send <= 0:
+        return samples
+    from scipy.signal import oaconvolve
+
+    amount = min(send, 127) / 127.0
+    rt60 = 0.6 + 1.8 * amount
+    t = np.arange(int(rt60 * rate)) / rate
+    tail = np.random.default_rng(0).standard_normal(len(t)) * np.exp(-6.9 * t / rt60)
+    tail = np.convolve(tail, np.ones(8) / 8, mode="same")  # darker than white noise
+    tail = np.concatenate([np.zeros(int(0.02 * rate)), tail / np.sqrt(np.sum(tail**2))])
+    wet = oaconvolve(samples, tail.astype(np.float32))[: len(samples)]
+    return (samples + 0.3 * amount * wet).astype(np.float32)
+
+
 def normalize_loudness(samples: np.ndarray, target_rms: float = TARGET_RMS,
                        ceiling: float = CEILING) -> np.ndarray:
     """Scale to ``target_rms``; peaks above 80 % of ``ceiling`` are soft-limited below it."""
@@ -43,11 +63,13 @@ def fade(samples: np.ndarray, rate: int, fade_out_s: float) -> np.ndarray:
     return out
 
 
-def master(samples: np.ndarray, rate: int, duration_s: float, lowpass_hz: float = 0.0) -> np.ndarray:
-    """Exact length, style colour, loudness normalisation and fades."""
+def master(samples: np.ndarray, rate: int, duration_s: float, lowpass_hz: float = 0.0,
+           reverb_send: int = 0) -> np.ndarray:
+    """Exact length, room, style colour, loudness normalisation and fades."""
     total = int(round(duration_s * rate))
     out = np.zeros(total, np.float32)
     out[: min(total, len(samples))] = samples[:total]
+    out = reverb(out, rate, reverb_send)
     if lowpass_hz:
         out = lowpass(out, rate, lowpass_hz)
     out = normalize_loudness(out)

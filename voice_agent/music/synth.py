@@ -8,6 +8,7 @@ or a SoundFont is missing: additive instrument models and synthetic drums, in pu
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from pathlib import Path
 
@@ -101,41 +102,40 @@ class FluidSynthEngine:
         self.rate = rate
         self.gain = gain
         self.name = soundfont.stem
+        self._holder = None
+        self._write = None
 
     def check(self) -> None:
-        """Open the SoundFont once: fails early on a broken file, and warms the cache."""
-        synth, _ = self._new_synth()
-        synth.delete()
+        """Load the SoundFont into a holder synth (fails early on a broken file)."""
+        if self._holder is None:
+            self._holder, _ = self._new_synth()
 
     def _new_synth(self):
         fluidsynth = import_fluidsynth()
-        synth = fluidsynth.Synth(gain=self.gain, samplerate=float(self.rate))
+        synth = fluidsynth.Synth(gain=self.gain, samplerate=float(self.rate),
+                                 **{"synth.reverb.active": 0, "synth.chorus.active": 0})
         sfid = synth.sfload(str(self.soundfont))
         if sfid < 0:
             synth.delete()
             raise ModelNotFoundError(f"FluidSynth could not read the SoundFont {self.soundfont}.")
+        self._write = _float_writer(fluidsynth)
         return synth, sfid
 
     def render(self, arrangement: Arrangement) -> np.ndarray:
         """Mono float32 samples for the whole clip."""
+        self.check()
         synth, sfid = self._new_synth()
         try:
             channels = assign_channels(arrangement.tracks)
-            self._set_programs(synth, sfid, arrangement, channels)
+            _set_programs(synth, sfid, arrangement, channels)
             return self._play(synth, _events(arrangement, channels), arrangement.duration_s)
         finally:
             synth.delete()
 
-    def _set_programs(self, synth, sfid: int, arrangement: Arrangement,
-                      channels: dict[int, int]) -> None:
-        for index, track in enumerate(arrangement.tracks):
-            channel = channels[index]
-            if track.is_drum:
-                if synth.program_select(channel, sfid, 128, arrangement.drum_kit) < 0:
-                    synth.program_select(channel, sfid, 128, 0)  # SoundFont lacks the kit
-            else:
-                synth.program_select(channel, sfid, 0, track.program)
-            synth.cc(channel, 91, track.reverb)
+    def _samples(self, synth, frames: int) -> np.ndarray:
+        stereo = np.zeros(2 * frames, np.float32)
+        self._write(synth.synth, frames, stereo.ctypes.data, 0, 2, stereo.ctypes.data, 1, 2)
+        return stereo
 
     def _play(self, synth, events: list[tuple], duration_s: float) -> np.ndarray:
         total = int(round(duration_s * self.rate))
@@ -143,16 +143,42 @@ class FluidSynthEngine:
         for time_s, is_on, channel, pitch, velocity in events:
             frame = min(int(round(time_s * self.rate)), total)
             if frame > position:
-                chunks.append(synth.get_samples(frame - position))
+                chunks.append(self._samples(synth, frame - position))
                 position = frame
             if is_on:
                 synth.noteon(channel, pitch, velocity)
             else:
                 synth.noteoff(channel, pitch)
-        if total > position:
-            chunks.append(synth.get_samples(total - position))
-        stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2)
-        return stereo.mean(axis=1) / 32768.0
+        chunks.append(self._samples(synth, total - position))
+        return np.concatenate(chunks).reshape(-1, 2).mean(axis=1)
+
+    def close(self) -> None:
+        """Free the holder synth and with it the cached SoundFont."""
+        if self._holder is not None:
+            self._holder.delete()
+            self._holder = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _set_programs(synth, sfid: int, arrangement: Arrangement, channels: dict[int, int]) -> None:
+    for index, track in enumerate(arrangement.tracks):
+        channel = channels[index]
+        if track.is_drum:
+            if synth.program_select(channel, sfid, 128, arrangement.drum_kit) < 0:
+                synth.program_select(channel, sfid, 128, 0)  # SoundFont lacks the kit
+        else:
+            synth.program_select(channel, sfid, 0, track.program)
+
+
+def _float_writer(fluidsynth):
+    """libfluidsynth's float output (pyfluidsynth only wraps the dithered 16-bit one)."""
+    write = fluidsynth._fl.fluid_synth_write_float
+    write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    write.restype = ctypes.c_int
+    return write
 
 
 class NumpySynthEngine:
