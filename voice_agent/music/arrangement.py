@@ -27,6 +27,8 @@ from voice_agent.types import MusicPlan
 
 log = logging.getLogger(__name__)
 
+#: Channel volume (CC7) per role: General MIDI kits and bass sit low in the mix otherwise.
+ROLE_VOLUME = {"drums": 127, "percussion": 127, "bass": 108, "lead": 110, "comp": 92, "pad": 84}
 FEATURED_GAIN = 1.15  # the first-named instrument plays louder ("more piano" brings it first)
 
 
@@ -50,6 +52,8 @@ class Track:
     roles: tuple[str, ...]
     notes: tuple[Note, ...]
     reverb: int = 40
+    volume: int = 100  # MIDI CC7: the mix level of the part
+
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...]) -> Track:
     notes = humanize(ctx, name, beat_notes, gain=FEATURED_GAIN if featured else 1.0)
     is_drum = roles[0] in ("drums", "percussion")
     return Track(name, 0 if is_drum else program_for(name, ctx.style), is_drum, roles,
-                 notes, reverb=ctx.style.reverb)
+                 notes, reverb=ctx.style.reverb, volume=max(ROLE_VOLUME[r] for r in roles))
 
 
 def program_for(name: str, style: Style) -> int:

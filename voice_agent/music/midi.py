@@ -21,7 +21,8 @@ def to_pretty_midi(arrangement: Arrangement):  # -> pretty_midi.PrettyMIDI
                                             name=track.name)
         instrument.notes = [pretty_midi.Note(n.velocity, n.pitch, n.start, n.end)
                             for n in track.notes]
-        instrument.control_changes.append(pretty_midi.ControlChange(91, track.reverb, 0.0))
+        instrument.control_changes += [pretty_midi.ControlChange(7, track.volume, 0.0),
+                                       pretty_midi.ControlChange(91, track.reverb, 0.0)]
         midi.instruments.append(instrument)
     return midi
 

@@ -18,7 +18,7 @@ from voice_agent.music.theory import Chord, nearest_pitch, power_chord, voice_ch
 from voice_agent.types import MusicPlan
 
 ENDING_BEATS = 16.0  # held notes of the last bar ring to the end of the clip
-HIT_VELOCITY = {"X": 112, "x": 92, "o": 55}
+HIT_VELOCITY = {"X": 118, "x": 100, "o": 58}
 GUITARS = ("electric guitar", "distorted guitar", "acoustic guitar", "nylon guitar", "ukulele")
 LEAD_RANGES: dict[str, tuple[int, int]] = {
     "trumpet": (58, 82), "trombone": (46, 70), "brass": (55, 79), "saxophone": (54, 77),
@@ -237,7 +237,7 @@ def pad(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
 
 
 def _held(ctx: Context, voicing: tuple[int, ...], beat: float, beats: float) -> list[BeatNote]:
-    return [BeatNote(beat, beats * 0.98, p, ctx.velocity(68)) for p in voicing]
+    return [BeatNote(beat, beats * 0.98, p, ctx.velocity(56)) for p in voicing]  # GM pads are loud
 
 
 def lead_pitches(ctx: Context, name: str, roles: tuple[str, ...]) -> list[int]:
@@ -278,7 +278,7 @@ def lead(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
                 continue
             previous = _melody_step(rng, previous, ctx.chords[bar], pitches, strong=step % 8 == 0)
             notes.append(BeatNote(bar * 4.0 + step / 4.0, length / 4.0 * 0.92, previous,
-                                  ctx.velocity(100 if step % 4 == 0 else 88)))
+                                  ctx.velocity(110 if step % 4 == 0 else 98)))
     return notes
 
 

@@ -16,7 +16,7 @@ from voice_agent.errors import BadPlanError
 from voice_agent.music.styles import PERCUSSION, PROGRAMS, STYLES
 from voice_agent.music.theory import key_name, pitch_class
 from voice_agent.types import MusicPlan
-from voice_agent.vocabulary import canonical_instrument, fold, style_for
+from voice_agent.vocabulary import INSTRUMENTS, canonical_instrument, fold, style_for
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def _seed(seed: object) -> int:
 def _instruments(instruments: tuple[str, ...], genre: str) -> tuple[str, ...]:
     names: list[str] = []
     for raw in instruments or ():
-        name = canonical_instrument(str(raw))
+        name = str(raw) if raw in INSTRUMENTS else canonical_instrument(str(raw))
         if name and name not in names:
             names.append(name)
     if not names:

@@ -170,6 +170,7 @@ def _set_programs(synth, sfid: int, arrangement: Arrangement, channels: dict[int
                 synth.program_select(channel, sfid, 128, 0)  # SoundFont lacks the kit
         else:
             synth.program_select(channel, sfid, 0, track.program)
+        synth.cc(channel, 7, track.volume)
 
 
 def _float_writer(fluidsynth):

@@ -53,7 +53,7 @@ def midi_to_hz(pitch: float) -> float:
 
 def render_note(track: Track, note: Note, rate: int, rng: np.random.Generator) -> np.ndarray:
     """The samples of one note on one track."""
-    gain = (note.velocity / 127.0) ** 1.6
+    gain = (note.velocity / 127.0) ** 1.6 * (track.volume / 100.0) ** 2
     if track.is_drum:
         return gain * drum_hit(note.pitch, rate, rng)
     timbre = FAMILY_TIMBRES.get(track.program // 8, DEFAULT_TIMBRE)
