@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -97,6 +98,7 @@ def run(engine: str, duration: float) -> dict:
     n = len(rows)
     return {
         "model_id": renderer.model_id, "clip_s": duration, "clips": n,
+        "cpu_count": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
         "load_s": round(load_s, 3),
         "render_s_median": round(sorted(r["render_s"] for r in rows)[n // 2], 3),
         "render_s_max": max(r["render_s"] for r in rows),
@@ -118,7 +120,8 @@ def markdown(report: dict) -> str:
         f"{report['render_s_median']} s (max {report['render_s_max']} s), "
         f"{report['rtf_median']} s compute per s of audio; load {report['load_s']} s; "
         f"peak RSS {report['process_peak_rss_mb']} MB, Python heap peak "
-        f"{report['python_heap_peak_mb']} MB",
+        f"{report['python_heap_peak_mb']} MB (machine load average "
+        f"{report['load_average_1min']} on {report['cpu_count']} CPUs)",
         f"tempo within 5 %: {report['tempo_ok']}/{n}; key+mode: {report['key_ok']}/{n}; "
         f"mode: {report['mode_ok']}/{n}; named instruments present: {report['instruments_ok']}/{n}",
         "", "| request | genre | plan bpm | est. bpm | plan key | est. key | render s | instruments |",

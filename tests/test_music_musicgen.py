@@ -51,31 +51,34 @@ def save_tokenizer(folder):
     ).save_pretrained(folder)
 
 
-@pytest.fixture(scope="module")
-def tiny_musicgen(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-musicgen")
-    text, codec, decoder = tiny_configs()
-    config = transformers.MusicgenConfig(
-        text_encoder=text, audio_encoder=codec,
-        decoder=transformers.MusicgenDecoderConfig(**decoder))
+def save_tiny(folder, model_class, config):
+    """A random-weight checkpoint folder: weights, config and tokenizer."""
     torch.manual_seed(0)
-    with_random_codebooks(transformers.MusicgenForConditionalGeneration(config)).save_pretrained(folder)
+    with_random_codebooks(model_class(config)).save_pretrained(folder)
     save_tokenizer(folder)
     return folder
 
 
 @pytest.fixture(scope="module")
+def tiny_musicgen(tmp_path_factory):
+    text, codec, decoder = tiny_configs()
+    config = transformers.MusicgenConfig(
+        text_encoder=text, audio_encoder=codec,
+        decoder=transformers.MusicgenDecoderConfig(**decoder))
+    return save_tiny(tmp_path_factory.mktemp("tiny-musicgen"),
+                     transformers.MusicgenForConditionalGeneration, config)
+
+
+@pytest.fixture(scope="module")
 def tiny_melody(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-musicgen-melody")
     text, codec, decoder = tiny_configs()
     config = transformers.MusicgenMelodyConfig(
         text_encoder=text, audio_encoder=codec,
         # Large initial weights so the melody visibly changes the sampled codes.
         decoder=transformers.MusicgenMelodyDecoderConfig(**decoder, initializer_factor=1.0),
         num_chroma=12)
-    torch.manual_seed(0)
-    with_random_codebooks(transformers.MusicgenMelodyForConditionalGeneration(config)).save_pretrained(folder)
-    save_tokenizer(folder)
+    folder = save_tiny(tmp_path_factory.mktemp("tiny-musicgen-melody"),
+                       transformers.MusicgenMelodyForConditionalGeneration, config)
     # MusicgenMelodyFeatureExtractor itself needs torchaudio (no build for this torch);
     # a checkpoint's preprocessor_config.json is what the backend reads.
     (folder / "preprocessor_config.json").write_text(json.dumps(
