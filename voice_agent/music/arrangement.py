@@ -185,7 +185,8 @@ def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...]) -> Track:
     featured = name == ctx.plan.instruments[0] and len(ctx.plan.instruments) > 1
     notes = humanize(ctx, name, beat_notes, gain=FEATURED_GAIN if featured else 1.0)
     is_drum = roles[0] in ("drums", "percussion")
-    return Track(name, 0 if is_drum else program_for(name, ctx.style), is_drum, roles,
+    program = ctx.style.drum_kit if is_drum else program_for(name, ctx.style)
+    return Track(name, program, is_drum, roles,
                  notes, reverb=ctx.style.reverb, volume=max(ROLE_VOLUME[r] for r in roles))
 
 

@@ -7,6 +7,7 @@ import numpy as np
 TARGET_RMS = 0.125  # about -18 dBFS: loud enough, with room for peaks
 CEILING = 0.95  # no sample goes above this (about -0.45 dBFS)
 FADE_IN_S = 0.005
+MAX_OVERDRIVE = 1.4
 
 
 def lowpass(samples: np.ndarray, rate: int, cutoff_hz: float) -> np.ndarray:
@@ -39,11 +40,15 @@ def reverb(samples: np.ndarray, rate: int, send: int) -> np.ndarray:
 
 def normalize_loudness(samples: np.ndarray, target_rms: float = TARGET_RMS,
                        ceiling: float = CEILING) -> np.ndarray:
-    """Scale to ``target_rms``; peaks above 80 % of ``ceiling`` are soft-limited below it."""
+    """Scale toward ``target_rms``; peaks above 80 % of ``ceiling`` are soft-limited below it."""
     rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
     if rms < 1e-7:
         return samples.astype(np.float32)
-    scaled = samples.astype(np.float64) * (target_rms / rms)
+    peak = float(np.max(np.abs(samples)))
+    # Spiky material (drums alone) would need heavy limiting to reach the target: drive
+    # the limiter at most ~3 dB past the ceiling and accept a quieter clip instead.
+    gain = min(target_rms / rms, MAX_OVERDRIVE * ceiling / peak)
+    scaled = samples.astype(np.float64) * gain
     knee = 0.8 * ceiling
     magnitude = np.abs(scaled)
     over = magnitude > knee
