@@ -139,6 +139,7 @@ def percussion(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote
 
 
 _BASS_INTERVALS = {"R": 0, "3": None, "5": 7, "6": 9, "8": 12, "b": 10}
+BASS_RANGE = (30, 50)
 
 
 def bass(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
@@ -176,7 +177,18 @@ def _bass_pitch(ctx: Context, symbol: str, chord: Chord, bar: int, previous: int
         tones = [nearest_pitch(pc, previous) for pc in chord.pitch_classes()[1:]]
         return int(rng.choice(tones))
     interval = _BASS_INTERVALS[symbol]
-    return root + (chord.intervals[1] if interval is None else interval)
+    if symbol in "R8":
+        return root + interval
+    pc = (chord.root + (chord.intervals[1] if interval is None else interval)) % 12
+    return _in_bass_range(nearest_pitch(pc, previous))  # step, don't leap, to the next tone
+
+
+def _in_bass_range(pitch: int) -> int:
+    while pitch > BASS_RANGE[1]:
+        pitch -= 12
+    while pitch < BASS_RANGE[0]:
+        pitch += 12
+    return pitch
 
 
 def _bar_rng(ctx: Context, part: str, section_name: str, index: int) -> np.random.Generator:
