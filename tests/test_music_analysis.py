@@ -37,6 +37,12 @@ def test_tempo_of_a_click_track(bpm):
     assert tempo_matches(estimate_tempo(click_track(bpm)), bpm)
 
 
+@pytest.mark.parametrize("estimate", [estimate_tempo, estimate_key])
+def test_too_short_a_clip_is_refused_clearly(estimate):
+    with pytest.raises(ValueError, match="at least 3 s"):
+        estimate(Audio(np.zeros(RATE, np.float32), RATE))
+
+
 def test_tempo_matches_allows_half_and_double_but_not_more():
     assert tempo_matches(61, 120) and tempo_matches(236, 120) and tempo_matches(124, 120)
     assert not tempo_matches(130, 120) and not tempo_matches(80, 120)

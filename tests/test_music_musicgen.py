@@ -142,6 +142,14 @@ def test_melody_weights_follow_a_melody(tiny_melody):
     assert not np.array_equal(plain.audio.samples, with_tune.audio.samples)
 
 
+def test_without_transformers_the_message_names_the_extra(monkeypatch, tmp_path):
+    from voice_agent.errors import MissingDependencyError
+
+    monkeypatch.setitem(__import__("sys").modules, "transformers", None)
+    with pytest.raises(MissingDependencyError, match=r"voice-agent\[musicgen\]"):
+        MusicgenRenderer(str(tmp_path)).load()
+
+
 def test_missing_weights_give_an_actionable_message(tmp_path):
     renderer = MusicgenRenderer(str(tmp_path / "nowhere"))
     with pytest.raises(ModelNotFoundError, match="--musicgen-model"):
