@@ -118,7 +118,9 @@ def _seed(seed: object) -> int:
 def _instruments(instruments: tuple[str, ...], genre: str) -> tuple[str, ...]:
     names: list[str] = []
     for raw in instruments or ():
-        name = str(raw) if raw in INSTRUMENTS else canonical_instrument(str(raw))
+        # Names outside the vocabulary ("banjo") are kept: the composer finds a GM sound.
+        known = raw if raw in INSTRUMENTS else canonical_instrument(str(raw))
+        name = known or fold(str(raw)).strip()
         if name and name not in names:
             names.append(name)
     if not names:
