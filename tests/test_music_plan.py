@@ -66,6 +66,19 @@ def test_keys_and_modes_in_other_spellings():
     assert normalize_plan(MusicPlan(key="A#", mode="Dorian")).key == "Bb"
 
 
+@pytest.mark.parametrize("key, expected", [
+    ("A minor", ("A", "minor")), ("Am", ("A", "minor")), ("la menor", ("A", "minor")),
+    ("F# major", ("F#", "major")), ("Bbm", ("Bb", "minor")), ("Eb", ("Eb", "major")),
+])
+def test_a_mode_written_into_the_key_is_understood(key, expected):
+    plan = normalize_plan(MusicPlan(key=key, mode="major"))
+    assert (plan.key, plan.mode) == expected
+
+
+def test_a_missing_seed_is_seed_zero():
+    assert normalize_plan(MusicPlan(seed=None)).seed == 0
+
+
 @pytest.mark.parametrize("field, value", [("key", "H"), ("key", "blue"), ("mode", "sideways")])
 def test_unknown_key_or_mode_is_rejected(field, value):
     with pytest.raises(BadPlanError) as info:

@@ -126,7 +126,8 @@ class MusicgenRenderer:
         model_class = (transformers.MusicgenMelodyForConditionalGeneration
                        if config.model_type == MELODY_TYPE
                        else transformers.MusicgenForConditionalGeneration)
-        self._model = model_class.from_pretrained(source, local_files_only=True).to(self.device).eval()
+        model = model_class.from_pretrained(source, local_files_only=True)
+        self._model = model.to(self.device).eval()
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
         if self.is_melody:
             self._melody_features = _melody_settings(Path(source))
@@ -161,7 +162,8 @@ class MusicgenRenderer:
         samples = self._generate(inputs, math.ceil(plan.duration_s * codes_per_second), plan.seed)
         total = int(round(plan.duration_s * self.sample_rate))
         samples = np.pad(samples[:total], (0, max(0, total - len(samples))))
-        samples = fade(normalize_loudness(samples), self.sample_rate, min(1.0, 0.1 * plan.duration_s))
+        fade_out_s = min(1.0, 0.1 * plan.duration_s)
+        samples = fade(normalize_loudness(samples), self.sample_rate, fade_out_s)
         return MusicClip(Audio(samples, self.sample_rate), plan, None, self.model_id)
 
     def _inputs(self, text: str, melody: Audio | None) -> dict:
@@ -186,5 +188,6 @@ class MusicgenRenderer:
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
         with torch.random.fork_rng(devices=[]), torch.inference_mode():
             torch.manual_seed(seed)  # same seed, same clip; the global RNG is left as it was
-            audio = self._model.generate(**inputs, max_new_tokens=max_new_tokens, **self._sampling())
+            audio = self._model.generate(**inputs, max_new_tokens=max_new_tokens,
+                                         **self._sampling())
         return audio[0, 0].float().cpu().numpy()

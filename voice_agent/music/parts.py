@@ -96,7 +96,8 @@ def drums(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     notes: list[BeatNote] = []
     for section, bar, index in ctx.bars():
         if section.name == "ending":
-            notes += [BeatNote(bar * 4.0, 2.0, key, ctx.velocity(105)) for key in (st.KICK, st.CRASH)]
+            notes += [BeatNote(bar * 4.0, 2.0, key, ctx.velocity(105))
+                      for key in (st.KICK, st.CRASH)]
             continue
         fill = section.name != "intro" and section.bars >= 4 and index == section.bars - 1
         for key, figure in figures.items():
@@ -115,7 +116,8 @@ def _figure(ctx: Context, bar: int, figure: str, key: int, stop_step: int = 16) 
     for step, _, symbol in hits(figure, bar):
         if step >= stop_step or (symbol == "o" and ctx.feel.energy < 0.35):
             continue
-        notes.append(BeatNote(bar * 4.0 + step / 4.0, 0.25, key, ctx.velocity(HIT_VELOCITY[symbol])))
+        velocity = ctx.velocity(HIT_VELOCITY[symbol])
+        notes.append(BeatNote(bar * 4.0 + step / 4.0, 0.25, key, velocity))
     return notes
 
 
@@ -214,7 +216,8 @@ def comp(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
         chord = power_chord(ctx.chords[bar]) if power else ctx.chords[bar]
         voicing = voice_chord(chord, center - 7 if power else center, voicing)
         if section.name == "ending":
-            notes += [BeatNote(bar * 4.0, ENDING_BEATS, p, ctx.velocity(80, level)) for p in voicing]
+            notes += [BeatNote(bar * 4.0, ENDING_BEATS, p, ctx.velocity(80, level))
+                      for p in voicing]
             continue
         for step, length, symbol in hits(ctx.style.comp, bar):
             notes += _comp_hit(ctx, bar * 4.0 + step / 4.0, length / 4.0, symbol, voicing, level)
@@ -263,7 +266,8 @@ def lead_pitches(ctx: Context, name: str, roles: tuple[str, ...]) -> list[int]:
     if ctx.style.lead_scale in ("pentatonic", "blues"):
         minor = ctx.plan.mode == "minor" or ctx.style.lead_scale == "blues"
         steps = (0, 3, 5, 7, 10) if minor else (0, 2, 4, 7, 9)
-        pcs = {(tonic + s) % 12 for s in steps} | ({(tonic + 6) % 12} if ctx.style.lead_scale == "blues" else set())
+        blue_note = {(tonic + 6) % 12} if ctx.style.lead_scale == "blues" else set()
+        pcs = {(tonic + s) % 12 for s in steps} | blue_note
     return [p for p in range(low + shift, high + shift + 1) if p % 12 in pcs]
 
 
@@ -277,7 +281,8 @@ def lead(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
         if section.name == "intro":
             continue
         if section.name == "ending":
-            home = min((p for p in pitches if p % 12 == ctx.scale[0]), key=lambda p: abs(p - previous))
+            tonics = (p for p in pitches if p % 12 == ctx.scale[0])
+            home = min(tonics, key=lambda p: abs(p - previous))
             notes.append(BeatNote(bar * 4.0, ENDING_BEATS, home, ctx.velocity(85)))
             continue
         if index % 4 == 0:

@@ -35,11 +35,12 @@ _MODE_WORDS = {
 def normalize_plan(plan: MusicPlan) -> MusicPlan:
     """A renderable copy of ``plan``; raises :class:`BadPlanError` when it cannot be one."""
     genre = _genre(plan.genre)
+    key, key_mode = _split_key(str(plan.key or "C"))
     return plan.replace(
         genre=genre,
         bpm=_bpm(plan.bpm),
-        key=_key(plan.key),
-        mode=_mode(plan.mode),
+        key=_key(key),
+        mode=_mode(key_mode or plan.mode),
         instruments=_instruments(plan.instruments, genre),
         mood=(plan.mood or "").strip().lower() or style_for(genre).mood,
         duration_s=_duration(plan.duration_s),
@@ -91,8 +92,19 @@ def _duration(duration: object) -> float:
     return _clamp(number, MIN_DURATION_S, MAX_DURATION_S, "duration")
 
 
+def _split_key(key: str) -> tuple[str, str | None]:
+    """ "A minor", "Am", "la menor" -> ("A", "minor"); a mode in the key field wins."""
+    key = key.strip()
+    words = key.split()
+    if len(words) > 1 and fold(words[-1]) in _MODE_WORDS:
+        return " ".join(words[:-1]), words[-1]
+    if key.endswith("m") and pitch_class(key[:-1]) is not None:  # "Am", "F#m"
+        return key[:-1], "minor"
+    return key, None
+
+
 def _key(key: str) -> str:
-    pc = pitch_class(str(key or "C"))
+    pc = pitch_class(key)
     if pc is None:
         raise BadPlanError(
             f"The music plan's key {key!r} is not a note name. Use a key such as "
@@ -109,6 +121,8 @@ def _mode(mode: str) -> str:
 
 
 def _seed(seed: object) -> int:
+    if seed is None:
+        return 0
     try:
         return int(seed) % (2**32)  # type: ignore[call-overload]
     except (TypeError, ValueError):

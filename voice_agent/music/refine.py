@@ -65,11 +65,13 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          lambda p, m: p.replace(mode="minor", mood="dark")),
         (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa])\b",
          lambda p, m: p.replace(mode="minor", mood="sad")),
-        (r"\b(?:happier|brighter|more cheerful|more joyful|mas alegre|mas feliz|mas luminos[oa]|mas animad[oa])\b",
+        (r"\b(?:happier|brighter|more cheerful|more joyful|mas alegre|mas feliz"
+         r"|mas luminos[oa]|mas animad[oa])\b",
          lambda p, m: p.replace(mode="major", mood="happy")),
         (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
          lambda p, m: _bpm(p.replace(mood="calm"), 0.9)),
-        (r"\b(?:more energy|more energetic|more intense|mas energia|mas energic[oa]|mas intens[oa]|mas marcha)\b",
+        (r"\b(?:more energy|more energetic|more intense|mas energia|mas energic[oa]"
+         r"|mas intens[oa]|mas marcha)\b",
          lambda p, m: _bpm(p.replace(mood="energetic"), 1.1)),
     ),
     (  # length
@@ -90,7 +92,8 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (r"\b(?:lower|a tone down|mas grave|baja un tono)\b", lambda p, m: _transpose(p, -2)),
     ),
     (  # a new take on the same request
-        (r"\b(?:another one|another version|different version|variation|otra version|otra variacion|otra distinta)\b",
+        (r"\b(?:another one|another version|different version|variation|otra version"
+         r"|otra variacion|otra distinta)\b",
          lambda p, m: p.replace(seed=(p.seed + 1) % 2**32)),
     ),
 )

@@ -67,7 +67,8 @@ def tone(pitch: int, seconds: float, timbre: Timbre, rate: int) -> np.ndarray:
     phase = 2 * np.pi * midi_to_hz(pitch) * t
     if timbre.vibrato:
         ramp = np.minimum(t / 0.3, 1.0)
-        phase += ramp * timbre.vibrato * 0.06 * midi_to_hz(pitch) / 5.0 * np.sin(2 * np.pi * 5.0 * t)
+        depth_hz = timbre.vibrato * 0.06 * midi_to_hz(pitch)  # a semitone is ~6 % of f
+        phase += ramp * depth_hz / 5.0 * np.sin(2 * np.pi * 5.0 * t)  # 5 Hz vibrato
     nyquist_harmonics = int(rate / 2 / midi_to_hz(pitch))
     wave = np.zeros_like(t)
     for k, amplitude in enumerate(timbre.harmonics[:nyquist_harmonics], start=1):
