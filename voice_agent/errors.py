@@ -63,3 +63,9 @@ class ConfigError(VoiceAgentError):
     """A configuration value or file is invalid."""
 
     kind = "config"
+
+
+class BadPlanError(VoiceAgentError):
+    """A music plan is unusable (nonsense tempo, duration or key) and cannot be clamped."""
+
+    kind = "bad_plan"
