@@ -28,7 +28,9 @@ def test_valid_answer_is_used():
     assert reply.source == "llm" and reply.intent is Intent.MAKE_MUSIC
     assert reply.plan.genre == "jazz" and reply.plan.bpm == 110 and reply.plan.key == "F"
     assert reply.plan.instruments[0] == "saxophone" and reply.plan.duration_s == 20
-    assert reply.music_prompt.startswith("smooth jazz")
+    # The prompt is composed from the grounded plan, so it never contradicts it.
+    assert reply.music_prompt == compose_music_prompt(reply.plan)
+    assert "jazz" in reply.music_prompt and "110 bpm" in reply.music_prompt
 
 
 @pytest.mark.parametrize("raw", ["", "Sure! I'll play jazz.", "{not json", "[1, 2]",
@@ -86,12 +88,17 @@ def test_prompt_messages_have_a_fixed_prefix_and_the_history():
     first, second = chat_messages(EN, ()), chat_messages(ES, (turn,))
     assert first[:-1] == second[:-1]  # identical prefix: the KV cache can be reused
     assert "Spanish" in second[-1]["content"] and "tango" in second[-1]["content"]
-    assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "music_prompt", "plan"}
+    assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "plan"}
 
 
 def test_tidy_say_keeps_three_sentences():
     assert tidy_say("One. Two!  Three? Four.") == "One. Two! Three?"
     assert len(tidy_say("word " * 200)) <= 320
+
+
+def test_plural_instruments_count_as_named():
+    reply = rule_reply(Transcript("pon una salsa con trompetas y congas", "es"), (), 15.0)
+    assert reply.plan.instruments[:2] == ("trumpet", "congas")
 
 
 def test_composed_prompt_names_everything():

@@ -123,6 +123,8 @@ def build_pipeline(config: AgentConfig) -> Pipeline:
     unavailable: dict[str, str] = {}
     renderer = _optional("music", build_renderer, config, unavailable)
     speakers = _optional("tts", build_speakers, config, unavailable) or {}
+    if not config.speech.enabled:
+        unavailable["tts"] = "speech is switched off (--no-speech)"
     return Pipeline(
         transcriber=build_transcriber(config),
         responder=build_responder(config),

@@ -28,7 +28,6 @@ REPLY_SCHEMA: dict[str, Any] = {
     "properties": {
         "say": {"type": "string"},
         "intent": {"type": "string", "enum": [i.value for i in Intent]},
-        "music_prompt": {"type": "string"},
         "plan": {
             "type": "object",
             "properties": {
@@ -43,28 +42,24 @@ REPLY_SCHEMA: dict[str, Any] = {
             "required": ["genre", "bpm", "key", "mode", "instruments", "mood", "duration_s"],
         },
     },
-    "required": ["say", "intent", "music_prompt", "plan"],
+    "required": ["say", "intent", "plan"],
 }
 
 SYSTEM_PROMPT = (
     "You are a friendly music assistant. The user asks for music by voice. Answer ONLY with "
     "JSON: say = 1-2 short friendly sentences in the user's language; intent = make_music, "
     "refine (change the previous clip), replay (play the previous clip again) or chat; "
-    "music_prompt = a concise English description for a music generator (genre, mood, "
-    "instruments, tempo); plan = genre, bpm, key, mode (major/minor), instruments, mood, "
-    "duration_s."
+    "plan = genre, bpm, key, mode (major/minor), instruments, mood, duration_s."
 )
 
 FEW_SHOT: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Language: English\nRequest: play some chill lo-fi hip hop for studying",
      {"say": "Sure! Here's a mellow lo-fi beat to help you focus.", "intent": "make_music",
-      "music_prompt": "chill lo-fi hip hop, dusty electric piano, soft vinyl drums, 80 bpm",
       "plan": {"genre": "lofi", "bpm": 80, "key": "F", "mode": "major",
                "instruments": ["electric piano", "bass", "drums"], "mood": "relaxed",
                "duration_s": 15}}),
     ("Language: Spanish\nRequest: quiero un tango dramático con bandoneón",
      {"say": "¡Claro! Aquí tienes un tango dramático con bandoneón.", "intent": "make_music",
-      "music_prompt": "dramatic tango, bandoneon, violin, piano, staccato rhythm, 120 bpm",
       "plan": {"genre": "tango", "bpm": 120, "key": "D", "mode": "minor",
                "instruments": ["bandoneon", "violin", "piano"], "mood": "dramatic",
                "duration_s": 15}}),
@@ -226,14 +221,6 @@ def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn
     return intent
 
 
-def _prompt_matches(prompt: str, plan: MusicPlan) -> bool:
-    """True when the model's music prompt describes the plan's genre."""
-    if not prompt:
-        return False
-    named = find_genre(prompt)
-    return named == plan.genre if named else fold(plan.genre.replace("_", " ")) in fold(prompt)
-
-
 def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
                             default_duration_s: float) -> Reply:
     """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`."""
@@ -253,8 +240,6 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
     if not looks_like(say, transcript.language):
         say = template_say(intent, plan, transcript.language)
         note = f"model replied in the wrong language; used a {language_name(transcript.language)} template"
-    prompt = str(data.get("music_prompt") or "").strip()
-    if plan is not None and not _prompt_matches(prompt, plan):
-        prompt = compose_music_prompt(plan)
-    return Reply(say=say, music_prompt=prompt if plan else "", intent=intent, plan=plan,
+    return Reply(say=say, music_prompt=compose_music_prompt(plan) if plan else "",
+                 intent=intent, plan=plan,
                  language=transcript.language, source="llm", note=note)

@@ -132,8 +132,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+_PLURAL = r"(?:e?s)?(?![a-z])"  # "trompetas", "tangos", "acordeones" name the singular
+
+
 def _mentions(folded_text: str, alias: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(fold(alias))}(?![a-z])", folded_text) is not None
+    return re.search(rf"(?<![a-z]){re.escape(fold(alias))}{_PLURAL}", folded_text) is not None
 
 
 def find_genre(text: str) -> str | None:
@@ -158,9 +161,9 @@ def find_instruments(text: str) -> tuple[str, ...]:
                      key=lambda pair: -len(pair[0]))
     first_seen: dict[str, int] = {}
     for alias, name in aliases:
-        for match in re.finditer(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", folded):
+        for match in re.finditer(rf"(?<![a-z]){re.escape(alias)}{_PLURAL}", folded):
             first_seen[name] = min(first_seen.get(name, match.start()), match.start())
-            folded = folded[: match.start()] + " " * len(alias) + folded[match.end():]
+            folded = folded[: match.start()] + " " * (match.end() - match.start()) + folded[match.end():]
     return tuple(sorted(first_seen, key=first_seen.__getitem__))
 
 
