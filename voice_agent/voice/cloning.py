@@ -11,7 +11,8 @@ what the real offline models can reach:
    enrolment clip.
 3. Random-search blends of the best styles plus a small offset of the 256-d style
    vector ((1+1) evolution strategy), keeping whatever scores higher.
-4. Pick the strength of the WORLD conversion on the same score.
+4. Try a slower reading speed, then pick the strength of the WORLD conversion (pitch
+   mean and range, spectral envelope) on the same score.
 
 The result, a :class:`~voice_agent.voice.enrol.SpeakerProfile`, is cached on disk under
 ``$VOICE_AGENT_HOME/speakers/<sha256 of the recording>/`` so later loads cost nothing.
@@ -49,7 +50,7 @@ HIGH_VOICES = ("af_alloy", "af_aoede", "af_bella", "af_heart", "af_jessica", "af
                "bf_isabella", "bf_lily")
 #: Mean F0 below this picks the low-pitched styles first (between typical male and female).
 PITCH_SPLIT_HZ = 160.0
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,20 @@ class EnrolmentBudget:
     blend_top: int = 3
     search_steps: int = 10
     offset_scale: float = 0.08
-    strengths: tuple[float, ...] = (0.6, 1.0, 1.3)
+    strengths: tuple[float, ...] = (0.6, 1.3)  # 1.0 is what the search already scored
+    speeds: tuple[float, ...] = (0.9,)
     seed: int = 0
 
     @property
     def evaluations(self) -> int:
         """Number of scored candidates, for the progress bar."""
-        return (self.screen or len(LOW_VOICES)) + self.search_steps + len(self.strengths)
+        return (self.screen or len(LOW_VOICES)) + self.search_steps + len(self.speeds) \
+            + len(self.strengths)
 
 
 DEFAULT_BUDGET = EnrolmentBudget()
 #: A few seconds of search, for tests.
-TINY_BUDGET = EnrolmentBudget(screen=2, blend_top=2, search_steps=1, strengths=(1.0,))
+TINY_BUDGET = EnrolmentBudget(screen=2, blend_top=2, search_steps=1, strengths=(), speeds=())
 
 
 def candidate_styles(f0_hz: float, count: int = 0) -> tuple[str, ...]:
@@ -89,6 +92,7 @@ class _Candidate:
     features: conversion.WorldFeatures
     conversion: conversion.Conversion
     score: float
+    speed: float = 1.0
 
 
 class ProfileBuilder:
@@ -106,14 +110,15 @@ class ProfileBuilder:
         self.kokoro = KokoroSpeaker(style=np.zeros((510, 1, 256), np.float32), label="search")
 
     def _score(self, weights: dict[str, float], offset: np.ndarray,
-               styles: dict[str, np.ndarray]) -> _Candidate:
+               styles: dict[str, np.ndarray], speed: float = 1.0) -> _Candidate:
         style = sum(w * styles[n] for n, w in weights.items()) + offset
         self.kokoro.style = style.astype(np.float32)
+        self.kokoro.speed = speed
         features = conversion.analyse(self.kokoro.speak(PROBE_TEXT, "en"))
         change = conversion.conversion_between(conversion.summarise(features), self.target)
         score = cosine(self.encoder.embed(conversion.convert(features, change)), self.reference)
         self.progress(f"{'+'.join(weights)} {score:.3f}")
-        return _Candidate(self.kokoro.style, weights, offset, features, change, score)
+        return _Candidate(self.kokoro.style, weights, offset, features, change, score, speed)
 
     def build(self) -> SpeakerProfile:
         """Screen, blend-search, pick the conversion strength; return the profile."""
@@ -125,6 +130,9 @@ class ProfileBuilder:
         screened = sorted((self._score({n: 1.0}, zero, styles) for n in names),
                           key=lambda c: c.score, reverse=True)
         best = self._search_blends(screened[: self.budget.blend_top], styles)
+        for speed in self.budget.speeds:  # a slower or faster reading may fit better
+            trial = self._score(best.weights, best.offset, styles, speed)
+            best = trial if trial.score > best.score else best
         return self._finish(best, screened)
 
     def _search_blends(self, top: list[_Candidate], styles: dict[str, np.ndarray]) -> _Candidate:
@@ -149,13 +157,16 @@ class ProfileBuilder:
             trial = cosine(self.encoder.embed(conversion.convert(best.features, change)), self.reference)
             self.progress(f"conversion x{s} {trial:.3f}")
             scores[f"strength:{s}"] = round(trial, 4)
-            if trial > score or s == 1.0 and trial >= score:
+            if trial > score:
                 strength, score = s, trial
         scores["best"] = round(score, 4)
         final = best.conversion.scaled(strength, 1.0)
-        return SpeakerProfile(self.clip.sha256, self.clip.source, best.style, best.weights,
-                              final.f0_shift, final.envelope_gain, strength, 1.0, scores,
-                              PROFILE_VERSION)
+        return SpeakerProfile(
+            sha256=self.clip.sha256, source=self.clip.source, style=best.style,
+            recipe=best.weights, f0_shift=final.f0_shift, f0_scale=final.f0_scale,
+            f0_center=final.f0_center, speed=best.speed, envelope_gain=final.envelope_gain,
+            conversion_strength=strength, pitch_strength=1.0, scores=scores,
+            version=PROFILE_VERSION)
 
 
 def profile_dir(sha256: str) -> Path:
@@ -218,7 +229,8 @@ class ClonedSpeaker(SentenceSpeaker):
             return
         self.profile, self.cache_hit = load_or_enrol(self.speaker_wav, self.budget,
                                                      show_progress=self.show_progress)
-        kokoro = KokoroSpeaker(style=self.profile.style, label=f"cloned-{self.profile.sha256[:12]}")
+        kokoro = KokoroSpeaker(style=self.profile.style, speed=self.profile.speed,
+                               label=f"cloned-{self.profile.sha256[:12]}")
         kokoro.load()
         self._kokoro = kokoro
         self.model_id = f"cloned:kokoro-82m+world:{self.profile.sha256[:12]}"
@@ -228,5 +240,6 @@ class ClonedSpeaker(SentenceSpeaker):
         audio = self._kokoro.synthesize(sentence, language)
         if not self.use_conversion or not self.profile.envelope_gain.size:
             return audio
-        change = conversion.Conversion(self.profile.envelope_gain, self.profile.f0_shift)
+        p = self.profile
+        change = conversion.Conversion(p.envelope_gain, p.f0_shift, p.f0_scale, p.f0_center)
         return conversion.convert(audio, change)

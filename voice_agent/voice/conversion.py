@@ -32,10 +32,11 @@ def _world():
 
 @dataclass(frozen=True)
 class VoiceSummary:
-    """Mean log F0 and mean log spectral envelope of a voice's voiced frames."""
+    """Mean and spread of log F0, and mean log spectral envelope, over voiced frames."""
 
     f0_log_mean: float
     envelope: np.ndarray
+    f0_log_std: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ def summarise(audio: Audio | WorldFeatures) -> VoiceSummary:
     voiced = features.f0 > 0
     if voiced.sum() < 10:
         raise ValueError("no voiced speech found to summarise")
-    return VoiceSummary(float(np.log(features.f0[voiced]).mean()),
-                        np.log(features.envelope[voiced] + _EPS).mean(axis=0).astype(np.float32))
+    log_f0 = np.log(features.f0[voiced])
+    return VoiceSummary(float(log_f0.mean()),
+                        np.log(features.envelope[voiced] + _EPS).mean(axis=0).astype(np.float32),
+                        float(log_f0.std()))
 
 
 def _smooth(values: np.ndarray) -> np.ndarray:
@@ -78,20 +81,30 @@ def _smooth(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Conversion:
-    """A fixed change applied to every sentence: log envelope gain and log F0 shift."""
+    """A fixed change applied to every sentence.
+
+    Log F0 becomes ``f0_center + f0_shift + (log F0 - f0_center) * f0_scale``: the mean moves
+    by ``f0_shift`` and the intonation range scales by ``f0_scale`` around the synthetic
+    voice's mean ``f0_center``. The log spectral envelope gains ``envelope_gain`` per bin.
+    """
 
     envelope_gain: np.ndarray
     f0_shift: float
+    f0_scale: float = 1.0
+    f0_center: float = 0.0
 
     def scaled(self, strength: float, pitch_strength: float) -> "Conversion":
         """The same conversion at a fraction (or multiple) of its strength."""
-        return Conversion(self.envelope_gain * strength, self.f0_shift * pitch_strength)
+        return Conversion(self.envelope_gain * strength, self.f0_shift * pitch_strength,
+                          1.0 + (self.f0_scale - 1.0) * pitch_strength, self.f0_center)
 
 
 def conversion_between(source: VoiceSummary, target: VoiceSummary) -> Conversion:
     """The conversion that moves ``source``'s averages onto ``target``'s."""
     gain = _smooth(target.envelope - source.envelope).astype(np.float32)
-    return Conversion(gain, target.f0_log_mean - source.f0_log_mean)
+    scale = target.f0_log_std / source.f0_log_std if source.f0_log_std > 0 else 1.0
+    return Conversion(gain, target.f0_log_mean - source.f0_log_mean, float(scale),
+                      source.f0_log_mean)
 
 
 def convert(audio: Audio | WorldFeatures, conversion: Conversion) -> Audio:
@@ -101,7 +114,9 @@ def convert(audio: Audio | WorldFeatures, conversion: Conversion) -> Audio:
     if not np.any(f0 > 0) or len(conversion.envelope_gain) != features.envelope.shape[1]:
         # nothing voiced to convert (or another rate): resynthesise unchanged
         conversion = Conversion(np.zeros(features.envelope.shape[1], np.float32), 0.0)
-    new_f0 = np.where(f0 > 0, f0 * np.exp(conversion.f0_shift), 0.0)
+    new_f0 = np.exp(conversion.f0_center + conversion.f0_shift
+                    + (np.log(np.maximum(f0, 1.0)) - conversion.f0_center) * conversion.f0_scale)
+    new_f0 = np.where(f0 > 0, new_f0, 0.0)
     new_envelope = features.envelope * np.exp(conversion.envelope_gain.astype(np.float64))
     y = _world().synthesize(new_f0, new_envelope, features.aperiodicity, features.rate,
                             FRAME_MS).astype(np.float32)

@@ -65,15 +65,21 @@ def _decode(data: bytes, source: str) -> Audio:
 
 
 def speech_seconds(audio: Audio) -> float:
-    """Seconds of 20 ms frames louder than the clip's noise floor by 15 dB or more."""
+    """Seconds of 20 ms frames 15 dB above the noise floor and within 35 dB of the loudest.
+
+    The floor ignores digital silence (below -90 dBFS), so zero padding does not make
+    quiet room noise count as speech.
+    """
     frame = max(1, int(audio.rate * _FRAME_S))
     count = len(audio.samples) // frame
     if count == 0:
         return 0.0
     frames = audio.samples[: count * frame].reshape(count, frame)
     level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
-    floor = np.percentile(level, 10)
-    active = (level > floor + 15.0) & (level > -60.0)
+    audible = level[level > -90.0]
+    floor = float(np.percentile(audible, 10)) if len(audible) else -90.0
+    threshold = max(floor + 15.0, float(level.max()) - 35.0, -60.0)
+    active = level > threshold
     return float(active.sum() * _FRAME_S)
 
 
@@ -139,9 +145,10 @@ class SpeakerProfile:
     """The enrolled voice: a Kokoro style table plus a WORLD conversion toward the speaker.
 
     ``style`` is the ``(510, 1, 256)`` Kokoro style built from ``recipe`` (voice name ->
-    blend weight) plus an optimised offset; ``envelope_gain`` (log, per frequency bin) and
-    ``f0_shift`` (log ratio) are the WORLD conversion applied to every sentence, already
-    scaled by the chosen ``conversion_strength`` / ``pitch_strength`` (empty gain: none). ``scores`` holds the Resemblyzer similarities to the *enrolment*
+    blend weight) plus an optimised offset, spoken at ``speed``; ``envelope_gain`` (log, per
+    frequency bin) and ``f0_shift``/``f0_scale``/``f0_center`` (log F0) are the WORLD
+    conversion applied to every sentence (see :class:`~voice_agent.voice.conversion.Conversion`),
+    already scaled by the chosen ``conversion_strength`` (empty gain: no conversion). ``scores`` holds the Resemblyzer similarities to the *enrolment*
     clip measured during the search (the held-out evaluation lives in the benchmark).
     """
 
@@ -150,6 +157,9 @@ class SpeakerProfile:
     style: np.ndarray
     recipe: dict[str, float]
     f0_shift: float = 0.0
+    f0_scale: float = 1.0
+    f0_center: float = 0.0
+    speed: float = 1.0
     envelope_gain: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     conversion_strength: float = 0.0
     pitch_strength: float = 0.0
