@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     voices = {"cloned": make_cloned_speaker(args.speaker), "base": make_base_speaker()}
     rows = [bench_voice(n, s, asr, encoder, heldout, args.out) for n, s in voices.items()]
     result = {"speaker": args.speaker, "heldout": args.heldout,
+              "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
               "same_speaker_similarity": round(ceiling, 3),
               "cloned_cache_hit": voices["cloned"].cache_hit, "voices": rows}
     text = json.dumps(result, indent=2)

@@ -38,6 +38,9 @@ def kokoro_engine():
         from kokoro_onnx import Kokoro
     except ImportError as exc:
         raise MissingDependencyError("kokoro-onnx", "speech", "The Kokoro voice") from exc
+    # phonemizer warns "words count mismatch" on most sentences; harmless for Kokoro,
+    # which phonemises whole sentences, and it would flood the session log.
+    logging.getLogger("phonemizer").setLevel(logging.ERROR)
     model = ensure_model(KOKORO_82M) / KOKORO_82M.files[0].name
     options = ort.SessionOptions()
     options.intra_op_num_threads = min(4, os.cpu_count() or 1)

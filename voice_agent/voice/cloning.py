@@ -23,6 +23,7 @@ Scores here are against the enrolment clip; honest evaluation uses a held-out cl
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ class EnrolmentBudget:
     strengths: tuple[float, ...] = (0.6, 1.3)  # 1.0 is what the search already scored
     speeds: tuple[float, ...] = (0.9,)
     seed: int = 0
+    #: The blend search stops early past this many seconds (a busy CPU can be 3x slower).
+    search_time_limit_s: float = 150.0
 
     @property
     def evaluations(self) -> int:
@@ -139,7 +142,11 @@ class ProfileBuilder:
         names = [next(iter(c.weights)) for c in top]
         spread = float(np.std(np.stack([styles[n] for n in names]))) or 0.1
         best = top[0]
+        deadline = time.monotonic() + self.budget.search_time_limit_s
         for _ in range(self.budget.search_steps):
+            if time.monotonic() > deadline:
+                log.info("Enrolment search stopped at its time limit")
+                break
             current = np.array([best.weights.get(n, 0.0) for n in names])
             weights = self.rng.dirichlet(current * 12.0 + 0.6)
             offset = best.offset + self.rng.normal(0, self.budget.offset_scale * spread,
