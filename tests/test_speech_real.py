@@ -106,8 +106,11 @@ def test_resemblyzer_separates_the_reference_speaker_from_other_voices(encoder, 
 def test_cloned_voice_enrols_caches_and_beats_the_base_voice(tmp_path, monkeypatch, encoder,
                                                              heldout, whisper):
     from voice_agent.backends.piper_tts import PiperSpeaker
+    from voice_agent.models import cache_home
     from voice_agent.voice.cloning import TINY_BUDGET, ClonedSpeaker
 
+    # A private profile cache, sharing the installed weights and voice styles.
+    (tmp_path / "models").symlink_to(cache_home() / "models", target_is_directory=True)
     monkeypatch.setenv("VOICE_AGENT_HOME", str(tmp_path))
     text = "I kept the tempo slow and the melody simple. Tell me if you want it brighter."
     cloned = ClonedSpeaker(DEFAULT_SPEAKER_WAV, TINY_BUDGET, show_progress=False)

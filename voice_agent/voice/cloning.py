@@ -77,7 +77,7 @@ class EnrolmentBudget:
 
 DEFAULT_BUDGET = EnrolmentBudget()
 #: A few seconds of search, for tests.
-TINY_BUDGET = EnrolmentBudget(screen=2, blend_top=2, search_steps=1, strengths=(), speeds=())
+TINY_BUDGET = EnrolmentBudget(screen=1, blend_top=1, search_steps=1, strengths=(), speeds=())
 
 
 def candidate_styles(f0_hz: float, count: int = 0) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ the enrolment clip) and to measure it (against a held-out clip of the same speak
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 
@@ -33,7 +34,9 @@ class SpeakerEncoder:
         if self._encoder is not None:
             return
         try:
-            from resemblyzer import VoiceEncoder
+            with warnings.catch_warnings():  # Resemblyzer imports a deprecated scipy path
+                warnings.simplefilter("ignore", DeprecationWarning)
+                from resemblyzer import VoiceEncoder
         except ImportError as exc:
             raise MissingDependencyError("Resemblyzer", "speech",
                                          "Speaker similarity (voice cloning)") from exc
