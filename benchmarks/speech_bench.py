@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--heldout", default=str(HELDOUT_SPEAKER_WAV))
     parser.add_argument("--out", type=Path, help="folder for the synthesised wavs")
     parser.add_argument("--json", type=Path, help="also write the JSON here")
+    parser.add_argument("--with-kokoro-base", action="store_true",
+                        help="also measure Kokoro's plain base voices (en am_michael, es em_alex)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     if args.out:
@@ -119,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     heldout = encoder.embed(read_audio(args.heldout))
     ceiling = cosine(encoder.embed(read_audio(args.speaker)), heldout)
     voices = {"cloned": make_cloned_speaker(args.speaker), "base": make_base_speaker()}
+    if args.with_kokoro_base:  # the nearest raw Kokoro voice: what the WORLD conversion adds
+        voices["base-kokoro"] = make_base_speaker("kokoro")
     rows = [bench_voice(n, s, asr, encoder, heldout, args.out) for n, s in voices.items()]
     result = {"speaker": args.speaker, "heldout": args.heldout,
               "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -32,15 +34,50 @@ class RecordingSpeaker(SentenceSpeaker):
         return Audio(np.full(len(sentence) * 10, 0.5, np.float32), self.sample_rate)
 
 
-def test_stream_yields_the_first_sentence_before_synthesising_the_next():
-    speaker = RecordingSpeaker()
+class SlowSpeaker(RecordingSpeaker):
+    """Takes ``delay`` seconds per sentence, like a real synthesiser."""
+
+    delay = 0.2
+
+    def synthesize(self, sentence: str, language: str) -> Audio:
+        time.sleep(self.delay)
+        return super().synthesize(sentence, language)
+
+
+def test_stream_yields_the_first_sentence_before_the_rest_are_made():
+    speaker = SlowSpeaker()
+    start = time.perf_counter()
     chunks = speaker.stream("First one. Second one! Third?", "en")
     first = next(chunks)
-    assert speaker.spoken == [("First one.", "en")]
+    assert time.perf_counter() - start < 2.5 * speaker.delay
     assert first.duration_s == pytest.approx(len("First one.") * 10 / 1000)
-    assert [s for s, _ in speaker.spoken] == ["First one."]
+    assert "Third?" not in [s for s, _ in speaker.spoken]
     rest = list(chunks)
-    assert len(rest) == 2 and [s for s, _ in speaker.spoken][-1] == "Third?"
+    assert [s for s, _ in speaker.spoken] == ["First one.", "Second one!", "Third?"]
+    assert len(rest) == 2
+
+
+def test_next_sentence_is_made_while_the_caller_plays_the_current_one():
+    speaker = SlowSpeaker()
+    start = time.perf_counter()
+    for _ in speaker.stream("One. Two. Three. Four.", "en"):
+        time.sleep(speaker.delay)  # "playing" the chunk
+    elapsed = time.perf_counter() - start
+    # serial would be 4 x (make + play) = 8 delays; overlapped it is 5 delays
+    assert elapsed < 6.5 * speaker.delay
+
+
+def test_a_failing_sentence_raises_from_the_stream():
+    class Failing(RecordingSpeaker):
+        def synthesize(self, sentence, language):
+            if sentence.startswith("Bad"):
+                raise VoiceAgentError("cannot say that")
+            return super().synthesize(sentence, language)
+
+    chunks = Failing().stream("Good. Bad. Good again.", "en")
+    next(chunks)
+    with pytest.raises(VoiceAgentError, match="cannot say that"):
+        list(chunks)
 
 
 def test_speak_joins_sentences_with_a_short_gap():

@@ -2,13 +2,15 @@
 
 A backend implements ``load()`` and ``synthesize(sentence, language)``; this base class
 turns that into the :class:`~voice_agent.protocols.Speaker` verbs: ``stream()`` yields one
-:class:`Audio` per sentence as soon as it is made, and ``speak()`` joins them.
+:class:`Audio` per sentence as soon as it is made (synthesising the next one meanwhile),
+and ``speak()`` joins them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -43,11 +45,24 @@ class SentenceSpeaker:
         raise NotImplementedError
 
     def stream(self, text: str, language: str) -> Iterator[Audio]:
-        """Yield one chunk per sentence, each as soon as it is synthesised."""
+        """Yield one chunk per sentence, each as soon as it is synthesised.
+
+        One sentence of look-ahead runs on a worker thread, so the next sentence is being
+        made while the caller plays the one just yielded (ONNX Runtime and torch release
+        the GIL while they compute).
+        """
         self.load()
         language = base_language(language)
-        for sentence in split_sentences(text, language):
-            yield self.synthesize(sentence, language)
+        sentences = split_sentences(text, language)
+        if not sentences:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts") as pool:
+            pending = pool.submit(self.synthesize, sentences[0], language)
+            for sentence in sentences[1:]:
+                ready = pending.result()
+                pending = pool.submit(self.synthesize, sentence, language)
+                yield ready
+            yield pending.result()
 
     def speak(self, text: str, language: str) -> Audio:
         """Speak all of ``text`` as one clip (sentences joined by a short pause)."""
