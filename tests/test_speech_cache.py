@@ -87,3 +87,38 @@ def test_candidate_styles_follow_the_reference_pitch():
     assert cloning.candidate_styles(95.0)[0].startswith("am_")
     assert all(n[1] == "f" for n in cloning.candidate_styles(210.0))
     assert len(cloning.candidate_styles(95.0, 3)) == 3
+
+
+def _builder(budget, scores):
+    """A ProfileBuilder whose scoring is a fake returning ``scores`` in order."""
+    builder = cloning.ProfileBuilder.__new__(cloning.ProfileBuilder)
+    builder.budget, builder.rng, builder.deadline = budget, np.random.default_rng(0), float("inf")
+    builder.progress = lambda note: None
+    queue = list(scores)
+
+    def fake_score(weights, offset, styles, speed=1.0):
+        return cloning._Candidate(np.zeros(1), weights, offset, None, None, queue.pop(0), speed)
+
+    builder._score = fake_score
+    return builder
+
+
+def _screened(*names_scores):
+    return [cloning._Candidate(np.zeros(1), {n: 1.0}, np.zeros((1, 1, 256)), None, None, s)
+            for n, s in names_scores]
+
+
+def test_blend_search_keeps_only_improvements():
+    budget = cloning.EnrolmentBudget(search_steps=3)
+    builder = _builder(budget, [0.70, 0.81, 0.75])
+    top = _screened(("am_adam", 0.8), ("am_puck", 0.6))
+    styles = {"am_adam": np.zeros((510, 1, 256)), "am_puck": np.ones((510, 1, 256))}
+    assert builder._search_blends(top, styles).score == 0.81
+
+
+def test_blend_search_stops_at_the_time_limit():
+    builder = _builder(cloning.EnrolmentBudget(search_steps=5), [0.99] * 5)
+    builder.deadline = 0.0  # already past
+    top = _screened(("am_adam", 0.8))
+    best = builder._search_blends(top, {"am_adam": np.zeros((510, 1, 256))})
+    assert best.score == 0.8
