@@ -33,6 +33,7 @@ import numpy as np
 from voice_agent.backends.kokoro_tts import KOKORO_RATE, KokoroSpeaker
 from voice_agent.backends.kokoro_voices import load_voice_styles
 from voice_agent.models import cache_home
+from voice_agent.errors import SpeakerClipError
 from voice_agent.types import Audio
 from voice_agent.voice import conversion
 from voice_agent.voice.enrol import EnrolmentClip, SpeakerProfile, load_enrolment_clip
@@ -110,7 +111,12 @@ class ProfileBuilder:
         self.progress = progress
         self.rng = np.random.default_rng(budget.seed)
         self.reference = encoder.embed(clip.audio)
-        self.target = conversion.summarise(clip.audio)
+        try:
+            self.target = conversion.summarise(clip.audio)
+        except ValueError:  # e.g. whispering: no pitch to match
+            raise SpeakerClipError(
+                f"Speaker recording {clip.source}: no voiced speech (pitch) was found in it. "
+                "Record 10–15 s of normal, voiced speech.") from None
         self.kokoro = KokoroSpeaker(style=np.zeros((510, 1, 256), np.float32), label="search")
         self.deadline = float("inf")
 
