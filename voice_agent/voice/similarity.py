@@ -34,8 +34,10 @@ class SpeakerEncoder:
         if self._encoder is not None:
             return
         try:
-            with warnings.catch_warnings():  # Resemblyzer imports a deprecated scipy path
-                warnings.simplefilter("ignore", DeprecationWarning)
+            # Resemblyzer imports a deprecated scipy path and webrtcvad imports pkg_resources;
+            # both warn on every start and neither is ours to fix.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 from resemblyzer import VoiceEncoder
         except ImportError as exc:
             raise MissingDependencyError("Resemblyzer", "speech",
