@@ -62,9 +62,12 @@ def _is_speech(audio, rate: int, min_s: float = 1.0) -> None:
 def test_piper_speaks_english_intelligibly(whisper):
     from voice_agent.backends.piper_tts import PiperSpeaker
 
-    audio = PiperSpeaker().speak(ENGLISH, "en")
-    _is_speech(audio, 22_050)
-    assert _wer(whisper, audio, ENGLISH, "en") <= 0.15
+    # Piper samples noise on every call, so one short sentence is a noisy WER estimate:
+    # use about 20 common words (0.15 then allows up to three misheard words).
+    text = "Here is a happy song for piano and strings. I hope you like it, and tell me if you want more."
+    audio = PiperSpeaker().speak(text, "en")
+    _is_speech(audio, 22_050, min_s=3.0)
+    assert _wer(whisper, audio, text, "en") <= 0.15
 
 
 def test_kokoro_speaks_spanish_and_english(whisper):
