@@ -46,9 +46,9 @@ class SpeakerEncoder:
 
     def embed(self, audio: Audio) -> np.ndarray:
         """Speaker embedding of ``audio`` (silences trimmed by Resemblyzer's VAD)."""
+        self.load()  # first: it imports resemblyzer with its import-time warnings silenced
         from resemblyzer import preprocess_wav
 
-        self.load()
         samples = resample(audio, ENCODER_RATE).samples
         wav = preprocess_wav(samples, source_sr=ENCODER_RATE)
         if len(wav) < ENCODER_RATE // 2:  # VAD removed almost everything: use the raw clip
