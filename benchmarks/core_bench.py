@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import statistics
 import sys
 import time
@@ -28,15 +27,10 @@ from voice_agent.audio import read_audio  # noqa: E402
 from voice_agent.config import AgentConfig, override  # noqa: E402
 from voice_agent.factory import build_responder, build_transcriber  # noqa: E402
 from voice_agent.record import library_versions  # noqa: E402
+from voice_agent.textnorm import normalise  # noqa: E402
 from voice_agent.types import Transcript  # noqa: E402
 
 REQUESTS = HERE / "requests"
-
-
-def normalise(text: str) -> str:
-    """Lower-case, drop punctuation (keeping accents and apostrophes), squeeze spaces."""
-    text = re.sub(r"[^\w\s']", " ", text.lower().replace("-", " "))
-    return " ".join(text.split())
 
 
 def load_requests(folder: Path = REQUESTS) -> list[dict[str, str]]:
@@ -112,9 +106,11 @@ def main() -> int:
     parser.add_argument("--asr-backend", default="faster-whisper")
     parser.add_argument("--llm-backend", default="llama-cpp")
     parser.add_argument("--language", default=None, help="force a language (default: detect)")
+    parser.add_argument("--llm-threads", type=int, default=AgentConfig().llm.threads)
     args = parser.parse_args()
 
-    config = override(AgentConfig(), asr__backend=args.asr_backend, llm__backend=args.llm_backend)
+    config = override(AgentConfig(), asr__backend=args.asr_backend, llm__backend=args.llm_backend,
+                      llm__threads=args.llm_threads)
     transcriber, responder = build_transcriber(config), build_responder(config)
     (_, asr_load), (_, llm_load) = timed(transcriber.load), timed(responder.load)
     rows = load_requests()
@@ -130,7 +126,8 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {"summary": summary, "results": results, "versions": library_versions(),
-              "models": {"asr": transcriber.model_id, "llm": responder.model_id}}
+              "models": {"asr": transcriber.model_id, "llm": responder.model_id},
+              "llm_threads": args.llm_threads}
     (out / "core_bench.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     (out / "core_bench.md").write_text(markdown(summary) + "\n")
     print(markdown(summary))

@@ -39,10 +39,6 @@ REPLIES = {
 }
 
 
-def _words(text: str) -> str:
-    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
-
-
 def _asr():
     from faster_whisper import WhisperModel
 
@@ -52,10 +48,10 @@ def _asr():
 
 
 def _wer(asr, audio, text: str, language: str) -> float:
-    import jiwer
+    from voice_agent.textnorm import word_error_rate
 
     segments, _ = asr.transcribe(resample(audio, 16_000).samples, language=language, beam_size=5)
-    return jiwer.wer(_words(text), _words(" ".join(s.text for s in segments)))
+    return word_error_rate(text, " ".join(s.text for s in segments))
 
 
 def _timed_stream(speaker, text: str, language: str):

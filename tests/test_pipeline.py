@@ -116,3 +116,16 @@ def test_load_times_each_stage():
 def test_guess_language():
     assert guess_language("quiero una canción triste con piano") == "es"
     assert guess_language("I want a sad song with piano") == "en"
+
+
+def test_refinement_changes_only_what_was_asked():
+    renderer = FakeRenderer()
+    pipeline = _pipeline(renderer=renderer)
+    first = pipeline.run(text="play some jazz with piano")
+    faster = pipeline.run(text="faster")
+    assert faster.reply.intent is Intent.REFINE and faster.reply.plan.bpm > first.reply.plan.bpm
+    kept = ("genre", "key", "mode", "instruments", "seed", "duration_s")
+    assert all(getattr(faster.reply.plan, f) == getattr(first.reply.plan, f) for f in kept)
+    happier = pipeline.run(text="más alegre")
+    assert happier.reply.intent is Intent.REFINE and happier.reply.plan.genre == "jazz"
+    assert happier.reply.plan.bpm == faster.reply.plan.bpm and len(renderer.plans) == 3

@@ -23,6 +23,11 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--music-backend", choices=["composer", "musicgen", "none"])
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
     parser.add_argument("--speaker", help="speaker recording (10-15 s) for the cloned voice")
+    parser.add_argument("--voice-backend", choices=["kokoro-clone", "xtts"],
+                        help="how the cloned voice is made (default kokoro-clone)")
+    parser.add_argument("--xtts-dir", help="Coqui XTTS v2 checkpoint folder (--voice-backend xtts)")
+    parser.add_argument("--base-voice", choices=["auto", "piper", "kokoro", "espeak"],
+                        help="base voice engine (default auto: Piper for English, Kokoro for Spanish)")
     parser.add_argument("--no-speech", action="store_true", help="do not speak the reply")
     parser.add_argument("-v", "--verbose", action="count", default=0)
 
@@ -39,6 +44,9 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         music__backend=args.music_backend,
         music__model_path=args.musicgen_model,
         speech__speaker_wav=args.speaker,
+        speech__cloned_backend=args.voice_backend,
+        speech__xtts_dir=args.xtts_dir,
+        speech__base_backend=args.base_voice,
         speech__enabled=False if args.no_speech else None,
     )
 
@@ -56,10 +64,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = pipeline.load()
     print("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
     turn = run_request(pipeline, args.request, args.text, language)
-    record = write_outputs(turn, args.out)
+    record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
     print(summary(record))
     print(f"wrote {Path(args.out) / 'turn.json'}")
     return 0 if turn.ok else 1
+
+
+def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
+    """Score the spoken voices unless --no-compare (it costs a few seconds per turn)."""
+    if args.no_compare or not turn.speech:
+        return None
+    from voice_agent.modes.headless import compare_voices
+    from voice_agent.voice.compare import default_comparer
+
+    comparer = default_comparer(args.speaker, args.reference)
+    try:
+        return compare_voices(turn, comparer, pipeline.transcriber)
+    except VoiceAgentError as exc:
+        log.warning("voice comparison skipped: %s", exc)
+        return {"error": str(exc)}
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """Check a speaker recording and build its cloned-voice profile (cached on disk)."""
+    from voice_agent.voice import make_cloned_speaker
+
+    speaker = make_cloned_speaker(args.speaker_wav)
+    speaker.load()
+    state = "already enrolled (cache hit)" if speaker.cache_hit else "enrolled"
+    print(f"{args.speaker_wav or 'bundled speaker'}: {state}; voice {speaker.model_id}")
+    return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -98,8 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--text", help="typed request instead of audio")
     run.add_argument("--out", default="out", help="output folder (default: out)")
     run.add_argument("--language", default="auto", choices=["auto", "en", "es"])
+    run.add_argument("--reference", help="held-out recording of the --speaker voice, for "
+                                          "the similarity score")
+    run.add_argument("--no-compare", action="store_true",
+                     help="skip scoring the voices (similarity, round-trip WER)")
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
+
+    enrol = sub.add_parser("enrol", help="check a 10-15 s speaker recording and build its voice")
+    enrol.add_argument("speaker_wav", nargs="?", help="recording (default: the bundled speaker)")
+    enrol.add_argument("-v", "--verbose", action="count", default=0)
+    enrol.set_defaults(func=cmd_enrol)
 
     models = sub.add_parser("models", help="list models, weights, checksums and licences")
     models.add_argument("--prepare", action="store_true", help="join and check weights now")

@@ -106,15 +106,27 @@ def silero_speech(samples: np.ndarray) -> tuple[np.ndarray, list[dict]]:
     return np.concatenate(pieces), chunks
 
 
-def choose_language(probabilities: Iterable[tuple[str, float]],
-                    languages: Sequence[str]) -> tuple[str, float]:
-    """The most likely of ``languages`` and its probability renormalised among them.
+def rank_languages(probabilities: Iterable[tuple[str, float]],
+                   languages: Sequence[str]) -> list[tuple[str, float]]:
+    """``languages`` by likelihood, probabilities renormalised among them.
 
     Choosing among the configured languages rather than all 99 avoids e.g. Spanish heard
     as Portuguese or Galician.
     """
     allowed = [(lang, p) for lang, p in probabilities if lang in languages]
-    best, prob = max(allowed, key=lambda pair: pair[1])
     total = sum(p for _, p in allowed) or 1.0
-    log.debug("language candidates %s -> %s", allowed, best)
-    return best, prob / total
+    ranked = sorted(((lang, p / total) for lang, p in allowed), key=lambda pair: -pair[1])
+    log.debug("language candidates %s", ranked)
+    return ranked
+
+
+def choose_language(probabilities: Iterable[tuple[str, float]],
+                    languages: Sequence[str]) -> tuple[str, float]:
+    """The most likely of ``languages`` and its probability renormalised among them."""
+    return rank_languages(probabilities, languages)[0]
+
+
+def mean_logprob(segments: Iterable[Any]) -> float:
+    """Whisper's average token log-probability over the confident segments (-inf if none)."""
+    values = [_get(s, "avg_logprob") for s in keep_confident(segments)]
+    return sum(values) / len(values) if values else float("-inf")

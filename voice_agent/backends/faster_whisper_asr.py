@@ -15,18 +15,22 @@ from collections.abc import Sequence
 import numpy as np
 
 from voice_agent.audio import ASR_RATE, resample
-from voice_agent.errors import MissingDependencyError
+from voice_agent.errors import MissingDependencyError, NoSpeechError
 from voice_agent.models import WHISPER_BASE, ensure_model
 from voice_agent.speech_checks import (
     check_has_signal,
-    choose_language,
     confident_transcript,
+    mean_logprob,
+    rank_languages,
     silero_speech,
 )
 from voice_agent.types import Audio, Transcript
 from voice_agent.vocabulary import asr_bias
 
 log = logging.getLogger(__name__)
+
+#: Below this language-ID probability, decode in the two likeliest languages.
+UNSURE_LANGUAGE = 0.75
 
 
 def cuda_available() -> bool:
@@ -81,12 +85,29 @@ class FasterWhisperTranscriber:
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
-        """Transcribe ``audio``; raise NoSpeechError for silence or noise."""
+        """Transcribe ``audio``; raise NoSpeechError for silence or noise.
+
+        When the language is not given and language ID is unsure (below
+        UNSURE_LANGUAGE), the audio is decoded in the two likeliest languages and the
+        transcript Whisper itself finds likelier wins: a Spanish request taken for English
+        otherwise comes back as English-sounding nonsense.
+        """
         self.load()
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
-        speech = self._speech_only(audio.samples)
-        language, probability = self._pick_language(speech, language)
+        candidates = self._language_candidates(self._speech_only(audio.samples), language)
+        decoded, failure = [], None
+        for candidate, probability in candidates:
+            try:
+                decoded.append(self._decode(audio, candidate, probability))
+            except NoSpeechError as exc:
+                failure = exc
+        if not decoded:
+            raise failure
+        return max(decoded, key=lambda pair: pair[1])[0]
+
+    def _decode(self, audio: Audio, language: str, probability: float) -> tuple[Transcript, float]:
+        """One decoding pass in ``language``: the transcript and its mean log-probability."""
         segments, _info = self._model.transcribe(
             audio.samples,
             language=language,
@@ -95,17 +116,21 @@ class FasterWhisperTranscriber:
             condition_on_previous_text=False,
             **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
-        return confident_transcript(segments, language, probability, audio.duration_s)
+        segments = list(segments)
+        transcript = confident_transcript(segments, language, probability, audio.duration_s)
+        return transcript, mean_logprob(segments)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
         return silero_speech(samples)[0]
 
-    def _pick_language(self, speech: np.ndarray, language: str | None) -> tuple[str, float]:
-        """The given language, or the most likely of the configured ones."""
+    def _language_candidates(self, speech: np.ndarray,
+                             language: str | None) -> list[tuple[str, float]]:
+        """The given language, or the likeliest configured one (two when unsure)."""
         if language:
-            return language, 1.0
+            return [(language, 1.0)]
         if len(self.languages) == 1:
-            return self.languages[0], 1.0
+            return [(self.languages[0], 1.0)]
         _, _, all_probs = self._model.detect_language(audio=speech)
-        return choose_language(all_probs, self.languages)
+        ranked = rank_languages(all_probs, self.languages)
+        return ranked[:2] if ranked[0][1] < UNSURE_LANGUAGE else ranked[:1]

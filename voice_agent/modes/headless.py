@@ -34,7 +34,21 @@ def run_request(pipeline: Pipeline, request: str | None, text: str | None,
     return pipeline.run(audio=audio, language=language, request=str(request))
 
 
-def write_outputs(turn: Turn, out_dir: str | Path) -> dict[str, Any]:
+def compare_voices(turn: Turn, comparer, transcriber) -> dict[str, Any]:
+    """Similarity and round-trip WER of each spoken voice (see voice_agent.voice.compare)."""
+    if not turn.speech or turn.reply is None:
+        return {}
+    scores = {}
+    for spoken in turn.speech:
+        score = comparer.score(spoken, turn.reply.say, transcriber)
+        scores[spoken.voice] = {"similarity": round(score.similarity, 4),
+                                "round_trip_wer": round(score.round_trip_wer, 4),
+                                "heard": score.heard}
+    return {**comparer.describe(), "voices": scores}
+
+
+def write_outputs(turn: Turn, out_dir: str | Path,
+                  comparison: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write the turn's files and ``turn.json`` into ``out_dir``; return the record."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -54,6 +68,8 @@ def write_outputs(turn: Turn, out_dir: str | Path) -> dict[str, Any]:
         name = f"reply_{spoken.voice}"
         files[name] = write_wav(out / f"{name}.wav", spoken.audio).name
     record = turn_record(turn, files)
+    if comparison:
+        record["voice_comparison"] = comparison
     (out / "turn.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
     return record
@@ -76,5 +92,9 @@ def summary(record: dict[str, Any]) -> str:
     lines.append(f"timings: {timings}")
     lines += [f"not run: {s['stage']}: {s['reason']}" for s in record["not_run"]
               if s["stage"] != "asr" or record["request"] != "text"]
+    for voice, score in record.get("voice_comparison", {}).get("voices", {}).items():
+        lines.append(f"{voice} voice: similarity {score['similarity']:.3f} to "
+                     f"{record['voice_comparison']['reference']}, "
+                     f"round-trip WER {score['round_trip_wer']:.2f}")
     lines += [f"ERROR in {e['stage']}: {e['message']}" for e in record["errors"]]
     return "\n".join(lines)

@@ -1,0 +1,56 @@
+"""Language choice in the faster-whisper backend, with a stand-in Whisper model."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+pytest.importorskip("faster_whisper", reason="install the 'asr' extra")
+
+from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber  # noqa: E402
+from tests.fakes import tone  # noqa: E402
+
+
+class StandInWhisper:
+    """Says English is slightly likelier, but decodes Spanish with higher confidence."""
+
+    def __init__(self, p_en: float) -> None:
+        self.p_en = p_en
+        self.decoded: list[str] = []
+
+    def detect_language(self, audio):
+        return "en", self.p_en, [("en", self.p_en), ("es", 1 - self.p_en), ("pt", 0.0)]
+
+    def transcribe(self, samples, language, **options):
+        self.decoded.append(language)
+        logprob = -0.9 if language == "en" else -0.2
+        text = "so come bang bang" if language == "en" else "toca un tango"
+        return iter([SimpleNamespace(text=text, start=0.0, end=1.0, avg_logprob=logprob,
+                                     no_speech_prob=0.01, compression_ratio=1.0)]), None
+
+
+def _asr(model) -> FasterWhisperTranscriber:
+    asr = FasterWhisperTranscriber()
+    asr._model = model
+    asr._speech_only = lambda samples: samples  # no VAD model needed for a stand-in
+    return asr
+
+
+def test_unsure_language_decodes_both_and_keeps_the_likelier():
+    model = StandInWhisper(p_en=0.56)
+    transcript = _asr(model).transcribe(tone(2.0))
+    assert model.decoded == ["en", "es"]
+    assert transcript.language == "es" and transcript.text == "toca un tango"
+
+
+def test_sure_language_decodes_once():
+    model = StandInWhisper(p_en=0.95)
+    transcript = _asr(model).transcribe(tone(2.0))
+    assert model.decoded == ["en"] and transcript.language == "en"
+
+
+def test_given_language_skips_detection():
+    model = StandInWhisper(p_en=0.5)
+    assert _asr(model).transcribe(tone(2.0), language="es").language_probability == 1.0
+    assert model.decoded == ["es"]
