@@ -14,16 +14,27 @@ LLAMA_VERSION=0.3.36
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF"
 WHEELS="$CACHE/wheels/llama-avx2"
 
-APT_PACKAGES=(python3-venv python3-dev build-essential cmake git libsndfile1 ffmpeg espeak-ng
-              fluidsynth fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux npm)
+APT_PACKAGES=(build-essential cmake git libsndfile1 ffmpeg espeak-ng fluidsynth
+              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux)
 
 log() { printf '\n==> %s\n' "$*"; }
+
+# Tools another install may already provide (a Node.js from nodesource conflicts with
+# Debian's npm; a pyenv Python brings its own venv and headers): ask for Debian's only
+# when they are missing.
+optional_system_packages() {
+  command -v npm >/dev/null 2>&1 || echo npm
+  "$PYTHON" -m venv --help >/dev/null 2>&1 || echo python3-venv
+  "$PYTHON" -c 'import os, sysconfig; raise SystemExit(not os.path.exists(
+      os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null || echo python3-dev
+}
 
 install_system_packages() {
   local missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  missing+=($(optional_system_packages))
   [ ${#missing[@]} -eq 0 ] && return 0
   log "apt-get install ${missing[*]}"
   local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"

@@ -79,3 +79,25 @@ def test_cli_corrupt_file_exits_1_with_record(tmp_path):
                  "--music-backend", "none", "--no-speech"])
     record = json.loads((tmp_path / "o" / "turn.json").read_text())
     assert code == 1 and record["errors"][0]["kind"] == "bad_audio"
+
+
+@pytest.mark.real_model
+def test_cli_full_turn_with_music_voices_and_comparison(tmp_path, capsys):
+    """The README's main job, with the rule responder to keep it quick."""
+    from tests.conftest import REQUESTS
+
+    code = main(["run", str(REQUESTS / "example_en.wav"), "--out", str(tmp_path),
+                 "--llm-backend", "rules"])
+    record = json.loads((tmp_path / "turn.json").read_text())
+    assert code == 0, record["errors"]
+    assert record["reply"]["plan"]["genre"] == "bossa_nova"
+    assert record["music"]["file"] == "music.wav" and (tmp_path / "music.mid").is_file()
+    assert set(record["speech"]) == {"cloned", "base"}
+    for voice in record["speech"].values():
+        assert voice["duration_s"] > 1 and voice["rtf"] > 0 and 0 < voice["first_audio_s"] <= voice["synth_s"]
+    comparison = record["voice_comparison"]
+    assert comparison["reference_is_held_out"] is True
+    scores = comparison["voices"]
+    assert scores["cloned"]["similarity"] > scores["base"]["similarity"]
+    assert scores["base"]["round_trip_wer"] <= 0.3 and scores["cloned"]["round_trip_wer"] <= 0.3
+    assert "cloned voice: similarity" in capsys.readouterr().out
