@@ -58,6 +58,8 @@ install_python_packages() {
   build_llama_wheel
   log "installing voice-agent with its default extras"
   .venv/bin/pip install -q --find-links "$WHEELS" -e ".[default,dev]"
+  # The second ASR backend, for its tests. Its triton requirement is GPU-only (286 MB).
+  .venv/bin/pip install -q --no-deps "openai-whisper==20250625"
 }
 
 prepare_models() {
