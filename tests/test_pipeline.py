@@ -129,3 +129,31 @@ def test_refinement_changes_only_what_was_asked():
     happier = pipeline.run(text="más alegre")
     assert happier.reply.intent is Intent.REFINE and happier.reply.plan.genre == "jazz"
     assert happier.reply.plan.bpm == faster.reply.plan.bpm and len(renderer.plans) == 3
+
+
+class _UnloadableSpeaker(FakeSpeaker):
+    def load(self) -> None:
+        from voice_agent.errors import SpeakerClipError
+
+        raise SpeakerClipError("The speaker recording is 2.0 s long; it needs at least 3 s.")
+
+
+def test_a_voice_that_cannot_load_leaves_the_rest_of_the_turn():
+    pipeline = _pipeline(speakers={"cloned": _UnloadableSpeaker(), "base": FakeSpeaker()})
+    seconds = pipeline.load()
+    assert "tts_cloned" not in seconds and "tts_base" in seconds
+    turn = pipeline.run(text="play some jazz")
+    assert turn.ok and [s.voice for s in turn.speech] == ["base"] and turn.music is not None
+    reasons = {s.stage: s.message for s in turn.skipped}
+    assert "at least 3 s" in reasons["tts_cloned"]
+
+
+def test_asr_that_cannot_load_stops_the_agent():
+    class Broken(FakeTranscriber):
+        def load(self) -> None:
+            from voice_agent.errors import ModelNotFoundError
+
+            raise ModelNotFoundError("weights missing")
+
+    with pytest.raises(Exception, match="weights missing"):
+        _pipeline(transcriber=Broken()).load()

@@ -86,13 +86,33 @@ class Pipeline:
         return {name: backend for name, backend in found.items() if backend is not None}
 
     def load(self) -> dict[str, float]:
-        """Load every stage's weights now (seconds per stage); errors propagate."""
+        """Load every stage's weights now (seconds per stage).
+
+        ASR and LLM errors propagate: no turn can run without them. An optional stage
+        (music, a voice) that cannot load is dropped, and its reason is reported as
+        "not run" in every turn, so e.g. a bad speaker clip still leaves the base voice.
+        """
         seconds: dict[str, float] = {}
         for name, backend in self.stages().items():
             start = time.perf_counter()
-            backend.load()
+            try:
+                backend.load()
+            except VoiceAgentError as exc:
+                if name in (STAGE_ASR, STAGE_LLM):
+                    raise
+                log.warning("%s unavailable: %s", name, exc)
+                self._drop(name, str(exc))
+                continue
             seconds[name] = time.perf_counter() - start
         return seconds
+
+    def _drop(self, stage: str, reason: str) -> None:
+        """Stop running an optional stage, remembering why."""
+        if stage == STAGE_MUSIC:
+            self.renderer = None
+        else:
+            self.speakers.pop(stage.removeprefix(SPEECH_STAGE_PREFIX), None)
+        self.unavailable[stage] = reason
 
     def run(self, audio: Audio | None = None, text: str | None = None,
             language: str | None = None, request: str = "") -> Turn:
@@ -155,6 +175,9 @@ class Pipeline:
             return ()
         if not self.speakers:
             recorder.skip("tts", self.unavailable.get("tts", "no voice is configured"))
+        for stage, reason in self.unavailable.items():
+            if stage.startswith(SPEECH_STAGE_PREFIX):
+                recorder.skip(stage, reason)
         spoken = []
         for voice, speaker in self.speakers.items():
             result = recorder.run(SPEECH_STAGE_PREFIX + voice,

@@ -16,7 +16,7 @@ from typing import Any
 
 from voice_agent.plan_parsing import detect_intent, ground_plan, transcript_plan_seed
 from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
-from voice_agent.vocabulary import find_genre, fold, instrument_name
+from voice_agent.vocabulary import instrument_name
 
 log = logging.getLogger(__name__)
 
