@@ -120,10 +120,16 @@ def rank_languages(probabilities: Iterable[tuple[str, float]],
     return ranked
 
 
-def choose_language(probabilities: Iterable[tuple[str, float]],
-                    languages: Sequence[str]) -> tuple[str, float]:
-    """The most likely of ``languages`` and its probability renormalised among them."""
-    return rank_languages(probabilities, languages)[0]
+def language_candidates(given: str | None, languages: Sequence[str],
+                        detect: Callable[[], Iterable[tuple[str, float]]]
+                        ) -> list[tuple[str, float]]:
+    """The given language, the only configured one, or the configured ones ranked by
+    Whisper's language ID (``detect`` runs only in that last case)."""
+    if given:
+        return [(given, 1.0)]
+    if len(languages) == 1:
+        return [(languages[0], 1.0)]
+    return rank_languages(detect(), languages)
 
 
 def mean_logprob(segments: Iterable[Any]) -> float:

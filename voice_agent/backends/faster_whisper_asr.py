@@ -21,7 +21,7 @@ from voice_agent.speech_checks import (
     check_has_signal,
     confident_transcript,
     mean_logprob,
-    rank_languages,
+    language_candidates,
     silero_speech,
 )
 from voice_agent.types import Audio, Transcript
@@ -127,10 +127,6 @@ class FasterWhisperTranscriber:
     def _language_candidates(self, speech: np.ndarray,
                              language: str | None) -> list[tuple[str, float]]:
         """The given language, or the likeliest configured one (two when unsure)."""
-        if language:
-            return [(language, 1.0)]
-        if len(self.languages) == 1:
-            return [(self.languages[0], 1.0)]
-        _, _, all_probs = self._model.detect_language(audio=speech)
-        ranked = rank_languages(all_probs, self.languages)
+        ranked = language_candidates(language, self.languages,
+                                     lambda: self._model.detect_language(audio=speech)[2])
         return ranked[:2] if ranked[0][1] < UNSURE_LANGUAGE else ranked[:1]

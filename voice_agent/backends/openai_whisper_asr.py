@@ -24,7 +24,7 @@ from voice_agent.speech_checks import (
     NO_SPEECH_MESSAGE,
     NO_SPEECH_PROB,
     check_has_signal,
-    choose_language,
+    language_candidates,
     confident_transcript,
     silero_speech,
 )
@@ -198,9 +198,6 @@ class OpenAIWhisperTranscriber:
 
     def _pick_language(self, features, language: str | None) -> tuple[str, float]:
         """The given language, or the most likely of the configured ones."""
-        if language:
-            return language, 1.0
-        if len(self.languages) == 1:
-            return self.languages[0], 1.0
-        _, probabilities = self._model.detect_language(features)
-        return choose_language(probabilities[0].items(), self.languages)
+        return language_candidates(
+            language, self.languages,
+            lambda: self._model.detect_language(features)[1][0].items())[0]
