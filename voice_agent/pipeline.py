@@ -8,6 +8,8 @@ music render still leaves the spoken reply, a failed voice still leaves the othe
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import uuid
 from collections import deque
@@ -16,6 +18,10 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from voice_agent.errors import VoiceAgentError
+from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
+                                EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
+                                EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
+                                safe_emit)
 from voice_agent.protocols import MusicRenderer, Responder, Speaker, Transcriber
 from voice_agent.types import (Audio, Intent, MusicClip, Reply, SpokenReply, StageError,
                                StageTiming, Transcript, Turn)
@@ -28,35 +34,149 @@ STAGE_ASR = "asr"
 STAGE_LLM = "llm"
 STAGE_MUSIC = "music"
 SPEECH_STAGE_PREFIX = "tts_"
+PRIMARY_VOICE = "cloned"
 
 
 class _TurnRecorder:
-    """Collects timings and errors while a turn runs."""
+    """Collects timings, errors and latency marks while a turn runs, and emits events.
 
-    def __init__(self) -> None:
+    The clock starts when the turn does; for spoken input that is the end of the
+    person's speech, so every mark is "end of speech -> this".
+    """
+
+    def __init__(self, on_event: EventCallback | None = None) -> None:
         self.timings: list[StageTiming] = []
         self.errors: list[StageError] = []
         self.skipped: list[StageError] = []
+        self.marks: dict[str, float] = {}
+        self.on_event = on_event
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds since the turn started."""
+        return time.perf_counter() - self.started
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """Tell the front end (if any) what just happened."""
+        safe_emit(self.on_event, TurnEvent(kind, elapsed_s=self.elapsed(), **fields))
+
+    def mark(self, name: str) -> None:
+        """Remember when ``name`` first happened (seconds since the turn started)."""
+        self.marks.setdefault(name, round(self.elapsed(), 4))
 
     def run(self, stage: str, work: Callable[[], T]) -> T | None:
         """Run one stage, timing it; on failure record the error and return None."""
         start = time.perf_counter()
+        self.emit(EVENT_STAGE_STARTED, stage=stage)
         try:
-            return work()
-        except VoiceAgentError as exc:
-            log.warning("%s failed: %s", stage, exc)
-            self.errors.append(StageError(stage, exc.kind, str(exc)))
-        except Exception as exc:  # a bug or a library failure: keep the turn alive
-            log.exception("%s crashed", stage)
-            self.errors.append(StageError(stage, "internal",
-                                          f"{type(exc).__name__}: {exc} (see the log)"))
+            result = work()
+        except Exception as exc:
+            self.fail(stage, exc)
+            return None
         finally:
             self.timings.append(StageTiming(stage, time.perf_counter() - start))
-        return None
+        self.emit(EVENT_STAGE_FINISHED, stage=stage)
+        return result
+
+    def fail(self, stage: str, exc: Exception) -> None:
+        """Record that ``stage`` failed; the turn goes on with what it has."""
+        if isinstance(exc, VoiceAgentError):
+            log.warning("%s failed: %s", stage, exc)
+            error = StageError(stage, exc.kind, str(exc))
+        else:  # a bug or a library failure: keep the turn alive
+            log.error("%s crashed", stage, exc_info=exc)
+            error = StageError(stage, "internal", f"{type(exc).__name__}: {exc} (see the log)")
+        self.errors.append(error)
+        self.emit(EVENT_STAGE_FAILED, stage=stage, text=error.message)
 
     def skip(self, stage: str, reason: str) -> None:
         """Record that a stage did not run, and why."""
         self.skipped.append(StageError(stage, "not_run", reason))
+
+
+class _VoiceWorker:
+    """Speaks reply sentences in the primary voice as they arrive, on its own thread.
+
+    The language model hands over each sentence of ``say`` while it is still writing the
+    plan; synthesising it at once is what lets the person hear the reply seconds before
+    the turn is over. Each synthesised chunk is emitted as a speech_chunk event.
+    """
+
+    def __init__(self, voice: str, speaker: Speaker, language: str,
+                 recorder: _TurnRecorder) -> None:
+        self.voice = voice
+        self.speaker = speaker
+        self.language = language
+        self.recorder = recorder
+        self.sentences: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._chunks: list[Audio] = []
+        self._synth_s = 0.0
+        self._first_audio_s = 0.0
+        self._failed = False
+        self._thread = threading.Thread(target=self._work, name=f"tts-{voice}", daemon=True)
+        self._thread.start()
+
+    @property
+    def stage(self) -> str:
+        """The stage name this voice is timed under."""
+        return SPEECH_STAGE_PREFIX + self.voice
+
+    def say(self, sentence: str) -> None:
+        """Queue one sentence (called by the language model as it writes)."""
+        if not self.sentences:
+            self.recorder.mark("llm_first_sentence")
+        self.sentences.append(sentence)
+        self.recorder.emit(EVENT_SAY, stage=STAGE_LLM, text=sentence)
+        self._queue.put(sentence)
+
+    def finish(self, reply: Reply | None) -> SpokenReply | None:
+        """Queue what is left of ``reply.say``, wait for the voice, and return it."""
+        if reply is not None:
+            for sentence in unspoken_sentences(reply.say, self.sentences, reply.language):
+                self.say(sentence)
+        self._queue.put(None)
+        self._thread.join()
+        self.recorder.timings.append(StageTiming(self.stage, self._synth_s))
+        if self._failed or not self._chunks:
+            return None
+        from voice_agent.voice.streaming import join_sentences
+
+        return SpokenReply(voice=self.voice, audio=join_sentences(self._chunks),
+                           backend=getattr(self.speaker, "model_id", ""),
+                           synth_s=self._synth_s, first_audio_s=self._first_audio_s)
+
+    def _work(self) -> None:
+        while (sentence := self._queue.get()) is not None:
+            if self._failed:
+                continue  # drain: one failed sentence ends this voice for the turn
+            try:
+                self._speak(sentence)
+            except Exception as exc:
+                self._failed = True
+                self.recorder.fail(self.stage, exc)
+
+    def _speak(self, sentence: str) -> None:
+        start = time.perf_counter()
+        for chunk in self.speaker.stream(sentence, self.language):
+            if not self._chunks:
+                self._first_audio_s = time.perf_counter() - start
+                self.recorder.mark("first_audio")
+            self._chunks.append(chunk)
+            self.recorder.emit(EVENT_SPEECH_CHUNK, stage=self.stage, audio=chunk,
+                               voice=self.voice, text=sentence)
+        self._synth_s += time.perf_counter() - start
+
+
+def unspoken_sentences(say: str, spoken: list[str], language: str) -> list[str]:
+    """The sentences of ``say`` after those already spoken (none if they disagree)."""
+    from voice_agent.voice.sentences import split_sentences
+
+    heard = " ".join(spoken)
+    if not say.startswith(heard):
+        log.warning("the reply no longer starts with what was spoken; not speaking the rest")
+        return []
+    return split_sentences(say[len(heard):], language)
 
 
 class Pipeline:
@@ -115,23 +235,60 @@ class Pipeline:
         self.unavailable[stage] = reason
 
     def run(self, audio: Audio | None = None, text: str | None = None,
-            language: str | None = None, request: str = "") -> Turn:
-        """Run one turn from ``audio`` or, when given, typed ``text``."""
+            language: str | None = None, request: str = "",
+            on_event: EventCallback | None = None) -> Turn:
+        """Run one turn from ``audio`` or, when given, typed ``text``.
+
+        Stages overlap: the primary voice speaks each reply sentence as soon as the
+        language model has written it, and the music renders while the reply is still
+        being spoken. ``on_event`` (see :mod:`voice_agent.events`) hears about each step.
+        """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
-        recorder = _TurnRecorder()
-        start = time.perf_counter()
+        recorder = _TurnRecorder(on_event)
         transcript = self._transcript(recorder, audio, text, language)
-        reply = None
+        reply, primary = None, None
         if transcript is not None:
-            reply = recorder.run(STAGE_LLM,
-                                 lambda: self.responder.respond(transcript, tuple(self.history)))
-        music = self._music(recorder, reply)
-        speech = self._speech(recorder, reply)
-        recorder.timings.append(StageTiming("total", time.perf_counter() - start))
+            recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
+            worker = self._primary_worker(recorder, transcript.language)
+            reply = recorder.run(STAGE_LLM, lambda: self._respond(recorder, transcript, worker))
+            if reply is not None:
+                recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
+            music = self._music(recorder, reply)  # renders while the worker still speaks
+            primary = worker.finish(reply) if worker is not None else None
+        else:
+            music = self._music(recorder, reply)
+        speech = self._speech(recorder, reply, primary)
+        recorder.timings.append(StageTiming("total", recorder.elapsed()))
         turn = self._turn(request, transcript, reply, music, speech, recorder)
         self.history.append(turn)
+        recorder.emit(EVENT_TURN_DONE, data=turn)
         return turn
+
+    def primary_voice(self) -> str | None:
+        """The voice a front end plays: the cloned one when there is one."""
+        if PRIMARY_VOICE in self.speakers:
+            return PRIMARY_VOICE
+        return next(iter(self.speakers), None)
+
+    def _primary_worker(self, recorder: _TurnRecorder, language: str) -> _VoiceWorker | None:
+        voice = self.primary_voice()
+        if voice is None:
+            return None
+        return _VoiceWorker(voice, self.speakers[voice], language, recorder)
+
+    def _respond(self, recorder: _TurnRecorder, transcript: Transcript,
+                 worker: _VoiceWorker | None) -> Reply:
+        """Ask the responder, streaming ``say`` sentences to the voice when it can."""
+        history = tuple(self.history)
+        asked_at = recorder.elapsed()
+        if not (hasattr(self.responder, "respond_stream") and worker is not None):
+            return self.responder.respond(transcript, history)
+        reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say)
+        first_token_s = getattr(self.responder, "last_first_token_s", None)
+        if first_token_s is not None:
+            recorder.marks["llm_ttft"] = round(asked_at + first_token_s, 4)
+        return reply
 
     def failed_turn(self, request: str, error: StageError) -> Turn:
         """A turn that never reached the models (e.g. the input file is corrupt)."""
@@ -156,6 +313,13 @@ class Pipeline:
         return recorder.run(STAGE_ASR, lambda: self.transcriber.transcribe(audio, language))
 
     def _music(self, recorder: _TurnRecorder, reply: Reply | None) -> MusicClip | None:
+        clip = self._render(recorder, reply)
+        if clip is not None:
+            recorder.mark("music_ready")
+            recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=clip.audio, data=clip)
+        return clip
+
+    def _render(self, recorder: _TurnRecorder, reply: Reply | None) -> MusicClip | None:
         if reply is None or reply.plan is None:
             recorder.skip(STAGE_MUSIC, "no music was asked for in this turn")
             return None
@@ -170,7 +334,9 @@ class Pipeline:
             return None
         return recorder.run(STAGE_MUSIC, lambda: self.renderer.render(reply.plan, reply.music_prompt))
 
-    def _speech(self, recorder: _TurnRecorder, reply: Reply | None) -> tuple[SpokenReply, ...]:
+    def _speech(self, recorder: _TurnRecorder, reply: Reply | None,
+                primary: SpokenReply | None) -> tuple[SpokenReply, ...]:
+        """The primary voice (already spoken while streaming), then the others in turn."""
         if reply is None or not reply.say:
             return ()
         if not self.speakers:
@@ -178,8 +344,10 @@ class Pipeline:
         for stage, reason in self.unavailable.items():
             if stage.startswith(SPEECH_STAGE_PREFIX):
                 recorder.skip(stage, reason)
-        spoken = []
+        spoken = [primary] if primary is not None else []
         for voice, speaker in self.speakers.items():
+            if voice == self.primary_voice():
+                continue
             result = recorder.run(SPEECH_STAGE_PREFIX + voice,
                                   lambda s=speaker, v=voice: speak_timed(s, v, reply))
             if result is not None:
@@ -200,6 +368,7 @@ class Pipeline:
             timings=tuple(recorder.timings),
             errors=tuple(recorder.errors),
             skipped=tuple(recorder.skipped),
+            latency=dict(recorder.marks),
             models={name: getattr(b, "model_id", type(b).__name__)
                     for name, b in self.stages().items()},
         )
@@ -207,7 +376,7 @@ class Pipeline:
 
 def speak_timed(speaker: Speaker, voice: str, reply: Reply) -> SpokenReply:
     """Speak ``reply.say`` sentence by sentence, timing the first chunk and the whole."""
-    from voice_agent.audio import concatenate
+    from voice_agent.voice.streaming import join_sentences
 
     start = time.perf_counter()
     first_audio_s = 0.0
@@ -218,8 +387,7 @@ def speak_timed(speaker: Speaker, voice: str, reply: Reply) -> SpokenReply:
         chunks.append(chunk)
     if not chunks:
         raise VoiceAgentError(f"The {voice} voice produced no audio for: {reply.say!r}")
-    audio = concatenate(chunks)
-    return SpokenReply(voice=voice, audio=audio, backend=getattr(speaker, "model_id", ""),
+    return SpokenReply(voice=voice, audio=join_sentences(chunks), backend=getattr(speaker, "model_id", ""),
                        synth_s=time.perf_counter() - start, first_audio_s=first_audio_s)
 
 

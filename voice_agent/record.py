@@ -69,6 +69,7 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
             "rtf": round(s.rtf, 4),
         } for s in turn.speech},
         "timings": {t.stage: round(t.seconds, 4) for t in turn.timings},
+        "latency": dict(turn.latency),
         "errors": [dataclasses.asdict(e) for e in turn.errors],
         "not_run": [{"stage": s.stage, "reason": s.message} for s in turn.skipped],
         "models": dict(turn.models),

@@ -8,10 +8,11 @@ and why) when the answer is not usable.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from voice_agent.plan_parsing import detect_intent, ground_plan, transcript_plan_seed
@@ -243,3 +244,101 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
     return Reply(say=say, music_prompt=compose_music_prompt(plan) if plan else "",
                  intent=intent, plan=plan,
                  language=transcript.language, source="llm", note=note)
+
+
+_SAY_VALUE = re.compile(r'"say"\s*:\s*"')
+
+
+class SayStream:
+    """Hands out whole sentences of the ``say`` value while a JSON answer is still streaming.
+
+    The grammar puts ``say`` first, so its sentences are complete long before the plan
+    is; speaking them at once hides most of the model's time. A sentence is handed out
+    only when the next one has begun (or the string has closed), only in the person's
+    language, and never past :func:`tidy_say`'s limits, so what was spoken is always a
+    prefix of the final ``say`` (see :func:`keep_spoken`).
+    """
+
+    def __init__(self, language: str, on_sentence: Callable[[str], None],
+                 max_sentences: int = 3) -> None:
+        self.language = language
+        self.on_sentence = on_sentence
+        self.max_sentences = max_sentences
+        self.text = ""
+        self.spoken: list[str] = []
+        self._stopped = False
+
+    def feed(self, piece: str) -> None:
+        """Add the next piece of the model's answer."""
+        self.text += piece
+        if not self._stopped:
+            self._hand_out(closed=False)
+
+    def finish(self) -> None:
+        """The answer is complete: hand out the last sentence of ``say``."""
+        if not self._stopped:
+            self._hand_out(closed=True)
+        self._stopped = True
+
+    def _hand_out(self, closed: bool) -> None:
+        value, complete = _partial_string(self.text)
+        if value is None:
+            return
+        from voice_agent.voice.sentences import split_sentences
+
+        sentences = split_sentences(value, self.language)
+        ready = sentences if (complete or closed) else sentences[:-1]
+        for sentence in ready[len(self.spoken):]:
+            if (len(self.spoken) >= self.max_sentences or not looks_like(sentence, self.language)
+                    or len(" ".join([*self.spoken, sentence])) > MAX_SAY_CHARS):
+                self._stopped = True
+                return
+            self.spoken.append(sentence)
+            self.on_sentence(sentence)
+        if complete:
+            self._stopped = True
+
+
+def _partial_string(text: str) -> tuple[str | None, bool]:
+    """The ``say`` string decoded so far, and whether its closing quote has arrived."""
+    match = _SAY_VALUE.search(text)
+    if match is None:
+        return None, False
+    chars: list[str] = []
+    i = match.end()
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            return _decode("".join(chars)), True
+        if char == "\\":
+            escape_len = 6 if text[i + 1:i + 2] == "u" else 2
+            if i + escape_len > len(text):
+                break  # the escape is split across pieces: wait for the rest
+            chars.append(text[i:i + escape_len])
+            i += escape_len
+            continue
+        chars.append(char)
+        i += 1
+    return _decode("".join(chars)), False
+
+
+def _decode(raw: str) -> str:
+    try:
+        return json.loads(f'"{raw}"')
+    except ValueError:
+        return raw
+
+
+def keep_spoken(reply: Reply, spoken: Sequence[str]) -> Reply:
+    """``reply`` with a ``say`` that begins with the sentences already spoken aloud.
+
+    Validation can still replace a streamed ``say`` (the answer broke off, say); words a
+    person has already heard cannot be taken back, so they stay the reply's opening.
+    """
+    if not spoken:
+        return reply
+    heard = " ".join(spoken)
+    if reply.say.startswith(heard):
+        return reply
+    note = "; ".join(n for n in (reply.note, "kept the sentences already spoken") if n)
+    return dataclasses.replace(reply, say=heard, note=note)

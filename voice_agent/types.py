@@ -179,6 +179,9 @@ class Turn:
     errors: tuple[StageError, ...] = ()
     skipped: tuple[StageError, ...] = ()
     models: dict[str, str] = field(default_factory=dict)
+    #: seconds from the start of the turn (end of speech) to llm_ttft, llm_first_sentence,
+    #: first_audio (first synthesised sample of the primary voice) and music_ready
+    latency: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -12,11 +12,13 @@ a turn pays only for its own tokens.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from voice_agent.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.models import QWEN_05B, ensure_model
-from voice_agent.replies import REPLY_SCHEMA, chat_messages, reply_from_model_output
+from voice_agent.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
+                                 reply_from_model_output)
 from voice_agent.types import Reply, Transcript, Turn
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ class LlamaCppResponder:
         self.gpu_layers = gpu_layers
         self.model_id = f"llama-cpp:{model_path or QWEN_05B.name}"
         self._llm = None
+        self._asked_at = 0.0
+        #: seconds from the request to the model's first token in the last streamed answer
+        self.last_first_token_s: float | None = None
 
     def load(self) -> None:
         """Load the GGUF (joined and checked once) and evaluate the fixed prompt prefix."""
@@ -66,22 +71,45 @@ class LlamaCppResponder:
             raise ModelNotFoundError(f"Cannot load the language model from {path}: {exc}") from None
         self._complete(chat_messages(_WARMUP, ()), max_tokens=1)
 
-    def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
-        result = self._llm.create_chat_completion(
-            messages=messages,
-            response_format={"type": "json_object", "schema": REPLY_SCHEMA},
-            temperature=self.temperature,
-            max_tokens=max_tokens,
-            seed=self.seed,
-        )
-        return result["choices"][0]["message"]["content"] or ""
+    def _complete(self, messages: list[dict[str, str]], max_tokens: int,
+                  on_piece: Callable[[str], None] | None = None) -> str:
+        """The model's answer; with ``on_piece``, streamed to it token by token."""
+        settings = dict(messages=messages, temperature=self.temperature, max_tokens=max_tokens,
+                        response_format={"type": "json_object", "schema": REPLY_SCHEMA},
+                        seed=self.seed)
+        if on_piece is None:
+            result = self._llm.create_chat_completion(**settings)
+            return result["choices"][0]["message"]["content"] or ""
+        pieces = []
+        for chunk in self._llm.create_chat_completion(stream=True, **settings):
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                if not pieces:
+                    self.last_first_token_s = time.perf_counter() - self._asked_at
+                pieces.append(piece)
+                on_piece(piece)
+        return "".join(pieces)
 
     def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
         """Ask the model for a JSON reply and validate it (rule fallback if unusable)."""
+        return self.respond_stream(transcript, history, on_sentence=None)
+
+    def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
+                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+        """Like :meth:`respond`, handing each ``say`` sentence to ``on_sentence`` as it is
+        written, long before the plan is complete. The reply's ``say`` always begins with
+        the sentences handed out."""
         self.load()
+        stream = SayStream(transcript.language, on_sentence) if on_sentence else None
+        self._asked_at = time.perf_counter()
+        self.last_first_token_s = None
         try:
-            raw = self._complete(chat_messages(transcript, history), self.max_tokens)
+            raw = self._complete(chat_messages(transcript, history), self.max_tokens,
+                                 stream.feed if stream else None)
         except (RuntimeError, ValueError) as exc:
             raise ResponderError(f"The language model failed while answering: {exc}") from None
         log.debug("model answer: %s", raw)
-        return reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        if stream is not None:
+            stream.finish()
+        reply = reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        return keep_spoken(reply, stream.spoken) if stream else reply

@@ -69,5 +69,10 @@ class SentenceSpeaker:
         chunks = list(self.stream(text, language))
         if not chunks:
             return Audio(np.zeros(0, np.float32), self.sample_rate)
-        rate = chunks[0].rate
-        return concatenate([resample(c, rate) for c in chunks], gap_s=SENTENCE_GAP_S)
+        return join_sentences(chunks)
+
+
+def join_sentences(chunks: list[Audio]) -> Audio:
+    """Sentences spoken one by one, as one clip with a short pause between them."""
+    rate = chunks[0].rate
+    return concatenate([resample(c, rate) for c in chunks], gap_s=SENTENCE_GAP_S)

@@ -1,0 +1,132 @@
+"""The streaming turn: reply sentences are spoken while the model is still writing."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from voice_agent import events
+from voice_agent.pipeline import Pipeline
+from voice_agent.replies import SayStream, keep_spoken, rule_reply
+from voice_agent.types import Transcript
+from tests.fakes import (FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber,
+                         StreamingFakeResponder, tone)
+
+ANSWER = json.dumps({
+    "say": "Sure! Here is some relaxing jazz with piano. Enjoy it.",
+    "intent": "make_music",
+    "plan": {"genre": "jazz", "bpm": 90, "key": "F", "mode": "major",
+             "instruments": ["piano"], "mood": "relaxed", "duration_s": 5},
+})
+
+
+def _collect(text: str, language: str = "en", step: int = 3) -> list[str]:
+    said: list[str] = []
+    stream = SayStream(language, said.append)
+    for start in range(0, len(text), step):
+        stream.feed(text[start:start + step])
+    stream.finish()
+    return said
+
+
+@pytest.mark.parametrize("step", [1, 2, 5, 1000])
+def test_say_sentences_come_out_whole_however_the_answer_is_cut(step):
+    assert _collect(ANSWER, step=step) == ["Sure!", "Here is some relaxing jazz with piano.",
+                                           "Enjoy it."]
+
+
+def test_a_sentence_is_handed_out_only_once_the_next_one_has_begun():
+    said: list[str] = []
+    stream = SayStream("en", said.append)
+    stream.feed('{"say": "Sure! ')
+    assert said == []
+    stream.feed("Here")
+    assert said == ["Sure!"]
+
+
+def test_escapes_split_across_pieces_are_decoded():
+    answer = json.dumps({"say": "¡Claro! Aquí tienes \"salsa\" alegre."}, ensure_ascii=True)
+    assert _collect(answer, "es", step=4) == ["¡Claro!", 'Aquí tienes "salsa" alegre.']
+
+
+def test_a_sentence_in_the_wrong_language_stops_the_stream():
+    answer = json.dumps({"say": "¡Claro! Here is the music you asked for with the piano."})
+    assert _collect(answer, "es") == ["¡Claro!"]
+
+
+def test_at_most_three_sentences_are_spoken():
+    answer = json.dumps({"say": "One is here. Two is here. Three is here. Four is here."})
+    assert len(_collect(answer)) == 3
+
+
+def test_keep_spoken_never_takes_back_what_was_heard():
+    transcript = Transcript("play some jazz", "en")
+    reply = rule_reply(transcript, (), 5.0)
+    kept = keep_spoken(reply, ["Sure!"])
+    assert kept.say == "Sure!" and "already spoken" in kept.note
+    assert keep_spoken(reply, []) is reply
+
+
+def _streaming_pipeline(responder) -> Pipeline:
+    return Pipeline(FakeTranscriber(), responder, FakeRenderer(),
+                    {"cloned": FakeSpeaker(), "base": FakeSpeaker()})
+
+
+def test_first_sentence_is_spoken_before_the_model_finishes():
+    first_chunk = threading.Event()
+    responder = StreamingFakeResponder(ANSWER, pieces=20, gate=first_chunk)
+    seen: list[events.TurnEvent] = []
+
+    def on_event(event: events.TurnEvent) -> None:
+        seen.append(event)
+        if event.kind == events.EVENT_SPEECH_CHUNK:
+            first_chunk.set()
+
+    turn = _streaming_pipeline(responder).run(audio=tone(), on_event=on_event)
+    assert responder.gate_opened is True  # speech began while the answer was half written
+    kinds = [e.kind for e in seen]
+    assert kinds.index(events.EVENT_SPEECH_CHUNK) < kinds.index(events.EVENT_REPLY)
+    assert kinds.index(events.EVENT_TRANSCRIPT) < kinds.index(events.EVENT_SAY)
+    assert kinds[-1] == events.EVENT_TURN_DONE and seen[-1].data is turn
+    chunks = [e for e in seen if e.kind == events.EVENT_SPEECH_CHUNK]
+    assert {e.voice for e in chunks} == {"cloned"} and len(chunks) == 3
+    assert [e.text for e in seen if e.kind == events.EVENT_SAY] == [
+        "Sure!", "Here is some relaxing jazz with piano.", "Enjoy it."]
+    assert [s.voice for s in turn.speech] == ["cloned", "base"]
+    assert set(turn.latency) >= {"llm_ttft", "llm_first_sentence", "first_audio", "music_ready"}
+    assert turn.latency["llm_first_sentence"] <= turn.latency["first_audio"]
+
+
+def test_music_ready_event_carries_the_clip():
+    seen: list[events.TurnEvent] = []
+    turn = _streaming_pipeline(StreamingFakeResponder(ANSWER)).run(text="jazz", on_event=seen.append)
+    ready = [e for e in seen if e.kind == events.EVENT_MUSIC_READY]
+    assert len(ready) == 1 and ready[0].data is turn.music and ready[0].audio is turn.music.audio
+
+
+def test_a_responder_that_cannot_stream_still_speaks_every_sentence():
+    seen: list[events.TurnEvent] = []
+    turn = _streaming_pipeline(FakeResponder()).run(text="play some jazz", on_event=seen.append)
+    said = " ".join(e.text for e in seen if e.kind == events.EVENT_SAY)
+    assert said == turn.reply.say and turn.ok
+
+
+def test_a_failing_primary_voice_leaves_the_other_voice_and_the_music():
+    pipeline = Pipeline(FakeTranscriber(), StreamingFakeResponder(ANSWER), FakeRenderer(),
+                        {"cloned": FakeSpeaker(error=RuntimeError("vocoder broke")),
+                         "base": FakeSpeaker()})
+    seen: list[events.TurnEvent] = []
+    turn = pipeline.run(audio=tone(), on_event=seen.append)
+    assert [e.stage for e in turn.errors] == ["tts_cloned"]
+    assert [s.voice for s in turn.speech] == ["base"] and turn.music is not None
+    assert any(e.kind == events.EVENT_STAGE_FAILED and "vocoder" in e.text for e in seen)
+
+
+def test_a_crashing_event_callback_does_not_break_the_turn():
+    def explode(event):
+        raise RuntimeError("display gone")
+
+    turn = _streaming_pipeline(StreamingFakeResponder(ANSWER)).run(text="jazz", on_event=explode)
+    assert turn.ok and turn.music is not None and len(turn.speech) == 2
