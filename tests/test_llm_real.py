@@ -54,3 +54,27 @@ def test_fixed_prefix_is_not_evaluated_again(responder, evaluated_tokens):
     responder.respond(transcript)
     prompt_eval = evaluated_tokens[0]  # first eval = the part of the prompt not cached
     assert prompt_eval < len(prompt) / 3, (prompt_eval, len(prompt))
+
+
+def test_streamed_sentences_arrive_before_the_answer_ends_and_open_the_reply(responder):
+    said: list[tuple[str, int]] = []
+    pieces_before: list[int] = []
+    original = responder._complete
+
+    def counting_complete(messages, max_tokens, on_piece=None):
+        def counted(piece):
+            pieces_before.append(piece)
+            on_piece(piece)
+        return original(messages, max_tokens, counted)
+
+    responder._complete = counting_complete
+    try:
+        reply = responder.respond_stream(
+            Transcript("quiero una salsa alegre con trompetas", "es"),
+            on_sentence=lambda s: said.append((s, len(pieces_before))))
+    finally:
+        del responder._complete
+    assert said, "no sentence was streamed"
+    assert said[0][1] < len(pieces_before) / 2  # the first sentence came early
+    assert reply.say.startswith(" ".join(s for s, _ in said))
+    assert reply.plan.genre == "salsa" and responder.last_first_token_s is not None

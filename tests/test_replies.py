@@ -88,7 +88,17 @@ def test_prompt_messages_have_a_fixed_prefix_and_the_history():
     first, second = chat_messages(EN, ()), chat_messages(ES, (turn,))
     assert first[:-1] == second[:-1]  # identical prefix: the KV cache can be reused
     assert "Spanish" in second[-1]["content"] and "tango" in second[-1]["content"]
-    assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "plan"}
+    assert list(REPLY_SCHEMA["properties"])[0] == "say"  # spoken while the rest is written
+    assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "genre", "instruments", "mood"}
+
+
+def test_a_flat_answer_fills_the_plan_and_the_style_fills_the_rest():
+    raw = json.dumps({"say": "Sure! Here's some bossa nova.", "intent": "make_music",
+                      "genre": "bossa nova", "instruments": ["nylon guitar"], "mood": "relaxed"})
+    reply = reply_from_model_output(raw, Transcript("something for a sunny afternoon", "en"), (), 15.0)
+    assert reply.source == "llm" and reply.plan.genre == "bossa_nova"
+    assert "nylon guitar" in reply.plan.instruments and reply.plan.mood == "calm"  # relaxed -> calm
+    assert 40 <= reply.plan.bpm <= 220 and reply.plan.duration_s == 15.0
 
 
 def test_tidy_say_keeps_three_sentences():

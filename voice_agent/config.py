@@ -37,7 +37,9 @@ class AsrConfig:
     model_path: str | None = None
     device: str = "auto"
     compute_type: str = "auto"
-    beam_size: int = 5
+    # Greedy decoding: on the 16 dev requests it gave the same English WER (0.062) and
+    # a slightly lower Spanish one (0.227 vs 0.240) as beam 5, 21% faster (1.30 vs 1.64 s).
+    beam_size: int = 1
     languages: tuple[str, ...] = ("en", "es")
     bias_music_vocabulary: bool = True
     threads: int = 2

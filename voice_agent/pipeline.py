@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from voice_agent import cpu
 from voice_agent.errors import VoiceAgentError
 from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
                                 EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
@@ -158,6 +159,11 @@ class _VoiceWorker:
 
     def _speak(self, sentence: str) -> None:
         start = time.perf_counter()
+        with cpu.working():
+            self._stream(sentence, start)
+        self._synth_s += time.perf_counter() - start
+
+    def _stream(self, sentence: str, start: float) -> None:
         for chunk in self.speaker.stream(sentence, self.language):
             if not self._chunks:
                 self._first_audio_s = time.perf_counter() - start
@@ -165,7 +171,6 @@ class _VoiceWorker:
             self._chunks.append(chunk)
             self.recorder.emit(EVENT_SPEECH_CHUNK, stage=self.stage, audio=chunk,
                                voice=self.voice, text=sentence)
-        self._synth_s += time.perf_counter() - start
 
 
 def unspoken_sentences(say: str, spoken: list[str], language: str) -> list[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 
 import numpy as np
 
@@ -30,6 +29,9 @@ KOKORO_LANGUAGES = {"en": "en-us", "es": "es"}
 DEFAULT_VOICES = {"en": "am_michael", "es": "em_alex"}
 
 
+KOKORO_THREADS = 1
+
+
 @functools.lru_cache(maxsize=1)
 def kokoro_engine():
     """The one Kokoro ONNX session of the process, shared by every Kokoro speaker."""
@@ -43,7 +45,11 @@ def kokoro_engine():
     logging.getLogger("phonemizer").setLevel(logging.ERROR)
     model = ensure_model(KOKORO_82M) / KOKORO_82M.files[0].name
     options = ort.SessionOptions()
-    options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+    # One thread, no spin-waiting: the voice speaks while the language model is still
+    # writing, and two stages each spinning on both cores slowed the model 4-8x here
+    # (see voice_agent.cpu). Kokoro alone loses little: it is mostly sequential.
+    options.intra_op_num_threads = KOKORO_THREADS
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
     return Kokoro.from_session(session, str(_voices_archive()))
 

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
+from voice_agent import cpu
 from voice_agent.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.models import QWEN_05B, ensure_model
 from voice_agent.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
@@ -51,6 +52,7 @@ class LlamaCppResponder:
         self.model_id = f"llama-cpp:{model_path or QWEN_05B.name}"
         self._llm = None
         self._asked_at = 0.0
+        self._threads_now = threads
         #: seconds from the request to the model's first token in the last streamed answer
         self.last_first_token_s: float | None = None
 
@@ -82,13 +84,24 @@ class LlamaCppResponder:
             return result["choices"][0]["message"]["content"] or ""
         pieces = []
         for chunk in self._llm.create_chat_completion(stream=True, **settings):
+            self._share_cores()
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
                 if not pieces:
                     self.last_first_token_s = time.perf_counter() - self._asked_at
                 pieces.append(piece)
                 on_piece(piece)
+        self._use_threads(self.threads)
         return "".join(pieces)
+
+    def _share_cores(self) -> None:
+        """One thread while another stage computes (see :mod:`voice_agent.cpu`), else all."""
+        self._use_threads(1 if cpu.others_working() else self.threads)
+
+    def _use_threads(self, threads: int) -> None:
+        if threads != self._threads_now:
+            self._llm._ctx.set_n_threads(threads, threads)
+            self._threads_now = threads
 
     def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
         """Ask the model for a JSON reply and validate it (rule fallback if unusable)."""
