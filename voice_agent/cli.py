@@ -85,6 +85,28 @@ def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
         return {"error": str(exc)}
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Latency benchmark: full turns over the shipped spoken requests; a report in --out."""
+    from voice_agent.factory import build_pipeline
+    from voice_agent.modes.bench import (DEFAULT_OUT, DEFAULT_REQUESTS, load_requests,
+                                         run_benchmark, write_report)
+    from voice_agent.voice.compare import default_comparer
+
+    config = config_from_args(args)
+    requests = load_requests(args.requests or DEFAULT_REQUESTS, args.limit)
+    pipeline = build_pipeline(config)
+    comparer = None if args.no_compare else default_comparer(args.speaker, args.reference)
+    settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
+                "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
+                "music_backend": config.music.backend}
+    report = run_benchmark(pipeline, requests, args.runs, settings, comparer,
+                           progress=not args.no_progress)
+    paths = write_report(report, args.out or DEFAULT_OUT)
+    print(paths["md"].read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0 if report["quality"]["failed_turns"] == 0 else 1
+
+
 def cmd_enrol(args: argparse.Namespace) -> int:
     """Check a speaker recording and build its cloned-voice profile (cached on disk)."""
     from voice_agent.voice import make_cloned_speaker
@@ -143,6 +165,20 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("speaker_wav", nargs="?", help="recording (default: the bundled speaker)")
     enrol.add_argument("-v", "--verbose", action="count", default=0)
     enrol.set_defaults(func=cmd_enrol)
+
+    bench = sub.add_parser("bench", help="latency benchmark: full turns over shipped spoken "
+                                         "requests; bench.json, bench.md and bench.png")
+    bench.add_argument("--runs", type=int, default=1, help="passes over the requests (default 1)")
+    bench.add_argument("--out", default=None, help="report folder (default benchmarks/results/bench)")
+    bench.add_argument("--requests", default=None,
+                       help="folder with requests.tsv and WAVs (default benchmarks/requests)")
+    bench.add_argument("--limit", type=int, default=None,
+                       help="use only the first N requests (English and Spanish alternate)")
+    bench.add_argument("--reference", help="held-out recording of the --speaker voice")
+    bench.add_argument("--no-compare", action="store_true", help="skip the voice comparison")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_config_flags(bench)
+    bench.set_defaults(func=cmd_bench)
 
     models = sub.add_parser("models", help="list models, weights, checksums and licences")
     models.add_argument("--prepare", action="store_true", help="join and check weights now")
