@@ -16,6 +16,9 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from voice_agent.errors import VoiceAgentError
+from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_STAGE_FAILED,
+                                EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED, EVENT_TRANSCRIPT,
+                                EVENT_TURN_DONE, EventCallback, TurnEvent, safe_emit)
 from voice_agent.protocols import MusicRenderer, Responder, Speaker, Transcriber
 from voice_agent.types import (Audio, Intent, MusicClip, Reply, SpokenReply, StageError,
                                StageTiming, Transcript, Turn)
@@ -33,16 +36,24 @@ SPEECH_STAGE_PREFIX = "tts_"
 class _TurnRecorder:
     """Collects timings and errors while a turn runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_event: EventCallback | None = None) -> None:
         self.timings: list[StageTiming] = []
         self.errors: list[StageError] = []
         self.skipped: list[StageError] = []
+        self.on_event = on_event
+        self.started = time.perf_counter()
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """Tell the front end (if any) what just happened."""
+        safe_emit(self.on_event, TurnEvent(kind, elapsed_s=time.perf_counter() - self.started,
+                                           **fields))
 
     def run(self, stage: str, work: Callable[[], T]) -> T | None:
         """Run one stage, timing it; on failure record the error and return None."""
         start = time.perf_counter()
+        self.emit(EVENT_STAGE_STARTED, stage=stage)
         try:
-            return work()
+            result = work()
         except VoiceAgentError as exc:
             log.warning("%s failed: %s", stage, exc)
             self.errors.append(StageError(stage, exc.kind, str(exc)))
@@ -50,8 +61,12 @@ class _TurnRecorder:
             log.exception("%s crashed", stage)
             self.errors.append(StageError(stage, "internal",
                                           f"{type(exc).__name__}: {exc} (see the log)"))
+        else:
+            self.emit(EVENT_STAGE_FINISHED, stage=stage)
+            return result
         finally:
             self.timings.append(StageTiming(stage, time.perf_counter() - start))
+        self.emit(EVENT_STAGE_FAILED, stage=stage, text=self.errors[-1].message)
         return None
 
     def skip(self, stage: str, reason: str) -> None:
@@ -115,22 +130,32 @@ class Pipeline:
         self.unavailable[stage] = reason
 
     def run(self, audio: Audio | None = None, text: str | None = None,
-            language: str | None = None, request: str = "") -> Turn:
-        """Run one turn from ``audio`` or, when given, typed ``text``."""
+            language: str | None = None, request: str = "",
+            on_event: EventCallback | None = None) -> Turn:
+        """Run one turn from ``audio`` or, when given, typed ``text``.
+
+        ``on_event`` (see :mod:`voice_agent.events`) hears about each step as it happens.
+        """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
-        recorder = _TurnRecorder()
+        recorder = _TurnRecorder(on_event)
         start = time.perf_counter()
         transcript = self._transcript(recorder, audio, text, language)
         reply = None
         if transcript is not None:
+            recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
             reply = recorder.run(STAGE_LLM,
                                  lambda: self.responder.respond(transcript, tuple(self.history)))
+        if reply is not None:
+            recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
         music = self._music(recorder, reply)
+        if music is not None:
+            recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=music.audio, data=music)
         speech = self._speech(recorder, reply)
         recorder.timings.append(StageTiming("total", time.perf_counter() - start))
         turn = self._turn(request, transcript, reply, music, speech, recorder)
         self.history.append(turn)
+        recorder.emit(EVENT_TURN_DONE, data=turn)
         return turn
 
     def failed_turn(self, request: str, error: StageError) -> Turn:
