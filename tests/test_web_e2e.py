@@ -136,3 +136,28 @@ def test_mistakes_show_as_messages_on_the_page(page):
     expect(page.locator("#bench-table")).to_contain_text("No benchmark results yet")
     page.get_by_role("tab", name="Library").click()
     expect(page.locator("#library-status")).to_be_visible()
+
+
+def test_voices_tab_checks_enrols_and_compares(page):
+    from playwright.sync_api import expect
+
+    from tests.conftest import ASSETS
+
+    page.get_by_role("tab", name="Voices").click()
+    page.locator("#voice-input button[aria-label='Upload file']").click()
+    page.locator("#voice-input input[type=file]").set_input_files(
+        str(ASSETS / "speakers" / "librivox_austen_enrol.wav"))
+    expect(page.locator("#voice-status")).to_contain_text("Usable", timeout=WAIT_MS)
+    page.locator("#voice-enrol").click()
+    expect(page.locator("#voice-status")).to_contain_text("enrolled", timeout=WAIT_MS)
+    speaker_id = page.locator("#voice-status").inner_text().split("Speaker ")[1].split()[0]
+    expect(page.locator("#voice-speaker input")).to_have_value(speaker_id)
+    page.locator("#voice-compare").click()
+    expect(page.locator("#voice-ab-table")).to_contain_text("cloned", timeout=WAIT_MS)
+    expect(page.locator("#voice-ab-status")).to_contain_text("FAKE MODE")
+    for voice in ("#voice-ab-cloned", "#voice-ab-base"):
+        assert audio_seconds(page, voice) > 0.1
+    screenshot(page, "web_voices.png")
+    page.get_by_role("tab", name="Talk").click()
+    page.locator("#talk-speaker input").click()
+    expect(page.get_by_role("option", name=speaker_id)).to_be_visible()

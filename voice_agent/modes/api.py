@@ -219,7 +219,8 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
         return {"audio_id": result.audio_id, "improved_prompt": result.improved_prompt,
                 "audio_base64": base64.b64encode(result.wav_path.read_bytes()).decode("ascii"),
                 "audio_url": _audio_url(request, result.audio_id),
-                "midi_url": _audio_url(request, result.audio_id, True) if result.midi_path else None,
+                "midi_url": (_audio_url(request, result.audio_id, midi=True)
+                             if result.midi_path else None),
                 "request_id": result.request_id, "say": result.reply.say if result.reply else "",
                 "plan": plan_to_dict(result.plan),
                 "duration_s": round(result.clip.audio.duration_s, 3),

@@ -225,7 +225,9 @@ class WebActions:
                 "audio": str(result.wav_path), "wav_file": str(result.wav_path),
                 "midi_file": midi, "timings": timings_table(result.timings),
                 "last": {"plan": plan, "prompt": result.prompt,
-                         "say": result.reply.say if result.reply else say}}
+                         "say": result.reply.say if result.reply else say,
+                         "improved_prompt": result.improved_prompt, "wav": str(result.wav_path),
+                         "midi": midi, "backend": result.clip.backend}}
 
     # -- Voices ---------------------------------------------------------------------------
 
@@ -366,7 +368,7 @@ def _talk_tab(actions: WebActions) -> gr.Dropdown:
     return speakers
 
 
-def _compose_tab(actions: WebActions) -> None:
+def _compose_tab(actions: WebActions, library: Any) -> None:
     last = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
@@ -394,6 +396,8 @@ def _compose_tab(actions: WebActions) -> None:
             with gr.Row():
                 wav_file = gr.DownloadButton("Download WAV", elem_id="compose-wav")
                 midi_file = gr.DownloadButton("Download MIDI", elem_id="compose-midi")
+                keep = gr.Button("Save to library", elem_id="compose-save",
+                                 visible=library is not None)
             plan = gr.JSON(label="Plan as rendered", elem_id="compose-plan")
             timings = gr.Markdown(elem_id="compose-timings")
     outputs = dict(status=status, improved_prompt=improved, say=say, plan=plan, audio=audio,
@@ -406,6 +410,11 @@ def _compose_tab(actions: WebActions) -> None:
                   list(outputs.values()))
     regenerate.click(lambda *a: bind(actions.recompose(*a)), [last, *controls],
                      list(outputs.values()))
+    if library is not None:
+        from voice_agent.modes.web_library import LibraryActions, guarded
+
+        keep.click(guarded(LibraryActions(library).save_composed, {"status": status}), last,
+                   status)
 
 
 def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
@@ -452,17 +461,26 @@ def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
                   [speaker, text, language, reference], list(ab_outputs.values()))
 
 
-def _library_tab() -> None:
+def open_library(folder: Path | None) -> tuple[Any, str]:
+    """The clip library in ``folder`` (None: its default), or None and why not."""
     try:
-        from voice_agent import library  # noqa: F401  (issue 8, built separately)
+        from voice_agent.library import Library
     except ImportError:
-        gr.Markdown(message("The clip library is not available in this build "
-                            "(`voice_agent.library` is not installed). Saved clips will "
-                            "show here once it is."), elem_id="library-status")
+        return None, ("The clip library is not available in this build (`voice_agent.library` "
+                      "is not installed). Saved clips will show here once it is.")
+    try:
+        return Library(folder).open(), ""
+    except VoiceAgentError as exc:
+        return None, f"The clip library cannot be opened: {exc}"
+
+
+def _library_tab(library: Any, reason: str) -> None:
+    if library is None:
+        gr.Markdown(message(reason, "error"), elem_id="library-status")
         return
     from voice_agent.modes.web_library import library_tab
 
-    library_tab()
+    library_tab(library, PLAYER)
 
 
 def _benchmark_tab(actions: WebActions) -> None:
@@ -479,7 +497,8 @@ def _benchmark_tab(actions: WebActions) -> None:
     reload.click(refresh, None, [table, chart])
 
 
-def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR) -> gr.Blocks:
+def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
+             library: Any = None, library_reason: str = "") -> gr.Blocks:
     """The Gradio Blocks of the web app (not yet mounted or launched)."""
     actions = WebActions(service, bench_dir)
     with gr.Blocks(title="voice_agent", analytics_enabled=False) as blocks:
@@ -490,26 +509,36 @@ def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR) -> gr.B
         with gr.Tab("Talk", id="talk"):
             speakers = _talk_tab(actions)
         with gr.Tab("Compose", id="compose"):
-            _compose_tab(actions)
+            _compose_tab(actions, library)
         with gr.Tab("Voices", id="voices"):
             _voices_tab(actions, speakers)
         with gr.Tab("Library", id="library"):
-            _library_tab()
+            _library_tab(library, library_reason)
         with gr.Tab("Benchmark", id="benchmark"):
             _benchmark_tab(actions)
     blocks.queue(max_size=service.limits.max_waiting * 4)
     return blocks
 
 
-def create_web_app(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR):
-    """The HTTP API with the web app mounted at ``/`` (one server, one set of models)."""
+def create_web_app(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
+                   library_dir: Path | None = None):
+    """The HTTP API with the web app mounted at ``/`` (one server, one set of models).
+
+    ``library_dir`` None means the library's default folder (in ``--fake`` mode, a
+    ``library`` folder beside the requests, so fakes never land in the real library).
+    """
     from voice_agent.modes.api import create_app
 
+    if library_dir is None and service.fake:
+        library_dir = service.store.root.parent / "library"
+    library, reason = open_library(library_dir)
     app = create_app(service, docs_at_root=False)
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
+    served = [service.store.root, service.voices.folder, Path(bench_dir).resolve()]
+    if library is not None:
+        served.append(library.root.resolve())
     return gr.mount_gradio_app(
-        app, build_ui(service, bench_dir), path="",
-        allowed_paths=[str(service.store.root), str(service.voices.folder),
-                       str(Path(bench_dir).resolve())],
+        app, build_ui(service, bench_dir, library, reason), path="",
+        allowed_paths=[str(p) for p in served],
         max_file_size=service.limits.max_upload_bytes, ssr_mode=False, theme=theme,
         show_error=True)
