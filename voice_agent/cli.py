@@ -123,8 +123,17 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, web: bool) -> int:
     """Build the shared service, load its models, and serve the API (and the web app)."""
-    import uvicorn
+    from voice_agent.errors import MissingDependencyError
 
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+
+        if web:
+            import gradio  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(exc.name or "gradio", "web",
+                                     "The web app and the HTTP API") from exc
     from voice_agent.service import Limits, build_service
 
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))

@@ -227,7 +227,8 @@ class WebActions:
                 "last": {"plan": plan, "prompt": result.prompt,
                          "say": result.reply.say if result.reply else say,
                          "improved_prompt": result.improved_prompt, "wav": str(result.wav_path),
-                         "midi": midi, "backend": result.clip.backend}}
+                         "midi": midi, "backend": result.clip.backend,
+                         "language": result.reply.language if result.reply else ""}}
 
     # -- Voices ---------------------------------------------------------------------------
 
@@ -501,7 +502,9 @@ def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
              library: Any = None, library_reason: str = "") -> gr.Blocks:
     """The Gradio Blocks of the web app (not yet mounted or launched)."""
     actions = WebActions(service, bench_dir)
-    with gr.Blocks(title="voice_agent", analytics_enabled=False) as blocks:
+    # Gradio keeps a copy of every file it serves; drop copies older than a day, hourly.
+    with gr.Blocks(title="voice_agent", analytics_enabled=False,
+                   delete_cache=(3600, 24 * 3600)) as blocks:
         heading = "# voice_agent\nSay or type what music you want, in English or Spanish."
         if service.fake:
             heading += "\n\n**FAKE MODE** - no models run; every answer is a stand-in."

@@ -92,7 +92,8 @@ class LibraryActions:
         midi = Path(last["midi"]).read_bytes() if last.get("midi") else None
         clip = self.library.add_clip(
             read_audio(last["wav"]), plan_from_dict(last["plan"]), request="compose",
-            transcript=last["prompt"], say=last.get("say", ""), prompt=last["improved_prompt"],
+            transcript=last["prompt"], language=last.get("language", ""),
+            say=last.get("say", ""), prompt=last["improved_prompt"],
             midi=midi, backend=last.get("backend", ""))
         return f"Saved as clip {clip.clip_id} in the library (Library tab)."
 
