@@ -218,3 +218,15 @@ def test_compare_voices_speaks_both_and_scores_them(service):
     for voice in report["voices"].values():
         assert service.audio_path(voice["audio_id"]).is_file()
     assert report["voices"]["cloned"]["similarity"] > report["voices"]["base"]["similarity"]
+
+
+def test_a_speaker_whose_voice_cannot_be_built_is_not_listed(service):
+    from voice_agent.errors import SpeakerClipError as Refused
+
+    def failing(_path):
+        raise Refused("no voiced speech was found")
+
+    service.voices.make_cloned = failing
+    with pytest.raises(Refused, match="no voiced speech"):
+        service.enrol(SPEAKER_WAV)
+    assert service.voices.speaker_ids() == [] and list(service.voices.folder.iterdir()) == []

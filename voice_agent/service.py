@@ -47,9 +47,8 @@ from voice_agent.types import (Audio, Intent, MusicClip, MusicPlan, Reply, Spoke
 log = logging.getLogger(__name__)
 
 AUDIO_NAMES = ("music", "reply_cloned", "reply_base")
-_REQUEST_ID = re.compile(r"^[0-9a-f]{12}$")
+_ID = re.compile(r"^[0-9a-f]{12}$")  # request ids and speaker ids: 12 hex digits
 _AUDIO_ID = re.compile(r"^([0-9a-f]{12})-(" + "|".join(AUDIO_NAMES) + r")$")
-_SPEAKER_ID = re.compile(r"^[0-9a-f]{12}$")
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
 DEFAULT_SPEAKER = "default"
 MAX_SESSIONS = 256
@@ -201,7 +200,7 @@ class OutputStore:
             return request_id, folder
 
     def _prune(self) -> None:
-        folders = sorted((p for p in self.root.iterdir() if _REQUEST_ID.match(p.name)),
+        folders = sorted((p for p in self.root.iterdir() if _ID.match(p.name)),
                          key=lambda p: p.stat().st_mtime)
         for old in folders[: max(0, len(folders) - self.keep + 1)]:
             shutil.rmtree(old, ignore_errors=True)
@@ -252,7 +251,7 @@ class VoiceLab:
         """The stored recording of an enrolled speaker."""
         if speaker_id == DEFAULT_SPEAKER and self.default_recording is not None:
             return self.default_recording
-        if not _SPEAKER_ID.match(speaker_id or ""):
+        if not _ID.match(speaker_id or ""):
             raise UnknownIdError(f"'{speaker_id}' is not a speaker id (12 hex digits, or "
                                  f"'{DEFAULT_SPEAKER}').")
         found = sorted(self.folder.glob(f"{speaker_id}.*"))
@@ -263,7 +262,7 @@ class VoiceLab:
     def speaker_ids(self) -> list[str]:
         """Every enrolled speaker, oldest first."""
         files = sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime)
-        return [p.stem for p in files if _SPEAKER_ID.match(p.stem)]
+        return [p.stem for p in files if _ID.match(p.stem)]
 
     def enrol(self, upload: Path, name: str = "") -> SpeakerInfo:
         """Validate ``upload``, store it, build its voice (minutes on a cache miss)."""
@@ -271,20 +270,33 @@ class VoiceLab:
         speaker_id = clip.sha256[:12]
         suffix = Path(name or upload.name).suffix.lower()
         stored = self.folder / (speaker_id + (suffix if _SUFFIX.match(suffix) else ".wav"))
-        kept = stored.exists()
-        if not kept:
-            shutil.copyfile(upload, stored)
-        try:
-            with self._enrolling:  # one search at a time: each takes both cores for minutes
-                speaker = self.cloned(speaker_id)
-        except Exception:
-            if not kept:  # an id is only listed once its voice could be built
-                stored.unlink(missing_ok=True)
-            raise
+        with self._enrolling:  # one search at a time: each takes both cores for minutes
+            speaker = self._build(speaker_id, upload, stored)
         profile = getattr(speaker, "profile", None)
         score = profile.scores.get("best") if profile is not None else None
         return SpeakerInfo(speaker_id, name or upload.name, round(clip.duration_s, 2),
                            tuple(clip.warnings), getattr(speaker, "cache_hit", None), score)
+
+    def _build(self, speaker_id: str, upload: Path, stored: Path) -> Any:
+        """Build the voice from a staged copy; the id is listed only once that worked."""
+        if stored.exists():
+            return self.cloned(speaker_id)
+        staged = stored.with_name(f".partial-{stored.name}")  # keeps the extension
+        shutil.copyfile(upload, staged)
+        try:
+            speaker = self.make_cloned(staged)
+            speaker.load()
+            staged.replace(stored)
+        finally:
+            staged.unlink(missing_ok=True)
+        self._remember(speaker_id, speaker)
+        return speaker
+
+    def _remember(self, speaker_id: str, speaker: Any) -> None:
+        with self._lock:
+            self._loaded[speaker_id] = speaker
+            while len(self._loaded) > self.max_loaded:
+                self._loaded.popitem(last=False)
 
     def cloned(self, speaker_id: str) -> Any:
         """The loaded cloned voice of ``speaker_id`` (kept for the next few requests)."""
@@ -294,10 +306,7 @@ class VoiceLab:
                 return self._loaded[speaker_id]
         speaker = self.make_cloned(self.recording(speaker_id))
         speaker.load()
-        with self._lock:
-            self._loaded[speaker_id] = speaker
-            while len(self._loaded) > self.max_loaded:
-                self._loaded.popitem(last=False)
+        self._remember(speaker_id, speaker)
         return speaker
 
     def comparer(self, speaker_id: str, reference: Path | None) -> Any:
@@ -462,11 +471,12 @@ class AgentService:
         """Run one spoken request through the whole pipeline; write its files."""
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
-        request_id, folder = self.store.new_request()
         with self._exclusive(), self._session(session), self._voice(speaker_id):
             turn = self.pipeline.run(audio=audio, language=language, request=request,
                                      on_event=on_event)
         from voice_agent.modes.headless import write_outputs
+
+        request_id, folder = self.store.new_request()
 
         record = write_outputs(turn, folder)
         record["request_id"] = request_id
@@ -543,10 +553,10 @@ class AgentService:
         text = self.check_prompt(text)
         reply = Reply(say=text, music_prompt="", intent=Intent.CHAT, plan=None, language=language)
         comparer = self.voices.comparer(speaker_id, reference)
-        request_id, folder = self.store.new_request()
         with self._exclusive(), self._voice(speaker_id):
             spoken = self._speak_both(reply)
             scores = {s.voice: comparer.score(s, text, self.pipeline.transcriber) for s in spoken}
+        request_id, folder = self.store.new_request()
         voices = {}
         for s in spoken:
             write_wav(folder / f"reply_{s.voice}.wav", s.audio)
