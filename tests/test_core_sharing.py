@@ -61,3 +61,12 @@ def test_one_thread_while_another_stage_computes(clock):
 def test_a_single_thread_model_never_asks_for_more(clock):
     governor = CoreGovernor(1)
     assert set(_tokens(governor, clock, [0.1, 2.0, 0.1])) == {1}
+
+
+def test_a_contended_answer_starts_the_next_on_one_thread_and_probes_back(clock):
+    governor = CoreGovernor(2, best_token_s=0.06, contended=True)
+    assert governor.initial_threads() == 1
+    threads = _tokens(governor, clock, [0.1] * (CoreGovernor.PROBE_EVERY - 1))
+    assert set(threads[:-1]) == {1} and threads[-1] == 2  # the probe token
+    clock.now += 0.07  # fast on all threads again: the other program has finished
+    assert governor.threads_for_next_token() == 2 and not governor.contended

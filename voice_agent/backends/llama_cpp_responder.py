@@ -34,19 +34,28 @@ class CoreGovernor:
     a core, one of them is descheduled and the rest spin on it. Measured here: a reply
     that takes 6.4 s with two threads took 24-54 s beside Kokoro, and 9-10 s with one
     thread. So it uses one thread while another stage of this turn computes
-    (:func:`voice_agent.cpu.others_working`), and for the rest of the answer once a token
-    takes over three times the fastest one seen with all threads, which is what another
-    program on the machine does to it (2 threads fell to 0.8 tokens/s; 1 kept 10.9).
+    (:func:`voice_agent.cpu.others_working`), and once a token takes over three times
+    the fastest one seen with all threads, which is what another program on the machine
+    does to it (2 threads fell to 0.8 tokens/s; 1 kept 10.9). While contended it tries
+    all threads again for one token in every ``PROBE_EVERY``, and the state carries over
+    to the next answer, so its prompt is not evaluated on spinning threads either.
     """
 
     SLOWDOWN = 3.0
+    PROBE_EVERY = 16
 
-    def __init__(self, threads: int, best_token_s: float = float("inf")) -> None:
+    def __init__(self, threads: int, best_token_s: float = float("inf"),
+                 contended: bool = False) -> None:
         self.threads = threads
         self.best_token_s = best_token_s
-        self.contended = False
+        self.contended = contended and threads > 1
         self._last: float | None = None
-        self._last_threads = threads
+        self._last_threads = self.initial_threads()
+        self._tokens = 0
+
+    def initial_threads(self) -> int:
+        """Threads for the prompt: one while contended, else all."""
+        return 1 if self.contended else self.threads
 
     def threads_for_next_token(self, first: bool = False) -> int:
         """Call once per generated token; returns the threads to use for the next one."""
@@ -54,10 +63,11 @@ class CoreGovernor:
         if self._last is not None and not first and self._last_threads == self.threads > 1:
             took = now - self._last
             self.best_token_s = min(self.best_token_s, took)
-            if took > self.SLOWDOWN * self.best_token_s:
-                self.contended = True
+            self.contended = took > self.SLOWDOWN * self.best_token_s
         self._last = now
-        busy = self.contended or cpu.others_working()
+        self._tokens += 1
+        probe = self.contended and self._tokens % self.PROBE_EVERY == 0
+        busy = (self.contended and not probe) or cpu.others_working()
         self._last_threads = 1 if busy else self.threads
         return self._last_threads
 
@@ -89,6 +99,7 @@ class LlamaCppResponder:
         self._asked_at = 0.0
         self._threads_now = threads
         self._best_token_s = float("inf")
+        self._contended = False
         #: seconds from the request to the model's first token in the last streamed answer
         self.last_first_token_s: float | None = None
 
@@ -116,7 +127,8 @@ class LlamaCppResponder:
         Between tokens the thread count follows the machine (see :class:`CoreGovernor`).
         """
         pieces: list[str] = []
-        governor = CoreGovernor(self.threads, self._best_token_s)
+        governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
+        self._use_threads(governor.initial_threads())
         for chunk in self._llm.create_chat_completion(
                 messages=messages, temperature=self.temperature, max_tokens=max_tokens,
                 response_format={"type": "json_object", "schema": REPLY_SCHEMA},
@@ -129,8 +141,7 @@ class LlamaCppResponder:
                 pieces.append(piece)
                 if on_piece is not None:
                     on_piece(piece)
-        self._best_token_s = governor.best_token_s
-        self._use_threads(self.threads)
+        self._best_token_s, self._contended = governor.best_token_s, governor.contended
         return "".join(pieces)
 
     def _use_threads(self, threads: int) -> None:
