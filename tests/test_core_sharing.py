@@ -70,3 +70,18 @@ def test_a_contended_answer_starts_the_next_on_one_thread_and_probes_back(clock)
     assert set(threads[:-1]) == {1} and threads[-1] == 2  # the probe token
     clock.now += 0.07  # fast on all threads again: the other program has finished
     assert governor.threads_for_next_token() == 2 and not governor.contended
+
+
+def test_pieces_from_one_decode_step_do_not_set_the_pace(clock):
+    governor = CoreGovernor(2)
+    threads = _tokens(governor, clock, [0.07, 0.0, 0.07, 0.0005, 0.08])
+    assert set(threads) == {2} and governor.best_token_s == pytest.approx(0.07)
+
+
+def test_a_slowdown_our_own_voice_causes_is_not_taken_for_another_program(clock):
+    governor = CoreGovernor(2)
+    _tokens(governor, clock, [0.06, 0.06])
+    with cpu.working():  # the voice starts mid-token: that token is slow
+        clock.now += 0.5
+        assert governor.threads_for_next_token() == 1
+    assert not governor.contended

@@ -35,7 +35,7 @@ REPLY_SCHEMA: dict[str, Any] = {
         "say": {"type": "string"},
         "intent": {"type": "string", "enum": [i.value for i in Intent]},
         "genre": {"type": "string"},
-        "instruments": {"type": "array", "items": {"type": "string"}},
+        "instruments": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
         "mood": {"type": "string"},
     },
     "required": ["say", "intent", "genre", "instruments", "mood"],

@@ -43,6 +43,8 @@ class CoreGovernor:
 
     SLOWDOWN = 3.0
     PROBE_EVERY = 16
+    #: pieces closer together than this came out of one decode step: not a token's time
+    MIN_TOKEN_S = 0.005
 
     def __init__(self, threads: int, best_token_s: float = float("inf"),
                  contended: bool = False) -> None:
@@ -60,14 +62,19 @@ class CoreGovernor:
     def threads_for_next_token(self, first: bool = False) -> int:
         """Call once per generated token; returns the threads to use for the next one."""
         now = time.perf_counter()
-        if self._last is not None and not first and self._last_threads == self.threads > 1:
+        ours = cpu.others_working()
+        # Judge only tokens made on all threads with no other stage of ours computing:
+        # a slowdown our own voice causes is handled by ``ours``, not by ``contended``.
+        if (self._last is not None and not first and self._last_threads == self.threads > 1
+                and not ours):
             took = now - self._last
-            self.best_token_s = min(self.best_token_s, took)
-            self.contended = took > self.SLOWDOWN * self.best_token_s
+            if took >= self.MIN_TOKEN_S:
+                self.best_token_s = min(self.best_token_s, took)
+                self.contended = took > self.SLOWDOWN * self.best_token_s
         self._last = now
         self._tokens += 1
         probe = self.contended and self._tokens % self.PROBE_EVERY == 0
-        busy = (self.contended and not probe) or cpu.others_working()
+        busy = (self.contended and not probe) or ours
         self._last_threads = 1 if busy else self.threads
         return self._last_threads
 
@@ -133,9 +140,9 @@ class LlamaCppResponder:
                 messages=messages, temperature=self.temperature, max_tokens=max_tokens,
                 response_format={"type": "json_object", "schema": REPLY_SCHEMA},
                 seed=self.seed, stream=True):
-            self._use_threads(governor.threads_for_next_token(first=not pieces))
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
+                self._use_threads(governor.threads_for_next_token(first=not pieces))
                 if not pieces:
                     self.last_first_token_s = time.perf_counter() - self._asked_at
                 pieces.append(piece)
