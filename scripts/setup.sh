@@ -15,7 +15,8 @@ LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -
 WHEELS="$CACHE/wheels/llama-avx2"
 
 APT_PACKAGES=(build-essential cmake git libsndfile1 ffmpeg espeak-ng fluidsynth
-              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux)
+              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux
+              pulseaudio pulseaudio-utils libasound2-plugins)
 
 log() { printf '\n==> %s\n' "$*"; }
 

@@ -127,3 +127,29 @@ class StreamingFakeResponder(FakeResponder):
         stream.finish()
         reply = reply_from_model_output(self.answer, transcript, history, 5.0)
         return keep_spoken(reply, stream.spoken)
+
+
+class LevelCheckingTranscriber(FakeTranscriber):
+    """Like FakeTranscriber, but refuses near-silent audio the way the real ASR does."""
+
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        from voice_agent.errors import NoSpeechError
+
+        if audio.rms < 0.01:
+            self.calls.append((audio, language))
+            raise NoSpeechError("No speech was heard in the recording (silence or noise). "
+                                "Speak closer to the microphone and try again.")
+        return super().transcribe(audio, language)
+
+
+def talk_pipeline(config=None):
+    """Fake stages for driving ``voice-agent talk`` end to end (selected by the
+    VOICE_AGENT_TALK_PIPELINE test hook): the reply streams sentence by sentence."""
+    from voice_agent.pipeline import Pipeline
+
+    answer = ('{"say": "Sure! Here is some relaxing jazz with piano. Enjoy it.", '
+              '"intent": "make_music", "plan": {"genre": "jazz", "bpm": 90, "key": "F", '
+              '"mode": "major", "instruments": ["piano"], "mood": "relaxed", "duration_s": 4}}')
+    speakers = {"cloned": FakeSpeaker(), "base": FakeSpeaker()}
+    return Pipeline(LevelCheckingTranscriber(), StreamingFakeResponder(answer), FakeRenderer(),
+                    speakers)
