@@ -150,6 +150,7 @@ class TalkSession:
         """One inbox item: ("key", key, time), ("event", n, event), ("saved", n, record, turn)
         or ("crashed", n, message)."""
         kind = item[0]
+        self.machine.playback(self.player.playing())  # keys act on what plays right now
         if kind == "key":
             self.execute(self.machine.press(item[1], item[2]))
         elif kind == "event":

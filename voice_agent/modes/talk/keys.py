@@ -82,6 +82,7 @@ class TalkMachine:
         self.held = False
         self._listen_started = 0.0
         self._last_talk = -1e9
+        self._ignore_until = -1e9
 
     # ------------------------------------------------------------------ the visible state
     @property
@@ -137,6 +138,8 @@ class TalkMachine:
         """Called often; sends the recording once a held talk key has been let go."""
         if self.mode is State.LISTENING and self.held and \
                 now - self._last_talk > self.timing.release_s:
+            # Repeats held up by a busy machine may still be on their way: ignore them.
+            self._ignore_until = now + self.timing.release_s
             return self._send()
         return []
 
@@ -151,7 +154,7 @@ class TalkMachine:
             if now - self._listen_started < self.timing.grace_s:
                 return []
             return self._send()
-        if is_repeat:  # the tail of a held key after its recording was sent
+        if is_repeat or now < self._ignore_until:  # the tail of a held key, already sent
             return []
         if self.text_only:
             return self._start_typing()
