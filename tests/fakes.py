@@ -81,20 +81,21 @@ class FakeSpeaker:
 
     model_id = "fake-voice"
 
-    def __init__(self, error: Exception | None = None) -> None:
+    def __init__(self, error: Exception | None = None, seconds: float = 0.2) -> None:
         self.error = error
+        self.seconds = seconds
 
     def load(self) -> None:
         pass
 
     def speak(self, text: str, language: str) -> Audio:
-        return tone(0.2, 22_050)
+        return tone(self.seconds, 22_050)
 
     def stream(self, text: str, language: str) -> Iterator[Audio]:
         if self.error:
             raise self.error
         for _sentence in filter(None, text.split(".")):
-            yield tone(0.2, 22_050)
+            yield tone(self.seconds, 22_050)
 
 
 class StreamingFakeResponder(FakeResponder):
@@ -130,11 +131,17 @@ class StreamingFakeResponder(FakeResponder):
 
 
 class LevelCheckingTranscriber(FakeTranscriber):
-    """Like FakeTranscriber, but refuses near-silent audio the way the real ASR does."""
+    """Like FakeTranscriber, but refuses near-silent audio the way the real ASR does,
+    and takes ``delay_s`` to answer (so a front end's "thinking" state can be seen)."""
+
+    delay_s = 0.0
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        import time
+
         from voice_agent.errors import NoSpeechError
 
+        time.sleep(self.delay_s)
         if audio.rms < 0.01:
             self.calls.append((audio, language))
             raise NoSpeechError("No speech was heard in the recording (silence or noise). "
@@ -143,8 +150,7 @@ class LevelCheckingTranscriber(FakeTranscriber):
 
 
 def talk_pipeline(config=None):
-    """Fake stages for driving ``voice-agent talk`` end to end (selected by the
-    VOICE_AGENT_TALK_PIPELINE test hook): the reply streams sentence by sentence."""
+    """Fake stages for the talk session's tests: the reply streams sentence by sentence."""
     from voice_agent.pipeline import Pipeline
 
     answer = ('{"say": "Sure! Here is some relaxing jazz with piano. Enjoy it.", '
@@ -153,3 +159,13 @@ def talk_pipeline(config=None):
     speakers = {"cloned": FakeSpeaker(), "base": FakeSpeaker()}
     return Pipeline(LevelCheckingTranscriber(), StreamingFakeResponder(answer), FakeRenderer(),
                     speakers)
+
+
+def talk_pipeline_at_human_pace(config=None):
+    """Fake stages for driving ``voice-agent talk`` in a terminal (selected by the
+    VOICE_AGENT_TALK_PIPELINE test hook): slow enough that each state stays on screen."""
+    pipeline = talk_pipeline(config)
+    pipeline.transcriber.delay_s = 1.0
+    for speaker in pipeline.speakers.values():
+        speaker.seconds = 1.0
+    return pipeline
