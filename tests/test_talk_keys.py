@@ -1,13 +1,18 @@
-"""The push-to-talk key/state machine and the level meter: pure, no terminal, no audio."""
+"""The push-to-talk key/state machine, the level meter and the playback order: pure
+logic, no terminal, no audio device."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from voice_agent.events import TurnEvent
 from voice_agent.modes.talk.keys import Command, Do, State, TalkMachine, Timing
 from voice_agent.modes.talk.meter import FLOOR_DB, is_clipping, render_meter, rms_dbfs
+from voice_agent.modes.talk.playback import TurnPlayback
 from voice_agent.modes.talk.terminal import split_keys
+from voice_agent.types import SpokenReply, Turn
+from tests.fakes import tone
 
 
 def _ready(**kwargs) -> TalkMachine:
@@ -177,3 +182,49 @@ def test_level_meter_dbfs_and_bar():
 def test_escape_sequences_are_not_keys():
     assert split_keys("a\x1b[A \x1bOP\r") == ["a", " ", "\r"]
     assert split_keys("\x1b") == ["\x1b"]
+
+
+def _event(kind: str, **fields) -> TurnEvent:
+    return TurnEvent(kind, **fields)
+
+
+def _speech_turn() -> Turn:
+    spoken = SpokenReply("base", tone(0.5), "fake", 0.1, 0.05)
+    return Turn("t", "now", "r", None, None, speech=(spoken,))
+
+
+def test_turn_playback_speaks_the_primary_voice_as_it_comes_then_the_music():
+    playback = TurnPlayback(voice="cloned", primary="cloned")
+    speech, music = tone(0.2), tone(1.0)
+    assert playback.handle(_event("speech_chunk", voice="cloned", audio=speech)) == [(speech, "speech")]
+    assert playback.handle(_event("music_ready", audio=music)) == []  # the reply is not over
+    assert playback.handle(_event("speech_chunk", voice="base", audio=speech)) == []
+    assert playback.handle(_event("stage_started", stage="tts_base")) == [(music, "music")]
+    assert playback.handle(_event("turn_done", data=_speech_turn())) == []  # music only once
+
+
+def test_turn_playback_music_follows_a_failed_primary_voice_at_once():
+    playback = TurnPlayback(voice="cloned", primary="cloned")
+    music = tone(1.0)
+    playback.handle(_event("music_ready", audio=music))
+    assert playback.handle(_event("stage_failed", stage="tts_cloned", text="boom")) == \
+        [(music, "music")]
+
+
+def test_turn_playback_of_the_other_voice_waits_for_the_end_of_the_turn():
+    playback = TurnPlayback(voice="base", primary="cloned")
+    music = tone(1.0)
+    assert playback.handle(_event("speech_chunk", voice="cloned", audio=tone(0.2))) == []
+    assert playback.handle(_event("music_ready", audio=music)) == []
+    assert playback.handle(_event("stage_finished", stage="tts_base")) == []
+    turn = _speech_turn()
+    assert playback.handle(_event("turn_done", data=turn)) == \
+        [(turn.speech[0].audio, "speech"), (music, "music")]
+
+
+def test_turn_playback_without_voices_plays_music_at_once_and_muted_plays_nothing():
+    music = tone(1.0)
+    assert TurnPlayback(voice=None, primary=None).handle(_event("music_ready", audio=music)) == \
+        [(music, "music")]
+    muted = TurnPlayback(voice="cloned", primary="cloned", muted=True)
+    assert muted.handle(_event("speech_chunk", voice="cloned", audio=music)) == []
