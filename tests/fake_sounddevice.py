@@ -86,7 +86,7 @@ class FakeSoundDevice:
     def _check(self, kind: str, device: int, samplerate: float, channels: int, dtype: str) -> None:
         entry = self.devices[device]
         if entry[f"max_{kind}_channels"] < channels or channels not in entry["channels_ok"]:
-            raise PortAudioError(f"Invalid number of channels [PaErrorCode -9998]")
+            raise PortAudioError("Invalid number of channels [PaErrorCode -9998]")
         if int(samplerate) not in entry["rates"]:
             raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
 

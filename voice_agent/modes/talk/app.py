@@ -22,7 +22,7 @@ from voice_agent.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVEN
                                 EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.modes.talk import devices
 from voice_agent.modes.talk.devices import AudioDeviceError
-from voice_agent.modes.talk.keys import Command, Do, State, TalkMachine, Timing
+from voice_agent.modes.talk.keys import Command, State, TalkMachine, Timing
 from voice_agent.modes.talk.meter import render_meter
 from voice_agent.modes.talk.mic import Microphone
 from voice_agent.modes.talk.playback import TurnPlayback
