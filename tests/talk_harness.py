@@ -48,7 +48,12 @@ class SoundServer:
                 f"--log-target=file:{folder / 'pulse.log'}"]
         for module in modules:
             args += ["-L", module]
-        self.process = subprocess.Popen(args, env=self.env, stdout=subprocess.DEVNULL,
+        self.args = args
+        self.start()
+
+    def start(self) -> None:
+        """Start the daemon (again, after :meth:`stop`: same socket, same devices)."""
+        self.process = subprocess.Popen(self.args, env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         self._wait_ready()
         self.pactl("set-default-sink", "speaker")
@@ -80,6 +85,7 @@ class SoundServer:
                                  "--rate=16000", "--file-format=wav", str(out)], env=self.env)
 
     def stop(self) -> None:
+        """Stop the daemon: every device it provided vanishes."""
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -138,7 +144,9 @@ class Terminal:
 def start_talk(server: SoundServer, out: Path, extra_env: dict[str, str],
                flags: str = "") -> Terminal:
     """Run ``voice-agent talk`` on the sound server's devices, sessions under ``out``."""
-    env = {**server.env, "PYTHONPATH": str(ROOT), **extra_env}
+    # The daemon's private HOME is not the program's: the model cache lives under the real one.
+    env = {**server.env, "HOME": os.environ.get("HOME", "/root"), "PYTHONPATH": str(ROOT),
+           **extra_env}
     command = (f"{sys.executable} -m voice_agent.cli talk --out {out} --input-device pulse "
                f"--output-device pulse {flags} 2>{out.parent / 'stderr.log'}")
     return Terminal(command, env)
