@@ -14,8 +14,9 @@ LLAMA_VERSION=0.3.36
 LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF"
 WHEELS="$CACHE/wheels/llama-avx2"
 
+# chromium: the web app's browser test drives it through Playwright (no browser download).
 APT_PACKAGES=(build-essential cmake git libsndfile1 ffmpeg espeak-ng fluidsynth
-              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux
+              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux chromium
               pulseaudio pulseaudio-utils libasound2-plugins)
 
 log() { printf '\n==> %s\n' "$*"; }

@@ -18,8 +18,9 @@ class StandInWhisper:
     def __init__(self, p_en: float) -> None:
         self.p_en = p_en
         self.decoded: list[str] = []
+        self.feature_extractor = lambda samples: samples.reshape(1, -1)
 
-    def detect_language(self, audio):
+    def detect_language(self, features):
         return "en", self.p_en, [("en", self.p_en), ("es", 1 - self.p_en), ("pt", 0.0)]
 
     def transcribe(self, samples, language, **options):
@@ -54,3 +55,18 @@ def test_given_language_skips_detection():
     model = StandInWhisper(p_en=0.5)
     assert _asr(model).transcribe(tone(2.0), language="es").language_probability == 1.0
     assert model.decoded == ["es"]
+
+
+def test_encoder_memo_encodes_identical_features_once():
+    import numpy as np
+
+    from voice_agent.backends.faster_whisper_asr import EncoderMemo
+
+    calls = []
+    memo = EncoderMemo(lambda features: calls.append(features.copy()) or float(features.sum()))
+    window = np.ones((80, 3000), np.float32)
+    assert memo(window) == memo(window.copy()) == 240000.0
+    other = window.copy()
+    other[0, 0] = 2.0
+    assert memo(other) == 240001.0
+    assert len(calls) == 2 and memo.hits == 1

@@ -80,7 +80,11 @@ def test_unsure_language_is_decoded_both_ways(asr):
     from tests.conftest import ASSETS
 
     dev = ASSETS.parent / "benchmarks" / "requests_dev" / "d-es07.wav"
-    candidates = asr._language_candidates(asr._speech_only(read_audio(dev, 16_000).samples), None)
+    speech = asr._speech_only(read_audio(dev, 16_000).samples)
+    candidates = asr._language_candidates(asr._model.feature_extractor(speech), None)
     assert [lang for lang, _ in candidates] == ["es", "en"]
+    hits = asr._model.encode.hits
     transcript = asr.transcribe(read_audio(dev))
     assert transcript.language == "es" and "música" in transcript.text.lower()
+    # the window encoded just above serves language ID and both decodes: no new encoder pass
+    assert asr._model.encode.hits - hits == 3

@@ -150,3 +150,28 @@ def test_router_with_no_loadable_voice_raises_a_clear_error():
     router = LanguageRouter({"en": [lambda: RecordingSpeaker("a", fail_load=True)]})
     with pytest.raises(VoiceAgentError, match="No voice could load for 'en'"):
         router.load()
+
+
+def test_short_stock_phrases_are_synthesised_once():
+    from voice_agent.voice.streaming import SentenceSpeaker
+    from tests.fakes import tone
+
+    class Counting(SentenceSpeaker):
+        def __init__(self):
+            self.said = []
+
+        def load(self):
+            pass
+
+        def synthesize(self, sentence, language):
+            self.said.append(sentence)
+            return tone(0.1, 24_000)
+
+    speaker = Counting()
+    first = list(speaker.stream("Sure! Here is some jazz with a piano for you.", "en"))
+    again = list(speaker.stream("Sure! Here is some jazz with a piano for you.", "en"))
+    assert speaker.said.count("Sure!") == 1 and again[0] is first[0]
+    assert speaker.said.count("Here is some jazz with a piano for you.") == 2  # long: never cached
+    speaker.phrase_cache = False
+    list(speaker.stream("Sure!", "en"))
+    assert speaker.said.count("Sure!") == 2

@@ -101,6 +101,28 @@ def cmd_talk(args: argparse.Namespace) -> int:
     return run_talk(options, config_from_args(args))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Latency benchmark: full turns over the shipped spoken requests; a report in --out."""
+    from voice_agent.factory import build_pipeline
+    from voice_agent.modes.bench import (DEFAULT_OUT, DEFAULT_REQUESTS, load_requests,
+                                         run_benchmark, write_report)
+    from voice_agent.voice.compare import default_comparer
+
+    config = config_from_args(args)
+    requests = load_requests(args.requests or DEFAULT_REQUESTS, args.limit)
+    pipeline = build_pipeline(config)
+    comparer = None if args.no_compare else default_comparer(args.speaker, args.reference)
+    settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
+                "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
+                "music_backend": config.music.backend}
+    report = run_benchmark(pipeline, requests, args.runs, settings, comparer,
+                           progress=not args.no_progress)
+    paths = write_report(report, args.out or DEFAULT_OUT)
+    print(paths["md"].read_text(encoding="utf-8"))
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0 if report["quality"]["failed_turns"] == 0 else 1
+
+
 def cmd_enrol(args: argparse.Namespace) -> int:
     """Check a speaker recording and build its cloned-voice profile (cached on disk)."""
     from voice_agent.voice import make_cloned_speaker
@@ -135,6 +157,67 @@ def cmd_models(args: argparse.Namespace) -> int:
         for name, state in report.items():
             print(f"    {name}: {state}")
     return status
+
+
+def _serve(args: argparse.Namespace, web: bool) -> int:
+    """Build the shared service, load its models, and serve the API (and the web app)."""
+    from voice_agent.errors import MissingDependencyError
+
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+
+        if web:
+            import gradio  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependencyError(exc.name or "gradio", "web",
+                                     "The web app and the HTTP API") from exc
+    from voice_agent.service import Limits, build_service
+
+    limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    service = build_service(None if args.fake else config_from_args(args), args.out,
+                            fake=args.fake, limits=limits)
+    loaded = service.load()
+    print("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items())
+          + (" (FAKE MODE: no models run)" if args.fake else ""))
+    for stage, reason in service.pipeline.unavailable.items():
+        print(f"not available: {stage}: {reason}")
+    if web:
+        from voice_agent.modes.web import create_web_app
+
+        app = create_web_app(service, Path(args.bench_dir))
+        print(f"web app: http://{args.host}:{args.port}/   API docs: /docs")
+    else:
+        from voice_agent.modes.api import create_app
+
+        app = create_app(service)
+        print(f"API: http://{args.host}:{args.port}/api/   docs: http://{args.host}:{args.port}/docs")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """The web app in a browser (and the HTTP API on the same port)."""
+    return _serve(args, web=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The HTTP API only."""
+    return _serve(args, web=False)
+
+
+def _add_server_flags(parser: argparse.ArgumentParser, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+    parser.add_argument("--out", default="out/server",
+                        help="folder for each request's files and enrolled speakers "
+                             "(default out/server)")
+    parser.add_argument("--max-upload-mb", type=float, default=20.0,
+                        help="largest upload accepted, in MB (default 20)")
+    parser.add_argument("--fake", action="store_true",
+                        help="fake models (instant, made-up answers) for front-end development")
+    _add_config_flags(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +260,30 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("speaker_wav", nargs="?", help="recording (default: the bundled speaker)")
     enrol.add_argument("-v", "--verbose", action="count", default=0)
     enrol.set_defaults(func=cmd_enrol)
+
+    bench = sub.add_parser("bench", help="latency benchmark: full turns over shipped spoken "
+                                         "requests; bench.json, bench.md and bench.png")
+    bench.add_argument("--runs", type=int, default=1, help="passes over the requests (default 1)")
+    bench.add_argument("--out", default=None, help="report folder (default benchmarks/results/bench)")
+    bench.add_argument("--requests", default=None,
+                       help="folder with requests.tsv and WAVs (default benchmarks/requests)")
+    bench.add_argument("--limit", type=int, default=None,
+                       help="use only the first N requests (English and Spanish alternate)")
+    bench.add_argument("--reference", help="held-out recording of the --speaker voice")
+    bench.add_argument("--no-compare", action="store_true", help="skip the voice comparison")
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_config_flags(bench)
+    bench.set_defaults(func=cmd_bench)
+
+    web = sub.add_parser("web", help="the web app (Gradio) and the HTTP API, on localhost")
+    _add_server_flags(web, 7860)
+    web.add_argument("--bench-dir", default="benchmarks/results/bench",
+                     help="where the Benchmark tab reads `voice-agent bench` results")
+    web.set_defaults(func=cmd_web)
+
+    serve = sub.add_parser("serve", help="the HTTP API (FastAPI, OpenAPI docs at /docs)")
+    _add_server_flags(serve, 8000)
+    serve.set_defaults(func=cmd_serve)
 
     models = sub.add_parser("models", help="list models, weights, checksums and licences")
     models.add_argument("--prepare", action="store_true", help="join and check weights now")

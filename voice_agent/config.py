@@ -79,6 +79,8 @@ class SpeechConfig:
     cloned_backend: str = "kokoro-clone"
     base_backend: str = "auto"
     xtts_dir: str | None = None
+    #: keep short stock phrases ("Sure!") once synthesised; off to measure cold synthesis
+    phrase_cache: bool = True
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,8 @@ def build_pipeline(config: AgentConfig) -> Pipeline:
     unavailable: dict[str, str] = {}
     renderer = _optional("music", build_renderer, config, unavailable)
     speakers = _optional("tts", build_speakers, config, unavailable) or {}
+    for speaker in speakers.values():
+        speaker.phrase_cache = config.speech.phrase_cache
     if not config.speech.enabled:
         unavailable["tts"] = "speech is switched off (--no-speech)"
     return Pipeline(

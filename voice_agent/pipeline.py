@@ -34,6 +34,7 @@ T = TypeVar("T")
 STAGE_ASR = "asr"
 STAGE_LLM = "llm"
 STAGE_MUSIC = "music"
+STAGE_LLM_TTFT = "llm_ttft"
 SPEECH_STAGE_PREFIX = "tts_"
 PRIMARY_VOICE = "cloned"
 
@@ -291,8 +292,9 @@ class Pipeline:
             return self.responder.respond(transcript, history)
         reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say)
         first_token_s = getattr(self.responder, "last_first_token_s", None)
-        if first_token_s is not None:
-            recorder.marks["llm_ttft"] = round(asked_at + first_token_s, 4)
+        if first_token_s is not None:  # time to first token: from the request, and from speech end
+            recorder.timings.append(StageTiming(STAGE_LLM_TTFT, first_token_s))
+            recorder.marks["llm_first_token"] = round(asked_at + first_token_s, 4)
         return reply
 
     def failed_turn(self, request: str, error: StageError) -> Turn:

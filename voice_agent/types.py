@@ -179,7 +179,7 @@ class Turn:
     errors: tuple[StageError, ...] = ()
     skipped: tuple[StageError, ...] = ()
     models: dict[str, str] = field(default_factory=dict)
-    #: seconds from the start of the turn (end of speech) to llm_ttft, llm_first_sentence,
+    #: seconds from the start of the turn (end of speech) to llm_first_token, llm_first_sentence,
     #: first_audio (first synthesised sample of the primary voice) and music_ready
     latency: dict[str, float] = field(default_factory=dict)
 

@@ -43,6 +43,32 @@ def cuda_available() -> bool:
         return False
 
 
+class EncoderMemo:
+    """Wraps ``WhisperModel.encode`` to remember its last input and output.
+
+    Whisper encodes a whole 30 s window whatever the clip's length, and faster-whisper
+    encodes it once for language ID and again to decode (twice more when an unsure
+    language is decoded both ways). That pass was about 40% of a short request's ASR
+    time here. Identical features give the identical output, so the last one is reused.
+    """
+
+    def __init__(self, encode) -> None:
+        self._encode = encode
+        self._key: tuple | None = None
+        self._output = None
+        self.hits = 0
+
+    def __call__(self, features: np.ndarray):
+        array = np.ascontiguousarray(features)
+        key = (array.shape, array.dtype.str, hash(array.tobytes()))
+        if key != self._key:
+            self._output = self._encode(array)
+            self._key = key
+        else:
+            self.hits += 1
+        return self._output
+
+
 class FasterWhisperTranscriber:
     """A :class:`~voice_agent.protocols.Transcriber` over faster-whisper."""
 
@@ -82,6 +108,7 @@ class FasterWhisperTranscriber:
         log.info("Loading Whisper from %s on %s (%s)", path, device, compute)
         self._model = WhisperModel(path, device=device, compute_type=compute,
                                    cpu_threads=self.threads)
+        self._model.encode = EncoderMemo(self._model.encode)
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
@@ -95,38 +122,48 @@ class FasterWhisperTranscriber:
         self.load()
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
-        candidates = self._language_candidates(self._speech_only(audio.samples), language)
+        speech = self._speech_only(audio.samples)
+        features = self._model.feature_extractor(speech)
+        candidates = self._language_candidates(features, language)
         decoded, failure = [], None
         for candidate, probability in candidates:
             try:
-                decoded.append(self._decode(audio, candidate, probability))
+                decoded.append(self._decode(speech, audio.duration_s, candidate, probability))
             except NoSpeechError as exc:
                 failure = exc
         if not decoded:
             raise failure
         return max(decoded, key=lambda pair: pair[1])[0]
 
-    def _decode(self, audio: Audio, language: str, probability: float) -> tuple[Transcript, float]:
-        """One decoding pass in ``language``: the transcript and its mean log-probability."""
+    def _decode(self, speech: np.ndarray, duration_s: float, language: str,
+                probability: float) -> tuple[Transcript, float]:
+        """One decoding pass over the voiced ``speech`` in ``language``: the transcript and
+        its mean log-probability. The encoder output of language ID is reused."""
         segments, _info = self._model.transcribe(
-            audio.samples,
+            speech,
             language=language,
             beam_size=self.beam_size,
-            vad_filter=True,
+            vad_filter=False,  # ``speech`` is already the voiced parts
             condition_on_previous_text=False,
             **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
         segments = list(segments)
-        transcript = confident_transcript(segments, language, probability, audio.duration_s)
+        transcript = confident_transcript(segments, language, probability, duration_s)
         return transcript, mean_logprob(segments)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
         return silero_speech(samples)[0]
 
-    def _language_candidates(self, speech: np.ndarray,
+    def _language_candidates(self, features: np.ndarray,
                              language: str | None) -> list[tuple[str, float]]:
-        """The given language, or the likeliest configured one (two when unsure)."""
-        ranked = language_candidates(language, self.languages,
-                                     lambda: self._model.detect_language(audio=speech)[2])
+        """The given language, or the likeliest configured one (two when unsure).
+
+        Language ID sees the features exactly as decoding's first window will (all but
+        the last frame, as faster-whisper counts content frames), so the encoder output
+        is computed once and reused (see :class:`EncoderMemo`).
+        """
+        ranked = language_candidates(
+            language, self.languages,
+            lambda: self._model.detect_language(features=features[..., :-1])[2])
         return ranked[:2] if ranked[0][1] < UNSURE_LANGUAGE else ranked[:1]

@@ -27,6 +27,51 @@ log = logging.getLogger(__name__)
 _WARMUP = Transcript(text="hello", language="en")
 
 
+class CoreGovernor:
+    """Picks llama.cpp's thread count token by token, so it never fights for the cores.
+
+    llama.cpp's threads spin while they wait for one another; when any other work needs
+    a core, one of them is descheduled and the rest spin on it. Measured here: a reply
+    that takes 6.4 s with two threads took 24-54 s beside Kokoro, and 9-10 s with one
+    thread. So it uses one thread while another stage of this turn computes
+    (:func:`voice_agent.cpu.others_working`), and once a token takes over three times
+    the fastest one seen with all threads, which is what another program on the machine
+    does to it (2 threads fell to 0.8 tokens/s; 1 kept 10.9). While contended it tries
+    all threads again for one token in every ``PROBE_EVERY``, and the state carries over
+    to the next answer, so its prompt is not evaluated on spinning threads either.
+    """
+
+    SLOWDOWN = 3.0
+    PROBE_EVERY = 16
+
+    def __init__(self, threads: int, best_token_s: float = float("inf"),
+                 contended: bool = False) -> None:
+        self.threads = threads
+        self.best_token_s = best_token_s
+        self.contended = contended and threads > 1
+        self._last: float | None = None
+        self._last_threads = self.initial_threads()
+        self._tokens = 0
+
+    def initial_threads(self) -> int:
+        """Threads for the prompt: one while contended, else all."""
+        return 1 if self.contended else self.threads
+
+    def threads_for_next_token(self, first: bool = False) -> int:
+        """Call once per generated token; returns the threads to use for the next one."""
+        now = time.perf_counter()
+        if self._last is not None and not first and self._last_threads == self.threads > 1:
+            took = now - self._last
+            self.best_token_s = min(self.best_token_s, took)
+            self.contended = took > self.SLOWDOWN * self.best_token_s
+        self._last = now
+        self._tokens += 1
+        probe = self.contended and self._tokens % self.PROBE_EVERY == 0
+        busy = (self.contended and not probe) or cpu.others_working()
+        self._last_threads = 1 if busy else self.threads
+        return self._last_threads
+
+
 class LlamaCppResponder:
     """A :class:`~voice_agent.protocols.Responder` over llama.cpp."""
 
@@ -53,6 +98,8 @@ class LlamaCppResponder:
         self._llm = None
         self._asked_at = 0.0
         self._threads_now = threads
+        self._best_token_s = float("inf")
+        self._contended = False
         #: seconds from the request to the model's first token in the last streamed answer
         self.last_first_token_s: float | None = None
 
@@ -75,28 +122,27 @@ class LlamaCppResponder:
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int,
                   on_piece: Callable[[str], None] | None = None) -> str:
-        """The model's answer; with ``on_piece``, streamed to it token by token."""
-        settings = dict(messages=messages, temperature=self.temperature, max_tokens=max_tokens,
-                        response_format={"type": "json_object", "schema": REPLY_SCHEMA},
-                        seed=self.seed)
-        if on_piece is None:
-            result = self._llm.create_chat_completion(**settings)
-            return result["choices"][0]["message"]["content"] or ""
-        pieces = []
-        for chunk in self._llm.create_chat_completion(stream=True, **settings):
-            self._share_cores()
+        """The model's answer, streamed token by token to ``on_piece`` when given.
+
+        Between tokens the thread count follows the machine (see :class:`CoreGovernor`).
+        """
+        pieces: list[str] = []
+        governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
+        self._use_threads(governor.initial_threads())
+        for chunk in self._llm.create_chat_completion(
+                messages=messages, temperature=self.temperature, max_tokens=max_tokens,
+                response_format={"type": "json_object", "schema": REPLY_SCHEMA},
+                seed=self.seed, stream=True):
+            self._use_threads(governor.threads_for_next_token(first=not pieces))
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
                 if not pieces:
                     self.last_first_token_s = time.perf_counter() - self._asked_at
                 pieces.append(piece)
-                on_piece(piece)
-        self._use_threads(self.threads)
+                if on_piece is not None:
+                    on_piece(piece)
+        self._best_token_s, self._contended = governor.best_token_s, governor.contended
         return "".join(pieces)
-
-    def _share_cores(self) -> None:
-        """One thread while another stage computes (see :mod:`voice_agent.cpu`), else all."""
-        self._use_threads(1 if cpu.others_working() else self.threads)
 
     def _use_threads(self, threads: int) -> None:
         if threads != self._threads_now:

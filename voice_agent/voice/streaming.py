@@ -9,6 +9,7 @@ and ``speak()`` joins them.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 #: Silence between streamed sentences when they are joined into one clip.
 SENTENCE_GAP_S = 0.15
+#: Sentences of at most this many words are kept once synthesised: replies open with
+#: "Sure!", "¡Claro!", "Done!", and the person hears those at once on later turns.
+PHRASE_WORDS = 3
+PHRASE_CACHE_SIZE = 64
 
 
 def base_language(language: str) -> str:
@@ -44,6 +49,24 @@ class SentenceSpeaker:
         """Speak one sentence."""
         raise NotImplementedError
 
+    #: False switches the phrase cache off (e.g. to measure uncached synthesis)
+    phrase_cache = True
+
+    def synthesize_phrase(self, sentence: str, language: str) -> Audio:
+        """:meth:`synthesize`, served from memory for short stock phrases said before."""
+        if not self.phrase_cache or len(sentence.split()) > PHRASE_WORDS:
+            return self.synthesize(sentence, language)
+        cache = self.__dict__.setdefault("_phrases", OrderedDict())
+        key = (language, sentence)
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        audio = self.synthesize(sentence, language)
+        cache[key] = audio
+        if len(cache) > PHRASE_CACHE_SIZE:
+            cache.popitem(last=False)
+        return audio
+
     def stream(self, text: str, language: str) -> Iterator[Audio]:
         """Yield one chunk per sentence, each as soon as it is synthesised.
 
@@ -57,10 +80,10 @@ class SentenceSpeaker:
         if not sentences:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts") as pool:
-            pending = pool.submit(self.synthesize, sentences[0], language)
+            pending = pool.submit(self.synthesize_phrase, sentences[0], language)
             for sentence in sentences[1:]:
                 ready = pending.result()
-                pending = pool.submit(self.synthesize, sentence, language)
+                pending = pool.submit(self.synthesize_phrase, sentence, language)
                 yield ready
             yield pending.result()
 
