@@ -282,26 +282,25 @@ def test_a_crashing_turn_does_not_end_the_session(tmp_path):
     assert session.machine.state is State.READY
 
 
-def broken_pipeline(config=None):
-    """For the CLI test below (through the pipeline test hook): the ASR weights are missing."""
+def _failing_load(stage: str, error: Exception):
     pipeline = talk_pipeline()
 
     def fail():
-        raise ModelNotFoundError("Whisper weights are missing. Run: voice-agent models --prepare")
+        raise error
 
-    pipeline.transcriber.load = fail
+    getattr(pipeline, stage).load = fail
     return pipeline
+
+
+def broken_pipeline(config=None):
+    """For the CLI test below (through the pipeline test hook): the ASR weights are missing."""
+    return _failing_load("transcriber", ModelNotFoundError(
+        "Whisper weights are missing. Run: voice-agent models --prepare"))
 
 
 def crashing_load_pipeline(config=None):
     """A runtime library that blows up while loading."""
-    pipeline = talk_pipeline()
-
-    def fail():
-        raise RuntimeError("illegal instruction in libfoo")
-
-    pipeline.responder.load = fail
-    return pipeline
+    return _failing_load("responder", RuntimeError("illegal instruction in libfoo"))
 
 
 @pytest.mark.parametrize("hook,message", [

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 INPUT = "input"
 OUTPUT = "output"
+BLOCK_S = 0.05
 #: tried after the caller's preferred rate and the device's own default
 COMMON_RATES = (48_000, 44_100, 32_000, 22_050, 16_000, 96_000, 8_000)
 
@@ -172,3 +173,24 @@ def open_settings(sd: Any, spec: str | int | None, kind: str,
         f"The {kind} device {index} '{device['name']}' accepts none of the sample rates "
         f"{', '.join(map(str, candidate_rates(preferred_rate, device.get('default_samplerate', 0))))}"
         f" Hz. Pick another with --{kind}-device (see --list-devices).")
+
+
+def start_stream(sd: Any, kind: str, choice: DeviceChoice, callback: Any,
+                 finished_callback: Any) -> Any:
+    """Open and start a float32 stream with ``choice``'s settings and 50 ms blocks.
+
+    A stream that opens but cannot start is closed again before the error propagates.
+    """
+    open_stream = sd.InputStream if kind == INPUT else sd.OutputStream
+    stream = open_stream(device=choice.index, samplerate=choice.rate, channels=choice.channels,
+                         dtype="float32", blocksize=int(choice.rate * BLOCK_S),
+                         callback=callback, finished_callback=finished_callback)
+    try:
+        stream.start()
+    except Exception:
+        try:
+            stream.close()
+        except Exception as exc:  # the start error is the one worth reporting
+            log.debug("closing a stream that did not start failed: %s", exc)
+        raise
+    return stream

@@ -10,13 +10,12 @@ from typing import Any
 import numpy as np
 
 from voice_agent.audio import to_mono
-from voice_agent.modes.talk.devices import AudioDeviceError, DeviceChoice
+from voice_agent.modes.talk.devices import INPUT, AudioDeviceError, DeviceChoice, start_stream
 from voice_agent.modes.talk.meter import FLOOR_DB, is_clipping, rms_dbfs
 from voice_agent.types import Audio
 
 log = logging.getLogger(__name__)
 
-BLOCK_S = 0.05
 #: a sound server may take this long to deliver the first block (measured up to 1.8 s)
 FIRST_BLOCK_TIMEOUT_S = 5.0
 #: once blocks flow, a gap this long means the device stopped delivering audio
@@ -51,14 +50,9 @@ class Microphone:
     def start(self) -> None:
         """Open and start the input stream; AudioDeviceError when the device refuses."""
         try:
-            self._stream = self.sd.InputStream(
-                device=self.choice.index, samplerate=self.choice.rate,
-                channels=self.choice.channels, dtype="float32",
-                blocksize=int(self.choice.rate * BLOCK_S), callback=self._on_block,
-                finished_callback=self._on_finished)
-            self._stream.start()
+            self._stream = start_stream(self.sd, INPUT, self.choice, self._on_block,
+                                        self._on_finished)
         except Exception as exc:  # PortAudioError, or the device vanished since the scan
-            self._close_quietly()
             raise AudioDeviceError(f"The microphone '{self.choice.name}' could not start "
                                    f"({exc}). {LOST_HINT}") from None
         self._started_at = self.clock()

@@ -16,12 +16,10 @@ from typing import Any
 import numpy as np
 
 from voice_agent.audio import resample
-from voice_agent.modes.talk.devices import AudioDeviceError, DeviceChoice
+from voice_agent.modes.talk.devices import OUTPUT, AudioDeviceError, DeviceChoice, start_stream
 from voice_agent.types import Audio
 
 log = logging.getLogger(__name__)
-
-BLOCK_S = 0.05
 
 
 class _Clip:
@@ -86,12 +84,8 @@ class Player:
         if self._stream is not None:
             return
         try:
-            self._stream = self.sd.OutputStream(
-                device=self.choice.index, samplerate=self.choice.rate,
-                channels=self.choice.channels, dtype="float32",
-                blocksize=int(self.choice.rate * BLOCK_S), callback=self._fill,
-                finished_callback=self._on_finished)
-            self._stream.start()
+            self._stream = start_stream(self.sd, OUTPUT, self.choice, self._fill,
+                                        self._on_finished)
         except Exception as exc:
             self._stream = None
             with self._lock:
