@@ -312,3 +312,17 @@ def test_model_load_failure_is_one_clear_message(tmp_path, monkeypatch, capsys, 
     assert main(["talk", "--text-only", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_speakers_vanishing_mid_reply_switch_to_files(tmp_path):
+    session = _session(tmp_path)
+    _record(session)
+    _until(session, "saved")
+    session.sd.last("output").vanish()
+    session.tick()
+    assert isinstance(session.player, FileOnlyPlayer)
+    assert "output device 'Speakers' stopped. From now on the audio is only written" in _screen(session)
+    _press(session, "t")
+    _press(session, "salsa\r")
+    _until(session, "saved")
+    assert "no output device: listen to" in _screen(session)

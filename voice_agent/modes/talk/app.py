@@ -168,6 +168,7 @@ class TalkSession:
             self._recording_lost(failure)
         if (failure := self.player.failure()):
             self.screen.log(f"{failure} From now on the audio is only written to files.")
+            self.player.close()
             self.player = FileOnlyPlayer()
         self.machine.playback(self.player.playing())
         self.redraw()

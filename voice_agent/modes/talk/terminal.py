@@ -78,6 +78,7 @@ class KeyReader:
 
             self._saved = termios.tcgetattr(self.fd)
             tty.setcbreak(self.fd)
+            termios.tcflush(self.fd, termios.TCIFLUSH)  # keys pressed while loading mean nothing
         self._thread.start()
 
     def close(self) -> None:
