@@ -16,7 +16,8 @@ WHEELS="$CACHE/wheels/llama-avx2"
 
 # chromium: the web app's browser test drives it through Playwright (no browser download).
 APT_PACKAGES=(build-essential cmake git libsndfile1 ffmpeg espeak-ng fluidsynth
-              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux chromium)
+              fluid-soundfont-gm libportaudio2 pocketsphinx-testdata sox tmux chromium
+              pulseaudio pulseaudio-utils libasound2-plugins)
 
 log() { printf '\n==> %s\n' "$*"; }
 

@@ -2,10 +2,14 @@
 the ``--fake`` mode of the web app and HTTP API needs them too; the real product never
 uses them."""
 
+import time
+from collections.abc import Iterator
+
+from voice_agent.errors import NoSpeechError
 from voice_agent.fakes import (FAKE_TRANSCRIPT, FakeComparer, FakeRenderer, FakeResponder,  # noqa: F401
                                FakeSpeaker, FakeTranscriber, fake_pipeline, one_note_midi, tone)
 
-from voice_agent.types import Reply
+from voice_agent.types import Audio, Reply, Transcript
 
 
 class StreamingFakeResponder(FakeResponder):
@@ -38,3 +42,53 @@ class StreamingFakeResponder(FakeResponder):
         stream.finish()
         reply = reply_from_model_output(self.answer, transcript, history, 5.0)
         return keep_spoken(reply, stream.spoken)
+
+
+class PacedFakeSpeaker(FakeSpeaker):
+    """Speaks ``seconds`` of tone per sentence (long enough to be seen and interrupted)."""
+
+    def __init__(self, seconds: float = 0.2) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def speak(self, text: str, language: str) -> Audio:
+        return tone(self.seconds, 22_050)
+
+    def stream(self, text: str, language: str) -> Iterator[Audio]:
+        for _sentence in filter(None, text.split(".")):
+            yield tone(self.seconds, 22_050)
+
+
+class LevelCheckingTranscriber(FakeTranscriber):
+    """Like FakeTranscriber, but refuses near-silent audio the way the real ASR does,
+    and takes ``delay_s`` to answer (so a front end's "thinking" state can be seen)."""
+
+    delay_s = 0.0
+
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        time.sleep(self.delay_s)
+        if audio.rms < 0.01:
+            self.calls.append((audio, language))
+            raise NoSpeechError("No speech was heard in the recording (silence or noise). "
+                                "Speak closer to the microphone and try again.")
+        return super().transcribe(audio, language)
+
+
+def talk_pipeline(config=None, speech_s: float = 0.2):
+    """Fake stages for the talk session's tests: the reply streams sentence by sentence."""
+    from voice_agent.pipeline import Pipeline
+
+    answer = ('{"say": "Sure! Here is some relaxing jazz with piano. Enjoy it.", '
+              '"intent": "make_music", "plan": {"genre": "jazz", "bpm": 90, "key": "F", '
+              '"mode": "major", "instruments": ["piano"], "mood": "relaxed", "duration_s": 4}}')
+    speakers = {"cloned": PacedFakeSpeaker(speech_s), "base": PacedFakeSpeaker(speech_s)}
+    return Pipeline(LevelCheckingTranscriber(), StreamingFakeResponder(answer), FakeRenderer(),
+                    speakers)
+
+
+def talk_pipeline_at_human_pace(config=None):
+    """Fake stages for driving ``voice-agent talk`` in a terminal (selected by the
+    VOICE_AGENT_TALK_PIPELINE test hook): slow enough that each state stays on screen."""
+    pipeline = talk_pipeline(config, speech_s=1.0)
+    pipeline.transcriber.delay_s = 1.0
+    return pipeline

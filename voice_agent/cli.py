@@ -85,6 +85,22 @@ def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
         return {"error": str(exc)}
 
 
+def cmd_talk(args: argparse.Namespace) -> int:
+    """Push-to-talk desktop session: talk, listen, talk again."""
+    from voice_agent.modes.talk import TalkOptions, run_talk
+    from voice_agent.modes.talk.devices import format_device_list, load_sounddevice
+
+    if args.list_devices:
+        print(format_device_list(load_sounddevice()))
+        return 0
+    options = TalkOptions(
+        input_device=args.input_device, output_device=args.output_device,
+        text_only=args.text_only, out=args.out,
+        language=None if args.language == "auto" else args.language,
+        voice=args.voice, save_dir=args.save_dir, hold_to_talk=not args.no_hold)
+    return run_talk(options, config_from_args(args))
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency benchmark: full turns over the shipped spoken requests; a report in --out."""
     from voice_agent.factory import build_pipeline
@@ -221,6 +237,24 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip scoring the voices (similarity, round-trip WER)")
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
+
+    talk = sub.add_parser("talk", help="push-to-talk desktop session (microphone and speakers)")
+    talk.add_argument("--list-devices", action="store_true", help="list sound devices and exit")
+    talk.add_argument("--input-device", help="microphone: index or part of its name")
+    talk.add_argument("--output-device", help="speakers: index or part of its name")
+    talk.add_argument("--text-only", action="store_true",
+                      help="no microphone: type the requests (space or t to type)")
+    talk.add_argument("--out", default="sessions",
+                      help="folder for the session folders (default: sessions)")
+    talk.add_argument("--language", default="auto", choices=["auto", "en", "es"])
+    talk.add_argument("--voice", default="cloned", choices=["cloned", "base"],
+                      help="voice to play (v switches during the session)")
+    talk.add_argument("--save-dir", help="where w copies the last clip (default: "
+                                         "SESSION/saved)")
+    talk.add_argument("--no-hold", action="store_true",
+                      help="toggle only: do not treat a held talk key as hold-to-talk")
+    _add_config_flags(talk)
+    talk.set_defaults(func=cmd_talk)
 
     enrol = sub.add_parser("enrol", help="check a 10-15 s speaker recording and build its voice")
     enrol.add_argument("speaker_wav", nargs="?", help="recording (default: the bundled speaker)")
