@@ -77,7 +77,7 @@ class FasterWhisperTranscriber:
         model_path: str | None = None,
         device: str = "auto",
         compute_type: str = "auto",
-        beam_size: int = 1,
+        beam_size: int = 5,
         languages: Sequence[str] = ("en", "es"),
         bias_music_vocabulary: bool = True,
         threads: int = 2,
