@@ -70,6 +70,7 @@ class Pipeline:
         speakers: Mapping[str, Speaker] | None = None,
         history_turns: int = 4,
         unavailable: Mapping[str, str] | None = None,
+        library: Any = None,
     ) -> None:
         self.transcriber = transcriber
         self.responder = responder
@@ -77,6 +78,7 @@ class Pipeline:
         self.speakers = dict(speakers or {})
         self.history: deque[Turn] = deque(maxlen=max(0, history_turns))
         self.unavailable = dict(unavailable or {})
+        self.library = library  # voice_agent.library.LibrarySession, or None
 
     def stages(self) -> dict[str, Any]:
         """Stage name -> backend, for the stages that are configured."""
@@ -126,12 +128,28 @@ class Pipeline:
         if transcript is not None:
             reply = recorder.run(STAGE_LLM,
                                  lambda: self.responder.respond(transcript, tuple(self.history)))
-        music = self._music(recorder, reply)
+        reply, played, library_action = self._library_command(recorder, reply, transcript)
+        music = played if played is not None else self._music(recorder, reply)
         speech = self._speech(recorder, reply)
         recorder.timings.append(StageTiming("total", time.perf_counter() - start))
         turn = self._turn(request, transcript, reply, music, speech, recorder)
+        if self.library is not None:  # store the new clip; record what the library did
+            turn = self.library.after_turn(turn, library_action, self.speakers)
         self.history.append(turn)
         return turn
+
+    def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
+                         transcript: Transcript | None) -> tuple[Reply | None, MusicClip | None, Any]:
+        """Apply a library command or lyrics request (voice_agent.library) to the reply."""
+        if self.library is None or reply is None or transcript is None:
+            return reply, None, None
+        outcome = recorder.run("library", lambda: self.library.before_music(
+            reply, transcript, tuple(self.history)))
+        if outcome is None:
+            return reply, None, None
+        if outcome[1] is not None:
+            recorder.skip(STAGE_MUSIC, "played from the library")
+        return outcome
 
     def failed_turn(self, request: str, error: StageError) -> Turn:
         """A turn that never reached the models (e.g. the input file is corrupt)."""

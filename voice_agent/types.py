@@ -135,6 +135,7 @@ class Lyrics:
     sections: tuple[LyricsSection, ...]
     source: str = "llm"
     note: str = ""
+    request: str = ""  # the words that asked for them, so "another one" can ask again
 
     def text(self) -> str:
         """The lyrics as display text: the title, then each section under its name."""
@@ -147,7 +148,7 @@ class Lyrics:
         """JSON-ready data."""
         return {"title": self.title, "language": self.language, "genre": self.genre,
                 "sections": [{"kind": s.kind, "lines": list(s.lines)} for s in self.sections],
-                "source": self.source, "note": self.note}
+                "source": self.source, "note": self.note, "request": self.request}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Lyrics":
@@ -156,7 +157,8 @@ class Lyrics:
                          for s in data.get("sections", ()))
         return cls(title=str(data.get("title", "")), language=str(data.get("language", "")),
                    genre=str(data.get("genre", "")), sections=sections,
-                   source=str(data.get("source", "llm")), note=str(data.get("note", "")))
+                   source=str(data.get("source", "llm")), note=str(data.get("note", "")),
+                   request=str(data.get("request", "")))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from voice_agent.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.models import QWEN_05B, ensure_model
@@ -67,12 +68,22 @@ class LlamaCppResponder:
         self._complete(chat_messages(_WARMUP, ()), max_tokens=1)
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        return self.complete_json(messages, REPLY_SCHEMA, max_tokens)
+
+    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any],
+                      max_tokens: int, temperature: float | None = None,
+                      seed: int | None = None) -> str:
+        """The model's answer to ``messages``, constrained by a grammar to JSON ``schema``.
+
+        Used for replies and, by the library, for lyrics (voice_agent.library.lyrics).
+        """
+        self.load()
         result = self._llm.create_chat_completion(
             messages=messages,
-            response_format={"type": "json_object", "schema": REPLY_SCHEMA},
-            temperature=self.temperature,
+            response_format={"type": "json_object", "schema": schema},
+            temperature=self.temperature if temperature is None else temperature,
             max_tokens=max_tokens,
-            seed=self.seed,
+            seed=self.seed if seed is None else seed,
         )
         return result["choices"][0]["message"]["content"] or ""
 
