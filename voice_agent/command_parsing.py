@@ -50,10 +50,10 @@ _YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed
         "go ahead", "of course", "please do", "si", "claro", "vale", "dale", "confirmo",
         "hazlo", "adelante", "por supuesto", "de acuerdo", "correcto", "afirmativo")
 _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermind",
-       "forget it", "stop", "keep it", "keep them", "cancela", "cancelalo", "dejalo",
+       "forget it", "stop", "keep them", "cancela", "cancelalo", "dejalo",
        "mejor no", "olvidalo", "ni hablar", "para", "no gracias")
 
-_SAVE_VERBS = r"(?:save|keep|bookmark|store|guarda\w*|salva\w*)"
+_SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|salva\w*)"  # not "guardadas"
 _ADD_VERBS = r"(?:add|put|stick|append|pon|ponla|ponlo|anade\w*|agrega\w*|mete\w*|incluye\w*)"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")

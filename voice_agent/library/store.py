@@ -234,18 +234,17 @@ class Library:
                "sample_rate": audio.rate, "backend": backend, "turn_id": turn_id,
                "lyrics_json": json.dumps(lyrics.to_dict(), ensure_ascii=False) if lyrics else None,
                "lyrics_audio_file": f"{uid}.lyrics.wav" if lyrics_audio is not None else None}
-        written: list[Path] = []
         try:
             with self._write() as db:
                 for name, data in payloads.items():
-                    written.append(write_atomically(self.clips_dir / name, data))
+                    write_atomically(self.clips_dir / name, data)
                 cursor = db.execute(
                     f"INSERT INTO clips ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                     tuple(row.values()))
                 clip_id = int(cursor.lastrowid)
         except BaseException:
-            for path in written:  # the row was rolled back: its files must go too
-                path.unlink(missing_ok=True)
+            for name in payloads:  # the row was rolled back: its files (new uid) go too
+                (self.clips_dir / name).unlink(missing_ok=True)
             raise
         return self.clip(clip_id)
 
