@@ -244,7 +244,8 @@ class Library:
                 clip_id = int(cursor.lastrowid)
         except BaseException:
             for name in payloads:  # the row was rolled back: its files (new uid) go too
-                (self.clips_dir / name).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    (self.clips_dir / name).unlink(missing_ok=True)
             raise
         return self.clip(clip_id)
 
