@@ -156,3 +156,18 @@ def test_model_library_intent_and_arguments_are_used_when_the_words_are_unclear(
     reply = reply_from_model_output(_model("save", playlist="Road Trip"),
                                     Transcript("I really like that one", "en"), HISTORY, 15.0)
     assert reply.intent is Intent.SAVE and reply.playlist == "road trip"
+
+
+@pytest.mark.parametrize("text,language,intent", [
+    ("make it faster", "en", Intent.REFINE), ("ponle más piano", "es", Intent.REFINE),
+    ("play it again", "en", Intent.REPLAY), ("otra vez por favor", "es", Intent.REPLAY)])
+def test_refine_and_replay_words_overrule_a_model_that_says_make_music(text, language, intent):
+    """Measured: the 0.5B model answered make_music to all four (benchmarks/intent_bench.py)."""
+    reply = reply_from_model_output(_model("make_music"), Transcript(text, language), HISTORY, 15.0)
+    assert reply.intent is intent and reply.plan.genre == "jazz"  # acts on the last clip
+
+
+def test_a_new_genre_is_still_a_new_clip_even_with_refine_words():
+    reply = reply_from_model_output(_model("make_music"),
+                                    Transcript("play a salsa with more trumpets", "en"), HISTORY, 15.0)
+    assert reply.intent is Intent.MAKE_MUSIC and reply.plan.genre == "salsa"

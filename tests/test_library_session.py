@@ -208,3 +208,29 @@ def test_the_turn_record_carries_what_the_library_did(agent):
     assert record["library"]["intent"] == "save" and record["library"]["done"] is True
     assert record["library"]["playlist"] == "favourites" and record["library"]["item"] == 1
     assert record["reply"]["intent"] == "save"
+
+
+def test_config_and_flags_build_the_library_session(tmp_path):
+    from voice_agent.backends.rule_responder import RuleResponder
+    from voice_agent.cli import build_parser, config_from_args
+    from voice_agent.config import load_config
+    from voice_agent.factory import build_library_session
+
+    toml = tmp_path / "agent.toml"
+    toml.write_text(f'[library]\npath = "{tmp_path / "mine"}"\nspeak_lyrics = true\n')
+    config = load_config(toml)
+    session = build_library_session(config, RuleResponder())
+    assert session.library.root == tmp_path / "mine" and session.speak_lyrics
+    assert not session.lyrics_writer.uses_model  # the rule responder has no model
+    args = build_parser().parse_args(["run", "--text", "x", "--config", str(toml), "--no-library"])
+    assert build_library_session(config_from_args(args), RuleResponder()).library is None
+    args = build_parser().parse_args(["run", "--text", "x", "--library-dir", str(tmp_path / "b")])
+    assert config_from_args(args).library.path == str(tmp_path / "b")
+
+
+def test_the_default_library_is_under_the_agent_home(monkeypatch, tmp_path):
+    from voice_agent.library import default_library_dir
+
+    monkeypatch.delenv("VOICE_AGENT_LIBRARY")
+    monkeypatch.setenv("VOICE_AGENT_HOME", str(tmp_path / "home"))
+    assert default_library_dir() == tmp_path / "home" / "library"

@@ -248,6 +248,8 @@ def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn
         return intent if worded is Intent.CHAT else worded
     if intent in (Intent.REFINE, Intent.REPLAY) and last_plan(history) is None:
         return Intent.MAKE_MUSIC
+    if worded in (Intent.REFINE, Intent.REPLAY):
+        return worded  # "make it faster", "otra vez" about the last clip (no new genre named)
     if intent is Intent.CHAT and worded is not Intent.CHAT:
         return worded  # a 0.5B model calls too much "chat"; the request named music
     return intent
