@@ -2,7 +2,7 @@
 
 Usage (from the repo root, after scripts/setup.sh):
 
-    .venv/bin/python benchmarks/intent_bench.py --out benchmarks/results/intents          # rules + llama.cpp
+    .venv/bin/python benchmarks/intent_bench.py --spoken --out benchmarks/results/intents  # all readers
     .venv/bin/python benchmarks/intent_bench.py --rules-only --out out/intents
 
 Each row of benchmarks/intents/commands.tsv names the expected intent, playlist and item
@@ -16,6 +16,11 @@ Three readers are scored:
   replies.reply_from_model_output (clear command words are authoritative).
 
 "intent" counts the intent alone; "exact" also needs the right playlist and item.
+
+``--spoken`` also speaks every command with the base voice (Piper for English, Kokoro for
+Spanish), transcribes it with Whisper base (language detected between en and es) and
+scores the rule parser on those transcripts (``spoken_rules``): real ASR output, with its
+casing, punctuation and mistakes.
 """
 
 from __future__ import annotations
@@ -121,9 +126,31 @@ def run_model(rows: list[dict], threads: int) -> float:
     return statistics.median(seconds)
 
 
+def run_spoken(rows: list[dict]) -> float:
+    """Speak, transcribe and rule-parse each command; word error rate of the transcripts."""
+    from voice_agent.audio import ASR_RATE, resample
+    from voice_agent.config import AgentConfig
+    from voice_agent.factory import build_transcriber
+    from voice_agent.textnorm import word_error_rate
+    from voice_agent.voice import make_base_speaker
+
+    speaker, transcriber = make_base_speaker(), build_transcriber(AgentConfig())
+    speaker.load()
+    transcriber.load()
+    errors = []
+    for row in rows:
+        audio = resample(speaker.speak(row["text"], row["lang"]), ASR_RATE)
+        transcript = transcriber.transcribe(audio, None)
+        row["heard"] = f"({transcript.language}) {transcript.text}"
+        row["spoken_rules"] = rules_reading(transcript.text)
+        errors.append(word_error_rate(row["text"], transcript.text))
+        print(f"{row['id']}: heard {row['heard']!r} -> {row['spoken_rules'][0]}", file=sys.stderr)
+    return statistics.mean(errors)
+
+
 def markdown(results: dict) -> str:
     """A table per reader: accuracy per intent and overall."""
-    readers = [r for r in ("rules", "model", "agent") if r in results["scores"]]
+    readers = [r for r in ("rules", "spoken_rules", "model", "agent") if r in results["scores"]]
     lines = [f"{results['commands']} commands ({results['by_language']}); each after one "
              "earlier music turn.", "",
              "| intent | n | " + " | ".join(f"{r} intent | {r} exact" for r in readers) + " |",
@@ -136,6 +163,9 @@ def markdown(results: dict) -> str:
     cells = [f"**{results['scores'][r]['intent_accuracy']:.3f}** | "
              f"**{results['scores'][r]['exact_accuracy']:.3f}**" for r in readers]
     lines.append("| **all** | " + str(results["commands"]) + " | " + " | ".join(cells) + " |")
+    if "spoken_wer" in results:
+        lines += ["", f"spoken_rules: the commands spoken by the base voice and transcribed by "
+                      f"Whisper base (mean WER {results['spoken_wer']:.3f}), then rule-parsed."]
     if "model_seconds_median" in results:
         lines += ["", f"llama.cpp seconds per command (median): {results['model_seconds_median']:.2f}"]
     return "\n".join(lines) + "\n"
@@ -146,7 +176,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out/intents")
     parser.add_argument("--rules-only", action="store_true", help="skip the language model")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="llama.cpp threads (1 is faster on a busy 2-core machine)")
+    parser.add_argument("--spoken", action="store_true",
+                        help="also speak each command (base voice), transcribe it and rule-parse it")
     args = parser.parse_args()
     rows = load_commands()
     for row in rows:
@@ -156,6 +189,10 @@ def main() -> int:
         "by_language": ", ".join(f"{n} {lang}" for lang, n in sorted(
             collections.Counter(r["lang"] for r in rows).items())),
         "scores": {"rules": score(rows, "rules")}, "versions": library_versions()}
+    if args.spoken:
+        results["spoken_wer"] = round(run_spoken(rows), 4)
+        results["scores"]["spoken_rules"] = score(rows, "spoken_rules")
+        results["heard"] = {row["id"]: row["heard"] for row in rows}
     if not args.rules_only:
         results["model_seconds_median"] = round(run_model(rows, args.threads), 3)
         results["scores"]["model"] = score(rows, "model")

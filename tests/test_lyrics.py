@@ -57,15 +57,19 @@ def _model_answer(lines_language: str = "en") -> str:
              if lines_language == "en" else
              ["El motor canta en la noche", "la luna corre por el mar",
               "y yo te busco sin reproche", "con ganas de volar"])
+    chorus = (["Midnight, midnight, take me home", "The engine hums a midnight tune"]
+              if lines_language == "en" else
+              ["Noche, noche, llévame contigo", "El motor canta en la noche"])
     return json.dumps({"title": "whatever", "sections": [
-        {"kind": "verse", "lines": verse}, {"kind": "chorus", "lines": verse[:2]}]})
+        {"kind": "verse", "lines": verse}, {"kind": "chorus", "lines": chorus}]})
 
 
 def test_model_lyrics_are_used_with_the_requested_title():
     calls = []
 
-    def complete(messages, schema, max_tokens, temperature, seed):
+    def complete(messages, schema, max_tokens, temperature, seed, repeat_penalty):
         calls.append((messages, schema, temperature, seed))
+        assert repeat_penalty > 1.0
         return _model_answer()
 
     request = parse_lyrics_request("write a rock song called Midnight Road", "en")
@@ -77,13 +81,40 @@ def test_model_lyrics_are_used_with_the_requested_title():
     assert calls[1][3] == 9 and calls[1][2] > calls[0][2]  # another take: new seed, warmer
 
 
-@pytest.mark.parametrize("raw,why", [("not json", "unusable"),
+_REPEATED = json.dumps({"title": "x", "sections": [
+    {"kind": "verse", "lines": ["I'm going to the park"] * 4},
+    {"kind": "chorus", "lines": ["Midnight Road, I'm going to the park"] + ["I'm going to the park"] * 3}]})
+
+
+_COPIED = json.dumps({"title": "El mar", "sections": [
+    {"kind": "verse", "lines": ["El mar me llama", "huele a pan y a mandarina",
+                                "la abuela canta en la esquina", "y yo me voy"]},
+    {"kind": "chorus", "lines": ["Mar, mar", "sube la cumbia, sube el sol",
+                                 "todo el pueblo mira el mar", "y yo me quedo"]}]})
+
+
+@pytest.mark.parametrize("raw,why", [("not json", "unusable"), (_REPEATED, "repeat"),
+                                     (_COPIED, "copy the prompt's example"),
                                      (json.dumps({"title": "x", "sections": []}), "fewer than"),
                                      (_model_answer("es"), "language")])
 def test_unusable_model_lyrics_fall_back_to_templates_and_say_why(raw, why):
-    request = parse_lyrics_request("write a song about trains", "en")
+    request = parse_lyrics_request(
+        "escribe una canción" if why.startswith("copy") else "write a song about trains",
+        "es" if why.startswith("copy") else "en")
     lyrics = LyricsWriter(lambda *a: raw).write(request)
     assert lyrics.source == "template" and why in lyrics.note
+
+
+def test_a_second_warmer_try_is_made_before_the_templates():
+    answers = iter([_REPEATED, _model_answer()])
+    temperatures = []
+
+    def complete(messages, schema, max_tokens, temperature, seed, repeat_penalty):
+        temperatures.append((temperature, seed))
+        return next(answers)
+
+    lyrics = LyricsWriter(complete, seed=7).write(parse_lyrics_request("write a song", "en"))
+    assert lyrics.source == "llm" and temperatures == [(0.4, 7), (0.7, 1007)]
 
 
 def test_a_model_that_raises_still_gives_lyrics():
@@ -99,14 +130,14 @@ def test_no_model_means_template_lyrics_and_the_note_says_so():
     assert lyrics.source == "template" and "no language model" in lyrics.note
 
 
-def test_messages_carry_the_schema_shape_and_examples_in_both_languages():
+def test_messages_carry_examples_in_both_languages_that_may_not_be_copied():
     messages = lyrics_messages(parse_lyrics_request("escribe una letra de tango", "es"))
     assert messages[0]["role"] == "system" and "Language: Spanish" in messages[-1]["content"]
-    examples = [json.loads(m["content"]) for m in messages if m["role"] == "assistant"]
+    examples = [m["content"] for m in messages if m["role"] == "assistant"]
     assert len(examples) == 2
-    for example in examples:
-        assert lyrics_from_model_output(json.dumps(example), parse_lyrics_request(
-            "write a song", "en" if examples.index(example) == 0 else "es")).source == "llm"
+    for example, language in zip(examples, ("en", "es")):
+        with pytest.raises(ValueError, match="copy the prompt's example"):
+            lyrics_from_model_output(example, parse_lyrics_request("write a song", language))
 
 
 def test_lyrics_round_trip_through_dicts():

@@ -72,10 +72,11 @@ class LlamaCppResponder:
 
     def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any],
                       max_tokens: int, temperature: float | None = None,
-                      seed: int | None = None) -> str:
+                      seed: int | None = None, repeat_penalty: float = 1.0) -> str:
         """The model's answer to ``messages``, constrained by a grammar to JSON ``schema``.
 
-        Used for replies and, by the library, for lyrics (voice_agent.library.lyrics).
+        Used for replies and, by the library, for lyrics (voice_agent.library.lyrics), which
+        ask for a ``repeat_penalty`` > 1: the 0.5B model otherwise repeats one line.
         """
         self.load()
         result = self._llm.create_chat_completion(
@@ -84,6 +85,7 @@ class LlamaCppResponder:
             temperature=self.temperature if temperature is None else temperature,
             max_tokens=max_tokens,
             seed=self.seed if seed is None else seed,
+            repeat_penalty=repeat_penalty,
         )
         return result["choices"][0]["message"]["content"] or ""
 
