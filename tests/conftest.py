@@ -11,6 +11,13 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 REQUESTS = ASSETS / "requests"
 
 
+@pytest.fixture(autouse=True)
+def private_library(tmp_path, monkeypatch):
+    """Every test's clip library lives in its own folder, never the person's real one."""
+    monkeypatch.setenv("VOICE_AGENT_LIBRARY", str(tmp_path / "library"))
+    return tmp_path / "library"
+
+
 @pytest.fixture
 def isolated_cache(tmp_path, monkeypatch):
     """A private VOICE_AGENT_HOME so tests never touch the real model cache."""

@@ -29,6 +29,11 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-voice", choices=["auto", "piper", "kokoro", "espeak"],
                         help="base voice engine (default auto: Piper for English, Kokoro for Spanish)")
     parser.add_argument("--no-speech", action="store_true", help="do not speak the reply")
+    parser.add_argument("--library-dir", help="clip library folder (default $VOICE_AGENT_HOME/library)")
+    parser.add_argument("--no-library", action="store_true",
+                        help="do not store clips; library commands are refused")
+    parser.add_argument("--speak-lyrics", action="store_true",
+                        help="mix the cloned voice reading a song's lyrics over its music")
     parser.add_argument("-v", "--verbose", action="count", default=0)
 
 
@@ -48,6 +53,9 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         speech__xtts_dir=args.xtts_dir,
         speech__base_backend=args.base_voice,
         speech__enabled=False if args.no_speech else None,
+        library__path=args.library_dir,
+        library__enabled=False if args.no_library else None,
+        library__speak_lyrics=True if args.speak_lyrics else None,
     )
 
 
@@ -220,6 +228,22 @@ def _add_server_flags(parser: argparse.ArgumentParser, port: int) -> None:
     _add_config_flags(parser)
 
 
+def cmd_library(args: argparse.Namespace) -> int:
+    """``voice-agent library list|play|export|delete``."""
+    from voice_agent.library.cli import run
+
+    lines, code = run(args, _ask_yes)
+    print("\n".join(lines))
+    return code
+
+
+def _ask_yes(prompt: str) -> bool:
+    """A yes typed at the terminal; False when there is no terminal (use --yes)."""
+    if not sys.stdin.isatty():
+        return False
+    return input(prompt).strip().lower() in ("y", "yes", "s", "si", "sí")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="voice-agent", description=__doc__)
@@ -289,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--prepare", action="store_true", help="join and check weights now")
     _add_config_flags(models)
     models.set_defaults(func=cmd_models)
+
+    from voice_agent.library.cli import add_library_parser
+
+    add_library_parser(sub, cmd_library)
     return parser
 
 

@@ -85,6 +85,20 @@ class SpeechConfig:
 
 
 @dataclass(frozen=True)
+class LibraryConfig:
+    """The clip library: every rendered clip stored; playlists by voice; lyrics.
+
+    ``path`` "" means ``$VOICE_AGENT_HOME/library``. ``speak_lyrics`` mixes the cloned
+    voice reading a song's lyrics over its music (stored with the clip).
+    """
+
+    enabled: bool = True
+    path: str = ""
+    speak_lyrics: bool = False
+    duck_db: float = -9.0
+
+
+@dataclass(frozen=True)
 class AgentConfig:
     """Everything the agent needs to build its pipeline."""
 
@@ -92,10 +106,12 @@ class AgentConfig:
     llm: LlmConfig = field(default_factory=LlmConfig)
     music: MusicConfig = field(default_factory=MusicConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    library: LibraryConfig = field(default_factory=LibraryConfig)
     history_turns: int = 4
 
 
-_SECTIONS = {"asr": AsrConfig, "llm": LlmConfig, "music": MusicConfig, "speech": SpeechConfig}
+_SECTIONS = {"asr": AsrConfig, "llm": LlmConfig, "music": MusicConfig, "speech": SpeechConfig,
+             "library": LibraryConfig}
 
 
 def _coerce(cls: type, values: dict[str, Any], where: str) -> Any:

@@ -127,11 +127,27 @@ def build_pipeline(config: AgentConfig) -> Pipeline:
         speaker.phrase_cache = config.speech.phrase_cache
     if not config.speech.enabled:
         unavailable["tts"] = "speech is switched off (--no-speech)"
+    responder = build_responder(config)
     return Pipeline(
         transcriber=build_transcriber(config),
-        responder=build_responder(config),
+        responder=responder,
         renderer=renderer,
         speakers=speakers,
         history_turns=config.history_turns,
         unavailable=unavailable,
+        library=build_library_session(config, responder),
     )
+
+
+def build_library_session(config: AgentConfig, responder: Any) -> Any:
+    """The library hook: stored clips (unless [library] enabled = false) and lyrics.
+
+    Lyrics come from the responder's model when it can answer to a JSON schema
+    (``complete_json``), else from templates. The database is opened on first use.
+    """
+    from voice_agent.library import Library, LibrarySession, LyricsWriter
+
+    c = config.library
+    library = Library(c.path or None) if c.enabled else None
+    writer = LyricsWriter(getattr(responder, "complete_json", None), seed=config.llm.seed)
+    return LibrarySession(library, writer, speak_lyrics=c.speak_lyrics, duck_db=c.duck_db)

@@ -175,13 +175,13 @@ class _VoiceWorker:
 
 
 def unspoken_sentences(say: str, spoken: list[str], language: str) -> list[str]:
-    """The sentences of ``say`` after those already spoken (none if they disagree)."""
+    """The sentences of ``say`` after those already spoken (all of them if they disagree)."""
     from voice_agent.voice.sentences import split_sentences
 
     heard = " ".join(spoken)
-    if not say.startswith(heard):
-        log.warning("the reply no longer starts with what was spoken; not speaking the rest")
-        return []
+    if not say.startswith(heard):  # e.g. the library answered a command the model missed
+        log.warning("the reply changed after %r was spoken; speaking the new reply", heard)
+        return split_sentences(say, language)
     return split_sentences(say[len(heard):], language)
 
 
@@ -196,6 +196,7 @@ class Pipeline:
         speakers: Mapping[str, Speaker] | None = None,
         history_turns: int = 4,
         unavailable: Mapping[str, str] | None = None,
+        library: Any = None,
     ) -> None:
         self.transcriber = transcriber
         self.responder = responder
@@ -203,6 +204,7 @@ class Pipeline:
         self.speakers = dict(speakers or {})
         self.history: deque[Turn] = deque(maxlen=max(0, history_turns))
         self.unavailable = dict(unavailable or {})
+        self.library = library  # voice_agent.library.LibrarySession, or None
 
     def stages(self) -> dict[str, Any]:
         """Stage name -> backend, for the stages that are configured."""
@@ -253,20 +255,25 @@ class Pipeline:
             raise ValueError("give exactly one of audio or text")
         recorder = _TurnRecorder(on_event)
         transcript = self._transcript(recorder, audio, text, language)
-        reply, primary = None, None
+        reply, primary, worker = None, None, None
         if transcript is not None:
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
             worker = self._primary_worker(recorder, transcript.language)
-            reply = recorder.run(STAGE_LLM, lambda: self._respond(recorder, transcript, worker))
-            if reply is not None:
-                recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
-            music = self._music(recorder, reply)  # renders while the worker still speaks
-            primary = worker.finish(reply) if worker is not None else None
-        else:
-            music = self._music(recorder, reply)
+            streams = worker is not None and not self._is_library_command(transcript)
+            reply = recorder.run(STAGE_LLM, lambda: self._respond(
+                recorder, transcript, worker if streams else None))
+        reply, played, library_action = self._library_command(recorder, reply, transcript)
+        if reply is not None:
+            recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
+        # the music renders while the worker is still speaking the reply
+        music = self._music(recorder, reply, played)
+        if worker is not None:
+            primary = worker.finish(reply)
         speech = self._speech(recorder, reply, primary)
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
         turn = self._turn(request, transcript, reply, music, speech, recorder)
+        if self.library is not None:  # store the new clip; record what the library did
+            turn = self.library.after_turn(turn, library_action, self.speakers)
         self.history.append(turn)
         recorder.emit(EVENT_TURN_DONE, data=turn)
         return turn
@@ -297,6 +304,28 @@ class Pipeline:
             recorder.marks["llm_first_token"] = round(asked_at + first_token_s, 4)
         return reply
 
+    def _is_library_command(self, transcript: Transcript) -> bool:
+        """A clear library command or lyrics request: its words come from the library, so
+        the model's ``say`` must not be spoken while it is written."""
+        if self.library is None:
+            return False
+        from voice_agent.command_parsing import parse_command
+
+        return parse_command(transcript.text) is not None
+
+    def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
+                         transcript: Transcript | None) -> tuple[Reply | None, MusicClip | None, Any]:
+        """Apply a library command or lyrics request (voice_agent.library) to the reply."""
+        if self.library is None or reply is None or transcript is None:
+            return reply, None, None
+        outcome = recorder.run("library", lambda: self.library.before_music(
+            reply, transcript, tuple(self.history)))
+        if outcome is None:
+            return reply, None, None
+        if outcome[1] is not None:
+            recorder.skip(STAGE_MUSIC, "played from the library")
+        return outcome
+
     def failed_turn(self, request: str, error: StageError) -> Turn:
         """A turn that never reached the models (e.g. the input file is corrupt)."""
         recorder = _TurnRecorder()
@@ -319,8 +348,10 @@ class Pipeline:
             return None
         return recorder.run(STAGE_ASR, lambda: self.transcriber.transcribe(audio, language))
 
-    def _music(self, recorder: _TurnRecorder, reply: Reply | None) -> MusicClip | None:
-        clip = self._render(recorder, reply)
+    def _music(self, recorder: _TurnRecorder, reply: Reply | None,
+               played: MusicClip | None = None) -> MusicClip | None:
+        """The turn's clip (``played`` from the library, or rendered), announced when ready."""
+        clip = played if played is not None else self._render(recorder, reply)
         if clip is not None:
             recorder.mark("music_ready")
             recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=clip.audio, data=clip)

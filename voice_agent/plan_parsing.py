@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from voice_agent.command_parsing import parse_command
 from voice_agent.types import MODES, Intent, MusicPlan, Transcript, Turn
 from voice_agent.vocabulary import canonical_instrument, find_genre, find_instruments, fold, style_for
 
@@ -135,7 +136,11 @@ def _has_any(folded: str, words: tuple[str, ...]) -> bool:
 
 
 def detect_intent(text: str, history: tuple[Turn, ...] | list[Turn] = ()) -> Intent:
-    """Intent from words alone: replay / refine need an earlier clip to act on."""
+    """Intent from words alone: a clear library command or lyrics request first (see
+    :mod:`voice_agent.command_parsing`); replay / refine need an earlier clip to act on."""
+    command = parse_command(text)
+    if command is not None:
+        return command.intent
     folded = " " + fold(text) + " "
     names_genre = find_genre(text) is not None
     about_last_clip = not names_genre and any(t.reply and t.reply.plan for t in history)

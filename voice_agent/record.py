@@ -35,6 +35,15 @@ def _transcript(turn: Turn) -> dict[str, Any] | None:
     return data
 
 
+def _library(turn: Turn, files: dict[str, str]) -> dict[str, Any] | None:
+    """What the clip library did this turn (voice_agent.library.LibraryAction), if anything."""
+    if turn.library is None:
+        return None
+    data = turn.library.to_dict()
+    data["lyrics_audio_file"] = files.get("lyrics_voice")
+    return data
+
+
 def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, Any]:
     """A JSON-ready dict of ``turn``; ``files`` maps output names to written file names."""
     files = files or {}
@@ -52,6 +61,9 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
             "language": reply.language,
             "source": reply.source,
             "note": reply.note,
+            "playlist": reply.playlist,
+            "item": reply.item,
+            "lyrics": reply.lyrics.to_dict() if reply.lyrics else None,
         },
         "music": None if turn.music is None else {
             "backend": turn.music.backend,
@@ -73,5 +85,6 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
         "errors": [dataclasses.asdict(e) for e in turn.errors],
         "not_run": [{"stage": s.stage, "reason": s.message} for s in turn.skipped],
         "models": dict(turn.models),
+        "library": _library(turn, files),
         "versions": library_versions(),
     }

@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from voice_agent.plan_parsing import detect_intent, ground_plan, transcript_plan_seed
-from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.command_parsing import LAST_ITEM, canonical_playlist, parse_command
+from voice_agent.types import LIBRARY_INTENTS, Intent, MusicPlan, Reply, Transcript, Turn
 from voice_agent.vocabulary import instrument_name
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ REPLY_SCHEMA: dict[str, Any] = {
         "genre": {"type": "string"},
         "instruments": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
         "mood": {"type": "string"},
+        "playlist": {"type": "string"},
+        "item": {"type": "integer"},
     },
     "required": ["say", "intent", "genre", "instruments", "mood"],
 }
@@ -46,7 +49,11 @@ PLAN_FIELDS = ("genre", "bpm", "key", "mode", "instruments", "mood", "duration_s
 SYSTEM_PROMPT = (
     "You are a friendly music assistant. The user asks for music by voice. Answer ONLY with "
     "JSON: say = 1-2 short friendly sentences in the user's language; intent = make_music, "
-    "refine (change the previous clip), replay (play the previous clip again) or chat; "
+    "refine (change the previous clip), replay (play the previous clip again), chat, or a "
+    "library command: save (save this clip to a playlist), list (list a playlist), play "
+    "(play item number N), remove (remove item N), clear (empty a playlist), confirm (yes), "
+    "cancel (no), another_like (another clip like item N), lyrics (write song lyrics); "
+    "playlist = the playlist named, item = the number named (-1 = the last one); "
     "genre, instruments and mood of the music."
 )
 
@@ -70,6 +77,14 @@ _SAY_TEMPLATES = {
                          "instruments, like relaxing jazz with piano.",
     ("es", Intent.CHAT): "Hago música a partir de lo que me pidas. Dime un estilo, un ánimo o "
                          "instrumentos, por ejemplo jazz relajado con piano.",
+    # library commands: the library session (voice_agent.library) rewrites these with
+    # what it actually did; they stand when no library is configured
+    ("en", "library"): "I can't do that: the clip library is switched off.",
+    ("es", "library"): "No puedo hacerlo: la biblioteca de clips está desactivada.",
+    ("en", Intent.ANOTHER_LIKE): "Here's another one in the same style: {genre} at {bpm} BPM.",
+    ("es", Intent.ANOTHER_LIKE): "Aquí tienes otra del mismo estilo: {genre} a {bpm} BPM.",
+    ("en", Intent.LYRICS): "Here are some {genre} lyrics for you.",
+    ("es", Intent.LYRICS): "Aquí tienes una letra de {genre}.",
 }
 
 _ES_MARKERS = {"el", "la", "los", "las", "un", "una", "que", "con", "para", "aquí", "tienes",
@@ -127,7 +142,8 @@ def compose_music_prompt(plan: MusicPlan) -> str:
 
 def template_say(intent: Intent, plan: MusicPlan | None, language: str) -> str:
     """A short reply from templates, in ``language`` (English when unsupported)."""
-    template = _SAY_TEMPLATES.get((language, intent)) or _SAY_TEMPLATES[("en", intent)]
+    key: Intent | str = "library" if intent in LIBRARY_INTENTS else intent
+    template = _SAY_TEMPLATES.get((language, key)) or _SAY_TEMPLATES[("en", key)]
     if plan is None:
         return template.format(genre="music", bpm="", instruments="", mood="")
     joiner = " y " if language == "es" else " and "
@@ -162,10 +178,12 @@ def plan_for(intent: Intent, transcript: Transcript, history: Sequence[Turn],
              raw_plan: dict[str, Any], default_duration_s: float) -> MusicPlan | None:
     """The plan this turn should render: new, refined from the last one, or the last one."""
     previous = last_plan(history)
-    if intent is Intent.CHAT:
-        return None
+    if intent is Intent.CHAT or intent in LIBRARY_INTENTS:
+        return None  # library commands act on stored clips (voice_agent.library)
     if intent is Intent.REPLAY:
         return previous
+    if intent is Intent.ANOTHER_LIKE:
+        return previous.replace(seed=next_seed(previous.seed)) if previous else None
     if intent is Intent.REFINE and previous is not None:
         from voice_agent.music.refine import apply_refinement
 
@@ -179,6 +197,7 @@ def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration
     """The deterministic responder: intent, plan and words from the transcript alone."""
     intent = detect_intent(transcript.text, tuple(history))
     plan = plan_for(intent, transcript, history, {}, default_duration_s)
+    command = parse_command(transcript.text)
     return Reply(
         say=template_say(intent, plan, transcript.language),
         music_prompt=compose_music_prompt(plan) if plan else "",
@@ -187,7 +206,14 @@ def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration
         language=transcript.language,
         source=source,
         note=note,
+        playlist=command.playlist if command else None,
+        item=command.item if command else None,
     )
+
+
+def next_seed(seed: int) -> int:
+    """A different, repeatable seed for "another one like it" (a 31-bit LCG step)."""
+    return (seed * 1103515245 + 12345) & 0x7FFFFFFF
 
 
 def parse_json_object(text: str) -> dict[str, Any]:
@@ -202,17 +228,40 @@ def parse_json_object(text: str) -> dict[str, Any]:
 
 
 def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn]) -> Intent:
-    """The model's intent, overruled where it needs an earlier clip that does not exist."""
+    """The model's intent, overruled by a clear command in the person's words, and where it
+    needs an earlier clip that does not exist."""
+    worded = detect_intent(transcript.text, tuple(history))
+    if parse_command(transcript.text) is not None:
+        return worded  # "play number 2", "guárdala": the words are unambiguous
     try:
         intent = Intent(str(data.get("intent", "")).strip().lower())
     except ValueError:
-        return detect_intent(transcript.text, tuple(history))
+        return worded
+    if intent in LIBRARY_INTENTS or intent in (Intent.ANOTHER_LIKE, Intent.LYRICS):
+        # no command phrasing was found: trust the model only when the words name no music
+        return intent if worded is Intent.CHAT else worded
     if intent in (Intent.REFINE, Intent.REPLAY) and last_plan(history) is None:
         return Intent.MAKE_MUSIC
-    worded = detect_intent(transcript.text, tuple(history))
+    if worded in (Intent.REFINE, Intent.REPLAY):
+        return worded  # "make it faster", "otra vez" about the last clip (no new genre named)
     if intent is Intent.CHAT and worded is not Intent.CHAT:
         return worded  # a 0.5B model calls too much "chat"; the request named music
     return intent
+
+
+def _command_arguments(data: dict[str, Any], text: str,
+                       intent: Intent) -> tuple[str | None, int | None]:
+    """Playlist and item: the person's words first, then (for a command) the model's fields."""
+    command = parse_command(text)
+    playlist = command.playlist if command else None
+    item = command.item if command else None
+    if intent not in LIBRARY_INTENTS and intent is not Intent.ANOTHER_LIKE:
+        return playlist, item
+    if playlist is None and isinstance(data.get("playlist"), str) and data["playlist"].strip():
+        playlist = canonical_playlist(data["playlist"])
+    if item is None and isinstance(data.get("item"), int) and not isinstance(data["item"], bool):
+        item = data["item"] if data["item"] > 0 or data["item"] == LAST_ITEM else None
+    return playlist, item
 
 
 def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
@@ -235,9 +284,11 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
     if not looks_like(say, transcript.language):
         say = template_say(intent, plan, transcript.language)
         note = f"model replied in the wrong language; used a {language_name(transcript.language)} template"
+    playlist, item = _command_arguments(data, transcript.text, intent)
     return Reply(say=say, music_prompt=compose_music_prompt(plan) if plan else "",
                  intent=intent, plan=plan,
-                 language=transcript.language, source="llm", note=note)
+                 language=transcript.language, source="llm", note=note,
+                 playlist=playlist, item=item)
 
 
 _SAY_VALUE = re.compile(r'"say"\s*:\s*"')

@@ -75,6 +75,20 @@ class Intent(str, enum.Enum):
     REFINE = "refine"
     REPLAY = "replay"
     CHAT = "chat"
+    # the clip library (voice_agent.library): commands about stored clips and playlists
+    SAVE = "save"
+    LIST = "list"
+    PLAY = "play"
+    REMOVE = "remove"
+    CLEAR = "clear"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    ANOTHER_LIKE = "another_like"
+    LYRICS = "lyrics"
+
+
+LIBRARY_INTENTS = frozenset({Intent.SAVE, Intent.LIST, Intent.PLAY, Intent.REMOVE, Intent.CLEAR,
+                             Intent.CONFIRM, Intent.CANCEL})
 
 
 MODES = ("major", "minor")
@@ -104,6 +118,50 @@ class MusicPlan:
 
 
 @dataclass(frozen=True)
+class LyricsSection:
+    """One part of a song: ``kind`` is "verse", "chorus" or "bridge"."""
+
+    kind: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Lyrics:
+    """Short structured lyrics; ``source`` says who wrote them ("llm" or "template")."""
+
+    title: str
+    language: str
+    genre: str
+    sections: tuple[LyricsSection, ...]
+    source: str = "llm"
+    note: str = ""
+    request: str = ""  # the words that asked for them, so "another one" can ask again
+
+    def text(self) -> str:
+        """The lyrics as display text: the title, then each section under its name."""
+        parts = [self.title]
+        for section in self.sections:
+            parts.append(f"[{section.kind.capitalize()}]\n" + "\n".join(section.lines))
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {"title": self.title, "language": self.language, "genre": self.genre,
+                "sections": [{"kind": s.kind, "lines": list(s.lines)} for s in self.sections],
+                "source": self.source, "note": self.note, "request": self.request}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Lyrics":
+        """The inverse of :meth:`to_dict`."""
+        sections = tuple(LyricsSection(str(s["kind"]), tuple(str(x) for x in s["lines"]))
+                         for s in data.get("sections", ()))
+        return cls(title=str(data.get("title", "")), language=str(data.get("language", "")),
+                   genre=str(data.get("genre", "")), sections=sections,
+                   source=str(data.get("source", "llm")), note=str(data.get("note", "")),
+                   request=str(data.get("request", "")))
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the responder decided: words to say, music to make.
 
@@ -119,6 +177,11 @@ class Reply:
     language: str
     source: str = "llm"
     note: str = ""
+    # library commands: the playlist and item number named ("play number 2" -> item 2;
+    # "the last one" -> item -1), and lyrics written this turn
+    playlist: str | None = None
+    item: int | None = None
+    lyrics: Lyrics | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +245,7 @@ class Turn:
     #: seconds from the start of the turn (end of speech) to llm_first_token, llm_first_sentence,
     #: first_audio (first synthesised sample of the primary voice) and music_ready
     latency: dict[str, float] = field(default_factory=dict)
+    library: Any = None  # voice_agent.library.LibraryAction: what the clip library did
 
     @property
     def ok(self) -> bool:

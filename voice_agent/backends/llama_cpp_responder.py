@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from voice_agent import cpu
 from voice_agent.errors import MissingDependencyError, ModelNotFoundError, ResponderError
@@ -129,17 +130,28 @@ class LlamaCppResponder:
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int,
                   on_piece: Callable[[str], None] | None = None) -> str:
-        """The model's answer, streamed token by token to ``on_piece`` when given.
+        """The reply JSON, streamed token by token to ``on_piece`` when given."""
+        return self.complete_json(messages, REPLY_SCHEMA, max_tokens, on_piece=on_piece)
 
-        Between tokens the thread count follows the machine (see :class:`CoreGovernor`).
+    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any],
+                      max_tokens: int, temperature: float | None = None,
+                      seed: int | None = None, repeat_penalty: float = 1.0,
+                      on_piece: Callable[[str], None] | None = None) -> str:
+        """The model's answer to ``messages``, constrained by a grammar to JSON ``schema``.
+
+        Used for replies and, by the library, for lyrics (voice_agent.library.lyrics), which
+        ask for a ``repeat_penalty`` > 1: the 0.5B model otherwise repeats one line. Between
+        tokens the thread count follows the machine (see :class:`CoreGovernor`).
         """
+        self.load()
         pieces: list[str] = []
         governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
         self._use_threads(governor.initial_threads())
         for chunk in self._llm.create_chat_completion(
-                messages=messages, temperature=self.temperature, max_tokens=max_tokens,
-                response_format={"type": "json_object", "schema": REPLY_SCHEMA},
-                seed=self.seed, stream=True):
+                messages=messages, response_format={"type": "json_object", "schema": schema},
+                temperature=self.temperature if temperature is None else temperature,
+                max_tokens=max_tokens, seed=self.seed if seed is None else seed,
+                repeat_penalty=repeat_penalty, stream=True):
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
                 self._use_threads(governor.threads_for_next_token(first=not pieces))

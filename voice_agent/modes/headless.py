@@ -67,12 +67,25 @@ def write_outputs(turn: Turn, out_dir: str | Path,
     for spoken in turn.speech:
         name = f"reply_{spoken.voice}"
         files[name] = write_wav(out / f"{name}.wav", spoken.audio).name
+    files.update(_write_lyrics(turn, out))
     record = turn_record(turn, files)
     if comparison:
         record["voice_comparison"] = comparison
     (out / "turn.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
     return record
+
+
+def _write_lyrics(turn: Turn, out: Path) -> dict[str, str]:
+    """``lyrics.txt`` and, when the lyrics were spoken over the music, ``lyrics_voice.wav``."""
+    files = {}
+    if turn.reply is not None and turn.reply.lyrics is not None:
+        (out / "lyrics.txt").write_text(turn.reply.lyrics.text() + "\n", encoding="utf-8")
+        files["lyrics"] = "lyrics.txt"
+    mix = getattr(turn.library, "lyrics_audio", None)
+    if mix is not None:
+        files["lyrics_voice"] = write_wav(out / "lyrics_voice.wav", mix).name
+    return files
 
 
 def summary(record: dict[str, Any]) -> str:
@@ -88,6 +101,7 @@ def summary(record: dict[str, Any]) -> str:
             lines.append(f"music prompt: {r['music_prompt']}")
         if r["source"] != "llm":
             lines.append(f"(reply from the {r['source']} parser{': ' + r['note'] if r['note'] else ''})")
+    lines += _library_lines(record)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in record["timings"].items())
     lines.append(f"timings: {timings}")
     lines += [f"not run: {s['stage']}: {s['reason']}" for s in record["not_run"]
@@ -98,3 +112,21 @@ def summary(record: dict[str, Any]) -> str:
                      f"round-trip WER {score['round_trip_wer']:.2f}")
     lines += [f"ERROR in {e['stage']}: {e['message']}" for e in record["errors"]]
     return "\n".join(lines)
+
+
+def _library_lines(record: dict[str, Any]) -> list[str]:
+    """What the library did, and the lyrics when some were written."""
+    lines = []
+    library = record.get("library") or {}
+    if library.get("stored_clip_id") is not None:
+        lines.append(f"library: stored as clip {library['stored_clip_id']}")
+    for entry in library.get("entries") or ():
+        lines.append(f"  {entry['number']}. {entry['clip']['title']} "
+                     f"(clip {entry['clip']['clip_id']}, {entry['clip']['duration_s']:.1f} s)")
+    lyrics = (record.get("reply") or {}).get("lyrics")
+    if lyrics:
+        from voice_agent.types import Lyrics
+
+        lines.append(f"lyrics ({lyrics['source']}):")
+        lines += ["  " + line for line in Lyrics.from_dict(lyrics).text().splitlines()]
+    return lines

@@ -1,0 +1,415 @@
+"""Apply library commands and lyrics requests inside a turn; store every rendered clip.
+
+:class:`LibrarySession` is the pipeline's one hook into the library:
+
+- :meth:`LibrarySession.before_music` runs after the responder. For a library intent it
+  does what was asked (save, list, play, remove, clear — after a yes — and so on) and
+  rewrites the reply's words to say what was done, in the person's language. For "make
+  another like number 1" it sets the plan to that clip's with a new seed; for a lyrics
+  request it writes the lyrics and attaches them to the reply. For "play number 2" it
+  returns the stored clip, which the pipeline plays instead of rendering.
+- :meth:`LibrarySession.after_turn` stores the clip the turn rendered (with its lyrics,
+  and the lyrics spoken over it when that is switched on) and records what the library
+  did in ``Turn.library``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from voice_agent.command_parsing import DEFAULT_PLAYLIST, LAST_ITEM
+from voice_agent.errors import VoiceAgentError
+from voice_agent.library.lyrics import LyricsWriter, parse_lyrics_request
+from voice_agent.library.records import ClipRecord, PlaylistEntry
+from voice_agent.library.store import Library, LibraryError, playlist_name
+from voice_agent.types import (Audio, Intent, Lyrics, MusicClip, MusicPlan, Reply, StageError,
+                               StageTiming, Transcript, Turn)
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "pending_confirmation"
+CURRENT_KEY = "current_clip"
+PENDING_TTL_S = 300.0
+LIST_SPOKEN_MAX = 5
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        "off": "I can't do that: the clip library is switched off.",
+        "nothing_to_save": "There's no clip to save yet. Ask me for some music first.",
+        "saved": "Saved to {playlist} as number {number}.",
+        "already": "That one is already in {playlist}, as number {number}.",
+        "empty": "Your {playlist} playlist is empty. Say \"save this\" after a clip you like.",
+        "listing": "{playlist} has {count} clip{s}: {items}.",
+        "more": "and {count} more",
+        "no_number": "There's no number {number} in {playlist}: it has {count} clip{s}.",
+        "playing": "Playing number {number} from {playlist}: {title}.",
+        "missing_audio": "I can't play number {number}: its audio file is missing.",
+        "removed": "Removed number {number}, {title}, from {playlist}.",
+        "ask_clear": "Clear all {count} clip{s} from {playlist}? Say yes to confirm or no to keep them.",
+        "cleared": "Done: {playlist} is empty now ({count} clip{s} removed).",
+        "already_empty": "{playlist} is already empty.",
+        "nothing_pending": "There's nothing waiting for a yes or no right now.",
+        "kept": "OK, I left {playlist} as it was.",
+        "another": "Here's another one like {source}: {genre} at {bpm} BPM.",
+        "another_which": "Another one like which? Say, for example, \"make another like number 1\".",
+        "the_last_clip": "the last clip",
+        "number_n": "number {number}",
+        "lyrics": "Here's {title}, a {genre} song. The lyrics are on screen.",
+        "lyrics_template": "Here's {title}, a {genre} song; I wrote the lyrics from my templates.",
+    },
+    "es": {
+        "off": "No puedo hacerlo: la biblioteca de clips está desactivada.",
+        "nothing_to_save": "Todavía no hay ningún clip que guardar. Pídeme música primero.",
+        "saved": "Guardada en {playlist} como la número {number}.",
+        "already": "Esa ya está en {playlist}, es la número {number}.",
+        "empty": "Tu lista {playlist} está vacía. Di \"guárdala\" después de un clip que te guste.",
+        "listing": "{playlist} tiene {count} clip{s}: {items}.",
+        "more": "y {count} más",
+        "no_number": "No hay número {number} en {playlist}: tiene {count} clip{s}.",
+        "playing": "Pongo la número {number} de {playlist}: {title}.",
+        "missing_audio": "No puedo poner la número {number}: falta su archivo de audio.",
+        "removed": "He quitado la número {number}, {title}, de {playlist}.",
+        "ask_clear": "¿Borro los {count} clip{s} de {playlist}? Di sí para confirmar o no para dejarlos.",
+        "cleared": "Hecho: {playlist} está vacía ({count} clip{s} quitados).",
+        "already_empty": "{playlist} ya está vacía.",
+        "nothing_pending": "Ahora mismo no hay nada pendiente de confirmar.",
+        "kept": "Vale, he dejado {playlist} como estaba.",
+        "another": "Aquí tienes otra como {source}: {genre} a {bpm} BPM.",
+        "another_which": "¿Otra como cuál? Di, por ejemplo, \"haz otra como la número 1\".",
+        "the_last_clip": "la última",
+        "number_n": "la número {number}",
+        "lyrics": "Aquí tienes {title}, una canción de {genre}. La letra está en pantalla.",
+        "lyrics_template": "Aquí tienes {title}, una canción de {genre}; la letra sale de mis plantillas.",
+    },
+}
+_PLAYLIST_NAMES = {"es": {DEFAULT_PLAYLIST: "favoritos"}}
+
+
+def message(language: str, key: str, **values: Any) -> str:
+    """A library message in ``language`` (English when unsupported)."""
+    table = _MESSAGES.get(language, _MESSAGES["en"])
+    if "count" in values:
+        values.setdefault("s", "" if values["count"] == 1 else "s")
+    if "playlist" in values:
+        values["playlist"] = _PLAYLIST_NAMES.get(language, {}).get(values["playlist"],
+                                                                   values["playlist"])
+    return table[key].format(**values)
+
+
+@dataclass(frozen=True)
+class LibraryAction:
+    """What the library did in one turn (``Turn.library``)."""
+
+    intent: str
+    done: bool
+    message: str = ""
+    playlist: str | None = None
+    item: int | None = None
+    clip_id: int | None = None
+    stored_clip_id: int | None = None
+    entries: tuple[PlaylistEntry, ...] = ()
+    pending_confirmation: str | None = None
+    lyrics_audio: Audio | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data for the turn record."""
+        return {"intent": self.intent, "done": self.done, "message": self.message,
+                "playlist": self.playlist, "item": self.item, "clip_id": self.clip_id,
+                "stored_clip_id": self.stored_clip_id,
+                "entries": [e.to_dict() for e in self.entries],
+                "pending_confirmation": self.pending_confirmation,
+                "lyrics_audio_s": round(self.lyrics_audio.duration_s, 3)
+                if self.lyrics_audio is not None else None}
+
+
+Outcome = tuple[Reply, MusicClip | None, LibraryAction | None]
+
+
+class LibrarySession:
+    """The pipeline's hook: library commands before the music, storing clips after."""
+
+    def __init__(self, library: Library | None, lyrics_writer: LyricsWriter | None = None,
+                 speak_lyrics: bool = False, duck_db: float = -9.0) -> None:
+        self.library = library
+        self.lyrics_writer = lyrics_writer or LyricsWriter(None)
+        self.speak_lyrics = speak_lyrics
+        self.duck_db = duck_db
+
+    # -- before the music ---------------------------------------------------------------
+
+    def before_music(self, reply: Reply, transcript: Transcript,
+                     history: Sequence[Turn] = ()) -> Outcome:
+        """Apply a library command or lyrics request; other replies pass through unchanged."""
+        if reply.intent is Intent.LYRICS:
+            return self._lyrics(reply, transcript)
+        handlers = {Intent.SAVE: self._save, Intent.LIST: self._list, Intent.PLAY: self._play,
+                    Intent.REMOVE: self._remove, Intent.CLEAR: self._clear,
+                    Intent.CONFIRM: self._confirm, Intent.CANCEL: self._cancel,
+                    Intent.ANOTHER_LIKE: self._another_like}
+        handler = handlers.get(reply.intent)
+        if handler is None:
+            return reply, None, None
+        if self.library is None and reply.intent is not Intent.ANOTHER_LIKE:
+            return self._said(reply, LibraryAction(reply.intent.value, False,
+                                                   message(reply.language, "off")))
+        return handler(reply)
+
+    @staticmethod
+    def _said(reply: Reply, action: LibraryAction, clip: MusicClip | None = None,
+              **changes: Any) -> Outcome:
+        """The reply rewritten to say ``action.message`` (plus any other field changes)."""
+        return dataclasses.replace(reply, say=action.message, **changes), clip, action
+
+    def _entry_or_message(self, reply: Reply) -> tuple[str, list[PlaylistEntry], PlaylistEntry | None, str]:
+        """(playlist, entries, the entry the reply names or None, why not in words)."""
+        name = playlist_name(reply.playlist)
+        entries = self.library.playlist(name)
+        number = reply.item if reply.item is not None else LAST_ITEM
+        if not entries:
+            return name, entries, None, message(reply.language, "empty", playlist=name)
+        if number != LAST_ITEM and not 1 <= number <= len(entries):
+            return name, entries, None, message(reply.language, "no_number", number=number,
+                                                playlist=name, count=len(entries))
+        return name, entries, entries[-1] if number == LAST_ITEM else entries[number - 1], ""
+
+    def current_clip(self) -> ClipRecord | None:
+        """The clip "this" means: the last one rendered or played (else the newest stored)."""
+        state = self.library.get_state(CURRENT_KEY) if self.library else None
+        if state is not None:
+            try:
+                return self.library.clip(int(state[0]))
+            except LibraryError:
+                pass  # deleted since: fall back to the newest
+        return self.library.last_clip() if self.library else None
+
+    def _save(self, reply: Reply) -> Outcome:
+        clip = self.current_clip()
+        if clip is None:
+            return self._said(reply, LibraryAction("save", False,
+                                                   message(reply.language, "nothing_to_save")))
+        name = playlist_name(reply.playlist)
+        known = {e.clip.clip_id: e for e in self.library.playlist(name)}
+        entry = known.get(clip.clip_id) or self.library.save_to_playlist(clip.clip_id, name)
+        key = "already" if clip.clip_id in known else "saved"
+        text = message(reply.language, key, playlist=name, number=entry.number)
+        return self._said(reply, LibraryAction("save", True, text, name, entry.number,
+                                               clip.clip_id))
+
+    def _list(self, reply: Reply) -> Outcome:
+        name = playlist_name(reply.playlist)
+        entries = self.library.playlist(name)
+        if not entries:
+            text = message(reply.language, "empty", playlist=name)
+        else:
+            items = [f"{e.number}, {e.clip.title}" for e in entries[:LIST_SPOKEN_MAX]]
+            if len(entries) > LIST_SPOKEN_MAX:
+                items.append(message(reply.language, "more",
+                                     count=len(entries) - LIST_SPOKEN_MAX))
+            text = message(reply.language, "listing", playlist=name, count=len(entries),
+                           items="; ".join(items))
+        return self._said(reply, LibraryAction("list", True, text, name,
+                                               entries=tuple(entries)))
+
+    def _play(self, reply: Reply) -> Outcome:
+        name, _entries, entry, why = self._entry_or_message(reply)
+        if entry is None:
+            return self._said(reply, LibraryAction("play", False, why, name, reply.item))
+        try:
+            audio = self.library.load_audio(entry.clip.clip_id,
+                                            with_lyrics=self.speak_lyrics)
+        except VoiceAgentError:
+            text = message(reply.language, "missing_audio", number=entry.number)
+            return self._said(reply, LibraryAction("play", False, text, name, entry.number,
+                                                   entry.clip.clip_id))
+        clip = MusicClip(audio, entry.clip.plan or MusicPlan(), midi=_read(entry.clip.midi_path),
+                         backend=f"library:{entry.clip.clip_id}")
+        self.library.set_state(CURRENT_KEY, entry.clip.clip_id)
+        text = message(reply.language, "playing", number=entry.number, playlist=name,
+                       title=entry.clip.title)
+        action = LibraryAction("play", True, text, name, entry.number, entry.clip.clip_id)
+        return self._said(reply, action, clip, plan=entry.clip.plan,
+                          music_prompt=entry.clip.prompt, lyrics=entry.clip.lyrics)
+
+    def _remove(self, reply: Reply) -> Outcome:
+        name, _entries, entry, why = self._entry_or_message(reply)
+        if entry is None:
+            return self._said(reply, LibraryAction("remove", False, why, name, reply.item))
+        removed = self.library.remove_from_playlist(entry.number, name)
+        text = message(reply.language, "removed", number=removed.number, playlist=name,
+                       title=removed.clip.title)
+        return self._said(reply, LibraryAction("remove", True, text, name, removed.number,
+                                               removed.clip.clip_id))
+
+    def _clear(self, reply: Reply) -> Outcome:
+        name = playlist_name(reply.playlist)
+        count = len(self.library.playlist(name))
+        if not count:
+            return self._said(reply, LibraryAction("clear", False, message(
+                reply.language, "already_empty", playlist=name), name))
+        pending = f"clear:{name}"
+        self.library.set_state(PENDING_KEY, {"action": pending, "at": time.time()})
+        text = message(reply.language, "ask_clear", count=count, playlist=name)
+        return self._said(reply, LibraryAction("clear", False, text, name,
+                                               pending_confirmation=pending))
+
+    def _pending(self) -> str | None:
+        """The confirmation waiting for a yes/no, unless it has expired."""
+        state = self.library.get_state(PENDING_KEY)
+        if state is None:
+            return None
+        value = state[0]
+        if time.time() - float(value.get("at", 0)) > PENDING_TTL_S:
+            self.library.set_state(PENDING_KEY, None)
+            return None
+        return str(value.get("action", ""))
+
+    def _confirm(self, reply: Reply) -> Outcome:
+        pending = self._pending()
+        if not pending or not pending.startswith("clear:"):
+            return self._said(reply, LibraryAction("confirm", False, message(
+                reply.language, "nothing_pending")))
+        self.library.set_state(PENDING_KEY, None)
+        name = pending.removeprefix("clear:")
+        count = self.library.clear_playlist(name)
+        text = message(reply.language, "cleared", playlist=name, count=count)
+        return self._said(reply, LibraryAction("confirm", True, text, name))
+
+    def _cancel(self, reply: Reply) -> Outcome:
+        pending = self._pending()
+        if not pending:
+            return self._said(reply, LibraryAction("cancel", False, message(
+                reply.language, "nothing_pending")))
+        self.library.set_state(PENDING_KEY, None)
+        name = pending.partition(":")[2]
+        return self._said(reply, LibraryAction("cancel", True, message(
+            reply.language, "kept", playlist=name), name))
+
+    def _another_like(self, reply: Reply) -> Outcome:
+        source, label, why = self._another_source(reply)
+        if source is None and reply.plan is None:
+            text = why or message(reply.language, "another_which")
+            return self._said(reply, LibraryAction("another_like", False, text, reply.playlist,
+                                                   reply.item), plan=None, music_prompt="")
+        plan = reply.plan
+        lyrics = None
+        if source is not None and source.plan is not None:
+            plan = source.plan.replace(seed=_new_seed(source.plan.seed, self.library.count()))
+        if plan is None:
+            return self._said(reply, LibraryAction("another_like", False, message(
+                reply.language, "another_which")), plan=None, music_prompt="")
+        if source is not None and source.lyrics is not None:
+            lyrics = self._more_lyrics(source)
+        from voice_agent.replies import compose_music_prompt
+
+        text = message(reply.language, "another", source=label or message(
+            reply.language, "the_last_clip"), genre=plan.genre.replace("_", " "), bpm=plan.bpm)
+        action = LibraryAction("another_like", True, text, reply.playlist, reply.item,
+                               source.clip_id if source else None)
+        return self._said(reply, action, plan=plan, music_prompt=compose_music_prompt(plan),
+                          lyrics=lyrics)
+
+    def _another_source(self, reply: Reply) -> tuple[ClipRecord | None, str, str]:
+        """(the clip to vary, how to name it, why there is none)."""
+        if self.library is None:
+            return None, "", ""
+        if reply.item is None:
+            return self.current_clip(), "", ""
+        _name, _entries, entry, why = self._entry_or_message(reply)
+        if entry is None:
+            return None, "", why
+        return entry.clip, message(reply.language, "number_n", number=entry.number), ""
+
+    def _more_lyrics(self, source: ClipRecord) -> Lyrics:
+        """A new take on a clip's lyrics, from the words that first asked for them."""
+        original = source.lyrics
+        request = parse_lyrics_request(original.request or source.transcript, original.language)
+        request = dataclasses.replace(request, title=original.title, genre=original.genre)
+        count = self.library.count()
+        lyrics = original
+        for variant in range(1 + count, 4 + count):  # a take that differs from the source
+            lyrics = self.lyrics_writer.write(request, variant=variant)
+            if lyrics.sections != original.sections:
+                break
+        return lyrics
+
+    def _lyrics(self, reply: Reply, transcript: Transcript) -> Outcome:
+        request = parse_lyrics_request(transcript.text, reply.language)
+        if reply.plan is not None and request.genre == "pop" and reply.plan.genre != "pop":
+            request = dataclasses.replace(request, genre=reply.plan.genre)
+        lyrics = self.lyrics_writer.write(request)
+        key = "lyrics" if lyrics.source == "llm" else "lyrics_template"
+        genre = lyrics.genre.replace("_", " ")
+        text = message(reply.language, key, title=lyrics.title, genre=genre)
+        action = LibraryAction("lyrics", True, text)
+        return self._said(reply, action, lyrics=lyrics)
+
+    # -- after the turn -----------------------------------------------------------------
+
+    def after_turn(self, turn: Turn, action: LibraryAction | None,
+                   speakers: Mapping[str, Any] | None = None) -> Turn:
+        """Store the clip this turn rendered; record what the library did in ``turn.library``."""
+        if turn.reply is None:
+            return turn
+        action = action or LibraryAction(turn.reply.intent.value, True)
+        errors, timings = list(turn.errors), list(turn.timings)
+        if self._rendered_here(turn, action):
+            start = time.perf_counter()
+            try:
+                action = self._store(turn, action, speakers or {}, errors)
+            except VoiceAgentError as exc:
+                log.warning("library: could not store the clip: %s", exc)
+                errors.append(StageError("library", exc.kind, str(exc)))
+            timings.append(StageTiming("library_store", time.perf_counter() - start))
+        return dataclasses.replace(turn, library=action, errors=tuple(errors),
+                                   timings=tuple(timings))
+
+    def _rendered_here(self, turn: Turn, action: LibraryAction) -> bool:
+        """True when this turn's music is new (not played from the library or replayed)."""
+        if self.library is None or turn.music is None:
+            return False
+        if action.intent == Intent.PLAY.value and action.done:
+            return False
+        return not turn.music.backend.startswith("library:") and turn.reply.intent is not Intent.REPLAY
+
+    def _store(self, turn: Turn, action: LibraryAction, speakers: Mapping[str, Any],
+               errors: list[StageError]) -> LibraryAction:
+        mix = self._voice_over(turn, speakers, errors)
+        record = self.library.add_turn(turn, lyrics_audio=mix)
+        self.library.set_state(CURRENT_KEY, record.clip_id)
+        return dataclasses.replace(action, stored_clip_id=record.clip_id, lyrics_audio=mix)
+
+    def _voice_over(self, turn: Turn, speakers: Mapping[str, Any],
+                    errors: list[StageError]) -> Audio | None:
+        """The lyrics spoken over the clip by the cloned voice (else the base), when on."""
+        lyrics = turn.reply.lyrics
+        speaker = speakers.get("cloned") or speakers.get("base")
+        if not self.speak_lyrics or lyrics is None or speaker is None:
+            return None
+        from voice_agent.library.voiceover import speak_over_music
+
+        try:
+            return speak_over_music(turn.music.audio, lyrics, speaker, self.duck_db)
+        except VoiceAgentError as exc:
+            errors.append(StageError("lyrics_voice", exc.kind, str(exc)))
+            return None
+
+
+def _new_seed(seed: int, salt: int) -> int:
+    """A seed different from ``seed`` for each stored-clip count (repeatable)."""
+    from voice_agent.replies import next_seed
+
+    fresh = next_seed(seed ^ salt)
+    return fresh if fresh != seed else next_seed(fresh)
+
+
+def _read(path) -> bytes | None:
+    try:
+        return path.read_bytes() if path else None
+    except OSError:
+        return None
+
