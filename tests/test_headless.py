@@ -37,6 +37,8 @@ def test_outputs_and_record_fields(tmp_path):
     assert record["speech"]["base"]["file"] == "reply_base.wav"
     assert read_audio(tmp_path / "out" / "music.wav").duration_s == pytest.approx(5.0, abs=0.01)
     assert "heard (en)" in summary(record)
+    assert set(record["latency"]) >= {"first_audio", "music_ready", "llm_first_sentence"}
+    assert "from the end of speech: first reply audio" in summary(record)
 
 
 def test_corrupt_input_still_writes_a_record(tmp_path):

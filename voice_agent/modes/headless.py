@@ -104,6 +104,11 @@ def summary(record: dict[str, Any]) -> str:
     lines += _library_lines(record)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in record["timings"].items())
     lines.append(f"timings: {timings}")
+    latency = record.get("latency") or {}
+    if "first_audio" in latency:
+        ready = latency.get("music_ready")
+        lines.append(f"from the end of speech: first reply audio {latency['first_audio']:.2f}s"
+                     + (f", music ready {ready:.2f}s" if ready is not None else ""))
     lines += [f"not run: {s['stage']}: {s['reason']}" for s in record["not_run"]
               if s["stage"] != "asr" or record["request"] != "text"]
     for voice, score in record.get("voice_comparison", {}).get("voices", {}).items():
