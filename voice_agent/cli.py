@@ -116,7 +116,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                          run_benchmark, write_report)
     from voice_agent.voice.compare import default_comparer
 
-    config = config_from_args(args)
+    # benchmark clips are measurements, not the person's music: keep them out of the library
+    config = override(config_from_args(args), library__enabled=False)
     requests = load_requests(args.requests or DEFAULT_REQUESTS, args.limit)
     pipeline = build_pipeline(config)
     comparer = None if args.no_compare else default_comparer(args.speaker, args.reference)
