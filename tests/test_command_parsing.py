@@ -152,10 +152,20 @@ def test_model_library_intent_is_refused_when_the_words_ask_for_music():
     assert reply.intent is Intent.MAKE_MUSIC and reply.item is None and reply.plan.genre == "jazz"
 
 
-def test_model_library_intent_and_arguments_are_used_when_the_words_are_unclear():
+def test_model_library_intent_and_named_playlist_are_used_when_the_words_are_unclear():
     reply = reply_from_model_output(_model("save", playlist="Road Trip"),
-                                    Transcript("I really like that one", "en"), HISTORY, 15.0)
+                                    Transcript("I really like that one, road trip vibes", "en"),
+                                    HISTORY, 15.0)
     assert reply.intent is Intent.SAVE and reply.playlist == "road trip"
+
+
+@pytest.mark.parametrize("text,language,model_intent,intent", [
+    ("I really like that one", "en", "save", Intent.SAVE),
+    ("Pon la número dos.", "es", "make_music", Intent.PLAY)])  # measured in the intent bench
+def test_a_playlist_the_person_never_named_is_dropped(text, language, model_intent, intent):
+    reply = reply_from_model_output(_model(model_intent, playlist="calm jazz", item=2),
+                                    Transcript(text, language), HISTORY, 15.0)
+    assert reply.intent is intent and reply.playlist is None and reply.item == 2
 
 
 @pytest.mark.parametrize("text,language,intent", [
