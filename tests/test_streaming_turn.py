@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 
@@ -64,9 +65,45 @@ def test_at_most_three_sentences_are_spoken():
 def test_keep_spoken_never_takes_back_what_was_heard():
     transcript = Transcript("play some jazz", "en")
     reply = rule_reply(transcript, (), 5.0)
-    kept = keep_spoken(reply, ["Sure!"])
-    assert kept.say == "Sure!" and "already spoken" in kept.note
+    heard = ["Sure!", "Here is a slow blues with a harmonica for you."]
+    kept = keep_spoken(reply, heard)
+    assert kept.say == " ".join(heard) and "already spoken" in kept.note
     assert keep_spoken(reply, []) is reply
+
+
+def test_after_an_opener_alone_the_new_reply_follows_it_once():
+    transcript = Transcript("pon una salsa", "es")
+    reply = rule_reply(transcript, (), 5.0)
+    kept = keep_spoken(reply, ["¡Claro!"])
+    assert kept.say.startswith("¡Claro! ") and reply.say in kept.say
+    again = dataclasses.replace(reply, say="Claro! Aquí tienes una salsa alegre.")
+    assert keep_spoken(again, ["¡Claro!"]).say == "¡Claro! Aquí tienes una salsa alegre."
+
+
+def test_a_first_sentence_in_the_wrong_language_is_replaced_by_an_opener_at_once():
+    said: list[str] = []
+    stream = SayStream("es", said.append)
+    stream.feed('{"say": "Sure! Here')
+    assert said == ["¡Claro!"]  # before the model has finished: no silent wait
+    stream.feed(' is some salsa for you."}')
+    stream.finish()
+    assert said == ["¡Claro!"]
+
+
+def test_a_reply_in_the_wrong_language_is_spoken_as_opener_then_template():
+    """Measured in the talk bench: after three turns the 0.5B model answered a Spanish
+    request in English, and the person heard nothing for 8.7 s (the template came last)."""
+    answer = json.dumps({"say": "Sure! Here is some happy salsa with trumpets for you.",
+                         "intent": "make_music", "genre": "salsa", "instruments": ["trumpet"],
+                         "mood": "happy"})
+    seen: list[events.TurnEvent] = []
+    pipeline = _streaming_pipeline(StreamingFakeResponder(answer))
+    pipeline.transcriber = FakeTranscriber("pon una salsa alegre", "es")
+    turn = pipeline.run(audio=tone(), on_event=seen.append)
+    said = [e.text for e in seen if e.kind == events.EVENT_SAY]
+    assert said[0] == "¡Claro!" and len(said) >= 2
+    assert turn.reply.say == " ".join(said) and "salsa" in turn.reply.say
+    assert "wrong language" in turn.reply.note
 
 
 def _streaming_pipeline(responder) -> Pipeline:

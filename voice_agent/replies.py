@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 MAX_SAY_CHARS = 320
 
+#: Said at once when the model's first sentence comes out in the wrong language: its reply
+#: will be replaced by a template only when it has finished (seconds later), and a person
+#: should not wait that long in silence. Short, so the voices' phrase cache serves it.
+STAND_IN_OPENERS = {"en": "Sure!", "es": "¡Claro!"}
+#: Sentences this short are acknowledgements ("Sure!", "¡Claro!"), not the reply proper.
+OPENER_WORDS = 3
+
 #: What the model writes: its words first (so they can be spoken while it writes the
 #: rest), then the intent and the musical choices that need judgement. Tempo, key, mode
 #: and length come from the style and the person's own words (see ground_plan): the
@@ -353,7 +360,12 @@ class SayStream:
         sentences = split_sentences(value, self.language)
         ready = sentences if (complete or closed) else sentences[:-1]
         for sentence in ready[len(self.spoken):]:
-            if (len(self.spoken) >= self.max_sentences or not looks_like(sentence, self.language)
+            if not looks_like(sentence, self.language):
+                self._stopped = True
+                if not self.spoken:
+                    self._stand_in()
+                return
+            if (len(self.spoken) >= self.max_sentences
                     or len(" ".join([*self.spoken, sentence])) > MAX_SAY_CHARS):
                 self._stopped = True
                 return
@@ -361,6 +373,14 @@ class SayStream:
             self.on_sentence(sentence)
         if complete:
             self._stopped = True
+
+
+    def _stand_in(self) -> None:
+        """Acknowledge the request in the person's language while the reply is redone."""
+        opener = STAND_IN_OPENERS.get(self.language.split("-")[0])
+        if opener is not None:
+            self.spoken.append(opener)
+            self.on_sentence(opener)
 
 
 def _partial_string(text: str) -> tuple[str | None, bool]:
@@ -397,12 +417,27 @@ def keep_spoken(reply: Reply, spoken: Sequence[str]) -> Reply:
     """``reply`` with a ``say`` that begins with the sentences already spoken aloud.
 
     Validation can still replace a streamed ``say`` (the answer broke off, say); words a
-    person has already heard cannot be taken back, so they stay the reply's opening.
+    person has already heard cannot be taken back, so they stay the reply's opening. When
+    they were only an acknowledgement, the new reply follows them; otherwise they are the
+    whole reply (saying the same thing twice in other words would be worse).
     """
     if not spoken:
         return reply
     heard = " ".join(spoken)
     if reply.say.startswith(heard):
         return reply
+    if all(len(sentence.split()) <= OPENER_WORDS for sentence in spoken):
+        # only an acknowledgement was heard ("¡Claro!"): the new reply proper follows it
+        rest = _without_opener(reply.say, spoken[-1])
+        note = "; ".join(n for n in (reply.note, "followed the opener already spoken") if n)
+        return dataclasses.replace(reply, say=tidy_say(f"{heard} {rest}"), note=note)
     note = "; ".join(n for n in (reply.note, "kept the sentences already spoken") if n)
     return dataclasses.replace(reply, say=heard, note=note)
+
+
+def _without_opener(say: str, opener: str) -> str:
+    """``say`` without a first sentence that repeats ``opener`` ("Claro!" after "¡Claro!")."""
+    from voice_agent.textnorm import normalise
+
+    first, *rest = re.split(r"(?<=[.!?])\s+", say, maxsplit=1)
+    return rest[0] if rest and normalise(first) == normalise(opener) else say
