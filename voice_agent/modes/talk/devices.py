@@ -23,7 +23,11 @@ log = logging.getLogger(__name__)
 
 INPUT = "input"
 OUTPUT = "output"
-BLOCK_S = 0.05
+#: Block size for the streams: 0 lets PortAudio deliver whatever the host API's period is.
+#: Measured through ALSA's PulseAudio plugin (the default route on most Linux desktops): a
+#: fixed 50 ms block took 41 s to play 3 s of audio, in pieces between underruns (a 1.5 s
+#: clip came out as 1.2 s); with 0 it plays in real time (tests/test_talk_devices_real.py).
+BLOCKSIZE = 0
 #: tried after the caller's preferred rate and the device's own default
 COMMON_RATES = (48_000, 44_100, 32_000, 22_050, 16_000, 96_000, 8_000)
 
@@ -177,13 +181,13 @@ def open_settings(sd: Any, spec: str | int | None, kind: str,
 
 def start_stream(sd: Any, kind: str, choice: DeviceChoice, callback: Any,
                  finished_callback: Any) -> Any:
-    """Open and start a float32 stream with ``choice``'s settings and 50 ms blocks.
+    """Open and start a float32 stream with ``choice``'s settings (blocks of any size).
 
     A stream that opens but cannot start is closed again before the error propagates.
     """
     open_stream = sd.InputStream if kind == INPUT else sd.OutputStream
     stream = open_stream(device=choice.index, samplerate=choice.rate, channels=choice.channels,
-                         dtype="float32", blocksize=int(choice.rate * BLOCK_S),
+                         dtype="float32", blocksize=BLOCKSIZE,
                          callback=callback, finished_callback=finished_callback)
     try:
         stream.start()

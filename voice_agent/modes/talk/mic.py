@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,12 @@ from voice_agent.types import Audio
 
 log = logging.getLogger(__name__)
 
-#: a sound server may take this long to deliver the first block (measured up to 1.8 s)
+#: a sound server may take a while to deliver the first block
 FIRST_BLOCK_TIMEOUT_S = 5.0
 #: once blocks flow, a gap this long means the device stopped delivering audio
 STALL_TIMEOUT_S = 2.0
+#: the level meter reads at least this much of the latest audio (blocks may be ~8 ms)
+LEVEL_WINDOW_S = 0.05
 
 LOST_HINT = ("Plug it back in (or pick another with --input-device) and press space to "
              "try again, or press t to type your request.")
@@ -38,6 +41,7 @@ class Microphone:
         self.choice = choice
         self.clock = clock
         self._blocks: list[np.ndarray] = []
+        self._recent: deque[np.ndarray] = deque()  # the last LEVEL_WINDOW_S, for the meter
         self._lock = threading.Lock()
         self._level = FLOOR_DB
         self._clipping = False
@@ -61,18 +65,27 @@ class Microphone:
         block = to_mono(indata).copy()
         with self._lock:
             self._blocks.append(block)
-            self._level = rms_dbfs(block)
-            self._clipping = is_clipping(block)
+            recent = self._recent_audio(block)
+            self._level = rms_dbfs(recent)
+            self._clipping = is_clipping(recent)
             self._last_block_at = self.clock()
         if status:  # an overflow loses a few ms; worth a log line, not a failed recording
             log.info("input status: %s", status)
+
+    def _recent_audio(self, block: np.ndarray) -> np.ndarray:
+        """``block`` and the blocks before it, back to LEVEL_WINDOW_S (a steady meter)."""
+        self._recent.append(block)
+        window = int(self.choice.rate * LEVEL_WINDOW_S)
+        while len(self._recent) > 1 and sum(map(len, self._recent)) - len(self._recent[0]) >= window:
+            self._recent.popleft()
+        return np.concatenate(self._recent) if len(self._recent) > 1 else block
 
     def _on_finished(self) -> None:
         if not self._stopping:
             self._failure = f"The microphone '{self.choice.name}' stopped delivering audio."
 
     def level(self) -> tuple[float, bool]:
-        """The latest block's level in dBFS, and whether it clipped."""
+        """The level of the latest LEVEL_WINDOW_S in dBFS, and whether it clipped."""
         with self._lock:
             return self._level, self._clipping
 
