@@ -374,7 +374,6 @@ class SayStream:
         if complete:
             self._stopped = True
 
-
     def _stand_in(self) -> None:
         """Acknowledge the request in the person's language while the reply is redone."""
         opener = STAND_IN_OPENERS.get(self.language.split("-")[0])
