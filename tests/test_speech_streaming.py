@@ -175,3 +175,18 @@ def test_short_stock_phrases_are_synthesised_once():
     speaker.phrase_cache = False
     list(speaker.stream("Sure!", "en"))
     assert speaker.said.count("Sure!") == 2
+
+
+def test_the_pipeline_says_the_usual_openers_before_the_first_turn():
+    from voice_agent.pipeline import Pipeline
+    from voice_agent.replies import COMMON_OPENERS
+    from tests.fakes import FakeResponder
+
+    cloned, base = RecordingSpeaker("cloned"), RecordingSpeaker("base")
+    pipeline = Pipeline(None, FakeResponder(), None, {"cloned": cloned, "base": base})
+    assert pipeline.warm_phrases(COMMON_OPENERS) > 0
+    assert sorted(cloned.spoken) == sorted((text, language) for language, texts
+                                           in COMMON_OPENERS.items() for text in texts)
+    assert base.spoken == []  # only the voice that is played as the reply streams
+    list(cloned.stream("¡Claro! Aquí tienes una salsa alegre.", "es"))
+    assert cloned.spoken.count(("¡Claro!", "es")) == 1  # the turn's opener came from the cache

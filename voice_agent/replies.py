@@ -35,6 +35,9 @@ MAX_SAY_CHARS = 320
 #: will be replaced by a template only when it has finished (seconds later), and a person
 #: should not wait that long in silence. Short, so the voices' phrase cache serves it.
 STAND_IN_OPENERS = {"en": "Sure!", "es": "¡Claro!"}
+#: The openings the model writes most (talk and intent benches): worth synthesising before
+#: a session's first turn, so its first words come from the phrase cache.
+COMMON_OPENERS = {"en": ("Sure!",), "es": ("¡Claro!", "Claro!")}
 #: Sentences this short are acknowledgements ("Sure!", "¡Claro!"), not the reply proper.
 OPENER_WORDS = 3
 

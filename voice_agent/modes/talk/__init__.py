@@ -14,6 +14,7 @@ from voice_agent.modes.talk.app import TalkOptions, TalkSession
 from voice_agent.modes.talk.devices import load_sounddevice
 from voice_agent.modes.talk.terminal import KeyReader, Screen
 from voice_agent.pipeline import Pipeline
+from voice_agent.replies import COMMON_OPENERS
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,12 @@ def sounddevice_for(options: TalkOptions) -> Any:
 
 
 def load_models(pipeline: Pipeline) -> dict[str, float]:
-    """Preload every stage; any failure becomes one clear message."""
+    """Preload every stage and the reply's usual first words; any failure becomes one
+    clear message."""
     try:
-        return pipeline.load()
+        loaded = pipeline.load()
+        loaded["openers"] = pipeline.warm_phrases(COMMON_OPENERS)
+        return loaded
     except VoiceAgentError:
         raise
     except Exception as exc:  # a runtime library failing to start: say so, no traceback
