@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -32,9 +33,14 @@ def test_talk_shows_each_stage_then_the_whole_turn(actions):
     assert transcript_first < len(updates) - 1  # shown before the turn was over
     final = updates[-1]
     assert final["status"].startswith("**Done.**") and "| total |" in final["timings"]
-    for name in ("music", "cloned", "base"):
-        assert sf.info(final[name]).frames > 0
+    assert sf.info(final["base"]).frames > 0
     assert final["plan"]["genre"] == "jazz" and updates[0]["session"]
+    # the cloned reply and the music play before the turn is over, and only once
+    for name in ("music", "cloned"):
+        early = [u[name] for u in updates[:-1] if u.get(name) is not None]
+        assert len(early) == 1 and name not in final
+        rate, samples = early[0]
+        assert rate > 0 and samples.dtype == np.int16 and len(samples) > rate * 0.1
 
 
 def test_talk_errors_are_messages(actions, tmp_path):
@@ -55,9 +61,10 @@ def test_a_crash_inside_the_turn_is_a_message(actions):
 
 def test_a_failed_stage_is_named_on_the_page(actions):
     actions.service.pipeline.renderer = FakeRenderer(error=RuntimeError("synth exploded"))
-    final = list(actions.talk(str(REQUESTS / "example_en.wav"), "default", "auto", None))[-1]
+    updates = list(actions.talk(str(REQUESTS / "example_en.wav"), "default", "auto", None))
+    final = updates[-1]
     assert "music" in final["status"] and "synth exploded" in final["status"]
-    assert final["music"] is None and final["cloned"]
+    assert final["music"] is None and any(u.get("cloned") for u in updates[:-1])
 
 
 def test_compose_and_regenerate(actions):

@@ -142,6 +142,7 @@ class _VoiceWorker:
         self.recorder.timings.append(StageTiming(self.stage, self._synth_s))
         if self._failed or not self._chunks:
             return None
+        self.recorder.emit(EVENT_STAGE_FINISHED, stage=self.stage)  # the whole reply is out
         from voice_agent.voice.streaming import join_sentences
 
         return SpokenReply(voice=self.voice, audio=join_sentences(self._chunks),

@@ -33,14 +33,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no teleme
 import gradio as gr  # noqa: E402
 
 from voice_agent.errors import VoiceAgentError  # noqa: E402
-from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_STAGE_FAILED,  # noqa: E402
+from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
+                                EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
                                 EVENT_STAGE_STARTED, EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.music.styles import STYLES  # noqa: E402
 from voice_agent.plan_parsing import PITCH_CLASSES  # noqa: E402
 from voice_agent.replies import plan_to_dict  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)
-from voice_agent.types import MusicPlan  # noqa: E402
+from voice_agent.types import Audio, MusicPlan  # noqa: E402
+from voice_agent.voice.streaming import join_sentences  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -139,14 +141,16 @@ class WebActions:
                 events.put(_DONE)
 
         threading.Thread(target=work, name="web-turn", daemon=True).start()
+        early = EarlyAudio()
         while (event := events.get()) is not _DONE:
-            update = self._event_update(event)
+            update = {**(self._event_update(event) or {}), **(early.update(event) or {})}
             if update:
                 yield update
         if "error" in outcome:
             yield {"status": _failure(outcome["error"])}
             return
-        yield self._turn_update(outcome["result"])
+        final = self._turn_update(outcome["result"])
+        yield {name: value for name, value in final.items() if name not in early.shown}
 
     @staticmethod
     def _event_update(event: TurnEvent) -> dict[str, Any] | None:
@@ -318,6 +322,37 @@ def ab_table(report: dict[str, Any]) -> str:
                      f"{s['heard']} |" for voice, s in report["voices"].items())
     return ("| voice | similarity to the speaker | round-trip WER | heard back |\n"
             "|---|---:|---:|---|\n" + rows)
+
+
+class EarlyAudio:
+    """Audio the Talk page can play before the turn is over.
+
+    The cloned reply as soon as that voice has finished speaking (the turn still has the
+    base voice, scoring and storing to do) and the music as soon as it is rendered, as
+    (rate, int16 samples) values. The turn's files hold the same audio; a player already
+    filled is not filled again at the end, which would start it playing a second time.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: dict[str, list[Audio]] = {}
+        self.shown: set[str] = set()
+
+    def update(self, event: TurnEvent) -> dict[str, Any] | None:
+        """What ``event`` makes playable now (player name -> value), or None."""
+        if event.kind == EVENT_SPEECH_CHUNK and event.audio is not None:
+            self.chunks.setdefault(event.voice, []).append(event.audio)
+        elif event.kind == EVENT_STAGE_FINISHED and event.stage.startswith("tts_"):
+            voice = event.stage.removeprefix("tts_")
+            if voice in ("cloned", "base") and self.chunks.get(voice):
+                return self._show(voice, join_sentences(self.chunks[voice]))
+        elif event.kind == EVENT_MUSIC_READY and event.audio is not None:
+            return self._show("music", event.audio)
+        return None
+
+    def _show(self, player: str, audio: Audio) -> dict[str, Any]:
+        self.shown.add(player)
+        samples = (audio.samples.clip(-1.0, 1.0) * 32767).astype("int16")
+        return {player: (audio.rate, samples)}
 
 
 def _bind(outputs: dict[str, Any]):
