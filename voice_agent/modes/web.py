@@ -37,6 +37,7 @@ from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
                                 EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
                                 EVENT_STAGE_STARTED, EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.music.styles import STYLES  # noqa: E402
+from voice_agent.pipeline import SPEECH_STAGE_PREFIX  # noqa: E402
 from voice_agent.plan_parsing import PITCH_CLASSES  # noqa: E402
 from voice_agent.replies import plan_to_dict  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
@@ -341,8 +342,8 @@ class EarlyAudio:
         """What ``event`` makes playable now (player name -> value), or None."""
         if event.kind == EVENT_SPEECH_CHUNK and event.audio is not None:
             self.chunks.setdefault(event.voice, []).append(event.audio)
-        elif event.kind == EVENT_STAGE_FINISHED and event.stage.startswith("tts_"):
-            voice = event.stage.removeprefix("tts_")
+        elif event.kind == EVENT_STAGE_FINISHED and event.stage.startswith(SPEECH_STAGE_PREFIX):
+            voice = event.stage.removeprefix(SPEECH_STAGE_PREFIX)
             if voice in ("cloned", "base") and self.chunks.get(voice):
                 return self._show(voice, join_sentences(self.chunks[voice]))
         elif event.kind == EVENT_MUSIC_READY and event.audio is not None:
