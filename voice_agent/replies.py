@@ -31,15 +31,13 @@ log = logging.getLogger(__name__)
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 MAX_SAY_CHARS = 320
 
-#: Said at once when the model's first sentence comes out in the wrong language: its reply
-#: will be replaced by a template only when it has finished (seconds later), and a person
-#: should not wait that long in silence. Short, so the voices' phrase cache serves it.
-STAND_IN_OPENERS = {"en": "Sure!", "es": "¡Claro!"}
 #: The openings the model writes most (talk and intent benches): worth synthesising before
 #: a session's first turn, so its first words come from the phrase cache.
 COMMON_OPENERS = {"en": ("Sure!",), "es": ("¡Claro!", "Claro!")}
-#: Sentences this short are acknowledgements ("Sure!", "¡Claro!"), not the reply proper.
-OPENER_WORDS = 3
+#: Said at once when the model's first sentence comes out in the wrong language: its reply
+#: will be replaced by a template only when it has finished (seconds later), and a person
+#: should not wait that long in silence. The first common opener, so it is pre-synthesised.
+STAND_IN_OPENERS = {language: openers[0] for language, openers in COMMON_OPENERS.items()}
 
 #: What the model writes: its words first (so they can be spoken while it writes the
 #: rest), then the intent and the musical choices that need judgement. Tempo, key, mode
@@ -379,7 +377,9 @@ class SayStream:
 
     def _stand_in(self) -> None:
         """Acknowledge the request in the person's language while the reply is redone."""
-        opener = STAND_IN_OPENERS.get(self.language.split("-")[0])
+        from voice_agent.voice.streaming import base_language
+
+        opener = STAND_IN_OPENERS.get(base_language(self.language))
         if opener is not None:
             self.spoken.append(opener)
             self.on_sentence(opener)
@@ -423,23 +423,26 @@ def keep_spoken(reply: Reply, spoken: Sequence[str]) -> Reply:
     they were only an acknowledgement, the new reply follows them; otherwise they are the
     whole reply (saying the same thing twice in other words would be worse).
     """
+    from voice_agent.voice.streaming import PHRASE_WORDS
+
     if not spoken:
         return reply
     heard = " ".join(spoken)
     if reply.say.startswith(heard):
         return reply
-    if all(len(sentence.split()) <= OPENER_WORDS for sentence in spoken):
+    if all(len(sentence.split()) <= PHRASE_WORDS for sentence in spoken):
         # only an acknowledgement was heard ("¡Claro!"): the new reply proper follows it
-        rest = _without_opener(reply.say, spoken[-1])
+        rest = _without_opener(reply.say, spoken[-1], reply.language)
         note = "; ".join(n for n in (reply.note, "followed the opener already spoken") if n)
         return dataclasses.replace(reply, say=tidy_say(f"{heard} {rest}"), note=note)
     note = "; ".join(n for n in (reply.note, "kept the sentences already spoken") if n)
     return dataclasses.replace(reply, say=heard, note=note)
 
 
-def _without_opener(say: str, opener: str) -> str:
+def _without_opener(say: str, opener: str, language: str) -> str:
     """``say`` without a first sentence that repeats ``opener`` ("Claro!" after "¡Claro!")."""
     from voice_agent.textnorm import normalise
+    from voice_agent.voice.sentences import split_sentences
 
-    first, *rest = re.split(r"(?<=[.!?])\s+", say, maxsplit=1)
-    return rest[0] if rest and normalise(first) == normalise(opener) else say
+    first, *rest = split_sentences(say, language) or [""]
+    return " ".join(rest) if rest and normalise(first) == normalise(opener) else say

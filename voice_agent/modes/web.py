@@ -32,6 +32,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no teleme
 
 import gradio as gr  # noqa: E402
 
+from voice_agent.audio import to_int16  # noqa: E402
 from voice_agent.errors import VoiceAgentError  # noqa: E402
 from voice_agent.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
                                 EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
@@ -352,8 +353,7 @@ class EarlyAudio:
 
     def _show(self, player: str, audio: Audio) -> dict[str, Any]:
         self.shown.add(player)
-        samples = (audio.samples.clip(-1.0, 1.0) * 32767).astype("int16")
-        return {player: (audio.rate, samples)}
+        return {player: (audio.rate, to_int16(audio))}
 
 
 def _bind(outputs: dict[str, Any]):
