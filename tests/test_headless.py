@@ -102,9 +102,9 @@ def test_cli_full_turn_with_music_voices_and_comparison(tmp_path, capsys):
     scores = comparison["voices"]
     assert scores["cloned"]["similarity"] > scores["base"]["similarity"]
     # Piper (the English base voice) samples noise on every call, and Whisper base mishears
-    # its "calm" and "nylon" now and then: over 24 syntheses of this 16-word reply the
-    # round-trip WER ranged 0.06-0.31 (CI failed once at 0.3125). 0.5 still fails a voice
-    # that is garbled, silent or in the wrong language; the figure itself is benchmarked.
+    # its "calm" and "nylon" now and then: over 12 syntheses of this 16-word reply the
+    # round-trip WER ranged 0.00-0.31 (benchmarks/piper_roundtrip_spread.py; CI failed once
+    # at 0.3125). 0.5 still fails a voice that is garbled, silent or in the wrong language.
     assert scores["base"]["round_trip_wer"] <= 0.5
     assert scores["cloned"]["round_trip_wer"] <= 0.3
     assert "cloned voice: similarity" in capsys.readouterr().out
