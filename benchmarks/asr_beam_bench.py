@@ -17,9 +17,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from voice_agent.audio import read_audio  # noqa: E402
-from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber  # noqa: E402
-from voice_agent.textnorm import word_error_rate  # noqa: E402
+from voice_agent.core.audio import read_audio  # noqa: E402
+from voice_agent.asr.faster_whisper import FasterWhisperTranscriber  # noqa: E402
+from voice_agent.core.language import word_error_rate  # noqa: E402
 
 
 def measure(folder: Path, beam: int) -> str:

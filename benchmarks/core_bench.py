@@ -23,12 +23,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from voice_agent.audio import read_audio  # noqa: E402
-from voice_agent.config import AgentConfig, override  # noqa: E402
-from voice_agent.factory import build_responder, build_transcriber  # noqa: E402
-from voice_agent.record import library_versions  # noqa: E402
-from voice_agent.textnorm import normalise  # noqa: E402
-from voice_agent.types import Transcript  # noqa: E402
+from voice_agent.core.audio import read_audio  # noqa: E402
+from voice_agent.core.config import AgentConfig, override  # noqa: E402
+from voice_agent import asr, responder as responders  # noqa: E402
+from voice_agent.pipeline.record import library_versions  # noqa: E402
+from voice_agent.core.language import normalise  # noqa: E402
+from voice_agent.core.types import Transcript  # noqa: E402
 
 REQUESTS = HERE / "requests"
 
@@ -111,7 +111,8 @@ def main() -> int:
 
     config = override(AgentConfig(), asr__backend=args.asr_backend, llm__backend=args.llm_backend,
                       llm__threads=args.llm_threads)
-    transcriber, responder = build_transcriber(config), build_responder(config)
+    transcriber = asr.select(config.asr)
+    responder = responders.select(config.llm, config.music.default_duration_s)
     (_, asr_load), (_, llm_load) = timed(transcriber.load), timed(responder.load)
     rows = load_requests()
     if not rows:

@@ -37,12 +37,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from voice_agent.command_parsing import canonical_playlist, parse_command  # noqa: E402
-from voice_agent.plan_parsing import detect_intent  # noqa: E402
-from voice_agent.record import library_versions  # noqa: E402
-from voice_agent.replies import (REPLY_SCHEMA, chat_messages, parse_json_object,  # noqa: E402
+from voice_agent.responder.commands import canonical_playlist, parse_command  # noqa: E402
+from voice_agent.responder.grounding import detect_intent  # noqa: E402
+from voice_agent.pipeline.record import library_versions  # noqa: E402
+from voice_agent.responder.replies import (REPLY_SCHEMA, chat_messages, parse_json_object,  # noqa: E402
                                  reply_from_model_output)
-from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn  # noqa: E402
+from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn  # noqa: E402
 
 COMMANDS = HERE / "intents" / "commands.tsv"
 HISTORY = (Turn("bench", "now", "text", Transcript("play some relaxing jazz", "en"),
@@ -106,7 +106,7 @@ def score(rows: list[dict], reader: str) -> dict[str, object]:
 
 def run_model(rows: list[dict], threads: int) -> float:
     """Ask llama.cpp about each command; store raw and grounded readings; median seconds."""
-    from voice_agent.backends.llama_cpp_responder import LlamaCppResponder
+    from voice_agent.responder.llama_cpp import LlamaCppResponder
 
     responder = LlamaCppResponder(threads=threads)
     responder.load()
@@ -128,13 +128,13 @@ def run_model(rows: list[dict], threads: int) -> float:
 
 def run_spoken(rows: list[dict]) -> float:
     """Speak, transcribe and rule-parse each command; word error rate of the transcripts."""
-    from voice_agent.audio import ASR_RATE, resample
-    from voice_agent.config import AgentConfig
-    from voice_agent.factory import build_transcriber
-    from voice_agent.textnorm import word_error_rate
-    from voice_agent.voice import make_base_speaker
+    from voice_agent.core.audio import ASR_RATE, resample
+    from voice_agent.core.config import AgentConfig
+    from voice_agent import asr
+    from voice_agent.core.language import word_error_rate
+    from voice_agent.speech import make_base_speaker
 
-    speaker, transcriber = make_base_speaker(), build_transcriber(AgentConfig())
+    speaker, transcriber = make_base_speaker(), asr.select(AgentConfig().asr)
     speaker.load()
     transcriber.load()
     errors = []

@@ -20,9 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from voice_agent.config import AgentConfig  # noqa: E402
-from voice_agent.factory import build_responder  # noqa: E402
-from voice_agent.pipeline import Pipeline  # noqa: E402
+from voice_agent.core.config import AgentConfig  # noqa: E402
+from voice_agent import responder as responders  # noqa: E402
+from voice_agent.pipeline.turns import Pipeline  # noqa: E402
 
 
 def interleaved(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -41,7 +41,7 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     with open(HERE / "requests" / "requests.tsv", encoding="utf-8") as table:
         rows = list(csv.DictReader(table, delimiter="\t"))
-    pipeline = Pipeline(None, build_responder(AgentConfig()), None, {})
+    pipeline = Pipeline(None, responders.select(AgentConfig().llm), None, {})
     pipeline.load()
     order = interleaved(rows)
     wrong = 0

@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 from intent_bench import load_commands  # noqa: E402
 
 from voice_agent.library import LyricsWriter, parse_lyrics_request  # noqa: E402
-from voice_agent.record import library_versions  # noqa: E402
+from voice_agent.pipeline.record import library_versions  # noqa: E402
 
 
 def main() -> int:
@@ -35,7 +35,7 @@ def main() -> int:
     parser.add_argument("--out", default="out/lyrics")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    from voice_agent.backends.llama_cpp_responder import LlamaCppResponder
+    from voice_agent.responder.llama_cpp import LlamaCppResponder
 
     responder = LlamaCppResponder(threads=args.threads)
     responder.load()

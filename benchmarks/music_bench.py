@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voice_agent.backends.composer import ComposerRenderer  # noqa: E402
+from voice_agent.music.composer import ComposerRenderer  # noqa: E402
 from voice_agent.music.analysis import estimate_key, estimate_tempo, tempo_matches  # noqa: E402
 from voice_agent.music.arrangement import program_for  # noqa: E402
 from voice_agent.music.midi import instruments_in_midi  # noqa: E402
 from voice_agent.music.styles import style_spec  # noqa: E402
-from voice_agent.types import MusicPlan  # noqa: E402
+from voice_agent.core.types import MusicPlan  # noqa: E402
 
 # (request as a person might say it, the plan a responder would make of it)
 REQUESTS: tuple[tuple[str, MusicPlan], ...] = (

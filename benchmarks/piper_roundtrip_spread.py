@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber  # noqa: E402
-from voice_agent.backends.piper_tts import PiperSpeaker  # noqa: E402
-from voice_agent.textnorm import word_error_rate  # noqa: E402
+from voice_agent.asr.faster_whisper import FasterWhisperTranscriber  # noqa: E402
+from voice_agent.speech.piper import PiperSpeaker  # noqa: E402
+from voice_agent.core.language import word_error_rate  # noqa: E402
 
 REPLIES = ("Here's some calm bossa nova at 130 BPM with nylon guitar, flute and upright bass. Enjoy!",
            "Sure, here's a smooth jazz beat with a saxophone for a rainy evening.")

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voice_agent.audio import concatenate, read_audio, resample, write_wav  # noqa: E402
-from voice_agent.voice import (  # noqa: E402
+from voice_agent.core.audio import concatenate, read_audio, resample, write_wav  # noqa: E402
+from voice_agent.speech import (  # noqa: E402
     DEFAULT_SPEAKER_WAV, HELDOUT_SPEAKER_WAV, make_base_speaker, make_cloned_speaker)
-from voice_agent.voice.similarity import SpeakerEncoder, cosine  # noqa: E402
+from voice_agent.speech.similarity import SpeakerEncoder, cosine  # noqa: E402
 
 REPLIES = {
     "en": [
@@ -42,13 +42,13 @@ REPLIES = {
 def _asr():
     from faster_whisper import WhisperModel
 
-    from voice_agent.models import WHISPER_BASE, ensure_model
+    from voice_agent.core.models import WHISPER_BASE, ensure_model
 
     return WhisperModel(str(ensure_model(WHISPER_BASE)), device="cpu", compute_type="int8")
 
 
 def _wer(asr, audio, text: str, language: str) -> float:
-    from voice_agent.textnorm import word_error_rate
+    from voice_agent.core.language import word_error_rate
 
     segments, _ = asr.transcribe(resample(audio, 16_000).samples, language=language, beam_size=5)
     return word_error_rate(text, " ".join(s.text for s in segments))

@@ -21,8 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from voice_agent.config import AgentConfig  # noqa: E402
-from voice_agent.modes.web import WebActions  # noqa: E402
+from voice_agent.core.config import AgentConfig  # noqa: E402
+from voice_agent.modes.web.app import WebActions  # noqa: E402
 from voice_agent.service import build_service  # noqa: E402
 
 

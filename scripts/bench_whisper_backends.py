@@ -14,9 +14,9 @@ import os
 import statistics
 import time
 
-from voice_agent.audio import read_audio
-from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber
-from voice_agent.backends.openai_whisper_asr import OpenAIWhisperTranscriber
+from voice_agent.core.audio import read_audio
+from voice_agent.asr.faster_whisper import FasterWhisperTranscriber
+from voice_agent.asr.openai_whisper import OpenAIWhisperTranscriber
 
 
 def time_backend(transcriber, audio, runs: int) -> tuple[list[float], str]:

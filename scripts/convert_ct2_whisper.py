@@ -3,7 +3,7 @@
 
 Without arguments it converts the packaged Whisper base weights into the voice_agent cache
 (``~/.cache/voice_agent/models/whisper-base-openai/base.pt``). The result loads with
-``whisper.load_model(path)``. The logic lives in ``voice_agent.backends.whisper_ct2_convert``.
+``whisper.load_model(path)``. The logic lives in ``voice_agent.asr.ct2_convert``.
 
     python scripts/convert_ct2_whisper.py
     python scripts/convert_ct2_whisper.py --model-dir path/to/faster-whisper-small --output small.pt
@@ -15,12 +15,12 @@ import argparse
 import logging
 import sys
 
-from voice_agent.backends.whisper_ct2_convert import (
+from voice_agent.asr.ct2_convert import (
     convert_ct2_whisper,
     default_checkpoint_path,
     ensure_openai_checkpoint,
 )
-from voice_agent.errors import VoiceAgentError
+from voice_agent.core.errors import VoiceAgentError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

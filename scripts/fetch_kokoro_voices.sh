@@ -9,7 +9,7 @@ PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 cd "$ROOT"
 "$PYTHON" - "${1:-}" <<'PY'
 import logging, sys
-from voice_agent.backends.kokoro_voices import fetch_kokoro_voices
+from voice_agent.speech.kokoro_voices import fetch_kokoro_voices
 logging.basicConfig(level=logging.INFO, format="%(message)s")
 tarball = sys.argv[1] or None
 print(fetch_kokoro_voices(tarball))

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from voice_agent.audio import ASR_RATE, read_audio, resample, write_wav  # noqa: E402
-from voice_agent.models import ensure_model, model_dir  # noqa: E402
-from voice_agent.types import Audio  # noqa: E402
+from voice_agent.core.audio import ASR_RATE, read_audio, resample, write_wav  # noqa: E402
+from voice_agent.core.models import ensure_model, model_dir  # noqa: E402
+from voice_agent.core.types import Audio  # noqa: E402
 
 EXAMPLES = {
     "example_en": ("en", "piper:joe", "Play some relaxing bossa nova with a nylon guitar and a flute."),
@@ -41,7 +41,7 @@ VOICES = {
 def _kokoro():
     from kokoro_onnx import Kokoro
 
-    from voice_agent.models import KOKORO_82M
+    from voice_agent.core.models import KOKORO_82M
 
     model = ensure_model(KOKORO_82M) / "kokoro-v1.0.int8.onnx"
     voices = model_dir(KOKORO_82M).parent / "kokoro-js-voices" / "voices.npz"
@@ -51,7 +51,7 @@ def _kokoro():
 def _piper():
     from piper import PiperVoice
 
-    from voice_agent.models import PIPER_JOE
+    from voice_agent.core.models import PIPER_JOE
 
     folder = ensure_model(PIPER_JOE)
     return PiperVoice.load(str(next(folder.glob("*.onnx"))))

@@ -5,11 +5,11 @@ uses them."""
 import time
 from collections.abc import Iterator
 
-from voice_agent.errors import NoSpeechError
+from voice_agent.core.errors import NoSpeechError
 from voice_agent.fakes import (FAKE_TRANSCRIPT, FakeComparer, FakeRenderer, FakeResponder,  # noqa: F401
                                FakeSpeaker, FakeTranscriber, fake_pipeline, one_note_midi, tone)
 
-from voice_agent.types import Audio, Reply, Transcript
+from voice_agent.core.types import Audio, Reply, Transcript
 
 
 class StreamingFakeResponder(FakeResponder):
@@ -31,7 +31,7 @@ class StreamingFakeResponder(FakeResponder):
         self.gate_opened: bool | None = None
 
     def respond_stream(self, transcript, history=(), on_sentence=None) -> Reply:
-        from voice_agent.replies import SayStream, keep_spoken, reply_from_model_output
+        from voice_agent.responder.replies import SayStream, keep_spoken, reply_from_model_output
 
         stream = SayStream(transcript.language, on_sentence)
         size = max(1, len(self.answer) // self.pieces)
@@ -76,7 +76,7 @@ class LevelCheckingTranscriber(FakeTranscriber):
 
 def talk_pipeline(config=None, speech_s: float = 0.2):
     """Fake stages for the talk session's tests: the reply streams sentence by sentence."""
-    from voice_agent.pipeline import Pipeline
+    from voice_agent.pipeline.turns import Pipeline
 
     answer = ('{"say": "Sure! Here is some relaxing jazz with piano. Enjoy it.", '
               '"intent": "make_music", "plan": {"genre": "jazz", "bpm": 90, "key": "F", '

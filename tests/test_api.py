@@ -11,9 +11,9 @@ import httpx
 import pytest
 import soundfile as sf
 
-from voice_agent.audio import wav_bytes
+from voice_agent.core.audio import wav_bytes
 from voice_agent.fakes import FAKE_TRANSCRIPT, FakeRenderer, FakeTranscriber
-from voice_agent.errors import NoSpeechError
+from voice_agent.core.errors import NoSpeechError
 from voice_agent.modes.api import create_app
 from voice_agent.service import Limits, build_service
 from tests.conftest import ASSETS, REQUESTS

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("faster_whisper", reason="install the 'asr' extra")
 
-from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber  # noqa: E402
+from voice_agent.asr.faster_whisper import FasterWhisperTranscriber  # noqa: E402
 from tests.fakes import tone  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def test_given_language_skips_detection():
 def test_encoder_memo_encodes_identical_features_once():
     import numpy as np
 
-    from voice_agent.backends.faster_whisper_asr import EncoderMemo
+    from voice_agent.asr.faster_whisper import EncoderMemo
 
     calls = []
     memo = EncoderMemo(lambda features: calls.append(features.copy()) or float(features.sum()))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
-from voice_agent.errors import AudioInputError, NoSpeechError
-from voice_agent.types import Audio
+from voice_agent.core.audio import read_audio
+from voice_agent.core.errors import AudioInputError, NoSpeechError
+from voice_agent.core.types import Audio
 from tests.conftest import REQUESTS, espeak_wav
 
 pytestmark = pytest.mark.real_model
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.real_model
 
 @pytest.fixture(scope="module")
 def asr():
-    from voice_agent.backends.faster_whisper_asr import FasterWhisperTranscriber
+    from voice_agent.asr.faster_whisper import FasterWhisperTranscriber
 
     transcriber = FasterWhisperTranscriber(threads=2)
     transcriber.load()

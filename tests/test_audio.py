@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voice_agent.audio import (ASR_RATE, concatenate, decode_audio, normalize_peak, read_audio,
+from voice_agent.core.audio import (ASR_RATE, concatenate, decode_audio, normalize_peak, read_audio,
                                resample, to_int16, wav_bytes, write_wav)
-from voice_agent.errors import AudioInputError
-from voice_agent.types import Audio
+from voice_agent.core.errors import AudioInputError
+from voice_agent.core.types import Audio
 from tests.fakes import tone
 
 

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from voice_agent.errors import ConfigError
-from voice_agent.modes.bench import (DEFAULT_REQUESTS, load_requests, percentile,
+from voice_agent.core.errors import ConfigError
+from voice_agent.modes.bench.run import (DEFAULT_REQUESTS, load_requests, percentile,
                                      run_benchmark, summarise, write_report)
-from voice_agent.pipeline import Pipeline
+from voice_agent.pipeline.turns import Pipeline
 from tests.fakes import (FakeRenderer, FakeSpeaker, FakeTranscriber,
                          StreamingFakeResponder)
 from tests.test_streaming_turn import ANSWER

@@ -10,11 +10,11 @@ import json
 
 import pytest
 
-from voice_agent.command_parsing import (DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist,
+from voice_agent.responder.commands import (DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist,
                                          find_item, normalise_command_text, parse_command)
-from voice_agent.plan_parsing import detect_intent
-from voice_agent.replies import reply_from_model_output, rule_reply
-from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.responder.grounding import detect_intent
+from voice_agent.responder.replies import reply_from_model_output, rule_reply
+from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn
 
 HISTORY = (Turn("t", "now", "r", None,
                 Reply("ok", "jazz", Intent.MAKE_MUSIC, MusicPlan(genre="jazz", seed=5), "en")),)
@@ -92,7 +92,7 @@ def test_each_command_phrase(text, intent, playlist, item):
 
 
 def test_every_library_intent_is_covered_in_both_languages():
-    from voice_agent.replies import looks_like
+    from voice_agent.core.language import looks_like
 
     covered = {(intent, "es" if looks_like(text, "es") and not looks_like(text, "en") else "en")
                for text, intent, _, _ in PHRASES}

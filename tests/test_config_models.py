@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from voice_agent.config import AgentConfig, load_config, override
-from voice_agent.errors import ConfigError, ModelNotFoundError
-from voice_agent.models import (ModelFile, ModelSpec, PartRef, ensure_model, model_dir,
+from voice_agent.core.config import AgentConfig, load_config, override
+from voice_agent.core.errors import ConfigError, ModelNotFoundError
+from voice_agent.core.models import (ModelFile, ModelSpec, PartRef, ensure_model, model_dir,
                                 verify_model)
 
 

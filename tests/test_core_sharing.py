@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent import cpu
+from voice_agent.core import cpu
 from voice_agent.backends import llama_cpp_responder
-from voice_agent.backends.llama_cpp_responder import CoreGovernor
+from voice_agent.responder.llama_cpp import CoreGovernor
 
 
 class Clock:

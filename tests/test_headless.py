@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from voice_agent.audio import read_audio, write_wav
+from voice_agent.core.audio import read_audio, write_wav
 from voice_agent.cli import main
-from voice_agent.modes.headless import run_request, summary, write_outputs
-from voice_agent.pipeline import Pipeline
+from voice_agent.modes.headless import run_request, summary
+from voice_agent.pipeline.record import write_outputs
+from voice_agent.pipeline.turns import Pipeline
 from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
 
 REQUIRED_TIMINGS = {"asr", "llm", "music", "tts_cloned", "tts_base", "total"}

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from voice_agent.audio import read_audio
+from voice_agent.core.audio import read_audio
 from voice_agent.cli import main
 from voice_agent.library import Library
-from voice_agent.types import MusicPlan
+from voice_agent.core.types import MusicPlan
 from tests.fakes import tone
 
 

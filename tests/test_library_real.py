@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from voice_agent.library import Library, LibrarySession, LyricsWriter, parse_lyrics_request
-from voice_agent.replies import looks_like
-from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.core.language import looks_like
+from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn
 
 pytestmark = pytest.mark.real_model
 
@@ -16,7 +16,7 @@ HISTORY = (Turn("t", "now", "text", Transcript("play some jazz", "en"),
 
 @pytest.fixture(scope="module")
 def responder():
-    from voice_agent.backends.llama_cpp_responder import LlamaCppResponder
+    from voice_agent.responder.llama_cpp import LlamaCppResponder
 
     llm = LlamaCppResponder(threads=1, max_tokens=160)
     llm.load()
@@ -54,7 +54,7 @@ def test_the_real_model_writes_lyrics(responder, text, language):
 
 
 def test_a_lyrics_turn_with_the_real_model_is_stored(responder, tmp_path):
-    from voice_agent.pipeline import Pipeline
+    from voice_agent.pipeline.turns import Pipeline
     from tests.fakes import FakeRenderer
 
     session = LibrarySession(Library(tmp_path / "lib"), LyricsWriter(responder.complete_json))

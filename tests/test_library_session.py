@@ -9,10 +9,11 @@ import pytest
 
 from voice_agent.library import Library, LibrarySession, LyricsWriter
 from voice_agent.library import commands
-from voice_agent.modes.headless import summary, write_outputs
-from voice_agent.pipeline import Pipeline
-from voice_agent.record import turn_record
-from voice_agent.types import Intent
+from voice_agent.modes.headless import summary
+from voice_agent.pipeline.record import write_outputs
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.pipeline.record import turn_record
+from voice_agent.core.types import Intent
 from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber
 
 
@@ -211,10 +212,10 @@ def test_the_turn_record_carries_what_the_library_did(agent):
 
 
 def test_config_and_flags_build_the_library_session(tmp_path):
-    from voice_agent.backends.rule_responder import RuleResponder
+    from voice_agent.responder.rules import RuleResponder
     from voice_agent.cli import build_parser, config_from_args
-    from voice_agent.config import load_config
-    from voice_agent.factory import build_library_session
+    from voice_agent.core.config import load_config
+    from voice_agent.pipeline.build import build_library_session
 
     toml = tmp_path / "agent.toml"
     toml.write_text(f'[library]\npath = "{tmp_path / "mine"}"\nspeak_lyrics = true\n')

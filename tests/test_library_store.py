@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -13,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
+from voice_agent.core.audio import read_audio
 from voice_agent.library import LAST_ITEM, Library, LibraryError
 from voice_agent.library.store import MIGRATIONS, SCHEMA_VERSION
-from voice_agent.types import Audio, Lyrics, LyricsSection, MusicPlan
+from voice_agent.core.types import Lyrics, LyricsSection, MusicPlan
 from tests.fakes import tone
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +129,7 @@ def test_export_copies_files_and_writes_a_manifest(library, tmp_path):
 def _make_version_1_database(root: Path) -> None:
     """A library as schema version 1 wrote it (no lyrics columns, no state table)."""
     (root / "clips").mkdir(parents=True)
-    from voice_agent.audio import write_wav
+    from voice_agent.core.audio import write_wav
 
     write_wav(root / "clips" / "olduid.wav", tone(0.3, 22_050))
     db = sqlite3.connect(root / "library.sqlite3")
@@ -193,7 +192,7 @@ _DIE_AT_COMMIT = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 from voice_agent.library import store
-from voice_agent.types import MusicPlan
+from voice_agent.core.types import MusicPlan
 from tests.fakes import tone
 
 class DyingConnection:
@@ -275,7 +274,7 @@ _WRITER = """
 import sys
 sys.path.insert(0, {root!r})
 from voice_agent.library import Library
-from voice_agent.types import MusicPlan
+from voice_agent.core.types import MusicPlan
 from tests.fakes import tone
 library = Library({lib!r}).open()
 for i in range(8):

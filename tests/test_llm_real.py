@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.replies import looks_like
-from voice_agent.types import Intent, Transcript
+from voice_agent.core.language import looks_like
+from voice_agent.core.types import Intent, Transcript
 
 pytestmark = pytest.mark.real_model
 
 
 @pytest.fixture(scope="module")
 def responder():
-    from voice_agent.backends.llama_cpp_responder import LlamaCppResponder
+    from voice_agent.responder.llama_cpp import LlamaCppResponder
 
     llm = LlamaCppResponder(threads=1, max_tokens=160)
     llm.load()
@@ -46,7 +46,7 @@ def test_music_request(responder, text, language, genre):
 
 
 def test_fixed_prefix_is_not_evaluated_again(responder, evaluated_tokens):
-    from voice_agent.replies import chat_messages
+    from voice_agent.responder.replies import chat_messages
 
     transcript = Transcript("play a sad piano ballad", "en")
     prompt = responder._llm.tokenize(

@@ -11,8 +11,8 @@ from voice_agent.library.lyrics import (LYRICS_SCHEMA, LyricsWriter, lyrics_from
                                         lyrics_messages, parse_lyrics_request, template_lyrics)
 from voice_agent.library.voiceover import (LEAD_IN_S, duck_envelope, mix_voice_over,
                                            speak_over_music)
-from voice_agent.replies import looks_like
-from voice_agent.types import Audio, Lyrics
+from voice_agent.core.language import looks_like
+from voice_agent.core.types import Lyrics
 from tests.fakes import FakeSpeaker, tone
 
 

@@ -4,9 +4,9 @@ and on the composer's own clips (prompt adherence)."""
 import numpy as np
 import pytest
 
-from voice_agent.backends.composer import ComposerRenderer
+from voice_agent.music.composer import ComposerRenderer
 from voice_agent.music.analysis import estimate_key, estimate_tempo, tempo_matches
-from voice_agent.types import Audio, MusicPlan
+from voice_agent.core.types import Audio, MusicPlan
 
 RATE = 22050
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_agent.backends.composer import ComposerRenderer
-from voice_agent.errors import BadPlanError, MissingDependencyError, ModelNotFoundError
+from voice_agent.music.composer import ComposerRenderer
+from voice_agent.core.errors import BadPlanError, MissingDependencyError, ModelNotFoundError
 from voice_agent.music import synth
 from voice_agent.music.arrangement import arrange
 from voice_agent.music.midi import instruments_in_midi
 from voice_agent.music.plan import normalize_plan
 from voice_agent.music.styles import STYLES
-from voice_agent.protocols import MusicRenderer
-from voice_agent.types import MusicPlan
-from voice_agent.vocabulary import STYLE_BY_GENRE
+from voice_agent.music.protocol import MusicRenderer
+from voice_agent.core.types import MusicPlan
+from voice_agent.core.vocabulary import STYLE_BY_GENRE
 
 RATE = 22050  # half the default rate keeps the suite fast; the benchmark uses 44.1 kHz
 
@@ -188,7 +188,7 @@ def test_without_any_soundfont_auto_falls_back(monkeypatch):
 
 def test_load_is_idempotent_and_the_constructor_does_no_io(monkeypatch):
     calls = []
-    monkeypatch.setattr("voice_agent.backends.composer.make_engine",
+    monkeypatch.setattr("voice_agent.music.composer.make_engine",
                         lambda *a: calls.append(a) or synth.NumpySynthEngine(RATE))
     renderer = ComposerRenderer(soundfont="/does/not/matter.sf2")
     assert calls == []

@@ -10,10 +10,10 @@ import pytest
 torch = pytest.importorskip("torch", reason="the musicgen extra is not installed")
 transformers = pytest.importorskip("transformers", reason="the musicgen extra is not installed")
 
-from voice_agent.backends.musicgen import MusicgenRenderer, describe  # noqa: E402
-from voice_agent.errors import BadPlanError, ModelNotFoundError  # noqa: E402
-from voice_agent.protocols import MusicRenderer  # noqa: E402
-from voice_agent.types import Audio, MusicPlan  # noqa: E402
+from voice_agent.music.musicgen import MusicgenRenderer, describe  # noqa: E402
+from voice_agent.core.errors import BadPlanError, ModelNotFoundError  # noqa: E402
+from voice_agent.music.protocol import MusicRenderer  # noqa: E402
+from voice_agent.core.types import Audio, MusicPlan  # noqa: E402
 
 RATE = 8000  # the tiny codec: 8 kHz audio, 16 samples per code frame -> 500 frames/s
 PLAN = MusicPlan("salsa", 180, "C", "minor", ("piano", "trumpet"), "happy", duration_s=1.0, seed=3)
@@ -143,7 +143,7 @@ def test_melody_weights_follow_a_melody(tiny_melody):
 
 
 def test_without_transformers_the_message_names_the_extra(monkeypatch, tmp_path):
-    from voice_agent.errors import MissingDependencyError
+    from voice_agent.core.errors import MissingDependencyError
 
     monkeypatch.setitem(__import__("sys").modules, "transformers", None)
     with pytest.raises(MissingDependencyError, match=r"voice-agent\[musicgen\]"):

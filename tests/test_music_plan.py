@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from voice_agent.errors import BadPlanError, VoiceAgentError
+from voice_agent.core.errors import BadPlanError, VoiceAgentError
 from voice_agent.music.plan import normalize_plan
-from voice_agent.types import MusicPlan
-from voice_agent.vocabulary import STYLE_BY_GENRE
+from voice_agent.core.types import MusicPlan
+from voice_agent.core.vocabulary import STYLE_BY_GENRE
 
 
 def test_a_good_plan_passes_unchanged():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from voice_agent.music.refine import apply_refinement
-from voice_agent.types import MusicPlan
+from voice_agent.responder.refine import apply_refinement
+from voice_agent.core.types import MusicPlan
 
 BASE = MusicPlan("salsa", 150, "C", "major", ("piano", "bass", "congas", "trumpet"), "happy", 15.0, 7)
 

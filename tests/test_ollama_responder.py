@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from voice_agent.backends.ollama_responder import OllamaResponder
-from voice_agent.errors import ModelNotFoundError, ResponderError
-from voice_agent.types import Transcript
+from voice_agent.responder.ollama import OllamaResponder
+from voice_agent.core.errors import ModelNotFoundError, ResponderError
+from voice_agent.core.types import Transcript
 
 ANSWER = {"say": "¡Claro! Un bolero... digo, una salsa para ti.", "intent": "make_music",
           "music_prompt": "happy salsa, piano montuno, congas, trumpets, 180 bpm",

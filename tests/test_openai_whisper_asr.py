@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
-from voice_agent.backends.openai_whisper_asr import OpenAIWhisperTranscriber, fit_prompt
-from voice_agent.errors import MissingDependencyError, ModelNotFoundError, NoSpeechError
-from voice_agent.types import Audio
+from voice_agent.core.audio import read_audio
+from voice_agent.asr.openai_whisper import OpenAIWhisperTranscriber, fit_prompt
+from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, NoSpeechError
+from voice_agent.core.types import Audio
 
 REQUEST_WAV = Path(__file__).parent / "data" / "request_en_relaxing_jazz_piano.wav"
 BASE_DIMS = {"n_mels": 80, "n_audio_ctx": 1500, "n_audio_state": 512, "n_audio_head": 8,
@@ -69,7 +69,7 @@ def test_conversion_is_idempotent_and_has_whisper_layout(transcriber):
     import torch
     from whisper.model import ModelDimensions, Whisper
 
-    from voice_agent.backends.whisper_ct2_convert import (
+    from voice_agent.asr.ct2_convert import (
         default_checkpoint_path,
         ensure_openai_checkpoint,
     )
@@ -96,7 +96,7 @@ def test_converted_model_matches_ctranslate2_numerically(transcriber):
     import torch
     import whisper
 
-    from voice_agent.models import WHISPER_BASE, ensure_model
+    from voice_agent.core.models import WHISPER_BASE, ensure_model
 
     speech = whisper.pad_or_trim(read_audio(REQUEST_WAV, 16_000).samples)
     mel = whisper.log_mel_spectrogram(speech, 80)[None]
@@ -116,7 +116,7 @@ def test_converted_model_matches_ctranslate2_numerically(transcriber):
 @pytest.mark.real_model
 def test_greedy_transcript_equals_faster_whisper(transcriber):
     faster_whisper = pytest.importorskip("faster_whisper")
-    from voice_agent.models import WHISPER_BASE, ensure_model
+    from voice_agent.core.models import WHISPER_BASE, ensure_model
 
     speech = read_audio(REQUEST_WAV, 16_000).samples
     ours = transcriber._model.transcribe(speech, language="en", temperature=0.0, fp16=False,

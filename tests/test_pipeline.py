@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.errors import NoSpeechError, ResponderError
-from voice_agent.pipeline import Pipeline, guess_language
-from voice_agent.types import Intent
+from voice_agent.core.errors import NoSpeechError, ResponderError
+from voice_agent.core.language import guess_language
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.core.types import Intent
 from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
 
 
@@ -133,7 +134,7 @@ def test_refinement_changes_only_what_was_asked():
 
 class _UnloadableSpeaker(FakeSpeaker):
     def load(self) -> None:
-        from voice_agent.errors import SpeakerClipError
+        from voice_agent.core.errors import SpeakerClipError
 
         raise SpeakerClipError("The speaker recording is 2.0 s long; it needs at least 3 s.")
 
@@ -151,7 +152,7 @@ def test_a_voice_that_cannot_load_leaves_the_rest_of_the_turn():
 def test_asr_that_cannot_load_stops_the_agent():
     class Broken(FakeTranscriber):
         def load(self) -> None:
-            from voice_agent.errors import ModelNotFoundError
+            from voice_agent.core.errors import ModelNotFoundError
 
             raise ModelNotFoundError("weights missing")
 

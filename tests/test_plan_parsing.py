@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.plan_parsing import (clamp_bpm, clamp_duration, detect_intent, find_key,
+from voice_agent.responder.grounding import (clamp_bpm, clamp_duration, detect_intent, find_key,
                                       ground_plan, normalize_key, plan_from_text)
-from voice_agent.types import Intent, MusicPlan, Reply, Turn
-from voice_agent.vocabulary import STYLES, find_genre, find_instruments, style_for
+from voice_agent.core.types import Intent, MusicPlan, Reply, Turn
+from voice_agent.core.vocabulary import STYLES, find_genre, find_instruments, style_for
 
 
 @pytest.mark.parametrize("text,genre", [

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from voice_agent.replies import (REPLY_SCHEMA, chat_messages, compose_music_prompt, looks_like,
+from voice_agent.responder.replies import (REPLY_SCHEMA, chat_messages, compose_music_prompt, looks_like,
                                  parse_json_object, reply_from_model_output, rule_reply, tidy_say)
-from voice_agent.types import Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn
 
 EN = Transcript("play some chill jazz with a saxophone", "en")
 ES = Transcript("pon una salsa alegre para bailar", "es")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-from voice_agent.audio import wav_bytes
-from voice_agent.errors import AudioInputError, SpeakerClipError
-from voice_agent.events import EVENT_MUSIC_READY, EVENT_REPLY, EVENT_TRANSCRIPT, EVENT_TURN_DONE
+from voice_agent.core.audio import wav_bytes
+from voice_agent.core.errors import AudioInputError, SpeakerClipError
+from voice_agent.core.events import EVENT_MUSIC_READY, EVENT_REPLY, EVENT_TRANSCRIPT, EVENT_TURN_DONE
 from voice_agent.service import (BusyError, ComposeOptions, Limits, ServiceError,
                                  StageUnavailableError, UnknownIdError, build_service)
 from tests.conftest import ASSETS, REQUESTS
@@ -221,7 +221,7 @@ def test_compare_voices_speaks_both_and_scores_them(service):
 
 
 def test_a_speaker_whose_voice_cannot_be_built_is_not_listed(service):
-    from voice_agent.errors import SpeakerClipError as Refused
+    from voice_agent.core.errors import SpeakerClipError as Refused
 
     def failing(_path):
         raise Refused("no voiced speech was found")

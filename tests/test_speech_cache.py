@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from voice_agent.voice import DEFAULT_SPEAKER_WAV, cloning
-from voice_agent.voice.enrol import SpeakerProfile
+from voice_agent.speech import DEFAULT_SPEAKER_WAV, cloning
+from voice_agent.speech.enrol import SpeakerProfile
 
 
 def _profile(sha: str) -> SpeakerProfile:

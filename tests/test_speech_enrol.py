@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio, write_wav
-from voice_agent.errors import SpeakerClipError
-from voice_agent.types import Audio
-from voice_agent.voice import DEFAULT_SPEAKER_WAV
-from voice_agent.voice.enrol import load_enrolment_clip, speech_seconds
+from voice_agent.core.audio import read_audio, write_wav
+from voice_agent.core.errors import SpeakerClipError
+from voice_agent.core.types import Audio
+from voice_agent.speech import DEFAULT_SPEAKER_WAV
+from voice_agent.speech.enrol import load_enrolment_clip, speech_seconds
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_low_but_usable_level_is_normalised_with_a_warning(tmp_path, speech):
 
 
 def test_telephone_rate_is_refused(tmp_path, speech):
-    from voice_agent.audio import resample
+    from voice_agent.core.audio import resample
 
     narrow = resample(speech, 8_000)
     assert "8000 Hz" in _refused(_wav(tmp_path, "phone.wav", narrow.samples, 8_000))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
-from voice_agent.voice import DEFAULT_SPEAKER_WAV, HELDOUT_SPEAKER_WAV, make_base_speaker
+from voice_agent.core.audio import read_audio
+from voice_agent.speech import DEFAULT_SPEAKER_WAV, HELDOUT_SPEAKER_WAV, make_base_speaker
 
 pytestmark = pytest.mark.real_model
 
@@ -22,7 +22,7 @@ def _words(text: str) -> str:
 @pytest.fixture(scope="module")
 def whisper():
     faster_whisper = pytest.importorskip("faster_whisper")
-    from voice_agent.models import WHISPER_BASE, ensure_model
+    from voice_agent.core.models import WHISPER_BASE, ensure_model
 
     return faster_whisper.WhisperModel(str(ensure_model(WHISPER_BASE)), device="cpu",
                                        compute_type="int8", cpu_threads=2)
@@ -31,7 +31,7 @@ def whisper():
 def _wer(whisper, audio, text: str, language: str) -> float:
     import jiwer
 
-    from voice_agent.audio import resample
+    from voice_agent.core.audio import resample
 
     segments, _ = whisper.transcribe(resample(audio, 16_000).samples, language=language,
                                      beam_size=1)
@@ -41,7 +41,7 @@ def _wer(whisper, audio, text: str, language: str) -> float:
 
 @pytest.fixture(scope="module")
 def encoder():
-    from voice_agent.voice.similarity import SpeakerEncoder
+    from voice_agent.speech.similarity import SpeakerEncoder
 
     encoder = SpeakerEncoder()
     encoder.load()
@@ -60,7 +60,7 @@ def _is_speech(audio, rate: int, min_s: float = 1.0) -> None:
 
 
 def test_piper_speaks_english_intelligibly(whisper):
-    from voice_agent.backends.piper_tts import PiperSpeaker
+    from voice_agent.speech.piper import PiperSpeaker
 
     # Piper samples noise on every call, so one short sentence is a noisy WER estimate:
     # use about 20 common words (0.15 then allows up to three misheard words).
@@ -71,7 +71,7 @@ def test_piper_speaks_english_intelligibly(whisper):
 
 
 def test_kokoro_speaks_spanish_and_english(whisper):
-    from voice_agent.backends.kokoro_tts import KokoroSpeaker
+    from voice_agent.speech.kokoro import KokoroSpeaker
 
     speaker = KokoroSpeaker()
     spanish = speaker.speak(SPANISH, "es")
@@ -81,7 +81,7 @@ def test_kokoro_speaks_spanish_and_english(whisper):
 
 
 def test_espeak_speaks_both_languages():
-    from voice_agent.backends.espeak_tts import EspeakSpeaker
+    from voice_agent.speech.espeak import EspeakSpeaker
 
     speaker = EspeakSpeaker()
     _is_speech(speaker.speak(ENGLISH, "en"), 22_050)
@@ -98,8 +98,8 @@ def test_base_speaker_routes_english_to_piper_and_spanish_to_kokoro():
 
 
 def test_resemblyzer_separates_the_reference_speaker_from_other_voices(encoder, heldout):
-    from voice_agent.backends.espeak_tts import EspeakSpeaker
-    from voice_agent.voice.similarity import cosine
+    from voice_agent.speech.espeak import EspeakSpeaker
+    from voice_agent.speech.similarity import cosine
 
     same = cosine(encoder.embed(read_audio(DEFAULT_SPEAKER_WAV)), heldout)
     other = encoder.similarity(EspeakSpeaker().speak(ENGLISH + " " + ENGLISH, "en"), heldout)
@@ -108,9 +108,9 @@ def test_resemblyzer_separates_the_reference_speaker_from_other_voices(encoder, 
 
 def test_cloned_voice_enrols_caches_and_beats_the_base_voice(tmp_path, monkeypatch, encoder,
                                                              heldout, whisper):
-    from voice_agent.backends.piper_tts import PiperSpeaker
-    from voice_agent.models import cache_home
-    from voice_agent.voice.cloning import TINY_BUDGET, ClonedSpeaker
+    from voice_agent.speech.piper import PiperSpeaker
+    from voice_agent.core.models import cache_home
+    from voice_agent.speech.cloning import TINY_BUDGET, ClonedSpeaker
 
     # A private profile cache, sharing the installed weights and voice styles.
     (tmp_path / "models").symlink_to(cache_home() / "models", target_is_directory=True)

@@ -1,6 +1,6 @@
 """Sentence splitting for streaming speech (English and Spanish)."""
 
-from voice_agent.voice.sentences import split_sentences
+from voice_agent.core.language import split_sentences
 
 
 def test_english_sentences_keep_abbreviations_and_decimals():

@@ -7,11 +7,12 @@ import time
 import numpy as np
 import pytest
 
-from voice_agent.errors import ModelNotFoundError, VoiceAgentError
-from voice_agent.protocols import Speaker
-from voice_agent.types import Audio
-from voice_agent.voice.routing import LanguageRouter
-from voice_agent.voice.streaming import SENTENCE_GAP_S, SentenceSpeaker, base_language
+from voice_agent.core.errors import ModelNotFoundError, VoiceAgentError
+from voice_agent.speech.protocol import Speaker
+from voice_agent.core.types import Audio
+from voice_agent.speech.routing import LanguageRouter
+from voice_agent.core.language import base_language
+from voice_agent.speech.streaming import SENTENCE_GAP_S, SentenceSpeaker
 
 
 class RecordingSpeaker(SentenceSpeaker):
@@ -153,7 +154,7 @@ def test_router_with_no_loadable_voice_raises_a_clear_error():
 
 
 def test_short_stock_phrases_are_synthesised_once():
-    from voice_agent.voice.streaming import SentenceSpeaker
+    from voice_agent.speech.streaming import SentenceSpeaker
     from tests.fakes import tone
 
     class Counting(SentenceSpeaker):
@@ -178,8 +179,8 @@ def test_short_stock_phrases_are_synthesised_once():
 
 
 def test_the_pipeline_says_the_usual_openers_before_the_first_turn():
-    from voice_agent.pipeline import Pipeline
-    from voice_agent.replies import COMMON_OPENERS
+    from voice_agent.pipeline.turns import Pipeline
+    from voice_agent.responder.replies import COMMON_OPENERS
     from tests.fakes import FakeResponder
 
     cloned, base = RecordingSpeaker("cloned"), RecordingSpeaker("base")

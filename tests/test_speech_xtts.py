@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from voice_agent.errors import MissingDependencyError, ModelNotFoundError
-from voice_agent.voice import DEFAULT_SPEAKER_WAV, make_cloned_speaker
+from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError
+from voice_agent.speech import DEFAULT_SPEAKER_WAV, make_cloned_speaker
 
 
 def test_no_checkpoint_folder_says_how_to_get_one():

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from voice_agent import events
-from voice_agent.pipeline import Pipeline
-from voice_agent.replies import SayStream, keep_spoken, rule_reply
-from voice_agent.types import Transcript
+from voice_agent.core import events
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.responder.replies import SayStream, keep_spoken, rule_reply
+from voice_agent.core.types import Transcript
 from tests.fakes import (FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber,
                          StreamingFakeResponder, tone)
 

@@ -9,7 +9,7 @@ from voice_agent.modes.talk import devices
 from voice_agent.modes.talk.devices import AudioDeviceError, DeviceChoice, open_settings
 from voice_agent.modes.talk.mic import Microphone
 from voice_agent.modes.talk.player import Player
-from voice_agent.types import Audio
+from voice_agent.core.types import Audio
 from tests.fake_sounddevice import FakeSoundDevice, device
 from tests.fakes import tone
 

@@ -17,11 +17,11 @@ import time
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
+from voice_agent.core.audio import read_audio
 from tests.conftest import REQUESTS
 from tests.talk_harness import ROOT, HarnessError, SoundServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sound_server]
 
 PLAY = """
 import json, time, numpy as np

@@ -19,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio, write_wav
-from voice_agent.types import Audio
+from voice_agent.core.audio import read_audio, write_wav
+from voice_agent.core.types import Audio
 from tests.conftest import REQUESTS
 from tests.talk_harness import ROOT, SoundServer, Terminal, say_request, start_talk
+
+pytestmark = [pytest.mark.sound_server]
 
 
 @pytest.fixture

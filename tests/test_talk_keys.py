@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from voice_agent.events import TurnEvent
+from voice_agent.core.events import TurnEvent
 from voice_agent.modes.talk.keys import Command, Do, State, TalkMachine, Timing
 from voice_agent.modes.talk.meter import FLOOR_DB, is_clipping, render_meter, rms_dbfs
 from voice_agent.modes.talk.playback import TurnPlayback
 from voice_agent.modes.talk.terminal import split_keys
-from voice_agent.types import SpokenReply, Turn
+from voice_agent.core.types import SpokenReply, Turn
 from tests.fakes import tone
 
 

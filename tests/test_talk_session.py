@@ -10,15 +10,15 @@ import threading
 import numpy as np
 import pytest
 
-from voice_agent.audio import read_audio
+from voice_agent.core.audio import read_audio
 from voice_agent.cli import main
-from voice_agent.errors import ModelNotFoundError
+from voice_agent.core.errors import ModelNotFoundError
 from voice_agent.modes.talk import PIPELINE_HOOK
 from voice_agent.modes.talk.app import TalkOptions, TalkSession
 from voice_agent.modes.talk.keys import State
 from voice_agent.modes.talk.player import FileOnlyPlayer
 from voice_agent.modes.talk.terminal import Screen
-from voice_agent.pipeline import Pipeline
+from voice_agent.pipeline.turns import Pipeline
 from tests.fake_sounddevice import FakeSoundDevice, device
 from tests.fakes import FakeResponder, talk_pipeline
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.errors import ModelNotFoundError
-from voice_agent.types import Intent, Transcript
+from voice_agent.core.errors import ModelNotFoundError
+from voice_agent.core.types import Intent, Transcript
 
 transformers = pytest.importorskip("transformers", reason="install the 'transformers' extra")
 tokenizers = pytest.importorskip("tokenizers")
@@ -49,7 +49,7 @@ def _tiny_t5(folder):
 
 @pytest.mark.parametrize("build", [_tiny_causal, _tiny_t5], ids=["qwen2", "t5"])
 def test_random_weights_generate_and_fall_back(tmp_path, build):
-    from voice_agent.backends.transformers_responder import TransformersResponder
+    from voice_agent.responder.transformers import TransformersResponder
 
     build(tmp_path)
     responder = TransformersResponder(str(tmp_path), temperature=0.0, max_tokens=12)
@@ -64,7 +64,7 @@ def test_random_weights_generate_and_fall_back(tmp_path, build):
 
 def test_generation_is_real(tmp_path):
     """The tiny model really generates tokens (greedy is deterministic)."""
-    from voice_agent.backends.transformers_responder import TransformersResponder
+    from voice_agent.responder.transformers import TransformersResponder
 
     _tiny_causal(tmp_path)
     responder = TransformersResponder(str(tmp_path), temperature=0.0, max_tokens=6)
@@ -76,7 +76,7 @@ def test_generation_is_real(tmp_path):
 
 
 def test_missing_model_folder_is_a_clear_error(tmp_path):
-    from voice_agent.backends.transformers_responder import TransformersResponder
+    from voice_agent.responder.transformers import TransformersResponder
 
     with pytest.raises(ModelNotFoundError, match="nothing is downloaded"):
         TransformersResponder(str(tmp_path / "nope")).load()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from voice_agent.modes.web import AUTO, WebActions, compose_options
+from voice_agent.modes.web.app import AUTO, WebActions, compose_options
 from voice_agent.service import build_service
 from tests.conftest import ASSETS, REQUESTS
 from tests.fakes import FakeRenderer, tone

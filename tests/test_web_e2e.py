@@ -23,6 +23,8 @@ from voice_agent.service import build_service
 from tests.conftest import REQUESTS
 from tests.live_server import live_server
 
+pytestmark = [pytest.mark.browser]
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(os.environ.get("VOICE_AGENT_TEST_ARTIFACTS", ROOT / "out" / "test-artifacts"))
@@ -38,7 +40,7 @@ def launch_chromium(playwright):
 
 @pytest.fixture(scope="module")
 def web_url(tmp_path_factory):
-    from voice_agent.modes.web import create_web_app
+    from voice_agent.modes.web.app import create_web_app
 
     service = build_service(None, tmp_path_factory.mktemp("web"), fake=True)
     service.load()

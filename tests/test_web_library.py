@@ -7,11 +7,13 @@ import pytest
 library_module = pytest.importorskip(
     "voice_agent.library", reason="voice_agent.library (issue 8) is not in this build")
 
-from voice_agent.modes.web_library import ALL_CLIPS, LibraryActions  # noqa: E402
+from voice_agent.modes.web.library import ALL_CLIPS, LibraryActions  # noqa: E402
 from voice_agent.service import build_service  # noqa: E402
 from tests.fakes import one_note_midi, tone  # noqa: E402
 from tests.live_server import live_server  # noqa: E402
 from tests.test_web_e2e import WAIT_MS, audio_seconds, launch_chromium, screenshot  # noqa: E402
+
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
@@ -20,7 +22,7 @@ def actions(tmp_path):
 
 
 def _add(actions, seconds: float = 2.0):
-    from voice_agent.types import MusicPlan
+    from voice_agent.core.types import MusicPlan
 
     return actions.library.add_clip(tone(seconds, 22_050), MusicPlan(genre="jazz"),
                                     prompt="calm jazz", midi=one_note_midi())
@@ -40,7 +42,7 @@ def test_rows_play_save_remove_delete(actions):
 
 
 def test_mistakes_are_messages(actions):
-    from voice_agent.modes.web_library import guarded
+    from voice_agent.modes.web.library import guarded
 
     outputs = {"status": "status-box"}
     assert "clip number" in guarded(actions.play, outputs)(None)["status-box"]
@@ -52,7 +54,7 @@ def test_mistakes_are_messages(actions):
 def test_compose_then_library_in_the_browser(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    from voice_agent.modes.web import create_web_app
+    from voice_agent.modes.web.app import create_web_app
 
     service = build_service(None, tmp_path, fake=True)
     app = create_web_app(service, tmp_path / "bench", library_dir=tmp_path / "library")

@@ -9,13 +9,13 @@ import httpx
 import pytest
 import soundfile as sf
 
-from voice_agent.config import AgentConfig
+from voice_agent.core.config import AgentConfig
 from voice_agent.service import build_service
 from tests.conftest import REQUESTS
 from tests.live_server import live_server
 from tests.test_web_e2e import WAIT_MS, audio_seconds, launch_chromium, screenshot
 
-pytestmark = pytest.mark.real_model
+pytestmark = [pytest.mark.real_model, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def real_service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def real_url(real_service, tmp_path_factory):
-    from voice_agent.modes.web import create_web_app
+    from voice_agent.modes.web.app import create_web_app
 
     with live_server(create_web_app(real_service, tmp_path_factory.mktemp("bench"))) as url:
         yield url

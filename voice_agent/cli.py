@@ -7,26 +7,33 @@ import logging
 import sys
 from pathlib import Path
 
-from voice_agent import __version__
-from voice_agent.config import AgentConfig, load_config, override
-from voice_agent.errors import VoiceAgentError
+from voice_agent import __version__, asr, music, responder, speech
+from voice_agent.core.config import AgentConfig, load_config, override
+from voice_agent.core.errors import VoiceAgentError
 
 log = logging.getLogger("voice_agent")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="TOML config file (flags override it)")
-    parser.add_argument("--asr-backend", choices=["faster-whisper", "openai-whisper"])
+    parser.add_argument("--asr-backend", choices=asr.BACKENDS)
     parser.add_argument("--asr-model", help="ASR weights folder / .pt file (default: embedded)")
-    parser.add_argument("--llm-backend", choices=["llama-cpp", "transformers", "ollama", "rules"])
+    parser.add_argument("--llm-backend", choices=responder.BACKENDS)
     parser.add_argument("--llm-model", help="LLM weights: GGUF file or transformers folder")
-    parser.add_argument("--music-backend", choices=["composer", "musicgen", "none"])
+    parser.add_argument("--music-backend", choices=music.BACKENDS)
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
     parser.add_argument("--speaker", help="speaker recording (10-15 s) for the cloned voice")
-    parser.add_argument("--voice-backend", choices=["kokoro-clone", "xtts"],
+    parser.add_argument("--voice-backend", choices=speech.CLONE_BACKENDS,
                         help="how the cloned voice is made (default kokoro-clone)")
     parser.add_argument("--xtts-dir", help="Coqui XTTS v2 checkpoint folder (--voice-backend xtts)")
-    parser.add_argument("--base-voice", choices=["auto", "piper", "kokoro", "espeak"],
+    parser.add_argument("--base-voice", choices=speech.BASE_BACKENDS,
                         help="base voice engine (default auto: Piper for English, Kokoro for Spanish)")
     parser.add_argument("--no-speech", action="store_true", help="do not speak the reply")
     parser.add_argument("--library-dir", help="clip library folder (default $VOICE_AGENT_HOME/library)")
@@ -61,8 +68,9 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Headless mode: one request in, a folder of results out."""
-    from voice_agent.factory import build_pipeline
-    from voice_agent.modes.headless import run_request, summary, write_outputs
+    from voice_agent.pipeline.build import build_pipeline
+    from voice_agent.modes.headless import run_request, summary
+    from voice_agent.pipeline.record import write_outputs
 
     if (args.request is None) == (args.text is None):
         print("Give a request audio file or --text \"...\" (one of them).", file=sys.stderr)
@@ -82,8 +90,8 @@ def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
     """Score the spoken voices unless --no-compare (it costs a few seconds per turn)."""
     if args.no_compare or not turn.speech:
         return None
-    from voice_agent.modes.headless import compare_voices
-    from voice_agent.voice.compare import default_comparer
+    from voice_agent.pipeline.record import compare_voices
+    from voice_agent.speech.compare import default_comparer
 
     comparer = default_comparer(args.speaker, args.reference)
     try:
@@ -111,10 +119,10 @@ def cmd_talk(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency benchmark: full turns over the shipped spoken requests; a report in --out."""
-    from voice_agent.factory import build_pipeline
-    from voice_agent.modes.bench import (DEFAULT_OUT, DEFAULT_REQUESTS, load_requests,
+    from voice_agent.pipeline.build import build_pipeline
+    from voice_agent.modes.bench.run import (DEFAULT_OUT, DEFAULT_REQUESTS, load_requests,
                                          run_benchmark, write_report)
-    from voice_agent.voice.compare import default_comparer
+    from voice_agent.speech.compare import default_comparer
 
     # benchmark clips are measurements, not the person's music: keep them out of the library
     config = override(config_from_args(args), library__enabled=False)
@@ -134,7 +142,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     """Check a speaker recording and build its cloned-voice profile (cached on disk)."""
-    from voice_agent.voice import make_cloned_speaker
+    from voice_agent.speech import make_cloned_speaker
 
     speaker = make_cloned_speaker(args.speaker_wav)
     speaker.load()
@@ -145,7 +153,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     """List every stage's backend, its weights, checksum state and licence."""
-    from voice_agent.models import REGISTRY, ensure_model, model_dir, verify_model
+    from voice_agent.core.models import REGISTRY, ensure_model, model_dir, verify_model
 
     config = config_from_args(args)
     print(f"asr backend: {config.asr.backend}    llm backend: {config.llm.backend}    "
@@ -170,7 +178,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, web: bool) -> int:
     """Build the shared service, load its models, and serve the API (and the web app)."""
-    from voice_agent.errors import MissingDependencyError
+    from voice_agent.core.errors import MissingDependencyError
 
     try:
         import fastapi  # noqa: F401
@@ -192,7 +200,7 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     for stage, reason in service.pipeline.unavailable.items():
         print(f"not available: {stage}: {reason}")
     if web:
-        from voice_agent.modes.web import create_web_app
+        from voice_agent.modes.web.app import create_web_app
 
         app = create_web_app(service, Path(args.bench_dir))
         print(f"web app: http://{args.host}:{args.port}/   API docs: /docs")
@@ -247,7 +255,7 @@ def _ask_yes(prompt: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="voice-agent", description=__doc__)
+    parser = _Parser(prog="voice-agent", description=__doc__)
     parser.add_argument("--version", action="version", version=f"voice-agent {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

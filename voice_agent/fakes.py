@@ -3,7 +3,7 @@
 Nothing here runs a model. ``voice-agent web --fake`` and ``voice-agent serve --fake`` use
 them so the web app and the HTTP API can be developed and tested in seconds, without
 weights; every answer they give says it is fake (``model_id`` starts with ``fake``).
-The real product never builds them: :func:`voice_agent.factory.build_pipeline` does not
+The real product never builds them: :func:`voice_agent.pipeline.build.build_pipeline` does not
 know them. The test suite imports them through ``tests/fakes.py``.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_agent.errors import VoiceAgentError
-from voice_agent.replies import rule_reply
-from voice_agent.types import Audio, MusicClip, MusicPlan, Reply, SpokenReply, Transcript, Turn
+from voice_agent.core.errors import VoiceAgentError
+from voice_agent.responder.replies import rule_reply
+from voice_agent.core.types import Audio, MusicClip, MusicPlan, Reply, SpokenReply, Transcript, Turn
 
 FAKE_TRANSCRIPT = "play some jazz with piano"
 
@@ -175,7 +175,7 @@ class FakeScore:
 
 def fake_pipeline(render_delay_s: float = 0.0):
     """A pipeline of fakes: fixed transcript, rule-based reply, tone music and voices."""
-    from voice_agent.pipeline import Pipeline
+    from voice_agent.pipeline.turns import Pipeline
 
     return Pipeline(transcriber=FakeTranscriber(), responder=FakeResponder(),
                     renderer=FakeRenderer(delay_s=render_delay_s),

@@ -5,7 +5,7 @@ library intents), ``lyrics`` (structured lyrics from the model or templates) and
 ``voiceover`` (lyrics spoken over the music). The public API is described in README.
 """
 
-from voice_agent.command_parsing import DEFAULT_PLAYLIST, LAST_ITEM
+from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM
 from voice_agent.library.commands import LibraryAction, LibrarySession
 from voice_agent.library.lyrics import (LyricsRequest, LyricsWriter, parse_lyrics_request,
                                         template_lyrics)

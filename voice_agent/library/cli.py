@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from voice_agent.command_parsing import DEFAULT_PLAYLIST
+from voice_agent.responder.commands import DEFAULT_PLAYLIST
 from voice_agent.library.records import ClipRecord
 from voice_agent.library.store import Library, LibraryError, playlist_name
 
@@ -59,7 +59,7 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
 
 def open_library(args: argparse.Namespace) -> Library:
     """The library the flags (or the config file) point at, opened."""
-    from voice_agent.config import load_config
+    from voice_agent.core.config import load_config
 
     path = args.library_dir or load_config(args.config).library.path or None
     return Library(path).open()
@@ -116,7 +116,7 @@ def _target(library: Library, args: argparse.Namespace) -> ClipRecord:
 
 def play_lines(library: Library, args: argparse.Namespace) -> tuple[list[str], int]:
     """Play a clip on the sound device, or write it to a file when there is none."""
-    from voice_agent.audio import write_wav
+    from voice_agent.core.audio import write_wav
 
     record = _target(library, args)
     audio = library.load_audio(record.clip_id, with_lyrics=args.lyrics)

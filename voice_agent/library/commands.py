@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voice_agent.command_parsing import DEFAULT_PLAYLIST, LAST_ITEM
-from voice_agent.errors import VoiceAgentError
+from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.library.lyrics import LyricsWriter, parse_lyrics_request
 from voice_agent.library.records import ClipRecord, PlaylistEntry
 from voice_agent.library.store import Library, LibraryError, playlist_name
-from voice_agent.types import (Audio, Intent, Lyrics, MusicClip, MusicPlan, Reply, StageError,
+from voice_agent.core.types import (Audio, Intent, Lyrics, MusicClip, MusicPlan, Reply, StageError,
                                StageTiming, Transcript, Turn)
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ class LibrarySession:
                 reply.language, "another_which")), plan=None, music_prompt="")
         if source is not None and source.lyrics is not None:
             lyrics = self._more_lyrics(source)
-        from voice_agent.replies import compose_music_prompt
+        from voice_agent.responder.replies import compose_music_prompt
 
         text = message(reply.language, "another", source=label or message(
             reply.language, "the_last_clip"), genre=plan.genre.replace("_", " "), bpm=plan.bpm)
@@ -401,7 +401,7 @@ class LibrarySession:
 
 def _new_seed(seed: int, salt: int) -> int:
     """A seed different from ``seed`` for each stored-clip count (repeatable)."""
-    from voice_agent.replies import next_seed
+    from voice_agent.responder.replies import next_seed
 
     fresh = next_seed(seed ^ salt)
     return fresh if fresh != seed else next_seed(fresh)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from voice_agent.library.files import LibraryError, copy_file, now_iso, write_atomically
 from voice_agent.library.records import ClipRecord
 
 MANIFEST = "manifest.json"
@@ -22,7 +23,6 @@ def _stem(position: int, record: ClipRecord) -> str:
 
 def _copy_clip(out_dir: Path, stem: str, record: ClipRecord) -> dict[str, str | None]:
     """Copy one clip's files; returns their names relative to ``out_dir``."""
-    from voice_agent.library.store import LibraryError, copy_file, write_atomically
 
     if not record.audio_path.is_file():
         raise LibraryError(f"The audio of clip {record.clip_id} is missing "
@@ -46,7 +46,6 @@ def _copy_clip(out_dir: Path, stem: str, record: ClipRecord) -> dict[str, str | 
 def export_records(out_dir: Path, items: Sequence[tuple[int | None, ClipRecord]],
                    playlist: str | None, schema_version: int) -> Path:
     """Copy each (playlist number or None, clip) into ``out_dir``; write and return the manifest."""
-    from voice_agent.library.store import LibraryError, now_iso, write_atomically
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from voice_agent.types import Lyrics, LyricsSection
-from voice_agent.vocabulary import find_genre, fold
+from voice_agent.core.types import Lyrics, LyricsSection
+from voice_agent.core.vocabulary import find_genre, fold
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def lyrics_messages(request: LyricsRequest) -> list[dict[str, str]]:
 
 
 def _request_prompt(request: LyricsRequest) -> str:
-    from voice_agent.replies import language_name
+    from voice_agent.responder.replies import language_name
 
     lines = [f"Language: {language_name(request.language)}", f"Genre: {request.genre}",
              f"Title: {request.title or default_title(request)}"]
@@ -238,7 +238,8 @@ def _request_prompt(request: LyricsRequest) -> str:
 
 def lyrics_from_model_output(raw: str, request: LyricsRequest) -> Lyrics:
     """Validate a model's JSON lyrics; raises ValueError saying what is wrong."""
-    from voice_agent.replies import looks_like, parse_json_object
+    from voice_agent.core.language import looks_like
+    from voice_agent.responder.replies import parse_json_object
 
     data = parse_json_object(raw)
     sections = []

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voice_agent.types import Lyrics, MusicPlan
+from voice_agent.core.types import Lyrics, MusicPlan
 
 
 def plan_to_dict(plan: MusicPlan) -> dict[str, Any]:
     """A plan as plain JSON-ready data (the same shape as in turn records)."""
-    from voice_agent.replies import plan_to_dict as to_dict
+    from voice_agent.responder.replies import plan_to_dict as to_dict
 
     return to_dict(plan)
 

@@ -27,25 +27,23 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from voice_agent.command_parsing import DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist
-from voice_agent.errors import VoiceAgentError
+from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist
+from voice_agent.library.export import export_records
+from voice_agent.library.files import LibraryError, now_iso, write_atomically
 from voice_agent.library.records import (ClipRecord, PlaylistEntry, PlaylistSummary,
                                          plan_from_dict, plan_to_dict)
-from voice_agent.types import Audio, Lyrics, MusicPlan, Turn
+from voice_agent.core.types import Audio, Lyrics, MusicPlan, Turn
 
 log = logging.getLogger(__name__)
 
 DB_NAME = "library.sqlite3"
 CLIPS_DIR = "clips"
-TEMP_PREFIX = ".tmp-"
 BUSY_TIMEOUT_S = 10.0
 
 #: each entry upgrades the schema by one version (index 0: empty -> 1)
@@ -88,41 +86,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class LibraryError(VoiceAgentError):
-    """A library request that cannot be done (no such clip or number, unreadable database)."""
-
-    kind = "library"
-
-
 def default_library_dir() -> Path:
     """``$VOICE_AGENT_LIBRARY``, else ``$VOICE_AGENT_HOME/library`` (``~/.cache/voice_agent/library``)."""
-    from voice_agent.models import cache_home
+    from voice_agent.core.models import cache_home
 
     return Path(os.environ.get("VOICE_AGENT_LIBRARY") or cache_home() / "library")
-
-
-def now_iso() -> str:
-    """The current UTC time, ISO-8601 to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def playlist_name(name: str | None) -> str:
     """The stored name of a playlist; None or empty means the default playlist."""
     return canonical_playlist(name or "") or DEFAULT_PLAYLIST
-
-
-def write_atomically(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and rename."""
-    temp = path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex[:8]}-{path.name}")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
 
 
 class Library:
@@ -218,7 +191,7 @@ class Library:
                  midi: bytes | None = None, backend: str = "", turn_id: str = "",
                  lyrics: Lyrics | None = None, lyrics_audio: Audio | None = None) -> ClipRecord:
         """Store a clip: its files and its row, all or nothing."""
-        from voice_agent.audio import wav_bytes
+        from voice_agent.core.audio import wav_bytes
 
         uid = uuid.uuid4().hex[:16]
         payloads = {f"{uid}.wav": wav_bytes(audio)}  # encode outside the lock
@@ -291,7 +264,7 @@ class Library:
     def set_lyrics(self, clip_id: int, lyrics: Lyrics | None,
                    lyrics_audio: Audio | None = None) -> ClipRecord:
         """Attach (or replace) a clip's lyrics and, optionally, its spoken-lyrics mix."""
-        from voice_agent.audio import wav_bytes
+        from voice_agent.core.audio import wav_bytes
 
         record = self.clip(clip_id)
         mix = wav_bytes(lyrics_audio) if lyrics_audio is not None else None
@@ -316,7 +289,7 @@ class Library:
 
     def load_audio(self, clip_id: int, with_lyrics: bool = False) -> Audio:
         """The clip's audio (the spoken-lyrics mix when asked and there is one)."""
-        from voice_agent.audio import read_audio
+        from voice_agent.core.audio import read_audio
 
         record = self.clip(clip_id)
         path = record.lyrics_audio_path if with_lyrics and record.lyrics_audio_path else \
@@ -475,7 +448,6 @@ class Library:
 
         Exports ``clip_ids``, or a playlist in its order, or (neither given) every clip.
         """
-        from voice_agent.library.export import export_records
 
         if clip_ids:
             items = [(None, self.clip(i)) for i in clip_ids]
@@ -487,8 +459,3 @@ class Library:
         return export_records(Path(out_dir), items, name, SCHEMA_VERSION)
 
 
-def copy_file(source: Path, target: Path) -> None:
-    """Copy a file atomically (a reader never sees half of it)."""
-    temp = target.with_name(TEMP_PREFIX + target.name)
-    shutil.copyfile(source, temp)
-    os.replace(temp, target)

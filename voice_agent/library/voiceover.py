@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from voice_agent.audio import concatenate, resample
-from voice_agent.errors import VoiceAgentError
-from voice_agent.protocols import Speaker
-from voice_agent.types import Audio, Lyrics
+from voice_agent.core.audio import concatenate, resample
+from voice_agent.core.errors import VoiceAgentError
+from voice_agent.speech.protocol import Speaker
+from voice_agent.core.types import Audio, Lyrics
 
 LEAD_IN_S = 1.0  # music alone before the voice comes in
 TAIL_S = 1.0  # music after the last line

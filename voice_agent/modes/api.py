@@ -34,9 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voice_agent import __version__
-from voice_agent.errors import VoiceAgentError
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.music.styles import STYLES
-from voice_agent.replies import plan_to_dict
+from voice_agent.responder.replies import plan_to_dict
 from voice_agent.service import AgentService, ComposeOptions, TurnResult
 
 log = logging.getLogger(__name__)

@@ -8,16 +8,13 @@ a later step fails.
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 from typing import Any
 
-from voice_agent.audio import read_audio, write_wav
-from voice_agent.errors import VoiceAgentError
-from voice_agent.pipeline import Pipeline
-from voice_agent.record import turn_record
-from voice_agent.types import StageError, Turn
+from voice_agent.core.audio import read_audio
+from voice_agent.core.errors import VoiceAgentError
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.core.types import StageError, Turn
 
 log = logging.getLogger(__name__)
 
@@ -32,60 +29,6 @@ def run_request(pipeline: Pipeline, request: str | None, text: str | None,
     except VoiceAgentError as exc:
         return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
     return pipeline.run(audio=audio, language=language, request=str(request))
-
-
-def compare_voices(turn: Turn, comparer, transcriber) -> dict[str, Any]:
-    """Similarity and round-trip WER of each spoken voice (see voice_agent.voice.compare)."""
-    if not turn.speech or turn.reply is None:
-        return {}
-    scores = {}
-    for spoken in turn.speech:
-        score = comparer.score(spoken, turn.reply.say, transcriber)
-        scores[spoken.voice] = {"similarity": round(score.similarity, 4),
-                                "round_trip_wer": round(score.round_trip_wer, 4),
-                                "heard": score.heard}
-    return {**comparer.describe(), "voices": scores}
-
-
-def write_outputs(turn: Turn, out_dir: str | Path,
-                  comparison: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the turn's files and ``turn.json`` into ``out_dir``; return the record."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {}
-    if turn.transcript is not None:
-        (out / "transcript.txt").write_text(turn.transcript.text + "\n", encoding="utf-8")
-        files["transcript"] = "transcript.txt"
-    if turn.reply is not None:
-        (out / "reply.txt").write_text(turn.reply.say + "\n", encoding="utf-8")
-        files["reply"] = "reply.txt"
-    if turn.music is not None:
-        files["music"] = write_wav(out / "music.wav", turn.music.audio).name
-        if turn.music.midi:
-            (out / "music.mid").write_bytes(turn.music.midi)
-            files["music_midi"] = "music.mid"
-    for spoken in turn.speech:
-        name = f"reply_{spoken.voice}"
-        files[name] = write_wav(out / f"{name}.wav", spoken.audio).name
-    files.update(_write_lyrics(turn, out))
-    record = turn_record(turn, files)
-    if comparison:
-        record["voice_comparison"] = comparison
-    (out / "turn.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
-    return record
-
-
-def _write_lyrics(turn: Turn, out: Path) -> dict[str, str]:
-    """``lyrics.txt`` and, when the lyrics were spoken over the music, ``lyrics_voice.wav``."""
-    files = {}
-    if turn.reply is not None and turn.reply.lyrics is not None:
-        (out / "lyrics.txt").write_text(turn.reply.lyrics.text() + "\n", encoding="utf-8")
-        files["lyrics"] = "lyrics.txt"
-    mix = getattr(turn.library, "lyrics_audio", None)
-    if mix is not None:
-        files["lyrics_voice"] = write_wav(out / "lyrics_voice.wav", mix).name
-    return files
 
 
 def summary(record: dict[str, Any]) -> str:
@@ -130,7 +73,7 @@ def _library_lines(record: dict[str, Any]) -> list[str]:
                      f"(clip {entry['clip']['clip_id']}, {entry['clip']['duration_s']:.1f} s)")
     lyrics = (record.get("reply") or {}).get("lyrics")
     if lyrics:
-        from voice_agent.types import Lyrics
+        from voice_agent.core.types import Lyrics
 
         lines.append(f"lyrics ({lyrics['source']}):")
         lines += ["  " + line for line in Lyrics.from_dict(lyrics).text().splitlines()]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_agent.music.theory import key_name
-from voice_agent.types import Audio
+from voice_agent.core.types import Audio
 
 ANALYSIS_RATE = 22050
 HOP = 220  # ~100 onset frames per second: 1 frame is ~2 % of a beat at 120 bpm
@@ -36,7 +36,7 @@ class KeyEstimate:
 
 
 def _mono_at(audio: Audio, rate: int) -> np.ndarray:
-    from voice_agent.audio import resample
+    from voice_agent.core.audio import resample
 
     if audio.duration_s < MIN_SECONDS:
         raise ValueError(f"Tempo and key need at least {MIN_SECONDS:g} s of audio; "

@@ -9,12 +9,12 @@ parts, and a change of mode keeps the same progression degrees in the other scal
 from __future__ import annotations
 
 import logging
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from voice_agent.music import parts
+from voice_agent.music.seeding import seeded_rng
 from voice_agent.music.mood import feel_for
 from voice_agent.music.styles import (
     BASS_INSTRUMENTS, LEAD_INSTRUMENTS, LOW_INSTRUMENTS, PAD_INSTRUMENTS, PERCUSSION, PROGRAMS,
@@ -23,7 +23,7 @@ from voice_agent.music.styles import (
 from voice_agent.music.theory import (
     Chord, diatonic_chord, dominant_seventh, pitch_class, scale_pcs,
 )
-from voice_agent.types import MusicPlan
+from voice_agent.core.types import MusicPlan
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +81,6 @@ class Arrangement:
     def duration_s(self) -> float:
         """Length of the clip in seconds (the plan's duration)."""
         return float(self.plan.duration_s)
-
-
-def seeded_rng(seed: int, *purpose: object) -> np.random.Generator:
-    """A generator that depends only on the seed and what it is used for."""
-    tag = zlib.crc32("/".join(map(str, purpose)).encode())
-    return np.random.default_rng([seed, tag])
 
 
 def arrange(plan: MusicPlan) -> Arrangement:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voice_agent.vocabulary import fold
+from voice_agent.core.vocabulary import fold
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import numpy as np
 from voice_agent.music import styles as st
 from voice_agent.music.mood import Feel
 from voice_agent.music.theory import Chord, nearest_pitch, power_chord, voice_chord
-from voice_agent.types import MusicPlan
+from voice_agent.core.types import MusicPlan
+from voice_agent.music.seeding import seeded_rng
 
 ENDING_BEATS = 16.0  # held notes of the last bar ring to the end of the clip
 HIT_VELOCITY = {"X": 118, "x": 100, "o": 58}
@@ -194,7 +195,6 @@ def _in_bass_range(pitch: int) -> int:
 
 
 def _bar_rng(ctx: Context, part: str, section_name: str, index: int) -> np.random.Generator:
-    from voice_agent.music.arrangement import seeded_rng
 
     return seeded_rng(ctx.plan.seed, part, section_name, index)
 

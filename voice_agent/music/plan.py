@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 import math
 
-from voice_agent.errors import BadPlanError
+from voice_agent.core.errors import BadPlanError
 from voice_agent.music.styles import PERCUSSION, PROGRAMS, STYLES
 from voice_agent.music.theory import key_name, pitch_class
-from voice_agent.types import MusicPlan
-from voice_agent.vocabulary import INSTRUMENTS, canonical_instrument, fold, style_for
+from voice_agent.core.types import MusicPlan
+from voice_agent.core.vocabulary import INSTRUMENTS, canonical_instrument, fold, style_for
 
 log = logging.getLogger(__name__)
 

@@ -56,7 +56,7 @@ class Style:
     lowpass_hz: float = 0.0  # darken the mix (lo-fi)
 
 
-#: General MIDI program for each canonical instrument of :mod:`voice_agent.vocabulary`.
+#: General MIDI program for each canonical instrument of :mod:`voice_agent.core.vocabulary`.
 PROGRAMS: dict[str, int] = {
     "piano": 0, "electric piano": 4, "organ": 16, "acoustic guitar": 25, "nylon guitar": 24,
     "electric guitar": 27, "distorted guitar": 30, "bass": 33, "upright bass": 32,

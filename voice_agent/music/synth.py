@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_agent.errors import MissingDependencyError, ModelNotFoundError
+from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError
 from voice_agent.music.arrangement import Arrangement, Track
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from voice_agent.vocabulary import fold
+from voice_agent.core.vocabulary import fold
 
 NOTE_PCS: dict[str, int] = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 # Spanish (and Italian/French) solfege names, as a person says them: "en re menor".

@@ -8,13 +8,13 @@ import os
 import sys
 from typing import Any
 
-from voice_agent.config import AgentConfig
-from voice_agent.errors import VoiceAgentError
+from voice_agent.core.config import AgentConfig
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.modes.talk.app import TalkOptions, TalkSession
 from voice_agent.modes.talk.devices import load_sounddevice
 from voice_agent.modes.talk.terminal import KeyReader, Screen
-from voice_agent.pipeline import Pipeline
-from voice_agent.replies import COMMON_OPENERS
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.responder.replies import COMMON_OPENERS
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def make_pipeline(config: AgentConfig) -> Pipeline:
     """The configured pipeline (or the one the test hook names)."""
     hook = os.environ.get(PIPELINE_HOOK)
     if not hook:
-        from voice_agent.factory import build_pipeline
+        from voice_agent.pipeline.build import build_pipeline
 
         return build_pipeline(config)
     module, _, function = hook.partition(":")

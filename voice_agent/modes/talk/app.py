@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voice_agent.audio import ASR_RATE, resample
-from voice_agent.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVENT_STAGE_STARTED,
+from voice_agent.core.audio import ASR_RATE, resample
+from voice_agent.core.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVENT_STAGE_STARTED,
                                 EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.modes.talk import devices
 from voice_agent.modes.talk.devices import AudioDeviceError
@@ -29,8 +29,8 @@ from voice_agent.modes.talk.playback import TurnPlayback
 from voice_agent.modes.talk.player import FileOnlyPlayer, Player
 from voice_agent.modes.talk.session_log import SessionLog
 from voice_agent.modes.talk.terminal import Screen
-from voice_agent.pipeline import Pipeline
-from voice_agent.types import Audio
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.core.types import Audio
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ The most common crash of desktop voice front ends is PortAudio's "Invalid sample
 a stream opened at the model's rate (16 kHz) on a device that only does 44.1/48 kHz.
 Here every stream is opened at a rate the device accepts (asked with
 ``check_input_settings`` / ``check_output_settings``), and the session resamples itself
-(:func:`voice_agent.audio.resample`).
+(:func:`voice_agent.core.audio.resample`).
 
 Every function takes the ``sounddevice`` module as ``sd`` so that tests can hand in a
 stand-in; :func:`load_sounddevice` gives the real one with a clear message when it (or
@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from voice_agent.errors import MissingDependencyError, VoiceAgentError
+from voice_agent.core.errors import MissingDependencyError, VoiceAgentError
 
 log = logging.getLogger(__name__)
 

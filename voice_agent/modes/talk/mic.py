@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from voice_agent.audio import to_mono
+from voice_agent.core.audio import to_mono
 from voice_agent.modes.talk.devices import INPUT, AudioDeviceError, DeviceChoice, start_stream
 from voice_agent.modes.talk.meter import FLOOR_DB, is_clipping, rms_dbfs
-from voice_agent.types import Audio
+from voice_agent.core.types import Audio
 
 log = logging.getLogger(__name__)
 

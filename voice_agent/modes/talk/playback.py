@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voice_agent.events import (EVENT_MUSIC_READY, EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED,
+from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED,
                                 EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED, EVENT_TURN_DONE,
                                 TurnEvent)
-from voice_agent.pipeline import SPEECH_STAGE_PREFIX
-from voice_agent.types import Audio
+from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX
+from voice_agent.core.types import Audio
 
 
 @dataclass

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from voice_agent.audio import resample
+from voice_agent.core.audio import resample
 from voice_agent.modes.talk.devices import OUTPUT, AudioDeviceError, DeviceChoice, start_stream
-from voice_agent.types import Audio
+from voice_agent.core.types import Audio
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from voice_agent.audio import write_wav
-from voice_agent.modes.headless import write_outputs
-from voice_agent.types import Audio, Turn
+from voice_agent.core.audio import write_wav
+from voice_agent.pipeline.record import write_outputs
+from voice_agent.core.types import Audio, Turn
 
 SESSION_LOG = "session.jsonl"
 REQUEST_FILE = "request.wav"

@@ -1,0 +1,169 @@
+"""Whisper through faster-whisper (CTranslate2): the default speech recogniser.
+
+Int8 on CPU, float16 on CUDA. The language is either given or chosen among the
+configured languages (default English and Spanish) from Whisper's own language-ID
+probabilities, rather than among all 99, which avoids e.g. Spanish heard as Portuguese
+or Galician. Silero VAD (shipped inside faster-whisper) removes non-speech first, so
+silence and noise raise :class:`NoSpeechError` instead of producing a hallucination.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from voice_agent.core.audio import ASR_RATE, resample
+from voice_agent.core.errors import MissingDependencyError, NoSpeechError
+from voice_agent.core.models import WHISPER_BASE, ensure_model
+from voice_agent.asr.checks import (
+    check_has_signal,
+    confident_transcript,
+    mean_logprob,
+    language_candidates,
+    silero_speech,
+)
+from voice_agent.core.types import Audio, Transcript
+from voice_agent.core.vocabulary import asr_bias
+
+log = logging.getLogger(__name__)
+
+#: Below this language-ID probability, decode in the two likeliest languages.
+UNSURE_LANGUAGE = 0.75
+
+
+def cuda_available() -> bool:
+    """True when CTranslate2 can see a CUDA device."""
+    try:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:  # no ctranslate2 or a broken CUDA install: use the CPU
+        return False
+
+
+class EncoderMemo:
+    """Wraps ``WhisperModel.encode`` to remember its last input and output.
+
+    Whisper encodes a whole 30 s window whatever the clip's length, and faster-whisper
+    encodes it once for language ID and again to decode (twice more when an unsure
+    language is decoded both ways). That pass was about 40% of a short request's ASR
+    time here. Identical features give the identical output, so the last one is reused.
+    """
+
+    def __init__(self, encode) -> None:
+        self._encode = encode
+        self._key: tuple | None = None
+        self._output = None
+        self.hits = 0
+
+    def __call__(self, features: np.ndarray):
+        array = np.ascontiguousarray(features)
+        key = (array.shape, array.dtype.str, hash(array.tobytes()))
+        if key != self._key:
+            self._output = self._encode(array)
+            self._key = key
+        else:
+            self.hits += 1
+        return self._output
+
+
+class FasterWhisperTranscriber:
+    """A :class:`~voice_agent.asr.protocol.Transcriber` over faster-whisper."""
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        device: str = "auto",
+        compute_type: str = "auto",
+        beam_size: int = 5,
+        languages: Sequence[str] = ("en", "es"),
+        bias_music_vocabulary: bool = True,
+        threads: int = 2,
+    ) -> None:
+        self.model_path = model_path
+        self.device = device
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self.languages = tuple(languages)
+        self.bias_music_vocabulary = bias_music_vocabulary
+        self.threads = threads
+        self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
+        self._model = None
+
+    def load(self) -> None:
+        """Prepare the weights (join + sha256 once) and load the model."""
+        if self._model is not None:
+            return
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError:
+            raise MissingDependencyError("faster-whisper", "asr", "Speech recognition") from None
+        path = self.model_path or str(ensure_model(WHISPER_BASE))
+        device = ("cuda" if cuda_available() else "cpu") if self.device == "auto" else self.device
+        compute = self.compute_type
+        if compute == "auto":
+            compute = "float16" if device == "cuda" else "int8"
+        log.info("Loading Whisper from %s on %s (%s)", path, device, compute)
+        self._model = WhisperModel(path, device=device, compute_type=compute,
+                                   cpu_threads=self.threads)
+        self._model.encode = EncoderMemo(self._model.encode)
+        self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
+
+    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+        """Transcribe ``audio``; raise NoSpeechError for silence or noise.
+
+        When the language is not given and language ID is unsure (below
+        UNSURE_LANGUAGE), the audio is decoded in the two likeliest languages and the
+        transcript Whisper itself finds likelier wins: a Spanish request taken for English
+        otherwise comes back as English-sounding nonsense.
+        """
+        self.load()
+        audio = resample(audio, ASR_RATE)
+        check_has_signal(audio)
+        speech = self._speech_only(audio.samples)
+        features = self._model.feature_extractor(speech)
+        candidates = self._language_candidates(features, language)
+        decoded, failure = [], None
+        for candidate, probability in candidates:
+            try:
+                decoded.append(self._decode(speech, audio.duration_s, candidate, probability))
+            except NoSpeechError as exc:
+                failure = exc
+        if not decoded:
+            raise failure
+        return max(decoded, key=lambda pair: pair[1])[0]
+
+    def _decode(self, speech: np.ndarray, duration_s: float, language: str,
+                probability: float) -> tuple[Transcript, float]:
+        """One decoding pass over the voiced ``speech`` in ``language``: the transcript and
+        its mean log-probability. The encoder output of language ID is reused."""
+        segments, _info = self._model.transcribe(
+            speech,
+            language=language,
+            beam_size=self.beam_size,
+            vad_filter=False,  # ``speech`` is already the voiced parts
+            condition_on_previous_text=False,
+            **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
+        )
+        segments = list(segments)
+        transcript = confident_transcript(segments, language, probability, duration_s)
+        return transcript, mean_logprob(segments)
+
+    def _speech_only(self, samples: np.ndarray) -> np.ndarray:
+        """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
+        return silero_speech(samples)[0]
+
+    def _language_candidates(self, features: np.ndarray,
+                             language: str | None) -> list[tuple[str, float]]:
+        """The given language, or the likeliest configured one (two when unsure).
+
+        Language ID sees the features exactly as decoding's first window will (all but
+        the last frame, as faster-whisper counts content frames), so the encoder output
+        is computed once and reused (see :class:`EncoderMemo`).
+        """
+        ranked = language_candidates(
+            language, self.languages,
+            lambda: self._model.detect_language(features=features[..., :-1])[2])
+        return ranked[:2] if ranked[0][1] < UNSURE_LANGUAGE else ranked[:1]

@@ -1,0 +1,156 @@
+"""The Library tab of the web app: browse, play, save, remove and delete stored clips.
+
+Built on :class:`voice_agent.library.Library` (issue 8), which is thread- and process-safe
+on its own, so these actions do not queue for the models. Imported only when
+``voice_agent.library`` is importable; otherwise the tab says the library is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from voice_agent.core.audio import read_audio
+from voice_agent.modes.web.common import failure_message
+
+log = logging.getLogger(__name__)
+
+ALL_CLIPS = "all clips"
+COLUMNS = ["#", "clip", "created", "title", "prompt", "seconds", "lyrics"]
+
+
+class LibraryActions:
+    """What the Library tab's buttons do; each returns name -> value dicts."""
+
+    def __init__(self, library: Any) -> None:
+        self.library = library
+
+    def views(self) -> list[str]:
+        """"all clips", then every playlist by name."""
+        return [ALL_CLIPS, *(p.name for p in self.library.playlists())]
+
+    def rows(self, view: str) -> list[list[Any]]:
+        """The table of ``view``: every clip (newest first) or a playlist (by number)."""
+        if view in (ALL_CLIPS, "", None):
+            return [self._row("", clip) for clip in self.library.clips(limit=500)]
+        return [self._row(entry.number, entry.clip) for entry in self.library.playlist(view)]
+
+    @staticmethod
+    def _row(number: Any, clip: Any) -> list[Any]:
+        return [number, clip.clip_id, clip.created_at.replace("T", " ")[:19], clip.title,
+                clip.prompt, round(clip.duration_s, 1), "yes" if clip.lyrics else ""]
+
+    def show(self, view: str, note: str = "") -> dict[str, Any]:
+        """Refresh the table and the view choices."""
+        rows = self.rows(view)
+        status = note or (f"{len(rows)} clip(s) in {view}." if rows else
+                          "No clips here yet: make music on the Talk or Compose tab, "
+                          "then save it.")
+        return {"views": gr.update(choices=self.views(), value=view), "table": rows,
+                "status": status}
+
+    def play(self, clip_id: float | None) -> dict[str, Any]:
+        """One clip's audio, MIDI, lyrics and details."""
+        clip = self.library.clip(_clip_id(clip_id))
+        lyrics_audio = clip.lyrics_audio_path if clip.lyrics_audio_path else None
+        return {"audio": str(lyrics_audio or clip.audio_path),
+                "midi": str(clip.midi_path) if clip.midi_path else None,
+                "lyrics": clip.lyrics.text() if clip.lyrics else "",
+                "details": clip.to_dict(),
+                "status": f"Clip {clip.clip_id}: {clip.title} ({clip.duration_s:.1f} s)."}
+
+    def save(self, clip_id: float | None, playlist: str, view: str) -> dict[str, Any]:
+        """Add a clip to a playlist (favourites when no name is given)."""
+        from voice_agent.library import DEFAULT_PLAYLIST
+
+        entry = self.library.save_to_playlist(_clip_id(clip_id), playlist or DEFAULT_PLAYLIST)
+        return self.show(view, f"Clip {entry.clip.clip_id} is number {entry.number} in "
+                               f"{entry.playlist}.")
+
+    def remove(self, number: float | None, view: str) -> dict[str, Any]:
+        """Take item ``number`` out of the playlist on show (the clip stays in the library)."""
+        if view in (ALL_CLIPS, "", None):
+            return {"status": "Show a playlist first; numbers belong to a playlist."}
+        entry = self.library.remove_from_playlist(int(number or 0), view)
+        return self.show(view, f"Removed number {entry.number} ({entry.clip.title}) from "
+                               f"{entry.playlist}.")
+
+    def delete(self, clip_id: float | None, view: str) -> dict[str, Any]:
+        """Delete a clip and its files, from the library and every playlist."""
+        clip = self.library.delete_clip(_clip_id(clip_id))
+        return self.show(view, f"Deleted clip {clip.clip_id} ({clip.title}).") | {
+            "audio": None, "midi": None, "lyrics": "", "details": None}
+
+    def save_composed(self, last: dict[str, Any] | None) -> str:
+        """Store the clip last rendered on the Compose tab; returns the message."""
+        if not last or not last.get("wav"):
+            return "Generate something first, then save it."
+        from voice_agent.library.records import plan_from_dict
+
+        midi = Path(last["midi"]).read_bytes() if last.get("midi") else None
+        clip = self.library.add_clip(
+            read_audio(last["wav"]), plan_from_dict(last["plan"]), request="compose",
+            transcript=last["prompt"], language=last.get("language", ""),
+            say=last.get("say", ""), prompt=last["improved_prompt"],
+            midi=midi, backend=last.get("backend", ""))
+        return f"Saved as clip {clip.clip_id} in the library (Library tab)."
+
+
+def _clip_id(value: float | None) -> int:
+    from voice_agent.library import LibraryError
+
+    if value is None or int(value) <= 0:
+        raise LibraryError("Type the clip number from the table's 'clip' column first.")
+    return int(value)
+
+
+def guarded(action, outputs: dict[str, Any], status: str = "status"):
+    """Wrap an action so Gradio gets component updates and errors become the status line."""
+
+    def run(*args):
+        try:
+            update = action(*args)
+        except Exception as exc:  # noqa: BLE001 - shown on the page
+            update = {status: failure_message(exc)}
+        if isinstance(update, str):
+            update = {status: update}
+        return {outputs[k]: v for k, v in update.items() if k in outputs}
+    return run
+
+
+def library_tab(library: Any, player: Any) -> None:
+    """Build the tab's components and wire them to ``library``."""
+    actions = LibraryActions(library)
+    with gr.Row():
+        views = gr.Dropdown(actions.views(), value=ALL_CLIPS, label="Show",
+                            elem_id="library-view")
+        refresh = gr.Button("Refresh", elem_id="library-refresh")
+    status = gr.Markdown(elem_id="library-status")
+    table = gr.Dataframe(headers=COLUMNS, value=actions.rows(ALL_CLIPS), interactive=False,
+                         elem_id="library-table")
+    with gr.Row():
+        clip_id = gr.Number(label="Clip", precision=0, elem_id="library-clip")
+        play = gr.Button("Play", variant="primary", elem_id="library-play")
+        playlist = gr.Textbox(label="Playlist", value="favourites", elem_id="library-playlist")
+        save = gr.Button("Save to playlist", elem_id="library-save")
+    with gr.Row():
+        number = gr.Number(label="Number in the playlist on show", precision=0)
+        remove = gr.Button("Remove from playlist", elem_id="library-remove")
+        delete = gr.Button("Delete clip", variant="stop", elem_id="library-delete")
+    with gr.Row():
+        audio = gr.Audio(label="Clip", elem_id="library-audio", waveform_options=player)
+        midi = gr.DownloadButton("Download MIDI", elem_id="library-midi")
+    lyrics = gr.Textbox(label="Lyrics", lines=6, elem_id="library-lyrics")
+    details = gr.JSON(label="Details", elem_id="library-details")
+    outputs = dict(views=views, table=table, status=status, audio=audio, midi=midi,
+                   lyrics=lyrics, details=details)
+    targets = list(outputs.values())
+    for trigger in (refresh.click, views.change):
+        trigger(guarded(actions.show, outputs), views, targets)
+    play.click(guarded(actions.play, outputs), clip_id, targets)
+    save.click(guarded(actions.save, outputs), [clip_id, playlist, views], targets)
+    remove.click(guarded(actions.remove, outputs), [number, views], targets)
+    delete.click(guarded(actions.delete, outputs), [clip_id, views], targets)

@@ -1,0 +1,450 @@
+"""One turn: audio (or typed text) in; transcript, reply, music and speech out.
+
+The pipeline, not the backends, times every stage with ``time.perf_counter``. A stage
+that fails records a :class:`StageError` and the turn goes on with what it has: a failed
+music render still leaves the spoken reply, a failed voice still leaves the other one.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from voice_agent.core import cpu
+from voice_agent.core.errors import VoiceAgentError
+from voice_agent.core.language import guess_language, split_sentences
+from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
+                                EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
+                                EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
+                                safe_emit)
+from voice_agent.asr import Transcriber
+from voice_agent.music import MusicRenderer
+from voice_agent.responder import Responder, StreamingResponder
+from voice_agent.speech.protocol import PhraseCachingSpeaker, Speaker
+from voice_agent.speech.streaming import join_sentences
+from voice_agent.core.types import (Audio, Intent, MusicClip, Reply, SpokenReply, StageError,
+                               StageTiming, Transcript, Turn)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STAGE_ASR = "asr"
+STAGE_LLM = "llm"
+STAGE_MUSIC = "music"
+STAGE_LLM_TTFT = "llm_ttft"
+SPEECH_STAGE_PREFIX = "tts_"
+PRIMARY_VOICE = "cloned"
+
+
+class _TurnRecorder:
+    """Collects timings, errors and latency marks while a turn runs, and emits events.
+
+    The clock starts when the turn does; for spoken input that is the end of the
+    person's speech, so every mark is "end of speech -> this".
+    """
+
+    def __init__(self, on_event: EventCallback | None = None) -> None:
+        self.timings: list[StageTiming] = []
+        self.errors: list[StageError] = []
+        self.skipped: list[StageError] = []
+        self.marks: dict[str, float] = {}
+        self.on_event = on_event
+        self.started = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds since the turn started."""
+        return time.perf_counter() - self.started
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        """Tell the front end (if any) what just happened."""
+        safe_emit(self.on_event, TurnEvent(kind, elapsed_s=self.elapsed(), **fields))
+
+    def mark(self, name: str) -> None:
+        """Remember when ``name`` first happened (seconds since the turn started)."""
+        self.marks.setdefault(name, round(self.elapsed(), 4))
+
+    def run(self, stage: str, work: Callable[[], T]) -> T | None:
+        """Run one stage, timing it; on failure record the error and return None."""
+        start = time.perf_counter()
+        self.emit(EVENT_STAGE_STARTED, stage=stage)
+        try:
+            result = work()
+        except Exception as exc:
+            self.fail(stage, exc)
+            return None
+        finally:
+            self.timings.append(StageTiming(stage, time.perf_counter() - start))
+        self.emit(EVENT_STAGE_FINISHED, stage=stage)
+        return result
+
+    def fail(self, stage: str, exc: Exception) -> None:
+        """Record that ``stage`` failed; the turn goes on with what it has."""
+        if isinstance(exc, VoiceAgentError):
+            log.warning("%s failed: %s", stage, exc)
+            error = StageError(stage, exc.kind, str(exc))
+        else:  # a bug or a library failure: keep the turn alive
+            log.error("%s crashed", stage, exc_info=exc)
+            error = StageError(stage, "internal", f"{type(exc).__name__}: {exc} (see the log)")
+        self.errors.append(error)
+        self.emit(EVENT_STAGE_FAILED, stage=stage, text=error.message)
+
+    def skip(self, stage: str, reason: str) -> None:
+        """Record that a stage did not run, and why."""
+        self.skipped.append(StageError(stage, "not_run", reason))
+
+
+class _VoiceWorker:
+    """Speaks reply sentences in the primary voice as they arrive, on its own thread.
+
+    The language model hands over each sentence of ``say`` while it is still writing the
+    plan; synthesising it at once is what lets the person hear the reply seconds before
+    the turn is over. Each synthesised chunk is emitted as a speech_chunk event.
+    """
+
+    def __init__(self, voice: str, speaker: Speaker, language: str,
+                 recorder: _TurnRecorder) -> None:
+        self.voice = voice
+        self.speaker = speaker
+        self.language = language
+        self.recorder = recorder
+        self.sentences: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._chunks: list[Audio] = []
+        self._synth_s = 0.0
+        self._first_audio_s = 0.0
+        self._failed = False
+        self._thread = threading.Thread(target=self._work, name=f"tts-{voice}", daemon=True)
+        self._thread.start()
+
+    @property
+    def stage(self) -> str:
+        """The stage name this voice is timed under."""
+        return SPEECH_STAGE_PREFIX + self.voice
+
+    def say(self, sentence: str) -> None:
+        """Queue one sentence (called by the language model as it writes)."""
+        if not self.sentences:
+            self.recorder.mark("llm_first_sentence")
+        self.sentences.append(sentence)
+        self.recorder.emit(EVENT_SAY, stage=STAGE_LLM, text=sentence)
+        self._queue.put(sentence)
+
+    def finish(self, reply: Reply | None) -> SpokenReply | None:
+        """Queue what is left of ``reply.say``, wait for the voice, and return it."""
+        if reply is not None:
+            for sentence in unspoken_sentences(reply.say, self.sentences, reply.language):
+                self.say(sentence)
+        self._queue.put(None)
+        self._thread.join()
+        self.recorder.timings.append(StageTiming(self.stage, self._synth_s))
+        if self._failed or not self._chunks:
+            return None
+        self.recorder.emit(EVENT_STAGE_FINISHED, stage=self.stage)  # the whole reply is out
+        return SpokenReply(voice=self.voice, audio=join_sentences(self._chunks),
+                           backend=self.speaker.model_id,
+                           synth_s=self._synth_s, first_audio_s=self._first_audio_s)
+
+    def _work(self) -> None:
+        while (sentence := self._queue.get()) is not None:
+            if self._failed:
+                continue  # drain: one failed sentence ends this voice for the turn
+            try:
+                self._speak(sentence)
+            except Exception as exc:
+                self._failed = True
+                self.recorder.fail(self.stage, exc)
+
+    def _speak(self, sentence: str) -> None:
+        start = time.perf_counter()
+        with cpu.working():
+            self._stream(sentence, start)
+        self._synth_s += time.perf_counter() - start
+
+    def _stream(self, sentence: str, start: float) -> None:
+        for chunk in self.speaker.stream(sentence, self.language):
+            if not self._chunks:
+                self._first_audio_s = time.perf_counter() - start
+                self.recorder.mark("first_audio")
+            self._chunks.append(chunk)
+            self.recorder.emit(EVENT_SPEECH_CHUNK, stage=self.stage, audio=chunk,
+                               voice=self.voice, text=sentence)
+
+
+def unspoken_sentences(say: str, spoken: list[str], language: str) -> list[str]:
+    """The sentences of ``say`` after those already spoken (all of them if they disagree)."""
+    heard = " ".join(spoken)
+    if not say.startswith(heard):  # e.g. the library answered a command the model missed
+        log.warning("the reply changed after %r was spoken; speaking the new reply", heard)
+        return split_sentences(say, language)
+    return split_sentences(say[len(heard):], language)
+
+
+class Pipeline:
+    """Runs turns through the configured stages and keeps recent turns as history."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber | None,
+        responder: Responder,
+        renderer: MusicRenderer | None = None,
+        speakers: Mapping[str, Speaker] | None = None,
+        history_turns: int = 4,
+        unavailable: Mapping[str, str] | None = None,
+        library: Any = None,
+    ) -> None:
+        self.transcriber = transcriber
+        self.responder = responder
+        self.renderer = renderer
+        self.speakers = dict(speakers or {})
+        self.history: deque[Turn] = deque(maxlen=max(0, history_turns))
+        self.unavailable = dict(unavailable or {})
+        self.library = library  # voice_agent.library.LibrarySession, or None
+
+    def stages(self) -> dict[str, Any]:
+        """Stage name -> backend, for the stages that are configured."""
+        found: dict[str, Any] = {STAGE_ASR: self.transcriber, STAGE_LLM: self.responder,
+                                 STAGE_MUSIC: self.renderer}
+        found.update({SPEECH_STAGE_PREFIX + v: s for v, s in self.speakers.items()})
+        return {name: backend for name, backend in found.items() if backend is not None}
+
+    def load(self) -> dict[str, float]:
+        """Load every stage's weights now (seconds per stage).
+
+        ASR and LLM errors propagate: no turn can run without them. An optional stage
+        (music, a voice) that cannot load is dropped, and its reason is reported as
+        "not run" in every turn, so e.g. a bad speaker clip still leaves the base voice.
+        """
+        seconds: dict[str, float] = {}
+        for name, backend in self.stages().items():
+            start = time.perf_counter()
+            try:
+                backend.load()
+            except VoiceAgentError as exc:
+                if name in (STAGE_ASR, STAGE_LLM):
+                    raise
+                log.warning("%s unavailable: %s", name, exc)
+                self._drop(name, str(exc))
+                continue
+            seconds[name] = time.perf_counter() - start
+        return seconds
+
+    def warm_phrases(self, phrases: Mapping[str, Sequence[str]]) -> float:
+        """Synthesise stock openings (language -> phrases) in the primary voice now.
+
+        A session's first "Sure!" otherwise costs a synthesis (0.78 s in the talk bench)
+        before the person hears anything; later ones come from the phrase cache. Returns
+        the seconds spent. A phrase that cannot be said is skipped: it only costs time later.
+        """
+        voice = self.primary_voice()
+        speaker = self.speakers.get(voice) if voice else None
+        if not isinstance(speaker, PhraseCachingSpeaker):
+            return 0.0
+        start = time.perf_counter()
+        speaker.load()
+        for language, texts in phrases.items():
+            for text in texts:
+                try:
+                    speaker.synthesize_phrase(text, language)
+                except Exception as exc:  # a voice without this language, say
+                    log.info("could not pre-synthesise %r in %s: %s", text, language, exc)
+        return time.perf_counter() - start
+
+    def _drop(self, stage: str, reason: str) -> None:
+        """Stop running an optional stage, remembering why."""
+        if stage == STAGE_MUSIC:
+            self.renderer = None
+        else:
+            self.speakers.pop(stage.removeprefix(SPEECH_STAGE_PREFIX), None)
+        self.unavailable[stage] = reason
+
+    def run(self, audio: Audio | None = None, text: str | None = None,
+            language: str | None = None, request: str = "",
+            on_event: EventCallback | None = None) -> Turn:
+        """Run one turn from ``audio`` or, when given, typed ``text``.
+
+        Stages overlap: the primary voice speaks each reply sentence as soon as the
+        language model has written it, and the music renders while the reply is still
+        being spoken. ``on_event`` (see :mod:`voice_agent.core.events`) hears about each step.
+        """
+        if (audio is None) == (text is None):
+            raise ValueError("give exactly one of audio or text")
+        recorder = _TurnRecorder(on_event)
+        transcript = self._transcript(recorder, audio, text, language)
+        reply, primary, worker = None, None, None
+        if transcript is not None:
+            recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
+            worker = self._primary_worker(recorder, transcript.language)
+            streams = worker is not None and not self._is_library_command(transcript)
+            reply = recorder.run(STAGE_LLM, lambda: self._respond(
+                recorder, transcript, worker if streams else None))
+        reply, played, library_action = self._library_command(recorder, reply, transcript)
+        if reply is not None:
+            recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
+        # the music renders while the worker is still speaking the reply
+        music = self._music(recorder, reply, played)
+        if worker is not None:
+            primary = worker.finish(reply)
+        speech = self._speech(recorder, reply, primary)
+        recorder.timings.append(StageTiming("total", recorder.elapsed()))
+        turn = self._turn(request, transcript, reply, music, speech, recorder)
+        if self.library is not None:  # store the new clip; record what the library did
+            turn = self.library.after_turn(turn, library_action, self.speakers)
+        self.history.append(turn)
+        recorder.emit(EVENT_TURN_DONE, data=turn)
+        return turn
+
+    def primary_voice(self) -> str | None:
+        """The voice a front end plays: the cloned one when there is one."""
+        if PRIMARY_VOICE in self.speakers:
+            return PRIMARY_VOICE
+        return next(iter(self.speakers), None)
+
+    def _primary_worker(self, recorder: _TurnRecorder, language: str) -> _VoiceWorker | None:
+        voice = self.primary_voice()
+        if voice is None:
+            return None
+        return _VoiceWorker(voice, self.speakers[voice], language, recorder)
+
+    def _respond(self, recorder: _TurnRecorder, transcript: Transcript,
+                 worker: _VoiceWorker | None) -> Reply:
+        """Ask the responder, streaming ``say`` sentences to the voice when it can."""
+        history = tuple(self.history)
+        asked_at = recorder.elapsed()
+        if not (isinstance(self.responder, StreamingResponder) and worker is not None):
+            return self.responder.respond(transcript, history)
+        reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say)
+        first_token_s = self.responder.last_first_token_s
+        if first_token_s is not None:  # time to first token: from the request, and from speech end
+            recorder.timings.append(StageTiming(STAGE_LLM_TTFT, first_token_s))
+            recorder.marks["llm_first_token"] = round(asked_at + first_token_s, 4)
+        return reply
+
+    def _is_library_command(self, transcript: Transcript) -> bool:
+        """A clear library command or lyrics request: its words come from the library, so
+        the model's ``say`` must not be spoken while it is written."""
+        if self.library is None:
+            return False
+        from voice_agent.responder.commands import parse_command
+
+        return parse_command(transcript.text) is not None
+
+    def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
+                         transcript: Transcript | None) -> tuple[Reply | None, MusicClip | None, Any]:
+        """Apply a library command or lyrics request (voice_agent.library) to the reply."""
+        if self.library is None or reply is None or transcript is None:
+            return reply, None, None
+        outcome = recorder.run("library", lambda: self.library.before_music(
+            reply, transcript, tuple(self.history)))
+        if outcome is None:
+            return reply, None, None
+        if outcome[1] is not None:
+            recorder.skip(STAGE_MUSIC, "played from the library")
+        return outcome
+
+    def failed_turn(self, request: str, error: StageError) -> Turn:
+        """A turn that never reached the models (e.g. the input file is corrupt)."""
+        recorder = _TurnRecorder()
+        recorder.errors.append(error)
+        return self._turn(request, None, None, None, (), recorder)
+
+    def _transcript(self, recorder: _TurnRecorder, audio: Audio | None, text: str | None,
+                    language: str | None) -> Transcript | None:
+        if text is not None:
+            recorder.skip(STAGE_ASR, "typed request: no audio to transcribe")
+            cleaned = " ".join(text.split())
+            if not cleaned:
+                recorder.errors.append(StageError("input", "empty_request",
+                                                  "The typed request is empty; type what music you want."))
+                return None
+            return Transcript(text=cleaned, language=language or guess_language(cleaned))
+        if self.transcriber is None:
+            recorder.errors.append(StageError(STAGE_ASR, "missing_model",
+                                              "No speech recogniser is configured."))
+            return None
+        return recorder.run(STAGE_ASR, lambda: self.transcriber.transcribe(audio, language))
+
+    def _music(self, recorder: _TurnRecorder, reply: Reply | None,
+               played: MusicClip | None = None) -> MusicClip | None:
+        """The turn's clip (``played`` from the library, or rendered), announced when ready."""
+        clip = played if played is not None else self._render(recorder, reply)
+        if clip is not None:
+            recorder.mark("music_ready")
+            recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=clip.audio, data=clip)
+        return clip
+
+    def _render(self, recorder: _TurnRecorder, reply: Reply | None) -> MusicClip | None:
+        if reply is None or reply.plan is None:
+            recorder.skip(STAGE_MUSIC, "no music was asked for in this turn")
+            return None
+        if reply.intent is Intent.REPLAY:
+            previous = next((t.music for t in reversed(self.history) if t.music), None)
+            if previous is not None:
+                recorder.skip(STAGE_MUSIC, "replay: the previous clip is played again")
+                return previous
+        if self.renderer is None:
+            recorder.skip(STAGE_MUSIC, self.unavailable.get(STAGE_MUSIC,
+                                                            "no music renderer is configured"))
+            return None
+        return recorder.run(STAGE_MUSIC, lambda: self.renderer.render(reply.plan, reply.music_prompt))
+
+    def _speech(self, recorder: _TurnRecorder, reply: Reply | None,
+                primary: SpokenReply | None) -> tuple[SpokenReply, ...]:
+        """The primary voice (already spoken while streaming), then the others in turn."""
+        if reply is None or not reply.say:
+            return ()
+        if not self.speakers:
+            recorder.skip("tts", self.unavailable.get("tts", "no voice is configured"))
+        for stage, reason in self.unavailable.items():
+            if stage.startswith(SPEECH_STAGE_PREFIX):
+                recorder.skip(stage, reason)
+        spoken = [primary] if primary is not None else []
+        for voice, speaker in self.speakers.items():
+            if voice == self.primary_voice():
+                continue
+            result = recorder.run(SPEECH_STAGE_PREFIX + voice,
+                                  lambda s=speaker, v=voice: speak_timed(s, v, reply))
+            if result is not None:
+                spoken.append(result)
+        return tuple(spoken)
+
+    def _turn(self, request: str, transcript: Transcript | None, reply: Reply | None,
+              music: MusicClip | None, speech: tuple[SpokenReply, ...],
+              recorder: _TurnRecorder) -> Turn:
+        return Turn(
+            turn_id=uuid.uuid4().hex[:12],
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            request=request,
+            transcript=transcript,
+            reply=reply,
+            music=music,
+            speech=speech,
+            timings=tuple(recorder.timings),
+            errors=tuple(recorder.errors),
+            skipped=tuple(recorder.skipped),
+            latency=dict(recorder.marks),
+            models={name: b.model_id for name, b in self.stages().items()},
+        )
+
+
+def speak_timed(speaker: Speaker, voice: str, reply: Reply) -> SpokenReply:
+    """Speak ``reply.say`` sentence by sentence, timing the first chunk and the whole."""
+    start = time.perf_counter()
+    first_audio_s = 0.0
+    chunks: list[Audio] = []
+    for chunk in speaker.stream(reply.say, reply.language):
+        if not chunks:
+            first_audio_s = time.perf_counter() - start
+        chunks.append(chunk)
+    if not chunks:
+        raise VoiceAgentError(f"The {voice} voice produced no audio for: {reply.say!r}")
+    return SpokenReply(voice=voice, audio=join_sentences(chunks), backend=speaker.model_id,
+                       synth_s=time.perf_counter() - start, first_audio_s=first_audio_s)
+

@@ -1,0 +1,266 @@
+"""Recognise library commands and lyrics requests in a request's own words (English, Spanish).
+
+"save this", "add it to my rock playlist", "pon la número 2", "quita la última",
+"clear the playlist", "sí", "make another like number 1", "escribe una letra de salsa
+sobre el mar"... A clear command phrasing is authoritative over the language model's
+guess (a 0.5B model is unreliable at this), the same way the plan is grounded in the
+person's words. Text is folded first (lower case, no accents, no punctuation), so
+ASR-style transcripts ("play number two", "guardala en favoritos") parse the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voice_agent.core.types import Intent
+from voice_agent.core.vocabulary import find_genre, find_instruments, fold
+
+#: ``Command.item`` for "the last one" / "la última"
+LAST_ITEM = -1
+DEFAULT_PLAYLIST = "favourites"
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "to": 2, "too": 2, "three": 3, "four": 4, "for": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12,
+}
+_AMBIGUOUS_NUMBERS = {"to", "too", "for", "un", "una", "once"}  # only after "number"/"número"
+_ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
+    "primera": 1, "primero": 1, "segunda": 2, "segundo": 2, "tercera": 3, "tercero": 3,
+    "cuarta": 4, "cuarto": 4, "quinta": 5, "quinto": 5, "sexta": 6, "sexto": 6,
+    "septima": 7, "septimo": 7, "octava": 8, "octavo": 8, "novena": 9, "noveno": 9,
+    "decima": 10, "decimo": 10,
+}
+_NUMBER = "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_ORDINAL = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+
+_FAVOURITES = ("favourites", "favorites", "favourite", "favorite", "favs", "faves",
+               "favoritos", "favoritas", "favorito", "favorita")
+_PLAYLIST_NOUNS = ("playlist", "play list", "lista", "list") + _FAVOURITES
+_GENERIC_NAMES = {"", "my", "the", "mi", "la", "de", "reproduccion", "canciones", "songs",
+                  "musica", "music", "temas", "this", "that", "esta", "it", "mis", "whole",
+                  "entire", "toda", "todo", "all", "current", "new", "nueva", "other", "otra"}
+_TRAILING = r"(?:\s+(?:please|now|for me|por favor|ahora|porfa))*\s*$"
+
+_YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
+        "go ahead", "of course", "please do", "si", "claro", "vale", "dale", "confirmo",
+        "hazlo", "adelante", "por supuesto", "de acuerdo", "correcto", "afirmativo")
+_NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermind",
+       "forget it", "stop", "keep them", "cancela", "cancelalo", "dejalo",
+       "mejor no", "olvidalo", "ni hablar", "para", "no gracias")
+
+_SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|salva\w*)"  # not "guardadas"
+_ADD_VERBS = r"(?:add|put|stick|append|pon|ponla|ponlo|anade\w*|agrega\w*|mete\w*|incluye\w*)"
+_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|reproduce\w*|toca\w*"
+               r"|escuchar|oir|quiero oir|quiero escuchar)")
+_REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
+                 r"|saca\w*)")
+_CLEAR_VERBS = r"(?:clear|empty|wipe|reset|vacia\w*|limpia\w*)"
+_ALL_WORDS = r"(?:all|everything|every song|toda|todo|todas|todos)"
+_LIST_VERBS = (r"(?:list|show|read|tell me|what s in|whats in|what is in|what s on|whats on"
+               r"|what is on|what songs|which songs|what have i|lista\w*|muestra\w*|ensena\w*"
+               r"|dime|lee\w*|que hay|que canciones|cuales|que tengo)")
+_LYRICS_NOUNS = r"(?:lyrics?|letras?)"
+_WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
+_SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
+_TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
+_ANOTHER = r"(?:another|one more|otra|otro)"
+_LIKE = r"(?:like|similar|same as|parecid[ao]|como|igual|similar)"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A recognised library command: the intent and its arguments."""
+
+    intent: Intent
+    playlist: str | None = None
+    item: int | None = None
+
+
+def normalise_command_text(text: str) -> str:
+    """Folded text: lower case, no accents, punctuation as spaces, single spaces."""
+    return " ".join(re.sub(r"[^a-z0-9#\s]", " ", fold(text).replace("'", " ")).split())
+
+
+def _has(pattern: str, folded: str) -> bool:
+    return re.search(rf"(?<![a-z]){pattern}(?![a-z])", folded) is not None
+
+
+def find_item(folded: str) -> int | None:
+    """The item number a command names: "number 2", "the second one", "la última" (-1)."""
+    if re.search(r"\b(?:the last|la ultima|el ultimo|last one|last song|ultima cancion)\b",
+                 folded):
+        return LAST_ITEM
+    match = re.search(rf"(?:number|numero|no|#|track|song|cancion|tema|pista|item)\s*"
+                      rf"(\d{{1,2}}|{_NUMBER})\b", folded)
+    if match:
+        return _number_value(match.group(1))
+    match = re.search(rf"\b(?:the|la|el|lo|a la)\s+({_ORDINAL})\b", folded) or \
+        re.search(rf"\b({_ORDINAL})\s+(?:one|song|track|cancion|tema)\b", folded)
+    if match:
+        return _ORDINALS[match.group(1)]
+    match = re.search(rf"\b(?:la|el|play|pon|ponme|toca|reproduce|quita|borra|elimina|remove"
+                      rf"|delete)\s+(\d{{1,2}}|{_NUMBER})\b(?!\s*(?:s|sec|seconds|segundos|bpm"
+                      rf"|minutes?|minutos?|canciones|songs))", folded)
+    if match and match.group(1) not in _AMBIGUOUS_NUMBERS:
+        return _number_value(match.group(1))
+    return None
+
+
+def _number_value(word: str) -> int | None:
+    value = int(word) if word.isdigit() else _NUMBER_WORDS.get(word)
+    return value if value and value > 0 else None
+
+
+def find_playlist(folded: str) -> str | None:
+    """The playlist a command names ("my rock playlist", "la lista de viaje"), canonical."""
+    if _has(f"(?:{'|'.join(_FAVOURITES)})", folded):
+        return DEFAULT_PLAYLIST
+    patterns = (
+        rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama)\s+"
+        rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
+        r"\b(?:my|the|our|a)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
+        rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
+        rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+)([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        r"\b(?:playlist|lista)\s+(?:de\s+|del\s+|llamada\s+)?([a-z0-9]+)\b",
+    )
+    for pattern in patterns:
+        match = re.search(pattern, folded)
+        if match:
+            name = _clean_name(match.group(1))
+            if name:
+                return name
+    return None
+
+
+def canonical_playlist(name: str) -> str | None:
+    """A playlist name as stored: lower case, no accents, single spaces; any spelling of
+    "favourites" is the default playlist; None for an empty name."""
+    folded = normalise_command_text(name)
+    if not folded:
+        return None
+    return DEFAULT_PLAYLIST if folded in _FAVOURITES else folded
+
+
+def _clean_name(raw: str) -> str | None:
+    """A playlist name without the words around it; None when it is only a generic word."""
+    words = [w for w in raw.split() if w not in ("my", "the", "mi", "la", "el", "a")]
+    while words and words[0] in ("called", "named", "de", "del", "llamada"):
+        words = words[1:]
+    name = " ".join(words)
+    if name in _GENERIC_NAMES or find_item(name) is not None or re.fullmatch(r"\d+", name):
+        return None
+    if re.search(r"\b(?:from|de|in|en|to|a|number|numero|la|one|una)\b", name):
+        return None  # the match ran into the rest of the sentence
+    return name
+
+
+def _names_music(text: str) -> bool:
+    return find_genre(text) is not None or bool(find_instruments(text))
+
+
+def _is_short_answer(folded: str, words: tuple[str, ...]) -> bool:
+    """A short utterance that starts with one of ``words`` ("yes", "sí, bórrala")."""
+    if len(folded.split()) > 6:
+        return False
+    return any(folded == w or folded.startswith(w + " ") for w in words)
+
+
+def parse_command(text: str) -> Command | None:
+    """The library command ``text`` states clearly, or None (then it is a music request/chat)."""
+    folded = normalise_command_text(text)
+    if not folded:
+        return None
+    for detect in (_confirmation, _lyrics, _clear, _remove, _another_like, _save, _list, _play):
+        command = detect(folded, text)
+        if command is not None:
+            return command
+    return None
+
+
+def _confirmation(folded: str, text: str) -> Command | None:
+    if _names_music(text):
+        return None
+    if _is_short_answer(folded, _NO):
+        return Command(Intent.CANCEL)
+    if _is_short_answer(folded, _YES):
+        return Command(Intent.CONFIRM)
+    return None
+
+
+def _lyrics(folded: str, text: str) -> Command | None:
+    if _has(_SAVE_VERBS, folded):
+        return None  # "guarda la letra": save the clip, lyrics and all
+    asks = (_has(_LYRICS_NOUNS, folded)
+            or (_has(_WRITE_VERBS, folded) and _has(_SONG_NOUNS, folded))
+            or (_has(_SONG_NOUNS, folded) and _has(_TITLE_WORDS, folded)))
+    return Command(Intent.LYRICS) if asks else None
+
+
+def _playlist_noun(folded: str) -> bool:
+    return _has(f"(?:{'|'.join(_PLAYLIST_NOUNS)})", folded)
+
+
+def _clear(folded: str, text: str) -> Command | None:
+    clears = (_has(_CLEAR_VERBS, folded) and (_playlist_noun(folded) or _has(_ALL_WORDS, folded))) \
+        or (_has(_REMOVE_VERBS, folded) and _has(_ALL_WORDS, folded)
+            and (_playlist_noun(folded) or _has(r"(?:songs|canciones|clips|temas)", folded)
+                 or len(folded.split()) <= 4))
+    return Command(Intent.CLEAR, find_playlist(folded)) if clears else None
+
+
+def _remove(folded: str, text: str) -> Command | None:
+    item = find_item(folded)
+    if item is None or not _has(_REMOVE_VERBS, folded):
+        return None
+    return Command(Intent.REMOVE, find_playlist(folded), item)
+
+
+def _another_like(folded: str, text: str) -> Command | None:
+    if _has(r"(?:otra vez|one more time|again)", folded):
+        return None  # "play it again" / "otra vez" is a replay
+    if _has(_ANOTHER, folded) and _has(_LIKE, folded):
+        return Command(Intent.ANOTHER_LIKE, find_playlist(folded), find_item(folded))
+    if _has(r"(?:one|something|algo|una|uno)\s+(?:like|similar to|parecid[ao] a|como)", folded) \
+            and find_item(folded) is not None:
+        return Command(Intent.ANOTHER_LIKE, find_playlist(folded), find_item(folded))
+    bare = re.fullmatch(r"(?:(?:make|give me|play|do|hazme|haz|dame|pon|ponme|quiero)\s+)?"
+                        r"(?:another|another one|another version|one more|otra|otra mas|otra"
+                        r" version|otro|otro mas|una mas)(?:\s+(?:one|please|por favor))?",
+                        folded)
+    if bare and not _names_music(text):
+        return Command(Intent.ANOTHER_LIKE)
+    return None
+
+
+def _save(folded: str, text: str) -> Command | None:
+    if _has(_SAVE_VERBS, folded):
+        return Command(Intent.SAVE, find_playlist(folded))
+    adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
+        r"(?:to|in|into|on|a|en|al)", folded)
+    if adds_to_list and find_item(folded) is None:
+        return Command(Intent.SAVE, find_playlist(folded))
+    return None
+
+
+def _list(folded: str, text: str) -> Command | None:
+    about_saved = _playlist_noun(folded) or _has(
+        r"(?:saved|guardad\w*|library|biblioteca|my songs|mis canciones|my clips)", folded)
+    if about_saved and _has(_LIST_VERBS, folded) and find_item(folded) is None:
+        return Command(Intent.LIST, find_playlist(folded))
+    return None
+
+
+def _play(folded: str, text: str) -> Command | None:
+    item = find_item(folded)
+    if item is None:
+        return None
+    if _has(_PLAY_VERBS, folded) or len(folded.split()) <= 4:
+        return Command(Intent.PLAY, find_playlist(folded), item)
+    return None

@@ -1,0 +1,247 @@
+"""Read what a request says about its music, deterministically, in English and Spanish.
+
+Used three ways: to ground a language model's plan in what the person actually said
+(a 0.5B model sometimes swaps the genre), to fill gaps in that plan, and as the whole
+responder when the model's answer is unusable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from voice_agent.responder.commands import parse_command
+from voice_agent.core.types import MODES, Intent, MusicPlan, Transcript, Turn
+from voice_agent.core.vocabulary import canonical_instrument, find_genre, find_instruments, fold, style_for
+
+MIN_BPM, MAX_BPM = 40, 220
+MIN_DURATION_S, MAX_DURATION_S = 1.0, 60.0
+
+PITCH_CLASSES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_ENHARMONIC = {"DB": "C#", "D#": "Eb", "GB": "F#", "G#": "Ab", "A#": "Bb", "CB": "B",
+               "E#": "F", "FB": "E", "B#": "C"}
+_SOLFEGE = {"do": "C", "re": "D", "mi": "E", "fa": "F", "sol": "G", "la": "A", "si": "B"}
+
+MOOD_WORDS: dict[str, tuple[str, ...]] = {
+    "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado"),
+    "sad": ("sad", "melancholic", "melancholy", "triste", "melancólica", "melancolica", "nostálgica"),
+    "calm": ("calm", "relaxing", "relaxed", "chill", "peaceful", "tranquila", "tranquilo",
+             "relajante", "relajada", "suave"),
+    "energetic": ("energetic", "intense", "powerful", "enérgica", "energica", "potente", "fuerte"),
+    "dark": ("dark", "ominous", "oscura", "oscuro", "sombría"),
+    "romantic": ("romantic", "romántica", "romantica", "romántico", "love"),
+    "epic": ("epic", "épica", "epica", "heroic"),
+    "dramatic": ("dramatic", "dramática", "dramatica", "dramático", "intensa"),
+    "relaxed": ("relaxed mood", "smooth", "mellow"),
+}
+MINOR_MOODS = {"sad", "dark", "melancholic", "aggressive", "dramatic", "passionate"}
+
+REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "repeat", "otra vez",
+                "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar")
+REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
+                "happier", "sadder", "without", "add ", "longer", "shorter", "change",
+                "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",
+                "cambia", "más rápido", "más lento")
+SOLO_WORDS = (" solo ", " only ", " just ", " sólo ", " solamente ", " unicamente ")
+SLOW_WORDS = (" slow ", " slowly ", " lento ", " lenta ", " despacio ", " pausado ", " pausada ")
+FAST_WORDS = (" fast ", " quick ", " rapido ", " rapida ", " acelerado ", " up-tempo ")
+MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make", "compose",
+               "música", "musica", "canción", "cancion", "ritmo", "pon ", "toca", "hazme",
+               "haz ", "tema", "pieza", "melodía")
+
+
+def clamp_bpm(value: Any, default: int) -> int:
+    """A tempo the composer can play: an int in [40, 220]; ``default`` when unusable."""
+    try:
+        bpm = int(round(float(value)))
+    except (TypeError, ValueError):
+        return default
+    return default if bpm <= 0 else max(MIN_BPM, min(MAX_BPM, bpm))
+
+
+def clamp_duration(value: Any, default: float) -> float:
+    """Seconds in [1, 60]; ``default`` when unusable."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    if seconds != seconds or seconds <= 0:  # NaN or non-positive
+        return default
+    return max(MIN_DURATION_S, min(MAX_DURATION_S, seconds))
+
+
+def normalize_key(value: Any) -> str | None:
+    """"c#", "Db", "F sharp", "si bemol" -> a name in PITCH_CLASSES, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = fold(value).replace("sharp", "#").replace("sostenido", "#")
+    text = text.replace("flat", "b").replace("bemol", "b").replace(" ", "")
+    text = re.sub(r"(major|minor|mayor|menor|maj|min)$", "", text)
+    for word, letter in _SOLFEGE.items():
+        if text.startswith(word):
+            text = letter + text[len(word):]
+            break
+    match = re.fullmatch(r"([a-g])([#b]?)m?", text, flags=re.IGNORECASE)
+    if not match:
+        return None
+    name = match.group(1).upper() + match.group(2)
+    upper = name.upper()
+    if upper in _ENHARMONIC:
+        return _ENHARMONIC[upper]
+    return name if name in PITCH_CLASSES else None
+
+
+def find_mood(text: str) -> str | None:
+    """The first mood word a request uses, as a canonical mood."""
+    folded = fold(text)
+    for mood, words in MOOD_WORDS.items():
+        if any(re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", folded) for w in words):
+            return mood
+    return None
+
+
+def find_bpm(text: str) -> int | None:
+    """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
+    match = re.search(r"(\d{2,3})\s*(bpm|beats per minute|pulsaciones|ppm)", fold(text))
+    return int(match.group(1)) if match else None
+
+
+def find_duration(text: str) -> float | None:
+    """A length stated as "30 seconds", "20 segundos", "one minute" / "un minuto"."""
+    folded = fold(text)
+    match = re.search(r"(\d{1,3})\s*(s|sec|secs|seconds|segundos)\b", folded)
+    if match:
+        return float(match.group(1))
+    if re.search(r"\b(one|a|un|1)\s+(minute|minuto)\b", folded):
+        return 60.0
+    return None
+
+
+def find_key(text: str) -> tuple[str | None, str | None]:
+    """Key and mode stated as "in D minor" / "en re menor"."""
+    folded = fold(text)
+    match = re.search(
+        r"\b(?:in|en)\s+([a-g]|do|re|mi|fa|sol|la|si)(\s*(?:#|sharp|flat|sostenido|bemol))?"
+        r"\s*(major|minor|mayor|menor)?\b", folded)
+    if not match or not (match.group(3) or match.group(2) or len(match.group(1)) > 1):
+        return None, None
+    key = normalize_key(match.group(1) + (match.group(2) or ""))
+    mode = {"major": "major", "mayor": "major", "minor": "minor", "menor": "minor"}.get(
+        match.group(3) or "")
+    return key, mode
+
+
+def _has_any(folded: str, words: tuple[str, ...]) -> bool:
+    return any(fold(w) in folded for w in words)
+
+
+def detect_intent(text: str, history: tuple[Turn, ...] | list[Turn] = ()) -> Intent:
+    """Intent from words alone: a clear library command or lyrics request first (see
+    :mod:`voice_agent.responder.commands`); replay / refine need an earlier clip to act on."""
+    command = parse_command(text)
+    if command is not None:
+        return command.intent
+    folded = " " + fold(text) + " "
+    names_genre = find_genre(text) is not None
+    about_last_clip = not names_genre and any(t.reply and t.reply.plan for t in history)
+    names_music = names_genre or bool(find_instruments(text) or find_mood(text))
+    if about_last_clip and _has_any(folded, REPLAY_WORDS):
+        return Intent.REPLAY
+    if about_last_clip and _has_any(folded, REFINE_WORDS):
+        return Intent.REFINE
+    if names_music or _has_any(folded, MUSIC_WORDS) or _has_any(folded, REFINE_WORDS):
+        return Intent.MAKE_MUSIC
+    return Intent.CHAT
+
+
+def plan_from_text(text: str, default_duration_s: float = 15.0, seed: int = 0) -> MusicPlan:
+    """A complete plan from the request's own words plus the genre's defaults."""
+    return ground_plan({}, text, default_duration_s, seed)
+
+
+def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
+                seed: int) -> MusicPlan:
+    """Turn a model's raw plan dict into a valid MusicPlan, trusting explicit words first.
+
+    Anything the person said outright (a genre, instruments, "120 bpm", "in D minor",
+    "30 seconds", a mood) wins over the model's guess; gaps get the style's defaults;
+    out-of-range numbers are clamped.
+    """
+    said_mood = find_mood(text)
+    genre = _genre(text, raw.get("genre"), said_mood)
+    style = style_for(genre)
+    said_key, said_mode = find_key(text)
+    mood = said_mood or find_mood(str(raw.get("mood") or "")) or style.mood
+    mode = said_mode or _mode(None if said_mood else raw.get("mode"), mood, style.mode)
+    instruments = _instruments(text, raw.get("instruments"), style.instruments)
+    return MusicPlan(
+        genre=genre,
+        bpm=find_bpm(text) or tempo_from_words(text, clamp_bpm(raw.get("bpm"), style.bpm)),
+        key=said_key or normalize_key(raw.get("key")) or ("A" if mode == "minor" else "C"),
+        mode=mode,
+        instruments=instruments,
+        mood=mood,
+        duration_s=find_duration(text) or clamp_duration(raw.get("duration_s"), default_duration_s),
+        seed=seed,
+    )
+
+
+#: genre to suggest when a request names only instruments or a mood
+_INSTRUMENT_GENRES = {"cello": "classical", "violin": "classical", "strings": "classical",
+                      "harp": "classical", "bandoneon": "tango", "accordion": "cumbia",
+                      "nylon guitar": "flamenco", "saxophone": "jazz", "upright bass": "jazz",
+                      "synth": "synthwave", "distorted guitar": "metal",
+                      "electric guitar": "rock", "congas": "salsa", "ukulele": "pop"}
+_MOOD_GENRES = {"sad": "ballad", "calm": "ambient", "romantic": "ballad",
+                "energetic": "edm", "dark": "ambient", "epic": "classical", "happy": "pop"}
+
+
+def _genre(text: str, raw_genre: Any, said_mood: str | None) -> str:
+    """Named genre > the model's genre > one suggested by named instruments or mood."""
+    said = find_genre(text)
+    if said:
+        return said
+    raw = str(raw_genre or "").strip().lower()
+    known = find_genre(raw.replace("_", " ")) if raw else None
+    if known:
+        return known
+    for instrument in find_instruments(text):
+        if instrument in _INSTRUMENT_GENRES:
+            return _INSTRUMENT_GENRES[instrument]
+    if raw and not canonical_instrument(raw) and not find_mood(raw):
+        return raw  # a style we have no preset for ("polka"): the composer's default style
+    return _MOOD_GENRES.get(said_mood or "", "pop")
+
+
+def _mode(value: Any, mood: str, default: str) -> str:
+    if isinstance(value, str) and value.strip().lower() in MODES:
+        return value.strip().lower()
+    return "minor" if mood in MINOR_MOODS else default
+
+
+def _instruments(text: str, raw: Any, defaults: tuple[str, ...]) -> tuple[str, ...]:
+    """Named instruments first, then the model's, then the style's band (unless "solo")."""
+    said = list(find_instruments(text))
+    guessed = [canonical_instrument(str(i)) for i in raw] if isinstance(raw, list) else []
+    merged = said + [i for i in dict.fromkeys(guessed) if i and i not in said]
+    if said and _has_any(" " + fold(text) + " ", SOLO_WORDS):
+        return tuple(said)
+    merged += [i for i in defaults if i not in merged]
+    return tuple(merged[:6])
+
+
+def tempo_from_words(text: str, bpm: int) -> int:
+    """Scale the style's tempo when the request says "slow" / "fast" without a number."""
+    folded = " " + fold(text) + " "
+    if _has_any(folded, SLOW_WORDS):
+        return clamp_bpm(bpm * 0.75, bpm)
+    if _has_any(folded, FAST_WORDS):
+        return clamp_bpm(bpm * 1.25, bpm)
+    return bpm
+
+
+def transcript_plan_seed(transcript: Transcript) -> int:
+    """A stable seed from the request text, so the same request gives the same clip."""
+    import zlib
+
+    return zlib.crc32(fold(transcript.text).encode("utf-8")) & 0x7FFFFFFF

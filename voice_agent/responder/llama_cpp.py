@@ -1,0 +1,193 @@
+"""A local GGUF language model through llama-cpp-python: the default responder.
+
+The answer is constrained to :data:`~voice_agent.responder.replies.REPLY_SCHEMA` by a grammar, so
+it is valid JSON by construction; content problems (wrong language, a genre the person
+did not ask for) are fixed by :func:`~voice_agent.responder.replies.reply_from_model_output`.
+
+The system prompt and few-shot examples form a fixed prefix. ``load()`` evaluates it
+once, and llama.cpp reuses the matching prefix of its KV cache on every later call, so
+a turn pays only for its own tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from voice_agent.core import cpu
+from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, ResponderError
+from voice_agent.core.models import QWEN_05B, ensure_model
+from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
+                                 reply_from_model_output)
+from voice_agent.core.types import Reply, Transcript, Turn
+
+log = logging.getLogger(__name__)
+
+_WARMUP = Transcript(text="hello", language="en")
+
+
+class CoreGovernor:
+    """Picks llama.cpp's thread count token by token, so it never fights for the cores.
+
+    llama.cpp's threads spin while they wait for one another; when any other work needs
+    a core, one of them is descheduled and the rest spin on it. Measured here: a reply
+    that takes 6.4 s with two threads took 24-54 s beside Kokoro, and 9-10 s with one
+    thread. So it uses one thread while another stage of this turn computes
+    (:func:`voice_agent.core.cpu.others_working`), and once a token takes over three times
+    the fastest one seen with all threads, which is what another program on the machine
+    does to it (2 threads fell to 0.8 tokens/s; 1 kept 10.9). While contended it tries
+    all threads again for one token in every ``PROBE_EVERY``, and the state carries over
+    to the next answer, so its prompt is not evaluated on spinning threads either.
+    """
+
+    SLOWDOWN = 3.0
+    PROBE_EVERY = 16
+    #: pieces closer together than this came out of one decode step: not a token's time
+    MIN_TOKEN_S = 0.005
+
+    def __init__(self, threads: int, best_token_s: float = float("inf"),
+                 contended: bool = False) -> None:
+        self.threads = threads
+        self.best_token_s = best_token_s
+        self.contended = contended and threads > 1
+        self._last: float | None = None
+        self._last_threads = self.initial_threads()
+        self._tokens = 0
+
+    def initial_threads(self) -> int:
+        """Threads for the prompt: one while contended, else all."""
+        return 1 if self.contended else self.threads
+
+    def threads_for_next_token(self, first: bool = False) -> int:
+        """Call once per generated token; returns the threads to use for the next one."""
+        now = time.perf_counter()
+        ours = cpu.others_working()
+        # Judge only tokens made on all threads with no other stage of ours computing:
+        # a slowdown our own voice causes is handled by ``ours``, not by ``contended``.
+        if (self._last is not None and not first and self._last_threads == self.threads > 1
+                and not ours):
+            took = now - self._last
+            if took >= self.MIN_TOKEN_S:
+                self.best_token_s = min(self.best_token_s, took)
+                self.contended = took > self.SLOWDOWN * self.best_token_s
+        self._last = now
+        self._tokens += 1
+        probe = self.contended and self._tokens % self.PROBE_EVERY == 0
+        busy = (self.contended and not probe) or ours
+        self._last_threads = 1 if busy else self.threads
+        return self._last_threads
+
+
+class LlamaCppResponder:
+    """A :class:`~voice_agent.responder.protocol.Responder` over llama.cpp."""
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        context_tokens: int = 2048,
+        threads: int = 2,
+        temperature: float = 0.2,
+        max_tokens: int = 200,
+        seed: int = 7,
+        default_duration_s: float = 15.0,
+        gpu_layers: int = -1,
+    ) -> None:
+        self.model_path = model_path
+        self.context_tokens = context_tokens
+        self.threads = threads
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.seed = seed
+        self.default_duration_s = default_duration_s
+        self.gpu_layers = gpu_layers
+        self.model_id = f"llama-cpp:{model_path or QWEN_05B.name}"
+        self._llm = None
+        self._asked_at = 0.0
+        self._threads_now = threads
+        self._best_token_s = float("inf")
+        self._contended = False
+        #: seconds from the request to the model's first token in the last streamed answer
+        self.last_first_token_s: float | None = None
+
+    def load(self) -> None:
+        """Load the GGUF (joined and checked once) and evaluate the fixed prompt prefix."""
+        if self._llm is not None:
+            return
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise MissingDependencyError("llama-cpp-python", "llm", "The language model") from None
+        path = self.model_path or str(ensure_model(QWEN_05B) / "model.gguf")
+        try:
+            self._llm = Llama(model_path=path, n_ctx=self.context_tokens, n_threads=self.threads,
+                              n_threads_batch=self.threads, n_gpu_layers=self.gpu_layers,
+                              seed=self.seed, verbose=False)
+        except (ValueError, OSError) as exc:
+            raise ModelNotFoundError(f"Cannot load the language model from {path}: {exc}") from None
+        self._complete(chat_messages(_WARMUP, ()), max_tokens=1)
+
+    def _complete(self, messages: list[dict[str, str]], max_tokens: int,
+                  on_piece: Callable[[str], None] | None = None) -> str:
+        """The reply JSON, streamed token by token to ``on_piece`` when given."""
+        return self.complete_json(messages, REPLY_SCHEMA, max_tokens, on_piece=on_piece)
+
+    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any],
+                      max_tokens: int, temperature: float | None = None,
+                      seed: int | None = None, repeat_penalty: float = 1.0,
+                      on_piece: Callable[[str], None] | None = None) -> str:
+        """The model's answer to ``messages``, constrained by a grammar to JSON ``schema``.
+
+        Used for replies and, by the library, for lyrics (voice_agent.library.lyrics), which
+        ask for a ``repeat_penalty`` > 1: the 0.5B model otherwise repeats one line. Between
+        tokens the thread count follows the machine (see :class:`CoreGovernor`).
+        """
+        self.load()
+        pieces: list[str] = []
+        governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
+        self._use_threads(governor.initial_threads())
+        for chunk in self._llm.create_chat_completion(
+                messages=messages, response_format={"type": "json_object", "schema": schema},
+                temperature=self.temperature if temperature is None else temperature,
+                max_tokens=max_tokens, seed=self.seed if seed is None else seed,
+                repeat_penalty=repeat_penalty, stream=True):
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                self._use_threads(governor.threads_for_next_token(first=not pieces))
+                if not pieces:
+                    self.last_first_token_s = time.perf_counter() - self._asked_at
+                pieces.append(piece)
+                if on_piece is not None:
+                    on_piece(piece)
+        self._best_token_s, self._contended = governor.best_token_s, governor.contended
+        return "".join(pieces)
+
+    def _use_threads(self, threads: int) -> None:
+        if threads != self._threads_now:
+            self._llm._ctx.set_n_threads(threads, threads)
+            self._threads_now = threads
+
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+        """Ask the model for a JSON reply and validate it (rule fallback if unusable)."""
+        return self.respond_stream(transcript, history, on_sentence=None)
+
+    def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
+                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+        """Like :meth:`respond`, handing each ``say`` sentence to ``on_sentence`` as it is
+        written, long before the plan is complete. The reply's ``say`` always begins with
+        the sentences handed out."""
+        self.load()
+        stream = SayStream(transcript.language, on_sentence) if on_sentence else None
+        self._asked_at = time.perf_counter()
+        self.last_first_token_s = None
+        try:
+            raw = self._complete(chat_messages(transcript, history), self.max_tokens,
+                                 stream.feed if stream else None)
+        except (RuntimeError, ValueError) as exc:
+            raise ResponderError(f"The language model failed while answering: {exc}") from None
+        log.debug("model answer: %s", raw)
+        if stream is not None:
+            stream.finish()
+        reply = reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        return keep_spoken(reply, stream.spoken) if stream else reply

@@ -1,0 +1,143 @@
+"""Refinements ("faster", "more piano", "darker", "más alegre") applied to a plan.
+
+A pure function over a small table of English and Spanish phrases: each rule that
+matches changes only its own fields, so everything the person did not ask to change
+(seed included) stays, and the composer re-renders the same piece otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from voice_agent.music.plan import MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S
+from voice_agent.music.theory import key_name, pitch_class
+from voice_agent.core.types import MusicPlan
+from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
+
+Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
+
+_MORE = r"(?:a lot|much|mucho|muy)\s+"
+_REMOVE_CUES = r"(?:without|sin|no|no more|remove|quita|quitale|quitar|drop|lose|less|menos)"
+_FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
+_NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:\s*(#|b|sharp|flat|sostenido|bemol))?"
+
+
+def _bpm(plan: MusicPlan, factor: float) -> MusicPlan:
+    return plan.replace(bpm=int(round(min(max(plan.bpm * factor, MIN_BPM), MAX_BPM))))
+
+
+def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
+    return plan.replace(duration_s=float(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)))
+
+
+def _transpose(plan: MusicPlan, semitones: int) -> MusicPlan:
+    pc = pitch_class(plan.key)
+    return plan if pc is None else plan.replace(key=key_name(pc + semitones))
+
+
+def _set_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
+    pc = pitch_class(" ".join(g for g in match.group(1, 2) if g))
+    mode = "minor" if match.group(3) in ("minor", "menor") else "major" if match.group(3) else plan.mode
+    return plan if pc is None else plan.replace(key=key_name(pc), mode=mode)
+
+
+def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
+    """A new style brings its own band and tempo; key, mood, length and seed stay."""
+    style = style_for(find_genre(match.group(0)) or plan.genre)
+    return plan.replace(genre=style.genre, bpm=style.bpm, instruments=style.instruments)
+
+
+# Groups of rules; within a group the first match wins ("much faster" is not also "faster").
+RULES: tuple[tuple[Rule, ...], ...] = (
+    (  # tempo
+        (rf"\b(?:{_MORE})(?:faster|quicker)\b|\bmucho mas rapid", lambda p, m: _bpm(p, 1.3)),
+        (r"\b(?:faster|quicker|speed (?:it )?up|more tempo|mas rapid[oa]|acelera\w*|mas deprisa)\b",
+         lambda p, m: _bpm(p, 1.15)),
+        (rf"\b(?:{_MORE})slower\b|\bmucho mas lent", lambda p, m: _bpm(p, 1 / 1.3)),
+        (r"\b(?:slower|slow (?:it )?down|mas lent[oa]|mas despacio|mas pausad[oa])\b",
+         lambda p, m: _bpm(p, 1 / 1.15)),
+        (r"\b(\d{2,3})\s*(?:bpm|beats per minute|pulsaciones)\b",
+         lambda p, m: _bpm(p.replace(bpm=int(m.group(1))), 1.0)),
+    ),
+    (  # mood, and the mode that goes with it
+        (r"\b(?:darker|more dark|mas oscur[oa]|mas sombri[oa]|mas tenebros[oa])\b",
+         lambda p, m: p.replace(mode="minor", mood="dark")),
+        (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa])\b",
+         lambda p, m: p.replace(mode="minor", mood="sad")),
+        (r"\b(?:happier|brighter|more cheerful|more joyful|mas alegre|mas feliz"
+         r"|mas luminos[oa]|mas animad[oa])\b",
+         lambda p, m: p.replace(mode="major", mood="happy")),
+        (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
+         lambda p, m: _bpm(p.replace(mood="calm"), 0.9)),
+        (r"\b(?:more energy|more energetic|more intense|mas energia|mas energic[oa]"
+         r"|mas intens[oa]|mas marcha)\b",
+         lambda p, m: _bpm(p.replace(mood="energetic"), 1.1)),
+    ),
+    (  # length
+        (r"\b(\d{1,3})\s*(?:s|sec|secs|seconds|segundos)\b",
+         lambda p, m: _duration(p, float(m.group(1)))),
+        (r"\b(?:longer|mas larg[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
+        (r"\b(?:shorter|mas cort[oa])\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
+    ),
+    (  # key and mode
+        # A key needs its mode word ("in a hurry", "en la intro" are not keys), or "key of".
+        (rf"\b(?:in|en)\s+{_NOTE}\s+(major|minor|mayor|menor)\b(?!\s+key)", _set_key),
+        (rf"\b(?:key of|tono de|tonalidad de)\s+{_NOTE}()\b", _set_key),
+        (r"\b(?:in a minor key|en (?:tono )?menor|minor key)\b", lambda p, m: p.replace(mode="minor")),
+        (r"\b(?:in a major key|en (?:tono )?mayor|major key)\b", lambda p, m: p.replace(mode="major")),
+        (r"\b(?:another|different|other|change the|cambia la|otra) (?:key|tonalidad|tono)\b",
+         lambda p, m: _transpose(p, 5)),
+        (r"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b", lambda p, m: _transpose(p, 2)),
+        (r"\b(?:lower|a tone down|mas grave|baja un tono)\b", lambda p, m: _transpose(p, -2)),
+    ),
+    (  # a new take on the same request
+        (r"\b(?:another one|another version|different version|variation|otra version"
+         r"|otra variacion|otra distinta)\b",
+         lambda p, m: p.replace(seed=(p.seed + 1) % 2**32)),
+    ),
+)
+
+
+def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
+    """The instrument named within a few words after each cue ("sin la batería")."""
+    found: list[str] = []
+    for match in re.finditer(rf"\b{cues}\s+(?=((?:\S+\s*){{1,4}}))", folded):
+        found += find_instruments(match.group(1))[:1]
+    return tuple(found)
+
+
+def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
+    """Drop removed instruments, bring "more X" to the front (featured), add the rest."""
+    removed = _cued_instruments(folded, _REMOVE_CUES)
+    featured = [n for n in _cued_instruments(folded, _FEATURE_CUES) if n not in removed]
+    named = [name for name in find_instruments(folded) if name not in removed]
+    instruments = featured + [n for n in plan.instruments if n not in removed + tuple(featured)]
+    instruments += [name for name in named if name not in instruments]
+    return plan.replace(instruments=tuple(instruments))
+
+
+def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> MusicPlan:
+    for pattern, change in rules:
+        match = re.search(pattern, folded)
+        if match:
+            return change(plan, match)
+    return plan
+
+
+def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
+    """``plan`` changed as ``text`` asks; fields the text does not touch are kept.
+
+    English and Spanish: tempo (faster, más lento, 140 bpm), mood and mode (darker,
+    sadder, más alegre, calmer), instruments (more piano, con flauta, sin batería),
+    length (longer, 30 segundos), key (another key, en re menor, higher), genre
+    (as a tango) and a new variation (another one, otra versión). "More X" moves X to
+    the front of the instruments, where the composer features it.
+    """
+    folded = fold(text)
+    genre = find_genre(folded)
+    if genre and genre != plan.genre:
+        plan = _new_genre(plan, re.search(".*", folded))
+    for group in RULES:
+        plan = _first_match(plan, folded, group)
+    return _change_instruments(plan, folded)

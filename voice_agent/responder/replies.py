@@ -1,0 +1,429 @@
+"""What every responder shares: the prompt, the JSON schema, and turning answers into Replies.
+
+A language-model responder asks for JSON matching :data:`REPLY_SCHEMA`, then hands the
+raw text to :func:`reply_from_model_output`, which validates it, grounds the plan in the
+person's own words, and falls back to :func:`rule_reply` (recording ``source="fallback"``
+and why) when the answer is not usable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from voice_agent.responder.grounding import detect_intent, ground_plan, transcript_plan_seed
+from voice_agent.responder.commands import (
+    DEFAULT_PLAYLIST,
+    LAST_ITEM,
+    canonical_playlist,
+    normalise_command_text,
+    parse_command,
+)
+from voice_agent.core.language import PHRASE_WORDS, base_language, looks_like, split_sentences
+from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.core.vocabulary import instrument_name
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+MAX_SAY_CHARS = 320
+
+#: The openings the model writes most (talk and intent benches): worth synthesising before
+#: a session's first turn, so its first words come from the phrase cache.
+COMMON_OPENERS = {"en": ("Sure!",), "es": ("¡Claro!", "Claro!")}
+#: Said at once when the model's first sentence comes out in the wrong language: its reply
+#: will be replaced by a template only when it has finished (seconds later), and a person
+#: should not wait that long in silence. The first common opener, so it is pre-synthesised.
+STAND_IN_OPENERS = {language: openers[0] for language, openers in COMMON_OPENERS.items()}
+
+#: What the model writes: its words first (so they can be spoken while it writes the
+#: rest), then the intent and the musical choices that need judgement. Tempo, key, mode
+#: and length come from the style and the person's own words (see ground_plan): the
+#: 0.5B model answered 100-120 bpm in C major for almost everything, and every token it
+#: writes costs 65-100 ms on two cores, which the person waits for the music.
+REPLY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "say": {"type": "string"},
+        "intent": {"type": "string", "enum": [i.value for i in Intent]},
+        "genre": {"type": "string"},
+        "instruments": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
+        "mood": {"type": "string"},
+        "playlist": {"type": "string"},
+        "item": {"type": "integer"},
+    },
+    "required": ["say", "intent", "genre", "instruments", "mood"],
+}
+#: The plan fields the model may also give (older answers nest them under "plan").
+PLAN_FIELDS = ("genre", "bpm", "key", "mode", "instruments", "mood", "duration_s")
+
+SYSTEM_PROMPT = (
+    "You are a friendly music assistant. The user asks for music by voice. Answer ONLY with "
+    "JSON: say = 1-2 short friendly sentences in the user's language; intent = make_music, "
+    "refine (change the previous clip), replay (play the previous clip again), chat, or a "
+    "library command: save (save this clip to a playlist), list (list a playlist), play "
+    "(play item number N), remove (remove item N), clear (empty a playlist), confirm (yes), "
+    "cancel (no), another_like (another clip like item N), lyrics (write song lyrics); "
+    "playlist = the playlist named, item = the number named (-1 = the last one); "
+    "genre, instruments and mood of the music."
+)
+
+FEW_SHOT: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Language: English\nRequest: play some chill lo-fi hip hop for studying",
+     {"say": "Sure! Here's a mellow lo-fi beat to help you focus.", "intent": "make_music",
+      "genre": "lofi", "instruments": ["electric piano", "bass", "drums"], "mood": "relaxed"}),
+    ("Language: Spanish\nRequest: quiero un tango dramático con bandoneón",
+     {"say": "¡Claro! Aquí tienes un tango dramático con bandoneón.", "intent": "make_music",
+      "genre": "tango", "instruments": ["bandoneon", "violin", "piano"], "mood": "dramatic"}),
+)
+
+_SAY_TEMPLATES = {
+    ("en", Intent.MAKE_MUSIC): "Here's some {mood} {genre} at {bpm} BPM with {instruments}. Enjoy!",
+    ("es", Intent.MAKE_MUSIC): "¡Aquí tienes {genre} a {bpm} BPM con {instruments}! Que lo disfrutes.",
+    ("en", Intent.REFINE): "Done! I changed it: {genre} at {bpm} BPM with {instruments}.",
+    ("es", Intent.REFINE): "¡Hecho! Lo he cambiado: {genre} a {bpm} BPM con {instruments}.",
+    ("en", Intent.REPLAY): "Sure, here it is again.",
+    ("es", Intent.REPLAY): "Claro, aquí la tienes otra vez.",
+    ("en", Intent.CHAT): "I make music from what you ask. Tell me a style, a mood or "
+                         "instruments, like relaxing jazz with piano.",
+    ("es", Intent.CHAT): "Hago música a partir de lo que me pidas. Dime un estilo, un ánimo o "
+                         "instrumentos, por ejemplo jazz relajado con piano.",
+    # library commands: the library session (voice_agent.library) rewrites these with
+    # what it actually did; they stand when no library is configured
+    ("en", "library"): "I can't do that: the clip library is switched off.",
+    ("es", "library"): "No puedo hacerlo: la biblioteca de clips está desactivada.",
+    ("en", Intent.ANOTHER_LIKE): "Here's another one in the same style: {genre} at {bpm} BPM.",
+    ("es", Intent.ANOTHER_LIKE): "Aquí tienes otra del mismo estilo: {genre} a {bpm} BPM.",
+    ("en", Intent.LYRICS): "Here are some {genre} lyrics for you.",
+    ("es", Intent.LYRICS): "Aquí tienes una letra de {genre}.",
+}
+
+
+
+def language_name(code: str) -> str:
+    """"es" -> "Spanish" (unknown codes are returned as they are)."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def user_message(transcript: Transcript, history: Sequence[Turn]) -> str:
+    """The per-turn message: language, the previous clip if any, and the request."""
+    lines = [f"Language: {language_name(transcript.language)}"]
+    previous = last_plan(history)
+    if previous is not None:  # a short description: every prompt token costs ~15 ms
+        lines.append("Previous music: " + compose_music_prompt(previous))
+    lines.append(f"Request: {transcript.text}")
+    return "\n".join(lines)
+
+
+def chat_messages(transcript: Transcript, history: Sequence[Turn]) -> list[dict[str, str]]:
+    """System prompt and few-shot pairs (a fixed, cacheable prefix), then this turn."""
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    for request, answer in FEW_SHOT:
+        messages.append({"role": "user", "content": request})
+        messages.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    messages.append({"role": "user", "content": user_message(transcript, history)})
+    return messages
+
+
+def plan_to_dict(plan: MusicPlan) -> dict[str, Any]:
+    """A plan as plain JSON-ready data."""
+    return {"genre": plan.genre, "bpm": plan.bpm, "key": plan.key, "mode": plan.mode,
+            "instruments": list(plan.instruments), "mood": plan.mood,
+            "duration_s": plan.duration_s, "seed": plan.seed}
+
+
+def last_plan(history: Sequence[Turn]) -> MusicPlan | None:
+    """The plan of the most recent turn that had one."""
+    for turn in reversed(history):
+        if turn.reply is not None and turn.reply.plan is not None:
+            return turn.reply.plan
+    return None
+
+
+def compose_music_prompt(plan: MusicPlan) -> str:
+    """A MusicGen-style English description of ``plan``."""
+    genre = plan.genre.replace("_", " ")
+    instruments = ", ".join(plan.instruments) if plan.instruments else "full band"
+    return f"{plan.mood} {genre}, {instruments}, {plan.bpm} bpm, {plan.key} {plan.mode}"
+
+
+def template_say(intent: Intent, plan: MusicPlan | None, language: str) -> str:
+    """A short reply from templates, in ``language`` (English when unsupported)."""
+    key: Intent | str = "library" if intent in LIBRARY_INTENTS else intent
+    template = _SAY_TEMPLATES.get((language, key)) or _SAY_TEMPLATES[("en", key)]
+    if plan is None:
+        return template.format(genre="music", bpm="", instruments="", mood="")
+    joiner = " y " if language == "es" else " and "
+    names = [instrument_name(i, language) for i in plan.instruments[:3]]
+    instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
+        names[0] if names else "")
+    return template.format(genre=plan.genre.replace("_", " "), bpm=plan.bpm,
+                           instruments=instruments, mood=plan.mood)
+
+
+
+
+def tidy_say(text: str) -> str:
+    """At most three sentences and MAX_SAY_CHARS characters."""
+    text = " ".join(text.split())
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    text = " ".join(sentences[:3])
+    return text if len(text) <= MAX_SAY_CHARS else text[: MAX_SAY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def plan_for(intent: Intent, transcript: Transcript, history: Sequence[Turn],
+             raw_plan: dict[str, Any], default_duration_s: float) -> MusicPlan | None:
+    """The plan this turn should render: new, refined from the last one, or the last one."""
+    previous = last_plan(history)
+    if intent is Intent.CHAT or intent in LIBRARY_INTENTS:
+        return None  # library commands act on stored clips (voice_agent.library)
+    if intent is Intent.REPLAY:
+        return previous
+    if intent is Intent.ANOTHER_LIKE:
+        return previous.replace(seed=next_seed(previous.seed)) if previous else None
+    if intent is Intent.REFINE and previous is not None:
+        from voice_agent.responder.refine import apply_refinement
+
+        return apply_refinement(previous, transcript.text)
+    return ground_plan(raw_plan, transcript.text, default_duration_s,
+                       transcript_plan_seed(transcript))
+
+
+def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration_s: float,
+               source: str = "rules", note: str = "") -> Reply:
+    """The deterministic responder: intent, plan and words from the transcript alone."""
+    intent = detect_intent(transcript.text, tuple(history))
+    plan = plan_for(intent, transcript, history, {}, default_duration_s)
+    command = parse_command(transcript.text)
+    return Reply(
+        say=template_say(intent, plan, transcript.language),
+        music_prompt=compose_music_prompt(plan) if plan else "",
+        intent=intent,
+        plan=plan,
+        language=transcript.language,
+        source=source,
+        note=note,
+        playlist=command.playlist if command else None,
+        item=command.item if command else None,
+    )
+
+
+def next_seed(seed: int) -> int:
+    """A different, repeatable seed for "another one like it" (a 31-bit LCG step)."""
+    return (seed * 1103515245 + 12345) & 0x7FFFFFFF
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The first JSON object in ``text`` (models sometimes wrap it in prose or fences)."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON object in the answer")
+    value, _ = json.JSONDecoder().raw_decode(text[start:])
+    if not isinstance(value, dict):
+        raise ValueError("the answer is JSON but not an object")
+    return value
+
+
+def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn]) -> Intent:
+    """The model's intent, overruled by a clear command in the person's words, and where it
+    needs an earlier clip that does not exist."""
+    worded = detect_intent(transcript.text, tuple(history))
+    if parse_command(transcript.text) is not None:
+        return worded  # "play number 2", "guárdala": the words are unambiguous
+    try:
+        intent = Intent(str(data.get("intent", "")).strip().lower())
+    except ValueError:
+        return worded
+    if intent in LIBRARY_INTENTS or intent in (Intent.ANOTHER_LIKE, Intent.LYRICS):
+        # no command phrasing was found: trust the model only when the words name no music
+        return intent if worded is Intent.CHAT else worded
+    if intent in (Intent.REFINE, Intent.REPLAY) and last_plan(history) is None:
+        return Intent.MAKE_MUSIC
+    if worded in (Intent.REFINE, Intent.REPLAY):
+        return worded  # "make it faster", "otra vez" about the last clip (no new genre named)
+    if intent is Intent.CHAT and worded is not Intent.CHAT:
+        return worded  # a 0.5B model calls too much "chat"; the request named music
+    return intent
+
+
+def _command_arguments(data: dict[str, Any], text: str,
+                       intent: Intent) -> tuple[str | None, int | None]:
+    """Playlist and item: the person's words first, then (for a command) the model's fields."""
+    command = parse_command(text)
+    playlist = command.playlist if command else None
+    item = command.item if command else None
+    if intent not in LIBRARY_INTENTS and intent is not Intent.ANOTHER_LIKE:
+        return playlist, item
+    if playlist is None and isinstance(data.get("playlist"), str):
+        playlist = _named_in(canonical_playlist(data["playlist"]), text)
+    if item is None and isinstance(data.get("item"), int) and not isinstance(data["item"], bool):
+        item = data["item"] if data["item"] > 0 or data["item"] == LAST_ITEM else None
+    return playlist, item
+
+
+def _named_in(playlist: str | None, text: str) -> str | None:
+    """``playlist`` if the person's words contain it, else None (the default playlist).
+
+    Measured: asked "Pon la número dos" after a jazz clip, the 0.5B model filled in the
+    playlist "calm jazz" from the previous music prompt, which would have played from a
+    playlist nobody named (benchmarks/intent_bench.py).
+    """
+    if playlist is None or playlist == DEFAULT_PLAYLIST:
+        return playlist
+    words = f" {normalise_command_text(text)} "
+    return playlist if f" {playlist} " in words else None
+
+
+def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
+                            default_duration_s: float) -> Reply:
+    """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`."""
+    try:
+        data = parse_json_object(raw)
+        say = tidy_say(str(data.get("say") or ""))
+        if not say:
+            raise ValueError("the answer has no 'say' text")
+    except ValueError as exc:
+        log.warning("Model answer unusable (%s); using the rule-based reply", exc)
+        return rule_reply(transcript, history, default_duration_s, source="fallback",
+                          note=f"model answer unusable: {exc}")
+    intent = _intent(data, transcript, history)
+    raw_plan = data.get("plan") if isinstance(data.get("plan"), dict) else {
+        name: data[name] for name in PLAN_FIELDS if name in data}
+    plan = plan_for(intent, transcript, history, raw_plan, default_duration_s)
+    note = ""
+    if not looks_like(say, transcript.language):
+        say = template_say(intent, plan, transcript.language)
+        note = f"model replied in the wrong language; used a {language_name(transcript.language)} template"
+    playlist, item = _command_arguments(data, transcript.text, intent)
+    return Reply(say=say, music_prompt=compose_music_prompt(plan) if plan else "",
+                 intent=intent, plan=plan,
+                 language=transcript.language, source="llm", note=note,
+                 playlist=playlist, item=item)
+
+
+_SAY_VALUE = re.compile(r'"say"\s*:\s*"')
+
+
+class SayStream:
+    """Hands out whole sentences of the ``say`` value while a JSON answer is still streaming.
+
+    The grammar puts ``say`` first, so its sentences are complete long before the plan
+    is; speaking them at once hides most of the model's time. A sentence is handed out
+    only when the next one has begun (or the string has closed), only in the person's
+    language, and never past :func:`tidy_say`'s limits, so what was spoken is always a
+    prefix of the final ``say`` (see :func:`keep_spoken`).
+    """
+
+    def __init__(self, language: str, on_sentence: Callable[[str], None],
+                 max_sentences: int = 3) -> None:
+        self.language = language
+        self.on_sentence = on_sentence
+        self.max_sentences = max_sentences
+        self.text = ""
+        self.spoken: list[str] = []
+        self._stopped = False
+
+    def feed(self, piece: str) -> None:
+        """Add the next piece of the model's answer."""
+        self.text += piece
+        if not self._stopped:
+            self._hand_out(closed=False)
+
+    def finish(self) -> None:
+        """The answer is complete: hand out the last sentence of ``say``."""
+        if not self._stopped:
+            self._hand_out(closed=True)
+        self._stopped = True
+
+    def _hand_out(self, closed: bool) -> None:
+        value, complete = _partial_string(self.text)
+        if value is None:
+            return
+
+        sentences = split_sentences(value, self.language)
+        ready = sentences if (complete or closed) else sentences[:-1]
+        for sentence in ready[len(self.spoken):]:
+            if not looks_like(sentence, self.language):
+                self._stopped = True
+                if not self.spoken:
+                    self._stand_in()
+                return
+            if (len(self.spoken) >= self.max_sentences
+                    or len(" ".join([*self.spoken, sentence])) > MAX_SAY_CHARS):
+                self._stopped = True
+                return
+            self.spoken.append(sentence)
+            self.on_sentence(sentence)
+        if complete:
+            self._stopped = True
+
+    def _stand_in(self) -> None:
+        """Acknowledge the request in the person's language while the reply is redone."""
+        opener = STAND_IN_OPENERS.get(base_language(self.language))
+        if opener is not None:
+            self.spoken.append(opener)
+            self.on_sentence(opener)
+
+
+def _partial_string(text: str) -> tuple[str | None, bool]:
+    """The ``say`` string decoded so far, and whether its closing quote has arrived."""
+    match = _SAY_VALUE.search(text)
+    if match is None:
+        return None, False
+    chars: list[str] = []
+    i = match.end()
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            return _decode("".join(chars)), True
+        if char == "\\":
+            escape_len = 6 if text[i + 1:i + 2] == "u" else 2
+            if i + escape_len > len(text):
+                break  # the escape is split across pieces: wait for the rest
+            chars.append(text[i:i + escape_len])
+            i += escape_len
+            continue
+        chars.append(char)
+        i += 1
+    return _decode("".join(chars)), False
+
+
+def _decode(raw: str) -> str:
+    try:
+        return json.loads(f'"{raw}"')
+    except ValueError:
+        return raw
+
+
+def keep_spoken(reply: Reply, spoken: Sequence[str]) -> Reply:
+    """``reply`` with a ``say`` that begins with the sentences already spoken aloud.
+
+    Validation can still replace a streamed ``say`` (the answer broke off, say); words a
+    person has already heard cannot be taken back, so they stay the reply's opening. When
+    they were only an acknowledgement, the new reply follows them; otherwise they are the
+    whole reply (saying the same thing twice in other words would be worse).
+    """
+    if not spoken:
+        return reply
+    heard = " ".join(spoken)
+    if reply.say.startswith(heard):
+        return reply
+    if all(len(sentence.split()) <= PHRASE_WORDS for sentence in spoken):
+        # only an acknowledgement was heard ("¡Claro!"): the new reply proper follows it
+        rest = _without_opener(reply.say, spoken[-1], reply.language)
+        note = "; ".join(n for n in (reply.note, "followed the opener already spoken") if n)
+        return dataclasses.replace(reply, say=tidy_say(f"{heard} {rest}"), note=note)
+    note = "; ".join(n for n in (reply.note, "kept the sentences already spoken") if n)
+    return dataclasses.replace(reply, say=heard, note=note)
+
+
+def _without_opener(say: str, opener: str, language: str) -> str:
+    """``say`` without a first sentence that repeats ``opener`` ("Claro!" after "¡Claro!")."""
+    from voice_agent.core.language import normalise
+
+    first, *rest = split_sentences(say, language) or [""]
+    return " ".join(rest) if rest and normalise(first) == normalise(opener) else say

@@ -1,0 +1,82 @@
+"""Limits of the service and the typed-prompt (Compose) request and result."""
+
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voice_agent.core.types import (
+    MusicClip,
+    MusicPlan,
+    Reply,
+)
+from voice_agent.responder.replies import plan_to_dict
+
+log = logging.getLogger(__name__)
+
+
+
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the service accepts. Uploads are refused above ``max_upload_bytes``."""
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_request_s: float = 60.0
+    max_speaker_s: float = 60.0
+    max_prompt_chars: int = 600
+    max_waiting: int = 8
+    keep_requests: int = 200
+
+
+@dataclass(frozen=True)
+class ComposeOptions:
+    """Overrides applied to the responder's plan before rendering (None: keep the plan's)."""
+
+    duration_s: float | None = None
+    seed: int | None = None
+    genre: str | None = None
+    bpm: int | None = None
+    key: str | None = None
+    mode: str | None = None
+
+    def apply(self, plan: MusicPlan) -> MusicPlan:
+        """``plan`` with every override that is set."""
+        changes = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+        return dataclasses.replace(plan, **changes)
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    """A rendered prompt: the improved prompt, the plan actually rendered, and its files."""
+
+    request_id: str
+    prompt: str
+    improved_prompt: str
+    reply: Reply | None
+    plan: MusicPlan
+    clip: MusicClip
+    wav_path: Path
+    midi_path: Path | None
+    timings: dict[str, float]
+
+    @property
+    def audio_id(self) -> str:
+        """Id of the rendered clip for :meth:`AgentService.audio_path`."""
+        return f"{self.request_id}-music"
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready description (what ``compose.json`` holds)."""
+        return {"request_id": self.request_id, "audio_id": self.audio_id, "prompt": self.prompt,
+                "improved_prompt": self.improved_prompt, "plan": plan_to_dict(self.plan),
+                "say": self.reply.say if self.reply else "",
+                "source": self.reply.source if self.reply else "regenerate",
+                "duration_s": round(self.clip.audio.duration_s, 3),
+                "backend": self.clip.backend, "has_midi": self.midi_path is not None,
+                "timings": {k: round(v, 4) for k, v in self.timings.items()}}
+
