@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from voice_agent.core import cpu
-from voice_agent.backends import llama_cpp_responder
+from voice_agent.responder import llama_cpp as llama_cpp_responder
 from voice_agent.responder.llama_cpp import CoreGovernor
 
 

@@ -25,7 +25,7 @@ from voice_agent.asr.checks import (
     silero_speech,
 )
 from voice_agent.core.types import Audio, Transcript
-from voice_agent.core.vocabulary import asr_bias
+from voice_agent.asr.bias import asr_bias
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from voice_agent.asr.checks import (
     silero_speech,
 )
 from voice_agent.core.types import Audio, Transcript
-from voice_agent.core.vocabulary import asr_bias, asr_hotwords
+from voice_agent.asr.bias import asr_bias, asr_hotwords
 
 log = logging.getLogger(__name__)
 
