@@ -95,7 +95,7 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "trumpet": ("trumpet", "trompeta"),
     "trombone": ("trombone", "trombón", "trombon"),
     "brass": ("brass", "metales", "horns"),
-    "saxophone": ("saxophone", "sax", "saxofón", "saxofon"),
+    "saxophone": ("saxophone", "sax", "saxo", "saxofón", "saxofon"),
     "flute": ("flute", "flauta"),
     "clarinet": ("clarinet", "clarinete"),
     "accordion": ("accordion", "acordeón", "acordeon"),

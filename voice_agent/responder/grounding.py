@@ -35,6 +35,13 @@ MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "relaxed": ("relaxed mood", "smooth", "mellow"),
 }
 MINOR_MOODS = {"sad", "dark", "melancholic", "aggressive", "dramatic", "passionate"}
+#: moods a listener hears as major: "a happy cumbia" is in a major key even though the
+#: cumbia preset is minor (unless the person names the mode)
+MAJOR_MOODS = {"happy", "romantic"}
+#: keys a plan gets when nobody names one, picked by seed and style so clips are not all
+#: A minor / C major; common, easy keys for the instruments the composer uses
+DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
+                "minor": ("A", "E", "D", "G", "C", "B", "F#", "F")}
 
 REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "repeat", "otra vez",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar")
@@ -106,15 +113,34 @@ def find_bpm(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+_COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2,
+                "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5}
+_HALF = r"(?:\s+(?:and a half|y medio|y media))?"
+_MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.join(_COUNT_WORDS)})"
+            rf"{_HALF}\s*(?:-\s*)?(?:minutes?|minutos?|mins?)\b{_HALF}")
+
+
 def find_duration(text: str) -> float | None:
-    """A length stated as "30 seconds", "20 segundos", "one minute" / "un minuto"."""
+    """A length however it is said: "30 seconds", "a 20-second loop", "20 segundos",
+    "one minute", "half a minute", "que dure medio minuto", "un minuto y medio"."""
     folded = fold(text)
-    match = re.search(r"(\d{1,3})\s*(s|sec|secs|seconds|segundos)\b", folded)
+    match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?)\b",
+                      folded)
     if match:
-        return float(match.group(1))
-    if re.search(r"\b(one|a|un|1)\s+(minute|minuto)\b", folded):
-        return 60.0
-    return None
+        return float(match.group(1).replace(",", "."))
+    match = re.search(_MINUTES, folded)
+    if not match:
+        return None
+    count = match.group(1)
+    if count in ("one and a half", "uno y medio"):
+        minutes = 1.5
+    elif count.startswith("half"):
+        minutes = 0.5
+    else:
+        minutes = float(count.replace(",", ".")) if count[0].isdigit() else _COUNT_WORDS[count]
+    if re.search(r"(?:and a half|y medio|y media)", match.group(0)):
+        minutes += 0.5
+    return minutes * 60.0
 
 
 def find_key(text: str) -> tuple[str | None, str | None]:
@@ -171,17 +197,21 @@ def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
     genre = _genre(text, raw.get("genre"), said_mood)
     style = style_for(genre)
     said_key, said_mode = find_key(text)
-    mood = said_mood or find_mood(str(raw.get("mood") or "")) or style.mood
-    mode = said_mode or _mode(None if said_mood else raw.get("mode"), mood, style.mode)
+    named_mood = said_mood or find_mood(str(raw.get("mood") or ""))
+    mood = named_mood or style.mood
+    # the style's own mood does not move its mode (cumbia is "happy" and minor); a named one does
+    mode = said_mode or mode_for_mood(None if said_mood else raw.get("mode"), named_mood or "",
+                                      style.mode)
     instruments = _instruments(text, raw.get("instruments"), style.instruments)
     return MusicPlan(
         genre=genre,
         bpm=find_bpm(text) or tempo_from_words(text, clamp_bpm(raw.get("bpm"), style.bpm)),
-        key=said_key or normalize_key(raw.get("key")) or ("A" if mode == "minor" else "C"),
+        key=said_key or normalize_key(raw.get("key")) or default_key(mode, seed, genre),
         mode=mode,
         instruments=instruments,
         mood=mood,
-        duration_s=find_duration(text) or clamp_duration(raw.get("duration_s"), default_duration_s),
+        duration_s=clamp_duration(find_duration(text) or raw.get("duration_s"),
+                                  default_duration_s),
         seed=seed,
     )
 
@@ -213,10 +243,22 @@ def _genre(text: str, raw_genre: Any, said_mood: str | None) -> str:
     return _MOOD_GENRES.get(said_mood or "", "pop")
 
 
-def _mode(value: Any, mood: str, default: str) -> str:
+def mode_for_mood(value: Any, mood: str, default: str) -> str:
+    """The mode a plan gets: one given outright, else the mood's (sad -> minor, happy ->
+    major), else the style's."""
     if isinstance(value, str) and value.strip().lower() in MODES:
         return value.strip().lower()
-    return "minor" if mood in MINOR_MOODS else default
+    if mood in MINOR_MOODS:
+        return "minor"
+    return "major" if mood in MAJOR_MOODS else default
+
+
+def default_key(mode: str, seed: int, genre: str) -> str:
+    """A key for a plan whose request named none: varies with the seed and the style."""
+    import zlib
+
+    keys = DEFAULT_KEYS.get(mode, DEFAULT_KEYS["major"])
+    return keys[(seed + zlib.crc32(genre.encode("utf-8"))) % len(keys)]
 
 
 def _instruments(text: str, raw: Any, defaults: tuple[str, ...]) -> tuple[str, ...]:

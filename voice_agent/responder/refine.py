@@ -14,11 +14,15 @@ from voice_agent.music.plan import MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATIO
 from voice_agent.music.theory import key_name, pitch_class
 from voice_agent.core.types import MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
+from voice_agent.responder.grounding import MAJOR_MOODS, MINOR_MOODS, find_duration, find_mood
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
+#: what a rule returns when its pattern matched but the words were not what it reads
+_NO_CHANGE = MusicPlan(genre="__no_change__")
 
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
-_REMOVE_CUES = r"(?:without|sin|no|no more|remove|quita|quitale|quitar|drop|lose|less|menos)"
+_REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|get rid of|quita|quitale|quitar"
+                r"|saca|sacale|elimina|drop|lose|less|menos)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
 _NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:\s*(#|b|sharp|flat|sostenido|bemol))?"
 
@@ -74,9 +78,9 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          r"|mas intens[oa]|mas marcha)\b",
          lambda p, m: _bpm(p.replace(mood="energetic"), 1.1)),
     ),
-    (  # length
-        (r"\b(\d{1,3})\s*(?:s|sec|secs|seconds|segundos)\b",
-         lambda p, m: _duration(p, float(m.group(1)))),
+    (  # length: "30 seconds", "a 20-second loop", "que dure medio minuto" (find_duration)
+        (r".+", lambda p, m: _duration(p, find_duration(m.group(0))) if find_duration(m.group(0))
+         else _NO_CHANGE),
         (r"\b(?:longer|mas larg[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort[oa])\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
@@ -93,10 +97,15 @@ RULES: tuple[tuple[Rule, ...], ...] = (
     ),
     (  # a new take on the same request
         (r"\b(?:another one|another version|different version|variation|otra version"
-         r"|otra variacion|otra distinta)\b",
+         r"|otra variacion|otra distinta|same but different|same thing but different"
+         r"|lo mismo pero (?:diferente|distinto)|igual pero (?:diferente|distinto)"
+         r"|another take|otra toma)\b",
          lambda p, m: p.replace(seed=(p.seed + 1) % 2**32)),
     ),
 )
+
+
+_MOOD_RULES = 1  # the index of the mood group in RULES
 
 
 def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
@@ -107,21 +116,66 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+_SWAP = (r"\b(?:swap|switch|replace|change|exchange|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
+         r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|por|con)\s+"
+         r"(?P<new>(?:\S+\s*){1,3})")
+
+
+def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
+    """(old, new) instrument pairs: "swap the guitar for a piano", "cambia el saxo por
+    una flauta", "replace the drums with congas"."""
+    swaps = []
+    for match in re.finditer(_SWAP, folded):
+        old, new = find_instruments(match.group("old")), find_instruments(match.group("new"))
+        if old and new and old[0] != new[0]:
+            swaps.append((old[0], new[0]))
+    return tuple(swaps)
+
+
+def _in_plan(name: str, instruments: tuple[str, ...]) -> str:
+    """The plan's own instrument a spoken name means: "the guitar" is the electric guitar
+    of a rock plan, "el bajo" its upright bass."""
+    if name in instruments:
+        return name
+    last = name.split()[-1]
+    return next((i for i in instruments if i.split()[-1] == last), name)
+
+
 def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
-    """Drop removed instruments, bring "more X" to the front (featured), add the rest."""
-    removed = _cued_instruments(folded, _REMOVE_CUES)
-    featured = [n for n in _cued_instruments(folded, _FEATURE_CUES) if n not in removed]
-    named = [name for name in find_instruments(folded) if name not in removed]
-    instruments = featured + [n for n in plan.instruments if n not in removed + tuple(featured)]
-    instruments += [name for name in named if name not in instruments]
+    """Swap, drop removed instruments, bring "more X" to the front (featured), add the rest."""
+    swaps = tuple((_in_plan(old, plan.instruments), new) for old, new in find_swaps(folded))
+    swapped_names = {name for pair in find_swaps(folded) for name in pair}
+    current = tuple(dict.fromkeys(dict(swaps).get(i, i) for i in plan.instruments))
+    current += tuple(new for _, new in swaps if new not in current)
+    removed = tuple(_in_plan(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
+                    if n not in swapped_names)
+    featured = [_in_plan(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
+    featured = [n for n in dict.fromkeys(featured) if n not in removed]
+    named = [_in_plan(n, current) for n in find_instruments(folded) if n not in swapped_names]
+    instruments = featured + [n for n in current if n not in removed + tuple(featured)]
+    instruments += [name for name in named if name not in instruments and name not in removed]
     return plan.replace(instruments=tuple(instruments))
+
+
+def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
+    """A mood named outright ("make it sad", "ponla alegre") when no comparative rule
+    matched; the mode follows the mood unless a mode was named too."""
+    mood = find_mood(folded)
+    if mood is None or mood == plan.mood:
+        return plan
+    names_mode = re.search(r"\b(?:major|minor|mayor|menor)\b", folded) is not None
+    if names_mode or mood not in MINOR_MOODS | MAJOR_MOODS:
+        return plan.replace(mood=mood)
+    return plan.replace(mood=mood, mode="minor" if mood in MINOR_MOODS else "major")
 
 
 def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> MusicPlan:
     for pattern, change in rules:
         match = re.search(pattern, folded)
         if match:
-            return change(plan, match)
+            changed = change(plan, match)
+            if changed is not _NO_CHANGE:
+                return changed
     return plan
 
 
@@ -138,6 +192,9 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
     genre = find_genre(folded)
     if genre and genre != plan.genre:
         plan = _new_genre(plan, re.search(".*", folded))
-    for group in RULES:
-        plan = _first_match(plan, folded, group)
+    for index, group in enumerate(RULES):
+        changed = _first_match(plan, folded, group)
+        if index == _MOOD_RULES and changed == plan:
+            changed = _said_mood(plan, folded)
+        plan = changed
     return _change_instruments(plan, folded)
