@@ -31,16 +31,19 @@ class StreamingFakeResponder(FakeResponder):
         self.gate_opened: bool | None = None
 
     def respond_stream(self, transcript, history=(), on_sentence=None) -> Reply:
-        from voice_agent.responder.replies import SayStream, keep_spoken, reply_from_model_output
+        from voice_agent.responder.replies import (SayStream, keep_spoken, reading_for,
+                                                   reply_from_model_output, safe_to_speak)
 
-        stream = SayStream(transcript.language, on_sentence)
+        reading = reading_for(transcript, history)  # as LlamaCppResponder does
+        stream = SayStream(transcript.language, on_sentence,
+                           vet=lambda sentence: safe_to_speak(sentence, reading))
         size = max(1, len(self.answer) // self.pieces)
         for start in range(0, len(self.answer), size):
             stream.feed(self.answer[start:start + size])
             if stream.spoken and self.gate is not None and self.gate_opened is None:
                 self.gate_opened = self.gate.wait(timeout=10)
         stream.finish()
-        reply = reply_from_model_output(self.answer, transcript, history, 5.0)
+        reply = reply_from_model_output(self.answer, transcript, history, 5.0, reading)
         return keep_spoken(reply, stream.spoken)
 
 

@@ -27,6 +27,8 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, 
 from voice_agent.asr import Transcriber
 from voice_agent.music import MusicRenderer
 from voice_agent.responder import Responder, StreamingResponder
+from voice_agent.responder.reading import is_library_intent, read_request
+from voice_agent.responder.replies import last_plan, rule_reply
 from voice_agent.speech.protocol import PhraseCachingSpeaker, Speaker
 from voice_agent.speech.streaming import join_sentences
 from voice_agent.core.types import (Audio, Intent, MusicClip, Reply, SpokenReply, StageError,
@@ -282,9 +284,7 @@ class Pipeline:
         if transcript is not None:
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
             worker = self._primary_worker(recorder, transcript.language)
-            streams = worker is not None and not self._is_library_command(transcript)
-            reply = recorder.run(STAGE_LLM, lambda: self._respond(
-                recorder, transcript, worker if streams else None))
+            reply = self._reply(recorder, transcript, worker)
         reply, played, library_action = self._library_command(recorder, reply, transcript)
         if reply is not None:
             recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
@@ -327,14 +327,23 @@ class Pipeline:
             recorder.marks["llm_first_token"] = round(asked_at + first_token_s, 4)
         return reply
 
-    def _is_library_command(self, transcript: Transcript) -> bool:
-        """A clear library command or lyrics request: its words come from the library, so
-        the model's ``say`` must not be spoken while it is written."""
-        if self.library is None:
-            return False
-        from voice_agent.responder.commands import parse_command
-
-        return parse_command(transcript.text) is not None
+    def _reply(self, recorder: _TurnRecorder, transcript: Transcript,
+               worker: _VoiceWorker | None) -> Reply | None:
+        """The request is read once; when its words decide the turn (a clear library
+        command, a clear edit or replay of the last clip) the language model is not asked:
+        the reply is stated from templates and the plan, and the record says why."""
+        history = tuple(self.history)
+        reading = read_request(transcript.text, transcript.language, last_plan(history))
+        lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
+        if reading.authoritative and not lyrics_without_library:
+            recorder.skip(STAGE_LLM, reading.why)
+            # no new plan is grounded here, so the default clip length is never used
+            return rule_reply(transcript, history, 15.0, source="words", reading=reading)
+        # a library command's words come from the library: do not speak the model's
+        streams = worker is not None and not (self.library is not None
+                                              and is_library_intent(reading.guess))
+        return recorder.run(STAGE_LLM, lambda: self._respond(
+            recorder, transcript, worker if streams else None))
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
                          transcript: Transcript | None) -> tuple[Reply | None, MusicClip | None, Any]:

@@ -20,7 +20,7 @@ from voice_agent.core import cpu
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
-                                 reply_from_model_output)
+                                           reading_for, reply_from_model_output, safe_to_speak)
 from voice_agent.core.types import Reply, Transcript, Turn
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,10 @@ class LlamaCppResponder:
         written, long before the plan is complete. The reply's ``say`` always begins with
         the sentences handed out."""
         self.load()
-        stream = SayStream(transcript.language, on_sentence) if on_sentence else None
+        reading = reading_for(transcript, history)
+        stream = SayStream(transcript.language, on_sentence,
+                           vet=lambda sentence: safe_to_speak(sentence, reading)) \
+            if on_sentence else None
         self._asked_at = time.perf_counter()
         self.last_first_token_s = None
         try:
@@ -189,5 +192,6 @@ class LlamaCppResponder:
         log.debug("model answer: %s", raw)
         if stream is not None:
             stream.finish()
-        reply = reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        reply = reply_from_model_output(raw, transcript, history, self.default_duration_s,
+                                        reading)
         return keep_spoken(reply, stream.spoken) if stream else reply

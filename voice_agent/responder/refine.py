@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from voice_agent.music.plan import MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S
-from voice_agent.music.theory import key_name, pitch_class
 from voice_agent.core.types import MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
-from voice_agent.responder.grounding import MAJOR_MOODS, MINOR_MOODS, find_duration, find_mood
+from voice_agent.responder.grounding import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM,
+                                             MIN_DURATION_S, MINOR_MOODS, PITCH_CLASSES,
+                                             find_duration, find_mood, normalize_key)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 #: what a rule returns when its pattern matched but the words were not what it reads
@@ -33,6 +33,18 @@ def _bpm(plan: MusicPlan, factor: float) -> MusicPlan:
 
 def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
     return plan.replace(duration_s=float(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)))
+
+
+def pitch_class(name: str) -> int | None:
+    """0-11 for a key name ("D", "re", "si bemol"); None if it is not one. (The responder
+    keeps its own: stages do not import each other.)"""
+    key = normalize_key(name)
+    return PITCH_CLASSES.index(key) if key else None
+
+
+def key_name(pc: int) -> str:
+    """The conventional spelling of a pitch class."""
+    return PITCH_CLASSES[pc % 12]
 
 
 def _transpose(plan: MusicPlan, semitones: int) -> MusicPlan:

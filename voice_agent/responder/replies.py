@@ -15,17 +15,19 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from voice_agent.responder.grounding import detect_intent, ground_plan, transcript_plan_seed
+from voice_agent.responder.grounding import ground_plan, normalize_key, transcript_plan_seed
 from voice_agent.responder.commands import (
     DEFAULT_PLAYLIST,
     LAST_ITEM,
+    Command,
     canonical_playlist,
     normalise_command_text,
-    parse_command,
 )
 from voice_agent.core.language import PHRASE_WORDS, base_language, looks_like, split_sentences
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan, Reply, Transcript, Turn
-from voice_agent.core.vocabulary import instrument_name
+from voice_agent.core.vocabulary import canonical_instrument, find_genre, instrument_name
+from voice_agent.responder.reading import RequestReading, read_request
+from voice_agent.responder.truth import check_say, facts_in, has_instrument
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,128 @@ _SAY_TEMPLATES = {
 
 
 
+#: how an edit reply names each change ("Done: faster, now 140 BPM, and without the saxophone.")
+_CHANGE_WORDS = {
+    "en": {"done": "Done: {changes}.", "and": "and", "genre": "now {genre}",
+           "faster": "faster, now {bpm} BPM", "slower": "slower, now {bpm} BPM",
+           "key": "now in {key} {mode}", "mood": "now {mood}",
+           "length": "now {seconds:g} seconds long", "added": "with {names}",
+           "removed": "without the {names}", "seed": "a new version of the same piece",
+           "same": "Done: it stays {genre} at {bpm} BPM."},
+    "es": {"done": "Hecho: {changes}.", "and": "y", "genre": "ahora es {genre}",
+           "faster": "más rápido, ahora a {bpm} BPM", "slower": "más lento, ahora a {bpm} BPM",
+           "key": "ahora en {key} {mode}", "mood": "ahora {mood}",
+           "length": "ahora dura {seconds:g} segundos", "added": "con {names}",
+           "removed": "sin {names}", "seed": "una versión nueva de la misma pieza",
+           "same": "Hecho: sigue siendo {genre} a {bpm} BPM."},
+}
+_SPANISH_MOODS = {"happy": "alegre", "sad": "triste", "calm": "tranquila", "dark": "oscura",
+                  "energetic": "enérgica", "romantic": "romántica", "epic": "épica",
+                  "dramatic": "dramática", "relaxed": "relajada"}
+_SOLFEGE_NAMES = {"C": "do", "D": "re", "E": "mi", "F": "fa", "G": "sol", "A": "la", "B": "si"}
+
+
+def key_words(key: str, mode: str, language: str) -> str:
+    """"D", "minor" -> "D minor" / "re menor"."""
+    if language != "es":
+        return f"{key} {mode}"
+    note = _SOLFEGE_NAMES.get(key[:1], key[:1]) + {"#": " sostenido", "b": " bemol"}.get(key[1:], "")
+    return f"{note} {'menor' if mode == 'minor' else 'mayor'}"
+
+
+def change_say(before: MusicPlan, after: MusicPlan, language: str) -> str:
+    """What an edit changed, stated from the two plans."""
+    words = _CHANGE_WORDS.get(base_language(language), _CHANGE_WORDS["en"])
+    parts = _change_parts(before, after, words, language)
+    if not parts:
+        return words["same"].format(genre=after.genre.replace("_", " "), bpm=after.bpm)
+    changes = parts[0] if len(parts) == 1 else (
+        ", ".join(parts[:-1]) + f", {words['and']} " + parts[-1])
+    return words["done"].format(changes=changes)
+
+
+def _change_parts(before: MusicPlan, after: MusicPlan, words: dict[str, str],
+                  language: str) -> list[str]:
+    parts = []
+    if after.genre != before.genre:
+        parts.append(words["genre"].format(genre=after.genre.replace("_", " ")))
+    if after.bpm != before.bpm:
+        parts.append(words["faster" if after.bpm > before.bpm else "slower"].format(bpm=after.bpm))
+    if (after.key, after.mode) != (before.key, before.mode):
+        key, mode = key_words(after.key, after.mode, language).rsplit(" ", 1)
+        parts.append(words["key"].format(key=key, mode=mode))
+    if after.mood != before.mood and after.genre == before.genre:
+        mood = _SPANISH_MOODS.get(after.mood, after.mood) if language == "es" else after.mood
+        parts.append(words["mood"].format(mood=mood))
+    if after.duration_s != before.duration_s:
+        parts.append(words["length"].format(seconds=after.duration_s))
+    if after.genre == before.genre:  # a new style brings its own band: not "added"
+        added = [i for i in after.instruments if i not in before.instruments]
+        removed = [i for i in before.instruments if i not in after.instruments]
+        if added:
+            parts.append(words["added"].format(names=_names(added, language)))
+        if removed:
+            parts.append(words["removed"].format(names=_names(removed, language)))
+    if not parts and after.seed != before.seed:
+        parts.append(words["seed"])
+    return parts
+
+
+def _names(instruments: Sequence[str], language: str) -> str:
+    joiner = " y " if language == "es" else " and "
+    names = [instrument_name(i, language) for i in instruments[:3]]
+    return joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+
+def stated_say(intent: Intent, plan: MusicPlan | None, language: str,
+               previous: MusicPlan | None = None) -> str:
+    """The template reply for ``plan``: what changed for an edit, else what was made."""
+    if intent is Intent.REFINE and previous is not None and plan is not None:
+        return change_say(previous, plan, language)
+    return template_say(intent, plan, language)
+
+
+def truthful_say(say: str, plan: MusicPlan | None, intent: Intent, language: str,
+                 previous: MusicPlan | None = None) -> tuple[str, str]:
+    """``say`` with every untrue sentence replaced by one stated from ``plan`` (see
+    :func:`voice_agent.responder.truth.check_say`), and a note saying what was untrue.
+
+    True sentences stay (they may already have been spoken); the first untrue one
+    becomes the template sentence and later untrue ones are dropped.
+    """
+    change = previous if intent is Intent.REFINE else None
+    kept: list[str] = []
+    untrue: list[str] = []
+    for sentence in split_sentences(say, language) or [say]:
+        claims = check_say(sentence, plan, language, change)
+        if not claims:
+            kept.append(sentence)
+            continue
+        if not untrue:
+            kept.append(stated_say(intent, plan, language, previous))
+        untrue += claims
+    if not untrue:
+        return say, ""
+    return tidy_say(" ".join(kept)), "untrue reply replaced: " + "; ".join(untrue)
+
+
+def safe_to_speak(sentence: str, reading: RequestReading) -> bool:
+    """Whether a sentence may be spoken before the plan is settled: it states no fact the
+    person's own words do not fix (ground_plan trusts those words, so they will be true)."""
+    facts = facts_in(sentence)
+    if not facts:
+        return True
+    if reading.edited is not None:
+        return not check_say(sentence, reading.edited, reading.language, reading.previous)
+    words = reading.instruments
+    return (all(g == reading.genre for g in facts.genres)
+            and all(has_instrument(words, i) for i in facts.instruments)
+            and not facts.absent and not facts.durations and not facts.modes
+            and all(b == reading.bpm for b in facts.bpms)
+            and all((normalize_key(k), m) == (reading.key, reading.mode) for k, m in facts.keys)
+            and facts.tempo_change is None)
+
+
 def language_name(code: str) -> str:
     """"es" -> "Spanish" (unknown codes are returned as they are)."""
     return LANGUAGE_NAMES.get(code, code)
@@ -175,8 +299,17 @@ def tidy_say(text: str) -> str:
     return text if len(text) <= MAX_SAY_CHARS else text[: MAX_SAY_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
+def reading_for(transcript: Transcript, history: Sequence[Turn],
+                reading: RequestReading | None = None) -> RequestReading:
+    """The turn's reading: the one the pipeline made, else read now (once)."""
+    if reading is not None and reading.text == transcript.text:
+        return reading
+    return read_request(transcript.text, transcript.language, last_plan(history))
+
+
 def plan_for(intent: Intent, transcript: Transcript, history: Sequence[Turn],
-             raw_plan: dict[str, Any], default_duration_s: float) -> MusicPlan | None:
+             raw_plan: dict[str, Any], default_duration_s: float,
+             reading: RequestReading | None = None) -> MusicPlan | None:
     """The plan this turn should render: new, refined from the last one, or the last one."""
     previous = last_plan(history)
     if intent is Intent.CHAT or intent in LIBRARY_INTENTS:
@@ -186,21 +319,57 @@ def plan_for(intent: Intent, transcript: Transcript, history: Sequence[Turn],
     if intent is Intent.ANOTHER_LIKE:
         return previous.replace(seed=next_seed(previous.seed)) if previous else None
     if intent is Intent.REFINE and previous is not None:
+        if reading is not None and reading.edited is not None:
+            return reading.edited
         from voice_agent.responder.refine import apply_refinement
 
         return apply_refinement(previous, transcript.text)
-    return ground_plan(raw_plan, transcript.text, default_duration_s,
-                       transcript_plan_seed(transcript))
+    return ground_plan(without_few_shot(raw_plan, transcript.text), transcript.text,
+                       default_duration_s, transcript_plan_seed(transcript))
+
+
+def without_few_shot(raw_plan: dict[str, Any], text: str) -> dict[str, Any]:
+    """The model's plan without what it copied from :data:`FEW_SHOT` and the request did
+    not say: a 0.5B model asked "más rápido y con más piano" answered the example's
+    "tango with bandoneon" (issue 12). Instruments of the example that belong to the
+    genre finally chosen are left to ground_plan (it adds the style's band anyway)."""
+    examples = [answer for _, answer in FEW_SHOT]
+    said_genre = find_genre(text)
+    said = set(find_instruments_in(text))
+    cleaned = dict(raw_plan)
+    genre = find_genre(str(raw_plan.get("genre") or "").replace("_", " "))
+    if genre is not None and genre != said_genre and genre in {e["genre"] for e in examples}:
+        cleaned.pop("genre", None)
+    copied = {canonical_instrument(i) for e in examples for i in e["instruments"]}
+    common = {"piano", "bass", "drums"}  # in most bands: copying them names nothing odd
+    if isinstance(raw_plan.get("instruments"), list):
+        cleaned["instruments"] = [i for i in raw_plan["instruments"]
+                                  if canonical_instrument(str(i)) not in copied - common - said]
+    if str(raw_plan.get("mood") or "").lower() in {e["mood"] for e in examples} \
+            and "genre" not in cleaned:
+        cleaned.pop("mood", None)
+    return cleaned
+
+
+def find_instruments_in(text: str) -> tuple[str, ...]:
+    """Instruments the request names (canonical)."""
+    from voice_agent.core.vocabulary import find_instruments
+
+    return find_instruments(text)
 
 
 def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration_s: float,
-               source: str = "rules", note: str = "") -> Reply:
+               source: str = "rules", note: str = "",
+               reading: RequestReading | None = None) -> Reply:
     """The deterministic responder: intent, plan and words from the transcript alone."""
-    intent = detect_intent(transcript.text, tuple(history))
-    plan = plan_for(intent, transcript, history, {}, default_duration_s)
-    command = parse_command(transcript.text)
+    reading = reading_for(transcript, history, reading)
+    intent = reading.intent or reading.guess
+    if intent in (Intent.REFINE, Intent.REPLAY) and last_plan(history) is None:
+        intent = Intent.MAKE_MUSIC
+    plan = plan_for(intent, transcript, history, {}, default_duration_s, reading)
+    command = reading.command
     return Reply(
-        say=template_say(intent, plan, transcript.language),
+        say=stated_say(intent, plan, transcript.language, last_plan(history)),
         music_prompt=compose_music_prompt(plan) if plan else "",
         intent=intent,
         plan=plan,
@@ -228,11 +397,11 @@ def parse_json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn]) -> Intent:
+def _intent(data: dict[str, Any], reading: RequestReading, history: Sequence[Turn]) -> Intent:
     """The model's intent, overruled by a clear command in the person's words, and where it
     needs an earlier clip that does not exist."""
-    worded = detect_intent(transcript.text, tuple(history))
-    if parse_command(transcript.text) is not None:
+    worded = reading.guess
+    if reading.command is not None:
         return worded  # "play number 2", "guárdala": the words are unambiguous
     try:
         intent = Intent(str(data.get("intent", "")).strip().lower())
@@ -250,10 +419,9 @@ def _intent(data: dict[str, Any], transcript: Transcript, history: Sequence[Turn
     return intent
 
 
-def _command_arguments(data: dict[str, Any], text: str,
-                       intent: Intent) -> tuple[str | None, int | None]:
+def _command_arguments(data: dict[str, Any], text: str, intent: Intent,
+                       command: Command | None) -> tuple[str | None, int | None]:
     """Playlist and item: the person's words first, then (for a command) the model's fields."""
-    command = parse_command(text)
     playlist = command.playlist if command else None
     item = command.item if command else None
     if intent not in LIBRARY_INTENTS and intent is not Intent.ANOTHER_LIKE:
@@ -279,8 +447,14 @@ def _named_in(playlist: str | None, text: str) -> str | None:
 
 
 def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
-                            default_duration_s: float) -> Reply:
-    """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`."""
+                            default_duration_s: float,
+                            reading: RequestReading | None = None) -> Reply:
+    """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`.
+
+    Every fact the model's ``say`` states must be true of the final plan; an untrue
+    sentence is replaced by one stated from the plan (:func:`truthful_say`).
+    """
+    reading = reading_for(transcript, history, reading)
     try:
         data = parse_json_object(raw)
         say = tidy_say(str(data.get("say") or ""))
@@ -289,16 +463,19 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
     except ValueError as exc:
         log.warning("Model answer unusable (%s); using the rule-based reply", exc)
         return rule_reply(transcript, history, default_duration_s, source="fallback",
-                          note=f"model answer unusable: {exc}")
-    intent = _intent(data, transcript, history)
+                          note=f"model answer unusable: {exc}", reading=reading)
+    intent = _intent(data, reading, history)
     raw_plan = data.get("plan") if isinstance(data.get("plan"), dict) else {
         name: data[name] for name in PLAN_FIELDS if name in data}
-    plan = plan_for(intent, transcript, history, raw_plan, default_duration_s)
+    plan = plan_for(intent, transcript, history, raw_plan, default_duration_s, reading)
+    previous = last_plan(history)
     note = ""
     if not looks_like(say, transcript.language):
-        say = template_say(intent, plan, transcript.language)
+        say = stated_say(intent, plan, transcript.language, previous)
         note = f"model replied in the wrong language; used a {language_name(transcript.language)} template"
-    playlist, item = _command_arguments(data, transcript.text, intent)
+    elif intent not in LIBRARY_INTENTS and intent is not Intent.LYRICS:
+        say, note = truthful_say(say, plan, intent, transcript.language, previous)
+    playlist, item = _command_arguments(data, transcript.text, intent, reading.command)
     return Reply(say=say, music_prompt=compose_music_prompt(plan) if plan else "",
                  intent=intent, plan=plan,
                  language=transcript.language, source="llm", note=note,
@@ -315,13 +492,18 @@ class SayStream:
     is; speaking them at once hides most of the model's time. A sentence is handed out
     only when the next one has begun (or the string has closed), only in the person's
     language, and never past :func:`tidy_say`'s limits, so what was spoken is always a
-    prefix of the final ``say`` (see :func:`keep_spoken`).
+    prefix of the final ``say`` (see :func:`keep_spoken`). With ``vet``, a sentence naming
+    a fact the person's words do not fix stops the stream (a stand-in "Sure!" is said
+    instead when nothing was spoken yet), so nothing spoken turns out false.
     """
 
     def __init__(self, language: str, on_sentence: Callable[[str], None],
-                 max_sentences: int = 3) -> None:
+                 max_sentences: int = 3, vet: Callable[[str], bool] | None = None) -> None:
         self.language = language
         self.on_sentence = on_sentence
+        #: a sentence is spoken only if ``vet`` passes it: it must not state a fact the
+        #: final plan may contradict (see :func:`safe_to_speak`); spoken words stay spoken
+        self.vet = vet
         self.max_sentences = max_sentences
         self.text = ""
         self.spoken: list[str] = []
@@ -347,7 +529,8 @@ class SayStream:
         sentences = split_sentences(value, self.language)
         ready = sentences if (complete or closed) else sentences[:-1]
         for sentence in ready[len(self.spoken):]:
-            if not looks_like(sentence, self.language):
+            if not looks_like(sentence, self.language) or (
+                    self.vet is not None and not self.vet(sentence)):
                 self._stopped = True
                 if not self.spoken:
                     self._stand_in()

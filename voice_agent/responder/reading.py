@@ -1,0 +1,154 @@
+"""One reading of the request per turn: what the person's own words say.
+
+The pipeline reads the transcript once (:func:`read_request`) and hands the reading to
+the responder and the library. The reading says whether the words are authoritative:
+a clear library command ("save this", "play number 2") or a clear edit of the previous
+clip ("faster", "quita el saxo", "now in D major") leaves nothing for a language model
+to decide, so the pipeline skips it and the reply is stated from templates and the plan.
+
+It is built from the existing parsers (commands.parse_command, grounding's find_*,
+refine.apply_refinement), not beside them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
+from voice_agent.core.vocabulary import find_genre, find_instruments, fold
+from voice_agent.responder.commands import Command, parse_command
+from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
+                                             find_bpm, find_duration, find_key, find_mood)
+from voice_agent.responder.refine import apply_refinement, find_swaps
+
+#: words that make a named genre an edit of the previous clip rather than a new request:
+#: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
+_GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same thing but"
+                 r"|instead|hazl[oa]|conviertel[oa]|ahora (?:en|como)|pasal[oa] a|en version"
+                 r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
+#: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
+#: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
+_EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
+              r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anade\w*"
+              r"|at \d|a \d|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
+              r"|lo mismo pero|otra version|another version|another take)\b")
+
+
+@dataclass(frozen=True)
+class RequestReading:
+    """What the person's words say, read once per turn.
+
+    ``intent`` is set only when the words decide it (a clear library command, a clear
+    edit or replay of the previous clip); ``guess`` is the words' best guess otherwise
+    (what the rule responder would do). ``edited`` is the previous plan with the words'
+    edits applied, when the request is an edit of it.
+    """
+
+    text: str
+    language: str
+    guess: Intent
+    command: Command | None = None
+    intent: Intent | None = None
+    genre: str | None = None
+    instruments: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    swapped: tuple[tuple[str, str], ...] = ()
+    mood: str | None = None
+    bpm: int | None = None
+    tempo_change: str | None = None  # "faster" / "slower" without a number
+    key: str | None = None
+    mode: str | None = None
+    duration_s: float | None = None
+    replay: bool = False
+    refine: bool = False
+    variation: bool = False  # "same but different", "otra versión": new seed, same plan
+    previous: MusicPlan | None = None
+    edited: MusicPlan | None = None
+
+    @property
+    def authoritative(self) -> bool:
+        """The words leave nothing for a language model to decide."""
+        return self.intent is not None
+
+    @property
+    def why(self) -> str:
+        """Why the language model is not needed, for the turn record."""
+        if self.command is not None:
+            return f"the words are a clear {self.command.intent.value} command"
+        if self.intent is Intent.REPLAY:
+            return "the words ask to replay the previous clip"
+        return "the words are a clear edit of the previous clip"
+
+
+def read_request(text: str, language: str,
+                 previous_plan: MusicPlan | None = None) -> RequestReading:
+    """Read ``text`` once: its command, the music it names, and any edit of ``previous_plan``."""
+    folded = " " + fold(text) + " "
+    command = parse_command(text)
+    key, mode = find_key(text)
+    fields = dict(text=text, language=language, command=command, genre=find_genre(text),
+                  instruments=find_instruments(text), mood=find_mood(text), bpm=find_bpm(text),
+                  tempo_change=_tempo_change(folded), key=key, mode=mode,
+                  duration_s=find_duration(text), swapped=find_swaps(fold(text)),
+                  previous=previous_plan)
+    if command is not None:
+        intent = command.intent
+        needs_clip = intent is Intent.ANOTHER_LIKE and command.item is None
+        decided = None if needs_clip and previous_plan is None else intent
+        return RequestReading(guess=intent, intent=decided, **fields)
+    if previous_plan is None:
+        return RequestReading(guess=_new_request_intent(folded, fields), **fields)
+    return _about_previous(folded, fields, previous_plan)
+
+
+def _tempo_change(folded: str) -> str | None:
+    if re.search(r"\b(?:faster|quicker|speed (?:it )?up|mas rapid[oa]|acelera\w*|mas deprisa)\b",
+                 folded) or any(fold(w) in folded for w in FAST_WORDS):
+        return "faster"
+    if re.search(r"\b(?:slower|slow (?:it )?down|mas lent[oa]|mas despacio|mas pausad[oa])\b",
+                 folded) or any(fold(w) in folded for w in SLOW_WORDS):
+        return "slower"
+    return None
+
+
+def _names_music(fields: dict) -> bool:
+    return bool(fields["genre"] or fields["instruments"] or fields["mood"])
+
+
+def _new_request_intent(folded: str, fields: dict) -> Intent:
+    """With no earlier clip there is nothing to edit: music if anything musical is named."""
+    from voice_agent.responder.grounding import MUSIC_WORDS
+
+    if _names_music(fields) or any(fold(w) in folded for w in MUSIC_WORDS + REFINE_WORDS) \
+            or fields["bpm"] or fields["tempo_change"] or fields["duration_s"]:
+        return Intent.MAKE_MUSIC
+    return Intent.CHAT
+
+
+def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestReading:
+    """Replay, an edit of ``previous``, or a new request."""
+    names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
+    switches_genre = names_genre and re.search(_GENRE_SWITCH, folded) is not None
+    if not names_genre and any(fold(w) in folded for w in REPLAY_WORDS):
+        return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
+    cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded)
+    if names_genre and not switches_genre:
+        return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
+    if not cued and not switches_genre:
+        guess = _new_request_intent(folded, fields)
+        return RequestReading(guess=guess, **fields)
+    edited = apply_refinement(previous, fields["text"])
+    kept = set(edited.instruments)
+    added = tuple(i for i in edited.instruments if i not in previous.instruments)
+    removed = tuple(i for i in previous.instruments if i not in kept)
+    clear = edited != previous
+    return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
+                          refine=True, variation=edited.seed != previous.seed,
+                          added=added, removed=removed, edited=edited, **fields)
+
+
+def is_library_intent(intent: Intent | None) -> bool:
+    """A library command or lyrics request: its words come from the library."""
+    return intent is not None and (intent in LIBRARY_INTENTS or intent is Intent.LYRICS)
