@@ -31,7 +31,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same 
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anade\w*"
-              r"|at \d|a \d|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
+              r"|at \d+|a \d+|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
               r"|lo mismo pero|otra version|another version|another take)\b")
 
 

@@ -1,0 +1,78 @@
+"""The truthfulness check (responder/truth.py) and the streaming that respects it."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.core.types import MusicPlan
+from voice_agent.responder.reading import read_request
+from voice_agent.responder.replies import SayStream, safe_to_speak, truthful_say
+from voice_agent.core.types import Intent
+from voice_agent.responder.truth import check_say
+
+SALSA = MusicPlan(genre="salsa", bpm=207, key="D", mode="major",
+                  instruments=("piano", "bass", "congas", "trumpet"), mood="happy",
+                  duration_s=20.0, seed=3)
+BEFORE = SALSA.replace(bpm=180, instruments=SALSA.instruments + ("saxophone",))
+
+
+@pytest.mark.parametrize("say,language", [
+    ("Here's a salsa at 207 BPM with piano and congas.", "en"),
+    ("¡Aquí tienes salsa a 207 BPM con piano, bajo y congas!", "es"),
+    ("A happy salsa in D major, 20 seconds long.", "en"),
+    ("Una salsa en re mayor de 20 segundos.", "es"),
+    ("Sure! Enjoy the music.", "en"),
+    ("It has a minor change in the chorus.", "en"),  # "a minor", not "A minor"
+])
+def test_a_true_reply_passes(say, language):
+    assert check_say(say, SALSA, language) == []
+
+
+@pytest.mark.parametrize("say,claim", [
+    ("Aquí tienes un tango dramático con bandoneón.", "genre tango"),
+    ("Here's some jazz for you.", "genre jazz"),
+    ("Here is a salsa with a saxophone.", "instrument saxophone"),
+    ("Una salsa con violín.", "instrument violin"),
+    ("A salsa at 180 BPM.", "180 BPM"),
+    ("Here it is in C major.", "key C major"),
+    ("Ahora en re menor.", "key re minor"),
+    ("A 30-second salsa.", "30 s"),
+    ("Una salsa de medio minuto.", "30 s"),
+    ("A salsa in a minor key.", "minor mode"),
+])
+def test_an_untrue_claim_is_caught(say, claim):
+    found = check_say(say, SALSA, "en")
+    assert any(c.startswith(claim) for c in found), found
+
+
+def test_claims_about_the_change_are_checked_against_the_plan_before():
+    assert check_say("Done: faster, now 207 BPM, and without the saxophone.", SALSA, "en",
+                     BEFORE) == []
+    assert check_say("Hecho: más lento.", SALSA, "es", BEFORE)
+    assert check_say("Done: without the piano.", SALSA, "en", BEFORE)
+
+
+def test_an_untrue_sentence_is_replaced_and_true_ones_kept():
+    say, note = truthful_say("¡Claro! Aquí tienes un tango con bandoneón.", SALSA,
+                             Intent.MAKE_MUSIC, "es")
+    assert say.startswith("¡Claro! ") and "tango" not in say and "salsa" in say
+    assert "genre tango" in note
+    assert truthful_say("Here's a salsa.", SALSA, Intent.MAKE_MUSIC, "en") == (
+        "Here's a salsa.", "")
+
+
+def test_only_sentences_the_words_make_true_are_streamed():
+    reading = read_request("una cumbia con acordeón", "es", None)
+    assert safe_to_speak("¡Claro!", reading)
+    assert safe_to_speak("Aquí tienes una cumbia con acordeón.", reading)
+    assert not safe_to_speak("Aquí tienes un tango con bandoneón.", reading)
+    assert not safe_to_speak("Una cumbia a 95 BPM.", reading)  # the tempo is not settled yet
+
+
+def test_the_stream_stops_at_an_unsafe_sentence_and_acknowledges_instead():
+    reading = read_request("más rápido y con más piano", "es", None)
+    heard: list[str] = []
+    stream = SayStream("es", heard.append, vet=lambda s: safe_to_speak(s, reading))
+    stream.feed('{"say": "Aquí tienes un tango dramático con bandoneón. Que lo disfrutes.", ')
+    stream.finish()
+    assert heard == ["¡Claro!"]
