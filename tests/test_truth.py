@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.core.types import MusicPlan
+from voice_agent.core.types import Intent, MusicPlan
 from voice_agent.responder.reading import read_request
 from voice_agent.responder.replies import SayStream, safe_to_speak, truthful_say
-from voice_agent.core.types import Intent
 from voice_agent.responder.truth import check_say
 
 SALSA = MusicPlan(genre="salsa", bpm=207, key="D", mode="major",
@@ -76,3 +75,20 @@ def test_the_stream_stops_at_an_unsafe_sentence_and_acknowledges_instead():
     stream.feed('{"say": "Aquí tienes un tango dramático con bandoneón. Que lo disfrutes.", ')
     stream.finish()
     assert heard == ["¡Claro!"]
+
+
+def test_every_template_reply_is_true_of_its_plan_for_every_style():
+    from voice_agent.core.vocabulary import STYLES
+    from voice_agent.responder.grounding import plan_from_text
+    from voice_agent.responder.replies import change_say, template_say
+
+    untrue = []
+    for style in STYLES:
+        plan = plan_from_text(style.aliases[0])
+        edited = plan.replace(bpm=plan.bpm + 10, key="F#", duration_s=30.0,
+                              instruments=plan.instruments[1:] + ("harp",))
+        for language in ("en", "es"):
+            for intent in (Intent.MAKE_MUSIC, Intent.ANOTHER_LIKE):
+                untrue += check_say(template_say(intent, plan, language), plan, language)
+            untrue += check_say(change_say(plan, edited, language), edited, language, plan)
+    assert untrue == []

@@ -20,7 +20,7 @@ from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 from voice_agent.responder.commands import Command, parse_command
 from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
                                              find_bpm, find_duration, find_key, find_mood)
-from voice_agent.responder.refine import apply_refinement, find_swaps
+from voice_agent.responder.refine import apply_refinement, find_swaps, names_an_edit
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
@@ -133,7 +133,8 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     switches_genre = names_genre and re.search(_GENRE_SWITCH, folded) is not None
     if not names_genre and any(fold(w) in folded for w in REPLAY_WORDS):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
-    cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded)
+    cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
+        or names_an_edit(fields["text"])
     if names_genre and not switches_genre:
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
     if not cued and not switches_genre:

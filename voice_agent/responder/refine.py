@@ -191,6 +191,15 @@ def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> Music
     return plan
 
 
+def names_an_edit(text: str) -> bool:
+    """Whether ``text`` uses any phrasing these rules read as an edit ("speed it up",
+    "get rid of the sax", "swap X for Y", "more piano"), so callers need no second list."""
+    folded = fold(text)
+    patterns = [pattern for group in RULES for pattern, _ in group if pattern != ".+"]
+    patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP]
+    return any(re.search(pattern, folded) for pattern in patterns)
+
+
 def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
     """``plan`` changed as ``text`` asks; fields the text does not touch are kept.
 

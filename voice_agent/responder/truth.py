@@ -109,7 +109,7 @@ def _untrue(facts: Facts, plan: MusicPlan, change: MusicPlan | None) -> list[str
 def has_instrument(instruments: tuple[str, ...], name: str) -> bool:
     """Whether ``instruments`` holds ``name`` as a listener would say it: "the guitar" is
     any guitar, "the bass" the upright bass too."""
-    if name in instruments:
+    if _ALIKE.get(name, name) in {_ALIKE.get(i, i) for i in instruments}:
         return True
     return name in _GENERIC and any(i.split()[-1] == name.split()[-1] for i in instruments)
 
@@ -117,6 +117,8 @@ def has_instrument(instruments: tuple[str, ...], name: str) -> bool:
 #: canonical names a bare word ("guitar", "bass", "piano") is read as: said of any
 #: instrument of that family
 _GENERIC = {"acoustic guitar", "bass", "piano"}
+#: one instrument under two names ("fiddle" is also an alias of the violin)
+_ALIKE = {"fiddle": "violin"}
 
 
 def _genres(folded: str) -> tuple[str, ...]:
