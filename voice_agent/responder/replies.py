@@ -25,7 +25,8 @@ from voice_agent.responder.commands import (
 )
 from voice_agent.core.language import PHRASE_WORDS, base_language, looks_like, split_sentences
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan, Reply, Transcript, Turn
-from voice_agent.core.vocabulary import canonical_instrument, find_genre, instrument_name
+from voice_agent.core.vocabulary import (canonical_instrument, find_genre, find_instruments,
+                                         instrument_name)
 from voice_agent.responder.reading import RequestReading, read_request
 from voice_agent.responder.truth import check_say, facts_in, has_instrument
 
@@ -335,7 +336,7 @@ def without_few_shot(raw_plan: dict[str, Any], text: str) -> dict[str, Any]:
     genre finally chosen are left to ground_plan (it adds the style's band anyway)."""
     examples = [answer for _, answer in FEW_SHOT]
     said_genre = find_genre(text)
-    said = set(find_instruments_in(text))
+    said = set(find_instruments(text))
     cleaned = dict(raw_plan)
     genre = find_genre(str(raw_plan.get("genre") or "").replace("_", " "))
     if genre is not None and genre != said_genre and genre in {e["genre"] for e in examples}:
@@ -349,13 +350,6 @@ def without_few_shot(raw_plan: dict[str, Any], text: str) -> dict[str, Any]:
             and "genre" not in cleaned:
         cleaned.pop("mood", None)
     return cleaned
-
-
-def find_instruments_in(text: str) -> tuple[str, ...]:
-    """Instruments the request names (canonical)."""
-    from voice_agent.core.vocabulary import find_instruments
-
-    return find_instruments(text)
 
 
 def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration_s: float,
