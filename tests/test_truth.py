@@ -92,3 +92,25 @@ def test_every_template_reply_is_true_of_its_plan_for_every_style():
                 untrue += check_say(template_say(intent, plan, language), plan, language)
             untrue += check_say(change_say(plan, edited, language), edited, language, plan)
     assert untrue == []
+
+
+def test_a_streamed_turn_never_speaks_the_copied_tango():
+    """The issue-12 case through a streaming pipeline: the model copies its few-shot tango;
+    the voice hears only "¡Claro!" and then a sentence true of the plan made."""
+    import json
+
+    from tests.fakes import FakeRenderer, FakeSpeaker, StreamingFakeResponder
+    from voice_agent.core import events
+    from voice_agent.pipeline.turns import Pipeline
+
+    answer = json.dumps({"say": "¡Claro! Aquí tienes un tango dramático con bandoneón más rápido.",
+                         "intent": "make_music", "genre": "tango",
+                         "instruments": ["bandoneon", "violin", "piano"], "mood": "dramatic"},
+                        ensure_ascii=False)
+    pipeline = Pipeline(None, StreamingFakeResponder(answer), FakeRenderer(),
+                        {"cloned": FakeSpeaker()})
+    said: list[str] = []
+    turn = pipeline.run(text="más rápido y con más piano", language="es",
+                        on_event=lambda e: said.append(e.text) if e.kind == events.EVENT_SAY else None)
+    assert said[0] == "¡Claro!" and not any("tango" in s or "bandoneón" in s for s in said)
+    assert turn.reply.plan.genre != "tango" and check_say(turn.reply.say, turn.reply.plan, "es") == []
