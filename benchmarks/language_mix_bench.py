@@ -45,8 +45,10 @@ def main() -> None:
     pipeline.load()
     order = interleaved(rows)
     wrong = 0
+    history = pipeline.new_history()  # one session: each turn sees the ones before it
     for row in order:
-        turn = pipeline.run(text=row["text"], language=row["language"])
+        turn = pipeline.run(text=row["text"], language=row["language"], history=history)
+        history.append(turn)
         missed = "wrong language" in turn.reply.note
         wrong += missed
         print(row["id"], "WRONG" if missed else "ok   ", turn.reply.say[:70], flush=True)

@@ -27,9 +27,12 @@ class Agent:
                                  {"cloned": FakeSpeaker()},
                                  library=LibrarySession(self.library, LyricsWriter(None),
                                                         speak_lyrics=speak_lyrics))
+        self.history = self.pipeline.new_history()
 
     def say(self, text, language=None):
-        return self.pipeline.run(text=text, language=language)
+        turn = self.pipeline.run(text=text, language=language, history=self.history)
+        self.history.append(turn)
+        return turn
 
 
 @pytest.fixture

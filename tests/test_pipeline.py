@@ -11,6 +11,18 @@ from voice_agent.core.types import Intent
 from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
 
 
+def _session(pipeline: Pipeline):
+    """Run texts as one conversation, as a mode does: the caller keeps the history."""
+    history = pipeline.new_history()
+
+    def say(text: str):
+        turn = pipeline.run(text=text, history=history)
+        history.append(turn)
+        return turn
+
+    return say
+
+
 def _pipeline(**kwargs) -> Pipeline:
     parts = dict(transcriber=FakeTranscriber(), responder=FakeResponder(),
                  renderer=FakeRenderer(), speakers={"cloned": FakeSpeaker(), "base": FakeSpeaker()})
@@ -71,17 +83,69 @@ def test_empty_typed_request_is_an_error():
 def test_history_reaches_the_responder_and_is_bounded():
     responder = FakeResponder()
     pipeline = _pipeline(responder=responder, history_turns=2)
+    history = pipeline.new_history()
     for _ in range(3):
-        pipeline.run(audio=tone())
+        history.append(pipeline.run(audio=tone(), history=history))
     assert [len(h) for h in responder.histories] == [0, 1, 2]
-    assert len(pipeline.history) == 2
+    assert len(history) == 2
+
+
+def test_the_pipeline_keeps_no_history_of_its_own():
+    responder = FakeResponder()
+    pipeline = _pipeline(responder=responder)
+    first = pipeline.run(text="play some jazz")
+    again = pipeline.run(text="play it again")  # no history given: nothing to replay
+    assert [len(h) for h in responder.histories] == [0, 0]
+    assert again.music is not first.music
+    pipeline.run(text="play it again", history=[first])
+    assert responder.histories[-1] == (first,)
+
+
+def test_voices_can_be_given_per_turn_without_changing_the_pipeline():
+    pipeline = _pipeline()
+    other = FakeSpeaker(freq=330.0)
+    other.model_id = "other-voice"
+    turn = pipeline.run(text="play some jazz", speakers={"cloned": other})
+    assert [s.voice for s in turn.speech] == ["cloned"] and turn.speech[0].backend == "other-voice"
+    assert turn.models["tts_cloned"] == "other-voice" and "tts_base" not in turn.models
+    assert set(pipeline.speakers) == {"cloned", "base"}
+    assert pipeline.speakers["cloned"] is not other
+    assert [s.voice for s in pipeline.run(text="play some jazz").speech] == ["cloned", "base"]
+
+
+def test_compose_renders_a_typed_prompt_without_speaking():
+    renderer = FakeRenderer()
+    pipeline = _pipeline(renderer=renderer)
+    turn = pipeline.compose(text="relaxing jazz with piano",
+                            adjust=lambda plan: plan.replace(bpm=150))
+    assert turn.ok and turn.speech == () and turn.music.plan.bpm == 150
+    assert turn.reply.plan.genre == "jazz" and renderer.plans == [turn.music.plan]
+    assert [t.stage for t in turn.timings] == ["llm", "music", "total"]
+    assert {s.stage for s in turn.skipped} == {"asr", "tts"} and "music_ready" in turn.latency
+
+
+def test_compose_a_given_plan_does_not_ask_the_language_model():
+    responder = FakeResponder()
+    pipeline = _pipeline(responder=responder)
+    plan = pipeline.compose(text="happy pop").music.plan
+    turn = pipeline.compose(plan=plan.replace(seed=7))
+    assert len(responder.histories) == 1 and turn.reply is None
+    assert turn.music.plan == plan.replace(seed=7)
+    assert [t.stage for t in turn.timings] == ["music", "total"]
+
+
+def test_compose_records_a_failed_render():
+    pipeline = _pipeline(renderer=FakeRenderer(error=RuntimeError("synth exploded")))
+    turn = pipeline.compose(text="jazz")
+    assert turn.music is None and turn.errors[0].stage == "music"
+    assert "synth exploded" in turn.errors[0].message
 
 
 def test_replay_reuses_the_last_clip_without_rendering():
     renderer = FakeRenderer()
-    pipeline = _pipeline(renderer=renderer)
-    first = pipeline.run(text="play some jazz")
-    again = pipeline.run(text="play it again")
+    say = _session(_pipeline(renderer=renderer))
+    first = say("play some jazz")
+    again = say("play it again")
     assert again.reply.intent is Intent.REPLAY and again.music is first.music
     assert len(renderer.plans) == 1
 
@@ -121,13 +185,13 @@ def test_guess_language():
 
 def test_refinement_changes_only_what_was_asked():
     renderer = FakeRenderer()
-    pipeline = _pipeline(renderer=renderer)
-    first = pipeline.run(text="play some jazz with piano")
-    faster = pipeline.run(text="faster")
+    say = _session(_pipeline(renderer=renderer))
+    first = say("play some jazz with piano")
+    faster = say("faster")
     assert faster.reply.intent is Intent.REFINE and faster.reply.plan.bpm > first.reply.plan.bpm
     kept = ("genre", "key", "mode", "instruments", "seed", "duration_s")
     assert all(getattr(faster.reply.plan, f) == getattr(first.reply.plan, f) for f in kept)
-    happier = pipeline.run(text="más alegre")
+    happier = say("más alegre")
     assert happier.reply.intent is Intent.REFINE and happier.reply.plan.genre == "jazz"
     assert happier.reply.plan.bpm == faster.reply.plan.bpm and len(renderer.plans) == 3
 

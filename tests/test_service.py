@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -12,9 +14,9 @@ from voice_agent.core.audio import wav_bytes
 from voice_agent.core.errors import AudioInputError, SpeakerClipError
 from voice_agent.core.events import EVENT_MUSIC_READY, EVENT_REPLY, EVENT_TRANSCRIPT, EVENT_TURN_DONE
 from voice_agent.service import (BusyError, ComposeOptions, Limits, ServiceError,
-                                 StageUnavailableError, UnknownIdError, build_service)
+                                 StageFailedError, StageUnavailableError, UnknownIdError, build_service)
 from tests.conftest import ASSETS, REQUESTS
-from tests.fakes import FakeRenderer, tone
+from tests.fakes import FakeRenderer, FakeSpeaker, tone
 
 SPEAKER_WAV = ASSETS / "speakers" / "librivox_austen_enrol.wav"
 
@@ -42,6 +44,30 @@ def test_turn_writes_its_own_folder_and_reports_events(service):
     for kind in (EVENT_TRANSCRIPT, EVENT_REPLY, EVENT_MUSIC_READY, EVENT_TURN_DONE):
         assert kind in kinds
     assert kinds.index(EVENT_TRANSCRIPT) < kinds.index(EVENT_REPLY) < kinds.index(EVENT_TURN_DONE)
+
+
+def test_turn_json_is_written_once_with_everything(service, monkeypatch):
+    written = []
+    write_text = Path.write_text
+
+    def counting(path, data, *args, **kwargs):
+        if path.name == "turn.json":
+            written.append(path)
+        return write_text(path, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", counting)
+    result = service.turn(tone(1.0), session="s")
+    assert written == [result.folder / "turn.json"]
+    on_disk = json.loads(written[0].read_text(encoding="utf-8"))
+    assert on_disk == result.record and on_disk["request_id"] == result.request_id
+    assert on_disk["music"]["file"] == "music.wav" and set(on_disk["speech"]) == {"cloned", "base"}
+
+
+def test_a_failed_render_is_a_clear_compose_error(service):
+    service.pipeline.renderer = FakeRenderer(error=RuntimeError("synth exploded"))
+    with pytest.raises(StageFailedError, match="music stage failed: RuntimeError: synth exploded"):
+        service.compose("jazz")
+    assert list(service.store.root.iterdir()) == []
 
 
 def test_compose_applies_overrides_and_rewrites_the_prompt(service):
@@ -204,10 +230,15 @@ def test_enrol_validates_stores_and_uses_the_speaker(service, tmp_path):
     with pytest.raises(SpeakerClipError, match="only 1.0 s"):
         service.enrol(short)
     assert service.voices.speaker_ids() == []
+    service.voices.make_cloned = lambda _path: FakeSpeaker(freq=440.0)  # tell the voices apart
     info = service.enrol(SPEAKER_WAV, "me.wav")
     assert service.voices.speaker_ids() == [info.speaker_id] and info.duration_s > 10
+    configured = dict(service.pipeline.speakers)
     result = service.turn(tone(1.0), speaker_id=info.speaker_id)
     assert result.turn.ok and "reply_cloned" in result.audio_ids
+    cloned = {s.voice: s for s in result.turn.speech}["cloned"].audio.samples[:4410]
+    assert np.allclose(cloned, tone(0.2, 22_050, freq=440.0).samples)  # the enrolled voice
+    assert service.pipeline.speakers == configured  # the request's voice was never swapped in
     with pytest.raises(UnknownIdError, match="No enrolled speaker"):
         service.turn(tone(1.0), speaker_id="0123456789ab")
 

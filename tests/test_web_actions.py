@@ -81,7 +81,7 @@ def test_compose_errors_are_messages(actions):
     assert "Generate something first" in actions.recompose(None, 0, -1, AUTO, 0, AUTO, AUTO)["status"]
     actions.service.pipeline.renderer = FakeRenderer(error=ValueError("bad soundfont"))
     failed = actions.compose("jazz", "auto", 0, -1, AUTO, 0, AUTO, AUTO)
-    assert "Something went wrong" in failed["status"] and "bad soundfont" in failed["status"]
+    assert "music stage failed" in failed["status"] and "bad soundfont" in failed["status"]
 
 
 def test_speaker_check_enrol_and_compare(actions, tmp_path):

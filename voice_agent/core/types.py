@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -192,6 +192,8 @@ class MusicClip:
     plan: MusicPlan
     midi: bytes | None = None
     backend: str = ""
+    #: the stored clip this was played from (voice_agent.library); None when rendered now
+    library_clip_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,21 @@ class StageError:
     message: str
 
 
+class LibraryResult(Protocol):
+    """What the clip library did in a turn (``Turn.library``).
+
+    The library (``voice_agent.library.LibraryAction``) fills it; the turn only needs its
+    record and the lyrics spoken over the music, if any.
+    """
+
+    @property
+    def lyrics_audio(self) -> Audio | None:
+        """The lyrics spoken over the clip this turn, when that is switched on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data for the turn record."""
+
+
 @dataclass(frozen=True)
 class Turn:
     """Everything one request produced. Stages that failed leave ``None`` and an error."""
@@ -245,7 +262,7 @@ class Turn:
     #: seconds from the start of the turn (end of speech) to llm_first_token, llm_first_sentence,
     #: first_audio (first synthesised sample of the primary voice) and music_ready
     latency: dict[str, float] = field(default_factory=dict)
-    library: Any = None  # voice_agent.library.LibraryAction: what the clip library did
+    library: LibraryResult | None = None  # what the clip library did, if it ran
 
     @property
     def ok(self) -> bool:

@@ -6,7 +6,7 @@ library intents), ``lyrics`` (structured lyrics from the model or templates) and
 """
 
 from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM
-from voice_agent.library.commands import LibraryAction, LibrarySession
+from voice_agent.library.commands import LibraryAction, LibraryOutcome, LibrarySession
 from voice_agent.library.lyrics import (LyricsRequest, LyricsWriter, parse_lyrics_request,
                                         template_lyrics)
 from voice_agent.library.records import ClipRecord, PlaylistEntry, PlaylistSummary
@@ -15,6 +15,6 @@ from voice_agent.library.store import (SCHEMA_VERSION, Library, LibraryError,
 from voice_agent.library.voiceover import speak_over_music
 
 __all__ = ["DEFAULT_PLAYLIST", "LAST_ITEM", "SCHEMA_VERSION", "ClipRecord", "Library",
-           "LibraryAction", "LibraryError", "LibrarySession", "LyricsRequest", "LyricsWriter",
+           "LibraryAction", "LibraryError", "LibraryOutcome", "LibrarySession", "LyricsRequest", "LyricsWriter",
            "PlaylistEntry", "PlaylistSummary", "default_library_dir", "parse_lyrics_request",
            "speak_over_music", "template_lyrics"]

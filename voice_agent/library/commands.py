@@ -27,6 +27,7 @@ from voice_agent.core.errors import VoiceAgentError
 from voice_agent.library.lyrics import LyricsWriter, parse_lyrics_request
 from voice_agent.library.records import ClipRecord, PlaylistEntry
 from voice_agent.library.store import Library, LibraryError, playlist_name
+from voice_agent.speech.protocol import Speaker
 from voice_agent.core.types import (Audio, Intent, Lyrics, MusicClip, MusicPlan, Reply, StageError,
                                StageTiming, Transcript, Turn)
 
@@ -36,6 +37,8 @@ PENDING_KEY = "pending_confirmation"
 CURRENT_KEY = "current_clip"
 PENDING_TTL_S = 300.0
 LIST_SPOKEN_MAX = 5
+#: ``MusicClip.backend`` of a clip played from the library (``library_clip_id`` says which)
+LIBRARY_BACKEND = "library"
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -127,7 +130,19 @@ class LibraryAction:
                 if self.lyrics_audio is not None else None}
 
 
-Outcome = tuple[Reply, MusicClip | None, LibraryAction | None]
+@dataclass(frozen=True)
+class LibraryOutcome:
+    """What :meth:`LibrarySession.before_music` did to a turn.
+
+    ``reply`` is the reply to speak (rewritten for a library command; None only when the
+    turn has no reply); ``played`` is a stored clip to play instead of rendering one (its
+    ``library_clip_id`` says which); ``action`` is what the library did, or None when the
+    reply was not for the library.
+    """
+
+    reply: Reply | None
+    played: MusicClip | None = None
+    action: LibraryAction | None = None
 
 
 class LibrarySession:
@@ -143,7 +158,7 @@ class LibrarySession:
     # -- before the music ---------------------------------------------------------------
 
     def before_music(self, reply: Reply, transcript: Transcript,
-                     history: Sequence[Turn] = ()) -> Outcome:
+                     history: Sequence[Turn] = ()) -> LibraryOutcome:
         """Apply a library command or lyrics request; other replies pass through unchanged."""
         if reply.intent is Intent.LYRICS:
             return self._lyrics(reply, transcript)
@@ -153,7 +168,7 @@ class LibrarySession:
                     Intent.ANOTHER_LIKE: self._another_like}
         handler = handlers.get(reply.intent)
         if handler is None:
-            return reply, None, None
+            return LibraryOutcome(reply)
         if self.library is None and reply.intent is not Intent.ANOTHER_LIKE:
             return self._said(reply, LibraryAction(reply.intent.value, False,
                                                    message(reply.language, "off")))
@@ -161,9 +176,10 @@ class LibrarySession:
 
     @staticmethod
     def _said(reply: Reply, action: LibraryAction, clip: MusicClip | None = None,
-              **changes: Any) -> Outcome:
+              **changes: Any) -> LibraryOutcome:
         """The reply rewritten to say ``action.message`` (plus any other field changes)."""
-        return dataclasses.replace(reply, say=action.message, **changes), clip, action
+        return LibraryOutcome(dataclasses.replace(reply, say=action.message, **changes), clip,
+                              action)
 
     def _entry_or_message(self, reply: Reply) -> tuple[str, list[PlaylistEntry], PlaylistEntry | None, str]:
         """(playlist, entries, the entry the reply names or None, why not in words)."""
@@ -187,7 +203,7 @@ class LibrarySession:
                 pass  # deleted since: fall back to the newest
         return self.library.last_clip() if self.library else None
 
-    def _save(self, reply: Reply) -> Outcome:
+    def _save(self, reply: Reply) -> LibraryOutcome:
         clip = self.current_clip()
         if clip is None:
             return self._said(reply, LibraryAction("save", False,
@@ -200,7 +216,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("save", True, text, name, entry.number,
                                                clip.clip_id))
 
-    def _list(self, reply: Reply) -> Outcome:
+    def _list(self, reply: Reply) -> LibraryOutcome:
         name = playlist_name(reply.playlist)
         entries = self.library.playlist(name)
         if not entries:
@@ -215,7 +231,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("list", True, text, name,
                                                entries=tuple(entries)))
 
-    def _play(self, reply: Reply) -> Outcome:
+    def _play(self, reply: Reply) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return self._said(reply, LibraryAction("play", False, why, name, reply.item))
@@ -227,7 +243,7 @@ class LibrarySession:
             return self._said(reply, LibraryAction("play", False, text, name, entry.number,
                                                    entry.clip.clip_id))
         clip = MusicClip(audio, entry.clip.plan or MusicPlan(), midi=_read(entry.clip.midi_path),
-                         backend=f"library:{entry.clip.clip_id}")
+                         backend=LIBRARY_BACKEND, library_clip_id=entry.clip.clip_id)
         self.library.set_state(CURRENT_KEY, entry.clip.clip_id)
         text = message(reply.language, "playing", number=entry.number, playlist=name,
                        title=entry.clip.title)
@@ -235,7 +251,7 @@ class LibrarySession:
         return self._said(reply, action, clip, plan=entry.clip.plan,
                           music_prompt=entry.clip.prompt, lyrics=entry.clip.lyrics)
 
-    def _remove(self, reply: Reply) -> Outcome:
+    def _remove(self, reply: Reply) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return self._said(reply, LibraryAction("remove", False, why, name, reply.item))
@@ -245,7 +261,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("remove", True, text, name, removed.number,
                                                removed.clip.clip_id))
 
-    def _clear(self, reply: Reply) -> Outcome:
+    def _clear(self, reply: Reply) -> LibraryOutcome:
         name = playlist_name(reply.playlist)
         count = len(self.library.playlist(name))
         if not count:
@@ -268,7 +284,7 @@ class LibrarySession:
             return None
         return str(value.get("action", ""))
 
-    def _confirm(self, reply: Reply) -> Outcome:
+    def _confirm(self, reply: Reply) -> LibraryOutcome:
         pending = self._pending()
         if not pending or not pending.startswith("clear:"):
             return self._said(reply, LibraryAction("confirm", False, message(
@@ -279,7 +295,7 @@ class LibrarySession:
         text = message(reply.language, "cleared", playlist=name, count=count)
         return self._said(reply, LibraryAction("confirm", True, text, name))
 
-    def _cancel(self, reply: Reply) -> Outcome:
+    def _cancel(self, reply: Reply) -> LibraryOutcome:
         pending = self._pending()
         if not pending:
             return self._said(reply, LibraryAction("cancel", False, message(
@@ -289,7 +305,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("cancel", True, message(
             reply.language, "kept", playlist=name), name))
 
-    def _another_like(self, reply: Reply) -> Outcome:
+    def _another_like(self, reply: Reply) -> LibraryOutcome:
         source, label, why = self._another_source(reply)
         if source is None and reply.plan is None:
             text = why or message(reply.language, "another_which")
@@ -337,7 +353,7 @@ class LibrarySession:
                 break
         return lyrics
 
-    def _lyrics(self, reply: Reply, transcript: Transcript) -> Outcome:
+    def _lyrics(self, reply: Reply, transcript: Transcript) -> LibraryOutcome:
         request = parse_lyrics_request(transcript.text, reply.language)
         if reply.plan is not None and request.genre == "pop" and reply.plan.genre != "pop":
             request = dataclasses.replace(request, genre=reply.plan.genre)
@@ -351,7 +367,7 @@ class LibrarySession:
     # -- after the turn -----------------------------------------------------------------
 
     def after_turn(self, turn: Turn, action: LibraryAction | None,
-                   speakers: Mapping[str, Any] | None = None) -> Turn:
+                   speakers: Mapping[str, Speaker] | None = None) -> Turn:
         """Store the clip this turn rendered; record what the library did in ``turn.library``."""
         if turn.reply is None:
             return turn
@@ -374,16 +390,18 @@ class LibrarySession:
             return False
         if action.intent == Intent.PLAY.value and action.done:
             return False
-        return not turn.music.backend.startswith("library:") and turn.reply.intent is not Intent.REPLAY
+        if turn.music.library_clip_id is not None:
+            return False
+        return turn.reply.intent is not Intent.REPLAY
 
-    def _store(self, turn: Turn, action: LibraryAction, speakers: Mapping[str, Any],
+    def _store(self, turn: Turn, action: LibraryAction, speakers: Mapping[str, Speaker],
                errors: list[StageError]) -> LibraryAction:
         mix = self._voice_over(turn, speakers, errors)
         record = self.library.add_turn(turn, lyrics_audio=mix)
         self.library.set_state(CURRENT_KEY, record.clip_id)
         return dataclasses.replace(action, stored_clip_id=record.clip_id, lyrics_audio=mix)
 
-    def _voice_over(self, turn: Turn, speakers: Mapping[str, Any],
+    def _voice_over(self, turn: Turn, speakers: Mapping[str, Speaker],
                     errors: list[StageError]) -> Audio | None:
         """The lyrics spoken over the clip by the cloned voice (else the base), when on."""
         lyrics = turn.reply.lyrics

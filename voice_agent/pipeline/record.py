@@ -74,6 +74,7 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
             "sample_rate": turn.music.audio.rate,
             "file": files.get("music"),
             "midi_file": files.get("music_midi"),
+            "library_clip_id": turn.music.library_clip_id,
         },
         "speech": {s.voice: {
             "backend": s.backend,
@@ -106,9 +107,12 @@ def compare_voices(turn: Turn, comparer, transcriber) -> dict[str, Any]:
     return {**comparer.describe(), "voices": scores}
 
 
-def write_outputs(turn: Turn, out_dir: str | Path,
-                  comparison: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the turn's files and ``turn.json`` into ``out_dir``; return the record."""
+def write_outputs(turn: Turn, out_dir: str | Path, comparison: dict[str, Any] | None = None,
+                  request_id: str | None = None) -> dict[str, Any]:
+    """Write the turn's files and ``turn.json`` (once) into ``out_dir``; return the record.
+
+    ``request_id`` names the service request the turn answered, when there is one.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, str] = {}
@@ -130,6 +134,8 @@ def write_outputs(turn: Turn, out_dir: str | Path,
     record = turn_record(turn, files)
     if comparison:
         record["voice_comparison"] = comparison
+    if request_id is not None:
+        record["request_id"] = request_id
     (out / "turn.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
     return record
@@ -141,7 +147,7 @@ def _write_lyrics(turn: Turn, out: Path) -> dict[str, str]:
     if turn.reply is not None and turn.reply.lyrics is not None:
         (out / "lyrics.txt").write_text(turn.reply.lyrics.text() + "\n", encoding="utf-8")
         files["lyrics"] = "lyrics.txt"
-    mix = getattr(turn.library, "lyrics_audio", None)
+    mix = turn.library.lyrics_audio if turn.library is not None else None
     if mix is not None:
         files["lyrics_voice"] = write_wav(out / "lyrics_voice.wav", mix).name
     return files

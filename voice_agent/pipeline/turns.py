@@ -25,13 +25,15 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, 
                                 EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
                                 safe_emit)
 from voice_agent.asr import Transcriber
+from voice_agent.library import LibraryOutcome, LibrarySession
 from voice_agent.music import MusicRenderer
 from voice_agent.responder import Responder, StreamingResponder
+from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
 from voice_agent.responder.reading import is_library_intent, read_request
-from voice_agent.responder.replies import last_plan, rule_reply
+from voice_agent.responder.replies import compose_music_prompt, last_plan, rule_reply
 from voice_agent.speech.protocol import PhraseCachingSpeaker, Speaker
 from voice_agent.speech.streaming import join_sentences
-from voice_agent.core.types import (Audio, Intent, MusicClip, Reply, SpokenReply, StageError,
+from voice_agent.core.types import (Audio, Intent, MusicClip, MusicPlan, Reply, SpokenReply, StageError,
                                StageTiming, Transcript, Turn)
 
 log = logging.getLogger(__name__)
@@ -190,7 +192,11 @@ def unspoken_sentences(say: str, spoken: list[str], language: str) -> list[str]:
 
 
 class Pipeline:
-    """Runs turns through the configured stages and keeps recent turns as history."""
+    """Runs turns through the configured stages; holds no per-request state.
+
+    The caller keeps each conversation's history (see :meth:`new_history`) and passes it,
+    and optionally the voices to speak in, to :meth:`run`.
+    """
 
     def __init__(
         self,
@@ -200,21 +206,29 @@ class Pipeline:
         speakers: Mapping[str, Speaker] | None = None,
         history_turns: int = 4,
         unavailable: Mapping[str, str] | None = None,
-        library: Any = None,
+        library: LibrarySession | None = None,
     ) -> None:
         self.transcriber = transcriber
         self.responder = responder
         self.renderer = renderer
         self.speakers = dict(speakers or {})
-        self.history: deque[Turn] = deque(maxlen=max(0, history_turns))
+        self.history_turns = max(0, history_turns)
         self.unavailable = dict(unavailable or {})
-        self.library = library  # voice_agent.library.LibrarySession, or None
+        self.library = library
 
-    def stages(self) -> dict[str, Any]:
-        """Stage name -> backend, for the stages that are configured."""
+    def new_history(self) -> deque[Turn]:
+        """An empty conversation history that keeps the last ``history_turns`` turns.
+
+        Append each turn :meth:`run` returns and pass the history to the next call.
+        """
+        return deque(maxlen=self.history_turns)
+
+    def stages(self, speakers: Mapping[str, Speaker] | None = None) -> dict[str, Any]:
+        """Stage name -> backend, for the stages that are configured (or given ``speakers``)."""
         found: dict[str, Any] = {STAGE_ASR: self.transcriber, STAGE_LLM: self.responder,
                                  STAGE_MUSIC: self.renderer}
-        found.update({SPEECH_STAGE_PREFIX + v: s for v, s in self.speakers.items()})
+        voices = self.speakers if speakers is None else speakers
+        found.update({SPEECH_STAGE_PREFIX + v: s for v, s in voices.items()})
         return {name: backend for name, backend in found.items() if backend is not None}
 
     def load(self) -> dict[str, float]:
@@ -269,54 +283,96 @@ class Pipeline:
 
     def run(self, audio: Audio | None = None, text: str | None = None,
             language: str | None = None, request: str = "",
-            on_event: EventCallback | None = None) -> Turn:
-        """Run one turn from ``audio`` or, when given, typed ``text``.
+            on_event: EventCallback | None = None, history: Sequence[Turn] = (),
+            speakers: Mapping[str, Speaker] | None = None) -> Turn:
+        """Run one turn from ``audio`` or, when given, typed ``text``; return it.
 
-        Stages overlap: the primary voice speaks each reply sentence as soon as the
-        language model has written it, and the music renders while the reply is still
-        being spoken. ``on_event`` (see :mod:`voice_agent.core.events`) hears about each step.
+        ``history`` is the conversation so far (oldest first; the caller keeps it and
+        appends the returned turn); ``speakers`` are the voices to speak in (None: the
+        configured ones). Stages overlap: the primary voice speaks each reply sentence as
+        soon as the language model has written it, and the music renders while the reply
+        is still being spoken. ``on_event`` (see :mod:`voice_agent.core.events`) hears
+        about each step.
         """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
+        history = tuple(history)
+        voices = dict(self.speakers if speakers is None else speakers)
         recorder = _TurnRecorder(on_event)
         transcript = self._transcript(recorder, audio, text, language)
         reply, primary, worker = None, None, None
         if transcript is not None:
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
-            worker = self._primary_worker(recorder, transcript.language)
-            reply = self._reply(recorder, transcript, worker)
-        reply, played, library_action = self._library_command(recorder, reply, transcript)
+            worker = self._primary_worker(recorder, transcript.language, voices)
+            reply = self._reply(recorder, transcript, history, worker)
+        outcome = self._library_command(recorder, reply, transcript, history)
+        reply = outcome.reply
         if reply is not None:
             recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
         # the music renders while the worker is still speaking the reply
-        music = self._music(recorder, reply, played)
+        music = self._music(recorder, reply, history, outcome.played)
         if worker is not None:
             primary = worker.finish(reply)
-        speech = self._speech(recorder, reply, primary)
+        speech = self._speech(recorder, reply, primary, voices)
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
-        turn = self._turn(request, transcript, reply, music, speech, recorder)
+        turn = self._turn(request, transcript, reply, music, speech, recorder, voices)
         if self.library is not None:  # store the new clip; record what the library did
-            turn = self.library.after_turn(turn, library_action, self.speakers)
-        self.history.append(turn)
+            turn = self.library.after_turn(turn, outcome.action, voices)
         recorder.emit(EVENT_TURN_DONE, data=turn)
         return turn
 
-    def primary_voice(self) -> str | None:
-        """The voice a front end plays: the cloned one when there is one."""
-        if PRIMARY_VOICE in self.speakers:
-            return PRIMARY_VOICE
-        return next(iter(self.speakers), None)
+    def compose(self, text: str | None = None, language: str | None = None,
+                plan: MusicPlan | None = None,
+                adjust: Callable[[MusicPlan], MusicPlan] | None = None,
+                request: str = "compose", on_event: EventCallback | None = None) -> Turn:
+        """Music only, from a typed prompt (``text``) or a given ``plan``; nothing is spoken.
 
-    def _primary_worker(self, recorder: _TurnRecorder, language: str) -> _VoiceWorker | None:
-        voice = self.primary_voice()
+        With ``text`` the responder rewrites the prompt into a plan; a prompt it takes for
+        chat still gets music, planned from its words. With ``plan`` the language model is
+        not asked. ``adjust`` (the person's overrides, say) changes the plan before it is
+        rendered. Stages are timed and failures recorded as in :meth:`run`; the returned
+        turn's ``music.plan`` is the plan rendered.
+        """
+        if (text is None) == (plan is None):
+            raise ValueError("give exactly one of text or plan")
+        recorder = _TurnRecorder(on_event)
+        transcript, reply = None, None
+        if text is not None:
+            transcript = self._transcript(recorder, None, text, language)
+            if transcript is not None:
+                reply = recorder.run(STAGE_LLM, lambda: self.responder.respond(transcript, ()))
+            plan = _planned(reply, transcript)
+        else:
+            recorder.skip(STAGE_LLM, "a plan was given: the language model is not asked")
+        if plan is not None and adjust is not None:
+            plan = adjust(plan)
+        music = None
+        if plan is not None:
+            music = self._announce(recorder, self._render_plan(recorder, plan,
+                                                               compose_music_prompt(plan)))
+        recorder.skip("tts", "music only: nothing is spoken")
+        recorder.timings.append(StageTiming("total", recorder.elapsed()))
+        turn = self._turn(request, transcript, reply, music, (), recorder, {})
+        recorder.emit(EVENT_TURN_DONE, data=turn)
+        return turn
+
+    def primary_voice(self, speakers: Mapping[str, Speaker] | None = None) -> str | None:
+        """The voice a front end plays: the cloned one when there is one."""
+        voices = self.speakers if speakers is None else speakers
+        if PRIMARY_VOICE in voices:
+            return PRIMARY_VOICE
+        return next(iter(voices), None)
+
+    def _primary_worker(self, recorder: _TurnRecorder, language: str,
+                        voices: Mapping[str, Speaker]) -> _VoiceWorker | None:
+        voice = self.primary_voice(voices)
         if voice is None:
             return None
-        return _VoiceWorker(voice, self.speakers[voice], language, recorder)
+        return _VoiceWorker(voice, voices[voice], language, recorder)
 
     def _respond(self, recorder: _TurnRecorder, transcript: Transcript,
-                 worker: _VoiceWorker | None) -> Reply:
+                 history: tuple[Turn, ...], worker: _VoiceWorker | None) -> Reply:
         """Ask the responder, streaming ``say`` sentences to the voice when it can."""
-        history = tuple(self.history)
         asked_at = recorder.elapsed()
         if not (isinstance(self.responder, StreamingResponder) and worker is not None):
             return self.responder.respond(transcript, history)
@@ -328,11 +384,10 @@ class Pipeline:
         return reply
 
     def _reply(self, recorder: _TurnRecorder, transcript: Transcript,
-               worker: _VoiceWorker | None) -> Reply | None:
+               history: tuple[Turn, ...], worker: _VoiceWorker | None) -> Reply | None:
         """The request is read once; when its words decide the turn (a clear library
         command, a clear edit or replay of the last clip) the language model is not asked:
         the reply is stated from templates and the plan, and the record says why."""
-        history = tuple(self.history)
         reading = read_request(transcript.text, transcript.language, last_plan(history))
         lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
         if reading.authoritative and not lyrics_without_library:
@@ -343,18 +398,19 @@ class Pipeline:
         streams = worker is not None and not (self.library is not None
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
-            recorder, transcript, worker if streams else None))
+            recorder, transcript, history, worker if streams else None))
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
-                         transcript: Transcript | None) -> tuple[Reply | None, MusicClip | None, Any]:
+                         transcript: Transcript | None,
+                         history: tuple[Turn, ...]) -> LibraryOutcome:
         """Apply a library command or lyrics request (voice_agent.library) to the reply."""
-        if self.library is None or reply is None or transcript is None:
-            return reply, None, None
-        outcome = recorder.run("library", lambda: self.library.before_music(
-            reply, transcript, tuple(self.history)))
+        library = self.library
+        if library is None or reply is None or transcript is None:
+            return LibraryOutcome(reply)
+        outcome = recorder.run("library", lambda: library.before_music(reply, transcript, history))
         if outcome is None:
-            return reply, None, None
-        if outcome[1] is not None:
+            return LibraryOutcome(reply)
+        if outcome.played is not None:
             recorder.skip(STAGE_MUSIC, "played from the library")
         return outcome
 
@@ -362,7 +418,7 @@ class Pipeline:
         """A turn that never reached the models (e.g. the input file is corrupt)."""
         recorder = _TurnRecorder()
         recorder.errors.append(error)
-        return self._turn(request, None, None, None, (), recorder)
+        return self._turn(request, None, None, None, (), recorder, self.speakers)
 
     def _transcript(self, recorder: _TurnRecorder, audio: Audio | None, text: str | None,
                     language: str | None) -> Transcript | None:
@@ -380,43 +436,54 @@ class Pipeline:
             return None
         return recorder.run(STAGE_ASR, lambda: self.transcriber.transcribe(audio, language))
 
-    def _music(self, recorder: _TurnRecorder, reply: Reply | None,
+    def _music(self, recorder: _TurnRecorder, reply: Reply | None, history: tuple[Turn, ...],
                played: MusicClip | None = None) -> MusicClip | None:
         """The turn's clip (``played`` from the library, or rendered), announced when ready."""
-        clip = played if played is not None else self._render(recorder, reply)
+        return self._announce(recorder, played if played is not None
+                              else self._render(recorder, reply, history))
+
+    @staticmethod
+    def _announce(recorder: _TurnRecorder, clip: MusicClip | None) -> MusicClip | None:
+        """Mark and emit that the turn's clip is ready to play (when there is one)."""
         if clip is not None:
             recorder.mark("music_ready")
             recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=clip.audio, data=clip)
         return clip
 
-    def _render(self, recorder: _TurnRecorder, reply: Reply | None) -> MusicClip | None:
+    def _render(self, recorder: _TurnRecorder, reply: Reply | None,
+                history: tuple[Turn, ...]) -> MusicClip | None:
         if reply is None or reply.plan is None:
             recorder.skip(STAGE_MUSIC, "no music was asked for in this turn")
             return None
         if reply.intent is Intent.REPLAY:
-            previous = next((t.music for t in reversed(self.history) if t.music), None)
+            previous = next((t.music for t in reversed(history) if t.music), None)
             if previous is not None:
                 recorder.skip(STAGE_MUSIC, "replay: the previous clip is played again")
                 return previous
-        if self.renderer is None:
+        return self._render_plan(recorder, reply.plan, reply.music_prompt)
+
+    def _render_plan(self, recorder: _TurnRecorder, plan: MusicPlan,
+                     prompt: str) -> MusicClip | None:
+        renderer = self.renderer
+        if renderer is None:
             recorder.skip(STAGE_MUSIC, self.unavailable.get(STAGE_MUSIC,
                                                             "no music renderer is configured"))
             return None
-        return recorder.run(STAGE_MUSIC, lambda: self.renderer.render(reply.plan, reply.music_prompt))
+        return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt))
 
-    def _speech(self, recorder: _TurnRecorder, reply: Reply | None,
-                primary: SpokenReply | None) -> tuple[SpokenReply, ...]:
+    def _speech(self, recorder: _TurnRecorder, reply: Reply | None, primary: SpokenReply | None,
+                voices: Mapping[str, Speaker]) -> tuple[SpokenReply, ...]:
         """The primary voice (already spoken while streaming), then the others in turn."""
         if reply is None or not reply.say:
             return ()
-        if not self.speakers:
+        if not voices:
             recorder.skip("tts", self.unavailable.get("tts", "no voice is configured"))
         for stage, reason in self.unavailable.items():
             if stage.startswith(SPEECH_STAGE_PREFIX):
                 recorder.skip(stage, reason)
         spoken = [primary] if primary is not None else []
-        for voice, speaker in self.speakers.items():
-            if voice == self.primary_voice():
+        for voice, speaker in voices.items():
+            if voice == self.primary_voice(voices):
                 continue
             result = recorder.run(SPEECH_STAGE_PREFIX + voice,
                                   lambda s=speaker, v=voice: speak_timed(s, v, reply))
@@ -426,7 +493,7 @@ class Pipeline:
 
     def _turn(self, request: str, transcript: Transcript | None, reply: Reply | None,
               music: MusicClip | None, speech: tuple[SpokenReply, ...],
-              recorder: _TurnRecorder) -> Turn:
+              recorder: _TurnRecorder, voices: Mapping[str, Speaker]) -> Turn:
         return Turn(
             turn_id=uuid.uuid4().hex[:12],
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -439,8 +506,17 @@ class Pipeline:
             errors=tuple(recorder.errors),
             skipped=tuple(recorder.skipped),
             latency=dict(recorder.marks),
-            models={name: b.model_id for name, b in self.stages().items()},
+            models={name: b.model_id for name, b in self.stages(voices).items()},
         )
+
+
+def _planned(reply: Reply | None, transcript: Transcript | None) -> MusicPlan | None:
+    """The plan of a music-only request: the reply's, else one read from the words."""
+    if reply is None or transcript is None:
+        return None  # the responder failed: the turn's errors say why
+    if reply.plan is not None:
+        return reply.plan
+    return plan_from_text(transcript.text, seed=transcript_plan_seed(transcript))
 
 
 def speak_timed(speaker: Speaker, voice: str, reply: Reply) -> SpokenReply:

@@ -10,12 +10,12 @@
 
 from voice_agent.service.agent import AgentService, build_service
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
-from voice_agent.service.errors import (BusyError, ServiceError, StageUnavailableError,
-                                        UnknownIdError)
+from voice_agent.service.errors import (BusyError, ServiceError, StageFailedError,
+                                        StageUnavailableError, UnknownIdError)
 from voice_agent.service.outputs import AUDIO_NAMES, OutputStore, TurnResult, produced_audio
 from voice_agent.service.voices import DEFAULT_SPEAKER, SpeakerInfo, VoiceLab
 
 __all__ = ["AUDIO_NAMES", "AgentService", "BusyError", "ComposeOptions", "ComposeResult",
            "DEFAULT_SPEAKER", "Limits", "OutputStore", "ServiceError", "SpeakerInfo",
-           "StageUnavailableError", "TurnResult", "UnknownIdError", "VoiceLab",
+           "StageFailedError", "StageUnavailableError", "TurnResult", "UnknownIdError", "VoiceLab",
            "build_service", "produced_audio"]

@@ -23,35 +23,28 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from voice_agent.core.audio import decode_audio, write_wav
 from voice_agent.core.events import EventCallback
-from voice_agent.core.language import guess_language
-from voice_agent.core.types import (
-    Audio,
-    Intent,
-    MusicPlan,
-    Reply,
-    SpokenReply,
-    Transcript,
-    Turn,
-)
+from voice_agent.core.types import Audio, Intent, MusicPlan, Reply, SpokenReply, Turn
+from voice_agent.pipeline.record import write_outputs
 from voice_agent.pipeline.turns import Pipeline, speak_timed
 from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
-from voice_agent.service.errors import BusyError, ServiceError, StageUnavailableError
+from voice_agent.service.errors import (BusyError, ServiceError, StageFailedError,
+                                        StageUnavailableError)
 from voice_agent.service.outputs import (
     OutputStore,
     TurnResult,
     write_json,
     produced_audio,
 )
+from voice_agent.speech.protocol import Speaker
 from voice_agent.service.voices import (
     DEFAULT_SPEAKER,
     SpeakerInfo,
@@ -63,6 +56,7 @@ from voice_agent.service.voices import (
 log = logging.getLogger(__name__)
 
 MAX_SESSIONS = 256
+COMPOSE_STAGES = ("llm", "music")  # the timings a compose result reports
 
 
 
@@ -122,39 +116,24 @@ class AgentService:
         finally:
             self._models.release()
 
-    @contextmanager
-    def _session(self, session: str | None) -> Iterator[None]:
-        """Run with the session's own turn history (no session: no history)."""
-        history = self._history(session)
-        saved = self.pipeline.history
-        self.pipeline.history = history
-        try:
-            yield
-        finally:
-            self.pipeline.history = saved
-
     def _history(self, session: str | None) -> deque[Turn]:
-        maxlen = self.pipeline.history.maxlen
+        """The session's own turn history (no session: a fresh, empty one).
+
+        Called with the models held, so no two requests use a history at once.
+        """
         if not session:
-            return deque(maxlen=maxlen)
-        history = self._histories.pop(session, None) or deque(maxlen=maxlen)
+            return self.pipeline.new_history()
+        history = self._histories.pop(session, None) or self.pipeline.new_history()
         self._histories[session] = history
         while len(self._histories) > MAX_SESSIONS:
             self._histories.popitem(last=False)
         return history
 
-    @contextmanager
-    def _voice(self, speaker_id: str | None) -> Iterator[None]:
-        """Speak this turn in ``speaker_id``'s cloned voice (the configured one when None)."""
+    def _voices(self, speaker_id: str | None) -> dict[str, Speaker] | None:
+        """The voices for ``speaker_id``'s cloned voice (None: the configured ones)."""
         if speaker_id in (None, "", DEFAULT_SPEAKER) or "cloned" not in self.pipeline.speakers:
-            yield
-            return
-        saved = dict(self.pipeline.speakers)
-        self.pipeline.speakers["cloned"] = self.voices.cloned(speaker_id)
-        try:
-            yield
-        finally:
-            self.pipeline.speakers = saved
+            return None
+        return {**self.pipeline.speakers, "cloned": self.voices.cloned(speaker_id)}
 
     # -- input checks ---------------------------------------------------------------------
 
@@ -193,16 +172,14 @@ class AgentService:
         """Run one spoken request through the whole pipeline; write its files."""
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
-        with self._exclusive(), self._session(session), self._voice(speaker_id):
+        with self._exclusive():
+            history = self._history(session)
             turn = self.pipeline.run(audio=audio, language=language, request=request,
-                                     on_event=on_event)
-        from voice_agent.pipeline.record import write_outputs
-
+                                     on_event=on_event, history=history,
+                                     speakers=self._voices(speaker_id))
+            history.append(turn)
         request_id, folder = self.store.new_request()
-
-        record = write_outputs(turn, folder)
-        record["request_id"] = request_id
-        write_json(folder / "turn.json", record)
+        record = write_outputs(turn, folder, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}
         return TurnResult(request_id, turn, record, folder, ids)
 
@@ -212,38 +189,29 @@ class AgentService:
                 language: str | None = None) -> ComposeResult:
         """Rewrite ``prompt`` into a plan with the responder, apply ``options``, render it."""
         prompt = self.check_prompt(prompt)
-        transcript = Transcript(prompt, language or guess_language(prompt))
         with self._exclusive():
-            renderer = self._renderer()
-            start = time.perf_counter()
-            reply = self.pipeline.responder.respond(transcript, ())
-            llm_s = time.perf_counter() - start
-            plan = reply.plan or self._plan_from_words(transcript)
-            return self._render(renderer, prompt, reply, options.apply(plan), {"llm": llm_s})
+            self._check_renderer()
+            turn = self.pipeline.compose(text=prompt, language=language, adjust=options.apply)
+        return self._composed(prompt, turn)
 
     def recompose(self, plan: MusicPlan, options: ComposeOptions = ComposeOptions(),
                   prompt: str = "") -> ComposeResult:
         """Render ``plan`` again with new overrides, without asking the language model."""
         with self._exclusive():
-            return self._render(self._renderer(), prompt, None, options.apply(plan), {})
+            self._check_renderer()
+            turn = self.pipeline.compose(plan=options.apply(plan), request="recompose")
+        return self._composed(prompt, turn)
 
-    def _renderer(self) -> Any:
+    def _check_renderer(self) -> None:
         if self.pipeline.renderer is None:
             reason = self.pipeline.unavailable.get("music", "no music renderer is configured")
             raise StageUnavailableError(f"Music cannot be made here: {reason}")
-        return self.pipeline.renderer
 
-    def _plan_from_words(self, transcript: Transcript) -> MusicPlan:
-        """A plan for a prompt the responder took for chat: music is what was asked for."""
-        from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
-
-        return plan_from_text(transcript.text, seed=transcript_plan_seed(transcript))
-
-    def _render(self, renderer: Any, prompt: str, reply: Reply | None, plan: MusicPlan,
-                timings: dict[str, float]) -> ComposeResult:
-        start = time.perf_counter()
-        clip = renderer.render(plan, compose_music_prompt(plan))
-        timings = {**timings, "music": time.perf_counter() - start}
+    def _composed(self, prompt: str, turn: Turn) -> ComposeResult:
+        """Write a music-only turn's clip and ``compose.json``; a turn without one fails."""
+        if turn.music is None:
+            raise StageFailedError.from_turn(turn)
+        clip = turn.music
         request_id, folder = self.store.new_request()
         wav = write_wav(folder / "music.wav", clip.audio)
         midi = None
@@ -251,8 +219,9 @@ class AgentService:
             midi = folder / "music.mid"
             midi.write_bytes(clip.midi)
         improved = compose_music_prompt(clip.plan)  # the plan as rendered, overrides and all
-        result = ComposeResult(request_id, prompt, improved, reply, clip.plan, clip, wav, midi,
-                               timings)
+        timings = {t.stage: t.seconds for t in turn.timings if t.stage in COMPOSE_STAGES}
+        result = ComposeResult(request_id, prompt, improved, turn.reply, clip.plan, clip, wav,
+                               midi, timings)
         write_json(folder / "compose.json", result.record())
         return result
 
@@ -275,8 +244,8 @@ class AgentService:
         text = self.check_prompt(text)
         reply = Reply(say=text, music_prompt="", intent=Intent.CHAT, plan=None, language=language)
         comparer = self.voices.comparer(speaker_id, reference)
-        with self._exclusive(), self._voice(speaker_id):
-            spoken = self._speak_both(reply)
+        with self._exclusive():
+            spoken = self._speak_both(reply, self._voices(speaker_id) or self.pipeline.speakers)
             scores = {s.voice: comparer.score(s, text, self.pipeline.transcriber) for s in spoken}
         request_id, folder = self.store.new_request()
         voices = {}
@@ -290,12 +259,12 @@ class AgentService:
         return {"request_id": request_id, "speaker_id": speaker_id, **comparer.describe(),
                 "voices": voices}
 
-    def _speak_both(self, reply: Reply) -> list[SpokenReply]:
-        voices = [v for v in ("cloned", "base") if v in self.pipeline.speakers]
+    def _speak_both(self, reply: Reply, speakers: Mapping[str, Speaker]) -> list[SpokenReply]:
+        voices = [v for v in ("cloned", "base") if v in speakers]
         if not voices:
             reason = self.pipeline.unavailable.get("tts", "no voice is configured")
             raise StageUnavailableError(f"Speech cannot be made here: {reason}")
-        return [speak_timed(self.pipeline.speakers[v], v, reply) for v in voices]
+        return [speak_timed(speakers[v], v, reply) for v in voices]
 
     def audio_path(self, audio_id: str, midi: bool = False) -> Path:
         """The file behind an audio id (see :meth:`OutputStore.audio_path`)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from voice_agent.core.errors import VoiceAgentError
+from voice_agent.core.types import Turn
 
 log = logging.getLogger(__name__)
 
@@ -40,3 +41,17 @@ class StageUnavailableError(ServiceError):
     kind = "unavailable"
     status = 503
 
+
+class StageFailedError(ServiceError):
+    """A stage the request needed failed; the message names it and says why."""
+
+    kind = "stage_failed"
+    status = 500
+
+    @classmethod
+    def from_turn(cls, turn: Turn) -> "StageFailedError":
+        """The error for a turn that made nothing: its first recorded failure."""
+        if not turn.errors:
+            return cls("The request produced no music and no stage said why; see the log.")
+        error = turn.errors[0]
+        return cls(f"The {error.stage} stage failed: {error.message}")

@@ -146,7 +146,6 @@ class Bench:
 
     def turn(self, request: BenchRequest) -> Turn:
         """One independent turn: no history carried over from the previous request."""
-        self.pipeline.history.clear()
         return self.pipeline.run(audio=self.audio(request), request=request.request_id)
 
     def run(self) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class TalkSession:
     def __init__(self, pipeline: Pipeline, options: TalkOptions, screen: Screen,
                  sd: Any = None, clock=time.monotonic) -> None:
         self.pipeline = pipeline
+        self.history = pipeline.new_history()  # this session's turns; only the worker uses it
         self.options = options
         self.screen = screen
         self.sd = sd
@@ -301,7 +302,9 @@ class TalkSession:
         try:
             turn = self.pipeline.run(
                 audio=job.audio, text=job.text, language=self.options.language,
-                request=job.request, on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)))
+                request=job.request, history=self.history,
+                on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)))
+            self.history.append(turn)
             record = self.log.finish_turn(turn, job.folder)
         except Exception as exc:  # a bug must not end the session; the recording is on disk
             log.exception("turn %d crashed", job.number)
