@@ -90,8 +90,8 @@ def talk_pipeline(config=None, speech_s: float = 0.2):
 
 
 def talk_pipeline_at_human_pace(config=None):
-    """Fake stages for driving ``voice-agent talk`` in a terminal (selected by the
-    VOICE_AGENT_TALK_PIPELINE test hook): slow enough that each state stays on screen."""
+    """Fake stages for driving ``voice-agent talk`` in a terminal (run by tests/fake_talk.py):
+    slow enough that each state stays on screen."""
     pipeline = talk_pipeline(config, speech_s=1.0)
     pipeline.transcriber.delay_s = 1.0
     return pipeline

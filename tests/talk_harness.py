@@ -100,7 +100,7 @@ class Terminal:
         self.socket = f"va-talk-{uuid.uuid4().hex[:8]}"
         exports = [f"{k}={v}" for k, v in env.items() if k in (
             "HOME", "XDG_RUNTIME_DIR", "PULSE_SERVER", "PULSE_LATENCY_MSEC", "PYTHONPATH",
-            "VOICE_AGENT_TALK_PIPELINE", "VOICE_AGENT_HOME", "PATH")]
+            "VOICE_AGENT_HOME", "PATH")]
         env_args = [arg for pair in exports for arg in ("-e", pair)]
         self.tmux("new-session", "-d", "-s", "talk", "-x", "160", "-y", "50", *env_args,
                   f"cd {ROOT} && {command}; echo EXITED $?; sleep 600")
@@ -142,12 +142,16 @@ class Terminal:
 
 
 def start_talk(server: SoundServer, out: Path, extra_env: dict[str, str],
-               flags: str = "") -> Terminal:
-    """Run ``voice-agent talk`` on the sound server's devices, sessions under ``out``."""
+               flags: str = "", entry: str = "voice_agent.cli talk") -> Terminal:
+    """Run ``voice-agent talk`` on the sound server's devices, sessions under ``out``.
+
+    ``entry`` is the module (and arguments) run with ``python -m``: tests pass
+    ``tests.fake_talk`` for the same session on fake stages.
+    """
     # The daemon's private HOME is not the program's: the model cache lives under the real one.
     env = {**server.env, "HOME": os.environ.get("HOME", "/root"), "PYTHONPATH": str(ROOT),
            **extra_env}
-    command = (f"{sys.executable} -m voice_agent.cli talk --out {out} --input-device pulse "
+    command = (f"{sys.executable} -m {entry} --out {out} --input-device pulse "
                f"--output-device pulse {flags} 2>{out.parent / 'stderr.log'}")
     return Terminal(command, env)
 

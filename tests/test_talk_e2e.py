@@ -24,6 +24,8 @@ from voice_agent.core.types import Audio
 from tests.conftest import REQUESTS
 from tests.talk_harness import ROOT, SoundServer, Terminal, say_request, start_talk
 
+FAKE_TALK = "tests.fake_talk"  # the talk session on fake stages (a test-only entry)
+
 pytestmark = [pytest.mark.sound_server]
 
 
@@ -47,8 +49,7 @@ def _log(out: Path) -> list[dict]:
 @pytest.mark.slow
 def test_talk_session_in_a_terminal_with_a_virtual_microphone(tmp_path, sound_server):
     out = tmp_path / "sessions"
-    terminal = start_talk(sound_server, out,
-                           {"VOICE_AGENT_TALK_PIPELINE": "tests.fakes:talk_pipeline_at_human_pace"})
+    terminal = start_talk(sound_server, out, {}, entry=FAKE_TALK)
     speaker = sound_server.record_speaker(tmp_path / "speaker.wav")
     try:
         screen = terminal.wait_for("[ready]")
@@ -108,8 +109,7 @@ def test_talk_session_in_a_terminal_with_a_virtual_microphone(tmp_path, sound_se
 @pytest.mark.slow
 def test_microphone_vanishing_mid_recording_then_coming_back(tmp_path, sound_server):
     out = tmp_path / "sessions"
-    terminal = start_talk(sound_server, out,
-                          {"VOICE_AGENT_TALK_PIPELINE": "tests.fakes:talk_pipeline_at_human_pace"})
+    terminal = start_talk(sound_server, out, {}, entry=FAKE_TALK)
     try:
         terminal.wait_for("[ready]")
         terminal.keys("Space")
@@ -137,10 +137,9 @@ def test_microphone_vanishing_mid_recording_then_coming_back(tmp_path, sound_ser
 def test_talk_session_without_a_sound_server_falls_back_to_typing(tmp_path):
     # No PULSE_SERVER reachable and no sound card: no devices at all.
     env = {"PYTHONPATH": str(ROOT), "PULSE_SERVER": f"unix:{tmp_path}/none",
-           "VOICE_AGENT_TALK_PIPELINE": "tests.fakes:talk_pipeline_at_human_pace",
            "HOME": str(tmp_path), "PATH": os.environ["PATH"]}
     out = tmp_path / "sessions"
-    terminal = Terminal(f"{sys.executable} -m voice_agent.cli talk --out {out} "
+    terminal = Terminal(f"{sys.executable} -m {FAKE_TALK} --out {out} "
                         f"2>{tmp_path / 'stderr.log'}", env)
     try:
         screen = terminal.wait_for("[ready]")

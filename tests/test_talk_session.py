@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 
 from voice_agent.core.audio import read_audio
-from voice_agent.cli import main
 from voice_agent.core.errors import ModelNotFoundError
-from voice_agent.modes.talk import PIPELINE_HOOK
 from voice_agent.modes.talk.app import TalkOptions, TalkSession
 from voice_agent.modes.talk.keys import State
 from voice_agent.modes.talk.player import FileOnlyPlayer
 from voice_agent.modes.talk.terminal import Screen
 from voice_agent.pipeline.turns import Pipeline
+from tests import fake_talk
 from tests.fake_sounddevice import FakeSoundDevice, device
 from tests.fakes import FakeResponder, talk_pipeline
 
@@ -293,7 +292,7 @@ def _failing_load(stage: str, error: Exception):
 
 
 def broken_pipeline(config=None):
-    """For the CLI test below (through the pipeline test hook): the ASR weights are missing."""
+    """For the CLI test below: the ASR weights are missing."""
     return _failing_load("transcriber", ModelNotFoundError(
         "Whisper weights are missing. Run: voice-agent models --prepare"))
 
@@ -303,13 +302,12 @@ def crashing_load_pipeline(config=None):
     return _failing_load("responder", RuntimeError("illegal instruction in libfoo"))
 
 
-@pytest.mark.parametrize("hook,message", [
-    ("broken_pipeline", "Whisper weights are missing"),
-    ("crashing_load_pipeline", "The models could not be loaded (RuntimeError: illegal"),
+@pytest.mark.parametrize("build,message", [
+    (broken_pipeline, "Whisper weights are missing"),
+    (crashing_load_pipeline, "The models could not be loaded (RuntimeError: illegal"),
 ])
-def test_model_load_failure_is_one_clear_message(tmp_path, monkeypatch, capsys, hook, message):
-    monkeypatch.setenv(PIPELINE_HOOK, f"tests.test_talk_session:{hook}")
-    assert main(["talk", "--text-only", "--out", str(tmp_path)]) == 2
+def test_model_load_failure_is_one_clear_message(tmp_path, capsys, build, message):
+    assert fake_talk.main(["--text-only", "--out", str(tmp_path)], build) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and "Traceback" not in err
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voice_agent import __version__, asr, music, responder, speech
 from voice_agent.core.config import AgentConfig, load_config, override
 from voice_agent.core.errors import VoiceAgentError
+
+if TYPE_CHECKING:
+    from voice_agent.modes.talk import TalkOptions
 
 log = logging.getLogger("voice_agent")
 
@@ -103,18 +108,24 @@ def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
 
 def cmd_talk(args: argparse.Namespace) -> int:
     """Push-to-talk desktop session: talk, listen, talk again."""
-    from voice_agent.modes.talk import TalkOptions, run_talk
+    from voice_agent.modes.talk import run_talk
     from voice_agent.modes.talk.devices import format_device_list, load_sounddevice
 
     if args.list_devices:
         print(format_device_list(load_sounddevice()))
         return 0
-    options = TalkOptions(
+    return run_talk(talk_options(args), config_from_args(args))
+
+
+def talk_options(args: argparse.Namespace) -> TalkOptions:
+    """The talk session's options from the ``talk`` command's arguments."""
+    from voice_agent.modes.talk import TalkOptions
+
+    return TalkOptions(
         input_device=args.input_device, output_device=args.output_device,
         text_only=args.text_only, out=args.out,
         language=None if args.language == "auto" else args.language,
         voice=args.voice, save_dir=args.save_dir, hold_to_talk=not args.no_hold)
-    return run_talk(options, config_from_args(args))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -332,10 +343,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``voice-agent`` console script."""
     args = build_parser().parse_args(argv)
+    return guarded(args, lambda: args.func(args))
+
+
+def guarded(args: argparse.Namespace, command: Callable[[], int]) -> int:
+    """Set up logging for ``args`` and run ``command``: a VoiceAgentError becomes one line
+    on stderr and exit code 2."""
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return args.func(args)
+        return command()
     except VoiceAgentError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

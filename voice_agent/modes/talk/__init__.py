@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import sys
 from typing import Any
 
@@ -18,22 +16,7 @@ from voice_agent.responder.replies import COMMON_OPENERS
 
 log = logging.getLogger(__name__)
 
-#: Test/dev tooling: "module:function" building the pipeline from the config instead of
-#: the real factory, so the terminal session can be driven end to end with fake stages.
-PIPELINE_HOOK = "VOICE_AGENT_TALK_PIPELINE"
-
 __all__ = ["TalkOptions", "TalkSession", "run_talk"]
-
-
-def make_pipeline(config: AgentConfig) -> Pipeline:
-    """The configured pipeline (or the one the test hook names)."""
-    hook = os.environ.get(PIPELINE_HOOK)
-    if not hook:
-        from voice_agent.pipeline.build import build_pipeline
-
-        return build_pipeline(config)
-    module, _, function = hook.partition(":")
-    return getattr(importlib.import_module(module), function)(config)
 
 
 def sounddevice_for(options: TalkOptions) -> Any:
@@ -61,11 +44,19 @@ def load_models(pipeline: Pipeline) -> dict[str, float]:
                               "Check them with: voice-agent models") from exc
 
 
-def run_talk(options: TalkOptions, config: AgentConfig) -> int:
-    """Run the session until the person quits; 0 on a clean exit."""
+def run_talk(options: TalkOptions, config: AgentConfig, pipeline: Pipeline | None = None) -> int:
+    """Run the session until the person quits; 0 on a clean exit.
+
+    ``pipeline`` replaces the one built from ``config`` (tests drive the terminal session
+    with fake stages this way).
+    """
+    if pipeline is None:
+        from voice_agent.pipeline.build import build_pipeline
+
+        pipeline = build_pipeline(config)
     screen = Screen()
     sd = sounddevice_for(options)
-    session = TalkSession(make_pipeline(config), options, screen, sd)
+    session = TalkSession(pipeline, options, screen, sd)
     session.open_output()
     session.check_input()
     session.redraw()
