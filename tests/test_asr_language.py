@@ -32,10 +32,8 @@ class StandInWhisper:
 
 
 def _asr(model) -> FasterWhisperTranscriber:
-    asr = FasterWhisperTranscriber()
-    asr._model = model
-    asr._speech_only = lambda samples: samples  # no VAD model needed for a stand-in
-    return asr
+    # no VAD model needed for a stand-in: every sample counts as voiced
+    return FasterWhisperTranscriber(model=model, voiced=lambda samples: samples)
 
 
 def test_unsure_language_decodes_both_and_keeps_the_likelier():

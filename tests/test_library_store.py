@@ -204,14 +204,8 @@ class DyingConnection:
         return self.db.execute(sql, *args)
     def __getattr__(self, name): return getattr(self.db, name)
 
-library = store.Library({lib!r}).open()
-real = library._connection
-import contextlib
-@contextlib.contextmanager
-def dying():
-    with real() as db:
-        yield DyingConnection(db)
-library._connection = dying
+library = store.Library({lib!r}, connect=lambda path: DyingConnection(
+    store.connect_database(path))).open()
 os.environ["ARMED"] = "1"
 library.{call}
 """

@@ -23,13 +23,13 @@ def responder():
 def evaluated_tokens(responder, monkeypatch):
     """How many tokens each llama.cpp eval() call processes."""
     counts: list[int] = []
-    original = responder._llm.eval
+    original = responder.llm.eval
 
     def counting_eval(tokens):
         counts.append(len(tokens))
         return original(tokens)
 
-    monkeypatch.setattr(responder._llm, "eval", counting_eval)
+    monkeypatch.setattr(responder.llm, "eval", counting_eval)
     return counts
 
 
@@ -49,31 +49,30 @@ def test_fixed_prefix_is_not_evaluated_again(responder, evaluated_tokens):
     from voice_agent.responder.replies import chat_messages
 
     transcript = Transcript("play a sad piano ballad", "en")
-    prompt = responder._llm.tokenize(
+    prompt = responder.llm.tokenize(
         str(chat_messages(transcript, ())).encode("utf-8"), add_bos=False)
     responder.respond(transcript)
     prompt_eval = evaluated_tokens[0]  # first eval = the part of the prompt not cached
     assert prompt_eval < len(prompt) / 3, (prompt_eval, len(prompt))
 
 
-def test_streamed_sentences_arrive_before_the_answer_ends_and_open_the_reply(responder):
+def test_streamed_sentences_arrive_before_the_answer_ends_and_open_the_reply(responder,
+                                                                           monkeypatch):
     said: list[tuple[str, int]] = []
-    pieces_before: list[int] = []
-    original = responder._complete
+    pieces_before: list[str] = []  # the model's pieces so far, as each sentence is handed out
+    original = responder.llm.create_chat_completion
 
-    def counting_complete(messages, max_tokens, on_piece=None):
-        def counted(piece):
-            pieces_before.append(piece)
-            on_piece(piece)
-        return original(messages, max_tokens, counted)
+    def counting(*args, **kwargs):
+        for chunk in original(*args, **kwargs):
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                pieces_before.append(piece)
+            yield chunk
 
-    responder._complete = counting_complete
-    try:
-        reply = responder.respond_stream(
-            Transcript("quiero una salsa alegre con trompetas", "es"),
-            on_sentence=lambda s: said.append((s, len(pieces_before))))
-    finally:
-        del responder._complete
+    monkeypatch.setattr(responder.llm, "create_chat_completion", counting)
+    reply = responder.respond_stream(
+        Transcript("quiero una salsa alegre con trompetas", "es"),
+        on_sentence=lambda s: said.append((s, len(pieces_before))))
     assert said, "no sentence was streamed"
     assert said[0][1] < len(pieces_before) / 2  # the first sentence came early
     assert reply.say.startswith(" ".join(s for s, _ in said))

@@ -89,18 +89,15 @@ def test_candidate_styles_follow_the_reference_pitch():
     assert len(cloning.candidate_styles(95.0, 3)) == 3
 
 
-def _builder(budget, scores):
-    """A ProfileBuilder whose scoring is a fake returning ``scores`` in order."""
-    builder = cloning.ProfileBuilder.__new__(cloning.ProfileBuilder)
-    builder.budget, builder.rng, builder.deadline = budget, np.random.default_rng(0), float("inf")
-    builder.progress = lambda note: None
+def _search(budget, scores, top, styles, out_of_time=lambda: False):
+    """The blend search with a fake scorer returning ``scores`` in order."""
     queue = list(scores)
 
     def fake_score(weights, offset, styles, speed=1.0):
         return cloning._Candidate(np.zeros(1), weights, offset, None, None, queue.pop(0), speed)
 
-    builder._score = fake_score
-    return builder
+    return cloning.search_blends(top, styles, fake_score, budget, np.random.default_rng(0),
+                                 out_of_time)
 
 
 def _screened(*names_scores):
@@ -110,15 +107,13 @@ def _screened(*names_scores):
 
 def test_blend_search_keeps_only_improvements():
     budget = cloning.EnrolmentBudget(search_steps=3)
-    builder = _builder(budget, [0.70, 0.81, 0.75])
     top = _screened(("am_adam", 0.8), ("am_puck", 0.6))
     styles = {"am_adam": np.zeros((510, 1, 256)), "am_puck": np.ones((510, 1, 256))}
-    assert builder._search_blends(top, styles).score == 0.81
+    assert _search(budget, [0.70, 0.81, 0.75], top, styles).score == 0.81
 
 
 def test_blend_search_stops_at_the_time_limit():
-    builder = _builder(cloning.EnrolmentBudget(search_steps=5), [0.99] * 5)
-    builder.deadline = 0.0  # already past
     top = _screened(("am_adam", 0.8))
-    best = builder._search_blends(top, {"am_adam": np.zeros((510, 1, 256))})
+    best = _search(cloning.EnrolmentBudget(search_steps=5), [0.99] * 5, top,
+                   {"am_adam": np.zeros((510, 1, 256))}, out_of_time=lambda: True)  # already past
     assert best.score == 0.8

@@ -10,7 +10,8 @@ silence and noise raise :class:`NoSpeechError` instead of producing a hallucinat
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -69,8 +70,18 @@ class EncoderMemo:
         return self._output
 
 
+def _silero_voiced(samples: np.ndarray) -> np.ndarray:
+    """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
+    return silero_speech(samples)[0]
+
+
 class FasterWhisperTranscriber:
-    """A :class:`~voice_agent.asr.protocol.Transcriber` over faster-whisper."""
+    """A :class:`~voice_agent.asr.protocol.Transcriber` over faster-whisper.
+
+    ``model`` is an already loaded ``WhisperModel`` (or a stand-in with its
+    ``feature_extractor``, ``detect_language`` and ``transcribe``), used instead of loading
+    the weights; ``voiced`` keeps the voiced parts of the samples (Silero VAD by default).
+    """
 
     def __init__(
         self,
@@ -81,6 +92,9 @@ class FasterWhisperTranscriber:
         languages: Sequence[str] = ("en", "es"),
         bias_music_vocabulary: bool = True,
         threads: int = 2,
+        *,
+        model: Any = None,
+        voiced: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
         self.model_path = model_path
         self.device = device
@@ -90,7 +104,8 @@ class FasterWhisperTranscriber:
         self.bias_music_vocabulary = bias_music_vocabulary
         self.threads = threads
         self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
-        self._model = None
+        self._model = model
+        self._voiced = voiced or _silero_voiced
 
     def load(self) -> None:
         """Prepare the weights (join + sha256 once) and load the model."""
@@ -152,8 +167,8 @@ class FasterWhisperTranscriber:
         return transcript, mean_logprob(segments)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
-        """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
-        return silero_speech(samples)[0]
+        """The voiced parts of ``samples``; NoSpeechError if there are none."""
+        return self._voiced(samples)
 
     def _language_candidates(self, features: np.ndarray,
                              language: str | None) -> list[tuple[str, float]]:

@@ -29,7 +29,7 @@ import logging
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,13 +98,32 @@ def playlist_name(name: str | None) -> str:
     return canonical_playlist(name or "") or DEFAULT_PLAYLIST
 
 
-class Library:
-    """Stored clips and named playlists (see the module docstring for the guarantees)."""
+def connect_database(path: Path) -> sqlite3.Connection:
+    """A connection to the library database at ``path``: rows by name, foreign keys on,
+    transactions begun explicitly."""
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
 
-    def __init__(self, root: str | Path | None = None) -> None:
+
+class Library:
+    """Stored clips and named playlists (see the module docstring for the guarantees).
+
+    ``connect`` opens the database (:func:`connect_database`); a test can wrap what it
+    returns, e.g. to kill the process at the moment a transaction commits.
+    """
+
+    def __init__(self, root: str | Path | None = None,
+                 connect: Callable[[Path], sqlite3.Connection] = connect_database) -> None:
         self.root = Path(root) if root else default_library_dir()
         self.db_path = self.root / DB_NAME
         self.clips_dir = self.root / CLIPS_DIR
+        self._connect = connect
         self._opened = False
 
     # -- connections and schema ---------------------------------------------------------
@@ -128,12 +147,10 @@ class Library:
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            db = self._connect(self.db_path)
         except sqlite3.Error as exc:
             raise LibraryError(f"Cannot open the library database {self.db_path}: {exc}") from None
         try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys=ON")
             yield db
         except sqlite3.DatabaseError as exc:
             raise LibraryError(f"The library database {self.db_path} failed: {exc}. If it is "

@@ -81,7 +81,12 @@ class CoreGovernor:
 
 
 class LlamaCppResponder:
-    """A :class:`~voice_agent.responder.protocol.Responder` over llama.cpp."""
+    """A :class:`~voice_agent.responder.protocol.Responder` over llama.cpp.
+
+    ``llm`` is an already loaded ``llama_cpp.Llama`` to use instead of loading the GGUF;
+    after :meth:`load` the attribute holds the model in use (tests count its evaluated
+    tokens and streamed pieces through it).
+    """
 
     def __init__(
         self,
@@ -93,6 +98,8 @@ class LlamaCppResponder:
         seed: int = 7,
         default_duration_s: float = 15.0,
         gpu_layers: int = -1,
+        *,
+        llm: Any = None,
     ) -> None:
         self.model_path = model_path
         self.context_tokens = context_tokens
@@ -103,7 +110,7 @@ class LlamaCppResponder:
         self.default_duration_s = default_duration_s
         self.gpu_layers = gpu_layers
         self.model_id = f"llama-cpp:{model_path or QWEN_05B.name}"
-        self._llm = None
+        self.llm = llm
         self._asked_at = 0.0
         self._threads_now = threads
         self._best_token_s = float("inf")
@@ -113,7 +120,7 @@ class LlamaCppResponder:
 
     def load(self) -> None:
         """Load the GGUF (joined and checked once) and evaluate the fixed prompt prefix."""
-        if self._llm is not None:
+        if self.llm is not None:
             return
         try:
             from llama_cpp import Llama
@@ -121,7 +128,7 @@ class LlamaCppResponder:
             raise MissingDependencyError("llama-cpp-python", "llm", "The language model") from None
         path = self.model_path or str(ensure_model(QWEN_05B) / "model.gguf")
         try:
-            self._llm = Llama(model_path=path, n_ctx=self.context_tokens, n_threads=self.threads,
+            self.llm = Llama(model_path=path, n_ctx=self.context_tokens, n_threads=self.threads,
                               n_threads_batch=self.threads, n_gpu_layers=self.gpu_layers,
                               seed=self.seed, verbose=False)
         except (ValueError, OSError) as exc:
@@ -147,7 +154,7 @@ class LlamaCppResponder:
         pieces: list[str] = []
         governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
         self._use_threads(governor.initial_threads())
-        for chunk in self._llm.create_chat_completion(
+        for chunk in self.llm.create_chat_completion(
                 messages=messages, response_format={"type": "json_object", "schema": schema},
                 temperature=self.temperature if temperature is None else temperature,
                 max_tokens=max_tokens, seed=self.seed if seed is None else seed,
@@ -165,7 +172,7 @@ class LlamaCppResponder:
 
     def _use_threads(self, threads: int) -> None:
         if threads != self._threads_now:
-            self._llm._ctx.set_n_threads(threads, threads)
+            self.llm._ctx.set_n_threads(threads, threads)
             self._threads_now = threads
 
     def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:

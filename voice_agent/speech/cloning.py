@@ -157,20 +157,7 @@ class ProfileBuilder:
         return late
 
     def _search_blends(self, top: list[_Candidate], styles: dict[str, np.ndarray]) -> _Candidate:
-        names = [next(iter(c.weights)) for c in top]
-        spread = float(np.std(np.stack([styles[n] for n in names]))) or 0.1
-        best = top[0]
-        for _ in range(self.budget.search_steps):
-            if self._out_of_time():
-                break
-            current = np.array([best.weights.get(n, 0.0) for n in names])
-            weights = self.rng.dirichlet(current * 12.0 + 0.6)
-            offset = best.offset + self.rng.normal(0, self.budget.offset_scale * spread,
-                                                   (1, 1, 256)).astype(np.float32)
-            trial = self._score(dict(zip(names, weights.round(4).tolist())), offset, styles)
-            if trial.score > best.score:
-                best = trial
-        return best
+        return search_blends(top, styles, self._score, self.budget, self.rng, self._out_of_time)
 
     def _finish(self, best: _Candidate, screened: list[_Candidate]) -> SpeakerProfile:
         scores = {f"screen:{next(iter(c.weights))}": round(c.score, 4) for c in screened}
@@ -190,6 +177,31 @@ class ProfileBuilder:
             f0_center=final.f0_center, speed=best.speed, envelope_gain=final.envelope_gain,
             conversion_strength=strength, pitch_strength=1.0, scores=scores,
             version=PROFILE_VERSION)
+
+
+def search_blends(top: list[_Candidate], styles: dict[str, np.ndarray],
+                  score: Callable[[dict[str, float], np.ndarray, dict[str, np.ndarray]], _Candidate],
+                  budget: EnrolmentBudget, rng: np.random.Generator,
+                  out_of_time: Callable[[], bool] = lambda: False) -> _Candidate:
+    """The best of ``top`` and ``budget.search_steps`` random blends around the best so far.
+
+    ``score`` rates a blend (style weights, style offset, the styles); the search keeps only
+    improvements and stops early once ``out_of_time()`` says so.
+    """
+    names = [next(iter(c.weights)) for c in top]
+    spread = float(np.std(np.stack([styles[n] for n in names]))) or 0.1
+    best = top[0]
+    for _ in range(budget.search_steps):
+        if out_of_time():
+            break
+        current = np.array([best.weights.get(n, 0.0) for n in names])
+        weights = rng.dirichlet(current * 12.0 + 0.6)
+        offset = best.offset + rng.normal(0, budget.offset_scale * spread,
+                                          (1, 1, 256)).astype(np.float32)
+        trial = score(dict(zip(names, weights.round(4).tolist())), offset, styles)
+        if trial.score > best.score:
+            best = trial
+    return best
 
 
 def profile_dir(sha256: str) -> Path:
