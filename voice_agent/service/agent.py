@@ -123,7 +123,9 @@ class AgentService:
         """
         if not session:
             return self.pipeline.new_history()
-        history = self._histories.pop(session, None) or self.pipeline.new_history()
+        history = self._histories.pop(session, None)
+        if history is None:  # (an empty deque is falsy: test for None)
+            history = self.pipeline.new_history()
         self._histories[session] = history
         while len(self._histories) > MAX_SESSIONS:
             self._histories.popitem(last=False)
