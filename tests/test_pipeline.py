@@ -97,8 +97,10 @@ def test_the_pipeline_keeps_no_history_of_its_own():
     again = pipeline.run(text="play it again")  # no history given: nothing to replay
     assert [len(h) for h in responder.histories] == [0, 0]
     assert again.music is not first.music
-    pipeline.run(text="play it again", history=[first])
+    pipeline.run(text="what can you do?", history=[first])  # the model is asked: chat
     assert responder.histories[-1] == (first,)
+    replay = pipeline.run(text="play it again", history=[first])  # decided by the words
+    assert replay.music is first.music
 
 
 def test_voices_can_be_given_per_turn_without_changing_the_pipeline():

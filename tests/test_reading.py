@@ -186,10 +186,11 @@ def _library_pipeline(tmp_path):
 @pytest.mark.parametrize("command", ["save this", "guárdala en favoritos", "play number 1"])
 def test_a_clear_library_command_turn_has_no_llm_stage(tmp_path, command):
     pipeline = _library_pipeline(tmp_path)
-    pipeline.run(text="play some jazz with piano")
-    pipeline.run(text="save this")
+    history = pipeline.new_history()
+    history.append(pipeline.run(text="play some jazz with piano", history=history))
+    history.append(pipeline.run(text="save this", history=history))
     asked = len(pipeline.responder.histories)
-    turn = pipeline.run(text=command)
+    turn = pipeline.run(text=command, history=history)
     record = turn_record(turn)
     assert len(pipeline.responder.histories) == asked  # the model was not asked
     assert STAGE_LLM not in record["timings"]
@@ -201,7 +202,7 @@ def test_a_clear_edit_skips_the_model_and_a_new_request_does_not(tmp_path):
     pipeline = _library_pipeline(tmp_path)
     first = pipeline.run(text="play a salsa with saxophone")
     assert STAGE_LLM in turn_record(first)["timings"]
-    edit = pipeline.run(text="remove the saxophone")
+    edit = pipeline.run(text="remove the saxophone", history=[first])
     record = turn_record(edit)
     assert STAGE_LLM not in record["timings"] and edit.reply.intent is Intent.REFINE
     assert "saxophone" not in edit.reply.plan.instruments and edit.music is not None
