@@ -216,3 +216,22 @@ def test_record_is_json_serialisable_on_disk(service, api):
     body = api.post("/api/turn", files={"file": ("r.wav", wav_bytes(tone(1.0)))}).json()
     on_disk = json.loads((service.store.root / body["request_id"] / "turn.json").read_text())
     assert on_disk["turn_id"] == body["turn_id"] and on_disk["request_id"] == body["request_id"]
+
+
+def test_a_session_is_kept_on_disk_and_a_bad_name_is_a_400(tmp_path):
+    from voice_agent.library import Library, LibrarySession, LyricsWriter
+
+    service = build_service(None, tmp_path, fake=True)
+    service.pipeline.library = LibrarySession(Library(tmp_path / "lib"), LyricsWriter(None))
+    request = (REQUESTS / "example_en.wav").read_bytes()
+    with live_server(create_app(service)) as url, httpx.Client(base_url=url, timeout=60) as api:
+        for _ in range(2):
+            ok = api.post("/api/turn", files={"file": ("r.wav", request, "audio/wav")},
+                          data={"session": "tab-7"})
+            assert ok.status_code == 200, ok.text
+        assert ok.json()["library"]["session"] == "tab-7"
+        assert ok.json()["library"]["version"] == 2
+        bad = api.post("/api/turn", files={"file": ("r.wav", request, "audio/wav")},
+                       data={"session": "../../etc"})
+        assert _error(bad, 400)["kind"] == "library"
+    assert [len(h) for h in service.pipeline.responder.histories] == [0, 1]

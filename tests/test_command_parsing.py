@@ -80,7 +80,54 @@ NOT_COMMANDS = ["play some relaxing jazz", "play 30 seconds of jazz", "play some
                 "pon una salsa para bailar", "make it faster", "add more drums",
                 "remove the drums", "quita la batería", "no más piano por favor",
                 "play it again", "otra vez", "one more time", "another jazz song please",
-                "what can you do", "hola", "si puedes pon jazz", "I want a rock song for my workout"]
+                "what can you do", "hola", "si puedes pon jazz", "I want a rock song for my workout",
+                "go back to the salsa", "vuelve a hacerla más rápida", "a version of jazz with piano"]
+
+# (text, intent, versions named): commands about the session's versions
+VERSION_PHRASES = [
+    ("go back to the first version", Intent.GO_TO_VERSION, (1,)),
+    ("Go back to version two, please.", Intent.GO_TO_VERSION, (2,)),
+    ("vuelve a la primera", Intent.GO_TO_VERSION, (1,)),
+    ("Vuelve a la versión original.", Intent.GO_TO_VERSION, (1,)),
+    ("undo", Intent.UNDO, ()),
+    ("Undo that.", Intent.UNDO, ()),
+    ("go back to the previous version", Intent.UNDO, ()),
+    ("Deshaz.", Intent.UNDO, ()),
+    ("deshazlo", Intent.UNDO, ()),
+    ("vuelve a la anterior", Intent.UNDO, ()),
+    ("play version 2", Intent.PLAY_VERSION, (2,)),
+    ("let me hear version three again", Intent.PLAY_VERSION, (3,)),
+    ("Pon la versión 2.", Intent.PLAY_VERSION, (2,)),
+    ("pon la primera versión", Intent.PLAY_VERSION, (1,)),
+    ("compare the last two", Intent.COMPARE, (LAST_ITEM - 1, LAST_ITEM)),
+    ("compare version 1 and 3", Intent.COMPARE, (1, 3)),
+    ("Compara las dos últimas.", Intent.COMPARE, (LAST_ITEM - 1, LAST_ITEM)),
+    ("compara la versión 1 con la 3", Intent.COMPARE, (1, 3)),
+]
+
+
+@pytest.mark.parametrize("text,intent,versions", VERSION_PHRASES)
+def test_each_version_phrase(text, intent, versions):
+    from voice_agent.responder.commands import parse_version_command
+
+    command = parse_version_command(text)
+    assert command is not None, text
+    assert (command.intent, command.versions) == (intent, versions)
+    assert detect_intent(text, HISTORY) is intent
+    assert rule_reply(Transcript(text, "en"), HISTORY, 15.0).plan is None  # nothing to render
+
+
+@pytest.mark.parametrize("text", ["play the first one", "pon la número 2", "play number two"])
+def test_playlist_numbers_are_not_versions(text):
+    assert parse_command(text).intent is Intent.PLAY
+
+
+def test_the_model_is_never_offered_the_version_intents():
+    from voice_agent.core.types import VERSION_INTENTS
+    from voice_agent.responder.replies import REPLY_SCHEMA
+
+    offered = set(REPLY_SCHEMA["properties"]["intent"]["enum"])
+    assert offered and not offered & {i.value for i in VERSION_INTENTS}
 
 
 @pytest.mark.parametrize("text,intent,playlist,item", PHRASES)

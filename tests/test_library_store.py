@@ -148,7 +148,7 @@ def _make_version_1_database(root: Path) -> None:
 def test_an_older_schema_is_upgraded_keeping_its_clips_and_playlists(tmp_path):
     _make_version_1_database(tmp_path / "lib")
     library = Library(tmp_path / "lib").open()
-    assert library.schema_version() == SCHEMA_VERSION == 2
+    assert library.schema_version() == SCHEMA_VERSION == 3
     old = library.playlist()[0].clip
     assert old.transcript == "old tango" and old.plan.instruments == ("violin",)
     assert old.lyrics is None and library.check() == []

@@ -324,3 +324,25 @@ def test_speakers_vanishing_mid_reply_switch_to_files(tmp_path):
     _press(session, "salsa\r")
     _until(session, "saved")
     assert "no output device: listen to" in _screen(session)
+
+
+def test_talk_keeps_its_turns_in_a_stored_session_and_can_continue_it(tmp_path):
+    from voice_agent.library import Library, LibrarySession, LyricsWriter
+    from voice_agent.library.sessions import SessionStore
+
+    def pipeline():
+        made = talk_pipeline()
+        made.library = LibrarySession(Library(tmp_path / "lib"), LyricsWriter(None))
+        return made
+
+    session = _session(tmp_path / "one", pipeline=pipeline())
+    name = f"talk-{session.log.folder.name}"
+    assert f"session: {name}" in _screen(session)
+    _record(session)
+    _until(session, "saved")
+    store = SessionStore(Library(tmp_path / "lib"))
+    assert [t.transcript for t in store.turns(name)] == ["play some jazz with piano"]
+    assert store.versions(name)[0].plan.genre == "jazz"
+    again = _session(tmp_path / "two", pipeline=pipeline(), session=name)
+    assert f"session: {name} (1 earlier turn)" in _screen(again)
+    assert again.history[-1].reply.plan.genre == "jazz"

@@ -81,10 +81,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("Give a request audio file or --text \"...\" (one of them).", file=sys.stderr)
         return 2
     language = None if args.language == "auto" else args.language
-    pipeline = build_pipeline(config_from_args(args))
+    # a typed request needs no speech recogniser: do not load Whisper for it
+    pipeline = build_pipeline(config_from_args(args), with_asr=args.text is None)
     loaded = pipeline.load()
     print("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
-    turn = run_request(pipeline, args.request, args.text, language)
+    if args.session:
+        print(f"session: {args.session}")
+    turn = run_request(pipeline, args.request, args.text, language, args.session)
     record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
     print(summary(record))
     print(f"wrote {Path(args.out) / 'turn.json'}")
@@ -125,7 +128,8 @@ def talk_options(args: argparse.Namespace) -> TalkOptions:
         input_device=args.input_device, output_device=args.output_device,
         text_only=args.text_only, out=args.out,
         language=None if args.language == "auto" else args.language,
-        voice=args.voice, save_dir=args.save_dir, hold_to_talk=not args.no_hold)
+        voice=args.voice, save_dir=args.save_dir, hold_to_talk=not args.no_hold,
+        session=args.session)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -279,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "the similarity score")
     run.add_argument("--no-compare", action="store_true",
                      help="skip scoring the voices (similarity, round-trip WER)")
+    run.add_argument("--session", help="continue the conversation kept under this name in "
+                                        "the clip library (a new name starts one): 'faster', "
+                                        "'undo', 'play version 2' refer to its earlier turns")
     _add_config_flags(run)
     run.set_defaults(func=cmd_run)
 
@@ -297,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
                                          "SESSION/saved)")
     talk.add_argument("--no-hold", action="store_true",
                       help="toggle only: do not treat a held talk key as hold-to-talk")
+    talk.add_argument("--session", help="continue this stored conversation (default: a new "
+                                        "one named after the session folder)")
     _add_config_flags(talk)
     talk.set_defaults(func=cmd_talk)
 

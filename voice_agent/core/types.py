@@ -85,10 +85,19 @@ class Intent(str, enum.Enum):
     CANCEL = "cancel"
     ANOTHER_LIKE = "another_like"
     LYRICS = "lyrics"
+    # versions of the piece in this session (voice_agent.library.sessions)
+    UNDO = "undo"
+    GO_TO_VERSION = "go_to_version"
+    PLAY_VERSION = "play_version"
+    COMPARE = "compare"
 
 
+#: commands about the session's versions; recognised from the person's words only (the
+#: language model's schema does not offer them)
+VERSION_INTENTS = frozenset({Intent.UNDO, Intent.GO_TO_VERSION, Intent.PLAY_VERSION,
+                             Intent.COMPARE})
 LIBRARY_INTENTS = frozenset({Intent.SAVE, Intent.LIST, Intent.PLAY, Intent.REMOVE, Intent.CLEAR,
-                             Intent.CONFIRM, Intent.CANCEL})
+                             Intent.CONFIRM, Intent.CANCEL}) | VERSION_INTENTS
 
 
 MODES = ("major", "minor")

@@ -1,4 +1,5 @@
-"""``voice-agent library list|play|export|delete``: the clip library from the command line.
+"""``voice-agent library list|play|export|delete|sessions``: the clip library from the
+command line.
 
 The functions here return the lines to print and an exit code; only ``voice_agent.cli``
 prints. Playing needs a sound device (the ``sounddevice`` package and an output); where
@@ -48,6 +49,11 @@ def add_library_parser(sub: argparse._SubParsersAction, func: Callable) -> None:
     delete.add_argument("--only-from-playlist", action="store_true",
                         help="take it out of the playlist but keep the clip")
     delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+
+    sessions = actions.add_parser("sessions", help="stored conversations, or one session's "
+                                                   "turns and versions")
+    sessions.add_argument("name", nargs="?", help="show this session's turns and versions")
+    sessions.add_argument("--json", action="store_true", help="machine-readable output")
     library.set_defaults(func=func)
 
 
@@ -70,7 +76,8 @@ def run(args: argparse.Namespace, confirm: Callable[[str], bool]) -> tuple[list[
     library = open_library(args)
     if args.action == "delete":
         return delete_lines(library, args, confirm)
-    action = {"list": list_lines, "play": play_lines, "export": export_lines}[args.action]
+    action = {"list": list_lines, "play": play_lines, "export": export_lines,
+              "sessions": session_lines}[args.action]
     return action(library, args)
 
 
@@ -171,3 +178,33 @@ def delete_lines(library: Library, args: argparse.Namespace,
     library.delete_clip(record.clip_id)
     return [f"deleted clip {record.clip_id} ({record.title})"], 0
 
+
+
+def session_lines(library: Library, args: argparse.Namespace) -> tuple[list[str], int]:
+    """Every stored session, or one session's turns and its versions."""
+    from voice_agent.library.sessions import SessionStore, versions_summary
+
+    store = SessionStore(library)
+    if not args.name:
+        found = store.sessions()
+        if args.json:
+            return [json.dumps([s.to_dict() for s in found], indent=2, ensure_ascii=False)], 0
+        if not found:
+            return ["No sessions yet: 'voice-agent run --session NAME --text ...' starts one."], 0
+        return [f"{s.name}: {s.turns} turn{'s' if s.turns != 1 else ''}, {s.versions} "
+                f"version{'s' if s.versions != 1 else ''} (last used {s.updated_at})"
+                for s in found], 0
+    info = store.info(args.name)
+    turns, versions = store.turns(info.name), store.versions(info.name)
+    if args.json:
+        return [json.dumps({"session": info.to_dict(), "turns": [t.to_dict() for t in turns],
+                            "versions": [v.to_dict() for v in versions]},
+                           indent=2, ensure_ascii=False)], 0
+    lines = [f"session {info.name}: {info.turns} turns since {info.created_at}"]
+    for turn in turns:
+        version = f" [version {turn.version}]" if turn.version is not None else ""
+        lines.append(f"  {turn.index}. {turn.transcript!r} -> {turn.say}{version}")
+    if versions:
+        lines.append("versions:")
+        lines += ["  " + line for line in versions_summary(versions)]
+    return lines, 0

@@ -22,14 +22,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM
+from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM, parse_version_command
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.library.lyrics import LyricsWriter, parse_lyrics_request
-from voice_agent.library.records import ClipRecord, PlaylistEntry
+from voice_agent.library.records import LIBRARY_BACKEND, ClipRecord, PlaylistEntry
+from voice_agent.library.sessions import SessionStore, Version
 from voice_agent.library.store import Library, LibraryError, playlist_name
 from voice_agent.speech.protocol import Speaker
-from voice_agent.core.types import (Audio, Intent, Lyrics, MusicClip, MusicPlan, Reply, StageError,
-                               StageTiming, Transcript, Turn)
+from voice_agent.core.types import (VERSION_INTENTS, Audio, Intent, Lyrics, MusicClip, MusicPlan,
+                                    Reply, StageError, StageTiming, Transcript, Turn)
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,7 @@ PENDING_KEY = "pending_confirmation"
 CURRENT_KEY = "current_clip"
 PENDING_TTL_S = 300.0
 LIST_SPOKEN_MAX = 5
-#: ``MusicClip.backend`` of a clip played from the library (``library_clip_id`` says which)
-LIBRARY_BACKEND = "library"
+COMPARE_GAP_S = 0.8  # silence between the two versions of a comparison
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "en": {
@@ -64,6 +64,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "number_n": "number {number}",
         "lyrics": "Here's {title}, a {genre} song. The lyrics are on screen.",
         "lyrics_template": "Here's {title}, a {genre} song; I wrote the lyrics from my templates.",
+        "no_session": "I only keep versions within a session, and this isn't one. Start one "
+                      "with --session NAME.",
+        "no_versions": "There are no versions yet in this session. Ask me for some music first.",
+        "no_version": "There's no version {number}: this session has {count} version{s}.",
+        "nothing_to_undo": "There's nothing to undo: version {number} is the first one.",
+        "one_version": "There's only version 1 so far, so there's nothing to compare yet.",
+        "version_missing_audio": "I can't play version {number}: its clip is gone.",
+        "went_back": "Here's version {number} again: {genre} at {bpm} BPM.",
+        "undone": "Undone: back to version {number}, {genre} at {bpm} BPM.",
+        "playing_version": "Playing version {number}: {genre} at {bpm} BPM.",
+        "comparing": "First version {first}: {first_genre} at {first_bpm} BPM. Then version "
+                     "{second}: {second_genre} at {second_bpm} BPM.",
     },
     "es": {
         "off": "No puedo hacerlo: la biblioteca de clips está desactivada.",
@@ -88,6 +100,18 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "number_n": "la número {number}",
         "lyrics": "Aquí tienes {title}, una canción de {genre}. La letra está en pantalla.",
         "lyrics_template": "Aquí tienes {title}, una canción de {genre}; la letra sale de mis plantillas.",
+        "no_session": "Solo guardo versiones dentro de una sesión, y esta no lo es. Empieza una "
+                      "con --session NOMBRE.",
+        "no_versions": "Todavía no hay versiones en esta sesión. Pídeme música primero.",
+        "no_version": "No hay versión {number}: esta sesión tiene {count} versi{ones}.",
+        "nothing_to_undo": "No hay nada que deshacer: la versión {number} es la primera.",
+        "one_version": "Solo hay una versión por ahora, así que aún no hay nada que comparar.",
+        "version_missing_audio": "No puedo poner la versión {number}: su clip ya no está.",
+        "went_back": "Aquí tienes otra vez la versión {number}: {genre} a {bpm} BPM.",
+        "undone": "Deshecho: vuelvo a la versión {number}, {genre} a {bpm} BPM.",
+        "playing_version": "Pongo la versión {number}: {genre} a {bpm} BPM.",
+        "comparing": "Primero la versión {first}: {first_genre} a {first_bpm} BPM. Después la "
+                     "versión {second}: {second_genre} a {second_bpm} BPM.",
     },
 }
 _PLAYLIST_NAMES = {"es": {DEFAULT_PLAYLIST: "favoritos"}}
@@ -98,6 +122,7 @@ def message(language: str, key: str, **values: Any) -> str:
     table = _MESSAGES.get(language, _MESSAGES["en"])
     if "count" in values:
         values.setdefault("s", "" if values["count"] == 1 else "s")
+        values.setdefault("ones", "ón" if values["count"] == 1 else "ones")
     if "playlist" in values:
         values["playlist"] = _PLAYLIST_NAMES.get(language, {}).get(values["playlist"],
                                                                    values["playlist"])
@@ -118,12 +143,18 @@ class LibraryAction:
     entries: tuple[PlaylistEntry, ...] = ()
     pending_confirmation: str | None = None
     lyrics_audio: Audio | None = None
+    #: versions of the session's piece: those played (in order), and the one this turn
+    #: rendered (``version``) or made current again
+    versions: tuple[int, ...] = ()
+    session: str | None = None
+    version: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data for the turn record."""
         return {"intent": self.intent, "done": self.done, "message": self.message,
                 "playlist": self.playlist, "item": self.item, "clip_id": self.clip_id,
-                "stored_clip_id": self.stored_clip_id,
+                "stored_clip_id": self.stored_clip_id, "session": self.session,
+                "version": self.version, "versions": list(self.versions),
                 "entries": [e.to_dict() for e in self.entries],
                 "pending_confirmation": self.pending_confirmation,
                 "lyrics_audio_s": round(self.lyrics_audio.duration_s, 3)
@@ -154,6 +185,21 @@ class LibrarySession:
         self.lyrics_writer = lyrics_writer or LyricsWriter(None)
         self.speak_lyrics = speak_lyrics
         self.duck_db = duck_db
+        self.sessions = SessionStore(library) if library is not None else None
+        self.session: str | None = None  # the conversation turns are kept in, if any
+
+    # -- sessions -----------------------------------------------------------------------
+
+    def open_session(self, name: str, history_turns: int = 4) -> list[Turn]:
+        """Keep this and later turns in session ``name`` (made when new); its recent history.
+
+        LibraryError when the library is switched off: sessions are stored in it.
+        """
+        if self.sessions is None:
+            raise LibraryError("Sessions are kept in the clip library, which is switched off; "
+                               "drop --no-library (or [library] enabled = false) to use one.")
+        self.session = self.sessions.open(name).name
+        return self.sessions.history(self.session, history_turns)
 
     # -- before the music ---------------------------------------------------------------
 
@@ -162,6 +208,8 @@ class LibrarySession:
         """Apply a library command or lyrics request; other replies pass through unchanged."""
         if reply.intent is Intent.LYRICS:
             return self._lyrics(reply, transcript)
+        if reply.intent in VERSION_INTENTS:
+            return self._version_command(reply, transcript)
         handlers = {Intent.SAVE: self._save, Intent.LIST: self._list, Intent.PLAY: self._play,
                     Intent.REMOVE: self._remove, Intent.CLEAR: self._clear,
                     Intent.CONFIRM: self._confirm, Intent.CANCEL: self._cancel,
@@ -194,7 +242,15 @@ class LibrarySession:
         return name, entries, entries[-1] if number == LAST_ITEM else entries[number - 1], ""
 
     def current_clip(self) -> ClipRecord | None:
-        """The clip "this" means: the last one rendered or played (else the newest stored)."""
+        """The clip "this" means: the last one rendered or played in this session, else
+        anywhere (else the newest stored)."""
+        if self.sessions is not None and self.session is not None:
+            clip_id = self.sessions.last_clip_id(self.session)
+            if clip_id is not None:  # another session's clip is not "this" one
+                try:
+                    return self.library.clip(clip_id)
+                except LibraryError:
+                    pass
         state = self.library.get_state(CURRENT_KEY) if self.library else None
         if state is not None:
             try:
@@ -364,6 +420,102 @@ class LibrarySession:
         action = LibraryAction("lyrics", True, text)
         return self._said(reply, action, lyrics=lyrics)
 
+    # -- versions of the session's piece ------------------------------------------------
+
+    def _version_command(self, reply: Reply, transcript: Transcript) -> LibraryOutcome:
+        """Undo, go back to, play or compare versions; no new render (see ``sessions``)."""
+        intent = reply.intent.value
+        if self.sessions is None or self.session is None:
+            key = "off" if self.library is None else "no_session"
+            return self._said(reply, LibraryAction(intent, False, message(reply.language, key)),
+                              plan=None, music_prompt="")
+        versions = self.sessions.versions(self.session)
+        if not versions:
+            return self._version_refused(reply, "no_versions")
+        command = parse_version_command(transcript.text)
+        numbers = command.versions if command and command.intent is reply.intent else (
+            (reply.item,) if reply.item is not None else ())
+        if reply.intent is Intent.COMPARE:
+            return self._compare(reply, versions, numbers)
+        if reply.intent is Intent.UNDO:
+            target = self.sessions.previous_version(self.session)
+            if target is None:
+                current = self.sessions.current_version(self.session) or versions[-1]
+                return self._version_refused(reply, "nothing_to_undo", number=current.number)
+            return self._replay_version(reply, target, "undone")
+        chosen = self._pick_version(versions, numbers[0] if numbers else LAST_ITEM)
+        if chosen is None:
+            return self._version_refused(reply, "no_version", number=numbers[0],
+                                         count=len(versions))
+        key = "went_back" if reply.intent is Intent.GO_TO_VERSION else "playing_version"
+        return self._replay_version(reply, chosen, key)
+
+    @staticmethod
+    def _pick_version(versions: Sequence[Version], number: int) -> Version | None:
+        index = number - 1 if number > 0 else len(versions) + number
+        return versions[index] if 0 <= index < len(versions) else None
+
+    def _version_refused(self, reply: Reply, key: str, **values: Any) -> LibraryOutcome:
+        action = LibraryAction(reply.intent.value, False, message(reply.language, key, **values),
+                               session=self.session)
+        return self._said(reply, action, plan=None, music_prompt="")
+
+    def _version_clip(self, version: Version) -> MusicClip | None:
+        """The stored clip of ``version``, or None when it was deleted since."""
+        if version.clip_id is None:
+            return None
+        try:
+            audio = self.library.load_audio(version.clip_id)
+            record = self.library.clip(version.clip_id)
+        except LibraryError:
+            return None
+        return MusicClip(audio, version.plan, midi=_read(record.midi_path),
+                         backend=LIBRARY_BACKEND, library_clip_id=version.clip_id)
+
+    def _replay_version(self, reply: Reply, version: Version, key: str) -> LibraryOutcome:
+        """Make ``version`` the current one and play its clip again (no new render)."""
+        from voice_agent.responder.replies import compose_music_prompt
+
+        clip = self._version_clip(version)
+        if clip is None:
+            return self._version_refused(reply, "version_missing_audio", number=version.number)
+        self.library.set_state(CURRENT_KEY, version.clip_id)
+        plan = version.plan
+        text = message(reply.language, key, number=version.number,
+                       genre=plan.genre.replace("_", " "), bpm=plan.bpm)
+        action = LibraryAction(reply.intent.value, True, text, clip_id=version.clip_id,
+                               versions=(version.number,), session=self.session,
+                               version=version.number)
+        return self._said(reply, action, clip, plan=plan, music_prompt=compose_music_prompt(plan))
+
+    def _compare(self, reply: Reply, versions: Sequence[Version],
+                 numbers: Sequence[int]) -> LibraryOutcome:
+        """Both versions one after the other, with a short gap; the reply says which is which."""
+        if len(versions) < 2:
+            return self._version_refused(reply, "one_version")
+        wanted = tuple(numbers[:2]) if len(numbers) >= 2 else (LAST_ITEM - 1, LAST_ITEM)
+        picked = [self._pick_version(versions, n) for n in wanted]
+        for number, version in zip(wanted, picked):
+            if version is None:
+                return self._version_refused(reply, "no_version", number=number,
+                                             count=len(versions))
+        first, second = picked
+        clips = [self._version_clip(first), self._version_clip(second)]
+        for version, clip in zip(picked, clips):
+            if clip is None:
+                return self._version_refused(reply, "version_missing_audio",
+                                             number=version.number)
+        text = message(reply.language, "comparing", first=first.number,
+                       first_genre=first.plan.genre.replace("_", " "), first_bpm=first.plan.bpm,
+                       second=second.number, second_genre=second.plan.genre.replace("_", " "),
+                       second_bpm=second.plan.bpm)
+        both = MusicClip(_one_after_the_other(clips[0].audio, clips[1].audio), second.plan,
+                         backend=LIBRARY_BACKEND, library_clip_id=second.clip_id)
+        action = LibraryAction(Intent.COMPARE.value, True, text, clip_id=second.clip_id,
+                               versions=(first.number, second.number), session=self.session)
+        # the current version stays what it was: no plan in the reply
+        return self._said(reply, action, both, plan=None, music_prompt="")
+
     # -- after the turn -----------------------------------------------------------------
 
     def after_turn(self, turn: Turn, action: LibraryAction | None,
@@ -381,8 +533,32 @@ class LibrarySession:
                 log.warning("library: could not store the clip: %s", exc)
                 errors.append(StageError("library", exc.kind, str(exc)))
             timings.append(StageTiming("library_store", time.perf_counter() - start))
+        action = self._keep_in_session(turn, action, errors)
         return dataclasses.replace(turn, library=action, errors=tuple(errors),
                                    timings=tuple(timings))
+
+    def _keep_in_session(self, turn: Turn, action: LibraryAction,
+                         errors: list[StageError]) -> LibraryAction:
+        """Append the finished turn to the session (a render becomes a new version)."""
+        if self.sessions is None or self.session is None:
+            return action
+        clip_id, version = action.stored_clip_id, None
+        if action.stored_clip_id is None and action.done:
+            if action.version is not None:  # went back to / played a version
+                clip_id, version = action.clip_id, action.version
+            elif action.intent == Intent.PLAY.value:  # a playlist entry
+                clip_id = action.clip_id
+        if clip_id is None and turn.reply.intent is Intent.REPLAY and turn.music is not None:
+            current = self.sessions.current_version(self.session)
+            if current is not None:
+                clip_id, version = current.clip_id, current.number
+        try:
+            kept = self.sessions.append(self.session, turn, clip_id, version)
+        except VoiceAgentError as exc:
+            log.warning("library: could not keep the turn in session %s: %s", self.session, exc)
+            errors.append(StageError("session", exc.kind, str(exc)))
+            return dataclasses.replace(action, session=self.session)
+        return dataclasses.replace(action, session=self.session, version=kept.version)
 
     def _rendered_here(self, turn: Turn, action: LibraryAction) -> bool:
         """True when this turn's music is new (not played from the library or replayed)."""
@@ -423,6 +599,18 @@ def _new_seed(seed: int, salt: int) -> int:
 
     fresh = next_seed(seed ^ salt)
     return fresh if fresh != seed else next_seed(fresh)
+
+
+def _one_after_the_other(first: Audio, second: Audio) -> Audio:
+    """``first``, a short silence, then ``second`` (resampled to ``first``'s rate if needed)."""
+    import numpy as np
+
+    from voice_agent.core.audio import resample
+
+    if second.rate != first.rate:
+        second = resample(second, first.rate)
+    gap = np.zeros(int(COMPARE_GAP_S * first.rate), dtype=np.float32)
+    return Audio(np.concatenate([first.samples, gap, second.samples]), first.rate)
 
 
 def _read(path) -> bytes | None:

@@ -28,6 +28,9 @@ def plan_from_dict(data: dict[str, Any]) -> MusicPlan:
     return MusicPlan(**fields)
 
 
+#: ``MusicClip.backend`` of a clip played from the library (``library_clip_id`` says which)
+LIBRARY_BACKEND = "library"
+
 @dataclass(frozen=True)
 class ClipRecord:
     """One stored clip and everything about the turn that made it."""

@@ -2,7 +2,8 @@
 
 Layout under the library folder (default ``$VOICE_AGENT_HOME/library``)::
 
-    library.sqlite3          clips, playlist entries, small state; PRAGMA user_version = schema
+    library.sqlite3          clips, playlist entries, small state, sessions and their turns
+                             (see ``sessions``); PRAGMA user_version = schema
     clips/<uid>.wav          the rendered music
     clips/<uid>.mid          its MIDI, when the renderer made one
     clips/<uid>.lyrics.wav   the music with the lyrics spoken over it, when made
@@ -81,6 +82,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL,
             updated_at TEXT NOT NULL)""",
+    ),
+    (  # 3: conversations kept on disk (voice_agent.library.sessions): turns and versions
+        """CREATE TABLE sessions (
+            session_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE session_turns (
+            session_id INTEGER NOT NULL REFERENCES sessions(session_id) ON DELETE CASCADE,
+            turn_index INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            turn_id TEXT NOT NULL DEFAULT '',
+            request TEXT NOT NULL DEFAULT '',
+            transcript TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT '',
+            say TEXT NOT NULL DEFAULT '',
+            intent TEXT NOT NULL DEFAULT '',
+            music_prompt TEXT NOT NULL DEFAULT '',
+            plan_json TEXT,
+            clip_id INTEGER REFERENCES clips(clip_id) ON DELETE SET NULL,
+            version INTEGER,
+            new_version INTEGER NOT NULL DEFAULT 0,
+            parent_version INTEGER,
+            changed TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (session_id, turn_index))""",
+        "CREATE INDEX session_versions ON session_turns (session_id, version)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

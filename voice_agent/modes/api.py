@@ -234,7 +234,10 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                                            description="enrolled speaker for the cloned voice"),
              language: Literal["auto", "en", "es"] = Form("auto"),
              session: str | None = Form(None, max_length=64,
-                                        description="keeps turn history for 'faster', 'again'")
+                                        description="a conversation kept on disk with the "
+                                                    "clip library: its turns, plans and "
+                                                    "versions ('faster', 'undo', 'play "
+                                                    "version 2')")
              ) -> JSONResponse:
         """One spoken request through the whole agent; the turn record with audio URLs."""
         audio = service.decode_request(file.file.read(), file.filename or "upload")

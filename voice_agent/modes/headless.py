@@ -20,15 +20,28 @@ log = logging.getLogger(__name__)
 
 
 def run_request(pipeline: Pipeline, request: str | None, text: str | None,
-                language: str | None) -> Turn:
-    """Run one turn from a request file or typed text; an unreadable file becomes an error."""
+                language: str | None, session: str | None = None) -> Turn:
+    """Run one turn from a request file or typed text; an unreadable file becomes an error.
+
+    With ``session``, the turn continues that stored conversation (its earlier turns are
+    the history: "faster", "undo", "play version 2") and is kept in it; a new name starts
+    one. Without, the turn stands alone.
+    """
     if text is not None:
-        return pipeline.run(text=text, language=language, request="text")
+        return _run(pipeline, session, text=text, language=language, request="text")
     try:
         audio = read_audio(request)
     except VoiceAgentError as exc:
         return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
-    return pipeline.run(audio=audio, language=language, request=str(request))
+    return _run(pipeline, session, audio=audio, language=language, request=str(request))
+
+
+def _run(pipeline: Pipeline, session: str | None, **run: Any) -> Turn:
+    if not session:
+        return pipeline.run(**run)
+    from voice_agent.service.sessions import run_in_session
+
+    return run_in_session(pipeline, session, **run)
 
 
 def summary(record: dict[str, Any]) -> str:
@@ -68,6 +81,8 @@ def _library_lines(record: dict[str, Any]) -> list[str]:
     library = record.get("library") or {}
     if library.get("stored_clip_id") is not None:
         lines.append(f"library: stored as clip {library['stored_clip_id']}")
+    if library.get("session") and library.get("version") is not None:
+        lines.append(f"version {library['version']} of session {library['session']}")
     for entry in library.get("entries") or ():
         lines.append(f"  {entry['number']}. {entry['clip']['title']} "
                      f"(clip {entry['clip']['clip_id']}, {entry['clip']['duration_s']:.1f} s)")

@@ -45,8 +45,12 @@ def _optional(stage: str, builder: Callable[[], T], unavailable: dict[str, str])
         return None
 
 
-def build_pipeline(config: AgentConfig) -> Pipeline:
-    """The pipeline for ``config``. ASR and LLM are required; music and speech optional."""
+def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
+    """The pipeline for ``config``. ASR and LLM are required; music and speech optional.
+
+    ``with_asr=False`` leaves the recogniser out, for typed requests only (``run --text``):
+    loading Whisper would cost seconds per process for nothing.
+    """
     check_config(config)
     unavailable: dict[str, str] = {}
     renderer = _optional("music", lambda: music.select(config.music), unavailable)
@@ -55,7 +59,7 @@ def build_pipeline(config: AgentConfig) -> Pipeline:
         unavailable["tts"] = "speech is switched off (--no-speech)"
     chosen = responder.select(config.llm, config.music.default_duration_s)
     return Pipeline(
-        transcriber=asr.select(config.asr),
+        transcriber=asr.select(config.asr) if with_asr else None,
         responder=chosen,
         renderer=renderer,
         speakers=speakers,

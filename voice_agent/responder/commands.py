@@ -81,6 +81,19 @@ class Command:
     item: int | None = None
 
 
+@dataclass(frozen=True)
+class VersionCommand:
+    """A command about the session's versions of the piece.
+
+    ``versions`` are the numbers named, in the order said: one for go-to / play
+    (:data:`LAST_ITEM` for "the last one"), two for compare (``(LAST_ITEM - 1, LAST_ITEM)``,
+    i.e. ``(-2, -1)``, for "the last two"); empty for undo.
+    """
+
+    intent: Intent
+    versions: tuple[int, ...] = ()
+
+
 def normalise_command_text(text: str) -> str:
     """Folded text: lower case, no accents, punctuation as spaces, single spaces."""
     return " ".join(re.sub(r"[^a-z0-9#\s]", " ", fold(text).replace("'", " ")).split())
@@ -177,6 +190,9 @@ def parse_command(text: str) -> Command | None:
     folded = normalise_command_text(text)
     if not folded:
         return None
+    version = parse_version_command(text)
+    if version is not None:
+        return Command(version.intent, None, version.versions[0] if version.versions else None)
     for detect in (_confirmation, _lyrics, _clear, _remove, _another_like, _save, _list, _play):
         command = detect(folded, text)
         if command is not None:
@@ -264,3 +280,75 @@ def _play(folded: str, text: str) -> Command | None:
     if _has(_PLAY_VERBS, folded) or len(folded.split()) <= 4:
         return Command(Intent.PLAY, find_playlist(folded), item)
     return None
+
+
+# -- versions of the piece: undo, go back to version N, play version N, compare ----------
+
+_VERSION_NOUN = r"(?:version|versions|versiones|take|toma)"
+_UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*"
+         r"|take that back|revert that)")
+_BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver"
+         r"|vuelvo|volvamos|regresa\w*|retrocede\w*)")
+_PREVIOUS = r"(?:previous|the one before|last one|anterior|de antes|la de antes)"
+_COMPARE = r"(?:compare|comparing|compara\w*|a b|ab test|side by side)"
+_LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ultim[ao]s"
+             r"|(?:las|los)\s+ultim[ao]s\s+dos)")
+
+
+def parse_version_command(text: str) -> VersionCommand | None:
+    """A command about this session's versions ("undo", "vuelve a la primera", "play
+    version 2", "compara las dos últimas"), or None."""
+    folded = normalise_command_text(text)
+    if not folded or len(folded.split()) > 12:
+        return None
+    if _has(_COMPARE, folded):
+        return VersionCommand(Intent.COMPARE, _compared(folded))
+    if _has(_UNDO, folded) and len(folded.split()) <= 7:
+        return VersionCommand(Intent.UNDO)
+    number = _version_number(folded)
+    if _has(_BACK, folded):
+        if number is not None and not _has(_PREVIOUS, folded):
+            return VersionCommand(Intent.GO_TO_VERSION, (number,))
+        if _has(_PREVIOUS, folded) or re.fullmatch(rf"{_BACK}(?:\s+(?:please|por favor))?",
+                                                   folded):
+            return VersionCommand(Intent.UNDO)
+        return None
+    if number is not None and _has(_VERSION_NOUN, folded) and (
+            _has(_PLAY_VERBS, folded) or len(folded.split()) <= 4):
+        return VersionCommand(Intent.PLAY_VERSION, (number,))
+    return None
+
+
+def _version_number(folded: str) -> int | None:
+    """The version a command names: "version 2", "the first (version)", "la primera",
+    "the original" (1), "the last version" (:data:`LAST_ITEM`)."""
+    match = re.search(rf"{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b",
+                      folded)
+    if match:
+        return _number_value(match.group(1))
+    match = re.search(rf"\b({_ORDINAL})\b", folded)
+    if match:
+        return _ORDINALS[match.group(1)]
+    if _has(r"(?:original|the start|el principio|al principio)", folded):
+        return 1
+    if _has(rf"(?:(?:the\s+)?last\s+{_VERSION_NOUN}|(?:la\s+)?ultima\s+{_VERSION_NOUN}"
+            rf"|latest)", folded):
+        return LAST_ITEM
+    return None
+
+
+def _compared(folded: str) -> tuple[int, ...]:
+    """The two versions a compare names; the last two when it names fewer."""
+    if _has(_LAST_TWO, folded):
+        return (LAST_ITEM - 1, LAST_ITEM)
+    found: list[int] = []
+    pattern = rf"(?:{_VERSION_NOUN}|la|el|and|with|y|con|vs|versus)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|ultima)\b"
+    for match in re.finditer(pattern, folded):
+        word = match.group(1)
+        if word in ("last", "ultima"):
+            value = LAST_ITEM
+        else:
+            value = _ORDINALS.get(word) or _number_value(word)
+        if value is not None and value not in found:
+            found.append(value)
+    return tuple(found[:2]) if len(found) >= 2 else (LAST_ITEM - 1, LAST_ITEM)

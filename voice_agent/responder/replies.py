@@ -24,7 +24,8 @@ from voice_agent.responder.commands import (
     normalise_command_text,
 )
 from voice_agent.core.language import PHRASE_WORDS, base_language, looks_like, split_sentences
-from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan, Reply, Transcript, Turn
+from voice_agent.core.types import (LIBRARY_INTENTS, VERSION_INTENTS, Intent, MusicPlan, Reply,
+                                    Transcript, Turn)
 from voice_agent.core.vocabulary import (canonical_instrument, find_genre, find_instruments,
                                          instrument_name)
 from voice_agent.responder.reading import RequestReading, read_request
@@ -52,7 +53,8 @@ REPLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "say": {"type": "string"},
-        "intent": {"type": "string", "enum": [i.value for i in Intent]},
+        "intent": {"type": "string", "enum": [i.value for i in Intent
+                                                   if i not in VERSION_INTENTS]},
         "genre": {"type": "string"},
         "instruments": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
         "mood": {"type": "string"},

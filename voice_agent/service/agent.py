@@ -175,15 +175,25 @@ class AgentService:
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
         with self._exclusive():
-            history = self._history(session)
-            turn = self.pipeline.run(audio=audio, language=language, request=request,
-                                     on_event=on_event, history=history,
-                                     speakers=self._voices(speaker_id))
-            history.append(turn)
+            turn = self._run_turn(session, audio=audio, language=language, request=request,
+                                  on_event=on_event, speakers=self._voices(speaker_id))
         request_id, folder = self.store.new_request()
         record = write_outputs(turn, folder, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}
         return TurnResult(request_id, turn, record, folder, ids)
+
+    def _run_turn(self, session: str | None, **run: Any) -> Turn:
+        """One turn in ``session``: kept on disk with the clip library when it is on (it
+        survives a restart and is shared with ``run --session`` and ``talk``), else in
+        this process's memory."""
+        from voice_agent.service.sessions import keeps_sessions, run_in_session
+
+        if session and keeps_sessions(self.pipeline):
+            return run_in_session(self.pipeline, session, **run)
+        history = self._history(session)
+        turn = self.pipeline.run(history=history, **run)
+        history.append(turn)
+        return turn
 
     # -- a typed prompt to music ------------------------------------------------------------
 

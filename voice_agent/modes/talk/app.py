@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_agent.core.audio import ASR_RATE, resample
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVENT_STAGE_STARTED,
                                 EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.modes.talk import devices
@@ -50,6 +51,7 @@ class TalkOptions:
     voice: str = "cloned"
     save_dir: str | None = None
     hold_to_talk: bool = True
+    session: str | None = None  # the stored conversation to continue; None: a new one
 
 
 @dataclass
@@ -124,8 +126,28 @@ class TalkSession:
     def _choose_mic(self) -> devices.DeviceChoice:
         return devices.open_settings(self.sd, self.options.input_device, devices.INPUT, ASR_RATE)
 
+    def keep_session(self) -> None:
+        """Keep every turn in a stored session (voice_agent.library.sessions) when the
+        library is on: the one asked for, else a new one named after the session folder."""
+        if self.pipeline.library is None or self.pipeline.library.sessions is None:
+            return
+        from voice_agent.service.sessions import resume_session
+
+        name = self.options.session or f"talk-{self.log.folder.name}"
+        try:
+            name, history = resume_session(self.pipeline, name)
+        except VoiceAgentError as exc:
+            self.screen.log(f"turns are not kept in a session: {exc}")
+            return
+        self.history.extend(history)
+        earlier = len(history)
+        plural = "s" if earlier != 1 else ""
+        self.screen.log(f"session: {name}" + (f" ({earlier} earlier turn{plural})"
+                                              if earlier else ""))
+
     def start(self) -> None:
         """The models are loaded: start the turn worker and take keys."""
+        self.keep_session()
         self._worker.start()
         self.machine.ready()
         voices = ", ".join(self.pipeline.speakers) or "none"
