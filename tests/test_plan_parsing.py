@@ -82,9 +82,26 @@ def test_grounding_trusts_the_request_over_the_model():
     assert plan.mode in ("major", "minor") and plan.mood
 
 
-def test_unknown_genre_from_the_model_is_kept_for_the_default_style():
+def test_unknown_genre_from_the_model_becomes_a_known_style():
     plan = ground_plan({"genre": "polka"}, "make me something fun", 15.0, 0)
-    assert plan.genre == "polka" and plan.instruments == style_for("pop").instruments
+    assert plan.genre == "pop" and plan.instruments == style_for("pop").instruments
+
+
+def test_invented_genre_maps_to_the_nearest_style_by_mood_and_instruments():
+    from voice_agent.core.vocabulary import STYLE_BY_GENRE
+    from voice_agent.responder.grounding import nearest_genre
+
+    # es08's plan came back as genre "felicidad": a mood word, not a style
+    plan = ground_plan({"genre": "felicidad"}, "quiero una canción", 15.0, 0)
+    assert plan.genre == "pop" and plan.genre in STYLE_BY_GENRE
+    sad = ground_plan({"genre": "lluvia", "mood": "sad"}, "something for tonight", 15.0, 0)
+    assert sad.genre == "ballad"
+    with_horns = ground_plan({"genre": "fiesta", "instruments": ["trumpet", "congas"]},
+                             "play something", 15.0, 0)
+    assert with_horns.genre == "salsa"
+    assert nearest_genre("calm", ("pad",)) == "ambient"
+    assert nearest_genre(None, ("accordion", "guiro")) == "cumbia"
+    assert nearest_genre(None) == "pop"
 
 
 def _turn_with_plan() -> Turn:

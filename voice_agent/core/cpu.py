@@ -33,3 +33,55 @@ def working() -> Iterator[None]:
 def others_working() -> bool:
     """True while some stage is inside :func:`working`."""
     return _working > 0
+
+
+#: /proc/cpuinfo flag -> the name figures are reported under (the SIMD classes that decide
+#: how fast CTranslate2, ONNX Runtime and llama.cpp run on a CPU)
+VECTOR_FLAGS = (("avx2", "AVX2"), ("fma", "FMA"), ("avx512f", "AVX-512F"),
+                ("avx512_vnni", "AVX-512 VNNI"), ("avx512_bf16", "AVX-512 BF16"),
+                ("avx_vnni", "AVX-VNNI"), ("amx_tile", "AMX"), ("amx_int8", "AMX-INT8"),
+                ("amx_bf16", "AMX-BF16"), ("asimd", "NEON"))
+
+
+def vector_extensions(cpuinfo: str) -> tuple[str, ...]:
+    """The vector extensions the first CPU in ``cpuinfo`` (/proc/cpuinfo text) reports."""
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() in ("flags", "Features"):  # x86 / ARM
+            flags = set(value.split())
+            break
+    return tuple(label for flag, label in VECTOR_FLAGS if flag in flags)
+
+
+def cpu_class(extensions: tuple[str, ...]) -> str:
+    """A short class name for figures: "AMX", "AVX-512", "AVX2", "NEON" or "baseline"."""
+    for label, name in (("AMX", "AMX"), ("AVX-512F", "AVX-512"), ("AVX2", "AVX2"),
+                        ("NEON", "NEON")):
+        if label in extensions:
+            return name
+    return "baseline"
+
+
+def cpu_mhz(cpuinfo: str) -> float | None:
+    """The mean current clock (MHz) over the cores listed in ``cpuinfo``, if it says."""
+    values = []
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "cpu MHz":
+            try:
+                values.append(float(value))
+            except ValueError:
+                continue
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def cpu_max_mhz() -> float | None:
+    """The highest rated clock per cpufreq (MHz), or None where the kernel does not say."""
+    from pathlib import Path
+
+    try:
+        khz = Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq").read_text()
+        return round(int(khz) / 1000.0, 1)
+    except (OSError, ValueError):
+        return None

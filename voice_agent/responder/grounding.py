@@ -12,7 +12,8 @@ from typing import Any
 
 from voice_agent.responder.commands import parse_command
 from voice_agent.core.types import MODES, Intent, MusicPlan, Transcript, Turn
-from voice_agent.core.vocabulary import canonical_instrument, find_genre, find_instruments, fold, style_for
+from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genre, find_instruments,
+                                         fold, style_for)
 
 MIN_BPM, MAX_BPM = 40, 220
 MIN_DURATION_S, MAX_DURATION_S = 1.0, 60.0
@@ -23,7 +24,8 @@ _ENHARMONIC = {"DB": "C#", "D#": "Eb", "GB": "F#", "G#": "Ab", "A#": "Bb", "CB":
 _SOLFEGE = {"do": "C", "re": "D", "mi": "E", "fa": "F", "sol": "G", "la": "A", "si": "B"}
 
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
-    "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado"),
+    "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado",
+              "happiness", "joy", "felicidad", "alegría", "alegria"),
     "sad": ("sad", "melancholic", "melancholy", "triste", "melancólica", "melancolica", "nostálgica"),
     "calm": ("calm", "relaxing", "relaxed", "chill", "peaceful", "tranquila", "tranquilo",
              "relajante", "relajada", "suave"),
@@ -194,7 +196,7 @@ def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
     out-of-range numbers are clamped.
     """
     said_mood = find_mood(text)
-    genre = _genre(text, raw.get("genre"), said_mood)
+    genre = _genre(text, raw.get("genre"), said_mood, raw)
     style = style_for(genre)
     said_key, said_mode = find_key(text)
     named_mood = said_mood or find_mood(str(raw.get("mood") or ""))
@@ -226,21 +228,59 @@ _MOOD_GENRES = {"sad": "ballad", "calm": "ambient", "romantic": "ballad",
                 "energetic": "edm", "dark": "ambient", "epic": "classical", "happy": "pop"}
 
 
-def _genre(text: str, raw_genre: Any, said_mood: str | None) -> str:
-    """Named genre > the model's genre > one suggested by named instruments or mood."""
+def _genre(text: str, raw_genre: Any, said_mood: str | None,
+           raw: dict[str, Any] | None = None) -> str:
+    """Named genre > the model's genre > one suggested by named instruments or mood.
+
+    Always a style the composer knows: a genre the model invented ("felicidad") maps to
+    the nearest known one by mood and instruments (:func:`nearest_genre`).
+    """
     said = find_genre(text)
     if said:
         return said
-    raw = str(raw_genre or "").strip().lower()
-    known = find_genre(raw.replace("_", " ")) if raw else None
+    name = str(raw_genre or "").strip().lower()
+    known = find_genre(name.replace("_", " ")) if name else None
     if known:
         return known
     for instrument in find_instruments(text):
         if instrument in _INSTRUMENT_GENRES:
             return _INSTRUMENT_GENRES[instrument]
-    if raw and not canonical_instrument(raw) and not find_mood(raw):
-        return raw  # a style we have no preset for ("polka"): the composer's default style
-    return _MOOD_GENRES.get(said_mood or "", "pop")
+    raw = raw or {}
+    mood = said_mood or find_mood(name) or find_mood(str(raw.get("mood") or ""))
+    wanted = set(find_instruments(text)) | {
+        i for i in (canonical_instrument(str(x)) for x in _as_list(raw.get("instruments"))) if i}
+    return nearest_genre(mood, tuple(sorted(wanted)))
+
+
+#: moods the styles carry that answer a mood word (a "happy" request fits a "groovy" style)
+_MOOD_FAMILY = {"happy": {"happy", "groovy", "warm"}, "sad": {"tender", "soulful", "nostalgic"},
+                "calm": {"calm", "relaxed", "smooth"}, "relaxed": {"relaxed", "smooth", "calm"},
+                "energetic": {"energetic", "aggressive"}, "dark": {"dramatic", "aggressive"},
+                "romantic": {"tender", "passionate"}, "epic": {"elegant", "dramatic"},
+                "dramatic": {"dramatic", "passionate"}}
+
+
+def nearest_genre(mood: str | None, instruments: tuple[str, ...] = ()) -> str:
+    """The known style closest to a mood and instruments (ties: the mood's usual genre).
+
+    Scores each style: 3 for the mood's usual genre, 2 for a style whose own mood is in the
+    mood's family, 1 per shared instrument. Nothing to go on gives "pop".
+    """
+    usual = _MOOD_GENRES.get(mood or "")
+    family = _MOOD_FAMILY.get(mood or "", set())
+
+    def score(style) -> int:
+        return (3 * (style.genre == usual) + 2 * (style.mood in family)
+                + len(set(style.instruments) & set(instruments)))
+
+    best = max(STYLES, key=score)
+    return best.genre if score(best) > 0 else "pop"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value] if value else []
 
 
 def mode_for_mood(value: Any, mood: str, default: str) -> str:

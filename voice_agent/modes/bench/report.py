@@ -58,10 +58,18 @@ def render_markdown(report: dict[str, Any]) -> str:
               if key.startswith("asr_wer_")]
     lines += _voices(report.get("voices", {}))
     machine = report["machine"]
-    lines += ["", f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, accelerator "
-              f"{machine['accelerator']}; settings {machine['settings']}.", "",
+    lines += ["", f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, {_cpu_line(machine)}, "
+              f"accelerator {machine['accelerator']}; settings {machine['settings']}.", "",
               "Models: " + ", ".join(f"{k} = {v}" for k, v in machine["models"].items()) + ".", ""]
     return "\n".join(lines)
+
+
+def _cpu_line(machine: dict[str, Any]) -> str:
+    """CPU class, vector extensions and clock, e.g. "class AVX2 (AVX2, FMA) at 2500 MHz"."""
+    extensions = ", ".join(machine.get("cpu_extensions") or ()) or "no AVX2"
+    mhz = machine.get("cpu_max_mhz") or machine.get("cpu_mhz")
+    clock = f" at {mhz:.0f} MHz" if mhz else ""
+    return f"class {machine.get('cpu_class', 'unknown')} ({extensions}){clock}"
 
 
 def _voices(voices: dict[str, Any]) -> list[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voice_agent.core import cpu
 from voice_agent.core.audio import read_audio
 from voice_agent.core.errors import ConfigError
 from voice_agent.pipeline.turns import Pipeline
@@ -192,11 +193,25 @@ def quality(samples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def machine_facts(pipeline: Pipeline, settings: dict[str, Any]) -> dict[str, Any]:
     """What the numbers depend on, so two runs can be compared."""
-    return {"cpu": _cpu_name(), "cpu_count": os.cpu_count(), "platform": platform.platform(),
-            "accelerator": _accelerator(), "settings": settings,
+    return {"cpu": _cpu_name(), "cpu_count": os.cpu_count(), **cpu_facts(_cpuinfo()),
+            "platform": platform.platform(), "accelerator": _accelerator(), "settings": settings,
             "models": {name: getattr(b, "model_id", type(b).__name__)
                        for name, b in pipeline.stages().items()},
             "versions": library_versions()}
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
+def cpu_facts(cpuinfo: str) -> dict[str, Any]:
+    """The CPU's vector extensions, its class and clock: figures differ by CPU class."""
+    extensions = cpu.vector_extensions(cpuinfo)
+    return {"cpu_class": cpu.cpu_class(extensions), "cpu_extensions": list(extensions),
+            "cpu_mhz": cpu.cpu_mhz(cpuinfo), "cpu_max_mhz": cpu.cpu_max_mhz()}
 
 
 def _cpu_name() -> str:
