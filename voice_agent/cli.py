@@ -73,30 +73,50 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Headless mode: one request in, a folder of results out."""
-    from voice_agent.pipeline.build import build_pipeline
-    from voice_agent.modes.headless import run_request, summary
-    from voice_agent.pipeline.record import write_outputs
+    from voice_agent.modes.headless import ProgressLines, check_request, run_request, summary
 
     if (args.request is None) == (args.text is None):
         print("Give a request audio file or --text \"...\" (one of them).", file=sys.stderr)
         return 2
+    from voice_agent.pipeline.build import build_pipeline
+    from voice_agent.pipeline.record import write_outputs
+
     language = None if args.language == "auto" else args.language
     # a typed request needs no speech recogniser: do not load Whisper for it
     pipeline = build_pipeline(config_from_args(args), with_asr=args.text is None)
+    audio = None  # constructors load nothing: a bad file answers before any model loads
+    if args.request is not None:
+        try:
+            audio = check_request(args.request)
+        except VoiceAgentError as exc:
+            from voice_agent.core.types import StageError
+
+            failed = pipeline.failed_turn(args.request, StageError("input", exc.kind, str(exc)))
+            write_outputs(failed, args.out, None)  # turn.json, as for every run
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    _progress("loading models…")
+    log.info("loading models")  # the marker tests look for: no model loads before the checks
     loaded = pipeline.load()
-    print("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
+    _progress("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
     if args.session:
-        print(f"session: {args.session}")
-    turn = run_request(pipeline, args.request, args.text, language, args.session)
+        _progress(f"session: {args.session}")
+    turn = run_request(pipeline, args.request, args.text, language, args.session, audio,
+                       on_event=ProgressLines(_progress))
     record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
     print(summary(record))
     print(f"wrote {Path(args.out) / 'turn.json'}")
     return 0 if turn.ok else 1
 
 
+def _progress(line: str) -> None:
+    """One progress line on stderr, at once (stdout keeps the results)."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
-    """Score the spoken voices unless --no-compare (it costs a few seconds per turn)."""
-    if args.no_compare or not turn.speech:
+    """Score the spoken voices only with --compare (a benchmark's job: seconds per turn)."""
+    if not args.compare or not turn.speech:
         return None
     from voice_agent.pipeline.record import compare_voices
     from voice_agent.speech.compare import default_comparer
@@ -206,6 +226,7 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
                                      "The web app and the HTTP API") from exc
     from voice_agent.service import Limits, build_service
 
+    _progress("loading models…")
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     service = build_service(None if args.fake else config_from_args(args), args.out,
                             fake=args.fake, limits=limits)
@@ -218,14 +239,31 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
         from voice_agent.modes.web.app import create_web_app
 
         app = create_web_app(service, Path(args.bench_dir))
-        print(f"web app: http://{args.host}:{args.port}/   API docs: /docs")
+        url = f"web app: http://{args.host}:{args.port}/   API docs: /docs"
     else:
         from voice_agent.modes.api import create_app
 
         app = create_app(service)
-        print(f"API: http://{args.host}:{args.port}/api/   docs: http://{args.host}:{args.port}/docs")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        url = f"API: http://{args.host}:{args.port}/api/   docs: http://{args.host}:{args.port}/docs"
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+                                           log_level="warning"))
+    _announce_when_listening(server, url)
+    server.run()
     return 0
+
+
+def _announce_when_listening(server, url: str) -> None:
+    """Print ``url`` the moment the server accepts connections, not before."""
+    import threading
+    import time
+
+    def wait() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started:
+            print(url, flush=True)
+
+    threading.Thread(target=wait, name="announce-url", daemon=True).start()
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -281,8 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--language", default="auto", choices=["auto", "en", "es"])
     run.add_argument("--reference", help="held-out recording of the --speaker voice, for "
                                           "the similarity score")
-    run.add_argument("--no-compare", action="store_true",
-                     help="skip scoring the voices (similarity, round-trip WER)")
+    run.add_argument("--compare", dest="compare", action="store_true", default=False,
+                     help="also score the voices (similarity, round-trip WER; a few seconds)")
+    run.add_argument("--no-compare", dest="compare", action="store_false",
+                     help="do not score the voices (the default)")
     run.add_argument("--session", help="continue the conversation kept under this name in "
                                         "the clip library (a new name starts one): 'faster', "
                                         "'undo', 'play version 2' refer to its earlier turns")

@@ -11,29 +11,76 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from voice_agent.asr.checks import check_has_signal
 from voice_agent.core.audio import read_audio
-from voice_agent.core.errors import VoiceAgentError
+from voice_agent.core.errors import AudioInputError, VoiceAgentError
+from voice_agent.core.events import (EVENT_SAY, EVENT_SPEECH_CHUNK, EVENT_STAGE_STARTED,
+                                     TurnEvent)
+from voice_agent.core.types import Audio, StageError, Turn
 from voice_agent.pipeline.turns import Pipeline
-from voice_agent.core.types import StageError, Turn
 
 log = logging.getLogger(__name__)
 
+#: the longest request ``run`` accepts (the web app and the API allow the same)
+MAX_REQUEST_S = 60.0
+
+#: stage -> the progress line ``run`` prints when it starts
+STAGE_LINES = {"asr": "listening…", "llm": "thinking…", "music": "composing…"}
+
+
+def check_request(path: str, max_seconds: float = MAX_REQUEST_S) -> Audio:
+    """Read and check a request file before any model loads: it exists, decodes, holds
+    sound and is not too long. Raises AudioInputError/NoSpeechError with one clear line."""
+    audio = read_audio(path)
+    if audio.duration_s > max_seconds:
+        raise AudioInputError(f"The request {path} is {audio.duration_s:.0f} s long; the limit is "
+                              f"{max_seconds:.0f} s. Trim it to the request itself.")
+    check_has_signal(audio)
+    return audio
+
+
+class ProgressLines:
+    """Turns pipeline events into one progress line per stage, each printed once.
+
+    ``write`` gets each line (the CLI prints it to stderr); speaking is announced at the
+    first reply sentence or speech chunk, whichever comes first.
+    """
+
+    def __init__(self, write) -> None:
+        self.write = write
+        self.said: set[str] = set()
+
+    def __call__(self, event: TurnEvent) -> None:
+        line = None
+        if event.kind == EVENT_STAGE_STARTED:
+            line = STAGE_LINES.get(event.stage)
+        elif event.kind in (EVENT_SAY, EVENT_SPEECH_CHUNK):
+            line = "speaking…"
+        if line and line not in self.said:
+            self.said.add(line)
+            self.write(f"{line} ({event.elapsed_s:.1f} s)" if line != "listening…" else line)
+
 
 def run_request(pipeline: Pipeline, request: str | None, text: str | None,
-                language: str | None, session: str | None = None) -> Turn:
-    """Run one turn from a request file or typed text; an unreadable file becomes an error.
+                language: str | None, session: str | None = None,
+                audio: Audio | None = None, on_event=None) -> Turn:
+    """Run one turn from a request file (or its already checked ``audio``) or typed text;
+    an unreadable file becomes an error.
 
     With ``session``, the turn continues that stored conversation (its earlier turns are
     the history: "faster", "undo", "play version 2") and is kept in it; a new name starts
     one. Without, the turn stands alone.
     """
     if text is not None:
-        return _run(pipeline, session, text=text, language=language, request="text")
-    try:
-        audio = read_audio(request)
-    except VoiceAgentError as exc:
-        return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
-    return _run(pipeline, session, audio=audio, language=language, request=str(request))
+        return _run(pipeline, session, text=text, language=language, request="text",
+                    on_event=on_event)
+    if audio is None:
+        try:
+            audio = read_audio(request)
+        except VoiceAgentError as exc:
+            return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
+    return _run(pipeline, session, audio=audio, language=language, request=str(request),
+                on_event=on_event)
 
 
 def _run(pipeline: Pipeline, session: str | None, **run: Any) -> Turn:
