@@ -48,6 +48,27 @@ SPEECH_STAGE_PREFIX = "tts_"
 PRIMARY_VOICE = "cloned"
 
 
+def _load_one(backend: Any) -> tuple[float, BaseException | None]:
+    start = time.perf_counter()
+    try:
+        backend.load()
+    except Exception as exc:  # judged by the caller, in stage order
+        return time.perf_counter() - start, exc
+    return time.perf_counter() - start, None
+
+
+def _load_all(stages: Mapping[str, Any],
+              parallel: bool) -> dict[str, tuple[float, BaseException | None]]:
+    """Each stage's load time and error (None when it loaded), in threads when ``parallel``."""
+    if not parallel or len(stages) < 2:
+        return {name: _load_one(backend) for name, backend in stages.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(stages), thread_name_prefix="load") as pool:
+        futures = {name: pool.submit(_load_one, backend) for name, backend in stages.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 class _TurnRecorder:
     """Collects timings, errors and latency marks while a turn runs, and emits events.
 
@@ -231,25 +252,27 @@ class Pipeline:
         found.update({SPEECH_STAGE_PREFIX + v: s for v, s in voices.items()})
         return {name: backend for name, backend in found.items() if backend is not None}
 
-    def load(self) -> dict[str, float]:
+    def load(self, parallel: bool = True) -> dict[str, float]:
         """Load every stage's weights now (seconds per stage).
 
-        ASR and LLM errors propagate: no turn can run without them. An optional stage
+        Stages load in parallel threads (reading and mapping weights mostly waits on the
+        disk and releases the GIL, so the cold start is about the slowest stage, not the
+        sum). ASR and LLM errors propagate: no turn can run without them. An optional stage
         (music, a voice) that cannot load is dropped, and its reason is reported as
         "not run" in every turn, so e.g. a bad speaker clip still leaves the base voice.
         """
+        stages = self.stages()
+        outcomes = _load_all(stages, parallel)
         seconds: dict[str, float] = {}
-        for name, backend in self.stages().items():
-            start = time.perf_counter()
-            try:
-                backend.load()
-            except VoiceAgentError as exc:
-                if name in (STAGE_ASR, STAGE_LLM):
-                    raise
-                log.warning("%s unavailable: %s", name, exc)
-                self._drop(name, str(exc))
+        for name in stages:
+            elapsed, error = outcomes[name]
+            if error is None:
+                seconds[name] = elapsed
                 continue
-            seconds[name] = time.perf_counter() - start
+            if name in (STAGE_ASR, STAGE_LLM) or not isinstance(error, VoiceAgentError):
+                raise error
+            log.warning("%s unavailable: %s", name, error)
+            self._drop(name, str(error))
         return seconds
 
     def warm_phrases(self, phrases: Mapping[str, Sequence[str]]) -> float:

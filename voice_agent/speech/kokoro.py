@@ -9,6 +9,7 @@ registry. Voice styles: npm ``kokoro-js@1.2.1`` (see :mod:`.kokoro_voices`). Run
 from __future__ import annotations
 
 import functools
+import threading
 import logging
 
 import numpy as np
@@ -32,9 +33,20 @@ DEFAULT_VOICES = {"en": "am_michael", "es": "em_alex"}
 KOKORO_THREADS = 1
 
 
-@functools.lru_cache(maxsize=1)
+_ENGINE_LOCK = threading.Lock()
+
+
 def kokoro_engine():
-    """The one Kokoro ONNX session of the process, shared by every Kokoro speaker."""
+    """The one Kokoro ONNX session of the process, shared by every Kokoro speaker.
+
+    Locked: stages load in parallel threads, and two Kokoro voices asking at once must
+    still share one session."""
+    with _ENGINE_LOCK:
+        return _kokoro_engine()
+
+
+@functools.lru_cache(maxsize=1)
+def _kokoro_engine():
     try:
         import onnxruntime as ort
         from kokoro_onnx import Kokoro
