@@ -21,7 +21,8 @@ def select(config: AsrConfig) -> Transcriber:
 
         return FasterWhisperTranscriber(config.model_path, config.device, config.compute_type,
                                         config.beam_size, config.languages,
-                                        config.bias_music_vocabulary, config.threads)
+                                        config.bias_music_vocabulary, config.threads,
+                                        config.max_seconds)
     if config.backend == "openai-whisper":
         from voice_agent.asr.openai_whisper import OpenAIWhisperTranscriber
 

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from voice_agent.core.audio import ASR_RATE, resample
-from voice_agent.core.errors import MissingDependencyError, NoSpeechError
+from voice_agent.core.errors import MissingDependencyError
 from voice_agent.core.models import WHISPER_BASE, ensure_model
+from voice_agent.asr.budget import Budget, Decoded, decode_within_budget
 from voice_agent.asr.checks import (
     check_has_signal,
     confident_transcript,
@@ -30,8 +31,6 @@ from voice_agent.asr.bias import asr_bias
 
 log = logging.getLogger(__name__)
 
-#: Below this language-ID probability, decode in the two likeliest languages.
-UNSURE_LANGUAGE = 0.75
 
 
 def cuda_available() -> bool:
@@ -92,6 +91,7 @@ class FasterWhisperTranscriber:
         languages: Sequence[str] = ("en", "es"),
         bias_music_vocabulary: bool = True,
         threads: int = 2,
+        max_seconds: float = 2.5,
         *,
         model: Any = None,
         voiced: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -103,6 +103,7 @@ class FasterWhisperTranscriber:
         self.languages = tuple(languages)
         self.bias_music_vocabulary = bias_music_vocabulary
         self.threads = threads
+        self.max_seconds = max_seconds
         self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
         self._model = model
         self._voiced = voiced or _silero_voiced
@@ -127,44 +128,44 @@ class FasterWhisperTranscriber:
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
-        """Transcribe ``audio``; raise NoSpeechError for silence or noise.
+        """Transcribe ``audio``; raise NoSpeechError for silence or noise, and
+        UnclearSpeechError ("I didn't catch that") for a garbled transcript.
 
-        When the language is not given and language ID is unsure (below
-        UNSURE_LANGUAGE), the audio is decoded in the two likeliest languages and the
-        transcript Whisper itself finds likelier wins: a Spanish request taken for English
-        otherwise comes back as English-sounding nonsense.
+        Time-bounded (:mod:`voice_agent.asr.budget`): the likelier language is decoded
+        first; the second language (when language ID is unsure, below UNSURE_LANGUAGE) and
+        one temperature-fallback pass run only while ``max_seconds`` has room for them.
         """
+        budget = Budget(self.max_seconds)
         self.load()
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
         speech = self._speech_only(audio.samples)
         features = self._model.feature_extractor(speech)
         candidates = self._language_candidates(features, language)
-        decoded, failure = [], None
-        for candidate, probability in candidates:
-            try:
-                decoded.append(self._decode(speech, audio.duration_s, candidate, probability))
-            except NoSpeechError as exc:
-                failure = exc
-        if not decoded:
-            raise failure
-        return max(decoded, key=lambda pair: pair[1])[0]
+        return decode_within_budget(
+            candidates,
+            lambda lang, p, t: self._decode(speech, audio.duration_s, lang, p, t),
+            budget)
 
     def _decode(self, speech: np.ndarray, duration_s: float, language: str,
-                probability: float) -> tuple[Transcript, float]:
-        """One decoding pass over the voiced ``speech`` in ``language``: the transcript and
-        its mean log-probability. The encoder output of language ID is reused."""
+                probability: float, temperature: float = 0.0) -> Decoded:
+        """One decoding pass over the voiced ``speech`` in ``language`` at one temperature
+        (no hidden fallback ladder), with Whisper's figures for how sure it was. The
+        encoder output of language ID is reused."""
         segments, _info = self._model.transcribe(
             speech,
             language=language,
             beam_size=self.beam_size,
+            temperature=temperature,
+            # a request is a few words a second: a decode looping on itself stops here
+            max_new_tokens=min(MAX_TOKENS, 16 + int(8 * len(speech) / ASR_RATE)),
             vad_filter=False,  # ``speech`` is already the voiced parts
             condition_on_previous_text=False,
             **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
-        return transcript, mean_logprob(segments)
+        return decoded_figures(transcript, segments)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples``; NoSpeechError if there are none."""
@@ -181,4 +182,16 @@ class FasterWhisperTranscriber:
         ranked = language_candidates(
             language, self.languages,
             lambda: self._model.detect_language(features=features[..., :-1])[2])
-        return ranked[:2] if ranked[0][1] < UNSURE_LANGUAGE else ranked[:1]
+        return ranked[:2]
+
+
+#: Whisper's own cap on the tokens of one window
+MAX_TOKENS = 448
+
+
+def decoded_figures(transcript: Transcript, segments: list) -> Decoded:
+    """A pass's transcript with its mean log-probability (confident segments), worst
+    compression ratio and mean no-speech probability (all segments)."""
+    compression = max((s.compression_ratio for s in segments), default=1.0)
+    no_speech = (sum(s.no_speech_prob for s in segments) / len(segments)) if segments else 0.0
+    return Decoded(transcript, mean_logprob(segments), compression, no_speech)

@@ -44,6 +44,9 @@ class AsrConfig:
     languages: tuple[str, ...] = ("en", "es")
     bias_music_vocabulary: bool = True
     threads: int = 2
+    # The most seconds one request's recognition may take: retries (a second language,
+    # temperature fallback) run only while this much time remains (asr/budget.py).
+    max_seconds: float = 2.5
 
 
 @dataclass(frozen=True)

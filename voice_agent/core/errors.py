@@ -27,6 +27,20 @@ class NoSpeechError(VoiceAgentError):
     kind = "no_speech"
 
 
+class UnclearSpeechError(NoSpeechError):
+    """Speech was heard but recognised only with low confidence (a garbled transcript).
+
+    The message is an honest "I didn't catch that" in ``language``, the likelier one,
+    rather than a confident answer to words the person never said.
+    """
+
+    kind = "unclear"
+
+    def __init__(self, message: str, language: str = "en") -> None:
+        self.language = language
+        super().__init__(message)
+
+
 class SpeakerClipError(VoiceAgentError):
     """A speaker recording is unusable for enrolment (too short, silent, clipped)."""
 

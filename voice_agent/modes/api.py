@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 #: Errors that describe the request rather than the server: answered 400, not 500.
 INPUT_ERROR_KINDS = {"bad_audio", "bad_speaker_clip", "bad_plan", "empty_request", "no_speech",
+                     "unclear",
                      "bad_request"}
 Genre = Literal[tuple(sorted(STYLES))]  # type: ignore[valid-type]
 

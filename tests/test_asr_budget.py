@@ -1,0 +1,127 @@
+"""The time-bounded decode policy (asr/budget.py) with a fake clock and scripted passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.asr.budget import DIDNT_CATCH, Budget, Decoded, decode_within_budget
+from voice_agent.core.errors import NoSpeechError, UnclearSpeechError
+from voice_agent.core.types import Transcript
+
+
+class Clock:
+    """A clock that only moves when a scripted decode says it took time."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ScriptedDecoder:
+    """decode(language, p, temperature): each pass takes ``seconds`` of fake time and
+    returns the scripted figures for that (language, temperature)."""
+
+    def __init__(self, clock: Clock, seconds: float,
+                 script: dict[tuple[str, float], tuple[str, float] | None]) -> None:
+        self.clock, self.seconds, self.script = clock, seconds, script
+        self.calls: list[tuple[str, float]] = []
+
+    def __call__(self, language: str, probability: float, temperature: float) -> Decoded:
+        self.calls.append((language, temperature))
+        self.clock.now += self.seconds
+        entry = self.script[(language, temperature)]
+        if entry is None:
+            raise NoSpeechError("nothing")
+        text, logprob = entry
+        return Decoded(Transcript(text, language, probability), logprob)
+
+
+UNSURE = [("en", 0.6), ("es", 0.4)]
+SURE = [("es", 0.95), ("en", 0.05)]
+
+
+def test_sure_and_clear_decodes_once():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.8, {("es", 0.0): ("toca un tango", -0.3)})
+    transcript = decode_within_budget(SURE, decode, Budget(2.5, clock))
+    assert decode.calls == [("es", 0.0)] and transcript.text == "toca un tango"
+
+
+def test_unsure_language_tries_the_second_when_time_allows_and_keeps_the_likelier():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.8, {("en", 0.0): ("so come bang bang", -0.9),
+                                          ("es", 0.0): ("toca un tango", -0.2)})
+    transcript = decode_within_budget(UNSURE, decode, Budget(2.5, clock))
+    assert decode.calls == [("en", 0.0), ("es", 0.0)] and transcript.language == "es"
+
+
+def test_second_language_is_skipped_when_it_would_overrun_the_budget():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 1.5, {("en", 0.0): ("play some jazz", -0.4),
+                                          ("es", 0.0): ("pon jazz", -0.1)})
+    transcript = decode_within_budget(UNSURE, decode, Budget(2.5, clock))
+    assert decode.calls == [("en", 0.0)] and transcript.text == "play some jazz"
+    assert clock.now - 100.0 <= 2.5
+
+
+def test_doubtful_decode_gets_one_warmer_pass_only_if_it_fits():
+    clock = Clock()
+    script = {("es", 0.0): ("garbled garbled", -1.4), ("es", 0.4): ("una cumbia alegre", -0.5)}
+    roomy = ScriptedDecoder(clock, 0.5, script)
+    assert decode_within_budget(SURE, roomy, Budget(2.5, clock)).text == "una cumbia alegre"
+    assert roomy.calls == [("es", 0.0), ("es", 0.4)]
+    clock = Clock()
+    tight = ScriptedDecoder(clock, 1.4, script)
+    with pytest.raises(UnclearSpeechError):
+        decode_within_budget(SURE, tight, Budget(2.5, clock))
+    assert tight.calls == [("es", 0.0)]
+
+
+def test_worst_case_never_runs_a_pass_that_would_not_fit():
+    """Unsure and garbled in both languages: at most the passes the budget holds."""
+    clock = Clock()
+    script = {(lang, t): ("mumble mumble", -1.6) for lang in ("en", "es") for t in (0.0, 0.4)}
+    decode = ScriptedDecoder(clock, 1.0, script)
+    with pytest.raises(UnclearSpeechError):
+        decode_within_budget(UNSURE, decode, Budget(2.5, clock))
+    assert decode.calls == [("en", 0.0), ("es", 0.0)]
+    assert clock.now - 100.0 <= 2.5
+
+
+def test_didnt_catch_that_is_in_the_likelier_language():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.2, {("es", 0.0): ("eh", -2.0), ("es", 0.4): ("eh eh", -1.8)})
+    with pytest.raises(UnclearSpeechError) as caught:
+        decode_within_budget(SURE, decode, Budget(2.5, clock))
+    assert str(caught.value) == DIDNT_CATCH["es"] and caught.value.language == "es"
+    assert caught.value.kind == "unclear" and isinstance(caught.value, NoSpeechError)
+
+
+def test_high_compression_is_doubtful_even_with_a_good_logprob():
+    looping = Decoded(Transcript("la la la la la la la la", "en"), -0.2, compression_ratio=3.1)
+    assert looping.doubtful
+    assert not Decoded(Transcript("play jazz", "en"), -0.2, compression_ratio=1.2).doubtful
+
+
+def test_no_words_in_any_pass_is_no_speech():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.2, {("es", 0.0): None, ("es", 0.4): None})
+    with pytest.raises(NoSpeechError) as caught:
+        decode_within_budget(SURE, decode, Budget(2.5, clock))
+    assert not isinstance(caught.value, UnclearSpeechError)
+
+
+def test_pipeline_answers_unclear_speech_honestly_without_a_reply():
+    from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber, tone
+    from voice_agent.pipeline.turns import Pipeline
+
+    error = UnclearSpeechError(DIDNT_CATCH["es"], "es")
+    responder = FakeResponder()
+    pipeline = Pipeline(FakeTranscriber(error=error), responder, FakeRenderer(),
+                        {"cloned": FakeSpeaker()})
+    turn = pipeline.run(audio=tone(1.0))
+    assert [(e.stage, e.kind, e.message) for e in turn.errors] == [
+        ("asr", "unclear", DIDNT_CATCH["es"])]
+    assert turn.reply is None and turn.music is None
