@@ -19,9 +19,11 @@ from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import MissingDependencyError
 from voice_agent.core.models import WHISPER_BASE, ensure_model
 from voice_agent.asr.budget import Budget, Decoded, decode_within_budget
+from voice_agent.asr.streaming import Word, WordHypothesis
 from voice_agent.asr.checks import (
     check_has_signal,
     confident_transcript,
+    keep_confident,
     mean_logprob,
     language_candidates,
     silero_speech,
@@ -166,6 +168,27 @@ class FasterWhisperTranscriber:
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
         return decoded_figures(transcript, segments)
+
+    def transcribe_words(self, samples: np.ndarray, language: str | None,
+                         prompt: str = "") -> WordHypothesis:
+        """One greedy decode of a streaming buffer (16 kHz) with word timestamps.
+
+        Greedy and without the vocabulary bias prompt: it runs every half second while
+        the person speaks, and the committed text is the better context (``prompt``).
+        The language, when not given, is the likeliest configured one.
+        """
+        self.load()
+        features = self._model.feature_extractor(samples)
+        language, probability = self._language_candidates(features, language)[0]
+        segments, _info = self._model.transcribe(
+            samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
+            vad_filter=False, condition_on_previous_text=False,
+            initial_prompt=prompt or None,
+            max_new_tokens=min(MAX_TOKENS, 16 + int(8 * len(samples) / ASR_RATE)))
+        words = tuple(Word(w.start, w.end, w.word.strip())
+                      for s in keep_confident(list(segments)) for w in (s.words or ())
+                      if w.word.strip())
+        return WordHypothesis(words, language, probability)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples``; NoSpeechError if there are none."""
