@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 
+from voice_agent.core.audio import read_audio
 from voice_agent.core.errors import ConfigError
 from voice_agent.modes.bench.run import (DEFAULT_REQUESTS, load_requests, percentile,
                                      run_benchmark, summarise, write_report)
@@ -78,3 +80,87 @@ def test_bench_command_on_the_real_models(tmp_path):
     summary = report["summary"]
     assert summary["voice_to_first_audio_s"]["p50"] < summary["turn_total_s"]["p50"]
     assert report["cold_start_s"] > 0 and (out / "bench.png").stat().st_size > 10_000
+
+
+CPUINFO_AVX2 = """processor\t: 0
+vendor_id\t: AuthenticAMD
+model name\t: AMD EPYC 7B13
+cpu MHz\t\t: 2450.000
+flags\t\t: fpu vme sse sse2 ssse3 fma sse4_1 sse4_2 avx avx2 bmi2
+processor\t: 1
+cpu MHz\t\t: 2550.000
+flags\t\t: fpu vme sse sse2 ssse3 fma sse4_1 sse4_2 avx avx2 bmi2
+"""
+CPUINFO_SAPPHIRE = ("cpu MHz\t\t: 2000.0\nflags\t\t: avx2 fma avx512f avx512_vnni avx512_bf16 "
+                    "amx_bf16 amx_tile amx_int8\n")
+
+
+def test_cpu_flags_reader_names_the_vector_extensions_and_clock():
+    from voice_agent.core import cpu
+    from voice_agent.modes.bench.run import cpu_facts
+
+    assert cpu.vector_extensions(CPUINFO_AVX2) == ("AVX2", "FMA")
+    assert cpu.cpu_class(cpu.vector_extensions(CPUINFO_AVX2)) == "AVX2"
+    assert cpu.cpu_mhz(CPUINFO_AVX2) == 2500.0
+    extensions = cpu.vector_extensions(CPUINFO_SAPPHIRE)
+    assert {"AVX-512F", "AVX-512 VNNI", "AVX-512 BF16", "AMX"} <= set(extensions)
+    assert cpu.cpu_class(extensions) == "AMX"
+    assert cpu.cpu_class(cpu.vector_extensions("flags\t: sse sse2\n")) == "baseline"
+    assert cpu.cpu_mhz("") is None
+    facts = cpu_facts(CPUINFO_AVX2)
+    assert facts["cpu_class"] == "AVX2" and facts["cpu_extensions"] == ["AVX2", "FMA"]
+
+
+class FakeWordTranscriber(FakeTranscriber):
+    """A fake recogniser that also streams: the fixed text's words are spread evenly over
+    the request, and a decode hears the words whose middle lies inside its audio (a
+    growing buffer from the start, or at the end the tail after the committed words)."""
+
+    def __init__(self, text: str, duration_s: float) -> None:
+        super().__init__(text=text)
+        self.duration_s = duration_s
+        self.word_calls = 0
+        self._last_length = 0
+
+    def transcribe_words(self, samples, language, prompt=""):
+        from voice_agent.asr.streaming import Word, WordHypothesis
+
+        self.word_calls += 1
+        length = len(samples) / 16000
+        start = 0.0 if length >= self._last_length else self.duration_s - length
+        self._last_length = length
+        spoken = self.text.split()
+        step = self.duration_s / len(spoken)
+        heard = [Word(i * step - start, (i + 1) * step - start, w) for i, w in enumerate(spoken)
+                 if start <= (i + 0.5) * step <= start + length]
+        return WordHypothesis(tuple(heard), "en", 0.95)
+
+
+def test_streaming_bench_feeds_in_real_time_and_times_from_the_end_of_audio(tmp_path):
+    requests = load_requests(DEFAULT_REQUESTS, limit=1)
+    duration = read_audio(requests[0].path).duration_s
+    transcriber = FakeWordTranscriber(requests[0].text, duration)
+    pipeline = Pipeline(transcriber, StreamingFakeResponder(ANSWER), FakeRenderer(),
+                        {"cloned": FakeSpeaker()})
+    started = time.perf_counter()
+    report = run_benchmark(pipeline, requests, runs=1, settings={}, progress=False,
+                           clock=lambda: 1.0)
+    elapsed = time.perf_counter() - started
+    assert report["streaming"] is True and transcriber.calls == []  # no batch decode
+    assert transcriber.word_calls >= 2
+    assert elapsed >= 2 * duration * 0.95  # warm-up and the turn were each fed at 1x
+    sample = report["samples"][0]
+    assert sample["asr_wer"] == pytest.approx(0.0)
+    assert sample["end_of_utterance_delay_s"] < duration  # timed from the end of audio
+    markdown = write_report(report, tmp_path)["md"].read_text()
+    assert "streamed while each request was fed at 1x" in markdown and "class " in markdown
+
+
+def test_no_stream_keeps_the_batch_path():
+    requests = load_requests(DEFAULT_REQUESTS, limit=1)
+    transcriber = FakeWordTranscriber(requests[0].text, 1.0)
+    pipeline = Pipeline(transcriber, StreamingFakeResponder(ANSWER), FakeRenderer(), {})
+    report = run_benchmark(pipeline, requests, runs=1, settings={}, progress=False,
+                           clock=lambda: 1.0, stream=False)
+    assert report["streaming"] is False and transcriber.word_calls == 0
+    assert len(transcriber.calls) == 2  # warm-up + the turn

@@ -166,9 +166,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     comparer = None if args.no_compare else default_comparer(args.speaker, args.reference)
     settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
                 "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
-                "music_backend": config.music.backend}
+                "music_backend": config.music.backend, "asr_max_seconds": config.asr.max_seconds,
+                "asr_streaming": not args.no_stream}
     report = run_benchmark(pipeline, requests, args.runs, settings, comparer,
-                           progress=not args.no_progress)
+                           progress=not args.no_progress, stream=not args.no_stream)
     paths = write_report(report, args.out or DEFAULT_OUT)
     print(paths["md"].read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -365,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--reference", help="held-out recording of the --speaker voice")
     bench.add_argument("--no-compare", action="store_true", help="skip the voice comparison")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--no-stream", action="store_true",
+                       help="transcribe each request after it ends (no streaming while it "
+                            "is fed), as before: comparable with older figures")
     _add_config_flags(bench)
     bench.set_defaults(func=cmd_bench)
 

@@ -307,22 +307,25 @@ class Pipeline:
     def run(self, audio: Audio | None = None, text: str | None = None,
             language: str | None = None, request: str = "",
             on_event: EventCallback | None = None, history: Sequence[Turn] = (),
-            speakers: Mapping[str, Speaker] | None = None) -> Turn:
+            speakers: Mapping[str, Speaker] | None = None,
+            transcribe: Callable[[Audio, str | None], Transcript] | None = None) -> Turn:
         """Run one turn from ``audio`` or, when given, typed ``text``; return it.
 
         ``history`` is the conversation so far (oldest first; the caller keeps it and
         appends the returned turn); ``speakers`` are the voices to speak in (None: the
-        configured ones). Stages overlap: the primary voice speaks each reply sentence as
-        soon as the language model has written it, and the music renders while the reply
-        is still being spoken. ``on_event`` (see :mod:`voice_agent.core.events`) hears
-        about each step.
+        configured ones). ``transcribe`` replaces the transcriber for this turn: a
+        streaming session that heard the audio while it was spoken finishes its transcript
+        here (see :mod:`voice_agent.asr.streaming`). Stages overlap: the primary voice
+        speaks each reply sentence as soon as the language model has written it, and the
+        music renders while the reply is still being spoken. ``on_event`` (see
+        :mod:`voice_agent.core.events`) hears about each step.
         """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
         history = tuple(history)
         voices = dict(self.speakers if speakers is None else speakers)
         recorder = _TurnRecorder(on_event)
-        transcript = self._transcript(recorder, audio, text, language)
+        transcript = self._transcript(recorder, audio, text, language, transcribe)
         reply, primary, worker = None, None, None
         if transcript is not None:
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
@@ -444,7 +447,7 @@ class Pipeline:
         return self._turn(request, None, None, None, (), recorder, self.speakers)
 
     def _transcript(self, recorder: _TurnRecorder, audio: Audio | None, text: str | None,
-                    language: str | None) -> Transcript | None:
+                    language: str | None, transcribe=None) -> Transcript | None:
         if text is not None:
             recorder.skip(STAGE_ASR, "typed request: no audio to transcribe")
             cleaned = " ".join(text.split())
@@ -453,11 +456,12 @@ class Pipeline:
                                                   "The typed request is empty; type what music you want."))
                 return None
             return Transcript(text=cleaned, language=language or guess_language(cleaned))
-        if self.transcriber is None:
+        if transcribe is None and self.transcriber is None:
             recorder.errors.append(StageError(STAGE_ASR, "missing_model",
                                               "No speech recogniser is configured."))
             return None
-        return recorder.run(STAGE_ASR, lambda: self.transcriber.transcribe(audio, language))
+        transcribe = transcribe or self.transcriber.transcribe
+        return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
 
     def _music(self, recorder: _TurnRecorder, reply: Reply | None, history: tuple[Turn, ...],
                played: MusicClip | None = None) -> MusicClip | None:

@@ -39,7 +39,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     """A table of p50/p95 per metric, then quality, voices and machine facts."""
     lines = [f"# Latency benchmark ({report['created_at']})", "",
              f"{len(report['requests'])} spoken requests x {report['runs']} run(s), "
-             f"after one warm-up turn; every turn starts at the end of the person's speech.", "",
+             f"after one warm-up turn; every turn starts at the end of the person's speech"
+             + ("; recognition streamed while each request was fed at 1x (30 ms pieces)."
+                if report.get("streaming") else "; recognition after the whole request (--no-stream).")
+             , "",
              "| Metric | p50 | p95 | mean | n |", "|---|---:|---:|---:|---:|"]
     for metric, (label, unit) in METRICS.items():
         stats = report["summary"].get(metric)
