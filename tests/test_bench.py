@@ -164,3 +164,15 @@ def test_no_stream_keeps_the_batch_path():
                            clock=lambda: 1.0, stream=False)
     assert report["streaming"] is False and transcriber.word_calls == 0
     assert len(transcriber.calls) == 2  # warm-up + the turn
+
+
+def test_hard_requests_load_like_the_shipped_ones():
+    hard = DEFAULT_REQUESTS.parent / "requests_hard"
+    requests = load_requests(hard)
+    assert 8 <= len(requests) <= 12 and {r.language for r in requests} == {"en", "es"}
+    kinds = {r.request_id.split("-")[1] for r in requests}
+    assert kinds == {"noise", "phone", "reverb", "robot", "mix"}
+    assert sum(r.path.stat().st_size for r in requests) < 2_000_000
+    for request in requests:
+        audio = read_audio(request.path)
+        assert audio.rate == 16000 and 1.0 < audio.duration_s < 10 and audio.peak > 0.05
