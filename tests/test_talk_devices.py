@@ -208,3 +208,24 @@ def test_player_on_a_device_that_vanished():
     with pytest.raises(AudioDeviceError, match="could not play"):
         player.play(tone(1.0, 48_000), "speech")
     assert player.playing() is None
+
+
+def test_recording_hands_each_block_to_a_streaming_recogniser_as_it_arrives():
+    from voice_agent.asr.streaming import StreamingRecognizer
+
+    class NoWords:
+        def load(self):
+            pass
+
+        def transcribe_words(self, samples, language, prompt=""):
+            raise AssertionError("no step is asked for in this test")
+
+    recognizer = StreamingRecognizer(NoWords())
+    sd = _sd()
+    mic = Microphone(sd, DeviceChoice(0, "Built-in Mic", 48_000, 2), clock=Clock(),
+                     on_audio=recognizer.feed)
+    mic.start()
+    for _ in range(3):
+        sd.last("input").feed(np.full(1440, 0.1, np.float32))  # 30 ms at 48 kHz
+    assert recognizer.fed_s == pytest.approx(0.09, abs=1e-6)
+    assert mic.stop().duration_s == pytest.approx(0.09)

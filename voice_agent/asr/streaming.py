@@ -37,6 +37,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from voice_agent.core import cpu
 from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import NoSpeechError
 from voice_agent.core.types import Audio, Segment, Transcript
@@ -293,6 +294,12 @@ class StreamingSession:
             log.warning("streaming steps failed (%s); decoding at the end only", self.error)
         return self.recognizer.finish()
 
+    def close(self) -> None:
+        """Stop without a transcript (a cancelled or lost recording); returns at once."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+
     def _work(self) -> None:
         while True:
             with self._wake:
@@ -301,7 +308,8 @@ class StreamingSession:
                 if self._closed:
                     return
             try:  # outside the lock: feed() never waits for a decode
-                committed = self.recognizer.step()
+                with cpu.working():  # a language model still answering gives way
+                    committed = self.recognizer.step()
             except Exception as exc:  # recognition can still happen at the end
                 self.error = exc
                 return

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from voice_agent.asr.streaming import StreamingRecognizer, StreamingSession, WordTranscriber
 from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVENT_STAGE_STARTED,
@@ -61,6 +62,7 @@ class _Job:
     audio: Audio | None
     text: str | None
     request: str
+    transcribe: Any = None  # a streaming session's finish, when it heard the recording
 
 
 class TalkSession:
@@ -81,6 +83,7 @@ class TalkSession:
         self.save_dir = Path(options.save_dir) if options.save_dir else self.log.folder / "saved"
         self.player: Player | FileOnlyPlayer = FileOnlyPlayer()
         self.mic: Microphone | None = None
+        self.stream: StreamingSession | None = None  # recognising the recording in progress
         self.mic_choice: devices.DeviceChoice | None = None
         self.rescan = False
         self.voice = options.voice
@@ -207,13 +210,28 @@ class TalkSession:
         try:
             if self.rescan or self.mic_choice is None:
                 self._rescan_devices()
-            self.mic = Microphone(self.sd, self.mic_choice, clock=self.clock)
+            self.stream = self._streaming_session()
+            self.mic = Microphone(self.sd, self.mic_choice, clock=self.clock,
+                                  on_audio=self.stream.feed if self.stream else None)
             self.mic.start()
         except AudioDeviceError as exc:
             self.mic = None
             self.rescan = True
             self.machine.listening_failed()
             self.screen.log(str(exc))
+
+    def _streaming_session(self) -> StreamingSession | None:
+        """Recognise while the person speaks, when the recogniser gives word timings."""
+        transcriber = self.pipeline.transcriber
+        if not isinstance(transcriber, WordTranscriber):
+            return None
+        language = self.options.language
+        return StreamingSession(StreamingRecognizer(transcriber, language=language))
+
+    def _drop_stream(self) -> None:
+        stream, self.stream = self.stream, None
+        if stream is not None:
+            stream.close()
 
     def _rescan_devices(self) -> None:
         """Look for devices again (a microphone plugged in since); this stops playback."""
@@ -230,21 +248,27 @@ class TalkSession:
             return
         audio = mic.stop()
         failure = mic.failure()
+        stream, self.stream = self.stream, None
         if failure or not len(audio.samples):
+            if stream is not None:
+                stream.close()
             self._lost(audio, failure or f"The microphone '{mic.choice.name}' delivered no "
                                          "audio. Press space to try again, or t to type.")
             return
         self._submit(audio=resample(audio, ASR_RATE),
-                     request=f"microphone: {audio.duration_s:.1f} s")
+                     request=f"microphone: {audio.duration_s:.1f} s",
+                     transcribe=stream.finish if stream is not None else None)
 
     def _do_cancel_recording(self, _command: Command) -> None:
         if self.mic is not None:
             self.mic.stop()
             self.mic = None
+            self._drop_stream()
             self.screen.log("recording cancelled")
 
     def _recording_lost(self, failure: str) -> None:
         mic, self.mic = self.mic, None
+        self._drop_stream()
         self.machine.listening_failed()
         self.rescan = True
         self._lost(mic.stop(), failure)
@@ -302,7 +326,7 @@ class TalkSession:
         return self.pipeline.primary_voice()
 
     def _submit(self, audio: Audio | None = None, text: str | None = None,
-                request: str = "") -> None:
+                request: str = "", transcribe: Any = None) -> None:
         folder = self.log.new_turn()
         if audio is not None:
             self.log.keep_recording(folder, audio)
@@ -313,7 +337,7 @@ class TalkSession:
         self.pending += 1
         self.stage = ""
         self.machine.turn_started()
-        self._jobs.put(_Job(number, folder, audio, text, request))
+        self._jobs.put(_Job(number, folder, audio, text, request, transcribe))
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -325,7 +349,8 @@ class TalkSession:
             turn = self.pipeline.run(
                 audio=job.audio, text=job.text, language=self.options.language,
                 request=job.request, history=self.history,
-                on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)))
+                on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)),
+                transcribe=job.transcribe)
             self.history.append(turn)
             record = self.log.finish_turn(turn, job.folder)
         except Exception as exc:  # a bug must not end the session; the recording is on disk

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,8 +37,10 @@ class Microphone:
     finishing on its own, or as blocks that stop coming; :meth:`failure` says which.
     """
 
-    def __init__(self, sd: Any, choice: DeviceChoice, clock=time.monotonic) -> None:
+    def __init__(self, sd: Any, choice: DeviceChoice, clock=time.monotonic,
+                 on_audio: Callable[[np.ndarray, int], None] | None = None) -> None:
         self.sd = sd
+        self.on_audio = on_audio  # e.g. a streaming recogniser's feed: must return at once
         self.choice = choice
         self.clock = clock
         self._blocks: list[np.ndarray] = []
@@ -69,6 +72,12 @@ class Microphone:
             self._level = rms_dbfs(recent)
             self._clipping = is_clipping(recent)
             self._last_block_at = self.clock()
+        if self.on_audio is not None:
+            try:
+                self.on_audio(block, self.choice.rate)
+            except Exception:  # recognition can still run on the whole recording
+                log.exception("the streaming recogniser refused a block")
+                self.on_audio = None
         if status:  # an overflow loses a few ms; worth a log line, not a failed recording
             log.info("input status: %s", status)
 
