@@ -100,15 +100,34 @@ def test_recognizer_commits_while_fed_and_decodes_only_the_tail_at_the_end():
     assert transcript.duration_s == pytest.approx(2.0)
 
 
-def test_language_is_fixed_after_the_first_confident_detection():
-    model = ScriptedWords([hyp("play", language="en", p=0.55), hyp("play", language="en", p=0.9),
+def test_language_is_fixed_after_the_first_confident_detection_over_two_seconds():
+    model = ScriptedWords([hyp("play", language="en", p=0.9), hyp("play", language="en", p=0.55),
+                           hyp("play", "jazz", language="en", p=0.9),
                            hyp("play", "jazz", language="en", p=0.9)])
     recognizer = StreamingRecognizer(model)
-    for _ in range(3):
-        recognizer.feed(second(0.5))
+    for _ in range(4):
+        recognizer.feed(second(0.7))
         recognizer.step()
-    assert [call[1] for call in model.calls] == [None, None, "en"]
+    # 0.7 s: sure but too short; 1.4 s: unsure; 2.1 s: sure -> fixed from then on
+    assert [call[1] for call in model.calls] == [None, None, None, "en"]
     assert recognizer.language == "en"
+
+
+def test_nothing_committed_falls_back_to_the_batch_decode():
+    from voice_agent.core.types import Transcript
+
+    class WithBatch(ScriptedWords):
+        def transcribe(self, audio, language=None):
+            self.batch = (audio.duration_s, language)
+            return Transcript("toca un tango", "es", 0.8, audio.duration_s)
+
+    model = WithBatch([hyp("toca")])
+    recognizer = StreamingRecognizer(model)
+    recognizer.feed(second(0.6))
+    recognizer.step()
+    recognizer.feed(second(1.0))
+    assert recognizer.finish().text == "toca un tango"
+    assert model.batch == (pytest.approx(1.6), None) and len(model.calls) == 1
 
 
 def test_resampled_pieces_count_at_16_khz():

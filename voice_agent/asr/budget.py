@@ -19,6 +19,7 @@ language (:class:`UnclearSpeechError`), not a confident answer to words never sa
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 UNSURE_LANGUAGE = 0.75
 #: The temperature of the one fallback pass (Whisper's ladder starts 0.2, 0.4, ...).
 FALLBACK_TEMPERATURE = 0.4
+#: a word this many times in a row is a decoding loop, not a request
+REPEATED_WORD = 4
 
 DIDNT_CATCH = {
     "en": "Sorry, I didn't catch that. Could you say it again, a little more clearly?",
@@ -51,8 +54,12 @@ class Decoded:
 
     @property
     def doubtful(self) -> bool:
-        """Whisper's own test for a failed decode (openai/whisper transcribe.py)."""
+        """Whisper's own test for a failed decode (openai/whisper transcribe.py), plus a
+        word said over and over ("trombone, trombone, trombone, trombone"), a loop too
+        short for the compression ratio to show."""
         if self.compression_ratio > HIGH_COMPRESSION or self.avg_logprob < LOW_LOGPROB:
+            return True
+        if repeats_a_word(self.transcript.text):
             return True
         return self.no_speech_prob > NO_SPEECH_PROB and self.avg_logprob < LOW_LOGPROB / 2
 
@@ -83,8 +90,8 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
     """The best transcript the budget allows (see the module's docstring).
 
     ``candidates`` are the languages ranked by language ID (the first is decoded always).
-    Raises UnclearSpeechError when the best pass is doubtful, NoSpeechError when no pass
-    found words.
+    Raises UnclearSpeechError when the best pass is doubtful or no pass found words in
+    what the voice detector called speech.
     """
     first_language, first_p = candidates[0]
     passes: list[tuple[str, float, float]] = []
@@ -108,8 +115,10 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
         except NoSpeechError as exc:
             failure = exc
         last_pass_s = budget.clock() - start
-    if not results:
-        raise failure or NoSpeechError("No speech recognised.")
+    if not results:  # the voice detector heard speech, yet no pass found words in it
+        log.info("ASR found no confident words: %s", failure)
+        raise UnclearSpeechError(DIDNT_CATCH.get(first_language, DIDNT_CATCH["en"]),
+                                 first_language)
     best = best_of(results)
     if best.doubtful:
         log.info("ASR doubtful (logprob %.2f, compression %.2f): %r", best.avg_logprob,
@@ -117,6 +126,17 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
         raise UnclearSpeechError(DIDNT_CATCH.get(first_language, DIDNT_CATCH["en"]),
                                  first_language)
     return best.transcript
+
+
+def repeats_a_word(text: str, times: int = REPEATED_WORD) -> bool:
+    """True when one word comes ``times`` or more times in a row."""
+    words = re.findall(r"\w+", text.lower())
+    run = 1
+    for before, word in zip(words, words[1:]):
+        run = run + 1 if word == before else 1
+        if run >= times:
+            return True
+    return False
 
 
 def best_of(results: Sequence[Decoded]) -> Decoded:

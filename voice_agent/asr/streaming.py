@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: a language ID at least this sure fixes the language for the rest of the request
 CONFIDENT_LANGUAGE = 0.75
+#: ... but only over this much audio: half a second of Spanish is often "English"
+LANGUAGE_AFTER_S = 2.0
 #: words starting this much before the last committed word's end are the same words again
 OVERLAP_S = 0.1
 #: the longest committed tail checked against a new hypothesis's head for repeats
@@ -207,9 +209,16 @@ class StreamingRecognizer:
     def finish(self) -> Transcript:
         """Decode only the audio after the committed words, and return the whole request.
 
+        With nothing committed yet (a short request, or a CPU too busy to step), the
+        whole request goes through the model's own ``transcribe`` when it has one (voice
+        detection, both languages, the time budget): streaming is never worse than batch.
         Raises NoSpeechError when no words were heard at all.
         """
         self._absorb()
+        batch = getattr(self.model, "transcribe", None)
+        if not self.buffer.committed and self._offset == 0.0 and callable(batch):
+            log.debug("streaming ASR: nothing committed after %d steps; batch decode", self.steps)
+            return batch(Audio(self._audio, ASR_RATE), self.language)
         tail_from = max(0.0, self.buffer.last_end - 0.5 - self._offset)
         tail_from = min(tail_from, max(0.0, len(self._audio) / ASR_RATE - 1.0))
         start = int(tail_from * ASR_RATE)
@@ -235,7 +244,8 @@ class StreamingRecognizer:
         hypothesis = self.model.transcribe_words(samples, self.language, self._prompt())
         if self.language is None:
             self._guess, self.probability = hypothesis.language, hypothesis.probability
-            if hypothesis.probability >= CONFIDENT_LANGUAGE:
+            if (hypothesis.probability >= CONFIDENT_LANGUAGE
+                    and len(samples) >= LANGUAGE_AFTER_S * ASR_RATE):
                 self.language = hypothesis.language  # fixed for the rest of the request
         return hypothesis
 
