@@ -154,3 +154,20 @@ def test_session_steps_in_the_background_while_fed_in_real_time():
     assert len(model.calls) >= 2  # steps ran while the audio was still arriving
     assert committed and transcript.text.startswith("pon una")
     assert transcript.text.endswith("alegre")
+
+
+def test_session_stops_stepping_when_the_cpu_cannot_keep_up():
+    import time as real_time
+
+    class Slow(ScriptedWords):
+        def transcribe_words(self, samples, language, prompt=""):
+            real_time.sleep(0.15)
+            return super().transcribe_words(samples, language, prompt)
+
+    model = Slow([hyp("pon", "una", "cumbia")])
+    session = StreamingSession(StreamingRecognizer(model, min_step_s=0.05), max_step_s=0.1)
+    feed_in_real_time(session, Audio(second(0.6), 16000), chunk_s=0.03)
+    transcript = session.finish()
+    assert session.gave_up and model.calls[0][0] < 0.6 * 16000
+    assert len(model.calls) == 2  # the one step, then the end-of-speech decode
+    assert transcript.text == "pon una cumbia"

@@ -277,9 +277,14 @@ class StreamingSession:
     """
 
     def __init__(self, recognizer: StreamingRecognizer,
-                 on_commit: Callable[[list[Word]], None] | None = None) -> None:
+                 on_commit: Callable[[list[Word]], None] | None = None,
+                 max_step_s: float = 1.5) -> None:
         self.recognizer = recognizer
         self.on_commit = on_commit
+        # a step slower than this means the CPU cannot keep up: stop stepping, so the end
+        # of speech waits for at most the one step in flight
+        self.max_step_s = max_step_s
+        self.gave_up = False
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
@@ -317,11 +322,17 @@ class StreamingSession:
                     self._wake.wait(timeout=0.5)
                 if self._closed:
                     return
+            started = time.perf_counter()
             try:  # outside the lock: feed() never waits for a decode
                 with cpu.working():  # a language model still answering gives way
                     committed = self.recognizer.step()
             except Exception as exc:  # recognition can still happen at the end
                 self.error = exc
+                return
+            if time.perf_counter() - started > self.max_step_s:
+                log.info("streaming ASR: a step took %.1f s; recognising at the end only",
+                         time.perf_counter() - started)
+                self.gave_up = True
                 return
             if committed and self.on_commit is not None:
                 self.on_commit(committed)
