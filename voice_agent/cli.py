@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     loaded = pipeline.load()
     _progress("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
     if args.session:
-        _progress(f"session: {args.session}")
+        print(f"session: {args.session}")  # a result the person keeps, not progress
     turn = run_request(pipeline, args.request, args.text, language, args.session, audio,
                        on_event=ProgressLines(_progress))
     record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
