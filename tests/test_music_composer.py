@@ -11,7 +11,7 @@ from voice_agent.core.errors import BadPlanError, MissingDependencyError, ModelN
 from voice_agent.music import synth
 from voice_agent.music.arrangement import arrange
 from voice_agent.music.midi import instruments_in_midi
-from voice_agent.music.plan import normalize_plan
+from voice_agent.core.plan import normalize_plan
 from voice_agent.music.styles import STYLES
 from voice_agent.music.protocol import MusicRenderer
 from voice_agent.core.types import MusicPlan

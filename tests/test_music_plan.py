@@ -1,12 +1,14 @@
-"""Checking music plans: clamp what is out of range, reject what is meaningless."""
+"""Checking music plans: clamp what is out of range, reject what is meaningless; plain data
+and back."""
 
+import json
 import logging
 import math
 
 import pytest
 
 from voice_agent.core.errors import BadPlanError, VoiceAgentError
-from voice_agent.music.plan import normalize_plan
+from voice_agent.core.plan import normalize_plan, plan_from_dict, plan_to_dict
 from voice_agent.core.types import MusicPlan
 from voice_agent.core.vocabulary import STYLE_BY_GENRE
 
@@ -89,3 +91,38 @@ def test_unknown_key_or_mode_is_rejected(field, value):
 
 def test_empty_mood_takes_the_style_mood():
     assert normalize_plan(MusicPlan(genre="metal", mood="")).mood == "aggressive"
+
+
+def test_plan_to_dict_and_back_through_json_is_the_same_plan():
+    # every field away from its default, so a field either function forgot shows up
+    plan = MusicPlan("tango", 118, "Bb", "minor", ("bandoneon", "violin"), "dramatic", 22.5, 7)
+    data = json.loads(json.dumps(plan_to_dict(plan)))
+    assert data["instruments"] == ["bandoneon", "violin"]
+    assert plan_from_dict(data) == plan
+
+
+def test_plan_from_dict_fills_missing_fields_with_defaults():
+    assert plan_from_dict({"genre": "jazz", "duration_s": 30}) == MusicPlan(genre="jazz", duration_s=30.0)
+    assert isinstance(plan_from_dict({"duration_s": 30}).duration_s, float)
+
+
+def test_plan_from_dict_refuses_unknown_fields_naming_them():
+    with pytest.raises(BadPlanError, match="unknown field.*tempo") as info:
+        plan_from_dict({"genre": "jazz", "tempo": 120})
+    assert "bpm" in str(info.value)  # the message lists the fields there are
+
+
+@pytest.mark.parametrize("field, value", [
+    ("bpm", "fast"), ("bpm", 120.5), ("bpm", True), ("seed", None), ("duration_s", "long"),
+    ("duration_s", False), ("genre", 3), ("key", None), ("instruments", "piano"),
+    ("instruments", ["piano", 3]),
+])
+def test_plan_from_dict_refuses_values_of_the_wrong_type(field, value):
+    with pytest.raises(BadPlanError, match=f"music plan's {field} is") as info:
+        plan_from_dict({field: value})
+    assert isinstance(info.value, VoiceAgentError)
+
+
+def test_plan_from_dict_refuses_what_is_not_a_mapping():
+    with pytest.raises(BadPlanError, match="mapping"):
+        plan_from_dict(["jazz", 120])  # type: ignore[arg-type]

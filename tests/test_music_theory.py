@@ -2,9 +2,8 @@
 
 import pytest
 
-from voice_agent.music.theory import (
-    Chord, diatonic_chord, key_name, nearest_pitch, pitch_class, power_chord, voice_chord,
-)
+from voice_agent.core.plan import key_name, pitch_class
+from voice_agent.music.theory import Chord, diatonic_chord, nearest_pitch, power_chord, voice_chord
 
 
 @pytest.mark.parametrize("name, pc", [

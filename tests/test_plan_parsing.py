@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.responder.grounding import (PITCH_CLASSES, clamp_bpm, clamp_duration, detect_intent, find_key,
-                                      ground_plan, normalize_key, plan_from_text)
+from voice_agent.core.plan import PITCH_CLASSES, clamp_bpm, clamp_duration, normalize_key
+from voice_agent.responder.grounding import detect_intent, find_key, ground_plan, plan_from_text
 from voice_agent.core.types import Intent, MusicPlan, Reply, Turn
 from voice_agent.core.vocabulary import STYLES, find_genre, find_instruments, style_for
 

@@ -7,12 +7,15 @@ values in [-1, 1], with its sample rate); conversions live in :mod:`voice_agent.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+
+# The plan has its own module with every rule about it; re-exported here because a Reply
+# carries one and callers read all boundary types from this module.
+from voice_agent.core.plan import MusicPlan  # noqa: F401
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,32 +101,6 @@ VERSION_INTENTS = frozenset({Intent.UNDO, Intent.GO_TO_VERSION, Intent.PLAY_VERS
                              Intent.COMPARE})
 LIBRARY_INTENTS = frozenset({Intent.SAVE, Intent.LIST, Intent.PLAY, Intent.REMOVE, Intent.CLEAR,
                              Intent.CONFIRM, Intent.CANCEL}) | VERSION_INTENTS
-
-
-MODES = ("major", "minor")
-
-
-@dataclass(frozen=True)
-class MusicPlan:
-    """A structured description of the clip to render.
-
-    ``key`` is a pitch-class name such as ``"C"``, ``"F#"`` or ``"Bb"``; ``mode`` is
-    ``"major"`` or ``"minor"``; ``instruments`` are plain names ("piano", "upright bass",
-    "congas"); ``seed`` makes rendering repeatable.
-    """
-
-    genre: str = "pop"
-    bpm: int = 100
-    key: str = "C"
-    mode: str = "major"
-    instruments: tuple[str, ...] = ()
-    mood: str = "happy"
-    duration_s: float = 15.0
-    seed: int = 0
-
-    def replace(self, **changes: Any) -> "MusicPlan":
-        """A copy with some fields changed."""
-        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voice_agent.core.types import Lyrics, MusicPlan
-
-
-def plan_to_dict(plan: MusicPlan) -> dict[str, Any]:
-    """A plan as plain JSON-ready data (the same shape as in turn records)."""
-    from voice_agent.responder.replies import plan_to_dict as to_dict
-
-    return to_dict(plan)
-
-
-def plan_from_dict(data: dict[str, Any]) -> MusicPlan:
-    """The inverse of :func:`plan_to_dict`; unknown keys are ignored."""
-    fields = {k: v for k, v in data.items() if k in MusicPlan.__dataclass_fields__}
-    if "instruments" in fields:
-        fields["instruments"] = tuple(fields["instruments"])
-    return MusicPlan(**fields)
+from voice_agent.core.plan import MusicPlan, plan_to_dict
+from voice_agent.core.types import Lyrics
 
 
 #: ``MusicClip.backend`` of a clip played from the library (``library_clip_id`` says which)

@@ -37,8 +37,8 @@ from typing import Any
 from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist
 from voice_agent.library.export import export_records
 from voice_agent.library.files import LibraryError, now_iso, write_atomically
-from voice_agent.library.records import (ClipRecord, PlaylistEntry, PlaylistSummary,
-                                         plan_from_dict, plan_to_dict)
+from voice_agent.library.records import ClipRecord, PlaylistEntry, PlaylistSummary
+from voice_agent.core.plan import plan_from_dict, plan_to_dict
 from voice_agent.core.types import Audio, Lyrics, MusicPlan, Turn
 
 log = logging.getLogger(__name__)

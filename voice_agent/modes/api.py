@@ -35,8 +35,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from voice_agent import __version__
 from voice_agent.core.errors import VoiceAgentError
+from voice_agent.core.plan import plan_to_dict
 from voice_agent.music.styles import STYLES
-from voice_agent.responder.replies import plan_to_dict
 from voice_agent.service import AgentService, ComposeOptions, TurnResult
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import logging
 from voice_agent.music.arrangement import arrange
 from voice_agent.music.master import master
 from voice_agent.music.midi import midi_bytes
-from voice_agent.music.plan import normalize_plan
+from voice_agent.core.plan import normalize_plan
 from voice_agent.music.synth import make_engine
 from voice_agent.core.types import Audio, MusicClip, MusicPlan
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError
 from voice_agent.music.master import fade, normalize_loudness
-from voice_agent.music.plan import normalize_plan
+from voice_agent.core.plan import normalize_plan
 from voice_agent.core.types import Audio, MusicClip, MusicPlan
 
 log = logging.getLogger(__name__)

@@ -7,40 +7,16 @@ minor and a change of mode re-renders the same piece with the other scale.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from voice_agent.core.vocabulary import fold
-
-NOTE_PCS: dict[str, int] = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
-# Spanish (and Italian/French) solfege names, as a person says them: "en re menor".
-SOLFEGE_PCS: dict[str, int] = {"do": 0, "re": 2, "mi": 4, "fa": 5, "sol": 7, "la": 9, "si": 11}
-PC_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+# Key names are plan rules, owned by core.plan; re-exported for the composer's modules.
+from voice_agent.core.plan import key_name, pitch_class  # noqa: F401
 
 SCALES: dict[str, tuple[int, ...]] = {
     "major": (0, 2, 4, 5, 7, 9, 11),
     "minor": (0, 2, 3, 5, 7, 8, 10),
 }
 MAJOR_OFFSETS = SCALES["major"]
-
-_KEY_RE = re.compile(r"^\s*(do|re|mi|fa|sol|la|si|[a-g])\s*(#|b|sharp|flat|sostenido|bemol|♯|♭)?\s*$")
-_ACCIDENTALS = {"#": 1, "sharp": 1, "sostenido": 1, "♯": 1, "b": -1, "flat": -1, "bemol": -1,
-                "♭": -1}
-
-
-def pitch_class(key: str) -> int | None:
-    """Pitch class 0-11 of a key name ("C", "F#", "Bb", "sol", "Si bemol"); None if unknown."""
-    match = _KEY_RE.match(fold(key))
-    if not match:
-        return None
-    name, accidental = match.groups()
-    base = SOLFEGE_PCS.get(name, NOTE_PCS.get(name))
-    return (base + _ACCIDENTALS.get(accidental or "", 0)) % 12
-
-
-def key_name(pc: int) -> str:
-    """Conventional spelling of a pitch class ("Bb" rather than "A#")."""
-    return PC_NAMES[pc % 12]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_agent import __version__
-from voice_agent.responder.replies import plan_to_dict
+from voice_agent.core.plan import plan_to_dict
 from voice_agent.core.audio import write_wav
 from voice_agent.core.types import Turn
 

@@ -11,35 +11,12 @@ import re
 from typing import Any
 
 from voice_agent.responder.commands import parse_command
-from voice_agent.core.types import MODES, Intent, MusicPlan, Transcript, Turn
+from voice_agent.core.plan import (MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
+                                   clamp_bpm, clamp_duration, normalize_key)
+from voice_agent.core.types import Intent, Transcript, Turn
 from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genre, find_instruments,
                                          fold, style_for)
 
-MIN_BPM, MAX_BPM = 40, 220
-MIN_DURATION_S, MAX_DURATION_S = 1.0, 60.0
-
-PITCH_CLASSES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-_ENHARMONIC = {"DB": "C#", "D#": "Eb", "GB": "F#", "G#": "Ab", "A#": "Bb", "CB": "B",
-               "E#": "F", "FB": "E", "B#": "C"}
-_SOLFEGE = {"do": "C", "re": "D", "mi": "E", "fa": "F", "sol": "G", "la": "A", "si": "B"}
-
-MOOD_WORDS: dict[str, tuple[str, ...]] = {
-    "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado",
-              "happiness", "joy", "felicidad", "alegría", "alegria"),
-    "sad": ("sad", "melancholic", "melancholy", "triste", "melancólica", "melancolica", "nostálgica"),
-    "calm": ("calm", "relaxing", "relaxed", "chill", "peaceful", "tranquila", "tranquilo",
-             "relajante", "relajada", "suave"),
-    "energetic": ("energetic", "intense", "powerful", "enérgica", "energica", "potente", "fuerte"),
-    "dark": ("dark", "ominous", "oscura", "oscuro", "sombría"),
-    "romantic": ("romantic", "romántica", "romantica", "romántico", "love"),
-    "epic": ("epic", "épica", "epica", "heroic"),
-    "dramatic": ("dramatic", "dramática", "dramatica", "dramático", "intensa"),
-    "relaxed": ("relaxed mood", "smooth", "mellow"),
-}
-MINOR_MOODS = {"sad", "dark", "melancholic", "aggressive", "dramatic", "passionate"}
-#: moods a listener hears as major: "a happy cumbia" is in a major key even though the
-#: cumbia preset is minor (unless the person names the mode)
-MAJOR_MOODS = {"happy", "romantic"}
 #: keys a plan gets when nobody names one, picked by seed and style so clips are not all
 #: A minor / C major; common, easy keys for the instruments the composer uses
 DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
@@ -57,47 +34,6 @@ FAST_WORDS = (" fast ", " quick ", " rapido ", " rapida ", " acelerado ", " up-t
 MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make", "compose",
                "música", "musica", "canción", "cancion", "ritmo", "pon ", "toca", "hazme",
                "haz ", "tema", "pieza", "melodía")
-
-
-def clamp_bpm(value: Any, default: int) -> int:
-    """A tempo the composer can play: an int in [40, 220]; ``default`` when unusable."""
-    try:
-        bpm = int(round(float(value)))
-    except (TypeError, ValueError):
-        return default
-    return default if bpm <= 0 else max(MIN_BPM, min(MAX_BPM, bpm))
-
-
-def clamp_duration(value: Any, default: float) -> float:
-    """Seconds in [1, 60]; ``default`` when unusable."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return default
-    if seconds != seconds or seconds <= 0:  # NaN or non-positive
-        return default
-    return max(MIN_DURATION_S, min(MAX_DURATION_S, seconds))
-
-
-def normalize_key(value: Any) -> str | None:
-    """"c#", "Db", "F sharp", "si bemol" -> a name in PITCH_CLASSES, or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = fold(value).replace("sharp", "#").replace("sostenido", "#")
-    text = text.replace("flat", "b").replace("bemol", "b").replace(" ", "")
-    text = re.sub(r"(major|minor|mayor|menor|maj|min)$", "", text)
-    for word, letter in _SOLFEGE.items():
-        if text.startswith(word):
-            text = letter + text[len(word):]
-            break
-    match = re.fullmatch(r"([a-g])([#b]?)m?", text, flags=re.IGNORECASE)
-    if not match:
-        return None
-    name = match.group(1).upper() + match.group(2)
-    upper = name.upper()
-    if upper in _ENHARMONIC:
-        return _ENHARMONIC[upper]
-    return name if name in PITCH_CLASSES else None
 
 
 def find_mood(text: str) -> str | None:
@@ -154,8 +90,7 @@ def find_key(text: str) -> tuple[str | None, str | None]:
     if not match or not (match.group(3) or match.group(2) or len(match.group(1)) > 1):
         return None, None
     key = normalize_key(match.group(1) + (match.group(2) or ""))
-    mode = {"major": "major", "mayor": "major", "minor": "minor", "menor": "minor"}.get(
-        match.group(3) or "")
+    mode = MODE_WORDS.get(match.group(3) or "")
     return key, mode
 
 

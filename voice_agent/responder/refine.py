@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from voice_agent.core.types import MusicPlan
+from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S,
+                                   MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name, normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
-from voice_agent.responder.grounding import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM,
-                                             MIN_DURATION_S, MINOR_MOODS, PITCH_CLASSES,
-                                             find_duration, find_mood, normalize_key)
+from voice_agent.responder.grounding import find_duration, find_mood
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 #: what a rule returns when its pattern matched but the words were not what it reads
@@ -35,25 +34,20 @@ def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
     return plan.replace(duration_s=float(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)))
 
 
-def pitch_class(name: str) -> int | None:
-    """0-11 for a key name ("D", "re", "si bemol"); None if it is not one. (The responder
-    keeps its own: stages do not import each other.)"""
+def _pitch_class(name: str) -> int | None:
+    """0-11 for a key name ("D", "re", "si bemol"), read as forgivingly as the grounding
+    reads a key (:func:`normalize_key`); None if it is not one."""
     key = normalize_key(name)
     return PITCH_CLASSES.index(key) if key else None
 
 
-def key_name(pc: int) -> str:
-    """The conventional spelling of a pitch class."""
-    return PITCH_CLASSES[pc % 12]
-
-
 def _transpose(plan: MusicPlan, semitones: int) -> MusicPlan:
-    pc = pitch_class(plan.key)
+    pc = _pitch_class(plan.key)
     return plan if pc is None else plan.replace(key=key_name(pc + semitones))
 
 
 def _set_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
-    pc = pitch_class(" ".join(g for g in match.group(1, 2) if g))
+    pc = _pitch_class(" ".join(g for g in match.group(1, 2) if g))
     mode = "minor" if match.group(3) in ("minor", "menor") else "major" if match.group(3) else plan.mode
     return plan if pc is None else plan.replace(key=key_name(pc), mode=mode)
 

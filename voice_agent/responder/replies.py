@@ -256,13 +256,6 @@ def chat_messages(transcript: Transcript, history: Sequence[Turn]) -> list[dict[
     return messages
 
 
-def plan_to_dict(plan: MusicPlan) -> dict[str, Any]:
-    """A plan as plain JSON-ready data."""
-    return {"genre": plan.genre, "bpm": plan.bpm, "key": plan.key, "mode": plan.mode,
-            "instruments": list(plan.instruments), "mood": plan.mood,
-            "duration_s": plan.duration_s, "seed": plan.seed}
-
-
 def last_plan(history: Sequence[Turn]) -> MusicPlan | None:
     """The plan of the most recent turn that had one."""
     for turn in reversed(history):

@@ -14,7 +14,7 @@ from voice_agent.core.types import (
     MusicPlan,
     Reply,
 )
-from voice_agent.responder.replies import plan_to_dict
+from voice_agent.core.plan import plan_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,6 @@ class Limits:
 
     max_upload_bytes: int = 20 * 1024 * 1024
     max_request_s: float = 60.0
-    max_speaker_s: float = 60.0
     max_prompt_chars: int = 600
     max_waiting: int = 8
     keep_requests: int = 200

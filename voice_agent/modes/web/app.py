@@ -34,13 +34,12 @@ import gradio as gr  # noqa: E402
 
 from voice_agent.core.audio import to_int16  # noqa: E402
 from voice_agent.core.errors import VoiceAgentError  # noqa: E402
+from voice_agent.core.plan import PITCH_CLASSES, plan_to_dict  # noqa: E402
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
                                 EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
                                 EVENT_STAGE_STARTED, EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.music.styles import STYLES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
-from voice_agent.responder.grounding import PITCH_CLASSES  # noqa: E402
-from voice_agent.responder.replies import plan_to_dict  # noqa: E402
 from voice_agent.modes.web.common import failure_message, message  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)

@@ -88,7 +88,7 @@ class LibraryActions:
         """Store the clip last rendered on the Compose tab; returns the message."""
         if not last or not last.get("wav"):
             return "Generate something first, then save it."
-        from voice_agent.library.records import plan_from_dict
+        from voice_agent.core.plan import plan_from_dict
 
         midi = Path(last["midi"]).read_bytes() if last.get("midi") else None
         clip = self.library.add_clip(
