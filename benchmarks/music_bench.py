@@ -27,7 +27,7 @@ from voice_agent.music.composer import ComposerRenderer  # noqa: E402
 from voice_agent.music.analysis import estimate_key, estimate_tempo, tempo_matches  # noqa: E402
 from voice_agent.music.arrangement import program_for  # noqa: E402
 from voice_agent.music.midi import instruments_in_midi  # noqa: E402
-from voice_agent.music.styles import style_spec  # noqa: E402
+from voice_agent.music.styles import recipe_for  # noqa: E402
 from voice_agent.core.types import MusicPlan  # noqa: E402
 
 # (request as a person might say it, the plan a responder would make of it)
@@ -74,9 +74,9 @@ def measure(renderer: ComposerRenderer, text: str, plan: MusicPlan, duration: fl
     tempo = estimate_tempo(clip.audio)
     key = estimate_key(clip.audio)
     tracks = instruments_in_midi(clip.midi or b"")
-    style = style_spec(clip.plan.genre)
+    recipe = recipe_for(clip.plan.genre)
     missing = [name for name in clip.plan.instruments if name not in tracks
-               or (not tracks[name][1] and tracks[name][0] != program_for(name, style))]
+               or (not tracks[name][1] and tracks[name][0] != program_for(name, recipe))]
     return {
         "request": text, "genre": clip.plan.genre, "bpm": clip.plan.bpm,
         "key": f"{clip.plan.key} {clip.plan.mode}", "render_s": round(seconds, 3),

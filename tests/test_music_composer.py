@@ -12,7 +12,7 @@ from voice_agent.music import synth
 from voice_agent.music.arrangement import arrange
 from voice_agent.music.midi import instruments_in_midi
 from voice_agent.core.plan import normalize_plan
-from voice_agent.music.styles import STYLES
+from voice_agent.music.styles import RECIPES
 from voice_agent.music.protocol import MusicRenderer
 from voice_agent.core.types import MusicPlan
 from voice_agent.core.vocabulary import STYLE_BY_GENRE
@@ -56,7 +56,12 @@ def test_the_renderer_meets_the_protocol(fluid):
     assert fluid.model_id == "composer+FluidR3_GM"
 
 
-@pytest.mark.parametrize("genre", sorted(STYLES))
+def test_every_genre_of_the_vocabulary_has_a_recipe_and_no_more():
+    # normalize_plan accepts exactly the vocabulary's genres; each must have a recipe.
+    assert set(RECIPES) == set(STYLE_BY_GENRE)
+
+
+@pytest.mark.parametrize("genre", sorted(RECIPES))
 def test_every_style_renders_clean_audio_with_fluidsynth(fluid, genre):
     clip = fluid.render(style_plan(genre))
     assert_good_audio(clip, 4.0)
@@ -64,7 +69,7 @@ def test_every_style_renders_clean_audio_with_fluidsynth(fluid, genre):
     assert set(instruments_in_midi(clip.midi)) == set(clip.plan.instruments)
 
 
-@pytest.mark.parametrize("genre", sorted(STYLES))
+@pytest.mark.parametrize("genre", sorted(RECIPES))
 def test_every_style_renders_clean_audio_without_fluidsynth(numpy_synth, genre):
     clip = numpy_synth.render(style_plan(genre, seconds=3.0))
     assert_good_audio(clip, 3.0)

@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from voice_agent import __version__
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.plan import plan_to_dict
-from voice_agent.music.styles import STYLES
+from voice_agent.music.styles import RECIPES
 from voice_agent.service import AgentService, ComposeOptions, TurnResult
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 INPUT_ERROR_KINDS = {"bad_audio", "bad_speaker_clip", "bad_plan", "empty_request", "no_speech",
                      "unclear",
                      "bad_request"}
-Genre = Literal[tuple(sorted(STYLES))]  # type: ignore[valid-type]
+Genre = Literal[tuple(sorted(RECIPES))]  # type: ignore[valid-type]
 
 
 class GenerateRequest(BaseModel):

@@ -18,7 +18,7 @@ from voice_agent.music.seeding import seeded_rng
 from voice_agent.music.mood import feel_for
 from voice_agent.music.styles import (
     BASS_INSTRUMENTS, LEAD_INSTRUMENTS, LOW_INSTRUMENTS, PAD_INSTRUMENTS, PERCUSSION, PROGRAMS,
-    Style, style_spec,
+    Recipe, recipe_for,
 )
 from voice_agent.music.theory import (
     Chord, diatonic_chord, dominant_seventh, pitch_class, scale_pcs,
@@ -85,20 +85,20 @@ class Arrangement:
 
 def arrange(plan: MusicPlan) -> Arrangement:
     """Compose ``plan`` (already normalized) into an arrangement."""
-    style = style_spec(plan.genre)
+    recipe = recipe_for(plan.genre)
     total_bars = max(1, int(round(plan.duration_s * plan.bpm / 240.0)))
-    sections = layout_sections(total_bars, _phrase_bars(style))
-    chords = chords_for(plan, style, sections)
-    ctx = parts.Context(plan, style, chords, sections, feel_for(plan.mood),
+    sections = layout_sections(total_bars, _phrase_bars(recipe))
+    chords = chords_for(plan, recipe, sections)
+    ctx = parts.Context(plan, recipe, chords, sections, feel_for(plan.mood),
                         scale_pcs(pitch_class(plan.key), plan.mode))
     roles = assign_roles(plan.instruments)
     tracks = tuple(_track(ctx, name, roles[name]) for name in plan.instruments)
-    return Arrangement(plan, tracks, sections, chords, style.drum_kit, style.lowpass_hz,
-                       style.reverb)
+    return Arrangement(plan, tracks, sections, chords, recipe.drum_kit, recipe.lowpass_hz,
+                       recipe.reverb)
 
 
-def _phrase_bars(style: Style) -> int:
-    return max(len(p) for p in style.progressions) * style.chord_bars
+def _phrase_bars(recipe: Recipe) -> int:
+    return max(len(p) for p in recipe.progressions) * recipe.chord_bars
 
 
 def layout_sections(total_bars: int, phrase_bars: int) -> tuple[Section, ...]:
@@ -116,27 +116,27 @@ def layout_sections(total_bars: int, phrase_bars: int) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-def chords_for(plan: MusicPlan, style: Style, sections: tuple[Section, ...]) -> tuple[Chord, ...]:
+def chords_for(plan: MusicPlan, recipe: Recipe, sections: tuple[Section, ...]) -> tuple[Chord, ...]:
     """One chord per bar: the tonic in intro and ending, the seed's progression for A, the
     next one for B."""
     tonic = pitch_class(plan.key)
-    choice = int(seeded_rng(plan.seed, "progression", plan.genre).integers(len(style.progressions)))
+    choice = int(seeded_rng(plan.seed, "progression", plan.genre).integers(len(recipe.progressions)))
     chords: list[Chord] = []
     for section in sections:
         index = choice + (1 if section.name == "B" else 0)
-        progression = style.progressions[index % len(style.progressions)]
+        progression = recipe.progressions[index % len(recipe.progressions)]
         for bar in range(section.bars):
             # The intro vamps and the ending rests on the tonic: the key is heard first and last.
             degree = "1" if section.name in ("intro", "ending") else \
-                progression[(bar // style.chord_bars) % len(progression)]
-            chords.append(_chord(tonic, plan.mode, degree, style))
+                progression[(bar // recipe.chord_bars) % len(progression)]
+            chords.append(_chord(tonic, plan.mode, degree, recipe))
     return tuple(chords)
 
 
-def _chord(tonic: int, mode: str, degree: str, style: Style) -> Chord:
-    chord = diatonic_chord(tonic, mode, degree, style.chord_size, style.dominant_v)
+def _chord(tonic: int, mode: str, degree: str, recipe: Recipe) -> Chord:
+    chord = diatonic_chord(tonic, mode, degree, recipe.chord_size, recipe.dominant_v)
     # Blues colours every chord as a dominant seventh; in minor that would erase the mode.
-    return dominant_seventh(chord) if style.blues_sevenths and mode == "major" else chord
+    return dominant_seventh(chord) if recipe.blues_sevenths and mode == "major" else chord
 
 
 def assign_roles(instruments: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
@@ -179,15 +179,15 @@ def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...]) -> Track:
     featured = name == ctx.plan.instruments[0] and len(ctx.plan.instruments) > 1
     notes = humanize(ctx, name, beat_notes, gain=FEATURED_GAIN if featured else 1.0)
     is_drum = roles[0] in ("drums", "percussion")
-    program = ctx.style.drum_kit if is_drum else program_for(name, ctx.style)
+    program = ctx.recipe.drum_kit if is_drum else program_for(name, ctx.recipe)
     return Track(name, program, is_drum, roles,
-                 notes, reverb=ctx.style.reverb, volume=max(ROLE_VOLUME[r] for r in roles))
+                 notes, reverb=ctx.recipe.reverb, volume=max(ROLE_VOLUME[r] for r in roles))
 
 
-def program_for(name: str, style: Style) -> int:
+def program_for(name: str, recipe: Recipe) -> int:
     """General MIDI program for an instrument: style's choice, the table, then GM names."""
-    if name in style.programs:
-        return style.programs[name]
+    if name in recipe.programs:
+        return recipe.programs[name]
     if name in PROGRAMS:
         return PROGRAMS[name]
     from pretty_midi.constants import INSTRUMENT_MAP
@@ -208,8 +208,8 @@ def humanize(ctx: "parts.Context", name: str, beat_notes: list["parts.BeatNote"]
     jitter = rng.normal(0.0, 1.0, size=(len(beat_notes), 2))
     notes = []
     for note, (dt, dv) in zip(beat_notes, jitter):
-        start = (note.beat + _swing(note.beat, ctx.style)) * spb
-        start += float(np.clip(dt, -2.5, 2.5)) * ctx.style.humanize_s + note.offset_s
+        start = (note.beat + _swing(note.beat, ctx.recipe)) * spb
+        start += float(np.clip(dt, -2.5, 2.5)) * ctx.recipe.humanize_s + note.offset_s
         start = min(max(start, 0.0), end - 0.01)
         stop = min(end, max(start + 0.03, (note.beat + note.beats) * spb))
         velocity = int(np.clip(note.velocity * gain + 4.0 * dv, 1, 127))
@@ -217,10 +217,10 @@ def humanize(ctx: "parts.Context", name: str, beat_notes: list["parts.BeatNote"]
     return tuple(sorted(notes, key=lambda n: (n.start, n.pitch)))
 
 
-def _swing(beat: float, style: Style) -> float:
-    if not style.swing:
+def _swing(beat: float, recipe: Recipe) -> float:
+    if not recipe.swing:
         return 0.0
     position = round((beat % 1.0) * 4) % 4  # sixteenth within the beat
-    swung = position == 2 if style.swing_unit == 8 else position in (1, 3)
-    return style.swing if swung else 0.0
+    swung = position == 2 if recipe.swing_unit == 8 else position in (1, 3)
+    return recipe.swing if swung else 0.0
 

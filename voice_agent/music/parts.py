@@ -48,7 +48,7 @@ class Context:
     """What every player needs to know about the piece."""
 
     plan: MusicPlan
-    style: st.Style
+    recipe: st.Recipe
     chords: tuple[Chord, ...]
     sections: tuple  # of arrangement.Section
     feel: Feel
@@ -93,7 +93,7 @@ def hits(pattern: str, bar: int) -> Iterator[tuple[int, int, str]]:
 
 def drums(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     """The kit: light in the intro, crash on each section, a fill closing long phrases."""
-    figures = ctx.style.drums or FALLBACK_DRUMS
+    figures = ctx.recipe.drums or FALLBACK_DRUMS
     notes: list[BeatNote] = []
     for section, bar, index in ctx.bars():
         if section.name == "ending":
@@ -130,7 +130,7 @@ def _fill(ctx: Context, bar: int, figures: dict[int, str]) -> list[BeatNote]:
 
 def percussion(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     """Hand percussion (congas, güiro, palmas): the style's figure in every bar."""
-    figures = ctx.style.percussion.get(name) or st.PERCUSSION[name]
+    figures = ctx.recipe.percussion.get(name) or st.PERCUSSION[name]
     notes: list[BeatNote] = []
     for section, bar, _ in ctx.bars():
         for key, figure in figures.items():
@@ -157,7 +157,7 @@ def bass(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
             notes.append(BeatNote(bar * 4.0, beats, root, ctx.velocity(90)))
             continue
         rng = _bar_rng(ctx, "bass", section.name, index)
-        for step, length, symbol in hits(ctx.style.bass, bar):
+        for step, length, symbol in hits(ctx.recipe.bass, bar):
             previous = _bass_pitch(ctx, symbol, chord, bar, previous, rng)
             accent = 100 if step % 4 == 0 else 85
             notes.append(BeatNote(bar * 4.0 + step / 4.0, length / 4.0 * 0.95, previous,
@@ -209,7 +209,7 @@ def comp(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     """Chords in the style's rhythm, voice-led; power chords on rock guitars."""
     center = _comp_center(ctx, name, roles)
     level = 0.75 if "lead" in roles else 0.9
-    power = ctx.style.power_chords and name in GUITARS
+    power = ctx.recipe.power_chords and name in GUITARS
     notes: list[BeatNote] = []
     voicing: tuple[int, ...] = ()
     for section, bar, _ in ctx.bars():
@@ -219,7 +219,7 @@ def comp(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
             notes += [BeatNote(bar * 4.0, ENDING_BEATS, p, ctx.velocity(80, level))
                       for p in voicing]
             continue
-        for step, length, symbol in hits(ctx.style.comp, bar):
+        for step, length, symbol in hits(ctx.recipe.comp, bar):
             notes += _comp_hit(ctx, bar * 4.0 + step / 4.0, length / 4.0, symbol, voicing, level)
     return notes
 
@@ -229,9 +229,9 @@ def _comp_hit(ctx: Context, beat: float, beats: float, symbol: str, voicing: tup
     velocity = ctx.velocity(HIT_VELOCITY.get(symbol, 85), level)
     if symbol.isdigit():
         pitch = sorted(voicing)[int(symbol) % len(voicing)]
-        pitches = (pitch, pitch + 12) if ctx.style.comp_octave_double else (pitch,)
+        pitches = (pitch, pitch + 12) if ctx.recipe.comp_octave_double else (pitch,)
         return [BeatNote(beat, beats * 0.9, p, velocity) for p in pitches]
-    return [BeatNote(beat, beats * 0.9, p, velocity, offset_s=i * ctx.style.strum_s)
+    return [BeatNote(beat, beats * 0.9, p, velocity, offset_s=i * ctx.recipe.strum_s)
             for i, p in enumerate(sorted(voicing))]
 
 
@@ -263,10 +263,10 @@ def lead_pitches(ctx: Context, name: str, roles: tuple[str, ...]) -> list[int]:
     shift = int(round(4 * ctx.feel.brightness))
     tonic = ctx.scale[0]
     pcs = set(ctx.scale)
-    if ctx.style.lead_scale in ("pentatonic", "blues"):
-        minor = ctx.plan.mode == "minor" or ctx.style.lead_scale == "blues"
+    if ctx.recipe.lead_scale in ("pentatonic", "blues"):
+        minor = ctx.plan.mode == "minor" or ctx.recipe.lead_scale == "blues"
         steps = (0, 3, 5, 7, 10) if minor else (0, 2, 4, 7, 9)
-        blue_note = {(tonic + 6) % 12} if ctx.style.lead_scale == "blues" else set()
+        blue_note = {(tonic + 6) % 12} if ctx.recipe.lead_scale == "blues" else set()
         pcs = {(tonic + s) % 12 for s in steps} | blue_note
     return [p for p in range(low + shift, high + shift + 1) if p % 12 in pcs]
 
@@ -274,7 +274,7 @@ def lead_pitches(ctx: Context, name: str, roles: tuple[str, ...]) -> list[int]:
 def lead(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     """A melody in four-bar phrases (motif, answer, motif, close) over the body sections."""
     pitches = lead_pitches(ctx, name, roles)
-    rhythms = ctx.style.lead_rhythms
+    rhythms = ctx.recipe.lead_rhythms
     notes: list[BeatNote] = []
     previous = pitches[len(pitches) // 2]
     for section, bar, index in ctx.bars():

@@ -38,7 +38,7 @@ from voice_agent.core.plan import PITCH_CLASSES, plan_to_dict  # noqa: E402
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
                                 EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
                                 EVENT_STAGE_STARTED, EVENT_TRANSCRIPT, TurnEvent)
-from voice_agent.music.styles import STYLES  # noqa: E402
+from voice_agent.music.styles import RECIPES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
 from voice_agent.modes.web.common import failure_message, message  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
@@ -402,7 +402,7 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
             seed = gr.Slider(-1, 9999, value=-1, step=1, label="Seed; -1 = from the prompt",
                              elem_id="compose-seed")
             with gr.Accordion("Overrides", open=False):
-                genre = gr.Dropdown([AUTO, *sorted(STYLES)], value=AUTO, label="Genre")
+                genre = gr.Dropdown([AUTO, *sorted(RECIPES)], value=AUTO, label="Genre")
                 bpm = gr.Slider(0, 220, value=0, step=1, label="Tempo (bpm); 0 = from the prompt")
                 key = gr.Dropdown([AUTO, *PITCH_CLASSES], value=AUTO, label="Key")
                 mode = gr.Radio([AUTO, "major", "minor"], value=AUTO, label="Mode")
