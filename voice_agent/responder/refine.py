@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 
 from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S,
-                                   MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name, normalize_key)
+                                   MINOR_MOODS, MODE_WORDS, PITCH_CLASSES, MusicPlan, key_name,
+                                   normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
 from voice_agent.responder.grounding import find_duration, find_mood
 
@@ -48,7 +49,7 @@ def _transpose(plan: MusicPlan, semitones: int) -> MusicPlan:
 
 def _set_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
     pc = _pitch_class(" ".join(g for g in match.group(1, 2) if g))
-    mode = "minor" if match.group(3) in ("minor", "menor") else "major" if match.group(3) else plan.mode
+    mode = MODE_WORDS.get(match.group(3) or "", plan.mode)
     return plan if pc is None else plan.replace(key=key_name(pc), mode=mode)
 
 
