@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from voice_agent.responder.grounding import ground_plan, normalize_key, transcript_plan_seed
+from voice_agent.responder.grounding import ground_plan, transcript_plan_seed
 from voice_agent.responder.commands import (
     DEFAULT_PLAYLIST,
     LAST_ITEM,
@@ -24,6 +24,7 @@ from voice_agent.responder.commands import (
     normalise_command_text,
 )
 from voice_agent.core.language import PHRASE_WORDS, base_language, looks_like, split_sentences
+from voice_agent.core.plan import normalize_key
 from voice_agent.core.types import (LIBRARY_INTENTS, VERSION_INTENTS, Intent, MusicPlan, Reply,
                                     Transcript, Turn)
 from voice_agent.core.vocabulary import (canonical_instrument, find_genre, find_instruments,

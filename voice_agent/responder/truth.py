@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from voice_agent.core.language import fold
+from voice_agent.core.plan import MODE_WORDS, normalize_key
 from voice_agent.core.types import MusicPlan
 from voice_agent.core.vocabulary import STYLES, find_instruments
-from voice_agent.responder.grounding import normalize_key
 
 #: words that say an instrument is NOT in the music ("without the saxophone", "he quitado
 #: el saxo", "swapped the guitar for a piano": the guitar is gone)
@@ -34,7 +34,6 @@ _MODE_ONLY = (r"\b(?:(major|minor) key|(?:in|en) (?:a )?(major|minor)|(?:tono|mo
               r" (mayor|menor))\b")
 _FASTER = r"\b(?:faster|quicker|sped up|speeded up|mas rapid[oa]|acelerad[oa])\b"
 _SLOWER = r"\b(?:slower|slowed down|mas lent[oa]|mas despacio)\b"
-_MODES = {"major": "major", "mayor": "major", "minor": "minor", "menor": "minor"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def facts_in(say: str) -> Facts:
         absent=absent,
         bpms=tuple(int(m.group(1)) for m in re.finditer(_BPM, folded)),
         keys=_keys(say),
-        modes=tuple(_MODES[next(g for g in m.groups() if g)]
+        modes=tuple(MODE_WORDS[next(g for g in m.groups() if g)]
                     for m in re.finditer(_MODE_ONLY, folded)),
         durations=_durations(folded),
         tempo_change="faster" if re.search(_FASTER, folded) else
@@ -140,9 +139,9 @@ def _absent(folded: str) -> tuple[str, ...]:
 
 def _keys(say: str) -> tuple[tuple[str, str], ...]:
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", say) if not unicodedata.combining(ch))
-    keys = [(m.group(1) + (m.group(2) or "").strip(), _MODES[m.group(3).lower()])
+    keys = [(m.group(1) + (m.group(2) or "").strip(), MODE_WORDS[m.group(3).lower()])
             for m in re.finditer(_EN_KEY, plain)]  # "A minor" is a key, "a minor change" not
-    keys += [(m.group(1) + (m.group(2) or ""), _MODES[m.group(3)])
+    keys += [(m.group(1) + (m.group(2) or ""), MODE_WORDS[m.group(3)])
              for m in re.finditer(_ES_KEY, fold(say))]
     return tuple(keys)
 
