@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from voice_agent.library.records import plan_from_dict  # noqa: E402
+from voice_agent.core.plan import plan_from_dict  # noqa: E402
 
 DEFAULT_OUT = HERE / "results" / "conversations"
 PLAN_FIELDS = ("genre", "bpm", "key", "mode", "instruments", "mood", "duration_s", "seed")

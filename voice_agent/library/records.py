@@ -13,9 +13,9 @@ from typing import Any
 from voice_agent.core.plan import MusicPlan, plan_to_dict
 from voice_agent.core.types import Lyrics
 
-
 #: ``MusicClip.backend`` of a clip played from the library (``library_clip_id`` says which)
 LIBRARY_BACKEND = "library"
+
 
 @dataclass(frozen=True)
 class ClipRecord:

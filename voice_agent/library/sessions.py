@@ -25,9 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from voice_agent.core.plan import plan_from_dict, plan_to_dict
 from voice_agent.core.types import (Intent, MusicClip, MusicPlan, Reply, Transcript, Turn)
 from voice_agent.library.files import LibraryError, now_iso
-from voice_agent.library.records import LIBRARY_BACKEND, plan_from_dict, plan_to_dict
+from voice_agent.library.records import LIBRARY_BACKEND
 from voice_agent.library.store import Library
 
 MAX_NAME_CHARS = 64
