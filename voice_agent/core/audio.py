@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,31 @@ from voice_agent.core.types import Audio
 log = logging.getLogger(__name__)
 
 ASR_RATE = 16_000
+#: What any decode accepts at most, whatever the caller's duration limit: 8 channels of
+#: 192 kHz hold 6 MB of float samples a second, so these bound memory per second of audio.
+MAX_CHANNELS = 8
+MAX_RATE = 192_000
+MIN_RATE = 1_000
+
+
+class AudioTooLongError(AudioInputError):
+    """The audio is longer than the caller accepts (found from its header, or while decoding)."""
+
+    kind = "too_long"
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a container's header says, read without decoding the samples.
+
+    ``duration_s`` is None when the header does not say (e.g. a stream with no length);
+    a bounded decode then finds out.
+    """
+
+    duration_s: float | None
+    rate: int
+    channels: int
+    container: str
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
@@ -40,11 +67,13 @@ def resample(audio: Audio, rate: int) -> Audio:
     return Audio(soxr.resample(audio.samples, audio.rate, rate, quality="HQ"), rate)
 
 
-def read_audio(path: str | Path, rate: int | None = None) -> Audio:
+def read_audio(path: str | Path, rate: int | None = None,
+               max_s: float | None = None) -> Audio:
     """Read an audio file of any common format as mono, optionally resampled to ``rate``.
 
     Raises :class:`AudioInputError` with a user-facing message when the file is missing,
-    empty or cannot be decoded.
+    empty or cannot be decoded, and :class:`AudioTooLongError` when it is longer than
+    ``max_s`` (found before decoding when the header says so; decoding stops there).
     """
     path = Path(path)
     if not path.is_file():
@@ -52,17 +81,106 @@ def read_audio(path: str | Path, rate: int | None = None) -> Audio:
     data = path.read_bytes()
     if not data:
         raise AudioInputError(f"Audio file is empty (0 bytes): {path}. Record it again.")
-    audio = decode_audio(data, name=str(path))
+    audio = decode_audio(data, name=str(path), max_s=max_s)
     return resample(audio, rate) if rate else audio
 
 
-def decode_audio(data: bytes, name: str = "<bytes>") -> Audio:
-    """Decode an encoded audio file held in memory to mono float32."""
+def probe_audio(data: bytes, name: str = "<bytes>") -> AudioInfo:
+    """Duration, rate and channels from the container header, without decoding samples.
+
+    libsndfile reads WAV/FLAC/OGG headers; anything else (MP3, M4A, WebM) is opened with
+    FFmpeg (PyAV), which reads the header and at most a few packets. A WAV whose header
+    promises more data than the file holds (cut short in transit) is refused here.
+    """
     try:
-        audio = _decode_with_soundfile(data)
+        import soundfile as sf
+
+        info = sf.info(io.BytesIO(data))
+        _check_wav_complete(data, name, info.samplerate, info.channels)
+        return AudioInfo(float(info.duration), int(info.samplerate), int(info.channels),
+                         str(info.format))
+    except AudioInputError:
+        raise
+    except Exception:  # noqa: BLE001 - not a libsndfile format: ask FFmpeg
+        return _probe_with_av(data, name)
+
+
+def _probe_with_av(data: bytes, name: str) -> AudioInfo:
+    av = _import_av(name)
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            stream = next(s for s in container.streams if s.type == "audio")
+            duration = None
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000  # AV_TIME_BASE
+            channels = stream.codec_context.channels or 1
+            return AudioInfo(duration, int(stream.rate or 0), int(channels),
+                             container.format.name)
+    except StopIteration:
+        raise AudioInputError(f"File has no audio stream: {name}.") from None
+    except Exception as exc:
+        raise _undecodable(name, exc) from None
+
+
+def _check_wav_complete(data: bytes, name: str, rate: int, channels: int) -> None:
+    """Refuse a RIFF/WAVE file whose ``data`` chunk is shorter than its header says."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return
+    offset, block_align = 12, 2 * max(channels, 1)
+    while offset + 8 <= len(data):
+        chunk, size = data[offset:offset + 4], struct.unpack("<I", data[offset + 4:offset + 8])[0]
+        if chunk == b"fmt " and offset + 22 <= len(data):
+            block_align = struct.unpack("<H", data[offset + 20:offset + 22])[0] or block_align
+        if chunk == b"data":
+            held = len(data) - offset - 8
+            # 0 and 0xFFFFFFFF mark a stream written without knowing its length
+            if size not in (0, 0xFFFFFFFF) and held < size:
+                per_s = block_align * max(rate, 1)
+                raise AudioInputError(
+                    f"The WAV file {name} is cut short: its header promises {size / per_s:.1f} s "
+                    f"but it holds {held / per_s:.1f} s. Record or export it again.")
+            return
+        offset += 8 + size + (size & 1)
+
+
+def check_audio_info(info: AudioInfo, name: str, max_s: float | None) -> None:
+    """Refuse audio whose header is out of bounds (too long, too many channels, odd rate)."""
+    if not MIN_RATE <= info.rate <= MAX_RATE:
+        raise AudioInputError(f"{name} has a sample rate of {info.rate} Hz; use "
+                              f"{MIN_RATE}-{MAX_RATE} Hz (e.g. 16000, 44100 or 48000).")
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise AudioInputError(f"{name} has {info.channels} channels; use at most "
+                              f"{MAX_CHANNELS} (mono or stereo is best).")
+    if max_s is not None and info.duration_s is not None and info.duration_s > max_s:
+        raise too_long(name, info.duration_s, max_s)
+
+
+def too_long(name: str, duration_s: float | None, max_s: float) -> AudioTooLongError:
+    """The one message for audio over a duration limit."""
+    held = f"{duration_s:.0f} s long" if duration_s is not None else "too long"
+    return AudioTooLongError(f"{name} is {held}; the limit is {max_s:.0f} s. Send a shorter "
+                             "recording.")
+
+
+def decode_audio(data: bytes, name: str = "<bytes>", max_s: float | None = None) -> Audio:
+    """Decode an encoded audio file held in memory to mono float32.
+
+    The header is read first (:func:`probe_audio`) and out-of-bounds audio is refused
+    before any sample is decoded; with ``max_s`` decoding also stops at the limit, so a
+    header that lies about the length cannot make it hold more than ``max_s`` seconds.
+    """
+    info = probe_audio(data, name)
+    check_audio_info(info, name, max_s)
+    limit = None if max_s is None else int(max_s * info.rate) + 1
+    try:
+        audio = _decode_with_soundfile(data, limit)
     except Exception as sf_error:  # libsndfile does not know the format: try FFmpeg
         log.debug("soundfile could not read %s (%s); trying PyAV", name, sf_error)
-        audio = _decode_with_av(data, name)
+        audio = _decode_with_av(data, name, limit)
+    if max_s is not None and audio.duration_s > max_s:
+        raise too_long(name, info.duration_s, max_s)
     if not len(audio.samples):
         raise AudioInputError(f"Audio file holds no samples: {name}. Record it again.")
     if not np.all(np.isfinite(audio.samples)):
@@ -70,39 +188,52 @@ def decode_audio(data: bytes, name: str = "<bytes>") -> Audio:
     return audio
 
 
-def _decode_with_soundfile(data: bytes) -> Audio:
+def _decode_with_soundfile(data: bytes, limit: int | None = None) -> Audio:
     import soundfile as sf
 
-    samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    samples, rate = sf.read(io.BytesIO(data), frames=-1 if limit is None else limit,
+                            dtype="float32", always_2d=True)
     return Audio(to_mono(samples), int(rate))
 
 
-def _decode_with_av(data: bytes, name: str) -> Audio:
+def _import_av(name: str):
     try:
         import av
     except ImportError as exc:  # pragma: no cover - av ships with faster-whisper
         raise AudioInputError(
             f"Cannot decode {name}: it is not WAV/FLAC/OGG and PyAV (FFmpeg) is not installed."
         ) from exc
+    return av
+
+
+def _undecodable(name: str, exc: Exception) -> AudioInputError:
+    return AudioInputError(
+        f"Cannot decode {name}: the file is corrupt or not audio ({type(exc).__name__}). "
+        "Use a WAV, FLAC, OGG, MP3 or M4A recording.")
+
+
+def _decode_with_av(data: bytes, name: str, limit: int | None = None) -> Audio:
+    """Decode with FFmpeg, stopping once ``limit`` samples (one past the limit) are held."""
+    av = _import_av(name)
+    chunks: list[np.ndarray] = []
+    held = 0
     try:
         with av.open(io.BytesIO(data), mode="r") as container:
             stream = next(s for s in container.streams if s.type == "audio")
             resampler = av.AudioResampler(format="flt", layout="mono", rate=stream.rate)
-            chunks = [
-                out.to_ndarray().reshape(-1)
-                for frame in container.decode(stream)
-                for out in resampler.resample(frame)
-            ]
             rate = stream.rate
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    chunks.append(out.to_ndarray().reshape(-1))
+                    held += len(chunks[-1])
+                if limit is not None and held >= limit:
+                    break
     except StopIteration:
         raise AudioInputError(f"File has no audio stream: {name}.") from None
     except Exception as exc:
-        raise AudioInputError(
-            f"Cannot decode {name}: the file is corrupt or not audio ({type(exc).__name__}). "
-            "Use a WAV, FLAC, OGG, MP3 or M4A recording."
-        ) from None
+        raise _undecodable(name, exc) from None
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    return Audio(samples, int(rate))
+    return Audio(samples[:limit] if limit is not None else samples, int(rate))
 
 
 def to_int16(audio: Audio) -> np.ndarray:

@@ -187,6 +187,22 @@ class LibrarySession:
         self.duck_db = duck_db
         self.sessions = SessionStore(library) if library is not None else None
         self.session: str | None = None  # the conversation turns are kept in, if any
+        #: Whose "current clip" and pending "are you sure?" these turns use: a server sets
+        #: it per request so two sessions never confirm or save each other's things.
+        #: None: the stored session's name when one is open, else (one local user: the
+        #: CLI, the talk mode without --session) the process-wide keys.
+        self.session_id: str | None = None
+
+    def _key(self, name: str) -> str:
+        """The state key ``name`` of the current request's session, if any."""
+        owner = self.session_id or self.session
+        return name if not owner else f"{name}:{owner}"
+
+    def forget_session(self, session_id: str) -> None:
+        """Drop a session's current clip and pending confirmation (a one-off request's)."""
+        if self.library is not None:
+            for name in (CURRENT_KEY, PENDING_KEY):
+                self.library.set_state(f"{name}:{session_id}", None)
 
     # -- sessions -----------------------------------------------------------------------
 
@@ -242,8 +258,8 @@ class LibrarySession:
         return name, entries, entries[-1] if number == LAST_ITEM else entries[number - 1], ""
 
     def current_clip(self) -> ClipRecord | None:
-        """The clip "this" means: the last one rendered or played in this session, else
-        anywhere (else the newest stored)."""
+        """The clip "this" means: the last one rendered or played in this session (in a
+        server session only its own, never another session's), else the newest stored."""
         if self.sessions is not None and self.session is not None:
             clip_id = self.sessions.last_clip_id(self.session)
             if clip_id is not None:  # another session's clip is not "this" one
@@ -251,13 +267,13 @@ class LibrarySession:
                     return self.library.clip(clip_id)
                 except LibraryError:
                     pass
-        state = self.library.get_state(CURRENT_KEY) if self.library else None
+        state = self.library.get_state(self._key(CURRENT_KEY)) if self.library else None
         if state is not None:
             try:
                 return self.library.clip(int(state[0]))
             except LibraryError:
                 pass  # deleted since: fall back to the newest
-        return self.library.last_clip() if self.library else None
+        return self.library.last_clip() if self.library and not self.session_id else None
 
     def _save(self, reply: Reply) -> LibraryOutcome:
         clip = self.current_clip()
@@ -300,7 +316,7 @@ class LibrarySession:
                                                    entry.clip.clip_id))
         clip = MusicClip(audio, entry.clip.plan or MusicPlan(), midi=_read(entry.clip.midi_path),
                          backend=LIBRARY_BACKEND, library_clip_id=entry.clip.clip_id)
-        self.library.set_state(CURRENT_KEY, entry.clip.clip_id)
+        self.library.set_state(self._key(CURRENT_KEY), entry.clip.clip_id)
         text = message(reply.language, "playing", number=entry.number, playlist=name,
                        title=entry.clip.title)
         action = LibraryAction("play", True, text, name, entry.number, entry.clip.clip_id)
@@ -324,19 +340,19 @@ class LibrarySession:
             return self._said(reply, LibraryAction("clear", False, message(
                 reply.language, "already_empty", playlist=name), name))
         pending = f"clear:{name}"
-        self.library.set_state(PENDING_KEY, {"action": pending, "at": time.time()})
+        self.library.set_state(self._key(PENDING_KEY), {"action": pending, "at": time.time()})
         text = message(reply.language, "ask_clear", count=count, playlist=name)
         return self._said(reply, LibraryAction("clear", False, text, name,
                                                pending_confirmation=pending))
 
     def _pending(self) -> str | None:
         """The confirmation waiting for a yes/no, unless it has expired."""
-        state = self.library.get_state(PENDING_KEY)
+        state = self.library.get_state(self._key(PENDING_KEY))
         if state is None:
             return None
         value = state[0]
         if time.time() - float(value.get("at", 0)) > PENDING_TTL_S:
-            self.library.set_state(PENDING_KEY, None)
+            self.library.set_state(self._key(PENDING_KEY), None)
             return None
         return str(value.get("action", ""))
 
@@ -345,7 +361,7 @@ class LibrarySession:
         if not pending or not pending.startswith("clear:"):
             return self._said(reply, LibraryAction("confirm", False, message(
                 reply.language, "nothing_pending")))
-        self.library.set_state(PENDING_KEY, None)
+        self.library.set_state(self._key(PENDING_KEY), None)
         name = pending.removeprefix("clear:")
         count = self.library.clear_playlist(name)
         text = message(reply.language, "cleared", playlist=name, count=count)
@@ -356,7 +372,7 @@ class LibrarySession:
         if not pending:
             return self._said(reply, LibraryAction("cancel", False, message(
                 reply.language, "nothing_pending")))
-        self.library.set_state(PENDING_KEY, None)
+        self.library.set_state(self._key(PENDING_KEY), None)
         name = pending.partition(":")[2]
         return self._said(reply, LibraryAction("cancel", True, message(
             reply.language, "kept", playlist=name), name))
@@ -479,7 +495,7 @@ class LibrarySession:
         clip = self._version_clip(version)
         if clip is None:
             return self._version_refused(reply, "version_missing_audio", number=version.number)
-        self.library.set_state(CURRENT_KEY, version.clip_id)
+        self.library.set_state(self._key(CURRENT_KEY), version.clip_id)
         plan = version.plan
         text = message(reply.language, key, number=version.number,
                        genre=plan.genre.replace("_", " "), bpm=plan.bpm)
@@ -574,7 +590,7 @@ class LibrarySession:
                errors: list[StageError]) -> LibraryAction:
         mix = self._voice_over(turn, speakers, errors)
         record = self.library.add_turn(turn, lyrics_audio=mix)
-        self.library.set_state(CURRENT_KEY, record.clip_id)
+        self.library.set_state(self._key(CURRENT_KEY), record.clip_id)
         return dataclasses.replace(action, stored_clip_id=record.clip_id, lyrics_audio=mix)
 
     def _voice_over(self, turn: Turn, speakers: Mapping[str, Speaker],
