@@ -2,10 +2,12 @@
 
 :class:`AgentService` owns the loaded :class:`~voice_agent.pipeline.turns.Pipeline`. The models
 are one set of weights that is not safe to call from two threads at once, so every use
-of them goes through one lock, in arrival order; a bounded number of requests may wait
-(more get :class:`BusyError`). Every request gets its own folder under the output root,
-named by a fresh request id, and its audio is addressed by ``<request id>-<name>``
-ids, so concurrent requests never write to or read from each other's files.
+of them goes through one queue (:class:`~voice_agent.service.queue.WorkQueue`), first
+come first served; a bounded number of requests of each kind may wait (more get
+:class:`BusyError`). Every request gets its own folder under the output root, named by a
+fresh request id and renamed into place only once written, and its audio is addressed by
+``<request id>-<name>`` ids, so concurrent requests never write to or read from each
+other's files. Audio is checked against the limits from its header before it is decoded.
 
 Three kinds of work:
 
@@ -22,28 +24,32 @@ Three kinds of work:
 from __future__ import annotations
 
 import logging
-import threading
+import uuid
 from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from voice_agent.core.audio import decode_audio, write_wav
+from voice_agent.core.audio import (AudioTooLongError, check_audio_info, decode_audio,
+                                    probe_audio, write_wav)
+from voice_agent.core.errors import AudioInputError
 from voice_agent.core.events import EventCallback
 from voice_agent.core.types import Audio, Intent, MusicPlan, Reply, SpokenReply, Turn
 from voice_agent.pipeline.record import write_outputs
 from voice_agent.pipeline.turns import Pipeline, speak_timed
 from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
-from voice_agent.service.errors import (BusyError, ServiceError, StageFailedError,
-                                        StageUnavailableError)
+from voice_agent.service.errors import (ServiceError, StageFailedError, StageUnavailableError,
+                                        TooLargeError, mib)
 from voice_agent.service.outputs import (
+    IdempotencyStore,
     OutputStore,
     TurnResult,
     write_json,
     produced_audio,
 )
+from voice_agent.service.queue import WorkQueue
 from voice_agent.speech.protocol import Speaker
 from voice_agent.service.voices import (
     DEFAULT_SPEAKER,
@@ -57,6 +63,22 @@ log = logging.getLogger(__name__)
 
 MAX_SESSIONS = 256
 COMPOSE_STAGES = ("llm", "music")  # the timings a compose result reports
+MAX_NAME_BYTES = 255  # what a file name may be on every common file system
+
+
+def check_upload_name(name: str) -> str:
+    """An uploaded file's name as a client sent it, refused when it is not a plain name.
+
+    The name is only shown and its extension kept; it never becomes a path. A name that
+    is empty, ``.``/``..``, holds a separator or a NUL, or is too long is a bad request.
+    """
+    if (not name or name in (".", "..") or any(c in name for c in "/\\\0")
+            or len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES):
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        raise ServiceError(f"The file name '{shown}' cannot be used: give a plain file name "
+                           f"such as 'speaker.wav' (no folders, at most {MAX_NAME_BYTES} "
+                           "bytes).")
+    return name
 
 
 
@@ -68,13 +90,14 @@ class AgentService:
                  limits: Limits = Limits(), fake: bool = False) -> None:
         self.pipeline = pipeline
         self.store = OutputStore(out_dir, limits.keep_requests)
+        # beside the request folders, not among them: a key outlives its request folder
+        self.idempotency = IdempotencyStore(self.store.root.with_name(
+            self.store.root.name + "-idempotency"))
         self.voices = voices
         self.limits = limits
         self.fake = fake
         self.loaded: dict[str, float] | None = None
-        self._models = threading.Lock()
-        self._state = threading.Lock()
-        self._waiting = 0
+        self.queue = WorkQueue()
         self._histories: OrderedDict[str, deque[Turn]] = OrderedDict()
 
     # -- models ---------------------------------------------------------------------------
@@ -96,25 +119,40 @@ class AgentService:
     @property
     def waiting(self) -> int:
         """Requests waiting for the models right now (the one running not counted)."""
-        return self._waiting
+        return self.queue.waiting
 
     @contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        """Hold the models; refuse when too many requests are already waiting."""
-        with self._state:
-            if self._waiting >= self.limits.max_waiting:
-                raise BusyError(f"The agent is busy ({self._waiting} requests waiting); "
-                                "try again in a minute.")
-            self._waiting += 1
-        try:
-            self._models.acquire()
-        finally:
-            with self._state:
-                self._waiting -= 1
+    def _exclusive(self, kind: str = "work") -> Iterator[None]:
+        """Hold the models, in arrival order; refuse when too many of ``kind`` wait.
+
+        Enrolments (minutes each) have their own, smaller cap, so they cannot fill the
+        queue that turns and compositions wait in.
+        """
+        if kind == "enrol":
+            cap, what = self.limits.max_enrol_waiting, "enrolments"
+        else:
+            cap, what = self.limits.max_waiting, "requests"
+        with self.queue.hold(kind, cap, what):
+            yield
+
+    @contextmanager
+    def _library_session(self, session: str | None) -> Iterator[None]:
+        """Run with the session's own library state ("current clip", pending "yes").
+
+        No session: a one-off library session, dropped afterwards, never another
+        request's. Called with the models held, so no two requests share the hook.
+        """
+        library = self.pipeline.library
+        key = session or f"once-{uuid.uuid4().hex}"
+        if library is not None:
+            library.session_id = key
         try:
             yield
         finally:
-            self._models.release()
+            if library is not None:
+                library.session_id = None
+                if not session:
+                    library.forget_session(key)
 
     def _history(self, session: str | None) -> deque[Turn]:
         """The session's own turn history (no session: a fresh, empty one).
@@ -140,20 +178,38 @@ class AgentService:
     # -- input checks ---------------------------------------------------------------------
 
     def decode_request(self, data: bytes, name: str = "request") -> Audio:
-        """Decode an uploaded spoken request, refusing what is too big, long or short."""
-        from voice_agent.asr.checks import check_has_signal
+        """Decode an uploaded spoken request, refusing what is too big, long or short.
+
+        The length is read from the header before decoding (a small compressed file can
+        hold hours), and decoding stops at the limit whatever the header says.
+        """
+        from voice_agent.asr.checks import MIN_DURATION_S, check_has_signal
 
         if not data:
             raise ServiceError("The uploaded request is empty (0 bytes). Record it again.")
-        if len(data) > self.limits.max_upload_bytes:
-            raise ServiceError(f"The upload is {len(data) / 1e6:.1f} MB; the limit is "
-                               f"{self.limits.max_upload_bytes / 1e6:.0f} MB.")
-        audio = decode_audio(data, name=name)  # AudioInputError when it is not audio
-        if audio.duration_s > self.limits.max_request_s:
-            raise ServiceError(f"The request is {audio.duration_s:.0f} s long; say it in at "
-                               f"most {self.limits.max_request_s:.0f} s.")
+        self.check_size(len(data), "upload")
+        limit = self.limits.max_request_s
+        try:
+            audio = decode_audio(data, name=name, max_s=limit)
+        except AudioTooLongError as exc:
+            raise ServiceError(f"The request is too long ({exc}); say it in at most "
+                               f"{limit:.0f} s.") from None
+        if audio.duration_s < MIN_DURATION_S:  # the ASR's own words speak of a talk key
+            raise AudioInputError(f"The recording is only {audio.duration_s:.2f} s long; send "
+                                  "a recording of your whole request.")
         check_has_signal(audio)
         return audio
+
+    def check_size(self, size: int, what: str = "upload") -> None:
+        """Refuse ``size`` bytes over the upload limit (in MiB, as the limit is given)."""
+        if size > self.limits.max_upload_bytes:
+            raise TooLargeError(f"The {what} is {mib(size)}; the limit is "
+                                f"{mib(self.limits.max_upload_bytes)}.")
+
+    def check_recording(self, path: Path, name: str) -> None:
+        """Refuse a speaker recording over the size or length limit, from its header."""
+        self.check_size(path.stat().st_size, "recording")
+        check_audio_info(probe_audio(path.read_bytes(), name), name, self.limits.max_speaker_s)
 
     def check_prompt(self, prompt: str) -> str:
         """A typed prompt with its whitespace tidied; refuses empty or very long ones."""
@@ -174,13 +230,13 @@ class AgentService:
         """Run one spoken request through the whole pipeline; write its files."""
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
-        with self._exclusive():
+        with self._exclusive(), self._library_session(session):
             turn = self._run_turn(session, audio=audio, language=language, request=request,
                                   on_event=on_event, speakers=self._voices(speaker_id))
-        request_id, folder = self.store.new_request()
-        record = write_outputs(turn, folder, request_id=request_id)
+        with self.store.writing() as (request_id, partial):
+            record = write_outputs(turn, partial, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}
-        return TurnResult(request_id, turn, record, folder, ids)
+        return TurnResult(request_id, turn, record, self.store.folder(request_id), ids)
 
     def _run_turn(self, session: str | None, **run: Any) -> Turn:
         """One turn in ``session``: kept on disk with the clip library when it is on (it
@@ -224,27 +280,31 @@ class AgentService:
         if turn.music is None:
             raise StageFailedError.from_turn(turn)
         clip = turn.music
-        request_id, folder = self.store.new_request()
-        wav = write_wav(folder / "music.wav", clip.audio)
-        midi = None
-        if clip.midi:
-            midi = folder / "music.mid"
-            midi.write_bytes(clip.midi)
         improved = compose_music_prompt(clip.plan)  # the plan as rendered, overrides and all
         timings = {t.stage: t.seconds for t in turn.timings if t.stage in COMPOSE_STAGES}
-        result = ComposeResult(request_id, prompt, improved, turn.reply, clip.plan, clip, wav,
-                               midi, timings)
-        write_json(folder / "compose.json", result.record())
+        with self.store.writing() as (request_id, partial):
+            write_wav(partial / "music.wav", clip.audio)
+            if clip.midi:
+                (partial / "music.mid").write_bytes(clip.midi)
+            folder = self.store.folder(request_id)
+            result = ComposeResult(request_id, prompt, improved, turn.reply, clip.plan, clip,
+                                   folder / "music.wav",
+                                   folder / "music.mid" if clip.midi else None, timings)
+            write_json(partial / "compose.json", result.record())
         return result
 
     # -- speakers ---------------------------------------------------------------------------
 
     def enrol(self, upload: Path, name: str = "") -> SpeakerInfo:
-        """Validate and enrol a speaker recording (see :meth:`VoiceLab.enrol`)."""
-        if upload.stat().st_size > self.limits.max_upload_bytes:
-            raise ServiceError(f"The recording is {upload.stat().st_size / 1e6:.1f} MB; the "
-                               f"limit is {self.limits.max_upload_bytes / 1e6:.0f} MB.")
-        return self.voices.enrol(upload, name)
+        """Validate and enrol a speaker recording (see :meth:`VoiceLab.enrol`).
+
+        The size and the header's length are checked at once; the enrolment itself
+        (minutes on a cache miss) waits in the one queue, with its own cap.
+        """
+        name = check_upload_name(name or upload.name)
+        self.check_recording(upload, name)
+        with self._exclusive("enrol"):
+            return self.voices.enrol(upload, name)
 
     def compare_voices(self, speaker_id: str, text: str, language: str,
                        reference: Path | None = None) -> dict[str, Any]:
@@ -255,14 +315,19 @@ class AgentService:
         """
         text = self.check_prompt(text)
         reply = Reply(say=text, music_prompt="", intent=Intent.CHAT, plan=None, language=language)
-        comparer = self.voices.comparer(speaker_id, reference)
+        if reference is not None:
+            self.check_recording(reference, reference.name)
+        if speaker_id != DEFAULT_SPEAKER:
+            self.voices.recording(speaker_id)  # an unknown id fails before the queue
         with self._exclusive():
+            comparer = self.voices.comparer(speaker_id, reference)  # embeds: model work
             spoken = self._speak_both(reply, self._voices(speaker_id) or self.pipeline.speakers)
             scores = {s.voice: comparer.score(s, text, self.pipeline.transcriber) for s in spoken}
-        request_id, folder = self.store.new_request()
+        with self.store.writing() as (request_id, partial):
+            for s in spoken:
+                write_wav(partial / f"reply_{s.voice}.wav", s.audio)
         voices = {}
         for s in spoken:
-            write_wav(folder / f"reply_{s.voice}.wav", s.audio)
             score = scores[s.voice]
             voices[s.voice] = {"audio_id": f"{request_id}-reply_{s.voice}",
                                "similarity": round(float(score.similarity), 4),

@@ -22,14 +22,27 @@ log = logging.getLogger(__name__)
 
 
 
+#: The longest typed prompt: the service and the API's schema both use this one figure.
+MAX_PROMPT_CHARS = 600
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What the service accepts. Uploads are refused above ``max_upload_bytes``."""
+    """What the service accepts. Sizes are in bytes and given to people in MiB.
+
+    ``max_upload_bytes`` bounds each uploaded file and each request body;
+    ``max_upload_files`` the files in one upload request; ``max_waiting`` the turns and
+    compositions waiting for the models, ``max_enrol_waiting`` the enrolments (minutes
+    each) waiting; ``max_request_s``/``max_speaker_s`` the seconds of audio decoded.
+    """
 
     max_upload_bytes: int = 20 * 1024 * 1024
+    max_upload_files: int = 2
     max_request_s: float = 60.0
-    max_prompt_chars: int = 600
+    max_speaker_s: float = 60.0
+    max_prompt_chars: int = MAX_PROMPT_CHARS
     max_waiting: int = 8
+    max_enrol_waiting: int = 2
     keep_requests: int = 200
 
 

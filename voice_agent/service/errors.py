@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.types import Turn
@@ -55,3 +56,33 @@ class StageFailedError(ServiceError):
             return cls("The request produced no music and no stage said why; see the log.")
         error = turn.errors[0]
         return cls(f"The {error.stage} stage failed: {error.message}")
+
+
+class ConflictError(ServiceError):
+    """A request with this idempotency key is still being worked on."""
+
+    kind = "in_progress"
+    status = 409
+
+
+class TooLargeError(ServiceError):
+    """An upload over the size or count limit."""
+
+    kind = "too_large"
+    status = 413
+
+
+MIB = 1024 * 1024
+# An absolute path (two or more segments) in a message: a server's folders are nobody's
+# business, so messages keep only the file's own name.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/'\"`:;,()]+){2,}/?")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with every absolute path replaced by its last part (the file's name)."""
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
+def mib(size: int) -> str:
+    """A size in MiB for messages (the unit every limit is given in)."""
+    return f"{size / MIB:.1f} MiB"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from voice_agent.service.errors import UnknownIdError
-from voice_agent.service.outputs import ID_PATTERN
+from voice_agent.service.outputs import ID_PATTERN, shown_id
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ class VoiceLab:
         """The stored recording of an enrolled speaker."""
         if speaker_id == DEFAULT_SPEAKER and self.default_recording is not None:
             return self.default_recording
-        if not ID_PATTERN.match(speaker_id or ""):
-            raise UnknownIdError(f"'{speaker_id}' is not a speaker id (12 hex digits, or "
+        if not ID_PATTERN.fullmatch(speaker_id or ""):
+            raise UnknownIdError(f"'{shown_id(speaker_id)}' is not a speaker id (12 hex digits, or "
                                  f"'{DEFAULT_SPEAKER}').")
         found = sorted(self.folder.glob(f"{speaker_id}.*"))
         if not found:
@@ -80,7 +80,7 @@ class VoiceLab:
     def speaker_ids(self) -> list[str]:
         """Every enrolled speaker, oldest first."""
         files = sorted(self.folder.iterdir(), key=lambda p: p.stat().st_mtime)
-        return [p.stem for p in files if ID_PATTERN.match(p.stem)]
+        return [p.stem for p in files if ID_PATTERN.fullmatch(p.stem)]
 
     def enrol(self, upload: Path, name: str = "") -> SpeakerInfo:
         """Validate ``upload``, store it, build its voice (minutes on a cache miss)."""

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 MIN_SECONDS = 3.0
 RECOMMENDED_SECONDS = 10.0
 MAX_SECONDS = 30.0
+#: Longer recordings are refused before decoding (their header says how long they are).
+MAX_DECODE_SECONDS = 300.0
 MIN_RATE = 16_000
 SILENT_PEAK = 1e-3  # -60 dBFS: nothing was recorded
 QUIET_PEAK = 0.02  # -34 dBFS: too little signal above the noise to learn a voice
@@ -59,7 +61,7 @@ def _refuse(source: str, problem: str) -> SpeakerClipError:
 
 def _decode(data: bytes, source: str) -> Audio:
     try:
-        return decode_audio(data, name=source)
+        return decode_audio(data, name=source, max_s=MAX_DECODE_SECONDS)
     except AudioInputError as exc:
         raise _refuse(source, f"cannot be read as audio ({exc}).") from None
 
