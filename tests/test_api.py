@@ -129,7 +129,7 @@ def test_bad_json_fields_are_named(api):
 def test_huge_upload_is_refused_with_413(api):
     huge = b"\0" * (LIMITS.max_upload_bytes + 200 * 1024)
     response = api.post("/api/turn", files={"file": ("big.wav", huge, "audio/wav")})
-    assert "limit is 2 MB" in _error(response, 413)["message"]
+    assert "limit is 2.0 MiB" in _error(response, 413)["message"]
 
 
 def test_huge_chunked_upload_without_length_is_refused(api):

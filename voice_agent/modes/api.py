@@ -17,17 +17,29 @@ of the models and gives every request its own output folder. Errors are always J
 ``GET  /api/audio/{id}``  a produced WAV (``?format=midi`` for a clip's MIDI score)
 ``GET/POST /api/speakers``  list / enrol speaker recordings for the cloned voice
 =====================  ==========================================================
+
+Safe to run as a server (see docs/server.md): :class:`~voice_agent.modes.guard.Guard`
+checks the Host header, the bearer token (``--token``) and the origin of browser
+writes; :class:`~voice_agent.modes.guard.UploadLimit` caps each upload's bytes and
+files while it streams in. Work waits in the service's one queue on its own few worker
+threads, so ``/api/health`` and downloads (async, no worker thread) always answer. A POST
+with an ``Idempotency-Key`` header is done once: a retry gets the stored answer.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
+import anyio
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -37,14 +49,22 @@ from voice_agent import __version__
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.plan import plan_to_dict
 from voice_agent.music.styles import RECIPES
+from voice_agent.modes.guard import Access, Guard, UploadLimit
 from voice_agent.service import AgentService, ComposeOptions, TurnResult
+from voice_agent.service.agent import check_upload_name
+from voice_agent.service.compose import MAX_PROMPT_CHARS
+from voice_agent.service.errors import ConflictError, ServiceError, scrub_paths
 
 log = logging.getLogger(__name__)
 
 #: Errors that describe the request rather than the server: answered 400, not 500.
-INPUT_ERROR_KINDS = {"bad_audio", "bad_speaker_clip", "bad_plan", "empty_request", "no_speech",
+INPUT_ERROR_KINDS = {"bad_audio", "too_long", "bad_speaker_clip", "bad_plan", "empty_request",
                      "unclear",
                      "bad_request"}
+#: "No speech" is one answer whether the audio was silent (found before the models) or
+#: noise (found by the recogniser): 422, the request was readable but held no request.
+KIND_STATUS = {"no_speech": 422, "unclear": 422}
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 Genre = Literal[tuple(sorted(RECIPES))]  # type: ignore[valid-type]
 
 
@@ -54,7 +74,7 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"prompt": "relaxing jazz with piano", "duration_s": 10}]})
 
-    prompt: str = Field(..., min_length=1, max_length=2000,
+    prompt: str = Field(..., min_length=1, max_length=MAX_PROMPT_CHARS,
                         description="what music you want, in English or Spanish")
     language: Literal["auto", "en", "es"] = "auto"
     duration_s: float | None = Field(None, ge=1.0, le=60.0, description="clip length")
@@ -92,7 +112,7 @@ def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _error_status(exc: VoiceAgentError) -> int:
-    status = getattr(exc, "status", None)
+    status = getattr(exc, "status", None) or KIND_STATUS.get(exc.kind)
     if status:
         return status
     return 400 if exc.kind in INPUT_ERROR_KINDS else 500
@@ -112,7 +132,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def agent_error(_request: Request, exc: VoiceAgentError) -> JSONResponse:
         status = _error_status(exc)
         headers = {"Retry-After": "30"} if status == 503 else None
-        return JSONResponse(error_body(exc.kind, str(exc)), status_code=status, headers=headers)
+        return JSONResponse(error_body(exc.kind, scrub_paths(str(exc))), status_code=status,
+                            headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -121,69 +142,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body("http", str(exc.detail)), status_code=exc.status_code)
+        return JSONResponse(error_body("http", scrub_paths(str(exc.detail))[:300]),
+                            status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def crash(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("request failed")
-        return JSONResponse(error_body("internal", f"{type(exc).__name__}: {exc} (see the "
+        return JSONResponse(error_body("internal", f"{type(exc).__name__}: "
+                                                   f"{scrub_paths(str(exc))[:300]} (see the "
                                                    "server log)"), status_code=500)
-
-
-class BodySizeLimit:
-    """Refuses request bodies over ``limit`` bytes under ``prefix`` with a JSON 413.
-
-    The body is read ahead (it is small by then) so the limit holds for chunked uploads
-    with no Content-Length too; an oversized body is read to its end (up to ``drain``
-    bytes) before answering, so the client sees the answer rather than a reset.
-    """
-
-    def __init__(self, app: Any, limit: int, prefix: str = "/api/",
-                 drain: int = 256 * 1024 * 1024) -> None:
-        self.app, self.limit, self.prefix, self.drain = app, limit, prefix, drain
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix) \
-                or scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or {}).get(b"content-length")
-        too_big = declared is not None and declared.isdigit() and int(declared) > self.limit
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            size += len(message.get("body", b""))
-            too_big = too_big or size > self.limit
-            if not too_big:
-                chunks.append(message.get("body", b""))
-            more = message.get("more_body", False) and size <= self.drain
-        if too_big:
-            await self._refuse(send, int(declared) if declared and declared.isdigit() else size)
-            return
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
-
-    async def _refuse(self, send: Any, size: int) -> None:
-        body = JSONResponse(error_body(
-            "too_large", f"The request body is {size / 1e6:.1f} MB; the limit is "
-                         f"{self.limit / 1e6:.0f} MB. Send a shorter recording."),
-            status_code=413)
-        await body({"type": "http"}, None, send)
-
-
-def _replay(body: bytes, receive: Any) -> Any:
-    """An ASGI ``receive`` that gives ``body`` once, then waits on the real one."""
-    sent = False
-
-    async def replay() -> dict:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _audio_url(request: Request, audio_id: str, midi: bool = False) -> str:
@@ -200,92 +167,228 @@ def turn_response(request: Request, result: TurnResult) -> dict[str, Any]:
     return {**result.record, "ok": result.turn.ok, "audio": audio, "midi_url": midi_url}
 
 
+class Worker:
+    """Runs service calls on the API's own few threads, never the shared pool.
+
+    A call waiting for the models holds one of these threads; there are a few more of
+    them than the queue lets wait, so the queue's own refusal (503) is what a flood
+    meets, and the shared pool (health, downloads, the web app) is never taken.
+    """
+
+    def __init__(self, service: AgentService) -> None:
+        limits = service.limits
+        self.limiter = anyio.CapacityLimiter(limits.max_waiting + limits.max_enrol_waiting + 4)
+
+    async def run(self, work: Callable[[], Any]) -> Any:
+        """``work()`` on a worker thread."""
+        return await anyio.to_thread.run_sync(work, limiter=self.limiter)
+
+
+async def idempotent(request: Request, service: AgentService, scope: str,
+                     work: Callable[[], Any], worker: Worker) -> Any:
+    """Run ``work`` once per ``Idempotency-Key``: a retry gets the stored answer."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return await worker.run(work)
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ServiceError("The Idempotency-Key header must be 1-128 printable ASCII "
+                           "characters (e.g. a UUID).")
+    store = service.idempotency
+    stored = store.get(scope, key)
+    if stored is not None:
+        return JSONResponse(stored["body"], status_code=stored["status"],
+                            headers={"Idempotent-Replayed": "true"})
+    if not store.begin(scope, key):
+        raise ConflictError("A request with this Idempotency-Key is still being worked on; "
+                            "ask again when it has finished.")
+    result = None
+    try:
+        response = await worker.run(work)
+        if not isinstance(response, JSONResponse):
+            response = JSONResponse(jsonable_encoder(response))
+        result = {"status": response.status_code, "body": json.loads(response.body)}
+        return response
+    finally:
+        store.finish(scope, key, result)
+
+
 def _add_routes(app: FastAPI, service: AgentService) -> None:
+    worker = Worker(service)
+
     @app.get("/api/health", tags=["service"])
-    def health() -> dict[str, Any]:
-        """Is the agent up, are its models loaded, how many requests are waiting."""
+    async def health() -> dict[str, Any]:
+        """Is the agent up, are its models loaded, how many requests are waiting.
+
+        Answered on the event loop: it never waits for the models or a worker thread.
+        """
         return {"status": "ok", "version": __version__, "loaded": service.loaded is not None,
                 "fake": service.fake, "waiting": service.waiting}
 
     @app.get("/api/models", tags=["service"])
-    def models() -> dict[str, Any]:
+    async def models() -> dict[str, Any]:
         """Each stage's model, and the stages that cannot run here (with the reason)."""
         return service.models()
 
     @app.post("/api/audio/generate", response_model=GenerateResponse, tags=["music"])
-    def generate(body: GenerateRequest, request: Request) -> dict[str, Any]:
-        """Music from a typed prompt; the responder rewrites the prompt first."""
+    async def generate(body: GenerateRequest, request: Request) -> Any:
+        """Music from a typed prompt; the responder rewrites the prompt first.
+
+        Send an ``Idempotency-Key`` header to make a retry safe: it gets the stored answer.
+        """
         language = None if body.language == "auto" else body.language
-        result = service.compose(body.prompt, body.options(), language)
-        return {"audio_id": result.audio_id, "improved_prompt": result.improved_prompt,
-                "audio_base64": base64.b64encode(result.wav_path.read_bytes()).decode("ascii"),
-                "audio_url": _audio_url(request, result.audio_id),
-                "midi_url": (_audio_url(request, result.audio_id, midi=True)
-                             if result.midi_path else None),
-                "request_id": result.request_id, "say": result.reply.say if result.reply else "",
-                "plan": plan_to_dict(result.plan),
-                "duration_s": round(result.clip.audio.duration_s, 3),
-                "timings": {k: round(v, 4) for k, v in result.timings.items()}}
+
+        def work() -> dict[str, Any]:
+            result = service.compose(body.prompt, body.options(), language)
+            return generate_response(request, result)
+
+        return await idempotent(request, service, "generate", work, worker)
 
     @app.post("/api/turn", tags=["turn"])
-    def turn(request: Request,
-             file: UploadFile = File(..., description="the spoken request (WAV, FLAC, OGG, "
-                                                      "MP3, M4A, WebM...)"),
-             speaker_id: str | None = Form(None, max_length=64,
-                                           description="enrolled speaker for the cloned voice"),
-             language: Literal["auto", "en", "es"] = Form("auto"),
-             session: str | None = Form(None, max_length=64,
-                                        description="a conversation kept on disk with the "
-                                                    "clip library: its turns, plans and "
-                                                    "versions ('faster', 'undo', 'play "
-                                                    "version 2')")
-             ) -> JSONResponse:
-        """One spoken request through the whole agent; the turn record with audio URLs."""
-        audio = service.decode_request(file.file.read(), file.filename or "upload")
-        result = service.turn(audio, request=file.filename or "upload",
-                              language=None if language == "auto" else language,
-                              speaker_id=speaker_id or None, session=session or None)
-        body = turn_response(request, result)
-        if result.turn.transcript is None:  # nothing was understood: the request's fault
-            first = result.turn.errors[0] if result.turn.errors else None
-            message = first.message if first else "The request could not be understood."
-            return JSONResponse(error_body(first.kind if first else "failed", message, turn=body),
-                                status_code=422)
-        return JSONResponse(body)
+    async def turn(request: Request,
+                   file: UploadFile = File(..., description="the spoken request (WAV, FLAC, "
+                                                            "OGG, MP3, M4A, WebM...)"),
+                   speaker_id: str | None = Form(None, max_length=64,
+                                                 description="enrolled speaker for the "
+                                                             "cloned voice"),
+                   language: Literal["auto", "en", "es"] = Form("auto"),
+                   session: str | None = Form(None, max_length=64,
+                                              description="a conversation kept on disk with "
+                                                          "the clip library: its turns, plans "
+                                                          "and versions ('faster', 'undo', "
+                                                          "'play version 2')")
+                   ) -> JSONResponse:
+        """One spoken request through the whole agent; the turn record with audio URLs.
+
+        Send an ``Idempotency-Key`` header to make a retry safe: a retry gets the stored
+        answer and the clip is not stored in the library twice.
+        """
+        name = check_upload_name(file.filename or "upload")
+        data = await file.read(service.limits.max_upload_bytes + 1)
+
+        def work() -> JSONResponse:
+            audio = service.decode_request(data, name)
+            result = service.turn(audio, request=name,
+                                  language=None if language == "auto" else language,
+                                  speaker_id=speaker_id or None, session=session or None)
+            return turn_json(request, result)
+
+        return await idempotent(request, service, "turn", work, worker)
 
     @app.get("/api/audio/{audio_id}", name="get_audio", tags=["music", "turn"],
              response_class=FileResponse)
-    def get_audio(audio_id: str, format: Literal["wav", "midi"] = Query("wav")) -> FileResponse:
-        """A produced clip or spoken reply as WAV, or a music clip's MIDI score."""
+    async def get_audio(audio_id: str,
+                        format: Literal["wav", "midi"] = Query("wav")) -> FileResponse:
+        """A produced clip or spoken reply as WAV, or a music clip's MIDI score.
+
+        Answered on the event loop (the file streams asynchronously): never behind work.
+        """
         path = service.audio_path(audio_id, midi=format == "midi")
         media = "audio/midi" if format == "midi" else "audio/wav"
         return FileResponse(path, media_type=media, filename=f"{audio_id}{path.suffix}")
 
     @app.get("/api/speakers", tags=["speakers"])
-    def speakers() -> dict[str, Any]:
+    async def speakers() -> dict[str, Any]:
         """The enrolled speakers ("default" is the configured one)."""
         return {"speakers": ["default", *service.voices.speaker_ids()]}
 
     @app.post("/api/speakers", tags=["speakers"])
-    def enrol(file: UploadFile = File(..., description="10-15 s of one person speaking")
-              ) -> dict[str, Any]:
-        """Check a speaker recording and build its cloned voice (minutes the first time)."""
-        with tempfile.TemporaryDirectory(dir=service.store.root) as folder:
-            upload = Path(folder) / Path(file.filename or "speaker.wav").name
-            upload.write_bytes(file.file.read())
-            return service.enrol(upload, file.filename or upload.name).as_dict()
+    async def enrol(request: Request,
+                    file: UploadFile = File(..., description="10-15 s of one person speaking")
+                    ) -> Any:
+        """Check a speaker recording and build its cloned voice (minutes the first time).
+
+        It waits in the one queue with the other work (its own cap: more get 503).
+        """
+        name = check_upload_name(file.filename or "speaker.wav")
+        data = await file.read(service.limits.max_upload_bytes + 1)
+
+        def work() -> dict[str, Any]:
+            service.check_size(len(data), "recording")
+            with tempfile.TemporaryDirectory(dir=service.store.root) as folder:
+                upload = Path(folder) / ("upload" + _suffix(name))  # never the client's name
+                upload.write_bytes(data)
+                return service.enrol(upload, name).as_dict()
+
+        return await idempotent(request, service, "speakers", work, worker)
 
 
-def create_app(service: AgentService, docs_at_root: bool = True) -> FastAPI:
-    """The FastAPI application around ``service`` (models loaded by the caller)."""
-    app = FastAPI(title="voice_agent", version=__version__,
+def _suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".wav"
+
+
+def generate_response(request: Request, result: Any) -> dict[str, Any]:
+    """The JSON answer of ``POST /api/audio/generate``."""
+    return {"audio_id": result.audio_id, "improved_prompt": result.improved_prompt,
+            "audio_base64": base64.b64encode(result.wav_path.read_bytes()).decode("ascii"),
+            "audio_url": _audio_url(request, result.audio_id),
+            "midi_url": (_audio_url(request, result.audio_id, midi=True)
+                         if result.midi_path else None),
+            "request_id": result.request_id, "say": result.reply.say if result.reply else "",
+            "plan": plan_to_dict(result.plan),
+            "duration_s": round(result.clip.audio.duration_s, 3),
+            "timings": {k: round(v, 4) for k, v in result.timings.items()}}
+
+
+def turn_json(request: Request, result: TurnResult) -> JSONResponse:
+    """The turn's answer: 200 with the record, or 422 when nothing was understood."""
+    body = turn_response(request, result)
+    if result.turn.transcript is None:  # nothing was understood: the request's fault
+        first = result.turn.errors[0] if result.turn.errors else None
+        message = first.message if first else "The request could not be understood."
+        return JSONResponse(error_body(first.kind if first else "failed", scrub_paths(message),
+                                       turn=body), status_code=422)
+    return JSONResponse(body)
+
+
+def _add_docs(app: FastAPI) -> None:
+    """``/docs`` served offline: Swagger UI's files come from the fastapi-offline package."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    try:
+        import fastapi_offline
+    except ImportError:
+        fastapi_offline = None
+    if fastapi_offline is not None:
+        from fastapi.staticfiles import StaticFiles
+
+        static = Path(fastapi_offline.__file__).parent / "static"
+        app.mount("/docs-static", StaticFiles(directory=static), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        if fastapi_offline is None:
+            return HTMLResponse("<p>The API docs need the web extra: pip install "
+                                "'voice-agent[web]'. The schema is at "
+                                "<a href='/openapi.json'>/openapi.json</a>.</p>")
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="voice_agent API",
+                                   swagger_js_url="/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/docs-static/favicon.png")
+
+
+def create_app(service: AgentService, docs_at_root: bool = True,
+               access: Access = Access()) -> FastAPI:
+    """The FastAPI application around ``service`` (models loaded by the caller).
+
+    ``access`` says who may call it (see :mod:`voice_agent.modes.guard`); the default is
+    loopback only, no token, same-origin.
+    """
+    app = FastAPI(title="voice_agent", version=__version__, docs_url=None, redoc_url=None,
                   description="Say or type what music you want; get a reply, a clip and "
                               "the reply spoken in a cloned and a base voice. "
                               + ("FAKE MODE: no models run. " if service.fake else ""))
     app.state.service = service
-    app.add_middleware(BodySizeLimit, limit=service.limits.max_upload_bytes + 64 * 1024)
+    limits = service.limits
+    # the outermost runs first: refuse strangers before reading their bodies
+    app.add_middleware(UploadLimit, file_limit=limits.max_upload_bytes,
+                       max_files=limits.max_upload_files)
+    app.add_middleware(Guard, hosts=access.hosts(), token=access.token,
+                       allow_origins=access.allow_origins)
     _install_error_handlers(app)
     _add_routes(app, service)
+    _add_docs(app)
     if docs_at_root:
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app
