@@ -33,3 +33,17 @@ def espeak_wav(path: Path, text: str, voice: str = "en-us") -> Path:
         pytest.fail("espeak-ng is not installed; scripts/setup.sh installs it")
     subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(path), text], check=True)
     return path
+
+
+@pytest.fixture
+def upload(tmp_path, monkeypatch):
+    """Copy a file into a private Gradio upload folder, as a browser upload lands there:
+    the web handlers read only files inside it. Returns the copy's path as a string."""
+    folder = tmp_path / "gradio-uploads"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(folder))
+
+    def copy(path) -> str:
+        target = folder / f"u{len(list(folder.glob('u*'))) if folder.exists() else 0}"
+        target.mkdir(parents=True)
+        return str(Path(shutil.copy(path, target)))
+    return copy

@@ -25,8 +25,8 @@ def test_controls_left_at_their_defaults_override_nothing():
             options.mode) == (12.0, 3, "tango", 130, "F#", "minor")
 
 
-def test_talk_shows_each_stage_then_the_whole_turn(actions):
-    updates = list(actions.talk(str(REQUESTS / "example_en.wav"), "default", "auto", None))
+def test_talk_shows_each_stage_then_the_whole_turn(actions, upload):
+    updates = list(actions.talk(upload(REQUESTS / "example_en.wav"), "default", "auto", None))
     statuses = [u["status"] for u in updates if "status" in u]
     assert any("Listening" in s for s in statuses) and any("Composing" in s for s in statuses)
     transcript_first = next(i for i, u in enumerate(updates) if u.get("transcript"))
@@ -43,25 +43,25 @@ def test_talk_shows_each_stage_then_the_whole_turn(actions):
         assert rate > 0 and samples.dtype == np.int16 and len(samples) > rate * 0.1
 
 
-def test_talk_errors_are_messages(actions, tmp_path):
+def test_talk_errors_are_messages(actions, tmp_path, upload):
     assert "Record or upload" in next(actions.talk(None, "default", "auto", None))["status"]
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"not audio at all" * 100)
-    assert "not audio" in next(actions.talk(str(junk), "default", "auto", None))["status"]
+    assert "not audio" in next(actions.talk(upload(junk), "default", "auto", None))["status"]
 
 
-def test_a_crash_inside_the_turn_is_a_message(actions):
+def test_a_crash_inside_the_turn_is_a_message(actions, upload):
     def broken(**_kwargs):
         raise RuntimeError("the model fell over")
 
     actions.service.pipeline.run = broken
-    final = list(actions.talk(str(REQUESTS / "example_en.wav"), "default", "auto", None))[-1]
+    final = list(actions.talk(upload(REQUESTS / "example_en.wav"), "default", "auto", None))[-1]
     assert "Something went wrong" in final["status"] and "fell over" in final["status"]
 
 
-def test_a_failed_stage_is_named_on_the_page(actions):
+def test_a_failed_stage_is_named_on_the_page(actions, upload):
     actions.service.pipeline.renderer = FakeRenderer(error=RuntimeError("synth exploded"))
-    updates = list(actions.talk(str(REQUESTS / "example_en.wav"), "default", "auto", None))
+    updates = list(actions.talk(upload(REQUESTS / "example_en.wav"), "default", "auto", None))
     final = updates[-1]
     assert "music" in final["status"] and "synth exploded" in final["status"]
     assert final["music"] is None and any(u.get("cloned") for u in updates[:-1])
@@ -84,11 +84,11 @@ def test_compose_errors_are_messages(actions):
     assert "music stage failed" in failed["status"] and "bad soundfont" in failed["status"]
 
 
-def test_speaker_check_enrol_and_compare(actions, tmp_path):
+def test_speaker_check_enrol_and_compare(actions, tmp_path, upload):
     short = tmp_path / "short.wav"
     sf.write(str(short), tone(2.0, 24_000).samples, 24_000)
-    assert "only 2.0 s" in actions.check_speaker(str(short))
-    recording = str(ASSETS / "speakers" / "librivox_austen_enrol.wav")
+    assert "only 2.0 s" in actions.check_speaker(upload(short))
+    recording = upload(ASSETS / "speakers" / "librivox_austen_enrol.wav")
     assert "Usable" in actions.check_speaker(recording)
     enrolled = actions.enrol(recording)
     assert enrolled["speaker"] in enrolled["speakers"] and "enrolled" in enrolled["voice_status"]

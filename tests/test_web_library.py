@@ -37,7 +37,10 @@ def test_rows_play_save_remove_delete(actions):
     assert saved["table"][0][:2] == [1, second.clip_id] and "number 1" in saved["status"]
     removed = actions.remove(1, "favourites")
     assert removed["table"] == [] and "Removed number 1" in removed["status"]
-    deleted = actions.delete(float(first.clip_id), ALL_CLIPS)
+    unconfirmed = actions.delete(float(first.clip_id), ALL_CLIPS)
+    assert "Tick 'Yes, delete it'" in unconfirmed["status"]
+    assert actions.library.clip(first.clip_id).clip_id == first.clip_id  # still there
+    deleted = actions.delete(float(first.clip_id), ALL_CLIPS, True)
     assert [row[1] for row in deleted["table"]] == [second.clip_id]
 
 

@@ -15,6 +15,13 @@ downloads), **Voices** (check and enrol a speaker recording with progress; A/B t
 and base voice with similarity figures), **Library** and **Benchmark**.
 
 Every handler turns an error into a message on the page (and a toast); none raises.
+
+Safe to serve (see docs/server.md): a file input is read only when Gradio received it as
+an upload (:func:`~voice_agent.modes.web.common.uploaded`, and Gradio's own check, which
+it skips for a mounted app unless told it has launched); what the page plays or offers
+for download is a copy in one folder of published files, the only folder Gradio may
+serve, so the library database, the request folders and the speaker recordings never
+are; messages carry no server paths; deleting a clip needs its confirmation box ticked.
 """
 
 from __future__ import annotations
@@ -40,7 +47,9 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E4
                                 EVENT_STAGE_STARTED, EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.music.styles import RECIPES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
-from voice_agent.modes.web.common import failure_message, message  # noqa: E402
+from voice_agent.modes.guard import Access  # noqa: E402
+from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
+                                          uploaded)
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)
 from voice_agent.core.types import Audio, MusicPlan  # noqa: E402
@@ -83,9 +92,11 @@ class WebActions:
     names to components.
     """
 
-    def __init__(self, service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR) -> None:
+    def __init__(self, service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
+                 publish: Published | None = None) -> None:
         self.service = service
         self.bench_dir = Path(bench_dir)
+        self.publish = publish or Published(service.store.root.parent / "web-files")
 
     # -- Talk ---------------------------------------------------------------------------
 
@@ -98,8 +109,9 @@ class WebActions:
                    "session": session}
             return
         try:
-            data = Path(audio_path).read_bytes()
-            audio = self.service.decode_request(data, Path(audio_path).name)
+            path = uploaded(audio_path)
+            self.service.check_size(path.stat().st_size)
+            audio = self.service.decode_request(path.read_bytes(), path.name)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             yield {"status": failure_message(exc), "session": session}
             return
@@ -136,7 +148,7 @@ class WebActions:
         if "error" in outcome:
             yield {"status": failure_message(outcome["error"])}
             return
-        final = self._turn_update(outcome["result"])
+        final = self._turn_update(outcome["result"], self.publish)
         yield {name: value for name, value in final.items() if name not in early.shown}
 
     @staticmethod
@@ -158,10 +170,10 @@ class WebActions:
         return None
 
     @staticmethod
-    def _turn_update(result: TurnResult) -> dict[str, Any]:
+    def _turn_update(result: TurnResult, publish: Published) -> dict[str, Any]:
         record = result.record
         turn = result.turn
-        update: dict[str, Any] = {name: str(result.path(name)) if result.path(name) else None
+        update: dict[str, Any] = {name: publish(result.path(name))
                                   for name in ("music", "reply_cloned", "reply_base")}
         update = {"music": update["music"], "cloned": update["reply_cloned"],
                   "base": update["reply_base"], "timings": timings_table(record["timings"])}
@@ -189,7 +201,7 @@ class WebActions:
             result = self.service.compose(prompt, options, None if language == "auto" else language)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"status": failure_message(exc)}
-        return self._compose_update(result)
+        return self._compose_update(result, publish=self.publish)
 
     def recompose(self, last: dict[str, Any] | None, duration_s: float, seed: float, genre: str,
                   bpm: float, key: str, mode: str) -> dict[str, Any]:
@@ -203,18 +215,21 @@ class WebActions:
             result = self.service.recompose(plan, options, last["prompt"])
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"status": failure_message(exc)}
-        return self._compose_update(result, last["say"])
+        return self._compose_update(result, last["say"], self.publish)
 
     @staticmethod
-    def _compose_update(result: ComposeResult, say: str = "") -> dict[str, Any]:
+    def _compose_update(result: ComposeResult, say: str = "",
+                        publish: Published | None = None) -> dict[str, Any]:
         plan = plan_to_dict(result.plan)
         midi = str(result.midi_path) if result.midi_path else None
+        wav = publish(result.wav_path) if publish else str(result.wav_path)
         return {"status": message(f"Rendered {result.clip.audio.duration_s:.1f} s "
                                   f"(request {result.request_id}).", "ok"),
                 "improved_prompt": result.improved_prompt,
                 "say": result.reply.say if result.reply else say, "plan": plan,
-                "audio": str(result.wav_path), "wav_file": str(result.wav_path),
-                "midi_file": midi, "timings": timings_table(result.timings),
+                "audio": wav, "wav_file": wav,
+                "midi_file": publish(midi) if publish and midi else midi,
+                "timings": timings_table(result.timings),
                 "last": {"plan": plan, "prompt": result.prompt,
                          "say": result.reply.say if result.reply else say,
                          "improved_prompt": result.improved_prompt, "wav": str(result.wav_path),
@@ -228,7 +243,9 @@ class WebActions:
         if not path:
             return message("Upload or record 10–15 s of one person speaking.")
         try:
-            clip = self.service.voices.check(Path(path))
+            upload = uploaded(path)
+            self.service.check_recording(upload, upload.name)
+            clip = self.service.voices.check(upload)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return failure_message(exc)
         notes = "".join(f"\n- {w}" for w in clip.warnings)
@@ -240,7 +257,8 @@ class WebActions:
         if not path:
             return {"voice_status": message("Upload or record a speaker first.", "error")}
         try:
-            info = self.service.enrol(Path(path), Path(path).name)
+            upload = uploaded(path)
+            info = self.service.enrol(upload, upload.name)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"voice_status": failure_message(exc)}
         state = "already enrolled" if info.cache_hit else "enrolled"
@@ -260,11 +278,12 @@ class WebActions:
         text = text or AB_SENTENCES.get(language, AB_SENTENCES["en"])
         try:
             report = self.service.compare_voices(speaker or DEFAULT_SPEAKER, text, language,
-                                                 Path(reference) if reference else None)
+                                                 uploaded(reference) if reference else None)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"ab_status": failure_message(exc)}
         voices = report["voices"]
-        paths = {v: str(self.service.audio_path(s["audio_id"])) for v, s in voices.items()}
+        paths = {v: self.publish(self.service.audio_path(s["audio_id"]))
+                 for v, s in voices.items()}
         return {"ab_status": message(ab_summary(report), "ok"),
                 "ab_cloned": paths.get("cloned"), "ab_base": paths.get("base"),
                 "ab_table": ab_table(report)}
@@ -275,7 +294,7 @@ class WebActions:
         """The latest ``voice-agent bench`` results: its table and its chart."""
         table, chart = self.bench_dir / "bench.md", self.bench_dir / "bench.png"
         if not table.is_file():
-            return {"bench_md": message(f"No benchmark results yet in `{self.bench_dir}`. Run "
+            return {"bench_md": message(f"No benchmark results yet in `{self.bench_dir.name}`. Run "
                                         f"`voice-agent bench --out {self.bench_dir}` to make "
                                         "them, then press Reload."),
                     "bench_png": None}
@@ -435,8 +454,8 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
     if library is not None:
         from voice_agent.modes.web.library import LibraryActions, guarded
 
-        keep.click(guarded(LibraryActions(library).save_composed, {"status": status}), last,
-                   status)
+        keep.click(guarded(LibraryActions(library, actions.publish).save_composed,
+                           {"status": status}), last, status)
 
 
 def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
@@ -496,13 +515,13 @@ def open_library(folder: Path | None) -> tuple[Any, str]:
         return None, f"The clip library cannot be opened: {exc}"
 
 
-def _library_tab(library: Any, reason: str) -> None:
+def _library_tab(library: Any, reason: str, publish: Published) -> None:
     if library is None:
         gr.Markdown(message(reason, "error"), elem_id="library-status")
         return
     from voice_agent.modes.web.library import library_tab
 
-    library_tab(library, PLAYER)
+    library_tab(library, PLAYER, publish)
 
 
 def _benchmark_tab(actions: WebActions) -> None:
@@ -523,9 +542,10 @@ def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
              library: Any = None, library_reason: str = "") -> gr.Blocks:
     """The Gradio Blocks of the web app (not yet mounted or launched)."""
     actions = WebActions(service, bench_dir)
-    # Gradio keeps a copy of every file it serves; drop copies older than a day, hourly.
+    # Gradio keeps a copy of every file it serves and receives; drop those over an hour
+    # old, every ten minutes (uploads are used at once; a day of them was a disk to fill).
     with gr.Blocks(title="voice_agent", analytics_enabled=False,
-                   delete_cache=(3600, 24 * 3600)) as blocks:
+                   delete_cache=(600, 3600)) as blocks:
         heading = "# voice_agent\nSay or type what music you want, in English or Spanish."
         if service.fake:
             heading += "\n\n**FAKE MODE** - no models run; every answer is a stand-in."
@@ -537,7 +557,7 @@ def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
         with gr.Tab("Voices", id="voices"):
             _voices_tab(actions, speakers)
         with gr.Tab("Library", id="library"):
-            _library_tab(library, library_reason)
+            _library_tab(library, library_reason, actions.publish)
         with gr.Tab("Benchmark", id="benchmark"):
             _benchmark_tab(actions)
     blocks.queue(max_size=service.limits.max_waiting * 4)
@@ -545,24 +565,42 @@ def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
 
 
 def create_web_app(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
-                   library_dir: Path | None = None):
+                   library_dir: Path | None = None, access: Access = Access()):
     """The HTTP API with the web app mounted at ``/`` (one server, one set of models).
 
     ``library_dir`` None means the library's default folder (in ``--fake`` mode, a
     ``library`` folder beside the requests, so fakes never land in the real library).
+    ``access`` as for :func:`~voice_agent.modes.api.create_app`; with a token the web
+    app asks for it once, at Gradio's login page (any user name, the token as password).
     """
+    import hmac
+
     from voice_agent.modes.api import create_app
 
     if library_dir is None and service.fake:
         library_dir = service.store.root.parent / "library"
     library, reason = open_library(library_dir)
-    app = create_app(service, docs_at_root=False)
+    app = create_app(service, docs_at_root=False, access=access)
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
-    served = [service.store.root, service.voices.folder, Path(bench_dir).resolve()]
-    if library is not None:
-        served.append(library.root.resolve())
-    return gr.mount_gradio_app(
-        app, build_ui(service, bench_dir, library, reason), path="",
-        allowed_paths=[str(p) for p in served],
+    blocks = build_ui(service, bench_dir, library, reason)
+    publish = Published(service.store.root.parent / "web-files")
+    # Only copies made to be served, and the benchmark's public results: never the
+    # request folders, the library (its database holds every transcript) or the voices.
+    served = [publish.folder, Path(bench_dir).resolve()]
+    auth = None
+    if access.token:
+        token = access.token.encode()
+
+        def auth(_user: str, password: str) -> bool:
+            return hmac.compare_digest(password.encode(), token)
+
+    mounted = gr.mount_gradio_app(
+        app, blocks, path="", allowed_paths=[str(p) for p in served],
         max_file_size=service.limits.max_upload_bytes, ssr_mode=False, theme=theme,
-        show_error=True)
+        show_error=True, auth=auth,
+        auth_message="This server needs its token: type it as the password (any user name).")
+    # Gradio checks that a file named in an API call was uploaded only once it believes it
+    # has launched, which a mounted app never does: without this any path on the server
+    # could be named and read back. (gradio.processing_utils._check_allowed)
+    blocks.has_launched = True
+    return mounted

@@ -25,8 +25,11 @@ COLUMNS = ["#", "clip", "created", "title", "prompt", "seconds", "lyrics"]
 class LibraryActions:
     """What the Library tab's buttons do; each returns name -> value dicts."""
 
-    def __init__(self, library: Any) -> None:
+    def __init__(self, library: Any, publish: Any = None) -> None:
         self.library = library
+        # what the page may play or download is a copy made to be served (the web app's
+        # Published); the library folder itself is never served
+        self.publish = publish or (lambda path: str(path) if path else None)
 
     def views(self) -> list[str]:
         """"all clips", then every playlist by name."""
@@ -56,8 +59,8 @@ class LibraryActions:
         """One clip's audio, MIDI, lyrics and details."""
         clip = self.library.clip(_clip_id(clip_id))
         lyrics_audio = clip.lyrics_audio_path if clip.lyrics_audio_path else None
-        return {"audio": str(lyrics_audio or clip.audio_path),
-                "midi": str(clip.midi_path) if clip.midi_path else None,
+        return {"audio": self.publish(lyrics_audio or clip.audio_path),
+                "midi": self.publish(clip.midi_path) if clip.midi_path else None,
                 "lyrics": clip.lyrics.text() if clip.lyrics else "",
                 "details": clip.to_dict(),
                 "status": f"Clip {clip.clip_id}: {clip.title} ({clip.duration_s:.1f} s)."}
@@ -78,11 +81,20 @@ class LibraryActions:
         return self.show(view, f"Removed number {entry.number} ({entry.clip.title}) from "
                                f"{entry.playlist}.")
 
-    def delete(self, clip_id: float | None, view: str) -> dict[str, Any]:
-        """Delete a clip and its files, from the library and every playlist."""
-        clip = self.library.delete_clip(_clip_id(clip_id))
+    def delete(self, clip_id: float | None, view: str, confirm: bool = False) -> dict[str, Any]:
+        """Delete a clip and its files, from the library and every playlist.
+
+        Only with ``confirm`` (the page's "yes, delete it" box): one stray click or API
+        call must not lose a clip for good. The box is cleared again afterwards.
+        """
+        clip = self.library.clip(_clip_id(clip_id))
+        if not confirm:
+            return {"status": f"Tick 'Yes, delete it' to delete clip {clip.clip_id} "
+                              f"({clip.title}) for good, then press Delete clip again.",
+                    "confirm": False}
+        clip = self.library.delete_clip(clip.clip_id)
         return self.show(view, f"Deleted clip {clip.clip_id} ({clip.title}).") | {
-            "audio": None, "midi": None, "lyrics": "", "details": None}
+            "audio": None, "midi": None, "lyrics": "", "details": None, "confirm": False}
 
     def save_composed(self, last: dict[str, Any] | None) -> str:
         """Store the clip last rendered on the Compose tab; returns the message."""
@@ -121,9 +133,9 @@ def guarded(action, outputs: dict[str, Any], status: str = "status"):
     return run
 
 
-def library_tab(library: Any, player: Any) -> None:
+def library_tab(library: Any, player: Any, publish: Any = None) -> None:
     """Build the tab's components and wire them to ``library``."""
-    actions = LibraryActions(library)
+    actions = LibraryActions(library, publish)
     with gr.Row():
         views = gr.Dropdown(actions.views(), value=ALL_CLIPS, label="Show",
                             elem_id="library-view")
@@ -139,6 +151,7 @@ def library_tab(library: Any, player: Any) -> None:
     with gr.Row():
         number = gr.Number(label="Number in the playlist on show", precision=0)
         remove = gr.Button("Remove from playlist", elem_id="library-remove")
+        confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="library-confirm")
         delete = gr.Button("Delete clip", variant="stop", elem_id="library-delete")
     with gr.Row():
         audio = gr.Audio(label="Clip", elem_id="library-audio", waveform_options=player)
@@ -146,11 +159,11 @@ def library_tab(library: Any, player: Any) -> None:
     lyrics = gr.Textbox(label="Lyrics", lines=6, elem_id="library-lyrics")
     details = gr.JSON(label="Details", elem_id="library-details")
     outputs = dict(views=views, table=table, status=status, audio=audio, midi=midi,
-                   lyrics=lyrics, details=details)
+                   lyrics=lyrics, details=details, confirm=confirm)
     targets = list(outputs.values())
     for trigger in (refresh.click, views.change):
         trigger(guarded(actions.show, outputs), views, targets)
     play.click(guarded(actions.play, outputs), clip_id, targets)
     save.click(guarded(actions.save, outputs), [clip_id, playlist, views], targets)
     remove.click(guarded(actions.remove, outputs), [number, views], targets)
-    delete.click(guarded(actions.delete, outputs), [clip_id, views], targets)
+    delete.click(guarded(actions.delete, outputs), [clip_id, views, confirm], targets)
