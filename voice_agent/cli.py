@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -82,12 +83,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     from voice_agent.pipeline.record import write_outputs
 
     language = None if args.language == "auto" else args.language
+    if args.speaker:  # an unusable --speaker fails now, not after a whole turn
+        from voice_agent.speech.enrol import load_enrolment_clip
+
+        load_enrolment_clip(args.speaker, 16_000)
     # a typed request needs no speech recogniser: do not load Whisper for it
     pipeline = build_pipeline(config_from_args(args), with_asr=args.text is None)
     audio = None  # constructors load nothing: a bad file answers before any model loads
     if args.request is not None:
         try:
-            audio = check_request(args.request)
+            audio = check_request(args.request, args.max_audio_s)
         except VoiceAgentError as exc:
             from voice_agent.core.types import StageError
 
@@ -95,6 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             write_outputs(failed, args.out, None)  # turn.json, as for every run
             print(f"error: {exc}", file=sys.stderr)
             return 1
+        _progress(f"request: {audio.duration_s:.1f} s of audio")
     _progress("loading models…")
     log.info("loading models")  # the marker tests look for: no model loads before the checks
     loaded = pipeline.load()
@@ -227,6 +233,7 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
                                      "The web app and the HTTP API") from exc
     from voice_agent.service import Limits, build_service
 
+    access = _access(args)
     _progress("loading models…")
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
     service = build_service(None if args.fake else config_from_args(args), args.out,
@@ -239,12 +246,12 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     if web:
         from voice_agent.modes.web.app import create_web_app
 
-        app = create_web_app(service, Path(args.bench_dir))
+        app = create_web_app(service, Path(args.bench_dir), access=access)
         url = f"web app: http://{args.host}:{args.port}/   API docs: /docs"
     else:
         from voice_agent.modes.api import create_app
 
-        app = create_app(service)
+        app = create_app(service, access=access)
         url = f"API: http://{args.host}:{args.port}/api/   docs: http://{args.host}:{args.port}/docs"
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
                                            log_level="warning"))
@@ -267,6 +274,27 @@ def _announce_when_listening(server, url: str) -> None:
     threading.Thread(target=wait, name="announce-url", daemon=True).start()
 
 
+def _access(args: argparse.Namespace):
+    """Who may use the server; refuses (exit 2) a non-loopback address without a token."""
+    from voice_agent.modes.guard import Access, bind_problem, is_loopback
+
+    token = args.token or os.environ.get("VOICE_AGENT_TOKEN") or None
+    problem = bind_problem(args.host, token)
+    if problem:
+        raise ServeRefused(problem)
+    if not is_loopback(args.host):
+        print(f"serving on {args.host}: anyone on the network who has the token can use the "
+              "agent and delete clips; traffic is not encrypted (put it behind HTTPS).")
+    return Access(args.host, token, tuple(args.allow_origin or ()),
+                  tuple(args.allow_host or ()))
+
+
+class ServeRefused(VoiceAgentError):
+    """A server setting that would expose the agent (e.g. 0.0.0.0 without a token)."""
+
+    kind = "config"
+
+
 def cmd_web(args: argparse.Namespace) -> int:
     """The web app in a browser (and the HTTP API on the same port)."""
     return _serve(args, web=True)
@@ -285,7 +313,16 @@ def _add_server_flags(parser: argparse.ArgumentParser, port: int) -> None:
                         help="folder for each request's files and enrolled speakers "
                              "(default out/server)")
     parser.add_argument("--max-upload-mb", type=float, default=20.0,
-                        help="largest upload accepted, in MB (default 20)")
+                        help="largest upload accepted, in MiB (default 20)")
+    parser.add_argument("--token", help="require this token (Bearer header on /api/, the "
+                        "password at the web app's login); needed off loopback; default "
+                        "$VOICE_AGENT_TOKEN")
+    parser.add_argument("--allow-origin", action="append", metavar="ORIGIN",
+                        help="also let web pages from ORIGIN (e.g. https://app.example) call "
+                             "the API (CORS); repeatable; default same-origin only")
+    parser.add_argument("--allow-host", action="append", metavar="NAME",
+                        help="also answer to this Host name (e.g. behind a reverse proxy); "
+                             "repeatable")
     parser.add_argument("--fake", action="store_true",
                         help="fake models (instant, made-up answers) for front-end development")
     _add_config_flags(parser)
@@ -320,6 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--language", default="auto", choices=["auto", "en", "es"])
     run.add_argument("--reference", help="held-out recording of the --speaker voice, for "
                                           "the similarity score")
+    run.add_argument("--max-audio-s", type=float, default=60.0,
+                     help="longest request accepted, in seconds (default 60, as the server)")
     run.add_argument("--compare", dest="compare", action="store_true", default=False,
                      help="also score the voices (similarity, round-trip WER; a few seconds)")
     run.add_argument("--no-compare", dest="compare", action="store_false",

@@ -12,8 +12,8 @@ import logging
 from typing import Any
 
 from voice_agent.asr.checks import check_has_signal
-from voice_agent.core.audio import read_audio
-from voice_agent.core.errors import AudioInputError, VoiceAgentError
+from voice_agent.core.audio import AudioTooLongError, read_audio
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.events import (EVENT_SAY, EVENT_SPEECH_CHUNK, EVENT_STAGE_STARTED,
                                      TurnEvent)
 from voice_agent.core.types import Audio, StageError, Turn
@@ -30,11 +30,17 @@ STAGE_LINES = {"asr": "listening…", "llm": "thinking…", "music": "composing�
 
 def check_request(path: str, max_seconds: float = MAX_REQUEST_S) -> Audio:
     """Read and check a request file before any model loads: it exists, decodes, holds
-    sound and is not too long. Raises AudioInputError/NoSpeechError with one clear line."""
-    audio = read_audio(path)
-    if audio.duration_s > max_seconds:
-        raise AudioInputError(f"The request {path} is {audio.duration_s:.0f} s long; the limit is "
-                              f"{max_seconds:.0f} s. Trim it to the request itself.")
+    sound and is not too long. Raises AudioInputError/NoSpeechError with one clear line.
+
+    The length is read from the file's header first: a small compressed file can hold
+    hours (and recognition takes about a minute per minute), so an over-long one is
+    refused before it is decoded, and decoding stops at the limit whatever the header says.
+    """
+    try:
+        audio = read_audio(path, max_s=max_seconds)
+    except AudioTooLongError as exc:
+        raise AudioTooLongError(f"{exc} Trim it to the request itself, or raise the limit "
+                                "with --max-audio-s.") from None
     check_has_signal(audio)
     return audio
 
