@@ -33,7 +33,8 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -368,6 +369,22 @@ def _add_docs(app: FastAPI) -> None:
                                    swagger_favicon_url="/docs-static/favicon.png")
 
 
+def _warm_up() -> None:
+    """Import now what the first requests would import lazily on the event loop thread
+    (anyio's thread backend, the multipart parser, the decoders): a first flood of
+    uploads then finds nothing to import while health checks wait."""
+    import python_multipart  # noqa: F401
+    import soundfile  # noqa: F401
+
+    from voice_agent.core import audio  # noqa: F401
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    await anyio.to_thread.run_sync(_warm_up)
+    yield
+
+
 def create_app(service: AgentService, docs_at_root: bool = True,
                access: Access = Access()) -> FastAPI:
     """The FastAPI application around ``service`` (models loaded by the caller).
@@ -376,6 +393,7 @@ def create_app(service: AgentService, docs_at_root: bool = True,
     loopback only, no token, same-origin.
     """
     app = FastAPI(title="voice_agent", version=__version__, docs_url=None, redoc_url=None,
+                  lifespan=_lifespan,
                   description="Say or type what music you want; get a reply, a clip and "
                               "the reply spoken in a cloned and a base voice. "
                               + ("FAKE MODE: no models run. " if service.fake else ""))

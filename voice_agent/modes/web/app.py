@@ -404,8 +404,10 @@ def _talk_tab(actions: WebActions) -> gr.Dropdown:
         for update in actions.talk(path, speaker, lang, state):
             yield bind(update)
 
-    for trigger in (send.click, request.stop_recording):
-        trigger(run, [request, speakers, language, session], list(outputs.values()))
+    send.click(run, [request, speakers, language, session], list(outputs.values()),
+               api_name="talk")
+    request.stop_recording(run, [request, speakers, language, session], list(outputs.values()),
+                           api_name=False)
     return speakers
 
 
@@ -484,7 +486,7 @@ def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
         ab_base = gr.Audio(label="B: base voice", elem_id="voice-ab-base",
                            waveform_options=PLAYER)
     ab_table_md = gr.Markdown(elem_id="voice-ab-table")
-    recording.change(actions.check_speaker, recording, voice_status)
+    recording.change(actions.check_speaker, recording, voice_status, api_name="check_speaker")
 
     def do_enrol(path, progress=gr.Progress(track_tqdm=True)):
         update = actions.enrol(path)
@@ -494,12 +496,13 @@ def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
         return (update["voice_status"], gr.update(choices=choices, value=update["speaker"]),
                 gr.update(choices=choices))
 
-    enrol.click(do_enrol, recording, [voice_status, speaker, talk_speakers])
+    enrol.click(do_enrol, recording, [voice_status, speaker, talk_speakers], api_name="enrol")
     language.change(lambda lang: AB_SENTENCES[lang], language, text)
     ab_outputs = dict(ab_status=ab_status, ab_cloned=ab_cloned, ab_base=ab_base,
                       ab_table=ab_table_md)
     compare.click(lambda *a: _bind(ab_outputs)(actions.compare(*a)),
-                  [speaker, text, language, reference], list(ab_outputs.values()))
+                  [speaker, text, language, reference], list(ab_outputs.values()),
+                  api_name="compare")
 
 
 def open_library(folder: Path | None) -> tuple[Any, str]:

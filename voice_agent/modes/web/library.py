@@ -163,7 +163,8 @@ def library_tab(library: Any, player: Any, publish: Any = None) -> None:
     targets = list(outputs.values())
     for trigger in (refresh.click, views.change):
         trigger(guarded(actions.show, outputs), views, targets)
-    play.click(guarded(actions.play, outputs), clip_id, targets)
+    play.click(guarded(actions.play, outputs), clip_id, targets, api_name="library_play")
     save.click(guarded(actions.save, outputs), [clip_id, playlist, views], targets)
     remove.click(guarded(actions.remove, outputs), [number, views], targets)
-    delete.click(guarded(actions.delete, outputs), [clip_id, views, confirm], targets)
+    delete.click(guarded(actions.delete, outputs), [clip_id, views, confirm], targets,
+                 api_name="library_delete")
