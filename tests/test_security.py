@@ -140,29 +140,34 @@ def test_decoding_stops_at_the_limit_when_the_header_does_not_say(tmp_path):
 # -- 3. one bounded FIFO queue; health never waits -----------------------------------------
 
 def test_fifty_enrolments_do_not_freeze_health(tmp_path):
-    """The issue's freeze: enrolments (here 0.5 s each) once took every worker thread."""
+    """The issue's freeze: enrolments (minutes each; 2 s here) once took every worker
+    thread, and health waited behind all of them (50 x 2 s)."""
     clips = []
     for i, data in enumerate(distinct_recordings(SPEAKER_WAV, 50)):
         clips.append(tmp_path / f"speaker{i}.wav")
         clips[-1].write_bytes(data)
     latencies: list[float] = []
-    with slow_enrolment_server(tmp_path / "out", 0.5) as (url, _process), \
-            httpx.Client(base_url=url, timeout=30) as client:
+    with slow_enrolment_server(tmp_path / "out", 2.0) as (url, _process), \
+            httpx.Client(base_url=url, timeout=5) as client:
         attack = concurrent_posts_process(url + "/api/speakers", clips)
-        deadline = time.monotonic() + 60
-        while attack.poll() is None and time.monotonic() < deadline:
-            start = time.perf_counter()
-            assert client.get("/api/health").status_code == 200
-            latencies.append(time.perf_counter() - start)
-            time.sleep(0.05)
-        statuses = json.loads(attack.communicate(timeout=60)[0])
+        deadline = time.monotonic() + 15
+        try:
+            while attack.poll() is None and time.monotonic() < deadline:
+                start = time.perf_counter()
+                assert client.get("/api/health").status_code == 200  # times out at 5 s
+                latencies.append(time.perf_counter() - start)
+                time.sleep(0.05)
+            # the admitted few finish in turn (those arriving later may be admitted as
+            # the queue drains); the rest were refused at once
+            statuses = json.loads(attack.communicate(timeout=150)[0])
+        finally:
+            attack.kill()
     # The test machine is shared (load ~20 on 2 cores): a probe can lose the CPU for a
-    # moment, so the bound is on nine probes in ten; before the fix every probe in the
-    # attack waited for enrolments to finish (seconds each, all of them for 50 x 0.5 s).
+    # moment, so the bound is on nine probes in ten.
     ordered = sorted(latencies)
     p90 = ordered[int(0.9 * (len(ordered) - 1))]
     assert len(latencies) >= 5 and p90 < 1.0, f"health p90 {p90:.2f} s: {ordered}"
-    assert statuses.count(200) >= 1 and statuses.count(503) >= 30, statuses
+    assert statuses.count(200) >= 1 and statuses.count(503) >= 40, statuses
     assert set(statuses) <= {200, 503}
 
 
