@@ -263,6 +263,7 @@ def test_a_bad_host_header_is_refused(guarded_api):
     assert httpx.get(guarded_api + "/api/health",
                      headers={**auth, "Host": "localhost:1234"}).status_code == 200
     assert "*" in allowed_hosts("0.0.0.0") and "evil.example" not in allowed_hosts("127.0.0.1")
+    assert "*" not in allowed_hosts("0.0.0.0", ["music.example"])
 
 
 def test_cross_site_writes_are_refused_and_cors_is_same_origin(guarded_api):

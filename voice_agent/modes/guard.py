@@ -75,8 +75,9 @@ def allowed_hosts(host: str, extra: Iterable[str] = ()) -> frozenset[str]:
     names = {host.strip("[]").lower(), *(h.lower() for h in extra)}
     if is_loopback(host) or host in ("0.0.0.0", "::"):
         names.update(LOOPBACK_NAMES)
-    if host in ("0.0.0.0", "::"):
-        names.add("*")  # every address of the machine; the token guards it
+    if host in ("0.0.0.0", "::") and not extra:
+        names.add("*")  # every address of the machine; the token guards it (narrow it
+        #                 with --allow-host)
     return frozenset(names)
 
 
