@@ -57,8 +57,8 @@ def test_turn_json_is_written_once_with_everything(service, monkeypatch):
 
     monkeypatch.setattr(Path, "write_text", counting)
     result = service.turn(tone(1.0), session="s")
-    assert written == [result.folder / "turn.json"]
-    on_disk = json.loads(written[0].read_text(encoding="utf-8"))
+    assert len(written) == 1  # (into the hidden folder, renamed to result.folder when done)
+    on_disk = json.loads((result.folder / "turn.json").read_text(encoding="utf-8"))
     assert on_disk == result.record and on_disk["request_id"] == result.request_id
     assert on_disk["music"]["file"] == "music.wav" and set(on_disk["speech"]) == {"cloned", "base"}
 
