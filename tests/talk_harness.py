@@ -151,8 +151,12 @@ def start_talk(server: SoundServer, out: Path, extra_env: dict[str, str],
     # The daemon's private HOME is not the program's: the model cache lives under the real one.
     env = {**server.env, "HOME": os.environ.get("HOME", "/root"), "PYTHONPATH": str(ROOT),
            **extra_env}
+    if "--ui-language" not in flags:  # the tests read English unless they ask otherwise
+        flags += " --ui-language en"
+    if "--output-device" not in flags:
+        flags += " --output-device pulse"
     command = (f"{sys.executable} -m {entry} --out {out} --input-device pulse "
-               f"--output-device pulse {flags} 2>{out.parent / 'stderr.log'}")
+               f"{flags} 2>{out.parent / 'stderr.log'}")
     return Terminal(command, env)
 
 

@@ -235,3 +235,13 @@ def test_a_session_is_kept_on_disk_and_a_bad_name_is_a_400(tmp_path):
                        data={"session": "../../etc"})
         assert _error(bad, 400)["kind"] == "library"
     assert [len(h) for h in service.pipeline.responder.histories] == [0, 1]
+
+
+def test_a_32_bit_seed_is_accepted_and_repeats_the_clip(api):
+    big = {"prompt": "relaxing jazz with piano", "duration_s": 2, "seed": 2**32 - 1}
+    first, second = api.post("/api/audio/generate", json=big), api.post("/api/audio/generate",
+                                                                          json=big)
+    assert first.status_code == 200, first.text
+    assert first.json()["plan"]["seed"] == 2**32 - 1
+    assert first.json()["audio_base64"] == second.json()["audio_base64"]
+    assert api.post("/api/audio/generate", json={**big, "seed": 2**32}).status_code in (400, 422)

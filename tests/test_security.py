@@ -62,8 +62,8 @@ def _copies_of(data: bytes, folder) -> list:
 
 @pytest.mark.parametrize("api_name, inputs", [
     ("check_speaker", lambda f: [f]),
-    ("enrol", lambda f: [f]),
-    ("talk", lambda f: [f, "default", "auto"]),
+    ("enrol", lambda f: [f, ""]),  # the recording, the speaker's name
+    ("talk", lambda f: [f, "", "default", "auto", None, []]),  # + typed text, session, log
     ("compare", lambda f: ["default", "hello there", "en", f]),
 ])
 def test_a_server_path_named_in_a_gradio_call_is_never_read(web, secret, api_name, inputs):
@@ -71,7 +71,7 @@ def test_a_server_path_named_in_a_gradio_call_is_never_read(web, secret, api_nam
     for target in (secret, "/etc/passwd"):
         event, data = gradio_call(client, api_name, inputs(file_data(target)))
         shown = str(data)
-        assert "not uploaded" in shown and "Usable" not in shown, (event, shown[:500])
+        assert "not uploaded" in shown and "Can be used" not in shown, (event, shown[:500])
     assert not _copies_of(secret.read_bytes(), uploads)  # never copied where it is served
     assert service.voices.speaker_ids() == []  # and never enrolled
 
@@ -82,7 +82,7 @@ def test_an_uploaded_file_is_still_read(web):
                            files={"files": ("me.wav", SPEAKER_WAV.read_bytes(), "audio/wav")})
     assert uploaded.status_code == 200, uploaded.text
     event, data = gradio_call(client, "check_speaker", [file_data(uploaded.json()[0])])
-    assert event == "complete" and "Usable" in str(data)
+    assert event == "complete" and "Can be used" in str(data)
 
 
 def test_library_database_and_speaker_recordings_are_not_static_files(web, tmp_path):

@@ -116,3 +116,14 @@ def test_speech_seconds_counts_only_active_frames(speech):
     gap = np.zeros(5 * speech.rate, np.float32)
     padded = Audio(np.concatenate([gap, speech.samples, gap]), speech.rate)
     assert abs(speech_seconds(padded) - speech_seconds(speech)) < 0.5
+
+
+def test_a_long_clip_keeps_its_best_30_seconds_and_says_so(tmp_path, speech):
+    """25 s of silence, then the 13 s of speech, then 5 s of silence: the speech is kept."""
+    rate = speech.rate
+    quiet = np.random.default_rng(1).normal(0, 1e-4, 25 * rate)
+    samples = np.concatenate([quiet, speech.samples, quiet[: 5 * rate]])
+    clip = load_enrolment_clip(_wav(tmp_path, "long.wav", samples, rate), 24_000)
+    assert any("only the best 30 s" in w for w in clip.warnings)
+    assert clip.audio.duration_s == pytest.approx(30.0, abs=0.05)
+    assert speech_seconds(clip.audio) >= speech_seconds(speech) - 0.5  # no speech was cut

@@ -59,8 +59,8 @@ def test_talk_session_in_a_terminal_with_a_virtual_microphone(tmp_path, sound_se
         terminal.wait_for("you (en): play some jazz with piano")
         terminal.wait_for("[speaking]")
         terminal.wait_for("[playing music]")
-        screen = terminal.wait_for("timings: asr")
-        assert "agent: Sure!" in screen and "first audio" in screen
+        screen = terminal.wait_for("timings: listening")
+        assert "agent: Sure!" in screen and "first reply audio" in screen
         terminal.keys("s")  # stop the music
         terminal.wait_for("[ready]")
         terminal.keys("w")
@@ -68,7 +68,7 @@ def test_talk_session_in_a_terminal_with_a_virtual_microphone(tmp_path, sound_se
 
         say_request(terminal, sound_server, write_wav(tmp_path / "silence.wav",
                                                 Audio(np.zeros(32_000, np.float32), 16_000)))
-        terminal.wait_for("asr: No speech was heard")
+        terminal.wait_for("listening: No speech was heard")
 
         terminal.keys("t")
         terminal.type("cumbia")
@@ -122,7 +122,7 @@ def test_microphone_vanishing_mid_recording_then_coming_back(tmp_path, sound_ser
         sound_server.start()  # plugged back in
         say_request(terminal, sound_server, REQUESTS / "example_en.wav")  # space re-scans
         terminal.wait_for("you (en): play some jazz with piano")
-        terminal.wait_for("timings: asr")
+        terminal.wait_for("timings: listening")
         terminal.keys("q")
         terminal.wait_for("EXITED 0", timeout=30)
     finally:
@@ -168,7 +168,7 @@ def test_talk_session_with_the_real_models(tmp_path, sound_server):
         say_request(terminal, sound_server, REQUESTS / "example_en.wav")
         screen = terminal.wait_for("you (en):", timeout=120)
         assert "bossa nova" in screen.lower()
-        terminal.wait_for("timings: asr", timeout=240)
+        terminal.wait_for("timings: listening", timeout=240)
         terminal.keys("q")
         terminal.wait_for("EXITED 0", timeout=60)
     finally:

@@ -117,9 +117,9 @@ def test_barge_in_talking_stops_playback_and_listens(playing, busy):
     assert machine.state is State.LISTENING
 
 
-def test_stop_key_only_when_something_plays_or_runs():
+def test_stop_key_only_when_something_plays_or_runs_else_it_says_nothing_plays():
     machine = _ready()
-    assert machine.press("s", 0.0) == []
+    assert machine.press("s", 0.0) == [Command(Do.NOTE, "nothing_playing")]
     machine.playback("music")
     assert _actions(machine.press("s", 1.0)) == [Do.STOP_PLAYBACK]
 
@@ -130,7 +130,8 @@ def test_idle_keys_replay_save_voice_quit():
     assert _actions(machine.press("w", 0)) == [Do.SAVE]
     assert _actions(machine.press("v", 0)) == [Do.TOGGLE_VOICE]
     assert _actions(machine.press("q", 0)) == [Do.QUIT]
-    assert machine.press("x", 0) == []
+    assert machine.press("x", 0) == [Command(Do.NOTE, "key:x")]  # said, not ignored
+    assert machine.press("\x01", 0) == []  # a control character is not a key press to explain
 
 
 def test_typing_a_request_with_backspace_and_letters_that_are_keys_elsewhere():
@@ -147,7 +148,8 @@ def test_typing_escape_and_empty_enter_send_nothing():
     machine = _ready()
     machine.press("t", 0)
     machine.press("a", 0)
-    assert machine.press("\x1b", 0) == [] and machine.state is State.READY
+    assert machine.press("\x1b", 0) == [Command(Do.NOTE, "typing_cancelled")]
+    assert machine.state is State.READY
     machine.press("t", 0)
     assert machine.press("\r", 0) == [] and machine.state is State.READY
 

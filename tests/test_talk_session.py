@@ -95,7 +95,7 @@ def test_a_spoken_turn_end_to_end(tmp_path):
     screen = _screen(session)
     assert "you (en): play some jazz with piano" in screen
     assert "agent: Sure!" in screen and "agent: Enjoy it." in screen
-    assert "timings: asr" in screen and "first audio" in screen and "saved in turn_001/" in screen
+    assert "timings: listening" in screen and "first reply audio" in screen and "saved in turn_001/" in screen
     # the reply streams sentence by sentence, then the music, once
     assert session.played == ["speech"] * 3 + ["music"]
     turn = tmp_path / session.log.folder.name / "turn_001"
@@ -121,7 +121,7 @@ def test_silence_gets_the_no_speech_message_and_the_session_goes_on(tmp_path):
     session = _session(tmp_path)
     _record(session, level=0.0)
     _until(session, "saved")
-    assert "asr: No speech was heard" in _screen(session)
+    assert "listening: No speech was heard" in _screen(session)
     assert _log_lines(session)[0]["errors"][0]["kind"] == "no_speech"
     assert session.played == [] and session.machine.state is State.READY
     _record(session)

@@ -130,7 +130,7 @@ def test_mistakes_show_as_messages_on_the_page(page):
     from playwright.sync_api import expect
 
     page.locator("#talk-send").click()
-    expect(page.locator("#talk-status")).to_contain_text("Record or upload", timeout=WAIT_MS)
+    expect(page.locator("#talk-status")).to_contain_text("Record, upload or type", timeout=WAIT_MS)
     page.get_by_role("tab", name="Compose").click()
     page.locator("#compose-regenerate").click()
     expect(page.locator("#compose-status")).to_contain_text("Generate something first",
@@ -153,10 +153,10 @@ def test_voices_tab_checks_enrols_and_compares(page):
     page.locator("#voice-input button[aria-label='Upload file']").click()
     page.locator("#voice-input input[type=file]").set_input_files(
         str(ASSETS / "speakers" / "librivox_austen_enrol.wav"))
-    expect(page.locator("#voice-status")).to_contain_text("Usable", timeout=WAIT_MS)
+    expect(page.locator("#voice-status")).to_contain_text("Can be used", timeout=WAIT_MS)
     page.locator("#voice-enrol").click()
     expect(page.locator("#voice-status")).to_contain_text("enrolled", timeout=WAIT_MS)
-    speaker_id = page.locator("#voice-status").inner_text().split("Speaker ")[1].split()[0]
+    speaker_id = page.locator("#voice-status").inner_text().split("Speaker '")[1].split("'")[0]
     expect(page.locator("#voice-speaker input")).to_have_value(speaker_id)
     page.locator("#voice-compare").click()
     expect(page.locator("#voice-ab-table")).to_contain_text("cloned", timeout=WAIT_MS)

@@ -30,25 +30,26 @@ def _add(actions, seconds: float = 2.0):
 
 def test_rows_play_save_remove_delete(actions):
     first, second = _add(actions, 2.0), _add(actions, 3.0)
-    assert [row[1] for row in actions.rows(ALL_CLIPS)] == [second.clip_id, first.clip_id]
+    assert [row[0] for row in actions.rows(ALL_CLIPS)] == [second.clip_id, first.clip_id]
     played = actions.play(float(first.clip_id))
-    assert played["audio"] == str(first.audio_path) and played["midi"].endswith(".mid")
+    assert played["audio"] == str(first.audio_path)
+    assert played["midi"]["value"].endswith(".mid") and played["midi"]["interactive"]
     saved = actions.save(float(second.clip_id), "favourites", "favourites")
-    assert saved["table"][0][:2] == [1, second.clip_id] and "number 1" in saved["status"]
+    assert saved["table"][0][:2] == [second.clip_id, 1] and "number 1" in saved["status"]
     removed = actions.remove(1, "favourites")
     assert removed["table"] == [] and "Removed number 1" in removed["status"]
     unconfirmed = actions.delete(float(first.clip_id), ALL_CLIPS)
     assert "Tick 'Yes, delete it'" in unconfirmed["status"]
     assert actions.library.clip(first.clip_id).clip_id == first.clip_id  # still there
     deleted = actions.delete(float(first.clip_id), ALL_CLIPS, True)
-    assert [row[1] for row in deleted["table"]] == [second.clip_id]
+    assert [row[0] for row in deleted["table"]] == [second.clip_id]
 
 
 def test_mistakes_are_messages(actions):
     from voice_agent.modes.web.library import guarded
 
     outputs = {"status": "status-box"}
-    assert "clip number" in guarded(actions.play, outputs)(None)["status-box"]
+    assert "Click a clip in the table" in guarded(actions.play, outputs)(None)["status-box"]
     assert "no" in guarded(actions.play, outputs)(99.0)["status-box"].lower()
     assert "playlist first" in actions.remove(1, ALL_CLIPS)["status"]
     assert "Generate something first" in actions.save_composed(None)

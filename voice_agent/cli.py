@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from voice_agent import __version__, asr, music, responder, speech
 from voice_agent.core.config import AgentConfig, load_config, override
 from voice_agent.core.errors import VoiceAgentError
+from voice_agent.modes.ui_text import LANGUAGES, resolve_language, t
 
 if TYPE_CHECKING:
     from voice_agent.modes.talk import TalkOptions
@@ -27,57 +28,152 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+def _add_backend_flags(parser: argparse.ArgumentParser) -> None:
+    """Which backend each stage uses (what ``models`` reports on)."""
     parser.add_argument("--config", help="TOML config file (flags override it)")
-    parser.add_argument("--asr-backend", choices=asr.BACKENDS)
+    parser.add_argument("--asr-backend", choices=asr.BACKENDS, help="speech recogniser")
+    parser.add_argument("--llm-backend", choices=responder.BACKENDS, help="language model runtime")
+    parser.add_argument("--music-backend", choices=music.BACKENDS, help="music engine")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv: debug)")
+
+
+def _add_model_flags(parser: argparse.ArgumentParser) -> None:
+    """The backends, their weights and the voices: every command that runs the models."""
+    _add_backend_flags(parser)
     parser.add_argument("--asr-model", help="ASR weights folder / .pt file (default: embedded)")
-    parser.add_argument("--llm-backend", choices=responder.BACKENDS)
     parser.add_argument("--llm-model", help="LLM weights: GGUF file or transformers folder")
-    parser.add_argument("--music-backend", choices=music.BACKENDS)
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
-    parser.add_argument("--speaker", help="speaker recording (10-15 s) for the cloned voice")
+    parser.add_argument("--speaker", help="the cloned voice: a recording (10-15 s) or the name "
+                                          "of a speaker enrolled with 'voice-agent enrol --name'")
     parser.add_argument("--voice-backend", choices=speech.CLONE_BACKENDS,
                         help="how the cloned voice is made (default kokoro-clone)")
     parser.add_argument("--xtts-dir", help="Coqui XTTS v2 checkpoint folder (--voice-backend xtts)")
     parser.add_argument("--base-voice", choices=speech.BASE_BACKENDS,
                         help="base voice engine (default auto: Piper for English, Kokoro for Spanish)")
     parser.add_argument("--no-speech", action="store_true", help="do not speak the reply")
+
+
+def _add_library_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags for commands that store clips (run, talk, web, serve)."""
     parser.add_argument("--library-dir", help="clip library folder (default $VOICE_AGENT_HOME/library)")
     parser.add_argument("--no-library", action="store_true",
                         help="do not store clips; library commands are refused")
     parser.add_argument("--speak-lyrics", action="store_true",
                         help="mix the cloned voice reading a song's lyrics over its music")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """Model flags plus library flags: the commands that run whole turns."""
+    _add_model_flags(parser)
+    _add_library_flags(parser)
+
+
+def _add_ui_language(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    parser.add_argument("--ui-language", choices=LANGUAGES,
+                        default=None if top else argparse.SUPPRESS,
+                        help="language of the interface's own words (default: from the "
+                             "locale, LANG/LC_ALL); replies follow the speaker either way")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a seed: use a whole number from 0 "
+                                         f"to {2**32 - 1}")
+    return value
+
+
+def _ranged(kind: type, low: float, high: float, what: str):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {what} from {low:g} to {high:g}")
+        return value
+    return parse
+
+
+def _key(text: str) -> str:
+    from voice_agent.core.plan import PITCH_CLASSES, normalize_key
+
+    key = normalize_key(text)
+    if key is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a key; use one of "
+                                         + ", ".join(PITCH_CLASSES))
+    return key
+
+
+def _add_plan_flags(parser: argparse.ArgumentParser) -> None:
+    """The Compose tab's overrides, applied to the plan the responder makes."""
+    from voice_agent.music.styles import RECIPES
+
+    group = parser.add_argument_group("music overrides (default: from the request)")
+    group.add_argument("--seed", type=_seed, help="0 to 4294967295; the same seed and plan "
+                                                  "give the same clip, sample for sample")
+    group.add_argument("--duration", type=_ranged(float, 1, 60, "length in seconds"),
+                       help="clip length in seconds (1-60)")
+    group.add_argument("--bpm", type=_ranged(int, 40, 220, "tempo"), help="tempo (40-220)")
+    group.add_argument("--key", type=_key, help="e.g. C, F#, Bb")
+    group.add_argument("--mode", choices=["major", "minor"])
+    group.add_argument("--genre", choices=sorted(RECIPES))
+
+
+def plan_options(args: argparse.Namespace):
+    """The ``run`` flags as Compose overrides."""
+    from voice_agent.service.compose import ComposeOptions
+
+    return ComposeOptions(duration_s=args.duration, seed=args.seed, genre=args.genre,
+                          bpm=args.bpm, key=args.key, mode=args.mode)
+
+
+def speaker_recording(value: str | None) -> str | None:
+    """``--speaker``: a recording path as given, or an enrolled speaker's name -> its file."""
+    if not value or Path(value).is_file():
+        return value
+    from voice_agent.service.voices import default_speakers_dir, real_voice_lab
+
+    if not default_speakers_dir().is_dir():
+        return value  # the speech stage says the file is missing
+    return str(real_voice_lab(default_speakers_dir(), None).recording(value))
 
 
 def config_from_args(args: argparse.Namespace) -> AgentConfig:
     """Config file (if any) with the command-line flags on top."""
     config = load_config(args.config)
+    flag = lambda name: getattr(args, name, None)  # noqa: E731 - not every command has every flag
     return override(
         config,
         asr__backend=args.asr_backend,
-        asr__model_path=args.asr_model,
+        asr__model_path=flag("asr_model"),
         llm__backend=args.llm_backend,
-        llm__model_path=args.llm_model,
+        llm__model_path=flag("llm_model"),
         music__backend=args.music_backend,
-        music__model_path=args.musicgen_model,
-        speech__speaker_wav=args.speaker,
-        speech__cloned_backend=args.voice_backend,
-        speech__xtts_dir=args.xtts_dir,
-        speech__base_backend=args.base_voice,
-        speech__enabled=False if args.no_speech else None,
-        library__path=args.library_dir,
-        library__enabled=False if args.no_library else None,
-        library__speak_lyrics=True if args.speak_lyrics else None,
+        music__model_path=flag("musicgen_model"),
+        speech__speaker_wav=speaker_recording(flag("speaker")),
+        speech__cloned_backend=flag("voice_backend"),
+        speech__xtts_dir=flag("xtts_dir"),
+        speech__base_backend=flag("base_voice"),
+        speech__enabled=False if flag("no_speech") else None,
+        library__path=flag("library_dir"),
+        library__enabled=False if flag("no_library") else None,
+        library__speak_lyrics=True if flag("speak_lyrics") else None,
     )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Headless mode: one request in, a folder of results out."""
-    from voice_agent.modes.headless import ProgressLines, check_request, run_request, summary
+    from voice_agent.modes.headless import (ProgressLines, check_request, override_plans,
+                                            run_request, summary)
 
+    lang = _ui(args)
     if (args.request is None) == (args.text is None):
-        print("Give a request audio file or --text \"...\" (one of them).", file=sys.stderr)
+        print(t("cli.one_input", lang), file=sys.stderr)
         return 2
     from voice_agent.pipeline.build import build_pipeline
     from voice_agent.pipeline.record import write_outputs
@@ -89,6 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         load_enrolment_clip(args.speaker, 16_000)
     # a typed request needs no speech recogniser: do not load Whisper for it
     pipeline = build_pipeline(config_from_args(args), with_asr=args.text is None)
+    override_plans(pipeline, plan_options(args))
     audio = None  # constructors load nothing: a bad file answers before any model loads
     if args.request is not None:
         try:
@@ -104,14 +201,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     _progress("loading models…")
     log.info("loading models")  # the marker tests look for: no model loads before the checks
     loaded = pipeline.load()
-    _progress("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
+    _progress(t("cli.models_loaded", lang,
+                times=", ".join(f"{k} {v:.1f}s" for k, v in loaded.items())))
     if args.session:
         print(f"session: {args.session}")  # a result the person keeps, not progress
     turn = run_request(pipeline, args.request, args.text, language, args.session, audio,
                        on_event=ProgressLines(_progress))
     record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
     print(summary(record))
-    print(f"wrote {Path(args.out) / 'turn.json'}")
+    print(t("cli.wrote", lang, path=Path(args.out) / "turn.json"))
     return 0 if turn.ok else 1
 
 
@@ -127,7 +225,7 @@ def _comparison(args: argparse.Namespace, pipeline, turn) -> dict | None:
     from voice_agent.pipeline.record import compare_voices
     from voice_agent.speech.compare import default_comparer
 
-    comparer = default_comparer(args.speaker, args.reference)
+    comparer = default_comparer(speaker_recording(args.speaker), args.reference)
     try:
         return compare_voices(turn, comparer, pipeline.transcriber)
     except VoiceAgentError as exc:
@@ -141,8 +239,7 @@ def cmd_talk(args: argparse.Namespace) -> int:
     from voice_agent.modes.talk.devices import format_device_list, load_sounddevice
 
     if args.list_devices:
-        print(format_device_list(load_sounddevice()))
-        return 0
+        return _list_devices(args, format_device_list, load_sounddevice)
     return run_talk(talk_options(args), config_from_args(args))
 
 
@@ -155,7 +252,24 @@ def talk_options(args: argparse.Namespace) -> TalkOptions:
         text_only=args.text_only, out=args.out,
         language=None if args.language == "auto" else args.language,
         voice=args.voice, save_dir=args.save_dir, hold_to_talk=not args.no_hold,
-        session=args.session)
+        session=args.session, ui_language=_ui(args))
+
+
+def _list_devices(args: argparse.Namespace, format_device_list, load_sounddevice) -> int:
+    """The sound devices; where there is no sound card, how to talk without one."""
+    try:
+        sd = load_sounddevice()
+        listing = format_device_list(sd)
+        found = list(sd.query_devices())
+    except VoiceAgentError as exc:
+        listing, found = str(exc), []
+    except Exception as exc:  # noqa: BLE001 - PortAudio's own errors: no sound system
+        listing, found = f"No sound devices ({type(exc).__name__}: {exc}).", []
+    if found:
+        print(listing)
+        return 0
+    print(t("cli.no_sound_card", _ui(args), listing=listing))
+    return 1
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -169,7 +283,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     config = override(config_from_args(args), library__enabled=False)
     requests = load_requests(args.requests or DEFAULT_REQUESTS, args.limit)
     pipeline = build_pipeline(config)
-    comparer = None if args.no_compare else default_comparer(args.speaker, args.reference)
+    comparer = None if args.no_compare else default_comparer(speaker_recording(args.speaker),
+                                                             args.reference)
     settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
                 "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
                 "music_backend": config.music.backend, "asr_max_seconds": config.asr.max_seconds,
@@ -184,12 +299,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     """Check a speaker recording and build its cloned-voice profile (cached on disk)."""
+    lang = _ui(args)
+    if args.name:
+        if not args.speaker_wav:
+            print("Give the recording to enrol: voice-agent enrol FILE --name NAME",
+                  file=sys.stderr)
+            return 2
+        lab = _voice_lab(args)
+        info = lab.enrol(Path(args.speaker_wav), Path(args.speaker_wav).name, args.name)
+        for warning in info.warnings:
+            print(f"note: {warning}")
+        key = "cli.enrol_cached" if info.cache_hit else "cli.enrol_new"
+        print(t(key, lang, name=info.name, speaker_id=info.speaker_id, seconds=info.duration_s))
+        return 0
     from voice_agent.speech import make_cloned_speaker
 
-    speaker = make_cloned_speaker(args.speaker_wav)
+    speaker = make_cloned_speaker(speaker_recording(args.speaker_wav))
     speaker.load()
     state = "already enrolled (cache hit)" if speaker.cache_hit else "enrolled"
-    print(f"{args.speaker_wav or 'bundled speaker'}: {state}; voice {speaker.model_id}")
+    print(t("cli.enrolled", lang, source=args.speaker_wav or "bundled speaker", state=state,
+            model=speaker.model_id))
+    return 0
+
+
+def _voice_lab(args: argparse.Namespace):
+    """The named speakers' folder (``--speakers-dir``, default $VOICE_AGENT_HOME/speakers)."""
+    from voice_agent.service.voices import default_speakers_dir, real_voice_lab
+
+    return real_voice_lab(Path(args.speakers_dir) if args.speakers_dir
+                          else default_speakers_dir(), None)
+
+
+def cmd_speakers(args: argparse.Namespace) -> int:
+    """``voice-agent speakers list|rename|delete``: the named speakers."""
+    lang = _ui(args)
+    lab = _voice_lab(args)
+    if args.action == "rename":
+        speaker_id = lab.rename(args.speaker, args.new_name)
+        print(t("cli.renamed", lang, speaker_id=speaker_id, name=lab.name_of(speaker_id)))
+        return 0
+    if args.action == "delete":
+        if not args.yes and not _ask_yes(f"delete speaker '{args.speaker}' and its recording? "
+                                         "[y/N] "):
+            print("Nothing deleted (confirm at the prompt, or pass --yes).")
+            return 1
+        speaker_id, name = lab.delete(args.speaker)
+        print(t("cli.deleted_speaker", lang, speaker_id=speaker_id, name=name))
+        return 0
+    found = lab.speakers()
+    if not found:
+        print(t("cli.no_speakers", lang))
+        return 0
+    for speaker_id, name in found:
+        print(f"{name}\t{speaker_id}\t{lab.recording(speaker_id).name}")
     return 0
 
 
@@ -215,7 +377,32 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"  folder:  {model_dir(spec)}")
         for name, state in report.items():
             print(f"    {name}: {state}")
+    for line in _other_weights():
+        print(line)
     return status
+
+
+def _other_weights() -> list[str]:
+    """The weights that come from Debian or a wheel as they are: the SoundFont, the encoder."""
+    from importlib.util import find_spec
+
+    from voice_agent.music.synth import find_soundfont
+
+    try:
+        soundfont = f"ok: {find_soundfont()}"
+    except VoiceAgentError as exc:
+        soundfont = f"missing ({exc}); the numpy synthesizer is used instead"
+    encoder = "ok (inside the Resemblyzer package)" if find_spec("resemblyzer") else \
+        "missing: pip install Resemblyzer (voice enrolment and similarity need it)"
+    return ["\n[music] General MIDI SoundFont: the instruments FluidSynth plays",
+            "  licence: MIT (FluidR3_GM, Debian fluid-soundfont-gm); TimGM6mb: GPL-2.0",
+            "  source:  Debian package fluid-soundfont-gm (or timgm6mb-soundfont)",
+            f"    {soundfont}",
+            "\n[tts] resemblyzer-0.1.4-ge2e: GE2E speaker encoder (voice enrolment and "
+            "similarity)",
+            "  licence: Apache-2.0 (Resemblyzer)",
+            "  source:  PyPI Resemblyzer ==0.1.4 (weights inside the wheel)",
+            f"    pretrained.pt: {encoder}"]
 
 
 def _serve(args: argparse.Namespace, web: bool) -> int:
@@ -236,8 +423,11 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     access = _access(args)
     _progress("loading models…")
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    from voice_agent.service.voices import default_speakers_dir
+
     service = build_service(None if args.fake else config_from_args(args), args.out,
-                            fake=args.fake, limits=limits)
+                            fake=args.fake, limits=limits,
+                            speakers_dir=None if args.fake else default_speakers_dir())
     loaded = service.load()
     print("models loaded in " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items())
           + (" (FAKE MODE: no models run)" if args.fake else ""))
@@ -246,7 +436,8 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     if web:
         from voice_agent.modes.web.app import create_web_app
 
-        app = create_web_app(service, Path(args.bench_dir), access=access)
+        app = create_web_app(service, Path(args.bench_dir) if args.bench_dir else None,
+                             access=access, ui_language=_ui(args))
         url = f"web app: http://{args.host}:{args.port}/   API docs: /docs"
     else:
         from voice_agent.modes.api import create_app
@@ -326,6 +517,7 @@ def _add_server_flags(parser: argparse.ArgumentParser, port: int) -> None:
     parser.add_argument("--fake", action="store_true",
                         help="fake models (instant, made-up answers) for front-end development")
     _add_config_flags(parser)
+    _add_ui_language(parser)
 
 
 def cmd_library(args: argparse.Namespace) -> int:
@@ -333,7 +525,8 @@ def cmd_library(args: argparse.Namespace) -> int:
     from voice_agent.library.cli import run
 
     lines, code = run(args, _ask_yes)
-    print("\n".join(lines))
+    for line in lines:
+        print(line)
     return code
 
 
@@ -344,17 +537,27 @@ def _ask_yes(prompt: str) -> bool:
     return input(prompt).strip().lower() in ("y", "yes", "s", "si", "sí")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = _Parser(prog="voice-agent", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"voice-agent {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+def _ui(args: argparse.Namespace) -> str:
+    """The interface language: --ui-language, else the locale's."""
+    return resolve_language(getattr(args, "ui_language", None))
 
-    run = sub.add_parser("run", help="headless: one request file in, results folder out")
+
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = _Parser(prog="voice-agent", description=t("cli.description", resolve_language(lang)))
+    parser.add_argument("--version", action="version", version=f"voice-agent {__version__}")
+    _add_ui_language(parser, top=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    language_help = "language of the request (default auto: detected from the speech)"
+
+    run = sub.add_parser("run", help="headless: one request file in, results folder out",
+                         description="One request (a recording or --text) in, a folder of "
+                                     "results out: transcript, reply, music, spoken replies.")
     run.add_argument("request", nargs="?", help="spoken request (WAV, FLAC, OGG, MP3, M4A...)")
     run.add_argument("--text", help="typed request instead of audio")
     run.add_argument("--out", default="out", help="output folder (default: out)")
-    run.add_argument("--language", default="auto", choices=["auto", "en", "es"])
+    run.add_argument("--language", default="auto", choices=["auto", "en", "es"],
+                     help=language_help)
     run.add_argument("--reference", help="held-out recording of the --speaker voice, for "
                                           "the similarity score")
     run.add_argument("--max-audio-s", type=float, default=60.0,
@@ -366,10 +569,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--session", help="continue the conversation kept under this name in "
                                         "the clip library (a new name starts one): 'faster', "
                                         "'undo', 'play version 2' refer to its earlier turns")
+    _add_plan_flags(run)
     _add_config_flags(run)
+    _add_ui_language(run)
     run.set_defaults(func=cmd_run)
 
-    talk = sub.add_parser("talk", help="push-to-talk desktop session (microphone and speakers)")
+    talk = sub.add_parser("talk", help="push-to-talk desktop session (microphone and speakers)",
+                          description="Talk to the agent from the terminal: space to talk, "
+                                      "t to type, r to replay, w to save, q to quit.")
     talk.add_argument("--list-devices", action="store_true", help="list sound devices and exit")
     talk.add_argument("--input-device", help="microphone: index or part of its name")
     talk.add_argument("--output-device", help="speakers: index or part of its name")
@@ -377,7 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="no microphone: type the requests (space or t to type)")
     talk.add_argument("--out", default="sessions",
                       help="folder for the session folders (default: sessions)")
-    talk.add_argument("--language", default="auto", choices=["auto", "en", "es"])
+    talk.add_argument("--language", default="auto", choices=["auto", "en", "es"],
+                      help=language_help)
     talk.add_argument("--voice", default="cloned", choices=["cloned", "base"],
                       help="voice to play (v switches during the session)")
     talk.add_argument("--save-dir", help="where w copies the last clip (default: "
@@ -387,12 +595,37 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--session", help="continue this stored conversation (default: a new "
                                         "one named after the session folder)")
     _add_config_flags(talk)
+    _add_ui_language(talk)
     talk.set_defaults(func=cmd_talk)
 
-    enrol = sub.add_parser("enrol", help="check a 10-15 s speaker recording and build its voice")
+    enrol = sub.add_parser("enrol", help="check a 10-15 s speaker recording and build its voice",
+                           description="Build a cloned voice from 10-15 s of one person "
+                                       "speaking (a few minutes once; then cached). With "
+                                       "--name, it is kept under that name for --speaker NAME.")
     enrol.add_argument("speaker_wav", nargs="?", help="recording (default: the bundled speaker)")
-    enrol.add_argument("-v", "--verbose", action="count", default=0)
+    enrol.add_argument("--name", help="keep the speaker under this name (e.g. Ana)")
+    enrol.add_argument("--speakers-dir", help="where named speakers live (default "
+                                              "$VOICE_AGENT_HOME/speakers)")
+    enrol.add_argument("-v", "--verbose", action="count", default=0,
+                       help="more log output (-vv: debug)")
+    _add_ui_language(enrol)
     enrol.set_defaults(func=cmd_enrol)
+
+    speakers = sub.add_parser("speakers", help="the named speakers: list, rename, delete")
+    speakers.add_argument("--speakers-dir", help="where named speakers live (default "
+                                                 "$VOICE_AGENT_HOME/speakers)")
+    speakers.add_argument("-v", "--verbose", action="count", default=0,
+                          help="more log output (-vv: debug)")
+    _add_ui_language(speakers)
+    actions = speakers.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every enrolled speaker: name, id, recording")
+    rename = actions.add_parser("rename", help="give a speaker a new name")
+    rename.add_argument("speaker", help="its current name or id")
+    rename.add_argument("new_name")
+    delete = actions.add_parser("delete", help="delete a speaker and its recording")
+    delete.add_argument("speaker", help="its name or id")
+    delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    speakers.set_defaults(func=cmd_speakers)
 
     bench = sub.add_parser("bench", help="latency benchmark: full turns over shipped spoken "
                                          "requests; bench.json, bench.md and bench.png")
@@ -408,13 +641,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-stream", action="store_true",
                        help="transcribe each request after it ends (no streaming while it "
                             "is fed), as before: comparable with older figures")
-    _add_config_flags(bench)
+    _add_model_flags(bench)
     bench.set_defaults(func=cmd_bench)
 
     web = sub.add_parser("web", help="the web app (Gradio) and the HTTP API, on localhost")
     _add_server_flags(web, 7860)
-    web.add_argument("--bench-dir", default="benchmarks/results/bench",
-                     help="where the Benchmark tab reads `voice-agent bench` results")
+    web.add_argument("--bench-dir", default=None,
+                     help="where the Benchmark tab reads `voice-agent bench` results (default: "
+                          "the newest of benchmarks/results/bench here and the shipped one)")
     web.set_defaults(func=cmd_web)
 
     serve = sub.add_parser("serve", help="the HTTP API (FastAPI, OpenAPI docs at /docs)")
@@ -423,13 +657,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list models, weights, checksums and licences")
     models.add_argument("--prepare", action="store_true", help="join and check weights now")
-    _add_config_flags(models)
+    _add_backend_flags(models)
     models.set_defaults(func=cmd_models)
 
     from voice_agent.library.cli import add_library_parser
 
     add_library_parser(sub, cmd_library)
     return parser
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (``| head``): drop what is left, no traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests)
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -444,9 +687,14 @@ def guarded(args: argparse.Namespace, command: Callable[[], int]) -> int:
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return command()
+        code = command()
+        sys.stdout.flush()  # a closed pipe shows up here, while we can still handle it
+        return code
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
     except VoiceAgentError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(t("cli.error", _ui(args), message=exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -24,11 +24,15 @@ def add_library_parser(sub: argparse._SubParsersAction, func: Callable) -> None:
     library.add_argument("--library-dir", help="library folder (default: [library] path, "
                                                "else $VOICE_AGENT_HOME/library)")
     library.add_argument("--config", help="TOML config file (its [library] path is used)")
-    library.add_argument("-v", "--verbose", action="count", default=0)
+    library.add_argument("-v", "--verbose", action="count", default=0,
+                         help="more log output (-vv: debug)")
     actions = library.add_subparsers(dest="action", required=True)
 
-    listing = actions.add_parser("list", help="a playlist (default favourites) or every clip")
-    listing.add_argument("--playlist", default=DEFAULT_PLAYLIST)
+    listing = actions.add_parser("list", help="your clips: favourites, or every clip made "
+                                              "while favourites is empty")
+    listing.add_argument("--playlist", default=None,
+                         help=f"show this playlist (default: {DEFAULT_PLAYLIST}, or every "
+                              "clip when it is empty)")
     listing.add_argument("--all", action="store_true", help="every stored clip, newest first")
     listing.add_argument("--playlists", action="store_true", help="the playlists and sizes")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
@@ -97,20 +101,34 @@ def list_lines(library: Library, args: argparse.Namespace) -> tuple[list[str], i
             return [json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=2)], 0
         return [f"{p.name}: {p.count} clip{'s' if p.count != 1 else ''}" for p in found], 0
     if args.all:
-        clips = library.clips()
-        if args.json:
-            return [json.dumps([c.to_dict() for c in clips], ensure_ascii=False, indent=2)], 0
-        if not clips:
-            return ["The library is empty: every clip the agent renders is stored here."], 0
-        return [f"[{c.clip_id}] {_describe(c)}" for c in clips], 0
-    name = playlist_name(args.playlist)
+        lines, code = _every_clip(library, args.json, "")
+        return [line for line in lines if line], code
+    name = playlist_name(args.playlist or DEFAULT_PLAYLIST)
     entries = library.playlist(name)
+    if args.playlist is None and not entries:  # nothing saved yet: show what was made
+        return _every_clip(library, args.json, f"No clips saved to {name} yet (say \"save "
+                                               "this\" after one you like). Every clip made, "
+                                               "newest first:")
     if args.json:
         return [json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=2)], 0
     if not entries:
         return [f"The playlist '{name}' is empty. Say \"save this\" after a clip you like, "
                 "or see every stored clip with 'voice-agent library list --all'."], 0
-    return [f"{name}:"] + [f"{e.number:3d}. {_describe(e.clip)}" for e in entries], 0
+    lines = [f"{name}:"] + [f"{e.number:3d}. {_describe(e.clip)}" for e in entries]
+    others = library.count() - len(entries)
+    if args.playlist is None and others > 0:
+        lines.append(f"(and {others} more clip{'s' if others != 1 else ''} made: "
+                     "voice-agent library list --all)")
+    return lines, 0
+
+
+def _every_clip(library: Library, as_json: bool, heading: str) -> tuple[list[str], int]:
+    clips = library.clips()
+    if as_json:
+        return [json.dumps([c.to_dict() for c in clips], ensure_ascii=False, indent=2)], 0
+    if not clips:
+        return ["The library is empty: every clip the agent renders is stored here."], 0
+    return [heading] + [f"[{c.clip_id}] {_describe(c)}" for c in clips], 0
 
 
 def _target(library: Library, args: argparse.Namespace) -> ClipRecord:

@@ -79,7 +79,9 @@ class GenerateRequest(BaseModel):
                         description="what music you want, in English or Spanish")
     language: Literal["auto", "en", "es"] = "auto"
     duration_s: float | None = Field(None, ge=1.0, le=60.0, description="clip length")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="for repeatable variations")
+    seed: int | None = Field(None, ge=0, le=2**32 - 1,
+                             description="0 to 4294967295; the same seed and plan give the "
+                                         "same clip")
     genre: Genre | None = None
     bpm: int | None = Field(None, ge=40, le=220)
     key: str | None = Field(None, pattern=r"^[A-G][#b]?$", description="e.g. C, F#, Bb")
@@ -249,8 +251,8 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                    file: UploadFile = File(..., description="the spoken request (WAV, FLAC, "
                                                             "OGG, MP3, M4A, WebM...)"),
                    speaker_id: str | None = Form(None, max_length=64,
-                                                 description="enrolled speaker for the "
-                                                             "cloned voice"),
+                                                 description="enrolled speaker (id or name) "
+                                                             "for the cloned voice"),
                    language: Literal["auto", "en", "es"] = Form("auto"),
                    session: str | None = Form(None, max_length=64,
                                               description="a conversation kept on disk with "
@@ -290,7 +292,8 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
     @app.get("/api/speakers", tags=["speakers"])
     async def speakers() -> dict[str, Any]:
         """The enrolled speakers ("default" is the configured one)."""
-        return {"speakers": ["default", *service.voices.speaker_ids()]}
+        return {"speakers": ["default", *service.voices.speaker_ids()],
+                "names": service.voices.names()}
 
     @app.post("/api/speakers", tags=["speakers"])
     async def enrol(request: Request,

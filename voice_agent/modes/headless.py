@@ -8,7 +8,9 @@ a later step fails.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from voice_agent.asr.checks import check_has_signal
@@ -16,8 +18,11 @@ from voice_agent.core.audio import AudioTooLongError, read_audio
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.events import (EVENT_SAY, EVENT_SPEECH_CHUNK, EVENT_STAGE_STARTED,
                                      TurnEvent)
-from voice_agent.core.types import Audio, StageError, Turn
+from voice_agent.core.types import Audio, Reply, StageError, Transcript, Turn
 from voice_agent.pipeline.turns import Pipeline
+from voice_agent.responder import StreamingResponder
+from voice_agent.responder.replies import compose_music_prompt
+from voice_agent.service.compose import ComposeOptions
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +151,60 @@ def _library_lines(record: dict[str, Any]) -> list[str]:
         lines.append(f"lyrics ({lyrics['source']}):")
         lines += ["  " + line for line in Lyrics.from_dict(lyrics).text().splitlines()]
     return lines
+
+
+class PlanOverrides:
+    """A responder whose music plans get fixed overrides (``run --seed/--bpm/...``).
+
+    The same :class:`~voice_agent.service.ComposeOptions` as the Compose tab, applied to
+    the plan the responder made, so ``run --seed N`` renders exactly what Compose renders
+    for seed N. Everything else is the wrapped responder's.
+    """
+
+    def __init__(self, inner: Any, options: ComposeOptions) -> None:
+        self.inner = inner
+        self.options = options
+        self.model_id = getattr(inner, "model_id", type(inner).__name__)
+
+    def load(self) -> None:
+        """Load the wrapped responder."""
+        self.inner.load()
+
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+        """The wrapped responder's reply, its plan overridden."""
+        return self.apply(self.inner.respond(transcript, history))
+
+    def apply(self, reply: Reply) -> Reply:
+        """``reply`` with the overrides applied to its plan (and the prompt redone)."""
+        if reply.plan is None:
+            return reply
+        plan = self.options.apply(reply.plan)
+        if plan == reply.plan:
+            return reply
+        return dataclasses.replace(reply, plan=plan, music_prompt=compose_music_prompt(plan))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class StreamingPlanOverrides(PlanOverrides):
+    """:class:`PlanOverrides` for a responder that streams its sentences."""
+
+    @property
+    def last_first_token_s(self) -> float | None:
+        """The wrapped responder's time to its first token."""
+        return self.inner.last_first_token_s
+
+    def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
+                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+        """The wrapped responder's streamed reply, its plan overridden."""
+        return self.apply(self.inner.respond_stream(transcript, history, on_sentence))
+
+
+def override_plans(pipeline: Pipeline, options: ComposeOptions) -> None:
+    """Make every plan of ``pipeline`` carry ``options`` (no-op when none is set)."""
+    if options == ComposeOptions():
+        return
+    wrapper = StreamingPlanOverrides if isinstance(pipeline.responder, StreamingResponder) \
+        else PlanOverrides
+    pipeline.responder = wrapper(pipeline.responder, options)

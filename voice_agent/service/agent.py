@@ -224,15 +224,21 @@ class AgentService:
 
     # -- a spoken turn ----------------------------------------------------------------------
 
-    def turn(self, audio: Audio, request: str = "upload", language: str | None = None,
+    def turn(self, audio: Audio | None, request: str = "upload", language: str | None = None,
              speaker_id: str | None = None, session: str | None = None,
-             on_event: EventCallback | None = None) -> TurnResult:
-        """Run one spoken request through the whole pipeline; write its files."""
+             on_event: EventCallback | None = None, text: str | None = None) -> TurnResult:
+        """Run one request through the whole pipeline; write its files.
+
+        ``audio`` is a spoken request; with ``text`` instead, a typed one (no ASR).
+        """
+        if text is not None:
+            text = self.check_prompt(text)
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
         with self._exclusive(), self._library_session(session):
-            turn = self._run_turn(session, audio=audio, language=language, request=request,
-                                  on_event=on_event, speakers=self._voices(speaker_id))
+            turn = self._run_turn(session, audio=None if text is not None else audio, text=text,
+                                  language=language, request=request, on_event=on_event,
+                                  speakers=self._voices(speaker_id))
         with self.store.writing() as (request_id, partial):
             record = write_outputs(turn, partial, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}
@@ -295,16 +301,17 @@ class AgentService:
 
     # -- speakers ---------------------------------------------------------------------------
 
-    def enrol(self, upload: Path, name: str = "") -> SpeakerInfo:
+    def enrol(self, upload: Path, name: str = "", speaker_name: str = "") -> SpeakerInfo:
         """Validate and enrol a speaker recording (see :meth:`VoiceLab.enrol`).
 
         The size and the header's length are checked at once; the enrolment itself
         (minutes on a cache miss) waits in the one queue, with its own cap.
+        ``speaker_name`` is what the person calls the speaker.
         """
         name = check_upload_name(name or upload.name)
         self.check_recording(upload, name)
         with self._exclusive("enrol"):
-            return self.voices.enrol(upload, name)
+            return self.voices.enrol(upload, name, speaker_name)
 
     def compare_voices(self, speaker_id: str, text: str, language: str,
                        reference: Path | None = None) -> dict[str, Any]:
@@ -350,8 +357,13 @@ class AgentService:
 
 
 def build_service(config, out_dir: str | Path, fake: bool = False,
-                  limits: Limits = Limits()) -> AgentService:
-    """The service for ``config`` (real models), or of fakes when ``fake``."""
+                  limits: Limits = Limits(),
+                  speakers_dir: str | Path | None = None) -> AgentService:
+    """The service for ``config`` (real models), or of fakes when ``fake``.
+
+    Enrolled speakers live in ``speakers_dir`` (default ``OUT/speakers``); the CLI passes
+    the folder ``voice-agent enrol --name`` uses, so named speakers are shared.
+    """
     out_dir = Path(out_dir)
     if fake:
         from voice_agent.fakes import fake_pipeline
@@ -360,6 +372,7 @@ def build_service(config, out_dir: str | Path, fake: bool = False,
                             fake_voice_lab(out_dir / "speakers"), limits, fake=True)
     from voice_agent.pipeline.build import build_pipeline
 
-    voices = real_voice_lab(out_dir / "speakers", config.speech.speaker_wav)
+    voices = real_voice_lab(Path(speakers_dir or out_dir / "speakers"),
+                            config.speech.speaker_wav)
     return AgentService(build_pipeline(config), out_dir / "requests", voices, limits)
 

@@ -85,6 +85,26 @@ def speech_seconds(audio: Audio) -> float:
     return float(active.sum() * _FRAME_S)
 
 
+def best_window(audio: Audio, seconds: float) -> float:
+    """Start (s) of the ``seconds``-long stretch of ``audio`` holding the most speech.
+
+    Speech frames are counted as in :func:`speech_seconds` (above the noise floor, within
+    35 dB of the loudest); ties go to the earliest stretch.
+    """
+    frame = max(1, int(audio.rate * _FRAME_S))
+    count = len(audio.samples) // frame
+    span = int(seconds / _FRAME_S)
+    if count <= span:
+        return 0.0
+    frames = audio.samples[: count * frame].reshape(count, frame)
+    level = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+    audible = level[level > -90.0]
+    floor = float(np.percentile(audible, 10)) if len(audible) else -90.0
+    active = (level > max(floor + 15.0, float(level.max()) - 35.0, -60.0)).astype(np.int64)
+    totals = np.convolve(active, np.ones(span, np.int64), mode="valid")
+    return float(int(np.argmax(totals)) * _FRAME_S)
+
+
 def _check_signal(audio: Audio, source: str, warnings: list[str]) -> float:
     """Duration, level, clipping and speech checks; returns seconds of speech."""
     if audio.rate < MIN_RATE:
@@ -130,11 +150,14 @@ def load_enrolment_clip(path: str | Path, rate: int) -> EnrolmentClip:
     warnings: list[str] = []
     speech = _check_signal(audio, source, warnings)
     if audio.duration_s < RECOMMENDED_SECONDS:
-        warnings.append(f"it is {audio.duration_s:.1f} s long; 10–15 s gives a closer voice.")
+        warnings.append(f"it is only {audio.duration_s:.1f} s long (under "
+                        f"{RECOMMENDED_SECONDS:.0f} s); 10–15 s gives a closer voice.")
     if audio.duration_s > MAX_SECONDS:
-        warnings.append(f"it is {audio.duration_s:.0f} s long; only the first "
-                        f"{MAX_SECONDS:.0f} s are used.")
-        audio = Audio(audio.samples[: int(MAX_SECONDS * audio.rate)], audio.rate)
+        start = best_window(audio, MAX_SECONDS)
+        warnings.append(f"it is {audio.duration_s:.0f} s long; only the best "
+                        f"{MAX_SECONDS:.0f} s (the most speech, from {start:.0f} s) are used.")
+        first = int(start * audio.rate)
+        audio = Audio(audio.samples[first: first + int(MAX_SECONDS * audio.rate)], audio.rate)
     for warning in warnings:
         log.warning("Speaker recording %s: %s", source, warning)
     clip = normalize_peak(resample(audio, rate), 0.9)

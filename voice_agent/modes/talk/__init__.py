@@ -11,6 +11,7 @@ from voice_agent.core.errors import VoiceAgentError
 from voice_agent.modes.talk.app import TalkOptions, TalkSession
 from voice_agent.modes.talk.devices import load_sounddevice
 from voice_agent.modes.talk.terminal import KeyReader, Screen
+from voice_agent.modes.ui_text import stage_name, t
 from voice_agent.pipeline.turns import Pipeline
 from voice_agent.responder.replies import COMMON_OPENERS
 
@@ -61,9 +62,11 @@ def run_talk(options: TalkOptions, config: AgentConfig, pipeline: Pipeline | Non
     session.check_input()
     session.redraw()
     loaded = load_models(session.pipeline)
-    screen.log("models loaded: " + ", ".join(f"{k} {v:.1f}s" for k, v in loaded.items()))
+    lang = options.ui_language
+    screen.log(t("talk.models_loaded", lang, times=", ".join(
+        f"{stage_name(k, lang)} {v:.1f}s" for k, v in loaded.items())))
     for stage, reason in session.pipeline.unavailable.items():
-        screen.log(f"not available: {stage}: {reason}")
+        screen.log(t("talk.not_available", lang, stage=stage_name(stage, lang), reason=reason))
     keys = KeyReader(session.inbox, sys.stdin)
     keys.start()
     try:

@@ -24,20 +24,23 @@ from voice_agent.core.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED,
                                 EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.modes.talk import devices
 from voice_agent.modes.talk.devices import AudioDeviceError
-from voice_agent.modes.talk.keys import Command, State, TalkMachine, Timing
+from voice_agent.modes.talk.keys import (NOTE_NOTHING_PLAYING, NOTE_TYPING_CANCELLED, Command,
+                                         Do,
+                                         State, TalkMachine, Timing)
 from voice_agent.modes.talk.meter import render_meter
 from voice_agent.modes.talk.mic import Microphone
 from voice_agent.modes.talk.playback import TurnPlayback
 from voice_agent.modes.talk.player import FileOnlyPlayer, Player
 from voice_agent.modes.talk.session_log import SessionLog
 from voice_agent.modes.talk.terminal import Screen
+from voice_agent.modes.ui_text import stage_name, t
 from voice_agent.pipeline.turns import Pipeline
 from voice_agent.core.types import Audio
 
 log = logging.getLogger(__name__)
 
 TICK_S = 0.1
-HELP = "space/enter: talk · t: type · r: replay · w: save · v: voice · q: quit"
+HELP = t("talk.help")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class TalkOptions:
     save_dir: str | None = None
     hold_to_talk: bool = True
     session: str | None = None  # the stored conversation to continue; None: a new one
+    ui_language: str = "en"
 
 
 @dataclass
@@ -87,6 +91,7 @@ class TalkSession:
         self.mic_choice: devices.DeviceChoice | None = None
         self.rescan = False
         self.voice = options.voice
+        self.lang = options.ui_language
         self.playbacks: dict[int, TurnPlayback] = {}
         self.pending = 0
         self.stage = ""
@@ -202,9 +207,12 @@ class TalkSession:
     # ------------------------------------------------------------------ commands
     def execute(self, commands: list[Command]) -> None:
         """Carry out what the key machine asked for."""
+        playing = self.player.playing()
         for command in commands:
             handler = getattr(self, f"_do_{command.action.value}")
             handler(command)
+        if [c.action for c in commands] == [Do.STOP_PLAYBACK]:  # s alone: say what it did
+            self.screen.log(t("talk.stopped" if playing else "talk.muted", self.lang))
 
     def _do_start_listening(self, _command: Command) -> None:
         try:
@@ -264,7 +272,7 @@ class TalkSession:
             self.mic.stop()
             self.mic = None
             self._drop_stream()
-            self.screen.log("recording cancelled")
+            self.screen.log(t("talk.cancelled", self.lang))
 
     def _recording_lost(self, failure: str) -> None:
         mic, self.mic = self.mic, None
@@ -287,12 +295,33 @@ class TalkSession:
             playback.muted = True
         self.machine.playback(None)
 
+    def _do_note(self, command: Command) -> None:
+        """A key with nothing to do: say so, so no key press goes unanswered."""
+        if command.text == NOTE_NOTHING_PLAYING:
+            self.screen.log(t("talk.nothing_playing", self.lang))
+        elif command.text == NOTE_TYPING_CANCELLED:
+            self.screen.log(t("talk.typing_cancelled", self.lang))
+        else:
+            self.screen.log(t("talk.unknown_key", self.lang, key=command.text.removeprefix("key:"),
+                              help=t("talk.help", self.lang)))
+
     def _do_replay(self, _command: Command) -> None:
         if self.last_music is None:
-            self.screen.log("nothing to replay yet: no turn has made music")
+            self.screen.log(t("talk.nothing_to_replay", self.lang))
+            return
+        if self.player.writes_files_only:
+            self.screen.log(t("talk.replay_no_device", self.lang, path=self._last_music_file()))
             return
         self._do_stop_playback(_command)
         self.player.play(self.last_music, "music")
+        self.screen.log(t("talk.replaying", self.lang))
+
+    def _last_music_file(self) -> Path | str:
+        record = self.last_record or {}
+        music = record.get("music") or {}
+        if music.get("file") and record.get("folder"):
+            return self.log.folder / record["folder"] / music["file"]
+        return self.log.folder
 
     def _do_save(self, _command: Command) -> None:
         if self.last_record is None:
@@ -380,13 +409,13 @@ class TalkSession:
         elif event.kind == EVENT_REPLY and not self.pipeline.speakers:
             self.screen.log(f"agent: {event.text}")
         elif event.kind == EVENT_STAGE_FAILED:
-            self.screen.log(f"{event.stage}: {event.text}")
+            self.screen.log(f"{stage_name(event.stage, self.lang)}: {event.text}")
 
     def on_saved(self, number: int, record: dict) -> None:
         """A turn ended and its files and log line are on disk."""
         self._turn_over()
         self.last_record = record
-        self.screen.log(turn_summary(record))
+        self.screen.log(turn_summary(record, self.lang))
         if self.player.writes_files_only:
             files = [f for f in _audio_files(record)]
             self.screen.log(f"no output device: listen to {', '.join(files) or 'nothing'} "
@@ -413,29 +442,31 @@ class TalkSession:
         self.screen.status(self.status_line())
 
     def status_line(self) -> str:
-        """``[state] details · keys``."""
+        """``[state] details · keys``, in the interface language."""
         state = self.machine.state
-        return f"[{state.value}] " + {
-            State.LOADING: lambda: "loading the models…",
-            State.READY: lambda: HELP,
+        lang = self.lang
+        return f"[{t('state.' + state.value, lang)}] " + {
+            State.LOADING: lambda: t("talk.loading", lang),
+            State.READY: lambda: t("talk.help", lang),
             State.LISTENING: self._listening_line,
-            State.TYPING: lambda: f"> {self.machine.typed}_   enter: send · esc: cancel",
-            State.THINKING: lambda: f"{self.stage or 'working'}…   s: mute · space: talk",
-            State.SPEAKING: lambda: "s: stop · space: talk over it",
+            State.TYPING: lambda: t("talk.typing", lang, typed=self.machine.typed),
+            State.THINKING: lambda: t("talk.thinking", lang, stage=stage_name(self.stage, lang)
+                                      if self.stage else t("talk.working", lang)),
+            State.SPEAKING: lambda: t("talk.speaking", lang),
             State.PLAYING_MUSIC: self._music_line,
         }[state]()
 
     def _listening_line(self) -> str:
         if self.mic is None:
-            return "starting the microphone…"
+            return t("talk.mic_starting", self.lang)
         level, clipping = self.mic.level()
         held = " (held)" if self.machine.held else ""
         return (f"{render_meter(level, clipping=clipping)} {self.mic.seconds():4.1f}s{held}   "
-                "space/enter: send · esc: cancel")
+                + t("talk.listening", self.lang))
 
     def _music_line(self) -> str:
         played, total = self.player.progress()
-        return f"{played:4.1f}/{total:.1f}s   s: stop · r: replay · w: save · space: talk"
+        return t("talk.music", self.lang, played=played, total=total)
 
     def shutdown(self) -> None:
         """Release the devices and the worker."""
@@ -454,11 +485,11 @@ def _audio_files(record: dict) -> list[str]:
     return files
 
 
-def turn_summary(record: dict) -> str:
+def turn_summary(record: dict, lang: str = "en") -> str:
     """Per-stage timings and latency marks of a finished turn, on one or two lines."""
-    timings = " · ".join(f"{k} {v:.2f}s" for k, v in record["timings"].items())
+    timings = " · ".join(f"{stage_name(k, lang)} {v:.2f}s" for k, v in record["timings"].items())
     latency = record.get("latency") or {}
-    marks = ", ".join(f"{k.replace('_', ' ')} {v:.2f}s" for k, v in latency.items())
-    line = f"timings: {timings}"
-    return line + (f"\n         from end of speech: {marks}" if marks else "") + \
-        f"\n         saved in {record['folder']}/"
+    marks = ", ".join(f"{stage_name(k, lang)} {v:.2f}s" for k, v in latency.items())
+    line = f"{t('talk.timings', lang)}: {timings}"
+    return line + (f"\n         {t('talk.from_end', lang)}: {marks}" if marks else "") + \
+        f"\n         {t('talk.saved_in', lang, folder=record['folder'])}"

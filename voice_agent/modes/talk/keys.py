@@ -49,11 +49,17 @@ class Do(str, enum.Enum):
     SAVE = "save"
     TOGGLE_VOICE = "toggle_voice"
     QUIT = "quit"
+    NOTE = "note"  # nothing to do, but say so: ``text`` is what (see :data:`NOTES`)
+
+
+#: What a NOTE command's ``text`` may be (besides "key:<the key>" for a key with no use).
+NOTE_NOTHING_PLAYING = "nothing_playing"
+NOTE_TYPING_CANCELLED = "typing_cancelled"
 
 
 @dataclass(frozen=True)
 class Command:
-    """One thing to do; ``text`` carries a typed request for SUBMIT_TEXT."""
+    """One thing to do; ``text`` carries a typed request for SUBMIT_TEXT, or a note's topic."""
 
     action: Do
     text: str = ""
@@ -182,10 +188,12 @@ class TalkMachine:
         if key in simple:
             return [Command(simple[key])]
         if key in ("s", KEY_ESCAPE):
-            return [Command(Do.STOP_PLAYBACK)] if self.playing or self.busy else []
+            if self.playing or self.busy:
+                return [Command(Do.STOP_PLAYBACK)]
+            return [Command(Do.NOTE, NOTE_NOTHING_PLAYING)]
         if key == "t":
             return self._start_typing()
-        return []
+        return [Command(Do.NOTE, f"key:{key}")] if key.isprintable() else []
 
     def _start_typing(self) -> list[Command]:
         self.mode = State.TYPING
@@ -195,6 +203,7 @@ class TalkMachine:
     def _typing_key(self, key: str) -> list[Command]:
         if key == KEY_ESCAPE:
             self.mode = State.READY
+            return [Command(Do.NOTE, NOTE_TYPING_CANCELLED)]
         elif key in ("\r", "\n"):
             text, self.typed = self.typed.strip(), ""
             self.mode = State.READY

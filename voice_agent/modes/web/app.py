@@ -40,7 +40,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no teleme
 import gradio as gr  # noqa: E402
 
 from voice_agent.core.audio import to_int16  # noqa: E402
-from voice_agent.core.errors import VoiceAgentError  # noqa: E402
+from voice_agent.core.errors import NoSpeechError, VoiceAgentError  # noqa: E402
 from voice_agent.core.plan import PITCH_CLASSES, plan_to_dict  # noqa: E402
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E402
                                 EVENT_SPEECH_CHUNK, EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED,
@@ -48,6 +48,7 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E4
 from voice_agent.music.styles import RECIPES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
 from voice_agent.modes.guard import Access  # noqa: E402
+from voice_agent.modes.ui_text import resolve_language, stage_name, t  # noqa: E402
 from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
                                           uploaded)
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
@@ -58,23 +59,30 @@ from voice_agent.speech.streaming import join_sentences  # noqa: E402
 log = logging.getLogger(__name__)
 
 AUTO = "from the prompt"
-DEFAULT_BENCH_DIR = Path("benchmarks/results/bench")
-STAGE_WORDS = {"asr": "Listening", "llm": "Thinking of a reply and a plan",
-               "music": "Composing the music", "tts_cloned": "Speaking in the cloned voice",
-               "tts_base": "Speaking in the base voice"}
+BENCH_SUBDIR = Path("benchmarks") / "results" / "bench"
+#: The shipped results: beside the package in a source checkout, whatever the working folder.
+SHIPPED_BENCH_DIR = Path(__file__).resolve().parents[3] / BENCH_SUBDIR
+DEFAULT_BENCH_DIR = None  # None: the newest of ./benchmarks/results/bench and the shipped one
+MAX_SEED = 2**32 - 1
+EXAMPLES = ["relaxing jazz with piano", "an upbeat salsa with congas and trumpet, 120 bpm",
+            "una cumbia alegre con acordeón", "un tango dramático en re menor",
+            "calm lo-fi hip hop for studying", "una bossa nova suave con guitarra"]
 AB_SENTENCES = {"en": "Here is a gentle jazz piece with piano and soft drums. I hope you like it.",
                 "es": "Aquí tienes una pieza de jazz suave con piano. Espero que te guste."}
 _DONE = object()
+STAGE_KEYS = {f"talk.stage.{stage}" for stage in ("asr", "llm", "music", "tts_cloned",
+                                                  "tts_base")}
 #: Output players are the browser's own <audio> elements (src = the file), not a waveform.
 PLAYER = gr.WaveformOptions(show_recording_waveform=False)
 
 
-def timings_table(timings: dict[str, float]) -> str:
-    """Per-stage seconds as a Markdown table."""
+def timings_table(timings: dict[str, float], lang: str = "en") -> str:
+    """Per-stage seconds as a Markdown table, each stage in a person's words."""
     if not timings:
         return ""
-    rows = "\n".join(f"| {stage} | {seconds:.2f} |" for stage, seconds in timings.items())
-    return "| stage | seconds |\n|---|---:|\n" + rows
+    rows = "\n".join(f"| {stage_name(stage, lang)} | {seconds:.2f} |"
+                     for stage, seconds in timings.items())
+    return f"| {t('web.stage', lang)} | {t('web.seconds', lang)} |\n|---|---:|\n" + rows
 
 
 def _toast(text: str) -> None:
@@ -92,40 +100,84 @@ class WebActions:
     names to components.
     """
 
-    def __init__(self, service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
-                 publish: Published | None = None) -> None:
+    def __init__(self, service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
+                 lang: str = "en", publish: Published | None = None) -> None:
         self.service = service
-        self.bench_dir = Path(bench_dir)
+        self.bench_dir = Path(bench_dir) if bench_dir is not None else None
+        self.lang = lang
+        self._cancelled: set[str] = set()  # sessions whose turn on show was cancelled
+        # what the page plays or offers is a copy made to be served (see the docstring)
         self.publish = publish or Published(service.store.root.parent / "web-files")
 
     # -- Talk ---------------------------------------------------------------------------
 
     def talk(self, audio_path: str | None, speaker: str, language: str,
-             session: str | None) -> Iterator[dict[str, Any]]:
-        """Run a spoken turn, yielding what is known as each stage finishes."""
+             session: str | None, text: str = "",
+             history: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+        """Run a spoken (or typed) turn, yielding what is known as each stage finishes.
+
+        ``history`` is the session's conversation log (Chatbot messages); the finished
+        turn is appended to it and shown as ``log``.
+        """
         session = session or uuid.uuid4().hex
-        if not audio_path:
-            yield {"status": message("Record or upload a spoken request first.", "error"),
+        self._cancelled.discard(session)
+        history = list(history or [])
+        text = (text or "").strip()
+        if not audio_path and not text:
+            yield {"status": message(t("talk.no_request", self.lang), "error", self.lang),
                    "session": session}
             return
         try:
-            path = uploaded(audio_path)
-            self.service.check_size(path.stat().st_size)
-            audio = self.service.decode_request(path.read_bytes(), path.name)
-        except Exception as exc:  # noqa: BLE001 - shown on the page
-            yield {"status": failure_message(exc), "session": session}
+            if text:
+                audio, name = None, "text"
+                self.service.check_prompt(text)
+            else:
+                path = uploaded(audio_path)
+                self.service.check_size(path.stat().st_size)
+                audio = self.service.decode_request(path.read_bytes(), path.name)
+                name = path.name
+        except NoSpeechError:
+            yield {"status": message(t("talk.silent_upload", self.lang), "error", self.lang),
+                   "session": session}
             return
-        yield {"status": message("Waiting for the models…", "busy"), "session": session,
-               **self._cleared_talk()}
-        yield from self._run_turn(audio, Path(audio_path).name, speaker, language, session)
+        except Exception as exc:  # noqa: BLE001 - shown on the page
+            yield {"status": self._failure(exc, audio_path), "session": session}
+            return
+        yield {"status": message(t("talk.waiting", self.lang), "busy", self.lang),
+               "session": session, **self._cleared_talk()}
+        yield from self._run_turn(audio, name, speaker, language, session, text or None,
+                                  history)
+
+    def _failure(self, exc: Exception, upload: str | None = None) -> str:
+        """The failure message, with a temporary upload path shown as its file name."""
+        text = failure_message(exc)
+        if upload:
+            text = text.replace(str(upload), Path(upload).name)
+        return text
+
+    def upload_changed(self, audio_path: str | None) -> dict[str, Any]:
+        """A new recording replaces the last message (an old problem no longer applies)."""
+        return {"status": message(t("talk.new_upload" if audio_path else "talk.intro",
+                                    self.lang))}
+
+    def cancel(self, session: str | None) -> dict[str, Any]:
+        """Stop showing the session's running turn (Gradio also cancels its event).
+
+        The turn itself finishes in the background (a model call cannot be interrupted
+        half-way) and its files are written; the page is free for the next request.
+        """
+        if session:
+            self._cancelled.add(session)
+        return {"status": message(t("talk.cancelled_turn", self.lang))}
 
     @staticmethod
     def _cleared_talk() -> dict[str, Any]:
         return {"transcript": "", "reply": "", "music_prompt": "", "plan": None,
                 "cloned": None, "base": None, "music": None, "timings": ""}
 
-    def _run_turn(self, audio, name: str, speaker: str, language: str,
-                  session: str) -> Iterator[dict[str, Any]]:
+    def _run_turn(self, audio, name: str, speaker: str, language: str, session: str,
+                  text: str | None = None,
+                  history: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
         events: queue.Queue[Any] = queue.Queue()
         outcome: dict[str, Any] = {}
 
@@ -133,7 +185,8 @@ class WebActions:
             try:
                 outcome["result"] = self.service.turn(
                     audio, request=name, language=None if language == "auto" else language,
-                    speaker_id=speaker or DEFAULT_SPEAKER, session=session, on_event=events.put)
+                    speaker_id=speaker or DEFAULT_SPEAKER, session=session, on_event=events.put,
+                    text=text)
             except Exception as exc:  # noqa: BLE001 - handed to the page below
                 outcome["error"] = exc
             finally:
@@ -142,21 +195,30 @@ class WebActions:
         threading.Thread(target=work, name="web-turn", daemon=True).start()
         early = EarlyAudio()
         while (event := events.get()) is not _DONE:
+            if session in self._cancelled:  # Cancel was pressed: show nothing more
+                yield self.cancel(session)
+                return
             update = {**(self._event_update(event) or {}), **(early.update(event) or {})}
             if update:
                 yield update
+        if self._cancelled.intersection({session}):
+            yield self.cancel(session)
+            return
         if "error" in outcome:
             yield {"status": failure_message(outcome["error"])}
             return
-        final = self._turn_update(outcome["result"], self.publish)
-        yield {name: value for name, value in final.items() if name not in early.shown}
+        final = self._turn_update(outcome["result"])
+        log = [*(history or []), *conversation_messages(outcome["result"], self.lang,
+                                                        self.publish)]
+        yield {**{name: value for name, value in final.items() if name not in early.shown},
+               "log": log}
 
-    @staticmethod
-    def _event_update(event: TurnEvent) -> dict[str, Any] | None:
+    def _event_update(self, event: TurnEvent) -> dict[str, Any] | None:
         """What one pipeline event changes on the page."""
         if event.kind == EVENT_STAGE_STARTED:
-            words = STAGE_WORDS.get(event.stage, event.stage)
-            return {"status": message(f"{words}… ({event.elapsed_s:.1f} s)", "busy")}
+            key = f"talk.stage.{event.stage}"
+            words = t(key, self.lang) if key in STAGE_KEYS else event.stage
+            return {"status": message(f"{words}… ({event.elapsed_s:.1f} s)", "busy", self.lang)}
         if event.kind == EVENT_TRANSCRIPT:
             return {"transcript": f"({event.data.language}) {event.text}"}
         if event.kind == EVENT_REPLY:
@@ -164,19 +226,19 @@ class WebActions:
             return {"reply": reply.say, "music_prompt": reply.music_prompt,
                     "plan": plan_to_dict(reply.plan) if reply.plan else None}
         if event.kind == EVENT_STAGE_FAILED:
-            return {"status": message(f"{event.stage}: {event.text}", "error")}
+            return {"status": message(f"{event.stage}: {event.text}", "error", self.lang)}
         if event.kind == EVENT_MUSIC_READY:
-            return {"status": message("The music is ready; finishing the spoken reply…", "busy")}
+            return {"status": message(t("talk.music_ready", self.lang), "busy", self.lang)}
         return None
 
-    @staticmethod
-    def _turn_update(result: TurnResult, publish: Published) -> dict[str, Any]:
+    def _turn_update(self, result: TurnResult) -> dict[str, Any]:
         record = result.record
         turn = result.turn
-        update: dict[str, Any] = {name: publish(result.path(name))
+        update: dict[str, Any] = {name: self.publish(result.path(name))
                                   for name in ("music", "reply_cloned", "reply_base")}
         update = {"music": update["music"], "cloned": update["reply_cloned"],
-                  "base": update["reply_base"], "timings": timings_table(record["timings"])}
+                  "base": update["reply_base"],
+                  "timings": timings_table(record["timings"], self.lang)}
         if turn.transcript is not None:
             update["transcript"] = f"({turn.transcript.language}) {turn.transcript.text}"
         if turn.reply is not None:
@@ -185,10 +247,11 @@ class WebActions:
         problems = [f"{e['stage']}: {e['message']}" for e in record["errors"]]
         if problems:
             _toast(problems[0])
-            update["status"] = message(" · ".join(problems), "error")
+            update["status"] = message(" · ".join(problems), "error", self.lang)
         else:
-            update["status"] = message(f"Finished in {record['timings']['total']:.1f} s "
-                                       f"(request {result.request_id}).", "ok")
+            update["status"] = message(t("talk.finished", self.lang,
+                                         seconds=record["timings"]["total"],
+                                         request_id=result.request_id), "ok", self.lang)
         return update
 
     # -- Compose --------------------------------------------------------------------------
@@ -196,40 +259,42 @@ class WebActions:
     def compose(self, prompt: str, language: str, duration_s: float, seed: float, genre: str,
                 bpm: float, key: str, mode: str) -> dict[str, Any]:
         """Prompt -> improved prompt, plan and clip, with the overrides applied."""
-        options = compose_options(duration_s, seed, genre, bpm, key, mode)
         try:
+            options = compose_options(duration_s, seed, genre, bpm, key, mode)
             result = self.service.compose(prompt, options, None if language == "auto" else language)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"status": failure_message(exc)}
-        return self._compose_update(result, publish=self.publish)
+        return self._compose_update(result)
 
     def recompose(self, last: dict[str, Any] | None, duration_s: float, seed: float, genre: str,
                   bpm: float, key: str, mode: str) -> dict[str, Any]:
         """Render the last plan again with the current overrides (no language model)."""
         if not last:
-            return {"status": message("Generate something first; Regenerate re-renders it "
-                                      "with the current settings.", "error")}
+            return {"status": message(t("compose.first", self.lang), "error", self.lang)}
         plan = MusicPlan(**{**last["plan"], "instruments": tuple(last["plan"]["instruments"])})
-        options = compose_options(duration_s, seed, genre, bpm, key, mode)
         try:
+            options = compose_options(duration_s, seed, genre, bpm, key, mode)
             result = self.service.recompose(plan, options, last["prompt"])
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"status": failure_message(exc)}
-        return self._compose_update(result, last["say"], self.publish)
+        return self._compose_update(result, last["say"])
 
-    @staticmethod
-    def _compose_update(result: ComposeResult, say: str = "",
-                        publish: Published | None = None) -> dict[str, Any]:
+    def _compose_update(self, result: ComposeResult, say: str = "") -> dict[str, Any]:
         plan = plan_to_dict(result.plan)
         midi = str(result.midi_path) if result.midi_path else None
-        wav = publish(result.wav_path) if publish else str(result.wav_path)
-        return {"status": message(f"Rendered {result.clip.audio.duration_s:.1f} s "
-                                  f"(request {result.request_id}).", "ok"),
+        stem = download_stem(result.plan, result.request_id)
+        wav_named = self.publish(result.wav_path, f"{stem}.wav")
+        midi_named = self.publish(result.midi_path, f"{stem}.mid") if midi else None
+        return {"status": message(t("compose.rendered", self.lang,
+                                    seconds=result.clip.audio.duration_s,
+                                    request_id=result.request_id), "ok", self.lang),
                 "improved_prompt": result.improved_prompt,
                 "say": result.reply.say if result.reply else say, "plan": plan,
-                "audio": wav, "wav_file": wav,
-                "midi_file": publish(midi) if publish and midi else midi,
-                "timings": timings_table(result.timings),
+                "audio": wav_named,
+                "wav_file": gr.update(value=wav_named, interactive=True),
+                "midi_file": gr.update(value=midi_named,
+                                       interactive=midi_named is not None),
+                "timings": timings_table(result.timings, self.lang),
                 "last": {"plan": plan, "prompt": result.prompt,
                          "say": result.reply.say if result.reply else say,
                          "improved_prompt": result.improved_prompt, "wav": str(result.wav_path),
@@ -241,36 +306,44 @@ class WebActions:
     def check_speaker(self, path: str | None) -> str:
         """Validate a speaker recording at once, before the long enrolment."""
         if not path:
-            return message("Upload or record 10–15 s of one person speaking.")
+            return message(t("voices.upload", self.lang), "info", self.lang)
         try:
             upload = uploaded(path)
             self.service.check_recording(upload, upload.name)
             clip = self.service.voices.check(upload)
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            return failure_message(exc)
-        notes = "".join(f"\n- {w}" for w in clip.warnings)
-        return message(f"Usable: {clip.duration_s:.1f} s, {clip.speech_s:.1f} s of speech. "
-                       f"Press Enrol.{notes}", "ok")
+            return self._failure(exc, path)
+        from voice_agent.speech.enrol import RECOMMENDED_SECONDS
 
-    def enrol(self, path: str | None) -> dict[str, Any]:
-        """Enrol the recording (progress comes from the enrolment's own progress bar)."""
+        notes = "".join(f"\n- {w}" for w in clip.warnings
+                        if not w.startswith("it is ") or clip.duration_s > RECOMMENDED_SECONDS)
+        if clip.duration_s < RECOMMENDED_SECONDS:
+            return message(t("voices.short", self.lang, seconds=clip.duration_s,
+                             speech=clip.speech_s) + notes, "warning", self.lang)
+        return message(t("voices.ok", self.lang, seconds=clip.duration_s,
+                         speech=clip.speech_s) + notes, "ok", self.lang)
+
+    def enrol(self, path: str | None, name: str = "") -> dict[str, Any]:
+        """Enrol the recording under ``name`` (progress comes from the enrolment's own bar)."""
         if not path:
-            return {"voice_status": message("Upload or record a speaker first.", "error")}
+            return {"voice_status": message(t("voices.first", self.lang), "error", self.lang)}
         try:
             upload = uploaded(path)
-            info = self.service.enrol(upload, upload.name)
+            info = self.service.enrol(upload, upload.name, (name or "").strip())
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            return {"voice_status": failure_message(exc)}
-        state = "already enrolled" if info.cache_hit else "enrolled"
-        score = f"; enrolment score {info.enrolment_score:.3f}" if info.enrolment_score else ""
+            return {"voice_status": self._failure(exc, path)}
+        state = t("voices.state_cached" if info.cache_hit else "voices.state_new", self.lang)
+        score = f"; {info.enrolment_score:.3f}" if info.enrolment_score else ""
         notes = "".join(f"\n- {w}" for w in info.warnings)
-        return {"voice_status": message(f"Speaker {info.speaker_id} {state} "
-                                        f"({info.duration_s:.1f} s{score}).{notes}", "ok"),
+        return {"voice_status": message(t("voices.enrolled", self.lang, name=info.name,
+                                          state=state, seconds=info.duration_s, score=score)
+                                        + notes, "ok", self.lang),
                 "speakers": self.speaker_choices(), "speaker": info.speaker_id}
 
-    def speaker_choices(self) -> list[str]:
-        """"default" (the configured speaker) and every enrolled one."""
-        return [DEFAULT_SPEAKER, *self.service.voices.speaker_ids()]
+    def speaker_choices(self) -> list[tuple[str, str]]:
+        """(label, id): "default" (the configured speaker) and every enrolled one by name."""
+        return [(DEFAULT_SPEAKER, DEFAULT_SPEAKER),
+                *((name, sid) for sid, name in self.service.voices.speakers())]
 
     def compare(self, speaker: str, text: str, language: str,
                 reference: str | None) -> dict[str, Any]:
@@ -284,7 +357,7 @@ class WebActions:
         voices = report["voices"]
         paths = {v: self.publish(self.service.audio_path(s["audio_id"]))
                  for v, s in voices.items()}
-        return {"ab_status": message(ab_summary(report), "ok"),
+        return {"ab_status": message(ab_summary(report), "ok", self.lang),
                 "ab_cloned": paths.get("cloned"), "ab_base": paths.get("base"),
                 "ab_table": ab_table(report)}
 
@@ -292,21 +365,77 @@ class WebActions:
 
     def benchmark(self) -> dict[str, Any]:
         """The latest ``voice-agent bench`` results: its table and its chart."""
-        table, chart = self.bench_dir / "bench.md", self.bench_dir / "bench.png"
+        folder = self.bench_dir or newest_bench_dir()
+        table, chart = folder / "bench.md", folder / "bench.png"
         if not table.is_file():
-            return {"bench_md": message(f"No benchmark results yet in `{self.bench_dir.name}`. Run "
-                                        f"`voice-agent bench --out {self.bench_dir}` to make "
-                                        "them, then press Reload."),
-                    "bench_png": None}
+            return {"bench_md": message(t("bench.none", self.lang), "info", self.lang), "bench_png": None}
         return {"bench_md": table.read_text(encoding="utf-8"),
                 "bench_png": str(chart) if chart.is_file() else None}
 
 
-def compose_options(duration_s: float, seed: float, genre: str, bpm: float, key: str,
+def bench_dirs() -> list[Path]:
+    """Where ``voice-agent bench`` results may be: here (its default output) and shipped."""
+    here = (Path.cwd() / BENCH_SUBDIR).resolve()
+    return [here] if here == SHIPPED_BENCH_DIR else [here, SHIPPED_BENCH_DIR]
+
+
+def newest_bench_dir() -> Path:
+    """The folder whose ``bench.md`` is newest (a fresh run beats the shipped results)."""
+    found = [d for d in bench_dirs() if (d / "bench.md").is_file()]
+    if not found:
+        return SHIPPED_BENCH_DIR
+    return max(found, key=lambda d: (d / "bench.md").stat().st_mtime)
+
+
+def download_stem(plan: MusicPlan, ident: object) -> str:
+    """A file name that says what it is: ``cumbia_128bpm_clip12``."""
+    genre = "".join(c if c.isalnum() else "-" for c in plan.genre).strip("-") or "music"
+    ident = f"clip{ident}" if isinstance(ident, int) else str(ident)
+    return f"{genre}_{plan.bpm}bpm_{ident}"
+
+
+def conversation_messages(result: TurnResult, lang: str = "en",
+                          publish: Published | None = None) -> list[dict[str, Any]]:
+    """One turn for the conversation log: what was asked, the reply with its plan and
+    seconds, and players for its music and spoken reply (served from ``publish``)."""
+    publish = publish or (lambda path, name=None: str(path) if path else None)
+    record, turn = result.record, result.turn
+    asked = turn.transcript.text if turn.transcript is not None else record.get("request", "")
+    messages: list[dict[str, Any]] = [{"role": "user", "content": asked or "…"}]
+    lines = [turn.reply.say if turn.reply is not None else "—"]
+    plan = (record.get("reply") or {}).get("plan")
+    if plan:
+        lines.append(f"*{plan['genre']} · {plan['bpm']} bpm · {plan['key']} {plan['mode']} · "
+                     f"{plan['duration_s']:g} s · seed {plan['seed']}*")
+    problems = [f"{e['stage']}: {e['message']}" for e in record["errors"]]
+    lines += [f"**{t('web.problem', lang).strip('* :')}:** {p}" for p in problems]
+    lines.append(t("talk.took", lang, seconds=record["timings"].get("total", 0.0)))
+    messages.append({"role": "assistant", "content": "\n\n".join(lines)})
+    for name, key in (("music", "talk.music_player"), ("reply_cloned", "talk.cloned"),
+                      ("reply_base", "talk.base")):
+        path = result.path(name)
+        if path is not None:
+            messages.append({"role": "assistant",
+                             "content": gr.Audio(publish(path), label=t(key, lang),
+                                                 waveform_options=PLAYER)})
+    return messages
+
+
+def compose_options(duration_s: float, seed: float | None, genre: str, bpm: float, key: str,
                     mode: str) -> ComposeOptions:
-    """The Compose tab's controls as overrides (0, -1 or "from the prompt": no override)."""
+    """The Compose tab's controls as overrides (0, -1, empty or "from the prompt": none).
+
+    A seed out of 0..2**32-1 is refused, never clamped: a clamped seed would render a
+    different clip than the one asked for.
+    """
+    if seed is not None and seed != -1 and not 0 <= seed <= MAX_SEED:
+        from voice_agent.service import ServiceError
+
+        raise ServiceError(f"The seed {seed:.0f} is out of range; use a whole number from 0 "
+                           f"to {MAX_SEED}, or leave it empty.")
     return ComposeOptions(duration_s=float(duration_s) if duration_s else None,
-                          seed=int(seed) if seed is not None and seed >= 0 else None,
+                          seed=int(seed) if seed is not None and 0 <= seed <= MAX_SEED
+                          else None,
                           genre=None if genre in (AUTO, "", None) else genre,
                           bpm=int(bpm) if bpm else None,
                           key=None if key in (AUTO, "", None) else key,
@@ -369,79 +498,104 @@ def _bind(outputs: dict[str, Any]):
 
 def _talk_tab(actions: WebActions) -> gr.Dropdown:
     """The Talk tab; returns its speaker choice, which the Voices tab updates."""
+    lang = actions.lang
     session = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
             request = gr.Audio(sources=["microphone", "upload"], type="filepath",
-                               label="Your request: press record, speak, press stop (or upload)",
-                               elem_id="talk-input")
+                               label=t("talk.input", lang), elem_id="talk-input")
+            typed = gr.Textbox(label=t("talk.text", lang), lines=1, max_lines=3,
+                               placeholder=t("talk.text_placeholder", lang),
+                               elem_id="talk-text")
             with gr.Row():
-                language = gr.Radio(["auto", "en", "es"], value="auto", label="Language")
+                language = gr.Radio(["auto", "en", "es"], value="auto",
+                                    label=t("web.language", lang))
                 speakers = gr.Dropdown(actions.speaker_choices(), value=DEFAULT_SPEAKER,
-                                       label="Cloned voice of", elem_id="talk-speaker")
-            send = gr.Button("Send", variant="primary", elem_id="talk-send")
-            status = gr.Markdown(message("Say what music you want, e.g. “relaxing jazz with "
-                                         "piano” or “una cumbia alegre”."), elem_id="talk-status")
+                                       label=t("talk.speaker", lang), elem_id="talk-speaker")
+            with gr.Row():
+                send = gr.Button(t("talk.send", lang), variant="primary", elem_id="talk-send")
+                cancel = gr.Button(t("talk.cancel", lang), variant="stop", elem_id="talk-cancel")
+            status = gr.Markdown(message(t("talk.intro", lang)), elem_id="talk-status")
         with gr.Column(scale=2):
-            transcript = gr.Textbox(label="I heard", elem_id="talk-transcript")
-            reply = gr.Textbox(label="Reply", elem_id="talk-reply")
-            music_prompt = gr.Textbox(label="Music prompt", elem_id="talk-prompt")
-            plan = gr.JSON(label="Plan", elem_id="talk-plan")
+            transcript = gr.Textbox(label=t("talk.heard", lang), elem_id="talk-transcript")
+            reply = gr.Textbox(label=t("talk.reply", lang), elem_id="talk-reply")
+            music_prompt = gr.Textbox(label=t("talk.prompt", lang), elem_id="talk-prompt")
+            plan = gr.JSON(label=t("talk.plan", lang), elem_id="talk-plan")
     with gr.Row():
-        cloned = gr.Audio(label="Reply, cloned voice", autoplay=True, elem_id="talk-cloned",
+        cloned = gr.Audio(label=t("talk.cloned", lang), autoplay=True, elem_id="talk-cloned",
                           waveform_options=PLAYER)
-        base = gr.Audio(label="Reply, base voice", elem_id="talk-base",
-                        waveform_options=PLAYER)
-        music = gr.Audio(label="Music", elem_id="talk-music",
+        base = gr.Audio(label=t("talk.base", lang), elem_id="talk-base", waveform_options=PLAYER)
+        music = gr.Audio(label=t("talk.music_player", lang), elem_id="talk-music",
                          waveform_options=PLAYER)
     timings = gr.Markdown(elem_id="talk-timings")
+    log = gr.Chatbot([], label=t("talk.log", lang), elem_id="talk-log", height=420,
+                     placeholder=t("talk.log_empty", lang), feedback_options=None)
     outputs = dict(status=status, transcript=transcript, reply=reply, music_prompt=music_prompt,
                    plan=plan, cloned=cloned, base=base, music=music, timings=timings,
-                   session=session)
+                   session=session, log=log, typed=typed)
     bind = _bind(outputs)
 
-    def run(path, speaker, lang, state):
-        for update in actions.talk(path, speaker, lang, state):
+    def run(path, text, speaker, lang_choice, state, history):
+        for update in actions.talk(path, speaker, lang_choice, state, text=text,
+                                   history=history):
+            if "log" in update:
+                update = {**update, "typed": ""}  # the request is done: clear the box
             yield bind(update)
 
-    send.click(run, [request, speakers, language, session], list(outputs.values()),
-               api_name="talk")
-    request.stop_recording(run, [request, speakers, language, session], list(outputs.values()),
-                           api_name=False)
+    inputs = [request, typed, speakers, language, session, log]
+    running = [send.click(run, inputs, list(outputs.values()), api_name="talk"),
+               typed.submit(run, inputs, list(outputs.values()), api_name=False),
+               request.stop_recording(run, inputs, list(outputs.values()), api_name=False)]
+    cancel.click(lambda state: bind(actions.cancel(state)), session, [status], cancels=running,
+                 api_name=False)
+    request.upload(lambda path: bind(actions.upload_changed(path)), request, [status])
+    request.clear(lambda: bind(actions.upload_changed(None)), None, [status])
     return speakers
 
 
 def _compose_tab(actions: WebActions, library: Any) -> None:
+    lang = actions.lang
+    auto = AUTO
     last = gr.State(None)
     with gr.Row():
         with gr.Column(scale=1):
-            prompt = gr.Textbox(label="Describe the music", lines=2, elem_id="compose-prompt",
+            prompt = gr.Textbox(label=t("compose.prompt", lang), lines=2,
+                                elem_id="compose-prompt",
                                 placeholder="relaxing jazz with piano · un tango dramático")
-            language = gr.Radio(["auto", "en", "es"], value="auto", label="Language")
-            duration = gr.Slider(0, 60, value=0, step=1, label="Duration (s); 0 = from the prompt",
+            gr.Examples(EXAMPLES, inputs=prompt, label=t("compose.examples", lang),
+                        elem_id="compose-examples")
+            language = gr.Radio(["auto", "en", "es"], value="auto", label=t("web.language", lang))
+            duration = gr.Slider(0, 60, value=0, step=1, label=t("compose.duration", lang),
                                  elem_id="compose-duration")
-            seed = gr.Slider(-1, 9999, value=-1, step=1, label="Seed; -1 = from the prompt",
-                             elem_id="compose-seed")
-            with gr.Accordion("Overrides", open=False):
-                genre = gr.Dropdown([AUTO, *sorted(RECIPES)], value=AUTO, label="Genre")
-                bpm = gr.Slider(0, 220, value=0, step=1, label="Tempo (bpm); 0 = from the prompt")
-                key = gr.Dropdown([AUTO, *PITCH_CLASSES], value=AUTO, label="Key")
-                mode = gr.Radio([AUTO, "major", "minor"], value=AUTO, label="Mode")
+            seed = gr.Number(None, label=t("compose.seed", lang), precision=0, minimum=0,
+                             maximum=MAX_SEED, elem_id="compose-seed")
+            with gr.Accordion(t("compose.overrides", lang), open=False):
+                genre = gr.Dropdown([auto, *sorted(RECIPES)], value=auto,
+                                    label=t("compose.genre", lang), elem_id="compose-genre")
+                bpm = gr.Slider(0, 220, value=0, step=1, label=t("compose.bpm", lang),
+                                elem_id="compose-bpm")
+                key = gr.Dropdown([auto, *PITCH_CLASSES], value=auto, label=t("compose.key", lang))
+                mode = gr.Radio([auto, "major", "minor"], value=auto, label=t("compose.mode", lang))
             with gr.Row():
-                generate = gr.Button("Generate", variant="primary", elem_id="compose-generate")
-                regenerate = gr.Button("Regenerate", elem_id="compose-regenerate")
+                generate = gr.Button(t("compose.generate", lang), variant="primary",
+                                     elem_id="compose-generate")
+                regenerate = gr.Button(t("compose.regenerate", lang),
+                                       elem_id="compose-regenerate")
             status = gr.Markdown(elem_id="compose-status")
         with gr.Column(scale=1):
-            improved = gr.Textbox(label="Improved prompt", elem_id="compose-improved")
-            say = gr.Textbox(label="Reply", elem_id="compose-say")
-            audio = gr.Audio(label="Music", elem_id="compose-audio",
+            improved = gr.Textbox(label=t("compose.improved", lang), elem_id="compose-improved")
+            say = gr.Textbox(label=t("compose.say", lang), elem_id="compose-say")
+            audio = gr.Audio(label=t("compose.audio", lang), elem_id="compose-audio",
                              waveform_options=PLAYER)
             with gr.Row():
-                wav_file = gr.DownloadButton("Download WAV", elem_id="compose-wav")
-                midi_file = gr.DownloadButton("Download MIDI", elem_id="compose-midi")
-                keep = gr.Button("Save to library", elem_id="compose-save",
+                # nothing to download until something is rendered
+                wav_file = gr.DownloadButton(t("compose.wav", lang), elem_id="compose-wav",
+                                             interactive=False)
+                midi_file = gr.DownloadButton(t("compose.midi", lang), elem_id="compose-midi",
+                                              interactive=False)
+                keep = gr.Button(t("compose.save", lang), elem_id="compose-save",
                                  visible=library is not None)
-            plan = gr.JSON(label="Plan as rendered", elem_id="compose-plan")
+            plan = gr.JSON(label=t("compose.plan", lang), elem_id="compose-plan")
             timings = gr.Markdown(elem_id="compose-timings")
     outputs = dict(status=status, improved_prompt=improved, say=say, plan=plan, audio=audio,
                    wav_file=wav_file, midi_file=midi_file, timings=timings, last=last)
@@ -461,42 +615,44 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
 
 
 def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
-    gr.Markdown("Enrol a speaker to hear the replies in their voice: 10–15 s of one person "
-                "speaking clearly in a quiet room. Enrolment searches for the closest voice "
-                "(about a minute per recording on two CPU cores, once; then it is cached).")
+    lang = actions.lang
+    gr.Markdown(t("voices.intro", lang))
     with gr.Row():
         with gr.Column():
             recording = gr.Audio(sources=["upload", "microphone"], type="filepath",
-                                 label="Speaker recording (10–15 s)", elem_id="voice-input")
-            enrol = gr.Button("Enrol", variant="primary", elem_id="voice-enrol")
+                                 label=t("voices.input", lang), elem_id="voice-input")
+            name = gr.Textbox(label=t("voices.name", lang), max_lines=1, elem_id="voice-name")
+            enrol = gr.Button(t("voices.enrol", lang), variant="primary", elem_id="voice-enrol")
             voice_status = gr.Markdown(actions.check_speaker(None), elem_id="voice-status")
         with gr.Column():
             speaker = gr.Dropdown(actions.speaker_choices(), value=DEFAULT_SPEAKER,
-                                  label="Speaker to compare", elem_id="voice-speaker")
+                                  label=t("voices.speaker", lang), elem_id="voice-speaker")
             reference = gr.Audio(sources=["upload"], type="filepath",
-                                 label="Optional: another recording of the same person "
-                                       "(held out, for an honest similarity)")
-            language = gr.Radio(["en", "es"], value="en", label="Language")
-            text = gr.Textbox(label="Sentence to speak", value=AB_SENTENCES["en"])
-            compare = gr.Button("Compare cloned and base voice", elem_id="voice-compare")
+                                 label=t("voices.reference", lang))
+            language = gr.Radio(["en", "es"], value="es" if lang == "es" else "en",
+                                label=t("web.language", lang))
+            text = gr.Textbox(label=t("voices.sentence", lang),
+                              value=AB_SENTENCES["es" if lang == "es" else "en"])
+            compare = gr.Button(t("voices.compare", lang), elem_id="voice-compare")
     ab_status = gr.Markdown(elem_id="voice-ab-status")
     with gr.Row():
-        ab_cloned = gr.Audio(label="A: cloned voice", elem_id="voice-ab-cloned",
+        ab_cloned = gr.Audio(label=t("voices.ab_cloned", lang), elem_id="voice-ab-cloned",
                              waveform_options=PLAYER)
-        ab_base = gr.Audio(label="B: base voice", elem_id="voice-ab-base",
+        ab_base = gr.Audio(label=t("voices.ab_base", lang), elem_id="voice-ab-base",
                            waveform_options=PLAYER)
     ab_table_md = gr.Markdown(elem_id="voice-ab-table")
     recording.change(actions.check_speaker, recording, voice_status, api_name="check_speaker")
 
-    def do_enrol(path, progress=gr.Progress(track_tqdm=True)):
-        update = actions.enrol(path)
+    def do_enrol(path, speaker_name, progress=gr.Progress(track_tqdm=True)):
+        update = actions.enrol(path, speaker_name)
         choices = update.get("speakers")
         if choices is None:
             return update["voice_status"], gr.update(), gr.update()
         return (update["voice_status"], gr.update(choices=choices, value=update["speaker"]),
                 gr.update(choices=choices))
 
-    enrol.click(do_enrol, recording, [voice_status, speaker, talk_speakers], api_name="enrol")
+    enrol.click(do_enrol, [recording, name], [voice_status, speaker, talk_speakers],
+                api_name="enrol")
     language.change(lambda lang: AB_SENTENCES[lang], language, text)
     ab_outputs = dict(ab_status=ab_status, ab_cloned=ab_cloned, ab_base=ab_base,
                       ab_table=ab_table_md)
@@ -518,20 +674,20 @@ def open_library(folder: Path | None) -> tuple[Any, str]:
         return None, f"The clip library cannot be opened: {exc}"
 
 
-def _library_tab(library: Any, reason: str, publish: Published) -> None:
+def _library_tab(library: Any, reason: str, actions: WebActions) -> None:
     if library is None:
         gr.Markdown(message(reason, "error"), elem_id="library-status")
         return
     from voice_agent.modes.web.library import library_tab
 
-    library_tab(library, PLAYER, publish)
+    library_tab(library, PLAYER, actions.publish, actions.lang)
 
 
 def _benchmark_tab(actions: WebActions) -> None:
-    reload = gr.Button("Reload", elem_id="bench-reload")
+    reload = gr.Button(t("bench.reload", actions.lang), elem_id="bench-reload")
     first = actions.benchmark()
     table = gr.Markdown(first["bench_md"], elem_id="bench-table")
-    chart = gr.Image(first["bench_png"], label="Latency per stage", type="filepath",
+    chart = gr.Image(first["bench_png"], label=t("bench.chart", actions.lang), type="filepath",
                      elem_id="bench-chart")
 
     def refresh():
@@ -541,38 +697,43 @@ def _benchmark_tab(actions: WebActions) -> None:
     reload.click(refresh, None, [table, chart])
 
 
-def build_ui(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
-             library: Any = None, library_reason: str = "") -> gr.Blocks:
+def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
+             library: Any = None, library_reason: str = "", lang: str | None = None,
+             publish: Published | None = None) -> gr.Blocks:
     """The Gradio Blocks of the web app (not yet mounted or launched)."""
-    actions = WebActions(service, bench_dir)
+    lang = resolve_language(lang)
+    actions = WebActions(service, bench_dir, lang, publish)
     # Gradio keeps a copy of every file it serves and receives; drop those over an hour
     # old, every ten minutes (uploads are used at once; a day of them was a disk to fill).
     with gr.Blocks(title="voice_agent", analytics_enabled=False,
                    delete_cache=(600, 3600)) as blocks:
-        heading = "# voice_agent\nSay or type what music you want, in English or Spanish."
+        heading = f"# voice_agent\n{t('web.heading', lang)}"
         if service.fake:
-            heading += "\n\n**FAKE MODE** - no models run; every answer is a stand-in."
+            heading += f"\n\n{t('web.fake', lang)}"
         gr.Markdown(heading)
-        with gr.Tab("Talk", id="talk"):
+        with gr.Tab(t("web.tab.talk", lang), id="talk"):
             speakers = _talk_tab(actions)
-        with gr.Tab("Compose", id="compose"):
+        with gr.Tab(t("web.tab.compose", lang), id="compose"):
             _compose_tab(actions, library)
-        with gr.Tab("Voices", id="voices"):
+        with gr.Tab(t("web.tab.voices", lang), id="voices"):
             _voices_tab(actions, speakers)
-        with gr.Tab("Library", id="library"):
-            _library_tab(library, library_reason, actions.publish)
-        with gr.Tab("Benchmark", id="benchmark"):
+        with gr.Tab(t("web.tab.library", lang), id="library"):
+            _library_tab(library, library_reason, actions)
+        with gr.Tab(t("web.tab.benchmark", lang), id="benchmark"):
             _benchmark_tab(actions)
     blocks.queue(max_size=service.limits.max_waiting * 4)
     return blocks
 
 
-def create_web_app(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
-                   library_dir: Path | None = None, access: Access = Access()):
+def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
+                   library_dir: Path | None = None, access: Access = Access(),
+                   ui_language: str | None = None):
     """The HTTP API with the web app mounted at ``/`` (one server, one set of models).
 
     ``library_dir`` None means the library's default folder (in ``--fake`` mode, a
     ``library`` folder beside the requests, so fakes never land in the real library).
+    ``bench_dir`` None means the newest of the working folder's and the shipped results;
+    ``ui_language`` None means the locale's language.
     ``access`` as for :func:`~voice_agent.modes.api.create_app`; with a token the web
     app asks for it once, at Gradio's login page (any user name, the token as password).
     """
@@ -585,11 +746,12 @@ def create_web_app(service: AgentService, bench_dir: Path = DEFAULT_BENCH_DIR,
     library, reason = open_library(library_dir)
     app = create_app(service, docs_at_root=False, access=access)
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
-    blocks = build_ui(service, bench_dir, library, reason)
     publish = Published(service.store.root.parent / "web-files")
+    blocks = build_ui(service, bench_dir, library, reason, ui_language, publish)
     # Only copies made to be served, and the benchmark's public results: never the
     # request folders, the library (its database holds every transcript) or the voices.
-    served = [publish.folder, Path(bench_dir).resolve()]
+    benches = [Path(bench_dir).resolve()] if bench_dir is not None else bench_dirs()
+    served = [publish.folder, *benches]
     auth = None
     if access.token:
         token = access.token.encode()

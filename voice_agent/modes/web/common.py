@@ -16,10 +16,13 @@ from voice_agent.service.errors import ServiceError, scrub_paths
 log = logging.getLogger("voice_agent.modes.web")
 
 
-def message(text: str, kind: str = "info") -> str:
-    """A status line for the page (Markdown)."""
-    label = {"info": "", "ok": "**Done.** ", "error": "**Problem:** ", "busy": "*Working:* "}[kind]
-    return f"{label}{text}"
+def message(text: str, kind: str = "info", lang: str = "en") -> str:
+    """A status line for the page (Markdown), its label in the interface language."""
+    from voice_agent.modes.ui_text import t
+
+    keys = {"ok": "web.done", "error": "web.problem", "busy": "web.working",
+            "warning": "web.warning"}
+    return f"{t(keys[kind], lang) if kind in keys else ''}{text}"
 
 
 def failure_message(exc: Exception) -> str:
@@ -65,12 +68,13 @@ class Published:
         self.keep = keep
         self._lock = threading.Lock()
 
-    def __call__(self, path: str | Path | None) -> str | None:
-        """A servable copy of ``path`` (None stays None)."""
+    def __call__(self, path: str | Path | None, name: str | None = None) -> str | None:
+        """A servable copy of ``path`` (None stays None), named ``name`` when given (a
+        download name that says what it is, e.g. ``cumbia_128bpm_clip12.mid``)."""
         if not path:
             return None
         source = Path(path)
-        target = self.folder / uuid.uuid4().hex[:16] / source.name
+        target = self.folder / uuid.uuid4().hex[:16] / Path(name or source.name).name
         target.parent.mkdir()
         shutil.copyfile(source, target)
         self._prune()

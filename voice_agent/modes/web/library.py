@@ -19,7 +19,9 @@ from voice_agent.modes.web.common import failure_message
 log = logging.getLogger(__name__)
 
 ALL_CLIPS = "all clips"
-COLUMNS = ["#", "clip", "created", "title", "prompt", "seconds", "lyrics"]
+#: The clip id first, so it stays in view however the table scrolls (it is also pinned).
+COLUMNS = ["clip", "#", "title", "seconds", "created", "prompt", "lyrics"]
+CLIP_COLUMN, NUMBER_COLUMN = 0, 1
 
 
 class LibraryActions:
@@ -29,7 +31,7 @@ class LibraryActions:
         self.library = library
         # what the page may play or download is a copy made to be served (the web app's
         # Published); the library folder itself is never served
-        self.publish = publish or (lambda path: str(path) if path else None)
+        self.publish = publish or (lambda path, name=None: str(path) if path else None)
 
     def views(self) -> list[str]:
         """"all clips", then every playlist by name."""
@@ -43,8 +45,8 @@ class LibraryActions:
 
     @staticmethod
     def _row(number: Any, clip: Any) -> list[Any]:
-        return [number, clip.clip_id, clip.created_at.replace("T", " ")[:19], clip.title,
-                clip.prompt, round(clip.duration_s, 1), "yes" if clip.lyrics else ""]
+        return [clip.clip_id, number, clip.title, round(clip.duration_s, 1),
+                clip.created_at.replace("T", " ")[:16], clip.prompt, "yes" if clip.lyrics else ""]
 
     def show(self, view: str, note: str = "") -> dict[str, Any]:
         """Refresh the table and the view choices."""
@@ -56,14 +58,36 @@ class LibraryActions:
                 "status": status}
 
     def play(self, clip_id: float | None) -> dict[str, Any]:
-        """One clip's audio, MIDI, lyrics and details."""
+        """One clip's audio, MIDI, lyrics and details; downloads named after what it is."""
         clip = self.library.clip(_clip_id(clip_id))
         lyrics_audio = clip.lyrics_audio_path if clip.lyrics_audio_path else None
+        wav, midi = self._downloads(clip)
         return {"audio": self.publish(lyrics_audio or clip.audio_path),
-                "midi": self.publish(clip.midi_path) if clip.midi_path else None,
+                "midi": gr.update(value=midi, interactive=bool(midi)),
+                "wav": gr.update(value=wav, interactive=True),
                 "lyrics": clip.lyrics.text() if clip.lyrics else "",
                 "details": clip.to_dict(),
                 "status": f"Clip {clip.clip_id}: {clip.title} ({clip.duration_s:.1f} s)."}
+
+    def _downloads(self, clip: Any) -> tuple[str | None, str | None]:
+        """Published copies of the clip's WAV and MIDI, named like ``cumbia_128bpm_clip12.mid``."""
+        from voice_agent.core.types import MusicPlan
+        from voice_agent.modes.web.app import download_stem
+
+        stem = download_stem(clip.plan or MusicPlan(genre="music"), int(clip.clip_id))
+        return (self.publish(clip.audio_path, f"{stem}.wav"),
+                self.publish(clip.midi_path, f"{stem}.mid") if clip.midi_path else None)
+
+    def select(self, rows: Any, event: gr.SelectData) -> dict[str, Any]:
+        """A click on a table row: that clip becomes the chosen one (and its number)."""
+        row = event.row_value if getattr(event, "row_value", None) else None
+        if row is None:
+            index = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+            values = rows.values.tolist() if hasattr(rows, "values") else rows
+            row = values[index]
+        number = row[NUMBER_COLUMN]
+        return {"clip_id": int(row[CLIP_COLUMN]),
+                "number": int(number) if str(number).strip() not in ("", "None") else None}
 
     def save(self, clip_id: float | None, playlist: str, view: str) -> dict[str, Any]:
         """Add a clip to a playlist (favourites when no name is given)."""
@@ -94,7 +118,9 @@ class LibraryActions:
                     "confirm": False}
         clip = self.library.delete_clip(clip.clip_id)
         return self.show(view, f"Deleted clip {clip.clip_id} ({clip.title}).") | {
-            "audio": None, "midi": None, "lyrics": "", "details": None, "confirm": False}
+            "audio": None, "midi": gr.update(value=None, interactive=False),
+            "wav": gr.update(value=None, interactive=False), "lyrics": "", "details": None,
+            "confirm": False}
 
     def save_composed(self, last: dict[str, Any] | None) -> str:
         """Store the clip last rendered on the Compose tab; returns the message."""
@@ -115,7 +141,8 @@ def _clip_id(value: float | None) -> int:
     from voice_agent.library import LibraryError
 
     if value is None or int(value) <= 0:
-        raise LibraryError("Type the clip number from the table's 'clip' column first.")
+        raise LibraryError("Click a clip in the table (or type its number from the 'clip' "
+                           "column) first.")
     return int(value)
 
 
@@ -133,36 +160,52 @@ def guarded(action, outputs: dict[str, Any], status: str = "status"):
     return run
 
 
-def library_tab(library: Any, player: Any, publish: Any = None) -> None:
+def library_tab(library: Any, player: Any, publish: Any = None, lang: str = "en") -> None:
     """Build the tab's components and wire them to ``library``."""
+    from voice_agent.modes.ui_text import t
+
     actions = LibraryActions(library, publish)
     with gr.Row():
-        views = gr.Dropdown(actions.views(), value=ALL_CLIPS, label="Show",
+        views = gr.Dropdown(actions.views(), value=ALL_CLIPS, label=t("library.show", lang),
                             elem_id="library-view")
-        refresh = gr.Button("Refresh", elem_id="library-refresh")
+        refresh = gr.Button(t("library.refresh", lang), elem_id="library-refresh")
     status = gr.Markdown(elem_id="library-status")
     table = gr.Dataframe(headers=COLUMNS, value=actions.rows(ALL_CLIPS), interactive=False,
-                         elem_id="library-table")
+                         elem_id="library-table", pinned_columns=1, wrap=True,
+                         max_height=360)
     with gr.Row():
-        clip_id = gr.Number(label="Clip", precision=0, elem_id="library-clip")
-        play = gr.Button("Play", variant="primary", elem_id="library-play")
-        playlist = gr.Textbox(label="Playlist", value="favourites", elem_id="library-playlist")
-        save = gr.Button("Save to playlist", elem_id="library-save")
+        clip_id = gr.Number(label=t("library.clip", lang), precision=0, elem_id="library-clip")
+        play = gr.Button(t("library.play", lang), variant="primary", elem_id="library-play")
+        playlist = gr.Textbox(label=t("library.playlist", lang), value="favourites",
+                              elem_id="library-playlist")
+        save = gr.Button(t("library.save", lang), elem_id="library-save")
     with gr.Row():
-        number = gr.Number(label="Number in the playlist on show", precision=0)
-        remove = gr.Button("Remove from playlist", elem_id="library-remove")
-        confirm = gr.Checkbox(False, label="Yes, delete it", elem_id="library-confirm")
-        delete = gr.Button("Delete clip", variant="stop", elem_id="library-delete")
+        number = gr.Number(label=t("library.number", lang), precision=0,
+                           elem_id="library-number")
+        remove = gr.Button(t("library.remove", lang), elem_id="library-remove")
+        confirm = gr.Checkbox(False, label=t("library.confirm", lang), elem_id="library-confirm")
+        delete = gr.Button(t("library.delete", lang), variant="stop", elem_id="library-delete")
     with gr.Row():
-        audio = gr.Audio(label="Clip", elem_id="library-audio", waveform_options=player)
-        midi = gr.DownloadButton("Download MIDI", elem_id="library-midi")
-    lyrics = gr.Textbox(label="Lyrics", lines=6, elem_id="library-lyrics")
-    details = gr.JSON(label="Details", elem_id="library-details")
-    outputs = dict(views=views, table=table, status=status, audio=audio, midi=midi,
-                   lyrics=lyrics, details=details, confirm=confirm)
+        audio = gr.Audio(label=t("library.clip", lang).split(" (")[0], elem_id="library-audio",
+                         waveform_options=player)
+        wav = gr.DownloadButton(t("library.wav", lang), elem_id="library-wav",
+                                interactive=False)
+        midi = gr.DownloadButton(t("library.midi", lang), elem_id="library-midi",
+                                 interactive=False)
+    lyrics = gr.Textbox(label=t("library.lyrics", lang), lines=6, elem_id="library-lyrics")
+    details = gr.JSON(label=t("library.details", lang), elem_id="library-details")
+    outputs = dict(views=views, table=table, status=status, audio=audio, midi=midi, wav=wav,
+                   lyrics=lyrics, details=details, clip_id=clip_id, number=number,
+                   confirm=confirm)
     targets = list(outputs.values())
     for trigger in (refresh.click, views.change):
         trigger(guarded(actions.show, outputs), views, targets)
+    select = guarded(actions.select, outputs)
+
+    def on_select(rows, event: gr.SelectData):  # the annotation makes Gradio pass the click
+        return select(rows, event)
+
+    table.select(on_select, table, targets, api_name=False)
     play.click(guarded(actions.play, outputs), clip_id, targets, api_name="library_play")
     save.click(guarded(actions.save, outputs), [clip_id, playlist, views], targets)
     remove.click(guarded(actions.remove, outputs), [number, views], targets)

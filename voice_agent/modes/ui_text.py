@@ -1,0 +1,337 @@
+"""The words of the interface, in English and Spanish: web labels, the talk state line, CLI messages.
+
+Replies already follow the speaker's language; this catalogue is for everything else a
+person reads. :func:`t` looks a key up in the chosen language (falling back to English for
+a key not yet translated) and fills ``{placeholders}``; :func:`default_language` picks the
+language from the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), so a Spanish desktop gets
+Spanish without a flag. ``--ui-language es|en`` overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+LANGUAGES = ("en", "es")
+
+EN: dict[str, str] = {
+    # -- the CLI --------------------------------------------------------------------------
+    "cli.description": "An offline voice agent that makes music: say or type what you want "
+                       "(English or Spanish); it answers in a cloned voice and composes a clip.",
+    "cli.models_loaded": "models loaded in {times}",
+    "cli.wrote": "wrote {path}",
+    "cli.one_input": "Give a request audio file or --text \"...\" (one of them).",
+    "cli.error": "error: {message}",
+    "cli.enrolled": "{source}: {state}; voice {model}",
+    "cli.enrol_new": "enrolled as '{name}' (speaker {speaker_id}, {seconds:.1f} s)",
+    "cli.enrol_cached": "already enrolled; named '{name}' (speaker {speaker_id})",
+    "cli.no_speakers": "No enrolled speakers yet. Enrol one: voice-agent enrol FILE --name NAME",
+    "cli.renamed": "speaker {speaker_id} is now '{name}'",
+    "cli.deleted_speaker": "deleted speaker '{name}' ({speaker_id}) and its recording",
+    "cli.no_sound_card": "{listing}\nNo sound card here: use `voice-agent talk --text-only` "
+                         "to type your requests; every reply is written to files.",
+    # -- talk: state names, stages and keys ------------------------------------------------
+    "state.loading": "loading",
+    "state.ready": "ready",
+    "state.listening": "listening",
+    "state.typing": "typing",
+    "state.thinking": "thinking",
+    "state.speaking": "speaking",
+    "state.playing music": "playing music",
+    "stage.asr": "listening",
+    "stage.llm": "thinking",
+    "stage.music": "composing",
+    "stage.tts_cloned": "cloned voice",
+    "stage.tts_base": "base voice",
+    "stage.library": "library",
+    "stage.total": "total",
+    "stage.llm_ttft": "time to first word",
+    "stage.llm_first_token": "first word",
+    "stage.llm_first_sentence": "first sentence",
+    "stage.first_audio": "first reply audio",
+    "stage.music_ready": "music ready",
+    "stage.speech_end": "end of speech",
+    "talk.help": "space/enter: talk · t: type · r: replay · w: save · v: voice · q: quit",
+    "talk.loading": "loading the models…",
+    "talk.typing": "> {typed}_   enter: send · esc: cancel",
+    "talk.thinking": "{stage}…   s: mute · space: talk",
+    "talk.working": "working",
+    "talk.speaking": "s: stop · space: talk over it",
+    "talk.music": "{played:4.1f}/{total:.1f}s   s: stop · r: replay · w: save · space: talk",
+    "talk.listening": "space/enter: send · esc: cancel",
+    "talk.mic_starting": "starting the microphone…",
+    "talk.nothing_to_replay": "nothing to replay yet: no turn has made music",
+    "talk.replay_no_device": "no output device, so nothing can play here: the last music "
+                             "is in {path}",
+    "talk.replaying": "replaying the last music",
+    "talk.nothing_playing": "nothing is playing",
+    "talk.stopped": "stopped",
+    "talk.muted": "muted: this turn's audio will not play (its files are still written)",
+    "talk.unknown_key": "the key '{key}' does nothing here. {help}",
+    "talk.cancelled": "recording cancelled",
+    "talk.typing_cancelled": "typing cancelled",
+    "talk.timings": "timings",
+    "talk.from_end": "from end of speech",
+    "talk.saved_in": "saved in {folder}/",
+    "talk.models_loaded": "models loaded: {times}",
+    "talk.not_available": "not available: {stage}: {reason}",
+    "stage.openers": "first words",
+    # -- web: page and tabs ------------------------------------------------------------------
+    "web.heading": "Say or type what music you want, in English or Spanish.",
+    "web.fake": "**FAKE MODE** - no models run; every answer is a stand-in.",
+    "web.tab.talk": "Talk", "web.tab.compose": "Compose", "web.tab.voices": "Voices",
+    "web.tab.library": "Library", "web.tab.benchmark": "Benchmark",
+    "web.language": "Language",
+    "web.done": "**Done.** ", "web.problem": "**Problem:** ", "web.working": "*Working:* ",
+    "web.warning": "**Warning:** ",
+    # Talk
+    "talk.input": "Your request (record or upload)",
+    "web.stage": "stage", "web.seconds": "seconds",
+    "talk.took": "{seconds:.1f} s in all",
+    "talk.text": "…or type it (Enter sends)",
+    "talk.text_placeholder": "relaxing jazz with piano · una cumbia alegre",
+    "talk.speaker": "Cloned voice of",
+    "talk.send": "Send", "talk.cancel": "Cancel",
+    "talk.intro": "Say what music you want, e.g. “relaxing jazz with piano” or “una cumbia "
+                  "alegre”.",
+    "talk.heard": "I heard", "talk.reply": "Reply", "talk.prompt": "Music prompt",
+    "talk.plan": "Plan", "talk.cloned": "Reply, cloned voice", "talk.base": "Reply, base voice",
+    "talk.music_player": "Music", "talk.log": "This conversation",
+    "talk.no_request": "Record, upload or type a request first.",
+    "talk.new_upload": "Recording received: press Send.",
+    "talk.waiting": "Waiting for the models…",
+    "talk.finished": "Finished in {seconds:.1f} s (request {request_id}).",
+    "talk.cancelled_turn": "Cancelled. Send another request when you are ready.",
+    "talk.music_ready": "The music is ready; finishing the spoken reply…",
+    "talk.silent_upload": "The recording has no sound in it. Upload a file where someone "
+                          "speaks, or type the request.",
+    "talk.log_empty": "Nothing yet: each request and its answer will be listed here.",
+    "talk.stage.asr": "Listening", "talk.stage.llm": "Thinking of a reply and a plan",
+    "talk.stage.music": "Composing the music", "talk.stage.tts_cloned": "Speaking in the cloned voice",
+    "talk.stage.tts_base": "Speaking in the base voice",
+    # Compose
+    "compose.prompt": "Describe the music",
+    "compose.examples": "Examples (click one)",
+    "compose.duration": "Duration (s); 0 = from the prompt",
+    "compose.seed": "Seed (0 to 4294967295); empty = from the prompt",
+    "compose.overrides": "Overrides", "compose.genre": "Genre",
+    "compose.bpm": "Tempo (bpm); 0 = from the prompt", "compose.key": "Key", "compose.mode": "Mode",
+    "compose.engine": "Music engine",
+    "compose.auto": "from the prompt",
+    "compose.generate": "Generate", "compose.regenerate": "Regenerate",
+    "compose.improved": "Improved prompt", "compose.say": "Reply", "compose.audio": "Music",
+    "compose.wav": "Download WAV", "compose.midi": "Download MIDI",
+    "compose.save": "Save to library", "compose.plan": "Plan as rendered",
+    "compose.rendered": "Rendered {seconds:.1f} s (request {request_id}).",
+    "compose.first": "Generate something first; Regenerate re-renders it with the current "
+                     "settings.",
+    # Voices
+    "voices.intro": "Enrol a speaker to hear the replies in their voice: 10–15 s of one person "
+                    "speaking clearly in a quiet room. Enrolment searches for the closest voice "
+                    "(a few minutes per recording on two CPU cores, once; then it is cached).",
+    "voices.input": "Speaker recording (10–15 s)", "voices.name": "Name (e.g. Ana)",
+    "voices.enrol": "Enrol", "voices.speaker": "Speaker to compare",
+    "voices.reference": "Optional: another recording of the same person (held out, for an "
+                        "honest similarity)",
+    "voices.sentence": "Sentence to speak", "voices.compare": "Compare cloned and base voice",
+    "voices.ab_cloned": "A: cloned voice", "voices.ab_base": "B: base voice",
+    "voices.upload": "Upload or record 10–15 s of one person speaking.",
+    "voices.ok": "Can be used: {seconds:.1f} s, {speech:.1f} s of speech. Give it a name and "
+                 "press Enrol.",
+    "voices.short": "Short: {seconds:.1f} s ({speech:.1f} s of speech). It can be enrolled, "
+                    "but 10–15 s gives a closer voice.",
+    "voices.first": "Upload or record a speaker first.",
+    "voices.enrolled": "Speaker '{name}' {state} ({seconds:.1f} s{score}).",
+    "voices.state_new": "enrolled", "voices.state_cached": "was already enrolled",
+    # Library
+    "library.show": "Show", "library.refresh": "Refresh", "library.clip": "Clip (click a row)",
+    "library.play": "Play", "library.playlist": "Playlist", "library.save": "Save to playlist",
+    "library.number": "Position in the playlist", "library.remove": "Remove from playlist",
+    "library.delete": "Delete clip", "library.midi": "Download MIDI",
+    "library.confirm": "Yes, delete it",
+    "library.wav": "Download WAV", "library.lyrics": "Lyrics", "library.details": "Details",
+    "library.all": "all clips",
+    # Benchmark
+    "bench.reload": "Reload", "bench.chart": "Latency per stage",
+    "bench.none": "No benchmark results yet. Run `voice-agent bench` to make them, then "
+                  "press Reload.",
+}
+
+ES: dict[str, str] = {
+    "cli.description": "Un agente de voz sin conexión que compone música: di o escribe lo que "
+                       "quieres (en español o en inglés); te contesta con una voz clonada y "
+                       "compone un fragmento.",
+    "cli.models_loaded": "modelos cargados en {times}",
+    "cli.wrote": "guardado en {path}",
+    "cli.one_input": "Indica un archivo de audio con la petición o --text \"...\" (solo uno).",
+    "cli.error": "error: {message}",
+    "cli.enrolled": "{source}: {state}; voz {model}",
+    "cli.enrol_new": "registrada como «{name}» (hablante {speaker_id}, {seconds:.1f} s)",
+    "cli.enrol_cached": "ya estaba registrada; ahora se llama «{name}» (hablante {speaker_id})",
+    "cli.no_speakers": "Todavía no hay voces registradas. Registra una: "
+                       "voice-agent enrol ARCHIVO --name NOMBRE",
+    "cli.renamed": "el hablante {speaker_id} ahora se llama «{name}»",
+    "cli.deleted_speaker": "se borró la voz «{name}» ({speaker_id}) y su grabación",
+    "cli.no_sound_card": "{listing}\nNo hay tarjeta de sonido: usa `voice-agent talk "
+                         "--text-only` para escribir tus peticiones; cada respuesta se guarda "
+                         "en archivos.",
+    "state.loading": "cargando",
+    "state.ready": "listo",
+    "state.listening": "escuchando",
+    "state.typing": "escribiendo",
+    "state.thinking": "pensando",
+    "state.speaking": "hablando",
+    "state.playing music": "sonando música",
+    "stage.asr": "escuchando",
+    "stage.llm": "pensando",
+    "stage.music": "componiendo",
+    "stage.tts_cloned": "voz clonada",
+    "stage.tts_base": "voz base",
+    "stage.library": "biblioteca",
+    "stage.total": "total",
+    "stage.llm_ttft": "tiempo hasta la primera palabra",
+    "stage.llm_first_token": "primera palabra",
+    "stage.llm_first_sentence": "primera frase",
+    "stage.first_audio": "primer audio de la respuesta",
+    "stage.music_ready": "música lista",
+    "stage.speech_end": "fin de la voz",
+    "talk.help": "espacio/intro: hablar · t: escribir · r: repetir · w: guardar · v: voz · "
+                 "q: salir",
+    "talk.loading": "cargando los modelos…",
+    "talk.typing": "> {typed}_   intro: enviar · esc: cancelar",
+    "talk.thinking": "{stage}…   s: silenciar · espacio: hablar",
+    "talk.working": "trabajando",
+    "talk.speaking": "s: parar · espacio: hablar encima",
+    "talk.music": "{played:4.1f}/{total:.1f}s   s: parar · r: repetir · w: guardar · "
+                  "espacio: hablar",
+    "talk.listening": "espacio/intro: enviar · esc: cancelar",
+    "talk.mic_starting": "encendiendo el micrófono…",
+    "talk.nothing_to_replay": "todavía no hay nada que repetir: ningún turno ha hecho música",
+    "talk.replay_no_device": "no hay salida de sonido, así que aquí no puede sonar nada: la "
+                             "última música está en {path}",
+    "talk.replaying": "repitiendo la última música",
+    "talk.nothing_playing": "no está sonando nada",
+    "talk.stopped": "parado",
+    "talk.muted": "silenciado: el audio de este turno no sonará (sus archivos se guardan "
+                  "igualmente)",
+    "talk.unknown_key": "la tecla «{key}» no hace nada aquí. {help}",
+    "talk.cancelled": "grabación cancelada",
+    "talk.typing_cancelled": "escritura cancelada",
+    "talk.timings": "tiempos",
+    "talk.from_end": "desde que terminaste de hablar",
+    "talk.saved_in": "guardado en {folder}/",
+    "talk.models_loaded": "modelos cargados: {times}",
+    "talk.not_available": "no disponible: {stage}: {reason}",
+    "stage.openers": "primeras palabras",
+    "web.heading": "Di o escribe qué música quieres, en español o en inglés.",
+    "web.fake": "**MODO DE PRUEBA**: no se ejecuta ningún modelo; las respuestas son de relleno.",
+    "web.tab.talk": "Hablar", "web.tab.compose": "Componer", "web.tab.voices": "Voces",
+    "web.tab.library": "Biblioteca", "web.tab.benchmark": "Rendimiento",
+    "web.language": "Idioma",
+    "web.done": "**Hecho.** ", "web.problem": "**Problema:** ", "web.working": "*Trabajando:* ",
+    "web.warning": "**Atención:** ",
+    "talk.input": "Tu petición (grábala o súbela)",
+    "web.stage": "etapa", "web.seconds": "segundos",
+    "talk.took": "{seconds:.1f} s en total",
+    "talk.text": "…o escríbela (Intro para enviar)",
+    "talk.text_placeholder": "una cumbia alegre · jazz tranquilo con piano",
+    "talk.speaker": "Voz clonada de",
+    "talk.send": "Enviar", "talk.cancel": "Cancelar",
+    "talk.intro": "Di qué música quieres, por ejemplo «una cumbia alegre» o «jazz tranquilo "
+                  "con piano».",
+    "talk.heard": "Te he oído", "talk.reply": "Respuesta", "talk.prompt": "Descripción musical",
+    "talk.plan": "Plan", "talk.cloned": "Respuesta, voz clonada",
+    "talk.base": "Respuesta, voz base", "talk.music_player": "Música",
+    "talk.log": "Esta conversación",
+    "talk.no_request": "Primero graba, sube o escribe una petición.",
+    "talk.new_upload": "Grabación recibida: pulsa Enviar.",
+    "talk.waiting": "Esperando a los modelos…",
+    "talk.finished": "Terminado en {seconds:.1f} s (petición {request_id}).",
+    "talk.cancelled_turn": "Cancelado. Envía otra petición cuando quieras.",
+    "talk.music_ready": "La música está lista; terminando la respuesta hablada…",
+    "talk.silent_upload": "La grabación no tiene sonido. Sube un archivo en el que se oiga a "
+                          "alguien hablar, o escribe la petición.",
+    "talk.log_empty": "Aún nada: aquí aparecerá cada petición con su respuesta.",
+    "talk.stage.asr": "Escuchando", "talk.stage.llm": "Pensando la respuesta y el plan",
+    "talk.stage.music": "Componiendo la música",
+    "talk.stage.tts_cloned": "Hablando con la voz clonada",
+    "talk.stage.tts_base": "Hablando con la voz base",
+    "compose.prompt": "Describe la música",
+    "compose.examples": "Ejemplos (haz clic en uno)",
+    "compose.duration": "Duración (s); 0 = según la petición",
+    "compose.seed": "Semilla (de 0 a 4294967295); vacía = según la petición",
+    "compose.overrides": "Ajustes", "compose.genre": "Género",
+    "compose.bpm": "Tempo (ppm); 0 = según la petición", "compose.key": "Tonalidad",
+    "compose.mode": "Modo", "compose.engine": "Motor de música",
+    "compose.auto": "según la petición",
+    "compose.generate": "Generar", "compose.regenerate": "Volver a generar",
+    "compose.improved": "Descripción mejorada", "compose.say": "Respuesta",
+    "compose.audio": "Música",
+    "compose.wav": "Descargar WAV", "compose.midi": "Descargar MIDI",
+    "compose.save": "Guardar en la biblioteca", "compose.plan": "Plan tal como sonó",
+    "compose.rendered": "Listos {seconds:.1f} s (petición {request_id}).",
+    "compose.first": "Primero genera algo; «Volver a generar» lo repite con los ajustes "
+                     "actuales.",
+    "voices.intro": "Registra a una persona para oír las respuestas con su voz: 10–15 s de "
+                    "alguien hablando claro en un sitio tranquilo. El registro busca la voz más "
+                    "parecida (unos minutos por grabación con dos núcleos, una sola vez; luego "
+                    "queda guardada).",
+    "voices.input": "Grabación de la persona (10–15 s)", "voices.name": "Nombre (p. ej. Ana)",
+    "voices.enrol": "Registrar", "voices.speaker": "Voz que comparar",
+    "voices.reference": "Opcional: otra grabación de la misma persona (aparte, para una "
+                        "similitud honesta)",
+    "voices.sentence": "Frase que decir", "voices.compare": "Comparar voz clonada y voz base",
+    "voices.ab_cloned": "A: voz clonada", "voices.ab_base": "B: voz base",
+    "voices.upload": "Sube o graba 10–15 s de una persona hablando.",
+    "voices.ok": "Se puede usar: {seconds:.1f} s, {speech:.1f} s de voz. Ponle un nombre y "
+                 "pulsa Registrar.",
+    "voices.short": "Corta: {seconds:.1f} s ({speech:.1f} s de voz). Se puede registrar, pero "
+                    "con 10–15 s la voz se parece más.",
+    "voices.first": "Primero sube o graba a la persona.",
+    "voices.enrolled": "Voz «{name}» {state} ({seconds:.1f} s{score}).",
+    "voices.state_new": "registrada", "voices.state_cached": "ya estaba registrada",
+    "library.show": "Mostrar", "library.refresh": "Actualizar",
+    "library.clip": "Fragmento (haz clic en una fila)",
+    "library.play": "Escuchar", "library.playlist": "Lista", "library.save": "Guardar en la lista",
+    "library.number": "Posición en la lista", "library.remove": "Quitar de la lista",
+    "library.delete": "Borrar fragmento", "library.midi": "Descargar MIDI",
+    "library.confirm": "Sí, bórralo",
+    "library.wav": "Descargar WAV", "library.lyrics": "Letra", "library.details": "Detalles",
+    "library.all": "todos los fragmentos",
+    "bench.reload": "Recargar", "bench.chart": "Latencia por etapa",
+    "bench.none": "Todavía no hay resultados. Ejecuta `voice-agent bench` para obtenerlos y "
+                  "pulsa Recargar.",
+}
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "es": ES}
+
+
+def default_language(environ: Mapping[str, str] | None = None) -> str:
+    """"es" when the locale is Spanish (LC_ALL, then LC_MESSAGES, then LANG), else "en"."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+def resolve_language(choice: str | None) -> str:
+    """``choice`` when it is "en" or "es", else the locale's language."""
+    return choice if choice in LANGUAGES else default_language()
+
+
+def t(key: str, lang: str = "en", /, **fields: object) -> str:
+    """The text of ``key`` in ``lang`` (English when untranslated), placeholders filled."""
+    text = CATALOGUES.get(lang, EN).get(key)
+    if text is None:
+        text = EN[key]
+    return text.format(**fields) if fields else text
+
+
+def stage_name(stage: str, lang: str = "en") -> str:
+    """A person's word for a pipeline stage or timing row ("tts_base" -> "base voice")."""
+    key = f"stage.{stage}"
+    if key in EN:
+        return t(key, lang)
+    return stage.replace("_", " ")
