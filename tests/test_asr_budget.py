@@ -57,6 +57,17 @@ def test_unsure_language_tries_the_second_when_time_allows_and_keeps_the_likelie
     assert decode.calls == [("en", 0.0), ("es", 0.0)] and transcript.language == "es"
 
 
+def test_a_doubtful_pass_never_beats_a_sound_one_on_logprob():
+    """d-es07: the English pass looped the bias prompt with a better mean log-probability
+    than the right Spanish pass; the sound pass must win, not "didn't catch that"."""
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.5, {
+        ("es", 0.0): ("hazme música ambiental para meditar", -0.57),
+        ("en", 0.0): ("music, guitar, music, music, music, music", -0.51)})
+    transcript = decode_within_budget([("es", 0.67), ("en", 0.33)], decode, Budget(2.5, clock))
+    assert transcript.language == "es" and "meditar" in transcript.text
+
+
 def test_second_language_is_skipped_when_it_would_overrun_the_budget():
     clock = Clock()
     decode = ScriptedDecoder(clock, 1.5, {("en", 0.0): ("play some jazz", -0.4),

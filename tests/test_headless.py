@@ -90,7 +90,7 @@ def test_cli_full_turn_with_music_voices_and_comparison(tmp_path, capsys):
     from tests.conftest import REQUESTS
 
     code = main(["run", str(REQUESTS / "example_en.wav"), "--out", str(tmp_path),
-                 "--llm-backend", "rules"])
+                 "--llm-backend", "rules", "--compare"])  # voice scoring is opt-in
     record = json.loads((tmp_path / "turn.json").read_text())
     assert code == 0, record["errors"]
     assert record["reply"]["plan"]["genre"] == "bossa_nova"

@@ -140,5 +140,11 @@ def repeats_a_word(text: str, times: int = REPEATED_WORD) -> bool:
 
 
 def best_of(results: Sequence[Decoded]) -> Decoded:
-    """The pass Whisper itself finds likeliest (highest mean log-probability)."""
-    return max(results, key=lambda d: d.avg_logprob)
+    """The pass Whisper itself finds likeliest (highest mean log-probability) among the
+    sound ones; a doubtful pass wins only when every pass is doubtful.
+
+    The order matters on unsure language ID: for d-es07 (espeak Spanish, p(es) = 0.67)
+    the English pass copied the decoder-bias prompt into a looping word list, yet its mean
+    log-probability (-0.51) beat the correct Spanish pass (-0.57).
+    """
+    return max(results, key=lambda d: (not d.doubtful, d.avg_logprob))
