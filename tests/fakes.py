@@ -30,11 +30,11 @@ class StreamingFakeResponder(FakeResponder):
         self.last_first_token_s = 0.0
         self.gate_opened: bool | None = None
 
-    def respond_stream(self, transcript, history=(), on_sentence=None) -> Reply:
+    def respond_stream(self, transcript, history=(), on_sentence=None, reading=None) -> Reply:
         from voice_agent.responder.replies import (SayStream, keep_spoken, reading_for,
                                                    reply_from_model_output, safe_to_speak)
 
-        reading = reading_for(transcript, history)  # as LlamaCppResponder does
+        reading = reading_for(transcript, history, reading)  # as LlamaCppResponder does
         stream = SayStream(transcript.language, on_sentence,
                            vet=lambda sentence: safe_to_speak(sentence, reading))
         size = max(1, len(self.answer) // self.pieces)

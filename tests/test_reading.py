@@ -208,3 +208,25 @@ def test_a_clear_edit_skips_the_model_and_a_new_request_does_not(tmp_path):
     assert "saxophone" not in edit.reply.plan.instruments and edit.music is not None
     assert edit.reply.plan.seed == first.reply.plan.seed
     assert "without the saxophone" in edit.reply.say
+
+
+@pytest.mark.parametrize("responder", ["rules", "fake"])
+def test_the_words_are_read_once_per_turn_even_when_the_model_answers(monkeypatch, responder):
+    """The pipeline's one reading goes to the responder; nobody reads the words again."""
+    from voice_agent.responder import reading as reading_module
+    from voice_agent.responder.rules import RuleResponder
+
+    read = []
+    real = reading_module.read_request
+
+    def counting(text, *args, **kwargs):
+        read.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr("voice_agent.pipeline.turns.read_request", counting)
+    monkeypatch.setattr("voice_agent.responder.replies.read_request", counting)
+    chosen = RuleResponder() if responder == "rules" else FakeResponder()
+    pipeline = Pipeline(None, chosen, FakeRenderer(), {"cloned": FakeSpeaker()})
+    turn = pipeline.run(text="play a calm jazz tune with piano")
+    assert turn.reply is not None and turn.reply.plan.genre == "jazz"
+    assert read == ["play a calm jazz tune with piano"]

@@ -239,9 +239,9 @@ class _GatedResponder(FakeResponder):
         super().__init__()
         self.gate = threading.Event()
 
-    def respond(self, transcript, history=()):
+    def respond(self, transcript, history=(), reading=None):
         self.gate.wait(timeout=20)
-        return super().respond(transcript, history)
+        return super().respond(transcript, history, reading)
 
 
 def test_quit_waits_for_the_turn_in_progress_unless_pressed_twice(tmp_path):

@@ -20,6 +20,7 @@ import numpy as np
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.responder.replies import rule_reply
 from voice_agent.core.types import Audio, MusicClip, MusicPlan, Reply, SpokenReply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 FAKE_TRANSCRIPT = "play some jazz with piano"
 
@@ -80,11 +81,12 @@ class FakeResponder:
     def load(self) -> None:
         pass
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         self.histories.append(tuple(history))
         if self.error:
             raise self.error
-        return rule_reply(transcript, history, 5.0)
+        return rule_reply(transcript, history, 5.0, reading=reading)
 
 
 class FakeRenderer:

@@ -23,6 +23,7 @@ from voice_agent.pipeline.turns import Pipeline
 from voice_agent.responder import StreamingResponder
 from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions
+from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +171,10 @@ class PlanOverrides:
         """Load the wrapped responder."""
         self.inner.load()
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         """The wrapped responder's reply, its plan overridden."""
-        return self.apply(self.inner.respond(transcript, history))
+        return self.apply(self.inner.respond(transcript, history, reading))
 
     def apply(self, reply: Reply) -> Reply:
         """``reply`` with the overrides applied to its plan (and the prompt redone)."""
@@ -196,9 +198,10 @@ class StreamingPlanOverrides(PlanOverrides):
         return self.inner.last_first_token_s
 
     def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
-                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+                       on_sentence: Callable[[str], None] | None = None,
+                       reading: RequestReading | None = None) -> Reply:
         """The wrapped responder's streamed reply, its plan overridden."""
-        return self.apply(self.inner.respond_stream(transcript, history, on_sentence))
+        return self.apply(self.inner.respond_stream(transcript, history, on_sentence, reading))
 
 
 def override_plans(pipeline: Pipeline, options: ComposeOptions) -> None:

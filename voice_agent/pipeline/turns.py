@@ -29,7 +29,7 @@ from voice_agent.library import LibraryOutcome, LibrarySession
 from voice_agent.music import MusicRenderer
 from voice_agent.responder import Responder, StreamingResponder
 from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
-from voice_agent.responder.reading import is_library_intent, read_request
+from voice_agent.responder.reading import RequestReading, is_library_intent, read_request
 from voice_agent.responder.replies import compose_music_prompt, last_plan, rule_reply
 from voice_agent.speech.protocol import PhraseCachingSpeaker, Speaker
 from voice_agent.speech.streaming import join_sentences
@@ -397,12 +397,15 @@ class Pipeline:
         return _VoiceWorker(voice, voices[voice], language, recorder)
 
     def _respond(self, recorder: _TurnRecorder, transcript: Transcript,
-                 history: tuple[Turn, ...], worker: _VoiceWorker | None) -> Reply:
-        """Ask the responder, streaming ``say`` sentences to the voice when it can."""
+                 history: tuple[Turn, ...], worker: _VoiceWorker | None,
+                 reading: RequestReading) -> Reply:
+        """Ask the responder (with the turn's one reading of the words), streaming ``say``
+        sentences to the voice when it can."""
         asked_at = recorder.elapsed()
         if not (isinstance(self.responder, StreamingResponder) and worker is not None):
-            return self.responder.respond(transcript, history)
-        reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say)
+            return self.responder.respond(transcript, history, reading=reading)
+        reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say,
+                                              reading=reading)
         first_token_s = self.responder.last_first_token_s
         if first_token_s is not None:  # time to first token: from the request, and from speech end
             recorder.timings.append(StageTiming(STAGE_LLM_TTFT, first_token_s))
@@ -424,7 +427,7 @@ class Pipeline:
         streams = worker is not None and not (self.library is not None
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
-            recorder, transcript, history, worker if streams else None))
+            recorder, transcript, history, worker if streams else None, reading))
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
                          transcript: Transcript | None,

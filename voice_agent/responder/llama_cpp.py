@@ -22,6 +22,7 @@ from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
                                            reading_for, reply_from_model_output, safe_to_speak)
 from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
 
@@ -175,17 +176,19 @@ class LlamaCppResponder:
             self.llm._ctx.set_n_threads(threads, threads)
             self._threads_now = threads
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         """Ask the model for a JSON reply and validate it (rule fallback if unusable)."""
-        return self.respond_stream(transcript, history, on_sentence=None)
+        return self.respond_stream(transcript, history, on_sentence=None, reading=reading)
 
     def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
-                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+                       on_sentence: Callable[[str], None] | None = None,
+                       reading: RequestReading | None = None) -> Reply:
         """Like :meth:`respond`, handing each ``say`` sentence to ``on_sentence`` as it is
         written, long before the plan is complete. The reply's ``say`` always begins with
         the sentences handed out."""
         self.load()
-        reading = reading_for(transcript, history)
+        reading = reading_for(transcript, history, reading)
         stream = SayStream(transcript.language, on_sentence,
                            vet=lambda sentence: safe_to_speak(sentence, reading)) \
             if on_sentence else None

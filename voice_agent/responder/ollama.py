@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from voice_agent.core.errors import ModelNotFoundError, ResponderError
 from voice_agent.responder.replies import REPLY_SCHEMA, chat_messages, reply_from_model_output
 from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ class OllamaResponder:
                                      f"{self.model} (available: {', '.join(sorted(filter(None, names))) or 'none'})")
         self._checked = True
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         """Ask the server for a schema-constrained JSON answer and validate it."""
         self.load()
         answer = self._request("/api/chat", {
@@ -72,4 +74,5 @@ class OllamaResponder:
                         "seed": self.seed},
         })
         raw = str(answer.get("message", {}).get("content", ""))
-        return reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        return reply_from_model_output(raw, transcript, history, self.default_duration_s,
+                                      reading)

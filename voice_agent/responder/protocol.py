@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 
 @runtime_checkable
@@ -21,8 +22,13 @@ class Responder(Protocol):
     def load(self) -> None:
         """Load weights (idempotent)."""
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
-        """Decide what to say and what music to make."""
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
+        """Decide what to say and what music to make.
+
+        ``reading`` is what the person's words say (:mod:`voice_agent.responder.reading`),
+        read once by the pipeline; None means read them here.
+        """
 
 
 @runtime_checkable
@@ -36,7 +42,8 @@ class StreamingResponder(Responder, Protocol):
     last_first_token_s: float | None
 
     def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
-                       on_sentence: Callable[[str], None] | None = None) -> Reply:
+                       on_sentence: Callable[[str], None] | None = None,
+                       reading: RequestReading | None = None) -> Reply:
         """Like ``respond``; the reply's ``say`` begins with the sentences handed out."""
 
 

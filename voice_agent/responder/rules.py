@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from voice_agent.responder.replies import rule_reply
 from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 
 class RuleResponder:
@@ -23,6 +24,7 @@ class RuleResponder:
     def load(self) -> None:
         """Nothing to load."""
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         """Reply from the transcript's words alone."""
-        return rule_reply(transcript, history, self.default_duration_s)
+        return rule_reply(transcript, history, self.default_duration_s, reading=reading)

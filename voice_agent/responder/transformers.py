@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError
 from voice_agent.responder.replies import chat_messages, reply_from_model_output
 from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,8 @@ class TransformersResponder:
         text = "\n\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\n\nassistant:"
         return self._tokenizer(text, return_tensors="pt").input_ids
 
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = ()) -> Reply:
+    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
+                reading: RequestReading | None = None) -> Reply:
         """Generate an answer and validate it (rule fallback when unusable)."""
         import torch
 
@@ -90,4 +92,5 @@ class TransformersResponder:
         new_tokens = output[0] if self._seq2seq else output[0, input_ids.shape[1]:]
         raw = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
         log.debug("model answer: %s", raw)
-        return reply_from_model_output(raw, transcript, history, self.default_duration_s)
+        return reply_from_model_output(raw, transcript, history, self.default_duration_s,
+                                      reading)
