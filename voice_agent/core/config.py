@@ -83,6 +83,8 @@ class SpeechConfig:
     cloned_backend: str = "kokoro-clone"
     base_backend: str = "auto"
     xtts_dir: str | None = None
+    #: cap on one XTTS sentence's audio in seconds (None: bounded by the sentence's length)
+    xtts_max_sentence_s: float | None = None
     #: keep short stock phrases ("Sure!") once synthesised; off to measure cold synthesis
     phrase_cache: bool = True
 

@@ -25,6 +25,9 @@ from voice_agent.core.types import Audio, MusicClip, MusicPlan
 log = logging.getLogger(__name__)
 
 MELODY_TYPE = "musicgen_melody"
+MUSICGEN_TYPES = ("musicgen", MELODY_TYPE)
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+TOKENIZER_FILES = ("tokenizer.json", "spiece.model")
 # MusicgenMelodyFeatureExtractor's defaults; a checkpoint's preprocessor_config.json wins.
 MELODY_FEATURES = {"sampling_rate": 32000, "n_fft": 16384, "hop_length": 4096, "chunk_length": 30,
                    "num_chroma": 12}
@@ -73,6 +76,62 @@ def melody_chroma(melody: Audio, settings: dict):  # -> torch.Tensor (1, frames,
     return one_hot.unsqueeze(0)
 
 
+def _folder_error(folder: Path, what: str) -> ModelNotFoundError:
+    return ModelNotFoundError(
+        f"MusicGen checkpoint folder {folder}: {what}. Pass a folder holding a MusicGen "
+        "checkpoint (e.g. facebook/musicgen-small: config.json, model.safetensors, "
+        "tokenizer files) with --musicgen-model, or use the default composer backend.")
+
+
+def check_folder(folder: str | Path) -> str:
+    """The folder's model type, or ModelNotFoundError naming the missing file or mismatch.
+
+    Reads config.json and the safetensors header only (milliseconds), before any load.
+    """
+    folder = Path(folder)
+    if not (folder / "config.json").is_file():
+        raise _folder_error(folder, "config.json is missing")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _folder_error(folder, f"config.json is not valid JSON ({exc})") from None
+    kind = config.get("model_type") if isinstance(config, dict) else None
+    if kind not in MUSICGEN_TYPES:
+        raise _folder_error(folder, f"config.json describes a '{kind or config.get('model')}' "
+                                    "model, not MusicGen")
+    for names, what in ((WEIGHT_FILES, "weights"), (TOKENIZER_FILES, "tokenizer")):
+        if not any((folder / name).is_file() for name in names):
+            raise _folder_error(folder, f"no {what} file ({' or '.join(names)})")
+    _check_decoder_shape(folder, config)
+    return kind
+
+
+def safetensors_shapes(path: Path) -> dict[str, list[int]]:
+    """Tensor name -> shape from a .safetensors header, without reading the tensors."""
+    with path.open("rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    return {name: entry["shape"] for name, entry in header.items() if name != "__metadata__"}
+
+
+def _check_decoder_shape(folder: Path, config: dict) -> None:
+    """The decoder's layer count and width in model.safetensors agree with config.json."""
+    weights = folder / "model.safetensors"
+    decoder = config.get("decoder") or {}
+    if not weights.is_file() or "num_hidden_layers" not in decoder:
+        return
+    shapes = safetensors_shapes(weights)
+    prefix = "decoder.model.decoder.layers."
+    layers = len({name[len(prefix):].split(".")[0] for name in shapes if name.startswith(prefix)})
+    widths = [shape[-1] for name, shape in shapes.items()
+              if name.startswith(prefix) and name.endswith("self_attn.q_proj.weight")]
+    found = (layers, widths[0] if widths else None)
+    declared = (decoder["num_hidden_layers"], decoder.get("hidden_size"))
+    if found != declared:
+        raise _folder_error(folder, "model.safetensors has {} decoder layers of width {}, "
+                                    "config.json says {} of width {}".format(*found, *declared))
+
+
 def _import_transformers():
     try:
         import torch
@@ -117,11 +176,15 @@ class MusicgenRenderer:
         """Load weights and tokenizer from disk, offline; idempotent."""
         if self._model is not None:
             return
+        local = Path(self.model_path).expanduser()
+        if local.is_dir():
+            check_folder(local)  # a missing file or another model: one line, before the import
         torch, transformers = _import_transformers()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if self.num_threads:
             torch.set_num_threads(self.num_threads)
         source = self._resolve(transformers)
+        check_folder(source)  # a cached model id: the same check, before the load
         config = transformers.AutoConfig.from_pretrained(source, local_files_only=True)
         model_class = (transformers.MusicgenMelodyForConditionalGeneration
                        if config.model_type == MELODY_TYPE

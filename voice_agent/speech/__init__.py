@@ -71,18 +71,20 @@ def make_base_speaker(backend: str = "auto",
 
 def make_cloned_speaker(speaker_wav: str | Path | None = None, backend: str = "kokoro-clone",
                         xtts_dir: str | Path | None = None, budget=None,
-                        show_progress: bool = True) -> SentenceSpeaker:
+                        show_progress: bool = True,
+                        xtts_max_sentence_s: float | None = None) -> SentenceSpeaker:
     """The cloned voice for ``speaker_wav`` (default: the bundled LibriVox reader).
 
     ``backend`` "kokoro-clone" (default) enrols a Kokoro style + WORLD conversion, cached by
     the recording's sha256; "xtts" uses Coqui XTTS v2 from the checkpoint folder
-    ``xtts_dir``. Nothing is read until ``load()``.
+    ``xtts_dir`` (``xtts_max_sentence_s`` caps one sentence's audio). Nothing is read
+    until ``load()``.
     """
     speaker_wav = Path(speaker_wav) if speaker_wav else DEFAULT_SPEAKER_WAV
     if backend == "xtts":
         from voice_agent.speech.xtts import XttsSpeaker
 
-        return XttsSpeaker(xtts_dir, speaker_wav)
+        return XttsSpeaker(xtts_dir, speaker_wav, max_sentence_s=xtts_max_sentence_s)
     if backend != "kokoro-clone":
         raise unknown_choice("cloned voice backend", backend, CLONE_BACKENDS)
     from voice_agent.speech.cloning import DEFAULT_BUDGET, ClonedSpeaker
@@ -103,7 +105,8 @@ def select(config: SpeechConfig) -> dict[str, Speaker]:
         return {}
     speakers: dict[str, Speaker] = {
         "cloned": make_cloned_speaker(config.speaker_wav, backend=config.cloned_backend,
-                                      xtts_dir=config.xtts_dir),
+                                      xtts_dir=config.xtts_dir,
+                                      xtts_max_sentence_s=config.xtts_max_sentence_s),
         "base": make_base_speaker(backend=config.base_backend),
     }
     for speaker in speakers.values():
