@@ -149,13 +149,15 @@ class MusicgenRenderer:
     model id already in the Hugging Face cache ("facebook/musicgen-small").
     Sampling: ``top_k``, ``top_p`` (0 disables it), ``temperature`` (0 means greedy),
     ``guidance_scale`` (classifier-free guidance; 1 disables it).
+    ``dtype``: "float32", or "float16"/"bfloat16" on a GPU.
     """
 
     def __init__(self, model_path: str, device: str = "cpu", top_k: int = 250,
                  top_p: float = 0.0, temperature: float = 1.0, guidance_scale: float = 3.0,
-                 num_threads: int | None = None) -> None:
+                 num_threads: int | None = None, dtype: str = "float32") -> None:
         self.model_path = str(model_path)
         self.device = device
+        self.dtype = dtype
         self.top_k, self.top_p = int(top_k), float(top_p)
         self.temperature, self.guidance_scale = float(temperature), float(guidance_scale)
         self.num_threads = num_threads
@@ -189,7 +191,8 @@ class MusicgenRenderer:
         model_class = (transformers.MusicgenMelodyForConditionalGeneration
                        if config.model_type == MELODY_TYPE
                        else transformers.MusicgenForConditionalGeneration)
-        model = model_class.from_pretrained(source, local_files_only=True)
+        model = model_class.from_pretrained(source, local_files_only=True,
+                                            dtype=getattr(torch, self.dtype))
         self._model = model.to(self.device).eval()
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
         if self.is_melody:
@@ -249,6 +252,8 @@ class MusicgenRenderer:
         import torch
 
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        if "input_features" in inputs:
+            inputs["input_features"] = inputs["input_features"].to(self._model.dtype)
         with torch.random.fork_rng(devices=[]), torch.inference_mode():
             torch.manual_seed(seed)  # same seed, same clip; the global RNG is left as it was
             audio = self._model.generate(**inputs, max_new_tokens=max_new_tokens,
