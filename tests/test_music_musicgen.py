@@ -147,10 +147,69 @@ def test_without_transformers_the_message_names_the_extra(monkeypatch, tmp_path)
 
     monkeypatch.setitem(__import__("sys").modules, "transformers", None)
     with pytest.raises(MissingDependencyError, match=r"voice-agent\[musicgen\]"):
-        MusicgenRenderer(str(tmp_path)).load()
+        MusicgenRenderer("facebook/musicgen-small").load()  # a model id: checked after import
 
 
 def test_missing_weights_give_an_actionable_message(tmp_path):
     renderer = MusicgenRenderer(str(tmp_path / "nowhere"))
     with pytest.raises(ModelNotFoundError, match="--musicgen-model"):
         renderer.load()
+
+
+# --- the layout of a user's download, made by scripts/make_random_checkpoints.py ----------
+
+@pytest.fixture(scope="module")
+def published_tiny(tmp_path_factory):
+    from tests.checkpoints import make_checkpoint
+
+    return make_checkpoint("musicgen-tiny", tmp_path_factory.mktemp("musicgen-tiny"))
+
+
+def test_the_published_layout_loads_through_the_real_loader(published_tiny):
+    names = {p.name for p in published_tiny.iterdir()}
+    assert {"config.json", "generation_config.json", "model.safetensors",
+            "preprocessor_config.json", "tokenizer.json", "tokenizer_config.json"} <= names
+    renderer = MusicgenRenderer(str(published_tiny), num_threads=1)
+    clip = renderer.render(PLAN.replace(duration_s=2.0), "a calm piano piece")
+    assert type(renderer._tokenizer).__name__ == "T5Tokenizer"
+    assert clip.audio.rate == RATE and clip.audio.duration_s == pytest.approx(2.0)
+    assert clip.audio.rms > 0
+
+
+def copy_folder(source, target, skip=()):
+    import shutil
+
+    target.mkdir(exist_ok=True)
+    for path in source.iterdir():
+        if path.name not in skip:
+            shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.mark.parametrize("missing, message", [
+    ("config.json", "config.json is missing"),
+    ("model.safetensors", r"no weights file \(model.safetensors or"),
+    ("tokenizer.json", r"no tokenizer file \(tokenizer.json or spiece.model\)"),
+])
+def test_an_incomplete_folder_names_what_is_missing(published_tiny, tmp_path, missing, message):
+    folder = copy_folder(published_tiny, tmp_path / "incomplete", skip=(missing,))
+    with pytest.raises(ModelNotFoundError, match=message) as caught:
+        MusicgenRenderer(str(folder)).load()
+    assert "\n" not in str(caught.value)
+
+
+def test_another_architecture_is_named(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model": "xtts", "model_args": {}}))
+    with pytest.raises(ModelNotFoundError, match="describes a 'xtts' model, not MusicGen"):
+        MusicgenRenderer(str(tmp_path)).load()
+
+
+def test_a_config_that_disagrees_with_the_weights_is_named(published_tiny, tmp_path):
+    folder = copy_folder(published_tiny, tmp_path / "mismatch")
+    config = json.loads((folder / "config.json").read_text())
+    config["decoder"]["num_hidden_layers"] = 24
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelNotFoundError,
+                       match="model.safetensors has 1 decoder layers of width 16, "
+                             "config.json says 24 of width 16"):
+        MusicgenRenderer(str(folder)).load()
