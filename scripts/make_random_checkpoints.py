@@ -256,17 +256,20 @@ def make_clap(out: Path, tiny: bool) -> None:
             text_config=dict(vocab_size=2000, hidden_size=32, num_hidden_layers=1,
                              num_attention_heads=2, intermediate_size=64,
                              max_position_embeddings=80),
+            # spec_size / num_mel_bins x spec_size >= the extractor's 1001 frames (10 s)
             audio_config=dict(hidden_size=32, depths=[1, 1], num_attention_heads=[2, 2],
-                              patch_embeds_hidden_size=16, spec_size=64, window_size=4,
-                              num_mel_bins=16, projection_hidden_size=32),
+                              patch_embeds_hidden_size=16, spec_size=256, window_size=8,
+                              num_mel_bins=64, projection_hidden_size=32),
             projection_dim=16)
     else:
         config = transformers.ClapConfig()  # the defaults are laion/clap-htsat-unfused's
     torch.manual_seed(0)
     transformers.ClapModel(config).eval().save_pretrained(out)
     bpe_tokenizer(out, model_max_length=config.text_config.max_position_embeddings - 2)
+    # The unfused model takes one mel channel: random truncation, not the 4-channel fusion.
     features = transformers.ClapFeatureExtractor(
-        feature_size=config.audio_config.num_mel_bins, sampling_rate=48_000)
+        feature_size=config.audio_config.num_mel_bins, sampling_rate=48_000,
+        truncation="rand_trunc", padding="repeatpad")
     features.save_pretrained(out)
 
 

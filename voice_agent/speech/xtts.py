@@ -9,8 +9,10 @@ line naming it.
 
 The conditioning latents of a speaker recording are computed once and cached under
 ``$VOICE_AGENT_HOME/speakers/<sha256>-xtts/<checkpoint>.pt`` (XTTS's own API recomputes them
-on every call). Each sentence is made with ``inference_stream``; its length is bounded
-by the sentence's length, so a model that never says "stop" still ends. Languages: en, es
+on every call). The pipeline streams sentence by sentence, each made whole by XTTS's
+``inference``; :meth:`XttsSpeaker.stream_sentence` streams within a sentence
+(``inference_stream``) for a player that starts on the first chunk. Every sentence's
+length is bounded by its text, so a model that never says "stop" still ends. Languages: en, es
 (and the others the checkpoint's config lists). Output is 24 kHz.
 """
 
@@ -26,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_agent.core.audio import concatenate
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, VoiceAgentError
 from voice_agent.core.models import cache_home
 from voice_agent.core.types import Audio
@@ -207,27 +208,46 @@ class XttsSpeaker(SentenceSpeaker):
         tokens_per_s = args.input_sample_rate / args.gpt_code_stride_len
         return max(1, min(math.ceil(seconds * tokens_per_s), self._model.gpt.max_gen_mel_tokens))
 
-    def stream_sentence(self, sentence: str, language: str) -> Iterator[Audio]:
-        """One sentence as XTTS streams it: a chunk every ``stream_chunk_size`` GPT tokens."""
-        self.load()
+    def _check_language(self, language: str) -> None:
         languages = self._config.languages
         if languages and language not in languages:
             raise VoiceAgentError(f"This XTTS checkpoint does not speak '{language}' "
                                   f"(it knows {', '.join(languages)}).")
-        latent, embedding = self._latents
+
+    def _sampling(self, sentence: str) -> dict:
+        """The checkpoint's own sampling settings and this sentence's length bound."""
         config = self._config
-        chunks = self._model.inference_stream(
-            sentence, language, latent, embedding, stream_chunk_size=self.stream_chunk_size,
-            temperature=config.temperature, length_penalty=config.length_penalty,
-            repetition_penalty=config.repetition_penalty, top_k=config.top_k,
-            top_p=config.top_p, max_new_tokens=self.max_audio_tokens(sentence))
+        return dict(temperature=config.temperature, length_penalty=config.length_penalty,
+                    repetition_penalty=config.repetition_penalty, top_k=config.top_k,
+                    top_p=config.top_p, max_new_tokens=self.max_audio_tokens(sentence))
+
+    def stream_sentence(self, sentence: str, language: str) -> Iterator[Audio]:
+        """One sentence as XTTS streams it: a chunk every ``stream_chunk_size`` GPT tokens.
+
+        For a player that starts on the first chunk. Each chunk re-decodes the sentence's
+        audio so far (coqui's overlap-and-crossfade), so the whole sentence costs more
+        than :meth:`synthesize`.
+        """
+        self.load()
+        self._check_language(language)
+        latent, embedding = self._latents
+        chunks = self._model.inference_stream(sentence, language, latent, embedding,
+                                              stream_chunk_size=self.stream_chunk_size,
+                                              **self._sampling(sentence))
         for chunk in chunks:
             samples = chunk.detach().float().cpu().numpy().reshape(-1)
             yield Audio(samples.astype(np.float32), XTTS_RATE)
 
     def synthesize(self, sentence: str, language: str) -> Audio:
-        """Speak one sentence in the cloned voice (its streamed chunks joined)."""
-        chunks = list(self.stream_sentence(sentence, language))
-        if not chunks:
-            return Audio(np.zeros(0, np.float32), XTTS_RATE)
-        return concatenate(chunks, gap_s=0.0)
+        """Speak one sentence in the cloned voice (one GPT pass, one HiFi-GAN decode).
+
+        The pipeline streams sentence by sentence (:meth:`stream`); within a sentence it
+        takes the whole, which XTTS's ``inference`` makes at less cost than its stream.
+        """
+        self.load()
+        self._check_language(language)
+        latent, embedding = self._latents
+        out = self._model.inference(sentence, language, latent, embedding,
+                                    **self._sampling(sentence))
+        samples = np.asarray(out["wav"], dtype=np.float32).reshape(-1)
+        return Audio(samples, XTTS_RATE)
