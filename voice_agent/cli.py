@@ -44,6 +44,8 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--asr-model", help="ASR weights folder / .pt file (default: embedded)")
     parser.add_argument("--llm-model", help="LLM weights: GGUF file or transformers folder")
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
+    parser.add_argument("--melody", help="a hummed, whistled or played tune (audio file) for "
+                        "the music to follow")
     parser.add_argument("--speaker", help="the cloned voice: a recording (10-15 s) or the name "
                                           "of a speaker enrolled with 'voice-agent enrol --name'")
     parser.add_argument("--voice-backend", choices=speech.CLONE_BACKENDS,
@@ -155,6 +157,7 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         llm__model_path=flag("llm_model"),
         music__backend=args.music_backend,
         music__model_path=flag("musicgen_model"),
+        music__melody=flag("melody"),
         speech__speaker_wav=speaker_recording(flag("speaker")),
         speech__cloned_backend=flag("voice_backend"),
         speech__xtts_dir=flag("xtts_dir"),

@@ -72,6 +72,8 @@ class MusicConfig:
     model_path: str | None = None
     soundfont: str | None = None
     default_duration_s: float = 15.0
+    #: a hummed, whistled or played tune (audio file) the music follows (--melody)
+    melody: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ def select(config: MusicConfig) -> MusicRenderer | None:
     if config.backend == "composer":
         from voice_agent.music.composer import ComposerRenderer
 
-        return ComposerRenderer(soundfont=config.soundfont)
+        return ComposerRenderer(soundfont=config.soundfont, melody=config.melody)
     if config.backend == "musicgen":
         from voice_agent.music.musicgen import MusicgenRenderer
 
         if not config.model_path:
             raise ConfigError("The MusicGen backend needs music.model_path (--musicgen-model): "
                               "a local MusicGen folder or a model id in the Hugging Face cache.")
-        return MusicgenRenderer(model_path=config.model_path)
+        return MusicgenRenderer(model_path=config.model_path, melody=config.melody)
     raise unknown_choice("music backend", config.backend, BACKENDS)
 
 

@@ -24,6 +24,7 @@ from voice_agent.music.theory import (
     Chord, diatonic_chord, dominant_seventh, pitch_class, scale_pcs,
 )
 from voice_agent.core.types import MusicPlan
+from voice_agent.music.melody import Tune
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,11 @@ class Arrangement:
         return float(self.plan.duration_s)
 
 
-def arrange(plan: MusicPlan) -> Arrangement:
-    """Compose ``plan`` (already normalized) into an arrangement."""
+def arrange(plan: MusicPlan, tune: "Tune | None" = None) -> Arrangement:
+    """Compose ``plan`` (already normalized) into an arrangement.
+
+    ``tune`` (a transcribed melody) becomes the lead instrument's line over the body.
+    """
     recipe = recipe_for(plan.genre)
     total_bars = max(1, int(round(plan.duration_s * plan.bpm / 240.0)))
     sections = layout_sections(total_bars, _phrase_bars(recipe))
@@ -92,7 +96,9 @@ def arrange(plan: MusicPlan) -> Arrangement:
     ctx = parts.Context(plan, recipe, chords, sections, feel_for(plan.mood),
                         scale_pcs(pitch_class(plan.key), plan.mode))
     roles = assign_roles(plan.instruments)
-    tracks = tuple(_track(ctx, name, roles[name]) for name in plan.instruments)
+    leader = next((n for n in plan.instruments if "lead" in roles[n]), None) if tune else None
+    tracks = tuple(_track(ctx, name, roles[name], tune if name == leader else None)
+                   for name in plan.instruments)
     return Arrangement(plan, tracks, sections, chords, recipe.drum_kit, recipe.lowpass_hz,
                        recipe.reverb)
 
@@ -172,10 +178,14 @@ def _natural_role(name: str) -> str:
     return "pad" if name in PAD_INSTRUMENTS else "comp"
 
 
-def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...]) -> Track:
+def _track(ctx: "parts.Context", name: str, roles: tuple[str, ...],
+           tune: "Tune | None" = None) -> Track:
     beat_notes: list[parts.BeatNote] = []
     for role in roles:
-        beat_notes.extend(parts.play(ctx, name, role, roles))
+        if role == "lead" and tune is not None:
+            beat_notes.extend(parts.tune_lead(ctx, name, roles, tune))
+        else:
+            beat_notes.extend(parts.play(ctx, name, role, roles))
     featured = name == ctx.plan.instruments[0] and len(ctx.plan.instruments) > 1
     notes = humanize(ctx, name, beat_notes, gain=FEATURED_GAIN if featured else 1.0)
     is_drum = roles[0] in ("drums", "percussion")

@@ -31,7 +31,7 @@ class ComposerRenderer:
     """
 
     def __init__(self, soundfont: str | None = None, sample_rate: int = 44100,
-                 engine: str = "auto") -> None:
+                 engine: str = "auto", melody: str | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
         self.soundfont = soundfont
@@ -39,6 +39,8 @@ class ComposerRenderer:
         self.engine_kind = engine
         self._engine = None
         self.model_id = "composer"
+        self.melody_path = melody
+        self._tune = None
 
     def load(self) -> None:
         """Find FluidSynth and the SoundFont (or fall back to numpy); idempotent.
@@ -48,22 +50,34 @@ class ComposerRenderer:
         """
         if self._engine is not None:
             return
+        if self.melody_path:  # read and transcribed once, before anything else loads
+            from voice_agent.core.audio import read_audio
+            from voice_agent.music.melody import transcribe
+
+            self._tune = transcribe(read_audio(self.melody_path))
+            log.info("Melody: %d notes from %s", len(self._tune.notes), self.melody_path)
         self._engine = make_engine(self.engine_kind, self.soundfont, self.sample_rate)
         self.model_id = f"composer+{self._engine.name}"
         self._render(normalize_plan(MusicPlan(duration_s=1.0)))
         log.info("Music composer ready: %s", self.model_id)
 
-    def render(self, plan: MusicPlan, prompt: str = "") -> MusicClip:
+    def render(self, plan: MusicPlan, prompt: str = "", melody: Audio | None = None) -> MusicClip:
         """Compose and play ``plan``; the clip carries the (clamped) plan actually rendered.
 
-        ``prompt`` is ignored: the composer follows the structured plan.
+        ``prompt`` is ignored: the composer follows the structured plan. ``melody`` (or the
+        constructor's melody file) is transcribed and played as the lead line.
         Raises :class:`~voice_agent.core.errors.BadPlanError` for a plan that cannot be rendered.
         """
         self.load()
-        return self._render(normalize_plan(plan))
+        tune = self._tune
+        if melody is not None:
+            from voice_agent.music.melody import transcribe
 
-    def _render(self, plan: MusicPlan) -> MusicClip:
-        arrangement = arrange(plan)
+            tune = transcribe(melody)
+        return self._render(normalize_plan(plan), tune)
+
+    def _render(self, plan: MusicPlan, tune=None) -> MusicClip:
+        arrangement = arrange(plan, tune)
         samples = self._engine.render(arrangement)
         samples = master(samples, self.sample_rate, plan.duration_s, arrangement.lowpass_hz,
                          arrangement.reverb)

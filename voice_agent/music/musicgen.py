@@ -154,10 +154,12 @@ class MusicgenRenderer:
 
     def __init__(self, model_path: str, device: str = "cpu", top_k: int = 250,
                  top_p: float = 0.0, temperature: float = 1.0, guidance_scale: float = 3.0,
-                 num_threads: int | None = None, dtype: str = "float32") -> None:
+                 num_threads: int | None = None, dtype: str = "float32",
+                 melody: str | None = None) -> None:
         self.model_path = str(model_path)
         self.device = device
         self.dtype = dtype
+        self.melody_path = melody
         self.top_k, self.top_p = int(top_k), float(top_p)
         self.temperature, self.guidance_scale = float(temperature), float(guidance_scale)
         self.num_threads = num_threads
@@ -223,6 +225,10 @@ class MusicgenRenderer:
         """
         self.load()
         plan = normalize_plan(plan)
+        if melody is None and self.melody_path:
+            from voice_agent.core.audio import read_audio
+
+            melody = read_audio(self.melody_path)
         inputs = self._inputs(prompt or describe(plan), melody)
         codes_per_second = self._model.config.audio_encoder.frame_rate
         samples = self._generate(inputs, math.ceil(plan.duration_s * codes_per_second), plan.seed)

@@ -299,6 +299,22 @@ def lead(ctx: Context, name: str, roles: tuple[str, ...]) -> list[BeatNote]:
     return notes
 
 
+def tune_lead(ctx: Context, name: str, roles: tuple[str, ...], tune) -> list[BeatNote]:
+    """The lead part with a transcribed tune (:mod:`voice_agent.music.melody`) over the
+    body sections, in the plan's key and tempo; the composer's own intro and ending stay."""
+    from voice_agent.music.melody import lead_from_tune
+
+    body = [s for s in ctx.sections if s.name not in ("intro", "ending")] or list(ctx.sections)
+    first, last = body[0].first_bar * 4.0, (body[-1].first_bar + body[-1].bars) * 4.0
+    low, high = LEAD_RANGES.get(name, DEFAULT_LEAD_RANGE)
+    if "comp" in roles or "pad" in roles:
+        low, high = low + 5, high + 5  # sing above one's own chords
+    own = [n for n in lead(ctx, name, roles) if not first <= n.beat < last]
+    sung = [BeatNote(beat, beats, pitch, ctx.velocity(104))
+            for beat, beats, pitch in lead_from_tune(tune, ctx.scale[0], (low, high), first, last)]
+    return sorted(own + sung, key=lambda n: n.beat)
+
+
 def _melody_step(rng: np.random.Generator, previous: int, chord: Chord, pitches: list[int],
                  strong: bool) -> int:
     """Strong beats land on a nearby chord tone; weak beats move by step or small leap."""
