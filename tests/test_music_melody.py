@@ -16,8 +16,7 @@ pytest.importorskip("librosa", reason="the speech extra (librosa) is not install
 from voice_agent.core.types import Audio, MusicPlan  # noqa: E402
 from voice_agent.music.arrangement import arrange  # noqa: E402
 from voice_agent.music.melody import transcribe  # noqa: E402
-from voice_agent.music.plan import normalize_plan  # noqa: E402
-from voice_agent.music.theory import pitch_class  # noqa: E402
+from voice_agent.core.plan import normalize_plan, pitch_class  # noqa: E402
 
 RATE = 22_050
 ODE = [64, 64, 65, 67, 67, 65, 64, 62, 60, 60, 62, 64, 64, 62, 62]
