@@ -65,7 +65,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from voice_agent.core.plan import plan_from_dict  # noqa: E402
-from voice_agent.responder.truth import check_say  # noqa: E402
+from voice_agent.responder.truth import check_say, facts_in  # noqa: E402
 
 DEFAULT_SCRIPTS = HERE / "conversations"
 DEFAULT_OUT = HERE / "results" / "conversations"
@@ -376,9 +376,23 @@ def untrue_claims(record: dict[str, Any] | None,
     reply = record["reply"]
     if reply["intent"] == "compare":
         return None  # the reply describes two plans, one per version
+    if reply["intent"] == "list":
+        return listed_untrue(reply["say"], (record.get("library") or {}).get("entries") or [])
     plan = plan_from_dict(reply["plan"]) if reply.get("plan") else None
     before = plan_from_dict(previous) if previous else None
     return [str(claim) for claim in check_say(reply["say"], plan, reply["language"], before)]
+
+
+def listed_untrue(say: str, entries: list[dict[str, Any]]) -> list[str]:
+    """A playlist listing names stored clips, not a plan: each genre and instrument it
+    names must be one of the listed clips'."""
+    plans = [e["clip"]["plan"] for e in entries if (e.get("clip") or {}).get("plan")]
+    genres = {p["genre"] for p in plans}
+    instruments = {i for p in plans for i in p["instruments"]}
+    facts = facts_in(say)
+    return ([f"genre {g} (not a listed clip's)" for g in facts.genres if g not in genres]
+            + [f"instrument {i} (not in a listed clip)" for i in facts.instruments
+               if i not in instruments])
 
 
 # -- a conversation -------------------------------------------------------------------------

@@ -120,6 +120,14 @@ def test_truthfulness_names_the_untrue_claim():
     assert bench.untrue_claims(_record(SALSA, say="Here's a salsa at 180 BPM."), None) == []
 
 
+def test_a_listing_is_checked_against_the_clips_it_lists():
+    listing = _record(None, "list", "favourites has 1 clip: 1, happy salsa.")
+    listing["library"]["entries"] = [{"clip": {"plan": SALSA}}]
+    assert bench.untrue_claims(listing, None) == []
+    listing["reply"]["say"] = "favourites has 1 clip: 1, happy cumbia."
+    assert bench.untrue_claims(listing, None) == ["genre cumbia (not a listed clip's)"]
+
+
 def test_every_fourth_conversation_runs_as_separate_processes_by_default():
     assert bench.separate_indices(8, 0.25) == {3, 7}
     assert bench.separate_indices(4, 1.0) == {0, 1, 2, 3}
