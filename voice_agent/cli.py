@@ -286,14 +286,15 @@ def cmd_bench(args: argparse.Namespace) -> int:
     config = override(config_from_args(args), library__enabled=False)
     requests = load_requests(args.requests or DEFAULT_REQUESTS, args.limit)
     pipeline = build_pipeline(config)
+    stream = (args.stream or config.asr.streaming) and not args.no_stream
     comparer = None if args.no_compare else default_comparer(speaker_recording(args.speaker),
                                                              args.reference)
     settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
                 "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
                 "music_backend": config.music.backend, "asr_max_seconds": config.asr.max_seconds,
-                "asr_streaming": not args.no_stream}
+                "asr_streaming": stream}
     report = run_benchmark(pipeline, requests, args.runs, settings, comparer,
-                           progress=not args.no_progress, stream=not args.no_stream)
+                           progress=not args.no_progress, stream=stream)
     paths = write_report(report, args.out or DEFAULT_OUT)
     print(paths["md"].read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -641,9 +642,11 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     bench.add_argument("--reference", help="held-out recording of the --speaker voice")
     bench.add_argument("--no-compare", action="store_true", help="skip the voice comparison")
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument("--stream", action="store_true",
+                       help="feed each request in real time and recognise it while it is "
+                            "fed (LocalAgreement streaming; [asr] streaming = true likewise)")
     bench.add_argument("--no-stream", action="store_true",
-                       help="transcribe each request after it ends (no streaming while it "
-                            "is fed), as before: comparable with older figures")
+                       help="transcribe each request after it ends (the default)")
     _add_model_flags(bench)
     bench.set_defaults(func=cmd_bench)
 

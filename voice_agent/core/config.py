@@ -47,6 +47,11 @@ class AsrConfig:
     # The most seconds one request's recognition may take: retries (a second language,
     # temperature fallback) run only while this much time remains (asr/budget.py).
     max_seconds: float = 2.5
+    # Recognise while the person speaks (asr/streaming.py, LocalAgreement-2). Off by
+    # default: on the 2-core Xeon of 2026-11-30 (AVX-512) the re-transcription steps
+    # during speech cost more than they saved (voice-agent bench, 24 requests: end of
+    # speech -> first audio p50 3.62 s streaming vs 2.87 s without; ASR 1.96 vs 1.48 s).
+    streaming: bool = False
 
 
 @dataclass(frozen=True)

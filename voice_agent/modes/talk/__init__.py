@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from typing import Any
@@ -55,6 +56,8 @@ def run_talk(options: TalkOptions, config: AgentConfig, pipeline: Pipeline | Non
         from voice_agent.pipeline.build import build_pipeline
 
         pipeline = build_pipeline(config)
+    if config.asr.streaming:
+        options = dataclasses.replace(options, stream_asr=True)
     screen = Screen()
     sd = sounddevice_for(options)
     session = TalkSession(pipeline, options, screen, sd)

@@ -57,6 +57,7 @@ class TalkOptions:
     hold_to_talk: bool = True
     session: str | None = None  # the stored conversation to continue; None: a new one
     ui_language: str = "en"
+    stream_asr: bool = False  # recognise while the person speaks ([asr] streaming)
 
 
 @dataclass
@@ -231,7 +232,7 @@ class TalkSession:
     def _streaming_session(self) -> StreamingSession | None:
         """Recognise while the person speaks, when the recogniser gives word timings."""
         transcriber = self.pipeline.transcriber
-        if not isinstance(transcriber, WordTranscriber):
+        if not self.options.stream_asr or not isinstance(transcriber, WordTranscriber):
             return None
         language = self.options.language
         return StreamingSession(StreamingRecognizer(transcriber, language=language))
