@@ -124,6 +124,10 @@ def _probe_with_av(data: bytes, name: str) -> AudioInfo:
         raise _undecodable(name, exc) from None
 
 
+#: a WAV data size at least this large is a streaming writer's placeholder (see below)
+STREAMED_WAV_SIZE = 0x7FFF0000
+
+
 def _check_wav_complete(data: bytes, name: str, rate: int, channels: int) -> None:
     """Refuse a RIFF/WAVE file whose ``data`` chunk is shorter than its header says."""
     if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
@@ -135,8 +139,10 @@ def _check_wav_complete(data: bytes, name: str, rate: int, channels: int) -> Non
             block_align = struct.unpack("<H", data[offset + 20:offset + 22])[0] or block_align
         if chunk == b"data":
             held = len(data) - offset - 8
-            # 0 and 0xFFFFFFFF mark a stream written without knowing its length
-            if size not in (0, 0xFFFFFFFF) and held < size:
+            # a writer that streams (espeak-ng to a pipe, say) cannot know the length and
+            # puts a placeholder: 0, 0xFFFFFFFF, or about 2 GiB (espeak-ng: 0x7FFFFFDB);
+            # no upload is that large, so such a size means "unknown", not "cut short"
+            if 0 < size < STREAMED_WAV_SIZE and held < size:
                 per_s = block_align * max(rate, 1)
                 raise AudioInputError(
                     f"The WAV file {name} is cut short: its header promises {size / per_s:.1f} s "
