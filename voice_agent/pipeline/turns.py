@@ -252,6 +252,10 @@ class Pipeline:
         found.update({SPEECH_STAGE_PREFIX + v: s for v, s in voices.items()})
         return {name: backend for name, backend in found.items() if backend is not None}
 
+    def model_ids(self, speakers: Mapping[str, Speaker] | None = None) -> dict[str, str]:
+        """Stage name -> the model it runs (every stage's protocol has ``model_id``)."""
+        return {name: backend.model_id for name, backend in self.stages(speakers).items()}
+
     def load(self, parallel: bool = True) -> dict[str, float]:
         """Load every stage's weights now (seconds per stage).
 
@@ -536,7 +540,7 @@ class Pipeline:
             errors=tuple(recorder.errors),
             skipped=tuple(recorder.skipped),
             latency=dict(recorder.marks),
-            models={name: b.model_id for name, b in self.stages(voices).items()},
+            models=self.model_ids(voices),
         )
 
 

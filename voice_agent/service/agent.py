@@ -112,8 +112,7 @@ class AgentService:
     def models(self) -> dict[str, Any]:
         """Each stage's model id, and the stages that cannot run with their reasons."""
         return {"fake": self.fake, "loaded": self.loaded is not None,
-                "stages": {name: getattr(backend, "model_id", type(backend).__name__)
-                           for name, backend in self.pipeline.stages().items()},
+                "stages": self.pipeline.model_ids(),
                 "unavailable": dict(self.pipeline.unavailable)}
 
     @property

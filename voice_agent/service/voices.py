@@ -17,6 +17,7 @@ from typing import Any
 
 from voice_agent.service.errors import ServiceError, UnknownIdError
 from voice_agent.service.outputs import ID_PATTERN, shown_id
+from voice_agent.speech.protocol import EnrolledSpeaker
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +180,13 @@ class VoiceLab:
         stored = self.folder / (speaker_id + (suffix if _SUFFIX.match(suffix) else ".wav"))
         with self._enrolling:  # one search at a time: each takes both cores for minutes
             speaker = self._build(speaker_id, upload, stored)
-        profile = getattr(speaker, "profile", None)
+        enrolled = isinstance(speaker, EnrolledSpeaker)
+        profile = speaker.profile if enrolled else None
         score = profile.scores.get("best") if profile is not None else None
         if speaker_name:
             self.rename(speaker_id, speaker_name)
         return SpeakerInfo(speaker_id, name or upload.name, round(clip.duration_s, 2),
-                           tuple(clip.warnings), getattr(speaker, "cache_hit", None), score,
+                           tuple(clip.warnings), speaker.cache_hit if enrolled else None, score,
                            self.name_of(speaker_id))
 
     def _build(self, speaker_id: str, upload: Path, stored: Path) -> Any:

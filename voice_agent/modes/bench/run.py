@@ -214,8 +214,7 @@ def machine_facts(pipeline: Pipeline, settings: dict[str, Any]) -> dict[str, Any
     """What the numbers depend on, so two runs can be compared."""
     return {"cpu": _cpu_name(), "cpu_count": os.cpu_count(), **cpu_facts(_cpuinfo()),
             "platform": platform.platform(), "accelerator": _accelerator(), "settings": settings,
-            "models": {name: getattr(b, "model_id", type(b).__name__)
-                       for name, b in pipeline.stages().items()},
+            "models": pipeline.model_ids(),
             "versions": library_versions()}
 
 

@@ -138,9 +138,10 @@ class TalkSession:
     def keep_session(self) -> None:
         """Keep every turn in a stored session (voice_agent.library.sessions) when the
         library is on: the one asked for, else a new one named after the session folder."""
-        if self.pipeline.library is None or self.pipeline.library.sessions is None:
+        from voice_agent.service.sessions import keeps_sessions, resume_session
+
+        if not keeps_sessions(self.pipeline):
             return
-        from voice_agent.service.sessions import resume_session
 
         name = self.options.session or f"talk-{self.log.folder.name}"
         try:
