@@ -41,6 +41,12 @@ class SessionNameError(LibraryError):
     status = 400
 
 
+class NoSuchSessionError(LibraryError):
+    """No session is stored under the name asked for (HTTP 404)."""
+
+    status = 404
+
+
 def check_session_name(name: str) -> str:
     """``name`` tidied (spaces trimmed); SessionNameError when it is empty, long or odd."""
     cleaned = " ".join((name or "").split())
@@ -64,11 +70,13 @@ class SessionInfo:
     updated_at: str
     turns: int
     versions: int
+    first_request: str = ""  # what the first turn asked (its transcript), to tell sessions apart
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
         return {"name": self.name, "created_at": self.created_at,
-                "updated_at": self.updated_at, "turns": self.turns, "versions": self.versions}
+                "updated_at": self.updated_at, "turns": self.turns, "versions": self.versions,
+                "first_request": self.first_request}
 
 
 @dataclass(frozen=True)
@@ -188,7 +196,9 @@ class SessionStore:
     _INFO = """SELECT s.name, s.created_at, s.updated_at,
                       (SELECT COUNT(*) FROM session_turns t WHERE t.session_id = s.session_id),
                       (SELECT COUNT(*) FROM session_turns t WHERE t.session_id = s.session_id
-                       AND t.new_version = 1)
+                       AND t.new_version = 1),
+                      (SELECT COALESCE(NULLIF(t.transcript, ''), t.request) FROM session_turns t
+                       WHERE t.session_id = s.session_id ORDER BY t.turn_index LIMIT 1)
                FROM sessions s"""
 
     def info(self, name: str) -> SessionInfo:
@@ -197,16 +207,20 @@ class SessionStore:
             row = db.execute(self._INFO + " WHERE s.name = ?",
                              (check_session_name(name),)).fetchone()
         if row is None:
-            raise LibraryError(f"There is no session called {name!r}. "
-                               "'voice-agent library sessions' lists them.")
-        return SessionInfo(row[0], row[1], row[2], int(row[3]), int(row[4]))
+            raise NoSuchSessionError(f"There is no session called {name!r}. "
+                                     "'voice-agent library sessions' lists them.")
+        return self._info(row)
 
     def sessions(self) -> list[SessionInfo]:
         """Every stored session, most recently used first."""
         with self.library._read() as db:
             rows = db.execute(self._INFO + " ORDER BY s.updated_at DESC, s.session_id DESC"
                               ).fetchall()
-        return [SessionInfo(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows]
+        return [self._info(row) for row in rows]
+
+    @staticmethod
+    def _info(row) -> SessionInfo:
+        return SessionInfo(row[0], row[1], row[2], int(row[3]), int(row[4]), row[5] or "")
 
     # -- turns --------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ of the models and gives every request its own output folder. Errors are always J
 ``POST /api/turn``     multipart ``file`` (a spoken request), optional ``speaker_id``,
                        ``language``, ``session``: the whole turn record, with the URLs
                        of the audio it produced
+``GET  /api/sessions``  the stored sessions; ``/api/sessions/{name}`` one with its
+                       turns and numbered versions
 ``GET  /api/audio/{id}``  a produced WAV (``?format=midi`` for a clip's MIDI score)
 ``GET/POST /api/speakers``  list / enrol speaker recordings for the cloned voice
 =====================  ==========================================================
@@ -40,6 +42,7 @@ from typing import Any, Literal
 
 import anyio
 from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
@@ -276,6 +279,18 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
             return turn_json(request, result)
 
         return await idempotent(request, service, "turn", work, worker)
+
+    @app.get("/api/sessions", tags=["sessions"])
+    def sessions() -> dict[str, Any]:
+        """Every stored session (the ``session`` of ``POST /api/turn``, ``run --session``,
+        ``talk`` and the web app), most recently used first; 409 when the library is off."""
+        return {"sessions": [info.to_dict() for info in service.sessions()]}
+
+    @app.get("/api/sessions/{name}", tags=["sessions"])
+    def session(name: str = PathParam(..., max_length=64)) -> dict[str, Any]:
+        """One stored session: its turns (request, reply, plan, clip, version) and its
+        numbered versions with what changed, and the current version; 404 when unknown."""
+        return service.session(name).to_dict()
 
     @app.get("/api/audio/{audio_id}", name="get_audio", tags=["music", "turn"],
              response_class=FileResponse)

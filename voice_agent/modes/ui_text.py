@@ -151,6 +151,29 @@ EN: dict[str, str] = {
     "library.confirm": "Yes, delete it",
     "library.wav": "Download WAV", "library.lyrics": "Lyrics", "library.details": "Details",
     "library.all": "all clips",
+    # Talk: the session panel (voice_agent.modes.web.sessions)
+    "session.title": "Session and versions", "session.id": "This tab's session",
+    "session.past": "Reopen a past session", "session.open": "Open",
+    "session.new": "New session",
+    "session.choice": "{name} · “{first}” · turns: {turns} · {used}",
+    "session.started": "New session {name}: what you ask in this tab is kept in it.",
+    "session.off": "Sessions are kept in the clip library, which is off here: this tab's "
+                   "requests are remembered only until the server stops.",
+    "session.continued": "Continuing session {name}.",
+    "session.opened": "Opened session {name} ({turns} turns): your next request continues it.",
+    "session.pick": "Pick a session in the list first.",
+    "session.no_versions": "No versions yet: every piece of music made in this session "
+                           "becomes a numbered version.",
+    "session.col.plan": "plan", "session.col.from": "made from",
+    "session.col.changed": "what changed", "session.current": "current",
+    "session.mode.major": "major", "session.mode.minor": "minor",
+    "session.turn_version": "version {number}", "session.version": "Version",
+    "session.play": "Play", "session.continue": "Continue from here",
+    "session.played": "Chosen version", "session.compare": "Compare A and B",
+    "session.playing": "Playing version {number}.",
+    "session.comparing": "Version {a} is A, version {b} is B: play one, then the other.",
+    "session.continuing": "Version {number} is current: the next change starts from it.",
+    "session.pick_version": "Pick a version first.",
     # Benchmark
     "bench.reload": "Reload", "bench.chart": "Latency per stage",
     "bench.none": "No benchmark results yet. Run `voice-agent bench` to make them, then "
@@ -298,6 +321,31 @@ ES: dict[str, str] = {
     "library.confirm": "Sí, bórralo",
     "library.wav": "Descargar WAV", "library.lyrics": "Letra", "library.details": "Detalles",
     "library.all": "todos los fragmentos",
+    "session.title": "Sesión y versiones", "session.id": "Sesión de esta pestaña",
+    "session.past": "Reabrir una sesión anterior", "session.open": "Abrir",
+    "session.new": "Nueva sesión",
+    "session.choice": "{name} · «{first}» · turnos: {turns} · {used}",
+    "session.started": "Nueva sesión {name}: lo que pidas en esta pestaña se guarda en ella.",
+    "session.off": "Las sesiones se guardan en la biblioteca de fragmentos, que aquí está "
+                   "desactivada: las peticiones de esta pestaña solo se recuerdan hasta que "
+                   "se detenga el servidor.",
+    "session.continued": "Sigues en la sesión {name}.",
+    "session.opened": "Sesión {name} abierta ({turns} turnos): tu próxima petición la "
+                      "continúa.",
+    "session.pick": "Primero elige una sesión de la lista.",
+    "session.no_versions": "Todavía no hay versiones: cada música que se haga en esta sesión "
+                           "será una versión numerada.",
+    "session.col.plan": "plan", "session.col.from": "hecha a partir de",
+    "session.col.changed": "qué cambió", "session.current": "actual",
+    "session.mode.major": "mayor", "session.mode.minor": "menor",
+    "session.turn_version": "versión {number}", "session.version": "Versión",
+    "session.play": "Escuchar", "session.continue": "Seguir desde aquí",
+    "session.played": "Versión elegida", "session.compare": "Comparar A y B",
+    "session.playing": "Suena la versión {number}.",
+    "session.comparing": "La versión {a} es la A y la {b} es la B: escucha una y luego la "
+                         "otra.",
+    "session.continuing": "La versión {number} es la actual: el próximo cambio parte de ella.",
+    "session.pick_version": "Primero elige una versión.",
     "bench.reload": "Recargar", "bench.chart": "Latencia por etapa",
     "bench.none": "Todavía no hay resultados. Ejecuta `voice-agent bench` para obtenerlos y "
                   "pulsa Recargar.",

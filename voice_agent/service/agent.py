@@ -50,6 +50,9 @@ from voice_agent.service.outputs import (
     produced_audio,
 )
 from voice_agent.service.queue import WorkQueue
+from voice_agent.library.sessions import SessionInfo
+from voice_agent.service.sessions import (SessionDetail, go_back_words, session_detail,
+                                          session_store)
 from voice_agent.speech.protocol import Speaker
 from voice_agent.service.voices import (
     DEFAULT_SPEAKER,
@@ -255,6 +258,31 @@ class AgentService:
         turn = self.pipeline.run(history=history, **run)
         history.append(turn)
         return turn
+
+    # -- stored sessions ---------------------------------------------------------------------
+
+    def sessions(self) -> list[SessionInfo]:
+        """Every stored session, most recently used first (SessionsOffError when the
+        library is off). Reads need no models, so they do not queue behind a turn."""
+        return session_store(self.pipeline).sessions()
+
+    def session(self, name: str) -> SessionDetail:
+        """Session ``name`` with its turns and versions (NoSuchSessionError when none)."""
+        return session_detail(self.pipeline, name)
+
+    def go_to_version(self, session: str, number: int, language: str | None = None,
+                      speaker_id: str | None = None,
+                      on_event: EventCallback | None = None) -> TurnResult:
+        """Make version ``number`` of ``session`` current, so the next edit starts from it.
+
+        This is the voice command itself: the turn is the typed request "go back to
+        version N" ("vuelve a la versión N"), so the reply, the record and the session say
+        what happened exactly as when it is spoken.
+        """
+        session_store(self.pipeline).version(session, number)  # a missing one fails first
+        return self.turn(None, request=f"go to version {number}", language=language,
+                         speaker_id=speaker_id, session=session, on_event=on_event,
+                         text=go_back_words(number, language))
 
     # -- a typed prompt to music ------------------------------------------------------------
 

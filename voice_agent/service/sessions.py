@@ -7,11 +7,23 @@ all come here: the session's recent turns are the turn's history, and the librar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from voice_agent.core.types import Turn
 from voice_agent.library.files import LibraryError
+from voice_agent.library.sessions import SessionInfo, SessionStore, SessionTurn, Version
 from voice_agent.pipeline.turns import Pipeline
+
+#: The words of "go back to version N" in each language: the web app's "continue from
+#: here" button says them, so the button and the voice command are one operation.
+GO_BACK_WORDS = {"en": "go back to version {number}", "es": "vuelve a la versión {number}"}
+
+
+class SessionsOffError(LibraryError):
+    """Sessions were asked for while the clip library is switched off (HTTP 409)."""
+
+    status = 409
 
 
 def keeps_sessions(pipeline: Pipeline) -> bool:
@@ -21,10 +33,45 @@ def keeps_sessions(pipeline: Pipeline) -> bool:
 
 def _library(pipeline: Pipeline):
     if not keeps_sessions(pipeline):
-        raise LibraryError("Sessions are kept in the clip library, which is switched off; "
-                           "drop --no-library (or [library] enabled = false) to use one.")
+        raise SessionsOffError("Sessions are kept in the clip library, which is switched off; "
+                               "drop --no-library (or [library] enabled = false) to use one.")
     return pipeline.library
 
+
+def session_store(pipeline: Pipeline) -> SessionStore:
+    """The store the pipeline keeps its sessions in; SessionsOffError when there is none."""
+    return _library(pipeline).sessions
+
+
+@dataclass(frozen=True)
+class SessionDetail:
+    """A stored session as a front end shows it: its summary, turns and versions, and
+    which version is current (what the next edit starts from)."""
+
+    info: SessionInfo
+    turns: tuple[SessionTurn, ...]
+    versions: tuple[Version, ...]
+    current: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {"session": self.info.to_dict(), "current_version": self.current,
+                "turns": [turn.to_dict() for turn in self.turns],
+                "versions": [version.to_dict() for version in self.versions]}
+
+
+def session_detail(pipeline: Pipeline, name: str) -> SessionDetail:
+    """Session ``name`` with its turns and versions; NoSuchSessionError when not stored."""
+    store = session_store(pipeline)
+    info = store.info(name)
+    current = store.current_version(info.name)
+    return SessionDetail(info, tuple(store.turns(info.name)), tuple(store.versions(info.name)),
+                         current.number if current else None)
+
+
+def go_back_words(number: int, language: str | None) -> str:
+    """The request "go back to version ``number``" in ``language`` (English otherwise)."""
+    return GO_BACK_WORDS.get(language or "en", GO_BACK_WORDS["en"]).format(number=number)
 
 
 

@@ -496,8 +496,9 @@ def _bind(outputs: dict[str, Any]):
     return to_components
 
 
-def _talk_tab(actions: WebActions) -> gr.Dropdown:
-    """The Talk tab; returns its speaker choice, which the Voices tab updates."""
+def _talk_tab(actions: WebActions) -> tuple[gr.Dropdown, Any]:
+    """The Talk tab; returns its speaker choice, which the Voices tab updates, and its
+    session panel (voice_agent.modes.web.sessions), started on each page load."""
     lang = actions.lang
     session = gr.State(None)
     with gr.Row():
@@ -530,6 +531,10 @@ def _talk_tab(actions: WebActions) -> gr.Dropdown:
     timings = gr.Markdown(elem_id="talk-timings")
     log = gr.Chatbot([], label=t("talk.log", lang), elem_id="talk-log", height=420,
                      placeholder=t("talk.log_empty", lang), feedback_options=None)
+    from voice_agent.modes.web.sessions import SessionActions, session_panel
+
+    panel = session_panel(SessionActions(actions.service, actions.publish, lang), session, log,
+                          PLAYER)
     outputs = dict(status=status, transcript=transcript, reply=reply, music_prompt=music_prompt,
                    plan=plan, cloned=cloned, base=base, music=music, timings=timings,
                    session=session, log=log, typed=typed)
@@ -548,9 +553,10 @@ def _talk_tab(actions: WebActions) -> gr.Dropdown:
                request.stop_recording(run, inputs, list(outputs.values()), api_name=False)]
     cancel.click(lambda state: bind(actions.cancel(state)), session, [status], cancels=running,
                  api_name=False)
+    panel.connect(speakers, language, running)
     request.upload(lambda path: bind(actions.upload_changed(path)), request, [status])
     request.clear(lambda: bind(actions.upload_changed(None)), None, [status])
-    return speakers
+    return speakers, panel
 
 
 def _compose_tab(actions: WebActions, library: Any) -> None:
@@ -712,7 +718,7 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             heading += f"\n\n{t('web.fake', lang)}"
         gr.Markdown(heading)
         with gr.Tab(t("web.tab.talk", lang), id="talk"):
-            speakers = _talk_tab(actions)
+            speakers, sessions = _talk_tab(actions)
         with gr.Tab(t("web.tab.compose", lang), id="compose"):
             _compose_tab(actions, library)
         with gr.Tab(t("web.tab.voices", lang), id="voices"):
@@ -721,6 +727,7 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             _library_tab(library, library_reason, actions)
         with gr.Tab(t("web.tab.benchmark", lang), id="benchmark"):
             _benchmark_tab(actions)
+        sessions.start_on_load(blocks)
     blocks.queue(max_size=service.limits.max_waiting * 4)
     return blocks
 
@@ -744,6 +751,12 @@ def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH
     if library_dir is None and service.fake:
         library_dir = service.store.root.parent / "library"
     library, reason = open_library(library_dir)
+    if service.fake and library is not None and service.pipeline.library is None:
+        # fake mode keeps sessions (and library commands) in its own library, as the real
+        # mode does in the configured one, so every panel of the page can be tried
+        from voice_agent.library import LibrarySession, LyricsWriter
+
+        service.pipeline.library = LibrarySession(library, LyricsWriter(None))
     app = create_app(service, docs_at_root=False, access=access)
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
     publish = Published(service.store.root.parent / "web-files")
