@@ -161,6 +161,8 @@ def test_versions_play_ab_and_continue_from_here(browser, tmp_path):
         expect(versions.locator("tr", has_text="180 BPM")).to_contain_text("current",
                                                                           timeout=WAIT_MS)
         expect(page.locator("#talk-log")).to_contain_text("go back to version 1")
+        expect(page.locator("#talk-reply textarea")).to_have_value(
+            "Here's version 1 again: salsa at 180 BPM.")
         screenshot(page, "web_session_versions.png")
         _say(page, "make it slower", 4)
         expect(versions).to_contain_text("tempo 180 → 157 BPM", timeout=WAIT_MS)

@@ -553,7 +553,7 @@ def _talk_tab(actions: WebActions) -> tuple[gr.Dropdown, Any]:
                request.stop_recording(run, inputs, list(outputs.values()), api_name=False)]
     cancel.click(lambda state: bind(actions.cancel(state)), session, [status], cancels=running,
                  api_name=False)
-    panel.connect(speakers, language, running)
+    panel.connect(speakers, language, running, outputs)
     request.upload(lambda path: bind(actions.upload_changed(path)), request, [status])
     request.clear(lambda: bind(actions.upload_changed(None)), None, [status])
     return speakers, panel

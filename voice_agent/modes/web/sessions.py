@@ -42,6 +42,8 @@ URL_JS = """(name) => {
   }
   return [];
 }"""
+#: The Talk tab's fields that "continue from here" fills with its turn.
+TALK_FIELDS = ("transcript", "reply", "music_prompt", "plan", "music")
 #: Runs in the browser on page load: the session the address names, for the server.
 ASKED_JS = """() => new URLSearchParams(window.location.search).get("session") || "" """
 
@@ -233,9 +235,14 @@ class SessionActions:
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"session_status": failure_message(exc)}
         log = [*(history or []), *conversation_messages(result, self.lang, self.publish)]
-        said = result.turn.reply.say if result.turn.reply else ""
-        return {**self.refresh(name), "log": log,
-                "played": self.publish(result.path("music")),
+        turn, music = result.turn, self.publish(result.path("music"))
+        said = turn.reply.say if turn.reply else ""
+        heard = f"({turn.transcript.language}) {turn.transcript.text}" if turn.transcript else ""
+        plan = result.record["reply"]["plan"] if result.record.get("reply") else None
+        return {**self.refresh(name), "log": log, "played": music,
+                # the Talk tab's own fields show this turn, as for a spoken "go back"
+                "transcript": heard, "reply": said, "plan": plan, "music": music,
+                "music_prompt": turn.reply.music_prompt if turn.reply else "",
                 "session_status": message(t("session.continuing", self.lang,
                                             number=version.number) + f" {said}", "ok",
                                           self.lang)}
@@ -333,16 +340,23 @@ class SessionPanel:
                       api_name=False)
         self._keep = keep
 
-    def connect(self, speaker: Any, language: Any, turns: Sequence[Any]) -> None:
+    def connect(self, speaker: Any, language: Any, turns: Sequence[Any],
+                talk: dict[str, Any]) -> None:
         """Refresh the versions after each turn, and let "continue from here" speak in the
-        Talk tab's voice and language."""
+        Talk tab's voice and language and show its turn in the Talk tab's fields (``talk``:
+        name -> component)."""
         c, a = self.components, self.actions
         for event in turns:
             event.then(lambda s: self.bind(a.refresh(s)), c["session"], self.outputs,
                        api_name=False)
-        self._keep.click(lambda s, n, sp, lg, h: self.bind(a.continue_from(s, n, sp, lg, h)),
-                         [c["session"], c["version"], speaker, language, c["log"]],
-                         self.outputs, api_name=False)
+        shown = {**{n: talk[n] for n in TALK_FIELDS if n in talk}, **c}
+
+        def keep(s, n, sp, lg, h):
+            update = a.continue_from(s, n, sp, lg, h)
+            return {shown[name]: value for name, value in update.items() if name in shown}
+
+        self._keep.click(keep, [c["session"], c["version"], speaker, language, c["log"]],
+                         list(shown.values()), api_name=False)
 
     def start_on_load(self, blocks: gr.Blocks) -> None:
         """Each page load starts its tab's session (the one in the address, else a new one).
