@@ -168,3 +168,15 @@ def test_api_sessions_with_the_library_off_is_a_409(tmp_path):
     with live_server(create_app(service)) as url:
         response = httpx.get(url + "/api/sessions", timeout=60)
     assert response.status_code == 409 and "switched off" in response.json()["error"]["message"]
+
+
+def test_the_spanish_panel_continues_in_spanish(service, tmp_path):
+    actions = _actions(service, tmp_path, "es")
+    _salsa_then_faster(service, "cocina")
+    opened = actions.open("cocina")
+    assert "Sesión cocina abierta (turnos hasta ahora: 2)" in opened["session_status"]
+    assert "| 2 | ▶ actual | salsa · 207 BPM · G mayor" in opened["versions"]
+    kept = actions.continue_from("cocina", "1", None, "auto", opened["log"])
+    assert "La versión 1 es la actual" in kept["session_status"]
+    assert kept["reply"] == "Aquí tienes otra vez la versión 1: salsa a 180 BPM."
+    assert kept["transcript"] == "(es) vuelve a la versión 1"

@@ -21,6 +21,8 @@ from tests.test_web_e2e import WAIT_MS, audio_seconds, launch_chromium, screensh
 pytestmark = [pytest.mark.browser]
 
 SESSION_ID = re.compile(r"^s-[0-9a-f]{8}$")
+PLAYING = ("() => !document.querySelector('#session-{playing}-audio audio').paused && "
+           "document.querySelector('#session-{paused}-audio audio').paused")
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +150,16 @@ def test_versions_play_ab_and_continue_from_here(browser, tmp_path):
                                                                 timeout=WAIT_MS)
         assert audio_seconds(page, "#session-a-audio") > 1
         assert audio_seconds(page, "#session-b-audio") > 1
+        # the toggle: B plays on from where A stands, then A from where B got to
+        page.evaluate("document.querySelector('#session-a-audio audio').currentTime = 2")
+        page.locator("#session-switch").click()
+        page.wait_for_function(PLAYING.format(playing="b", paused="a"), timeout=WAIT_MS)
+        page.wait_for_timeout(400)
+        page.locator("#session-switch").click()
+        page.wait_for_function(PLAYING.format(playing="a", paused="b"), timeout=WAIT_MS)
+        a_at, b_at = page.evaluate("[...['a', 'b']].map(x => document.querySelector("
+                                   "`#session-${x}-audio audio`).currentTime)")
+        assert b_at >= 1.9 and abs(a_at - b_at) < 0.3
         # play one version
         _choose(page, "#session-version", "1")
         page.locator("#session-play").click()

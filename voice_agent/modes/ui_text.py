@@ -160,7 +160,9 @@ EN: dict[str, str] = {
     "session.off": "Sessions are kept in the clip library, which is off here: this tab's "
                    "requests are remembered only until the server stops.",
     "session.continued": "Continuing session {name}.",
-    "session.opened": "Opened session {name} ({turns} turns): your next request continues it.",
+    "session.opened": "Opened session {name} (turns so far: {turns}): your next request "
+                      "continues it.",
+    "session.switch": "Switch A ↔ B at the same second",
     "session.pick": "Pick a session in the list first.",
     "session.no_versions": "No versions yet: every piece of music made in this session "
                            "becomes a numbered version.",
@@ -330,8 +332,9 @@ ES: dict[str, str] = {
                    "desactivada: las peticiones de esta pestaña solo se recuerdan hasta que "
                    "se detenga el servidor.",
     "session.continued": "Sigues en la sesión {name}.",
-    "session.opened": "Sesión {name} abierta ({turns} turnos): tu próxima petición la "
-                      "continúa.",
+    "session.opened": "Sesión {name} abierta (turnos hasta ahora: {turns}): tu próxima "
+                      "petición la continúa.",
+    "session.switch": "Cambiar A ↔ B en el mismo segundo",
     "session.pick": "Primero elige una sesión de la lista.",
     "session.no_versions": "Todavía no hay versiones: cada música que se haga en esta sesión "
                            "será una versión numerada.",

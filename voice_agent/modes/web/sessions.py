@@ -42,6 +42,19 @@ URL_JS = """(name) => {
   }
   return [];
 }"""
+#: A/B at the same position: whichever of the two players is playing pauses and the other
+#: plays on from the same second (neither playing: B starts where A stands).
+SWITCH_JS = """() => {
+  const a = document.querySelector("#session-a-audio audio");
+  const b = document.querySelector("#session-b-audio audio");
+  if (!a || !b) return [];
+  const [from, to] = b.paused ? [a, b] : [b, a];
+  const at = from.currentTime;
+  from.pause();
+  to.currentTime = Number.isFinite(to.duration) ? Math.min(at, to.duration) : at;
+  to.play();
+  return [];
+}"""
 #: The Talk tab's fields that "continue from here" fills with its turn.
 TALK_FIELDS = ("transcript", "reply", "music_prompt", "plan", "music")
 #: Runs in the browser on page load: the session the address names, for the server.
@@ -292,6 +305,7 @@ def session_panel(actions: SessionActions, session: gr.State, log: gr.Chatbot,
             version_a = gr.Dropdown([], label="A", elem_id="session-a", scale=1)
             version_b = gr.Dropdown([], label="B", elem_id="session-b", scale=1)
             compare = gr.Button(t("session.compare", lang), elem_id="session-compare", scale=1)
+            switch = gr.Button(t("session.switch", lang), elem_id="session-switch", scale=1)
         with gr.Row():
             a_audio = gr.Audio(label="A", elem_id="session-a-audio", waveform_options=player)
             b_audio = gr.Audio(label="B", elem_id="session-b-audio", waveform_options=player)
@@ -301,6 +315,7 @@ def session_panel(actions: SessionActions, session: gr.State, log: gr.Chatbot,
                       session_status=status)
     panel = SessionPanel(actions, components)
     panel.wire(reopen, fresh, play, compare, keep)
+    switch.click(None, None, None, js=SWITCH_JS, api_name=False)  # in the browser only
     return panel
 
 
