@@ -9,7 +9,9 @@ HTTP; mounting needs neither.)
 
 Tabs: **Talk** (record or upload a spoken request; transcript, reply, music prompt and
 plan appear as each stage finishes; the cloned reply, the base reply and the music play;
-per-stage timings), **Compose** (a typed prompt to music, with duration, seed, genre,
+per-stage timings; the session panel of :mod:`voice_agent.modes.web.sessions`:
+one session per browser tab, past sessions to reopen, versions to play, A/B and continue
+from), **Compose** (a typed prompt to music, with duration, seed, genre,
 tempo, key and mode overrides; regenerate without the language model; WAV and MIDI
 downloads), **Voices** (check and enrol a speaker recording with progress; A/B the cloned
 and base voice with similarity figures), **Library** and **Benchmark**.
