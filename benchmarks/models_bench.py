@@ -92,6 +92,24 @@ def _xtts_sentence(speaker, text: str, language: str, mode: str) -> dict:
             "cpu_s": cpu_s() - cpu0, "audio_s": samples / speaker.sample_rate}
 
 
+def hummed_tune(seconds: float = 4.0):
+    """A hum-like tune (a sine with two harmonics, eight notes of a major scale) as Audio:
+    what the melody model's chroma conditioning is computed from."""
+    import numpy as np
+
+    from voice_agent.core.types import Audio
+
+    rate, notes = 16_000, [60, 62, 64, 65, 67, 65, 64, 62]
+    per_note = int(rate * seconds / len(notes))
+    t = np.arange(per_note) / rate
+    parts = []
+    for pitch in notes:
+        hz = 440.0 * 2 ** ((pitch - 69) / 12)
+        tone = sum(np.sin(2 * np.pi * hz * k * t) / k for k in (1, 2, 3))
+        parts.append(0.3 * tone * np.hanning(per_note))
+    return Audio(np.concatenate(parts).astype(np.float32), rate)
+
+
 def bench_musicgen(folder: str, device: str, dtype: str, threads: int, seconds: float) -> dict:
     """Load, then one clip of ``seconds`` (the tokens MusicGen makes for that length)."""
     from voice_agent.core.types import MusicPlan
@@ -100,11 +118,14 @@ def bench_musicgen(folder: str, device: str, dtype: str, threads: int, seconds: 
     start = time.perf_counter()
     renderer = MusicgenRenderer(folder, device=device, dtype=dtype, num_threads=threads)
     renderer.load()
-    result = {"model": f"musicgen ({renderer._model.config.model_type})", "folder": folder,
+    kind = renderer._model.config.model_type
+    result = {"model": f"musicgen ({kind}{', with a 4 s melody' if renderer.is_melody else ''})",
+              "folder": folder,
               "load_s": time.perf_counter() - start}
     plan = MusicPlan("classical", 70, "C", "major", ("piano",), "calm", duration_s=seconds, seed=1)
+    melody = hummed_tune() if renderer.is_melody else None  # the melody model follows a tune
     cpu0, start = cpu_s(), time.perf_counter()
-    clip = renderer.render(plan, MUSIC_PROMPT)
+    clip = renderer.render(plan, MUSIC_PROMPT, melody=melody)
     wall, cpu = time.perf_counter() - start, cpu_s() - cpu0
     audio = clip.audio.duration_s
     result.update(audio_s=audio, wall_s=wall, cpu_s=cpu, cpu_per_audio_s=cpu / audio,

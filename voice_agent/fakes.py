@@ -97,11 +97,13 @@ class FakeRenderer:
     """
 
     model_id = "fake-music"
+    takes_melody = True
 
     def __init__(self, error: Exception | None = None, delay_s: float = 0.0) -> None:
         self.error = error
         self.delay_s = delay_s
         self.plans: list[MusicPlan] = []
+        self.melodies: list[Audio | None] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self._count_lock = threading.Lock()
@@ -109,7 +111,8 @@ class FakeRenderer:
     def load(self) -> None:
         pass
 
-    def render(self, plan: MusicPlan, prompt: str = "") -> MusicClip:
+    def render(self, plan: MusicPlan, prompt: str = "", melody: Audio | None = None) -> MusicClip:
+        self.melodies.append(melody)
         with self._count_lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)

@@ -21,6 +21,21 @@ class AudioInputError(VoiceAgentError):
     kind = "bad_audio"
 
 
+class NoMelodyError(AudioInputError):
+    """A melody recording was readable but held no tune.
+
+    ``reason`` says why, for a front end's own words: "silent", "short" (too short to
+    hold a tune; ``seconds`` long) or "no_tune" (noise, speech, a single note).
+    """
+
+    kind = "no_melody"
+
+    def __init__(self, message: str, reason: str = "no_tune", seconds: float = 0.0) -> None:
+        self.reason = reason
+        self.seconds = seconds
+        super().__init__(message)
+
+
 class NoSpeechError(VoiceAgentError):
     """The audio was readable but held no speech (silence or noise only)."""
 

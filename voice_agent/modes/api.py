@@ -11,8 +11,11 @@ of the models and gives every request its own output folder. Errors are always J
 ``POST /api/audio/generate``  ``{"prompt": ...}`` -> ``{"audio_id", "improved_prompt",
                        "audio_base64", ...}``: the responder rewrites the prompt into a
                        grounded plan, optional overrides apply, the clip is rendered
+                       (by music ``engine``); as multipart, the same fields and a
+                       ``melody`` file (a hummed tune) the clip follows
 ``POST /api/turn``     multipart ``file`` (a spoken request), optional ``speaker_id``,
-                       ``language``, ``session``: the whole turn record, with the URLs
+                       ``language``, ``session``, ``melody``, ``engine``: the whole turn
+                       record, with the URLs
                        of the audio it produced
 ``GET  /api/sessions``  the stored sessions; ``/api/sessions/{name}`` one with its
                        turns and numbered versions
@@ -67,7 +70,7 @@ INPUT_ERROR_KINDS = {"bad_audio", "too_long", "bad_speaker_clip", "bad_plan", "e
                      "bad_request"}
 #: "No speech" is one answer whether the audio was silent (found before the models) or
 #: noise (found by the recogniser): 422, the request was readable but held no request.
-KIND_STATUS = {"no_speech": 422, "unclear": 422}
+KIND_STATUS = {"no_speech": 422, "unclear": 422, "no_melody": 422}
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 Genre = Literal[tuple(sorted(RECIPES))]  # type: ignore[valid-type]
 
@@ -89,6 +92,9 @@ class GenerateRequest(BaseModel):
     bpm: int | None = Field(None, ge=40, le=220)
     key: str | None = Field(None, pattern=r"^[A-G][#b]?$", description="e.g. C, F#, Bb")
     mode: Literal["major", "minor"] | None = None
+    engine: str | None = Field(None, max_length=32,
+                               description="music engine, one of GET /api/models' "
+                                           "music_engines (default: the first)")
 
     def options(self) -> ComposeOptions:
         """The overrides as the service takes them."""
@@ -110,6 +116,56 @@ class GenerateResponse(BaseModel):
     plan: dict[str, Any]
     duration_s: float
     timings: dict[str, float]
+    engine: str = Field("", description="the music engine that made the clip")
+    melody: dict[str, Any] | None = Field(None, description="what was heard in the melody: "
+                                                            "notes, key, mode, bpm, seconds")
+
+
+MELODY_FIELD = "melody"
+MELODY_HELP = ("a hummed, whistled, sung or played tune (WAV, FLAC, OGG, MP3, M4A, WebM...; "
+               "1-30 s) the clip follows")
+
+
+def generate_request_body() -> dict[str, Any]:
+    """OpenAPI for ``POST /api/audio/generate``: JSON, or the same fields as multipart with
+    a ``melody`` file (the route reads its body itself to take both)."""
+    schema = GenerateRequest.model_json_schema()
+    form = {**schema, "title": "GenerateForm",
+            "properties": {**schema["properties"],
+                           MELODY_FIELD: {"type": "string", "format": "binary",
+                                          "description": MELODY_HELP}}}
+    form.pop("examples", None)
+    return {"required": True, "content": {"application/json": {"schema": schema},
+                                          "multipart/form-data": {"schema": form}}}
+
+
+async def read_generate(request: Request, max_bytes: int) -> tuple[GenerateRequest,
+                                                                    bytes | None, str]:
+    """The request's fields (JSON or multipart) and its melody file's bytes and name."""
+    from pydantic import ValidationError
+
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    melody, name = None, "melody"
+    if kind in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        form = await request.form(max_files=1, max_fields=len(GenerateRequest.model_fields))
+        fields = {k: v for k, v in form.items() if k != MELODY_FIELD and v != ""}
+        upload = form.get(MELODY_FIELD)
+        if isinstance(upload, str) and upload:
+            raise ServiceError("'melody' must be a file (multipart file part), not text.")
+        if upload is not None and not isinstance(upload, str):
+            name = check_upload_name(upload.filename or "melody")
+            melody = await upload.read(max_bytes + 1)
+    else:
+        try:
+            fields = json.loads(await request.body() or b"null")
+        except ValueError as exc:
+            raise RequestValidationError([{"loc": ("body",), "msg": f"JSON decode error: {exc}",
+                                           "type": "json_invalid"}]) from None
+    try:
+        return GenerateRequest.model_validate(fields), melody, name
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
+                                      for e in exc.errors()]) from None
 
 
 def error_body(kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -235,16 +291,27 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
         """Each stage's model, and the stages that cannot run here (with the reason)."""
         return service.models()
 
-    @app.post("/api/audio/generate", response_model=GenerateResponse, tags=["music"])
-    async def generate(body: GenerateRequest, request: Request) -> Any:
+    @app.post("/api/audio/generate", response_model=GenerateResponse, tags=["music"],
+              openapi_extra={"requestBody": generate_request_body()})
+    async def generate(request: Request) -> Any:
         """Music from a typed prompt; the responder rewrites the prompt first.
 
+        JSON, or multipart with the same fields and a ``melody`` file: "hum a tune, get it
+        as a bossa nova". The composer plays the tune as the lead line in the requested
+        style, tempo and key; MusicGen-melody weights are conditioned on it. A silent or
+        tuneless melody is refused (422 ``no_melody``), as is one under 1 s or over 30 s.
+        ``engine`` picks a music engine (``GET /api/models``: ``music_engines``).
         Send an ``Idempotency-Key`` header to make a retry safe: it gets the stored answer.
         """
+        body, melody_data, melody_name = await read_generate(request,
+                                                             service.limits.max_upload_bytes)
         language = None if body.language == "auto" else body.language
 
         def work() -> dict[str, Any]:
-            result = service.compose(body.prompt, body.options(), language)
+            melody = (service.decode_melody(melody_data, melody_name)
+                      if melody_data is not None else None)
+            result = service.compose(body.prompt, body.options(), language, melody=melody,
+                                     engine=body.engine)
             return generate_response(request, result)
 
         return await idempotent(request, service, "generate", work, worker)
@@ -261,7 +328,11 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                                               description="a conversation kept on disk with "
                                                           "the clip library: its turns, plans "
                                                           "and versions ('faster', 'undo', "
-                                                          "'play version 2')")
+                                                          "'play version 2')"),
+                   melody: UploadFile | None = File(None, description=MELODY_HELP),
+                   engine: str | None = Form(None, max_length=32,
+                                             description="music engine (GET /api/models: "
+                                                         "music_engines)")
                    ) -> JSONResponse:
         """One spoken request through the whole agent; the turn record with audio URLs.
 
@@ -270,12 +341,18 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
         """
         name = check_upload_name(file.filename or "upload")
         data = await file.read(service.limits.max_upload_bytes + 1)
+        tune = None
+        if melody is not None:
+            tune = (check_upload_name(melody.filename or "melody"),
+                    await melody.read(service.limits.max_upload_bytes + 1))
 
         def work() -> JSONResponse:
             audio = service.decode_request(data, name)
+            tune_audio = service.decode_melody(tune[1], tune[0]) if tune else None
             result = service.turn(audio, request=name,
                                   language=None if language == "auto" else language,
-                                  speaker_id=speaker_id or None, session=session or None)
+                                  speaker_id=speaker_id or None, session=session or None,
+                                  melody=tune_audio, engine=engine or None)
             return turn_json(request, result)
 
         return await idempotent(request, service, "turn", work, worker)
@@ -346,7 +423,9 @@ def generate_response(request: Request, result: Any) -> dict[str, Any]:
             "request_id": result.request_id, "say": result.reply.say if result.reply else "",
             "plan": plan_to_dict(result.plan),
             "duration_s": round(result.clip.audio.duration_s, 3),
-            "timings": {k: round(v, 4) for k, v in result.timings.items()}}
+            "timings": {k: round(v, 4) for k, v in result.timings.items()},
+            "engine": result.engine,
+            "melody": result.melody.as_dict() if result.melody else None}
 
 
 def turn_json(request: Request, result: TurnResult) -> JSONResponse:

@@ -117,6 +117,20 @@ EN: dict[str, str] = {
     "compose.overrides": "Overrides", "compose.genre": "Genre",
     "compose.bpm": "Tempo (bpm); 0 = from the prompt", "compose.key": "Key", "compose.mode": "Mode",
     "compose.engine": "Music engine",
+    "compose.engine.composer": "Composer (built in)",
+    "compose.engine.musicgen": "MusicGen ({model})",
+    "compose.melody": "Melody (optional): hum, whistle or play a tune, 1–30 s",
+    "compose.melody_heard": "Heard: {notes} notes, {key} {mode}, {bpm} bpm. The music will "
+                            "follow this tune.",
+    "compose.melody_short": "The melody is only {seconds:.1f} s long: hum, whistle or play a "
+                            "few notes (at least 1 s).",
+    "compose.melody_silent": "The melody recording is silent: check that the microphone is "
+                             "on and not muted, then hum the tune again.",
+    "compose.melody_no_tune": "No tune was heard in the melody (noise, speech or a single "
+                              "note): hum, whistle or play a few clear notes, close to the "
+                              "microphone.",
+    "compose.melody_used": "It follows your tune ({notes} notes, {key} {mode}, {bpm} bpm heard).",
+    "music.major": "major", "music.minor": "minor",
     "compose.auto": "from the prompt",
     "compose.generate": "Generate", "compose.regenerate": "Regenerate",
     "compose.improved": "Improved prompt", "compose.say": "Reply", "compose.audio": "Music",
@@ -288,6 +302,20 @@ ES: dict[str, str] = {
     "compose.overrides": "Ajustes", "compose.genre": "Género",
     "compose.bpm": "Tempo (ppm); 0 = según la petición", "compose.key": "Tonalidad",
     "compose.mode": "Modo", "compose.engine": "Motor de música",
+    "compose.engine.composer": "Compositor (integrado)",
+    "compose.engine.musicgen": "MusicGen ({model})",
+    "compose.melody": "Melodía (opcional): tararea, silba o toca una melodía, de 1 a 30 s",
+    "compose.melody_heard": "Se oye: {notes} notas, {key} {mode}, {bpm} ppm. La música seguirá "
+                            "esta melodía.",
+    "compose.melody_short": "La melodía dura solo {seconds:.1f} s: tararea, silba o toca "
+                            "unas cuantas notas (1 s como mínimo).",
+    "compose.melody_silent": "La grabación de la melodía no tiene sonido: comprueba que el "
+                             "micrófono esté encendido y sin silenciar, y tararéala otra vez.",
+    "compose.melody_no_tune": "No se oye ninguna melodía (ruido, voz hablada o una sola "
+                              "nota): tararea, silba o toca unas cuantas notas claras, cerca "
+                              "del micrófono.",
+    "compose.melody_used": "Sigue tu melodía (se oyen {notes} notas, {key} {mode}, {bpm} ppm).",
+    "music.major": "mayor", "music.minor": "menor",
     "compose.auto": "según la petición",
     "compose.generate": "Generar", "compose.regenerate": "Volver a generar",
     "compose.improved": "Descripción mejorada", "compose.say": "Respuesta",

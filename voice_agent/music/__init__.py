@@ -16,22 +16,41 @@ from voice_agent.music.protocol import MusicRenderer
 BACKENDS = ("composer", "musicgen", "none")
 
 
-def select(config: MusicConfig) -> MusicRenderer | None:
-    """The renderer ``config.backend`` names (unloaded); None for "none"."""
+#: The engines that make music (every backend but "none").
+ENGINES = ("composer", "musicgen")
+
+
+def engines(config: MusicConfig) -> tuple[str, ...]:
+    """The engines a person may choose between, the configured backend first.
+
+    Derived from what is configured, nothing to list by hand: the embedded composer
+    needs nothing, so it is always one; MusicGen is one when weights are given
+    (``model_path``, ``--musicgen-model``). "none" offers no engine.
+    """
     if config.backend == "none":
+        return ()
+    ready = {"composer": True, "musicgen": bool(config.model_path)}
+    return (config.backend, *(name for name in ENGINES
+                              if name != config.backend and ready[name]))
+
+
+def select(config: MusicConfig, engine: str | None = None) -> MusicRenderer | None:
+    """The renderer ``engine`` (default: ``config.backend``) names, unloaded; None for "none"."""
+    name = engine or config.backend
+    if name == "none":
         return None
-    if config.backend == "composer":
+    if name == "composer":
         from voice_agent.music.composer import ComposerRenderer
 
         return ComposerRenderer(soundfont=config.soundfont, melody=config.melody)
-    if config.backend == "musicgen":
+    if name == "musicgen":
         from voice_agent.music.musicgen import MusicgenRenderer
 
         if not config.model_path:
             raise ConfigError("The MusicGen backend needs music.model_path (--musicgen-model): "
                               "a local MusicGen folder or a model id in the Hugging Face cache.")
         return MusicgenRenderer(model_path=config.model_path, melody=config.melody)
-    raise unknown_choice("music backend", config.backend, BACKENDS)
+    raise unknown_choice("music backend", name, BACKENDS)
 
 
-__all__ = ["BACKENDS", "MusicRenderer", "select"]
+__all__ = ["BACKENDS", "ENGINES", "MusicRenderer", "engines", "select"]

@@ -42,6 +42,9 @@ class ComposerRenderer:
         self.melody_path = melody
         self._tune = None
 
+    #: a tune is transcribed and played as the lead line
+    takes_melody = True
+
     def load(self) -> None:
         """Find FluidSynth and the SoundFont (or fall back to numpy); idempotent.
 

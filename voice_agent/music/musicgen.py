@@ -176,6 +176,19 @@ class MusicgenRenderer:
         """True when the loaded weights are the melody-conditioned variant."""
         return self._model is not None and self._model.config.model_type == MELODY_TYPE
 
+    @property
+    def takes_melody(self) -> bool:
+        """True for melody weights; read from config.json when not loaded (milliseconds)."""
+        if self._model is not None:
+            return self.is_melody
+        local = Path(self.model_path).expanduser()
+        try:
+            folder = local if local.is_dir() else Path(self._resolve(None))
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, ModelNotFoundError):
+            return False  # not loadable at all: rendering will say why
+        return isinstance(config, dict) and config.get("model_type") == MELODY_TYPE
+
     def load(self) -> None:
         """Load weights and tokenizer from disk, offline; idempotent."""
         if self._model is not None:
@@ -201,7 +214,7 @@ class MusicgenRenderer:
             self._melody_features = _melody_settings(Path(source))
         log.info("MusicGen loaded from %s (%s)", source, config.model_type)
 
-    def _resolve(self, transformers) -> str:
+    def _resolve(self, transformers=None) -> str:
         """A local folder as is; otherwise the model id's snapshot in the HF cache."""
         if Path(self.model_path).expanduser().is_dir():
             return str(Path(self.model_path).expanduser())

@@ -54,6 +54,10 @@ def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
     check_config(config)
     unavailable: dict[str, str] = {}
     renderer = _optional("music", lambda: music.select(config.music), unavailable)
+    # the other engines a request may choose: built now (cheap), loaded on first use
+    others = {name: _optional(f"music:{name}", lambda n=name: music.select(config.music, n),
+                              unavailable)
+              for name in music.engines(config.music)[1:]}
     speakers = _optional("tts", lambda: speech.select(config.speech), unavailable) or {}
     if not config.speech.enabled:
         unavailable["tts"] = "speech is switched off (--no-speech)"
@@ -66,6 +70,8 @@ def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
         history_turns=config.history_turns,
         unavailable=unavailable,
         library=build_library_session(config, chosen),
+        engine=config.music.backend,
+        other_engines={name: r for name, r in others.items() if r is not None},
     )
 
 

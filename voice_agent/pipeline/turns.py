@@ -228,14 +228,36 @@ class Pipeline:
         history_turns: int = 4,
         unavailable: Mapping[str, str] | None = None,
         library: LibrarySession | None = None,
+        engine: str = "",
+        other_engines: Mapping[str, MusicRenderer] | None = None,
     ) -> None:
         self.transcriber = transcriber
         self.responder = responder
         self.renderer = renderer
+        #: the name of ``renderer`` ("composer", "musicgen"), and the other music engines a
+        #: request may ask for by name; those load on first use, so start-up stays fast
+        self.engine = engine
+        self.other_engines = dict(other_engines or {})
         self.speakers = dict(speakers or {})
         self.history_turns = max(0, history_turns)
         self.unavailable = dict(unavailable or {})
         self.library = library
+
+    def music_engines(self) -> tuple[str, ...]:
+        """The music engines a request may name, the default first (none: no music)."""
+        first = (self.engine or "default",) if self.renderer is not None else ()
+        return (*first, *self.other_engines)
+
+    def renderer_for(self, engine: str | None) -> MusicRenderer | None:
+        """The renderer of ``engine`` (None, "" or the default's name: the default).
+
+        ValueError for a name not in :meth:`music_engines` (callers check names first).
+        """
+        if not engine or engine in (self.engine, "default"):
+            return self.renderer
+        if engine not in self.other_engines:
+            raise ValueError(f"no music engine {engine!r}; have {self.music_engines()}")
+        return self.other_engines[engine]
 
     def new_history(self) -> deque[Turn]:
         """An empty conversation history that keeps the last ``history_turns`` turns.
@@ -312,7 +334,8 @@ class Pipeline:
             language: str | None = None, request: str = "",
             on_event: EventCallback | None = None, history: Sequence[Turn] = (),
             speakers: Mapping[str, Speaker] | None = None,
-            transcribe: Callable[[Audio, str | None], Transcript] | None = None) -> Turn:
+            transcribe: Callable[[Audio, str | None], Transcript] | None = None,
+            melody: Audio | None = None, engine: str | None = None) -> Turn:
         """Run one turn from ``audio`` or, when given, typed ``text``; return it.
 
         ``history`` is the conversation so far (oldest first; the caller keeps it and
@@ -322,7 +345,8 @@ class Pipeline:
         here (see :mod:`voice_agent.asr.streaming`). Stages overlap: the primary voice
         speaks each reply sentence as soon as the language model has written it, and the
         music renders while the reply is still being spoken. ``on_event`` (see
-        :mod:`voice_agent.core.events`) hears about each step.
+        :mod:`voice_agent.core.events`) hears about each step. A rendered clip follows
+        ``melody`` (a tune) when given, made by music ``engine`` (None: the default).
         """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
@@ -340,7 +364,7 @@ class Pipeline:
         if reply is not None:
             recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
         # the music renders while the worker is still speaking the reply
-        music = self._music(recorder, reply, history, outcome.played)
+        music = self._music(recorder, reply, history, outcome.played, melody, engine)
         if worker is not None:
             primary = worker.finish(reply)
         speech = self._speech(recorder, reply, primary, voices)
@@ -354,14 +378,15 @@ class Pipeline:
     def compose(self, text: str | None = None, language: str | None = None,
                 plan: MusicPlan | None = None,
                 adjust: Callable[[MusicPlan], MusicPlan] | None = None,
-                request: str = "compose", on_event: EventCallback | None = None) -> Turn:
+                request: str = "compose", on_event: EventCallback | None = None,
+                melody: Audio | None = None, engine: str | None = None) -> Turn:
         """Music only, from a typed prompt (``text``) or a given ``plan``; nothing is spoken.
 
         With ``text`` the responder rewrites the prompt into a plan; a prompt it takes for
         chat still gets music, planned from its words. With ``plan`` the language model is
         not asked. ``adjust`` (the person's overrides, say) changes the plan before it is
         rendered. Stages are timed and failures recorded as in :meth:`run`; the returned
-        turn's ``music.plan`` is the plan rendered.
+        turn's ``music.plan`` is the plan rendered; ``melody`` and ``engine`` as in :meth:`run`.
         """
         if (text is None) == (plan is None):
             raise ValueError("give exactly one of text or plan")
@@ -378,8 +403,8 @@ class Pipeline:
             plan = adjust(plan)
         music = None
         if plan is not None:
-            music = self._announce(recorder, self._render_plan(recorder, plan,
-                                                               compose_music_prompt(plan)))
+            music = self._announce(recorder, self._render_plan(
+                recorder, plan, compose_music_prompt(plan), melody, engine))
         recorder.skip("tts", "music only: nothing is spoken")
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
         turn = self._turn(request, transcript, reply, music, (), recorder, {})
@@ -471,10 +496,11 @@ class Pipeline:
         return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
 
     def _music(self, recorder: _TurnRecorder, reply: Reply | None, history: tuple[Turn, ...],
-               played: MusicClip | None = None) -> MusicClip | None:
+               played: MusicClip | None = None, melody: Audio | None = None,
+               engine: str | None = None) -> MusicClip | None:
         """The turn's clip (``played`` from the library, or rendered), announced when ready."""
         return self._announce(recorder, played if played is not None
-                              else self._render(recorder, reply, history))
+                              else self._render(recorder, reply, history, melody, engine))
 
     @staticmethod
     def _announce(recorder: _TurnRecorder, clip: MusicClip | None) -> MusicClip | None:
@@ -485,7 +511,8 @@ class Pipeline:
         return clip
 
     def _render(self, recorder: _TurnRecorder, reply: Reply | None,
-                history: tuple[Turn, ...]) -> MusicClip | None:
+                history: tuple[Turn, ...], melody: Audio | None = None,
+                engine: str | None = None) -> MusicClip | None:
         if reply is None or reply.plan is None:
             recorder.skip(STAGE_MUSIC, "no music was asked for in this turn")
             return None
@@ -494,16 +521,18 @@ class Pipeline:
             if previous is not None:
                 recorder.skip(STAGE_MUSIC, "replay: the previous clip is played again")
                 return previous
-        return self._render_plan(recorder, reply.plan, reply.music_prompt)
+        return self._render_plan(recorder, reply.plan, reply.music_prompt, melody, engine)
 
-    def _render_plan(self, recorder: _TurnRecorder, plan: MusicPlan,
-                     prompt: str) -> MusicClip | None:
-        renderer = self.renderer
+    def _render_plan(self, recorder: _TurnRecorder, plan: MusicPlan, prompt: str,
+                     melody: Audio | None = None, engine: str | None = None) -> MusicClip | None:
+        renderer = self.renderer_for(engine)
         if renderer is None:
             recorder.skip(STAGE_MUSIC, self.unavailable.get(STAGE_MUSIC,
                                                             "no music renderer is configured"))
             return None
-        return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt))
+        if melody is None:  # renderers written before melodies take (plan, prompt)
+            return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt))
+        return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt, melody=melody))
 
     def _speech(self, recorder: _TurnRecorder, reply: Reply | None, primary: SpokenReply | None,
                 voices: Mapping[str, Speaker]) -> tuple[SpokenReply, ...]:

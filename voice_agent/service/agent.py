@@ -33,15 +33,16 @@ from typing import Any
 
 from voice_agent.core.audio import (AudioTooLongError, check_audio_info, decode_audio,
                                     probe_audio, write_wav)
-from voice_agent.core.errors import AudioInputError
+from voice_agent.core.errors import AudioInputError, NoMelodyError
 from voice_agent.core.events import EventCallback
 from voice_agent.core.types import Audio, Intent, MusicPlan, Reply, SpokenReply, Turn
 from voice_agent.pipeline.record import write_outputs
 from voice_agent.pipeline.turns import Pipeline, speak_timed
 from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
+from voice_agent.music.melody import MelodyHeard
 from voice_agent.service.errors import (ServiceError, StageFailedError, StageUnavailableError,
-                                        TooLargeError, mib)
+                                        TooLargeError, UnknownEngineError, mib)
 from voice_agent.service.outputs import (
     IdempotencyStore,
     OutputStore,
@@ -116,6 +117,7 @@ class AgentService:
         """Each stage's model id, and the stages that cannot run with their reasons."""
         return {"fake": self.fake, "loaded": self.loaded is not None,
                 "stages": self.pipeline.model_ids(),
+                "music_engines": list(self.pipeline.music_engines()),
                 "unavailable": dict(self.pipeline.unavailable)}
 
     @property
@@ -213,6 +215,56 @@ class AgentService:
         self.check_size(path.stat().st_size, "recording")
         check_audio_info(probe_audio(path.read_bytes(), name), name, self.limits.max_speaker_s)
 
+    def decode_melody(self, data: bytes, name: str = "melody") -> Audio:
+        """Decode an uploaded melody (hummed, whistled, sung or played), refusing what is
+        empty, too big, too long, too short or silent. Its length is read from the header
+        first, and decoding stops at the limit whatever the header says."""
+        from voice_agent.asr.checks import SILENCE_PEAK
+
+        if not data:
+            raise ServiceError("The melody file is empty (0 bytes). Record the tune again.")
+        self.check_size(len(data), "melody")
+        limits = self.limits
+        try:
+            audio = decode_audio(data, name=name, max_s=limits.max_melody_s)
+        except AudioTooLongError as exc:
+            raise ServiceError(f"The melody is too long ({exc}); hum, whistle or play at most "
+                               f"{limits.max_melody_s:.0f} s of it.") from None
+        if audio.duration_s < limits.min_melody_s:
+            raise NoMelodyError(f"The melody is only {audio.duration_s:.2f} s long, too short "
+                                f"to hold a tune; hum, whistle or play a few notes (at least "
+                                f"{limits.min_melody_s:.0f} s).", "short", audio.duration_s)
+        if audio.peak < SILENCE_PEAK:
+            raise NoMelodyError("The melody recording is silent. Check that the right "
+                                "microphone is selected and not muted, then hum the tune "
+                                "again.", "silent", audio.duration_s)
+        return audio
+
+    def hear_melody(self, melody: Audio) -> MelodyHeard:
+        """The notes, key and tempo heard in ``melody``; NoMelodyError for noise or one note.
+
+        CPU work without the models (about a second per 10 s of tune), so it runs before
+        the queue; the composer reuses the transcription.
+        """
+        from voice_agent.music.melody import heard, transcribe
+
+        return heard(transcribe(melody))
+
+    def check_engine(self, engine: str | None, melody: bool = False) -> str | None:
+        """``engine`` when the pipeline has it (None/"": the default); UnknownEngineError
+        listing the choices otherwise. With ``melody``, the engine must follow one."""
+        choices = self.pipeline.music_engines()
+        if engine and engine not in choices:
+            listed = ", ".join(choices) or "none (music is switched off)"
+            raise UnknownEngineError(f"Unknown music engine '{engine}'. Choose one of: "
+                                     f"{listed}.")
+        renderer = self.pipeline.renderer_for(engine) if choices else None
+        if melody and renderer is not None and not renderer.takes_melody:
+            raise ServiceError(f"The {engine or choices[0]} engine here ({renderer.model_id}) "
+                               "does not follow a melody: choose the composer, or give "
+                               "MusicGen-melody weights.")
+        return engine or None
+
     def check_prompt(self, prompt: str) -> str:
         """A typed prompt with its whitespace tidied; refuses empty or very long ones."""
         cleaned = " ".join((prompt or "").split())
@@ -228,19 +280,25 @@ class AgentService:
 
     def turn(self, audio: Audio | None, request: str = "upload", language: str | None = None,
              speaker_id: str | None = None, session: str | None = None,
-             on_event: EventCallback | None = None, text: str | None = None) -> TurnResult:
+             on_event: EventCallback | None = None, text: str | None = None,
+             melody: Audio | None = None, engine: str | None = None) -> TurnResult:
         """Run one request through the whole pipeline; write its files.
 
-        ``audio`` is a spoken request; with ``text`` instead, a typed one (no ASR).
+        ``audio`` is a spoken request; with ``text`` instead, a typed one (no ASR). A clip
+        it makes follows ``melody`` (see :meth:`decode_melody`), by music ``engine``.
         """
         if text is not None:
             text = self.check_prompt(text)
+        engine = self.check_engine(engine, melody is not None)
+        if melody is not None:
+            self.hear_melody(melody)  # no tune in it: say so now, not after the reply
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
         with self._exclusive(), self._library_session(session):
             turn = self._run_turn(session, audio=None if text is not None else audio, text=text,
                                   language=language, request=request, on_event=on_event,
-                                  speakers=self._voices(speaker_id))
+                                  speakers=self._voices(speaker_id), melody=melody,
+                                  engine=engine)
         with self.store.writing() as (request_id, partial):
             record = write_outputs(turn, partial, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}
@@ -287,28 +345,46 @@ class AgentService:
     # -- a typed prompt to music ------------------------------------------------------------
 
     def compose(self, prompt: str, options: ComposeOptions = ComposeOptions(),
-                language: str | None = None) -> ComposeResult:
-        """Rewrite ``prompt`` into a plan with the responder, apply ``options``, render it."""
+                language: str | None = None, melody: Audio | None = None,
+                engine: str | None = None) -> ComposeResult:
+        """Rewrite ``prompt`` into a plan with the responder, apply ``options``, render it.
+
+        ``melody`` (from :meth:`decode_melody`) is the tune the clip follows: the composer
+        plays it as the lead line, MusicGen-melody is conditioned on it. ``engine`` names
+        one of the pipeline's music engines (None: the default).
+        """
         prompt = self.check_prompt(prompt)
+        engine, heard = self._music_request(engine, melody)
         with self._exclusive():
-            self._check_renderer()
-            turn = self.pipeline.compose(text=prompt, language=language, adjust=options.apply)
-        return self._composed(prompt, turn)
+            self._check_renderer(engine)
+            turn = self.pipeline.compose(text=prompt, language=language, adjust=options.apply,
+                                         melody=melody, engine=engine)
+        return self._composed(prompt, turn, heard, engine)
 
     def recompose(self, plan: MusicPlan, options: ComposeOptions = ComposeOptions(),
-                  prompt: str = "") -> ComposeResult:
+                  prompt: str = "", melody: Audio | None = None,
+                  engine: str | None = None) -> ComposeResult:
         """Render ``plan`` again with new overrides, without asking the language model."""
+        engine, heard = self._music_request(engine, melody)
         with self._exclusive():
-            self._check_renderer()
-            turn = self.pipeline.compose(plan=options.apply(plan), request="recompose")
-        return self._composed(prompt, turn)
+            self._check_renderer(engine)
+            turn = self.pipeline.compose(plan=options.apply(plan), request="recompose",
+                                         melody=melody, engine=engine)
+        return self._composed(prompt, turn, heard, engine)
 
-    def _check_renderer(self) -> None:
-        if self.pipeline.renderer is None:
+    def _music_request(self, engine: str | None,
+                       melody: Audio | None) -> tuple[str | None, MelodyHeard | None]:
+        """The checked engine name and what the melody holds, before the queue."""
+        engine = self.check_engine(engine, melody is not None)
+        return engine, self.hear_melody(melody) if melody is not None else None
+
+    def _check_renderer(self, engine: str | None = None) -> None:
+        if self.pipeline.renderer_for(engine) is None:
             reason = self.pipeline.unavailable.get("music", "no music renderer is configured")
             raise StageUnavailableError(f"Music cannot be made here: {reason}")
 
-    def _composed(self, prompt: str, turn: Turn) -> ComposeResult:
+    def _composed(self, prompt: str, turn: Turn, heard: MelodyHeard | None = None,
+                  engine: str | None = None) -> ComposeResult:
         """Write a music-only turn's clip and ``compose.json``; a turn without one fails."""
         if turn.music is None:
             raise StageFailedError.from_turn(turn)
@@ -322,7 +398,8 @@ class AgentService:
             folder = self.store.folder(request_id)
             result = ComposeResult(request_id, prompt, improved, turn.reply, clip.plan, clip,
                                    folder / "music.wav",
-                                   folder / "music.mid" if clip.midi else None, timings)
+                                   folder / "music.mid" if clip.midi else None, timings,
+                                   heard, engine or self.pipeline.engine)
             write_json(partial / "compose.json", result.record())
         return result
 

@@ -15,11 +15,9 @@ from voice_agent.core.types import (
     Reply,
 )
 from voice_agent.core.plan import plan_to_dict
+from voice_agent.music.melody import MelodyHeard
 
 log = logging.getLogger(__name__)
-
-
-
 
 
 #: The longest typed prompt: the service and the API's schema both use this one figure.
@@ -33,13 +31,17 @@ class Limits:
     ``max_upload_bytes`` bounds each uploaded file and each request body;
     ``max_upload_files`` the files in one upload request; ``max_waiting`` the turns and
     compositions waiting for the models, ``max_enrol_waiting`` the enrolments (minutes
-    each) waiting; ``max_request_s``/``max_speaker_s`` the seconds of audio decoded.
+    each) waiting; ``max_request_s``/``max_speaker_s`` the seconds of audio decoded;
+    ``min_melody_s``/``max_melody_s`` a melody's shortest and longest length.
     """
 
     max_upload_bytes: int = 20 * 1024 * 1024
     max_upload_files: int = 2
     max_request_s: float = 60.0
     max_speaker_s: float = 60.0
+    #: a melody to follow: MusicGen-melody reads at most 30 s of it
+    max_melody_s: float = 30.0
+    min_melody_s: float = 1.0
     max_prompt_chars: int = MAX_PROMPT_CHARS
     max_waiting: int = 8
     max_enrol_waiting: int = 2
@@ -76,6 +78,10 @@ class ComposeResult:
     wav_path: Path
     midi_path: Path | None
     timings: dict[str, float]
+    #: what was heard in the melody the clip follows (None: no melody)
+    melody: MelodyHeard | None = None
+    #: the music engine that made it ("composer", "musicgen")
+    engine: str = ""
 
     @property
     def audio_id(self) -> str:
@@ -90,5 +96,7 @@ class ComposeResult:
                 "source": self.reply.source if self.reply else "regenerate",
                 "duration_s": round(self.clip.audio.duration_s, 3),
                 "backend": self.clip.backend, "has_midi": self.midi_path is not None,
+                "engine": self.engine,
+                "melody": self.melody.as_dict() if self.melody else None,
                 "timings": {k: round(v, 4) for k, v in self.timings.items()}}
 

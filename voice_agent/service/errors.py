@@ -65,6 +65,13 @@ class ConflictError(ServiceError):
     status = 409
 
 
+class UnknownEngineError(ServiceError):
+    """A music engine name that is not among those configured; the message lists them."""
+
+    kind = "unknown_engine"
+    status = 422
+
+
 class TooLargeError(ServiceError):
     """An upload over the size or count limit."""
 

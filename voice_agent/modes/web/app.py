@@ -51,6 +51,7 @@ from voice_agent.music.styles import RECIPES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
 from voice_agent.modes.guard import Access  # noqa: E402
 from voice_agent.modes.ui_text import resolve_language, stage_name, t  # noqa: E402
+from voice_agent.modes.web import compose_panel  # noqa: E402
 from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
                                           uploaded)
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
@@ -259,26 +260,33 @@ class WebActions:
     # -- Compose --------------------------------------------------------------------------
 
     def compose(self, prompt: str, language: str, duration_s: float, seed: float, genre: str,
-                bpm: float, key: str, mode: str) -> dict[str, Any]:
-        """Prompt -> improved prompt, plan and clip, with the overrides applied."""
+                bpm: float, key: str, mode: str, melody: str | None = None,
+                engine: str | None = None) -> dict[str, Any]:
+        """Prompt -> improved prompt, plan and clip, with the overrides applied; the clip
+        follows ``melody`` (an uploaded or recorded tune) when given, by ``engine``."""
         try:
             options = compose_options(duration_s, seed, genre, bpm, key, mode)
-            result = self.service.compose(prompt, options, None if language == "auto" else language)
+            tune = compose_panel.read_melody(self.service, melody)
+            result = self.service.compose(prompt, options, None if language == "auto" else language,
+                                          melody=tune, engine=engine)
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            return {"status": failure_message(exc)}
+            return {"status": compose_panel.melody_problem(exc, self.lang, melody)}
         return self._compose_update(result)
 
     def recompose(self, last: dict[str, Any] | None, duration_s: float, seed: float, genre: str,
-                  bpm: float, key: str, mode: str) -> dict[str, Any]:
+                  bpm: float, key: str, mode: str, melody: str | None = None,
+                  engine: str | None = None) -> dict[str, Any]:
         """Render the last plan again with the current overrides (no language model)."""
         if not last:
             return {"status": message(t("compose.first", self.lang), "error", self.lang)}
         plan = MusicPlan(**{**last["plan"], "instruments": tuple(last["plan"]["instruments"])})
         try:
             options = compose_options(duration_s, seed, genre, bpm, key, mode)
-            result = self.service.recompose(plan, options, last["prompt"])
+            tune = compose_panel.read_melody(self.service, melody)
+            result = self.service.recompose(plan, options, last["prompt"], melody=tune,
+                                            engine=engine)
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            return {"status": failure_message(exc)}
+            return {"status": compose_panel.melody_problem(exc, self.lang, melody)}
         return self._compose_update(result, last["say"])
 
     def _compose_update(self, result: ComposeResult, say: str = "") -> dict[str, Any]:
@@ -289,7 +297,9 @@ class WebActions:
         midi_named = self.publish(result.midi_path, f"{stem}.mid") if midi else None
         return {"status": message(t("compose.rendered", self.lang,
                                     seconds=result.clip.audio.duration_s,
-                                    request_id=result.request_id), "ok", self.lang),
+                                    request_id=result.request_id)
+                              + compose_panel.melody_used(result.melody, self.lang), "ok",
+                              self.lang),
                 "improved_prompt": result.improved_prompt,
                 "say": result.reply.say if result.reply else say, "plan": plan,
                 "audio": wav_named,
@@ -572,6 +582,7 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
                                 placeholder="relaxing jazz with piano · un tango dramático")
             gr.Examples(EXAMPLES, inputs=prompt, label=t("compose.examples", lang),
                         elem_id="compose-examples")
+            extras = compose_panel.melody_inputs(actions.service, lang)
             language = gr.Radio(["auto", "en", "es"], value="auto", label=t("web.language", lang))
             duration = gr.Slider(0, 60, value=0, step=1, label=t("compose.duration", lang),
                                  elem_id="compose-duration")
@@ -608,7 +619,7 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
     outputs = dict(status=status, improved_prompt=improved, say=say, plan=plan, audio=audio,
                    wav_file=wav_file, midi_file=midi_file, timings=timings, last=last)
     bind = _bind(outputs)
-    controls = [duration, seed, genre, bpm, key, mode]
+    controls = [duration, seed, genre, bpm, key, mode, extras.melody, extras.engine]
     generate.click(lambda *a: bind(actions.compose(*a)), [prompt, language, *controls],
                    list(outputs.values()))
     prompt.submit(lambda *a: bind(actions.compose(*a)), [prompt, language, *controls],
