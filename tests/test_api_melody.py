@@ -140,11 +140,16 @@ def test_a_turn_follows_a_melody(service, api, hum):
 def test_openapi_documents_json_and_multipart_with_a_melody(api):
     schema = api.get("/openapi.json").json()
     body = schema["paths"]["/api/audio/generate"]["post"]["requestBody"]["content"]
-    assert body["application/json"]["schema"]["properties"]["prompt"]["maxLength"] == 600
-    form = body["multipart/form-data"]["schema"]["properties"]
+    components = schema["components"]["schemas"]
+
+    def resolve(ref):
+        return components[ref["$ref"].rsplit("/", 1)[-1]]
+
+    assert resolve(body["application/json"]["schema"])["properties"]["prompt"]["maxLength"] == 600
+    form = resolve(body["multipart/form-data"]["schema"])["properties"]
     assert form["melody"]["format"] == "binary" and "engine" in form and "prompt" in form
     turn = schema["paths"]["/api/turn"]["post"]["requestBody"]["content"]
     turn_form = next(iter(turn.values()))["schema"]
     if "$ref" in turn_form:
-        turn_form = schema["components"]["schemas"][turn_form["$ref"].rsplit("/", 1)[-1]]
+        turn_form = resolve(turn_form)
     assert {"melody", "engine", "file"} <= set(turn_form["properties"])

@@ -58,6 +58,9 @@ def test_the_service_holds_both_and_loads_the_second_on_first_use(service):
     assert by_composer.clip.backend.startswith("composer") and by_composer.engine == "composer"
     default = service.compose("a calm piano piece", options)
     assert default.engine == "composer" and default.clip.backend.startswith("composer")
+    turn = pipeline.compose(plan=by_musicgen.plan, engine="musicgen")
+    assert turn.models["music"] == musicgen.model_id  # the record names the engine used
+    assert pipeline.compose(plan=by_musicgen.plan).models["music"].startswith("composer")
 
 
 def test_a_bad_engine_name_lists_the_choices(service):

@@ -126,17 +126,35 @@ MELODY_HELP = ("a hummed, whistled, sung or played tune (WAV, FLAC, OGG, MP3, M4
                "1-30 s) the clip follows")
 
 
-def generate_request_body() -> dict[str, Any]:
-    """OpenAPI for ``POST /api/audio/generate``: JSON, or the same fields as multipart with
-    a ``melody`` file (the route reads its body itself to take both)."""
+def generate_schemas() -> dict[str, Any]:
+    """The two bodies ``POST /api/audio/generate`` takes, as OpenAPI component schemas:
+    GenerateRequest (JSON) and GenerateForm (the same fields as multipart, with a
+    ``melody`` file). The route reads its body itself to take both."""
     schema = GenerateRequest.model_json_schema()
     form = {**schema, "title": "GenerateForm",
             "properties": {**schema["properties"],
                            MELODY_FIELD: {"type": "string", "format": "binary",
                                           "description": MELODY_HELP}}}
     form.pop("examples", None)
-    return {"required": True, "content": {"application/json": {"schema": schema},
-                                          "multipart/form-data": {"schema": form}}}
+    return {"GenerateRequest": schema, "GenerateForm": form}
+
+
+GENERATE_BODY = {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/GenerateRequest"}},
+    "multipart/form-data": {"schema": {"$ref": "#/components/schemas/GenerateForm"}}}}
+
+
+def _add_generate_schemas(app: FastAPI) -> None:
+    """Put :func:`generate_schemas` into the app's OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = build().setdefault("components", {})
+            components.setdefault("schemas", {}).update(generate_schemas())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def read_generate(request: Request, max_bytes: int) -> tuple[GenerateRequest,
@@ -292,7 +310,7 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
         return service.models()
 
     @app.post("/api/audio/generate", response_model=GenerateResponse, tags=["music"],
-              openapi_extra={"requestBody": generate_request_body()})
+              openapi_extra={"requestBody": GENERATE_BODY})
     async def generate(request: Request) -> Any:
         """Music from a typed prompt; the responder rewrites the prompt first.
 
@@ -503,6 +521,7 @@ def create_app(service: AgentService, docs_at_root: bool = True,
                        allow_origins=access.allow_origins)
     _install_error_handlers(app)
     _add_routes(app, service)
+    _add_generate_schemas(app)
     _add_docs(app)
     if docs_at_root:
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)

@@ -369,7 +369,7 @@ class Pipeline:
             primary = worker.finish(reply)
         speech = self._speech(recorder, reply, primary, voices)
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
-        turn = self._turn(request, transcript, reply, music, speech, recorder, voices)
+        turn = self._turn(request, transcript, reply, music, speech, recorder, voices, engine)
         if self.library is not None:  # store the new clip; record what the library did
             turn = self.library.after_turn(turn, outcome.action, voices)
         recorder.emit(EVENT_TURN_DONE, data=turn)
@@ -407,7 +407,7 @@ class Pipeline:
                 recorder, plan, compose_music_prompt(plan), melody, engine))
         recorder.skip("tts", "music only: nothing is spoken")
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
-        turn = self._turn(request, transcript, reply, music, (), recorder, {})
+        turn = self._turn(request, transcript, reply, music, (), recorder, {}, engine)
         recorder.emit(EVENT_TURN_DONE, data=turn)
         return turn
 
@@ -556,7 +556,12 @@ class Pipeline:
 
     def _turn(self, request: str, transcript: Transcript | None, reply: Reply | None,
               music: MusicClip | None, speech: tuple[SpokenReply, ...],
-              recorder: _TurnRecorder, voices: Mapping[str, Speaker]) -> Turn:
+              recorder: _TurnRecorder, voices: Mapping[str, Speaker],
+              engine: str | None = None) -> Turn:
+        models = self.model_ids(voices)
+        chosen = self.renderer_for(engine) if engine else None
+        if chosen is not None:  # another engine made the music: the record names it
+            models[STAGE_MUSIC] = chosen.model_id
         return Turn(
             turn_id=uuid.uuid4().hex[:12],
             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -569,7 +574,7 @@ class Pipeline:
             errors=tuple(recorder.errors),
             skipped=tuple(recorder.skipped),
             latency=dict(recorder.marks),
-            models=self.model_ids(voices),
+            models=models,
         )
 
 
