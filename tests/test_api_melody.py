@@ -97,6 +97,10 @@ def test_too_short_too_long_odd_and_empty_melodies(api, hum):
     error = _error(_generate(api, b"this is not audio at all" * 10, name="tune.mp3"), 400)
     assert error["kind"] == "bad_audio"
     assert _error(_generate(api, b""), 400)["message"].startswith("The melody file is empty")
+    # an HTML form's empty file input (no name, no bytes) is no melody, not an error
+    response = _generate(api, b"", name="", duration_s=2)
+    assert response.status_code == 200, response.text
+    assert response.json()["melody"] is None
     error = _error(_generate(api, hum, name="../etc/hum.wav"), 400)
     assert "plain file name" in error["message"]
 

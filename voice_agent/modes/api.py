@@ -171,8 +171,11 @@ async def read_generate(request: Request, max_bytes: int) -> tuple[GenerateReque
         if isinstance(upload, str) and upload:
             raise ServiceError("'melody' must be a file (multipart file part), not text.")
         if upload is not None and not isinstance(upload, str):
-            name = check_upload_name(upload.filename or "melody")
             melody = await upload.read(max_bytes + 1)
+            if not melody and not upload.filename:
+                melody = None  # an HTML form's file input left empty: no melody
+            else:
+                name = check_upload_name(upload.filename or "melody")
     else:
         try:
             fields = json.loads(await request.body() or b"null")
