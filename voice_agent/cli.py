@@ -46,6 +46,11 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
     parser.add_argument("--melody", help="a hummed, whistled or played tune (audio file) for "
                         "the music to follow")
+    parser.add_argument("--clap-model", help="local CLAP folder: score each clip against its "
+                        "prompt (clap_score); without it --best-of uses the audio-feature "
+                        "adherence score")
+    parser.add_argument("--best-of", type=_ranged(int, 1, 8, "number of candidates"),
+                        help="render N candidates (consecutive seeds) and keep the best-scoring")
     parser.add_argument("--speaker", help="the cloned voice: a recording (10-15 s) or the name "
                                           "of a speaker enrolled with 'voice-agent enrol --name'")
     parser.add_argument("--voice-backend", choices=speech.CLONE_BACKENDS,
@@ -158,6 +163,8 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         music__backend=args.music_backend,
         music__model_path=flag("musicgen_model"),
         music__melody=flag("melody"),
+        music__clap_model=flag("clap_model"),
+        music__best_of=flag("best_of"),
         speech__speaker_wav=speaker_recording(flag("speaker")),
         speech__cloned_backend=flag("voice_backend"),
         speech__xtts_dir=flag("xtts_dir"),
@@ -357,6 +364,39 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     for speaker_id, name in found:
         print(f"{name}\t{speaker_id}\t{lab.recording(speaker_id).name}")
     return 0
+
+
+def cmd_caption(args: argparse.Namespace) -> int:
+    """Caption audio files and folders into a JSON-lines dataset (resumable)."""
+    from tqdm import tqdm
+
+    from voice_agent.workshop.batch import caption_batch
+    from voice_agent.workshop.caption import Captioner
+
+    config = config_from_args(args)
+    complete = None
+    if not args.no_llm:
+        from voice_agent.responder import JsonCompleter
+
+        chosen = responder.select(config.llm, config.music.default_duration_s)
+        if not isinstance(chosen, JsonCompleter):
+            raise VoiceAgentError(f"The {config.llm.backend} backend cannot answer to a JSON "
+                                  "schema; use --no-llm for template captions.")
+        complete = chosen.complete_json
+    clap = None
+    clap_dir = args.clap_model or config.music.clap_model
+    if clap_dir:
+        from voice_agent.music.clap import ClapScorer
+
+        clap = ClapScorer(clap_dir)
+        clap.load()
+    bar = lambda files: tqdm(files, desc="captioning", unit="file", file=sys.stderr,  # noqa: E731
+                             disable=args.no_progress)
+    summary = caption_batch(args.paths, args.out, Captioner(complete, args.language,
+                                                           config.llm.seed), clap, bar)
+    print(f"{summary.out}: {summary.captioned} captioned, {summary.failed} failed, "
+          f"{summary.skipped} already done (of {summary.found} files)")
+    return 1 if summary.failed and not summary.captioned else 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
@@ -649,6 +689,25 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
                        help="transcribe each request after it ends (the default)")
     _add_model_flags(bench)
     bench.set_defaults(func=cmd_bench)
+
+    caption = sub.add_parser("caption", help="caption audio files into a training dataset "
+                                             "(JSON lines: audio, caption, features, error)",
+                             description="Measure each audio file (tempo, key, loudness, "
+                                         "brightness, onsets; CLAP tags with --clap-model) "
+                                         "and write a one-sentence caption the measurements "
+                                         "support. Files already in --out are skipped.")
+    caption.add_argument("paths", nargs="+", metavar="PATH", help="audio files or folders")
+    caption.add_argument("--out", required=True, help="the dataset (JSON lines), appended to")
+    caption.add_argument("--clap-model", help="local CLAP folder for genre, mood and "
+                                              "instrument tags")
+    caption.add_argument("--language", default="en", choices=["en", "es"],
+                         help="language of the captions (default en)")
+    caption.add_argument("--no-llm", action="store_true",
+                         help="template captions only (no language model)")
+    caption.add_argument("--llm-model", help="LLM weights: GGUF file or transformers folder")
+    caption.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_backend_flags(caption)
+    caption.set_defaults(func=cmd_caption)
 
     web = sub.add_parser("web", help="the web app (Gradio) and the HTTP API, on localhost")
     _add_server_flags(web, 7860)

@@ -79,6 +79,12 @@ class MusicConfig:
     default_duration_s: float = 15.0
     #: a hummed, whistled or played tune (audio file) the music follows (--melody)
     melody: str | None = None
+    #: a local CLAP folder (--clap-model): clips get a ``clap_score`` against their prompt
+    clap_model: str | None = None
+    #: render this many candidates (seeds seed..seed+N-1) and keep the best-scoring (--best-of)
+    best_of: int = 1
+    #: score every clip even with best_of 1 and no CLAP (audio-feature adherence, ~1 s a clip)
+    score: bool = False
 
 
 @dataclass(frozen=True)

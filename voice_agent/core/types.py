@@ -171,8 +171,40 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class ClipScore:
+    """How well a clip follows its description, and what measured it.
+
+    ``scorer`` is ``"clap"`` (the cosine of CLAP's text and audio embeddings, -1..1) or
+    ``"audio-features"`` (tempo, key and percussion measured from the audio against the
+    plan, 0..1); the two are different figures and are never reported under one name
+    (see :meth:`as_dict`). ``candidates`` are every candidate's scores in render order
+    when the clip was the best of several; ``details`` the parts of an adherence score.
+    """
+
+    value: float
+    scorer: str
+    model_id: str = ""
+    details: tuple[tuple[str, float], ...] = ()
+    candidates: tuple[float, ...] = ()
+    seed: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: ``clap_score`` only for CLAP, ``adherence_score`` otherwise."""
+        name = "clap_score" if self.scorer == "clap" else "adherence_score"
+        found: dict[str, object] = {name: round(self.value, 4), "scorer": self.scorer,
+                                    "model": self.model_id}
+        if self.details:
+            found["details"] = {k: round(v, 4) for k, v in self.details}
+        if self.candidates:
+            found["best_of"] = len(self.candidates)
+            found["candidate_scores"] = [round(c, 4) for c in self.candidates]
+            found["seed"] = self.seed
+        return found
+
+
+@dataclass(frozen=True)
 class MusicClip:
-    """A rendered clip and the plan it came from."""
+    """A rendered clip and the plan it came from (``score``: see :class:`ClipScore`)."""
 
     audio: Audio
     plan: MusicPlan
@@ -180,6 +212,7 @@ class MusicClip:
     backend: str = ""
     #: the stored clip this was played from (voice_agent.library); None when rendered now
     library_clip_id: int | None = None
+    score: ClipScore | None = None
 
 
 @dataclass(frozen=True)

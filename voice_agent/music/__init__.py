@@ -35,7 +35,25 @@ def engines(config: MusicConfig) -> tuple[str, ...]:
 
 
 def select(config: MusicConfig, engine: str | None = None) -> MusicRenderer | None:
-    """The renderer ``engine`` (default: ``config.backend``) names, unloaded; None for "none"."""
+    """The renderer ``engine`` (default: ``config.backend``) names, unloaded; None for "none".
+
+    With a CLAP model, ``best_of`` > 1 or ``score`` set, it is wrapped in a
+    :class:`~voice_agent.music.scoring.ScoringRenderer`: CLAP scores when a model is given,
+    the audio-feature adherence score otherwise.
+    """
+    renderer = _backend(config, engine)
+    if renderer is None or not (config.clap_model or config.best_of > 1 or config.score):
+        return renderer
+    from voice_agent.music.scoring import AdherenceScorer, ScoringRenderer
+
+    if config.clap_model:
+        from voice_agent.music.clap import ClapScorer
+
+        return ScoringRenderer(renderer, ClapScorer(config.clap_model), config.best_of)
+    return ScoringRenderer(renderer, AdherenceScorer(), config.best_of)
+
+
+def _backend(config: MusicConfig, engine: str | None) -> MusicRenderer | None:
     name = engine or config.backend
     if name == "none":
         return None
