@@ -95,11 +95,14 @@ class GenerateRequest(BaseModel):
     engine: str | None = Field(None, max_length=32,
                                description="music engine, one of GET /api/models' "
                                            "music_engines (default: the first)")
+    best_of: int | None = Field(None, ge=1, le=8, description="render N candidates "
+                                "(consecutive seeds) and keep the best-scoring one")
 
     def options(self) -> ComposeOptions:
         """The overrides as the service takes them."""
         return ComposeOptions(duration_s=self.duration_s, seed=self.seed, genre=self.genre,
-                              bpm=self.bpm, key=self.key, mode=self.mode)
+                              bpm=self.bpm, key=self.key, mode=self.mode,
+                              best_of=self.best_of)
 
 
 class GenerateResponse(BaseModel):
@@ -119,6 +122,13 @@ class GenerateResponse(BaseModel):
     engine: str = Field("", description="the music engine that made the clip")
     melody: dict[str, Any] | None = Field(None, description="what was heard in the melody: "
                                                             "notes, key, mode, bpm, seconds")
+    clap_score: float | None = Field(None, description="cosine of CLAP's prompt and audio "
+                                     "embeddings; null unless a CLAP model scored the clip")
+    score: dict[str, Any] | None = Field(None, description="how the clip was scored: "
+                                         "clap_score (scorer 'clap') or adherence_score "
+                                         "(scorer 'audio-features': tempo, key, percussion "
+                                         "measured against the plan), candidate scores "
+                                         "with best_of; null when not scored")
 
 
 MELODY_FIELD = "melody"
@@ -446,7 +456,16 @@ def generate_response(request: Request, result: Any) -> dict[str, Any]:
             "duration_s": round(result.clip.audio.duration_s, 3),
             "timings": {k: round(v, 4) for k, v in result.timings.items()},
             "engine": result.engine,
-            "melody": result.melody.as_dict() if result.melody else None}
+            "melody": result.melody.as_dict() if result.melody else None,
+            **score_fields(result.clip.score)}
+
+
+def score_fields(score: Any) -> dict[str, Any]:
+    """``clap_score`` (only a CLAP score is ever given under that name) and ``score``."""
+    if score is None:
+        return {"clap_score": None, "score": None}
+    return {"clap_score": round(score.value, 4) if score.scorer == "clap" else None,
+            "score": score.as_dict()}
 
 
 def turn_json(request: Request, result: TurnResult) -> JSONResponse:

@@ -137,6 +137,25 @@ EN: dict[str, str] = {
     "compose.wav": "Download WAV", "compose.midi": "Download MIDI",
     "compose.save": "Save to library", "compose.plan": "Plan as rendered",
     "compose.rendered": "Rendered {seconds:.1f} s (request {request_id}).",
+    # -- prompt improvement and clip scores (modes/web/scores.py) ---------------------------
+    "compose.refined": "Your prompt → improved prompt",
+    "compose.by_llm": "The language model ({model}) read your prompt into a plan; the "
+                      "improved prompt is that plan written out.",
+    "compose.by_fallback": "The language model's answer was not usable ({note}); rules read "
+                           "your prompt into the plan the improved prompt writes out.",
+    "compose.by_rules": "Rules ({model}) read your prompt into the plan the improved prompt "
+                        "writes out; no language model ran.",
+    "compose.by_none": "No refiner ran: the previous plan was rendered again with your "
+                       "overrides.",
+    "compose.best_of": "Best of N: render N candidates, keep the best score",
+    "compose.score_clap": "**CLAP score** {value:.3f} (cosine of prompt and audio, {model}).",
+    "compose.score_random": "These CLAP weights are random: the score means nothing.",
+    "compose.score_adherence": "**Adherence** {value:.2f} of 1, measured from the audio (tempo "
+                               "{tempo:.2f}, key {key:.2f}, percussion {percussion:.2f}); not a "
+                               "CLAP score.",
+    "compose.score_none": "Not scored: set Best of above 1, or start the server with "
+                          "--clap-model.",
+    "compose.candidates": "Best of {n}: candidate scores {scores}; kept seed {seed}.",
     "compose.first": "Generate something first; Regenerate re-renders it with the current "
                      "settings.",
     # Voices
@@ -323,6 +342,28 @@ ES: dict[str, str] = {
     "compose.wav": "Descargar WAV", "compose.midi": "Descargar MIDI",
     "compose.save": "Guardar en la biblioteca", "compose.plan": "Plan tal como sonó",
     "compose.rendered": "Listos {seconds:.1f} s (petición {request_id}).",
+    "compose.refined": "Tu descripción → descripción mejorada",
+    "compose.by_llm": "El modelo de lenguaje ({model}) convirtió tu descripción en un plan; "
+                      "la descripción mejorada es ese plan por escrito.",
+    "compose.by_fallback": "La respuesta del modelo de lenguaje no servía ({note}); unas "
+                           "reglas leyeron tu descripción y sacaron el plan que la descripción "
+                           "mejorada pone por escrito.",
+    "compose.by_rules": "Unas reglas ({model}) leyeron tu descripción y sacaron el plan que "
+                        "la descripción mejorada pone por escrito; no se usó ningún modelo "
+                        "de lenguaje.",
+    "compose.by_none": "No se mejoró nada: se volvió a tocar el plan anterior con tus ajustes.",
+    "compose.best_of": "La mejor de N: genera N versiones y se queda con la de mejor "
+                       "puntuación",
+    "compose.score_clap": "**Puntuación CLAP** {value:.3f} (coseno entre descripción y audio, "
+                          "{model}).",
+    "compose.score_random": "Estos pesos de CLAP son aleatorios: la puntuación no significa "
+                            "nada.",
+    "compose.score_adherence": "**Fidelidad** {value:.2f} sobre 1, medida en el audio (tempo "
+                               "{tempo:.2f}, tonalidad {key:.2f}, percusión {percussion:.2f}); "
+                               "no es una puntuación CLAP.",
+    "compose.score_none": "Sin puntuar: pon «La mejor de N» por encima de 1 o arranca el "
+                          "servidor con --clap-model.",
+    "compose.candidates": "La mejor de {n}: puntuaciones {scores}; se quedó la semilla {seed}.",
     "compose.first": "Primero genera algo; «Volver a generar» lo repite con los ajustes "
                      "actuales.",
     "voices.intro": "Registra a una persona para oír las respuestas con su voz: 10–15 s de "

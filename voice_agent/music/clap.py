@@ -47,7 +47,11 @@ class ClapScorer:
     def __init__(self, model_dir: str | Path, device: str = "cpu") -> None:
         self.model_dir = Path(model_dir)
         self.device = device
-        self.model_id = f"clap:{self.model_dir.name}"
+        #: scripts/make_random_checkpoints.py marks its folders; the id says so, and the
+        #: Compose tab warns that such a score means nothing
+        self.random_weights = (self.model_dir / "RANDOM_WEIGHTS.txt").is_file()
+        self.model_id = f"clap:{self.model_dir.name}" + (
+            " (random weights)" if self.random_weights else "")
         self.model = None
         self.processor = None
         self.load_s: float | None = None

@@ -94,6 +94,16 @@ def key_agreement(key: str | None, mode: str | None, planned_key: str, planned_m
     return 0.25 if mode == planned_mode and (measured - planned) % 12 in (5, 7) else 0.0
 
 
+def with_best_of(renderer: MusicRenderer, best_of: int) -> MusicRenderer:
+    """``renderer`` keeping the best of ``best_of`` renders: its own scorer if it scores
+    already (CLAP when configured), else the audio-feature adherence score."""
+    if isinstance(renderer, ScoringRenderer):
+        if best_of == renderer.best_of:
+            return renderer
+        return ScoringRenderer(renderer.renderer, renderer.scorer, best_of)
+    return ScoringRenderer(renderer, AdherenceScorer(), best_of)
+
+
 class ScoringRenderer:
     """A :class:`MusicRenderer` that scores its clips and keeps the best of ``best_of`` renders.
 
@@ -112,17 +122,23 @@ class ScoringRenderer:
         self.best_of = best_of
         self.model_id = renderer.model_id
 
+    @property
+    def takes_melody(self) -> bool:
+        """Whether the wrapped renderer follows a melody."""
+        return self.renderer.takes_melody
+
     def load(self) -> None:
         """Load the renderer and the scorer."""
         self.renderer.load()
         self.scorer.load()
 
-    def render(self, plan: MusicPlan, prompt: str = "") -> MusicClip:
+    def render(self, plan: MusicPlan, prompt: str = "", melody: Audio | None = None) -> MusicClip:
         """The best-scoring of ``best_of`` renders of ``plan``; ties keep the earliest."""
         scored: list[tuple[MusicClip, ClipScore]] = []
         for index in range(self.best_of):
             candidate = plan if index == 0 else plan.replace(seed=(plan.seed + index) % 2**32)
-            clip = self.renderer.render(candidate, prompt)
+            clip = (self.renderer.render(candidate, prompt) if melody is None
+                    else self.renderer.render(candidate, prompt, melody=melody))
             scored.append((clip, self.scorer.score(clip.audio, clip.plan, prompt)))
         best = max(range(len(scored)), key=lambda i: (scored[i][1].value, -i))
         clip, score = scored[best]

@@ -75,6 +75,7 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
             "file": files.get("music"),
             "midi_file": files.get("music_midi"),
             "library_clip_id": turn.music.library_clip_id,
+            "score": turn.music.score.as_dict() if turn.music.score else None,
         },
         "speech": {s.voice: {
             "backend": s.backend,

@@ -27,6 +27,7 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, 
 from voice_agent.asr import Transcriber
 from voice_agent.library import LibraryOutcome, LibrarySession
 from voice_agent.music import MusicRenderer
+from voice_agent.music.scoring import with_best_of
 from voice_agent.responder import Responder, StreamingResponder
 from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
 from voice_agent.responder.reading import RequestReading, is_library_intent, read_request
@@ -379,14 +380,17 @@ class Pipeline:
                 plan: MusicPlan | None = None,
                 adjust: Callable[[MusicPlan], MusicPlan] | None = None,
                 request: str = "compose", on_event: EventCallback | None = None,
-                melody: Audio | None = None, engine: str | None = None) -> Turn:
+                melody: Audio | None = None, engine: str | None = None,
+                best_of: int | None = None) -> Turn:
         """Music only, from a typed prompt (``text``) or a given ``plan``; nothing is spoken.
 
         With ``text`` the responder rewrites the prompt into a plan; a prompt it takes for
         chat still gets music, planned from its words. With ``plan`` the language model is
         not asked. ``adjust`` (the person's overrides, say) changes the plan before it is
-        rendered. Stages are timed and failures recorded as in :meth:`run`; the returned
-        turn's ``music.plan`` is the plan rendered; ``melody`` and ``engine`` as in :meth:`run`.
+        rendered. ``best_of`` renders that many candidates and keeps the best-scoring
+        (:func:`voice_agent.music.scoring.with_best_of`). Stages are timed and failures
+        recorded as in :meth:`run`; the returned turn's ``music.plan`` is the plan rendered;
+        ``melody`` and ``engine`` as in :meth:`run`.
         """
         if (text is None) == (plan is None):
             raise ValueError("give exactly one of text or plan")
@@ -404,7 +408,7 @@ class Pipeline:
         music = None
         if plan is not None:
             music = self._announce(recorder, self._render_plan(
-                recorder, plan, compose_music_prompt(plan), melody, engine))
+                recorder, plan, compose_music_prompt(plan), melody, engine, best_of))
         recorder.skip("tts", "music only: nothing is spoken")
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
         turn = self._turn(request, transcript, reply, music, (), recorder, {}, engine)
@@ -524,12 +528,15 @@ class Pipeline:
         return self._render_plan(recorder, reply.plan, reply.music_prompt, melody, engine)
 
     def _render_plan(self, recorder: _TurnRecorder, plan: MusicPlan, prompt: str,
-                     melody: Audio | None = None, engine: str | None = None) -> MusicClip | None:
+                     melody: Audio | None = None, engine: str | None = None,
+                     best_of: int | None = None) -> MusicClip | None:
         renderer = self.renderer_for(engine)
         if renderer is None:
             recorder.skip(STAGE_MUSIC, self.unavailable.get(STAGE_MUSIC,
                                                             "no music renderer is configured"))
             return None
+        if best_of is not None:
+            renderer = with_best_of(renderer, best_of)
         if melody is None:  # renderers written before melodies take (plan, prompt)
             return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt))
         return recorder.run(STAGE_MUSIC, lambda: renderer.render(plan, prompt, melody=melody))

@@ -358,7 +358,8 @@ class AgentService:
         with self._exclusive():
             self._check_renderer(engine)
             turn = self.pipeline.compose(text=prompt, language=language, adjust=options.apply,
-                                         melody=melody, engine=engine)
+                                         melody=melody, engine=engine,
+                                         best_of=options.best_of)
         return self._composed(prompt, turn, heard, engine)
 
     def recompose(self, plan: MusicPlan, options: ComposeOptions = ComposeOptions(),
@@ -369,7 +370,8 @@ class AgentService:
         with self._exclusive():
             self._check_renderer(engine)
             turn = self.pipeline.compose(plan=options.apply(plan), request="recompose",
-                                         melody=melody, engine=engine)
+                                         melody=melody, engine=engine,
+                                         best_of=options.best_of)
         return self._composed(prompt, turn, heard, engine)
 
     def _music_request(self, engine: str | None,

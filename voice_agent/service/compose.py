@@ -58,10 +58,13 @@ class ComposeOptions:
     bpm: int | None = None
     key: str | None = None
     mode: str | None = None
+    #: render this many candidates and keep the best-scoring (not a plan field)
+    best_of: int | None = None
 
     def apply(self, plan: MusicPlan) -> MusicPlan:
         """``plan`` with every override that is set."""
-        changes = {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+        changes = {k: v for k, v in dataclasses.asdict(self).items()
+                   if v not in (None, "") and k != "best_of"}
         return dataclasses.replace(plan, **changes)
 
 
@@ -98,5 +101,6 @@ class ComposeResult:
                 "backend": self.clip.backend, "has_midi": self.midi_path is not None,
                 "engine": self.engine,
                 "melody": self.melody.as_dict() if self.melody else None,
+                "score": self.clip.score.as_dict() if self.clip.score else None,
                 "timings": {k: round(v, 4) for k, v in self.timings.items()}}
 

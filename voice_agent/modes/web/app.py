@@ -54,6 +54,7 @@ from voice_agent.modes.ui_text import resolve_language, stage_name, t  # noqa: E
 from voice_agent.modes.web import compose_panel  # noqa: E402
 from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
                                           uploaded)
+from voice_agent.modes.web.scores import prompt_change, score_text  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)
 from voice_agent.core.types import Audio, MusicPlan  # noqa: E402
@@ -261,11 +262,12 @@ class WebActions:
 
     def compose(self, prompt: str, language: str, duration_s: float, seed: float, genre: str,
                 bpm: float, key: str, mode: str, melody: str | None = None,
-                engine: str | None = None) -> dict[str, Any]:
+                engine: str | None = None, best_of: float = 1) -> dict[str, Any]:
         """Prompt -> improved prompt, plan and clip, with the overrides applied; the clip
-        follows ``melody`` (an uploaded or recorded tune) when given, by ``engine``."""
+        follows ``melody`` (an uploaded or recorded tune) when given, by ``engine``; the
+        best of ``best_of`` renders is kept."""
         try:
-            options = compose_options(duration_s, seed, genre, bpm, key, mode)
+            options = compose_options(duration_s, seed, genre, bpm, key, mode, best_of)
             tune = compose_panel.read_melody(self.service, melody)
             result = self.service.compose(prompt, options, None if language == "auto" else language,
                                           melody=tune, engine=engine)
@@ -275,13 +277,13 @@ class WebActions:
 
     def recompose(self, last: dict[str, Any] | None, duration_s: float, seed: float, genre: str,
                   bpm: float, key: str, mode: str, melody: str | None = None,
-                  engine: str | None = None) -> dict[str, Any]:
+                  engine: str | None = None, best_of: float = 1) -> dict[str, Any]:
         """Render the last plan again with the current overrides (no language model)."""
         if not last:
             return {"status": message(t("compose.first", self.lang), "error", self.lang)}
         plan = MusicPlan(**{**last["plan"], "instruments": tuple(last["plan"]["instruments"])})
         try:
-            options = compose_options(duration_s, seed, genre, bpm, key, mode)
+            options = compose_options(duration_s, seed, genre, bpm, key, mode, best_of)
             tune = compose_panel.read_melody(self.service, melody)
             result = self.service.recompose(plan, options, last["prompt"], melody=tune,
                                             engine=engine)
@@ -301,6 +303,9 @@ class WebActions:
                               + compose_panel.melody_used(result.melody, self.lang), "ok",
                               self.lang),
                 "improved_prompt": result.improved_prompt,
+                "refined": prompt_change(result, self.service.pipeline.responder.model_id,
+                                         self.lang),
+                "score": score_text(result.clip.score, self.lang),
                 "say": result.reply.say if result.reply else say, "plan": plan,
                 "audio": wav_named,
                 "wav_file": gr.update(value=wav_named, interactive=True),
@@ -434,7 +439,7 @@ def conversation_messages(result: TurnResult, lang: str = "en",
 
 
 def compose_options(duration_s: float, seed: float | None, genre: str, bpm: float, key: str,
-                    mode: str) -> ComposeOptions:
+                    mode: str, best_of: float | None = 1) -> ComposeOptions:
     """The Compose tab's controls as overrides (0, -1, empty or "from the prompt": none).
 
     A seed out of 0..2**32-1 is refused, never clamped: a clamped seed would render a
@@ -451,7 +456,8 @@ def compose_options(duration_s: float, seed: float | None, genre: str, bpm: floa
                           genre=None if genre in (AUTO, "", None) else genre,
                           bpm=int(bpm) if bpm else None,
                           key=None if key in (AUTO, "", None) else key,
-                          mode=None if mode in (AUTO, "", None) else mode)
+                          mode=None if mode in (AUTO, "", None) else mode,
+                          best_of=int(best_of) if best_of and best_of > 1 else None)
 
 
 def ab_summary(report: dict[str, Any]) -> str:
@@ -595,6 +601,8 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
                                 elem_id="compose-bpm")
                 key = gr.Dropdown([auto, *PITCH_CLASSES], value=auto, label=t("compose.key", lang))
                 mode = gr.Radio([auto, "major", "minor"], value=auto, label=t("compose.mode", lang))
+                best_of = gr.Slider(1, 8, value=1, step=1, label=t("compose.best_of", lang),
+                                    elem_id="compose-best-of")
             with gr.Row():
                 generate = gr.Button(t("compose.generate", lang), variant="primary",
                                      elem_id="compose-generate")
@@ -603,6 +611,8 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
             status = gr.Markdown(elem_id="compose-status")
         with gr.Column(scale=1):
             improved = gr.Textbox(label=t("compose.improved", lang), elem_id="compose-improved")
+            refined = gr.Markdown(elem_id="compose-refined")
+            score = gr.Markdown(elem_id="compose-score")
             say = gr.Textbox(label=t("compose.say", lang), elem_id="compose-say")
             audio = gr.Audio(label=t("compose.audio", lang), elem_id="compose-audio",
                              waveform_options=PLAYER)
@@ -616,10 +626,11 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
                                  visible=library is not None)
             plan = gr.JSON(label=t("compose.plan", lang), elem_id="compose-plan")
             timings = gr.Markdown(elem_id="compose-timings")
-    outputs = dict(status=status, improved_prompt=improved, say=say, plan=plan, audio=audio,
-                   wav_file=wav_file, midi_file=midi_file, timings=timings, last=last)
+    outputs = dict(status=status, improved_prompt=improved, refined=refined, score=score,
+                   say=say, plan=plan, audio=audio, wav_file=wav_file, midi_file=midi_file,
+                   timings=timings, last=last)
     bind = _bind(outputs)
-    controls = [duration, seed, genre, bpm, key, mode, extras.melody, extras.engine]
+    controls = [duration, seed, genre, bpm, key, mode, extras.melody, extras.engine, best_of]
     generate.click(lambda *a: bind(actions.compose(*a)), [prompt, language, *controls],
                    list(outputs.values()))
     prompt.submit(lambda *a: bind(actions.compose(*a)), [prompt, language, *controls],
