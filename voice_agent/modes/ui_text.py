@@ -81,6 +81,26 @@ EN: dict[str, str] = {
     "web.fake": "**FAKE MODE** - no models run; every answer is a stand-in.",
     "web.tab.talk": "Talk", "web.tab.compose": "Compose", "web.tab.voices": "Voices",
     "web.tab.library": "Library", "web.tab.benchmark": "Benchmark",
+    # -- the Captions tab (modes/web/captions.py) ------------------------------------------
+    "web.tab.captions": "Captions",
+    "captions.intro": "Caption a music collection for training: each file's tempo, key, "
+                      "loudness, brightness and onsets are measured, and a one-sentence "
+                      "caption states only what was measured. Files already captioned are "
+                      "skipped, so a stopped run can be started again.",
+    "captions.folder": "Folder on this computer",
+    "captions.folder_help": "Only when the server runs on this computer (localhost).",
+    "captions.files": "Or upload audio files",
+    "captions.language": "Caption language",
+    "captions.run": "Caption", "captions.download": "Download the dataset",
+    "captions.table": "Captions",
+    "captions.done": "{captioned} captioned, {failed} failed, {skipped} already done "
+                     "(of {found} files). Captions by {by}.",
+    "captions.by_llm": "the language model, checked against the measurements",
+    "captions.by_template": "templates (no language model in this mode)",
+    "captions.nothing": "Choose a folder or upload some audio files first.",
+    "captions.no_folders": "This server is reachable from other computers, so it does not "
+                           "read its own folders for a browser: upload the files instead.",
+    "captions.no_folder": "That folder does not exist on this computer.",
     "web.language": "Language",
     "web.done": "**Done.** ", "web.problem": "**Problem:** ", "web.working": "*Working:* ",
     "web.warning": "**Warning:** ",
@@ -285,6 +305,25 @@ ES: dict[str, str] = {
     "web.fake": "**MODO DE PRUEBA**: no se ejecuta ningún modelo; las respuestas son de relleno.",
     "web.tab.talk": "Hablar", "web.tab.compose": "Componer", "web.tab.voices": "Voces",
     "web.tab.library": "Biblioteca", "web.tab.benchmark": "Rendimiento",
+    "web.tab.captions": "Descripciones",
+    "captions.intro": "Describe una colección de música para entrenar: de cada archivo se "
+                      "miden el tempo, la tonalidad, el volumen, el brillo y los ataques, y "
+                      "una frase lo describe diciendo solo lo medido. Los archivos ya "
+                      "descritos se saltan, así que una tanda interrumpida puede seguir.",
+    "captions.folder": "Carpeta de este ordenador",
+    "captions.folder_help": "Solo si el servidor corre en este ordenador (localhost).",
+    "captions.files": "O sube archivos de audio",
+    "captions.language": "Idioma de las descripciones",
+    "captions.run": "Describir", "captions.download": "Descargar el conjunto de datos",
+    "captions.table": "Descripciones",
+    "captions.done": "{captioned} descritos, {failed} con error, {skipped} ya hechos "
+                     "(de {found} archivos). Descripciones hechas por {by}.",
+    "captions.by_llm": "el modelo de lenguaje, comprobadas con las mediciones",
+    "captions.by_template": "plantillas (sin modelo de lenguaje en este modo)",
+    "captions.nothing": "Primero elige una carpeta o sube algunos archivos de audio.",
+    "captions.no_folders": "Este servidor es accesible desde otros ordenadores, así que no lee "
+                           "sus propias carpetas para un navegador: sube los archivos.",
+    "captions.no_folder": "Esa carpeta no existe en este ordenador.",
     "web.language": "Idioma",
     "web.done": "**Hecho.** ", "web.problem": "**Problema:** ", "web.working": "*Trabajando:* ",
     "web.warning": "**Atención:** ",

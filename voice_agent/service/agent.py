@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from voice_agent.core.events import EventCallback
 from voice_agent.core.types import Audio, Intent, MusicPlan, Reply, SpokenReply, Turn
 from voice_agent.pipeline.record import write_outputs
 from voice_agent.pipeline.turns import Pipeline, speak_timed
+from voice_agent.responder import JsonCompleter
 from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
 from voice_agent.music.melody import MelodyHeard
@@ -404,6 +405,30 @@ class AgentService:
                                    heard, engine or self.pipeline.engine)
             write_json(partial / "compose.json", result.record())
         return result
+
+    # -- captions (the workshop) ------------------------------------------------------------
+
+    def caption_completer(self) -> Callable[..., str] | None:
+        """The responder's JSON completion for captions, each call queued with the other
+        work; None when it cannot answer to a schema (or in --fake mode): template captions."""
+        responder = self.pipeline.responder
+        if self.fake or not isinstance(responder, JsonCompleter):
+            return None
+
+        def complete(*args: Any, **kwargs: Any) -> str:
+            with self._exclusive():
+                return responder.complete_json(*args, **kwargs)
+        return complete
+
+    def clap_scorer(self) -> Any:
+        """The CLAP scorer the music stage was given (--clap-model), or None."""
+        from voice_agent.music.clap import ClapScorer
+        from voice_agent.music.scoring import ScoringRenderer
+
+        renderer = self.pipeline.renderer
+        if isinstance(renderer, ScoringRenderer) and isinstance(renderer.scorer, ClapScorer):
+            return renderer.scorer
+        return None
 
     # -- speakers ---------------------------------------------------------------------------
 

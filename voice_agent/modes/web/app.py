@@ -54,6 +54,7 @@ from voice_agent.modes.ui_text import resolve_language, stage_name, t  # noqa: E
 from voice_agent.modes.web import compose_panel  # noqa: E402
 from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
                                           uploaded)
+from voice_agent.modes.web.captions import captions_tab  # noqa: E402
 from voice_agent.modes.web.scores import prompt_change, score_text  # noqa: E402
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)
@@ -729,8 +730,9 @@ def _benchmark_tab(actions: WebActions) -> None:
 
 def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
              library: Any = None, library_reason: str = "", lang: str | None = None,
-             publish: Published | None = None) -> gr.Blocks:
-    """The Gradio Blocks of the web app (not yet mounted or launched)."""
+             publish: Published | None = None, folders: bool = True) -> gr.Blocks:
+    """The Gradio Blocks of the web app (not yet mounted or launched); ``folders``: the
+    Captions tab may read folders of this machine (a loopback server only)."""
     lang = resolve_language(lang)
     actions = WebActions(service, bench_dir, lang, publish)
     # Gradio keeps a copy of every file it serves and receives; drop those over an hour
@@ -749,6 +751,8 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             _voices_tab(actions, speakers)
         with gr.Tab(t("web.tab.library", lang), id="library"):
             _library_tab(library, library_reason, actions)
+        with gr.Tab(t("web.tab.captions", lang), id="captions"):
+            captions_tab(service, actions.publish, lang, folders)
         with gr.Tab(t("web.tab.benchmark", lang), id="benchmark"):
             _benchmark_tab(actions)
         sessions.start_on_load(blocks)
@@ -771,6 +775,7 @@ def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH
     import hmac
 
     from voice_agent.modes.api import create_app
+    from voice_agent.modes.guard import is_loopback
 
     if library_dir is None and service.fake:
         library_dir = service.store.root.parent / "library"
@@ -784,7 +789,8 @@ def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH
     app = create_app(service, docs_at_root=False, access=access)
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
     publish = Published(service.store.root.parent / "web-files")
-    blocks = build_ui(service, bench_dir, library, reason, ui_language, publish)
+    blocks = build_ui(service, bench_dir, library, reason, ui_language, publish,
+                      folders=is_loopback(access.host))
     # Only copies made to be served, and the benchmark's public results: never the
     # request folders, the library (its database holds every transcript) or the voices.
     benches = [Path(bench_dir).resolve()] if bench_dir is not None else bench_dirs()
