@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from voice_agent.music.describe import AudioFeatures
 
-#: thresholds, chosen on the composer's clips (benchmarks/caption_bench.py's plans)
+#: thresholds set by hand from common usage (a "fast" song is over ~120 BPM) and a look at
+#: a handful of composer clips; not fitted to the caption benchmark
 SLOW_BPM, FAST_BPM = 95.0, 118.0
 LOUD_LUFS, QUIET_LUFS = -14.0, -22.0
 BRIGHT_HZ, WARM_HZ = 2200.0, 900.0
