@@ -150,3 +150,20 @@ def test_measure_reads_a_short_clip_honestly():
     features = measure(Audio(np.zeros(22050, dtype=np.float32), 22050))
     assert features.tempo_bpm is None and features.key is None
     assert features.notes and check_caption("A track at 120 BPM in C major.", features)
+
+
+def test_the_caption_command_writes_and_resumes(tmp_path, capsys):
+    from voice_agent.cli import main
+
+    clip(tmp_path / "a.wav")
+    out = tmp_path / "data" / "captions.jsonl"
+    argv = ["caption", str(tmp_path / "a.wav"), "--out", str(out), "--no-llm", "--no-progress",
+            "--language", "es"]
+    assert main(argv) == 0
+    assert "1 captioned, 0 failed, 0 already done (of 1 files)" in capsys.readouterr().out
+    row = json.loads(out.read_text())
+    assert row["language"] == "es" and row["caption"].startswith("Un tema")
+    assert main(argv) == 0
+    assert "1 already done" in capsys.readouterr().out
+    assert main(["caption", str(tmp_path / "missing"), "--out", str(out), "--no-llm"]) == 2
+    assert "No such file or folder" in capsys.readouterr().err
