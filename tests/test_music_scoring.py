@@ -209,3 +209,15 @@ def test_turn_json_carries_the_score(tmp_path):
     music = json.loads((tmp_path / "turn.json").read_text())["music"]
     assert music["score"]["scorer"] == "audio-features" and music["score"]["best_of"] == 2
     assert dataclasses.asdict(turn.music.score)["scorer"] == "audio-features"
+
+
+def test_the_run_summary_names_the_scorer():
+    from voice_agent.modes.headless import _score_lines
+
+    adherence = {"music": {"score": ClipScore(0.5, "audio-features", "audio-features",
+                                              candidates=(0.5, 0.2), seed=4).as_dict()}}
+    assert _score_lines(adherence) == ["adherence score: 0.50 (measured from the audio; not "
+                                       "CLAP); best of 2, kept seed 4"]
+    clap = {"music": {"score": ClipScore(0.25, "clap", "clap:m").as_dict()}}
+    assert _score_lines(clap) == ["clap score: 0.250 (clap:m)"]
+    assert _score_lines({"music": None}) == []

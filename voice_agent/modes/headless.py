@@ -103,6 +103,20 @@ def _run(pipeline: Pipeline, session: str | None, **run: Any) -> Turn:
     return run_in_session(pipeline, session, **run)
 
 
+def _score_lines(record: dict[str, Any]) -> list[str]:
+    """The clip's score, named by its scorer (a CLAP score is only ever called one)."""
+    score = (record.get("music") or {}).get("score")
+    if not score:
+        return []
+    if score["scorer"] == "clap":
+        line = f"clap score: {score['clap_score']:.3f} ({score['model']})"
+    else:
+        line = f"adherence score: {score['adherence_score']:.2f} (measured from the audio; not CLAP)"
+    if score.get("best_of"):
+        line += f"; best of {score['best_of']}, kept seed {score['seed']}"
+    return [line]
+
+
 def summary(record: dict[str, Any]) -> str:
     """A few human-readable lines about a turn record."""
     lines = []
@@ -117,6 +131,7 @@ def summary(record: dict[str, Any]) -> str:
         if r["source"] != "llm":
             lines.append(f"(reply from the {r['source']} parser{': ' + r['note'] if r['note'] else ''})")
     lines += _library_lines(record)
+    lines += _score_lines(record)
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in record["timings"].items())
     lines.append(f"timings: {timings}")
     latency = record.get("latency") or {}
