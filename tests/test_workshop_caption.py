@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from voice_agent.core.audio import write_wav
+from voice_agent.core.errors import ModelNotFoundError
 from voice_agent.core.types import Audio
 from voice_agent.music.describe import AudioFeatures, measure
 from voice_agent.workshop.batch import caption_batch, done_paths, read_dataset
@@ -102,8 +103,10 @@ def test_an_unsupported_model_caption_falls_back_to_the_template():
     assert any("saxophone" in r for r in caption.rejected)
 
 
-def test_a_failing_model_gives_the_template():
-    caption = Captioner(answering(RuntimeError("llama died"))).caption(FAST_BRIGHT)
+@pytest.mark.parametrize("failure", [RuntimeError("llama died"),
+                                     ModelNotFoundError("Cannot load the language model")])
+def test_a_failing_model_gives_the_template(failure):
+    caption = Captioner(answering(failure)).caption(FAST_BRIGHT)
     assert (caption.source, caption.text) == ("template", template_caption(FAST_BRIGHT))
 
 

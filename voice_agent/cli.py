@@ -382,6 +382,7 @@ def cmd_caption(args: argparse.Namespace) -> int:
         if not isinstance(chosen, JsonCompleter):
             raise VoiceAgentError(f"The {config.llm.backend} backend cannot answer to a JSON "
                                   "schema; use --no-llm for template captions.")
+        chosen.load()  # a missing model stops here, not as an error row for every file
         complete = chosen.complete_json
     clap = None
     clap_dir = args.clap_model or config.music.clap_model

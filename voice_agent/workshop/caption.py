@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from voice_agent.core.errors import VoiceAgentError
 from voice_agent.music.describe import AudioFeatures
 from voice_agent.responder.replies import key_words
 from voice_agent.workshop.judge import Tags, check_caption, missing_facts
@@ -155,7 +156,7 @@ class Captioner:
             raw = self.complete(messages, CAPTION_SCHEMA, MAX_TOKENS, temperature=0.3,
                                 seed=self.seed)
             text = json.loads(raw).get("caption", "")
-        except (RuntimeError, ValueError, AttributeError) as exc:
+        except (VoiceAgentError, RuntimeError, ValueError, AttributeError) as exc:
             log.warning("the caption model failed: %s", exc)
             return None
         text = " ".join(str(text).split())
