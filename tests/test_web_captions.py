@@ -72,7 +72,7 @@ def test_compose_shows_your_prompt_and_the_improved_one(tmp_path):
     service = build_service(None, tmp_path, fake=True)
     web = WebActions(service, None, "en", Published(tmp_path / "pub"))
     update = web.compose("relaxing jazz with piano", "auto", 4, None, "from the prompt", 0,
-                         "from the prompt", "from the prompt", 2)
+                         "from the prompt", "from the prompt", best_of=2)
     assert "> relaxing jazz with piano" in update["refined"]
     assert update["improved_prompt"] in update["refined"]
     assert "Adherence" in update["score"] and "Best of 2" in update["score"]
