@@ -5,8 +5,9 @@ it is valid JSON by construction; content problems (wrong language, a genre the 
 did not ask for) are fixed by :func:`~voice_agent.responder.replies.reply_from_model_output`.
 
 The system prompt and few-shot examples form a fixed prefix. ``load()`` evaluates it
-once, and llama.cpp reuses the matching prefix of its KV cache on every later call, so
-a turn pays only for its own tokens.
+once (or reads its KV state saved by an earlier process, see
+:mod:`voice_agent.responder.prefix_cache`), and llama.cpp reuses the matching prefix of
+its KV cache on every later call, so a turn pays only for its own tokens.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from voice_agent.core import cpu
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.core.models import QWEN_05B, ensure_model
+from voice_agent.responder import prefix_cache
 from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
                                            reading_for, reply_from_model_output, safe_to_speak)
 from voice_agent.core.types import Reply, Transcript, Turn
@@ -101,6 +103,7 @@ class LlamaCppResponder:
         gpu_layers: int = -1,
         *,
         llm: Any = None,
+        prefix_cache: bool = True,
     ) -> None:
         self.model_path = model_path
         self.context_tokens = context_tokens
@@ -112,6 +115,10 @@ class LlamaCppResponder:
         self.gpu_layers = gpu_layers
         self.model_id = f"llama-cpp:{model_path or QWEN_05B.name}"
         self.llm = llm
+        #: keep the evaluated prompt prefix on disk for the next process (cold start)
+        self.prefix_cache = prefix_cache
+        #: whether the last load() read the prefix's state instead of evaluating it
+        self.prefix_restored = False
         self._asked_at = 0.0
         self._threads_now = threads
         self._best_token_s = float("inf")
@@ -134,7 +141,23 @@ class LlamaCppResponder:
                               seed=self.seed, verbose=False)
         except (ValueError, OSError) as exc:
             raise ModelNotFoundError(f"Cannot load the language model from {path}: {exc}") from None
-        self._complete(chat_messages(_WARMUP, ()), max_tokens=1)
+        self._evaluate_prefix(path)
+
+    def _evaluate_prefix(self, model_path: str) -> None:
+        """Evaluate the fixed prompt prefix, or read the state an earlier process saved."""
+        warmup = chat_messages(_WARMUP, ())
+        saved = None
+        if self.prefix_cache:
+            import llama_cpp
+
+            saved = prefix_cache.prefix_file(model_path, self.context_tokens, warmup,
+                                             REPLY_SCHEMA, llama_cpp.__version__)
+            self.prefix_restored = prefix_cache.restore(self.llm, saved)
+            if self.prefix_restored:
+                return
+        self._complete(warmup, max_tokens=1)
+        if saved is not None:
+            prefix_cache.save(self.llm, saved)
 
     def _complete(self, messages: list[dict[str, str]], max_tokens: int,
                   on_piece: Callable[[str], None] | None = None) -> str:
