@@ -48,3 +48,31 @@ def test_reverb_adds_a_repeatable_tail():
 def test_master_gives_exactly_the_requested_length():
     out = master(np.ones(RATE * 3, np.float32) * 0.1, RATE, 2.5)
     assert len(out) == int(2.5 * RATE) and np.max(np.abs(out)) <= CEILING
+
+
+def test_the_low_pass_keeps_the_bass_and_darkens_the_treble():
+    t = np.arange(RATE) / RATE
+    from voice_agent.music.master import lowpass
+
+    bass, treble = np.sin(2 * np.pi * 100 * t), np.sin(2 * np.pi * 3000 * t)
+    assert rms(lowpass(bass.astype(np.float32), RATE, 500)) > 0.95 * rms(bass)
+    assert rms(lowpass(treble.astype(np.float32), RATE, 500)) < 0.05 * rms(treble)
+
+
+def test_the_reverb_tail_is_the_convolution_with_a_decaying_room():
+    from voice_agent.music.master import _convolve
+
+    x, k = np.random.default_rng(1).standard_normal((2, 300))
+    assert np.allclose(_convolve(x, k[:50]), np.convolve(x, k[:50]))
+
+
+def test_mastering_does_not_import_scipy_signal():
+    """Its import cost 1-5 s of the cold start (the composer's warm-up render masters)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from voice_agent.music.master import master; "
+            "master(np.ones(800, np.float32), 8000, 0.1, 500.0, 60); "
+            "print('scipy.signal' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
