@@ -17,6 +17,7 @@ import numpy as np
 from voice_agent.core.errors import MissingDependencyError, VoiceAgentError
 from voice_agent.core.models import KOKORO_82M, ensure_model
 from voice_agent.core.types import Audio
+from voice_agent.speech.onnx_session import cached_session
 from voice_agent.speech.streaming import SentenceSpeaker
 
 from .kokoro_voices import load_voice_styles, voices_dir
@@ -62,7 +63,7 @@ def _kokoro_engine():
     # (see voice_agent.core.cpu). Kokoro alone loses little: it is mostly sequential.
     options.intra_op_num_threads = KOKORO_THREADS
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    session = cached_session(model, options)  # the optimised graph is kept on disk
     return Kokoro.from_session(session, str(_voices_archive()))
 
 

@@ -7,6 +7,7 @@ espeak-ng data. English only.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from voice_agent.core.errors import MissingDependencyError, VoiceAgentError
 from voice_agent.core.models import PIPER_JOE, ModelSpec, ensure_model
 from voice_agent.core.types import Audio
+from voice_agent.speech.onnx_session import cached_session
 from voice_agent.speech.streaming import SentenceSpeaker
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,16 @@ class PiperSpeaker(SentenceSpeaker):
         if self._voice is not None:
             return
         try:
-            from piper import PiperVoice
+            from piper import PiperConfig, PiperVoice
         except ImportError as exc:
             raise MissingDependencyError("piper-tts", "speech", "The Piper voice") from exc
         folder = ensure_model(self.spec)
         onnx_file = next(f.name for f in self.spec.files if f.name.endswith(".onnx"))
-        self._voice = PiperVoice.load(folder / onnx_file, folder / f"{onnx_file}.json")
+        config = json.loads((folder / f"{onnx_file}.json").read_text(encoding="utf-8"))
+        # What PiperVoice.load does, with the session from the cached optimised graph
+        # (creating it was the slowest part of the cold start).
+        self._voice = PiperVoice(config=PiperConfig.from_dict(config),
+                                 session=cached_session(folder / onnx_file))
         self.sample_rate = int(self._voice.config.sample_rate)
         log.info("Loaded Piper voice %s", self.model_id)
 
