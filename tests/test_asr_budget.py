@@ -110,6 +110,35 @@ def test_didnt_catch_that_is_in_the_likelier_language():
     assert caught.value.kind == "unclear" and isinstance(caught.value, NoSpeechError)
 
 
+def test_es04_a_failed_first_language_answers_in_the_other_one():
+    """es04: language ID put English first (0.54), the English pass looped to its cap and
+    the budget left no time for Spanish; the audio is likelier Spanish, so is the answer."""
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 2.0, {("en", 0.0): None, ("es", 0.0): ("toca", -0.5)})
+    with pytest.raises(UnclearSpeechError) as caught:
+        decode_within_budget([("en", 0.54), ("es", 0.46)], decode, Budget(2.5, clock))
+    assert decode.calls == [("en", 0.0)]
+    assert str(caught.value) == DIDNT_CATCH["es"] and caught.value.language == "es"
+
+
+def test_doubtful_passes_in_both_languages_answer_in_the_one_whisper_found_likelier():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.5, {("en", 0.0): ("tokens bang", -1.9),
+                                          ("es", 0.0): ("toca tango", -1.2),
+                                          ("en", 0.4): ("tock and go", -1.7)})
+    with pytest.raises(UnclearSpeechError) as caught:
+        decode_within_budget([("en", 0.55), ("es", 0.45)], decode, Budget(2.5, clock))
+    assert caught.value.language == "es"
+
+
+def test_every_pass_failing_keeps_language_id_first():
+    clock = Clock()
+    decode = ScriptedDecoder(clock, 0.2, {("en", 0.0): None, ("es", 0.0): None, ("en", 0.4): None})
+    with pytest.raises(UnclearSpeechError) as caught:
+        decode_within_budget([("en", 0.6), ("es", 0.4)], decode, Budget(2.5, clock))
+    assert caught.value.language == "en"
+
+
 def test_high_compression_is_doubtful_even_with_a_good_logprob():
     looping = Decoded(Transcript("la la la la la la la la", "en"), -0.2, compression_ratio=3.1)
     assert looping.doubtful
