@@ -284,6 +284,12 @@ def _list_devices(args: argparse.Namespace, format_device_list, load_sounddevice
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Latency benchmark: full turns over the shipped spoken requests; a report in --out."""
+    from voice_agent.modes.bench.isa import isa_report, reexec_argv
+
+    again = reexec_argv(args.isa)
+    if again is not None:  # the runtimes read their ISA switches when they load
+        print(f"re-running under the {args.isa} preset…", file=sys.stderr, flush=True)
+        os.execve(again[0][0], again[0], again[1])
     from voice_agent.pipeline.build import build_pipeline
     from voice_agent.modes.bench.run import (DEFAULT_OUT, DEFAULT_REQUESTS, load_requests,
                                          run_benchmark, write_report)
@@ -299,9 +305,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = {"asr_threads": config.asr.threads, "asr_beam_size": config.asr.beam_size,
                 "llm_threads": config.llm.threads, "llm_backend": config.llm.backend,
                 "music_backend": config.music.backend, "asr_max_seconds": config.asr.max_seconds,
-                "asr_streaming": stream}
+                "asr_streaming": stream, "isa": args.isa}
     report = run_benchmark(pipeline, requests, args.runs, settings, comparer,
                            progress=not args.no_progress, stream=stream)
+    report["isa"] = isa_report(args.isa)
     paths = write_report(report, args.out or DEFAULT_OUT)
     print(paths["md"].read_text(encoding="utf-8"))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -686,6 +693,9 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     bench.add_argument("--stream", action="store_true",
                        help="feed each request in real time and recognise it while it is "
                             "fed (LocalAgreement streaming; [asr] streaming = true likewise)")
+    bench.add_argument("--isa", choices=("native", "avx2"), default="native",
+                       help="avx2: hold each runtime that has a switch to AVX2 code paths (an "
+                            "approximation of an AVX2-only CPU; bench.json says which were)")
     bench.add_argument("--no-stream", action="store_true",
                        help="transcribe each request after it ends (the default)")
     _add_model_flags(bench)

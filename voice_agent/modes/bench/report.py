@@ -64,7 +64,20 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += ["", f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, {_cpu_line(machine)}, "
               f"accelerator {machine['accelerator']}; settings {machine['settings']}.", "",
               "Models: " + ", ".join(f"{k} = {v}" for k, v in machine["models"].items()) + ".", ""]
+    lines += _isa_lines(report.get("isa"))
     return "\n".join(lines)
+
+
+def _isa_lines(isa: dict[str, Any] | None) -> list[str]:
+    """Under ``--isa``: which runtimes were held to it and which were not."""
+    if not isa or isa.get("preset") == "native":
+        return []
+    held = [name for name, r in isa["runtimes"].items() if r["limited"]]
+    free = [name for name, r in isa["runtimes"].items() if r["limited"] is False]
+    unknown = [name for name, r in isa["runtimes"].items() if r["limited"] is None]
+    return [f"ISA preset {isa['preset']} ({isa['note']}): limited {', '.join(held) or 'none'}; "
+            f"not limited {', '.join(free) or 'none'}; not loaded {', '.join(unknown) or 'none'}.",
+            ""]
 
 
 def _cpu_line(machine: dict[str, Any]) -> str:
