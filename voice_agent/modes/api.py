@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
-from fastapi import FastAPI, File, Form, Query, Request, UploadFile
+from fastapi import FastAPI, File, Form, Query, Request, UploadFile, WebSocket
 from fastapi import Path as PathParam
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -61,6 +61,7 @@ from voice_agent.service import AgentService, ComposeOptions, TurnResult
 from voice_agent.service.agent import check_upload_name
 from voice_agent.service.compose import MAX_PROMPT_CHARS
 from voice_agent.service.errors import ConflictError, ServiceError, scrub_paths
+from voice_agent.service.streamed import StreamedRequest
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +400,49 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
         """One stored session: its turns (request, reply, plan, clip, version) and its
         numbered versions with what changed, and the current version; 404 when unknown."""
         return service.session(name).to_dict()
+
+    @app.websocket("/api/turn/stream")
+    async def turn_stream(websocket: WebSocket, rate: int = 16_000,
+                          language: Literal["auto", "en", "es"] = "auto",
+                          speaker_id: str | None = None, session: str | None = None,
+                          stream: bool = False) -> None:
+        """A spoken request sent in pieces as it is recorded (see docs/server.md).
+
+        Binary messages are PCM16 little-endian mono at ``rate``; the text message
+        ``end`` closes the request. The answer is one JSON message, the same body as
+        ``POST /api/turn`` (an ``error`` body on failure), then the socket closes.
+        ``stream=true`` recognises while the audio arrives (off by default: slower on
+        the 2-core CPUs measured).
+        """
+        await websocket.accept()
+        spoken = None if language == "auto" else language
+        pieces = None
+        try:
+            pieces = StreamedRequest(service.pipeline, rate, service.limits.max_request_s,
+                                     stream, spoken)
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    pieces.close()
+                    return
+                if message.get("bytes") is not None:
+                    pieces.add(message["bytes"])
+                elif (message.get("text") or "").strip().lower() == "end":
+                    break
+
+            def work() -> JSONResponse:
+                result = service.turn(pieces.audio(), request="stream", language=spoken,
+                                      speaker_id=speaker_id or None, session=session or None,
+                                      transcribe=pieces.transcriber())
+                return turn_json(websocket, result)
+
+            response = await worker.run(work)
+            await websocket.send_text(response.body.decode("utf-8"))
+        except VoiceAgentError as exc:
+            if pieces is not None:
+                pieces.close()
+            await websocket.send_json(error_body(exc.kind, scrub_paths(str(exc))))
+        await websocket.close()
 
     @app.get("/api/audio/{audio_id}", name="get_audio", tags=["music", "turn"],
              response_class=FileResponse)

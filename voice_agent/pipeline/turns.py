@@ -28,7 +28,7 @@ from voice_agent.asr import Transcriber
 from voice_agent.library import LibraryOutcome, LibrarySession
 from voice_agent.music import MusicRenderer
 from voice_agent.music.scoring import with_best_of
-from voice_agent.responder import Responder, StreamingResponder
+from voice_agent.responder import PrefillingResponder, Responder, StreamingResponder
 from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
 from voice_agent.responder.reading import RequestReading, is_library_intent, read_request
 from voice_agent.responder.replies import compose_music_prompt, last_plan, rule_reply
@@ -301,6 +301,32 @@ class Pipeline:
             log.warning("%s unavailable: %s", name, error)
             self._drop(name, str(error))
         return seconds
+
+    def early_prefill(self, language: Callable[[], str | None],
+                      history: Sequence[Turn] = ()) -> Callable[[Sequence[Any]], None] | None:
+        """An ``on_commit`` callback for a streaming recognition session: each time words
+        are committed, the responder evaluates the prompt up to them on a side thread, so
+        at the end of speech only the last words remain (None when the responder cannot).
+
+        ``language`` tells the recognised language once known (the prompt names it before
+        the words); nothing is evaluated until it does. A commit that arrives while an
+        evaluation runs is skipped; the next one catches up.
+        """
+        if not isinstance(self.responder, PrefillingResponder):
+            return None
+        responder = self.responder
+        words: list[str] = []
+
+        def on_commit(new_words: Sequence[Any]) -> None:
+            words.extend(w.text.strip() for w in new_words)
+            spoken = language()
+            if spoken is None:
+                return
+            partial = Transcript(text=" ".join(words).strip(), language=spoken)
+            threading.Thread(target=responder.prefill, args=(partial, tuple(history)),
+                             name="llm-prefill", daemon=True).start()
+
+        return on_commit
 
     def warm_phrases(self, phrases: Mapping[str, Sequence[str]]) -> float:
         """Synthesise stock openings (language -> phrases) in the primary voice now.

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from voice_agent.core.config import LlmConfig
 from voice_agent.core.errors import ConfigError, unknown_choice
-from voice_agent.responder.protocol import JsonCompleter, Responder, StreamingResponder
+from voice_agent.responder.protocol import (JsonCompleter, PrefillingResponder, Responder,
+                                            StreamingResponder)
 
 #: The names ``[llm] backend`` and ``--llm-backend`` accept.
 BACKENDS = ("llama-cpp", "transformers", "ollama", "rules")
@@ -47,4 +48,5 @@ def select(config: LlmConfig, default_duration_s: float = 15.0) -> Responder:
     raise unknown_choice("llm backend", config.backend, BACKENDS)
 
 
-__all__ = ["BACKENDS", "JsonCompleter", "Responder", "StreamingResponder", "select"]
+__all__ = ["BACKENDS", "JsonCompleter", "PrefillingResponder", "Responder", "StreamingResponder",
+           "select"]

@@ -13,6 +13,7 @@ its KV cache on every later call, so a turn pays only for its own tokens.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +30,8 @@ from voice_agent.responder.reading import RequestReading
 log = logging.getLogger(__name__)
 
 _WARMUP = Transcript(text="hello", language="en")
+#: prompt tokens a prefill leaves for the turn: the next words may merge with them
+PREFILL_MARGIN_TOKENS = 2
 
 
 class CoreGovernor:
@@ -125,6 +128,8 @@ class LlamaCppResponder:
         self._contended = False
         #: seconds from the request to the model's first token in the last streamed answer
         self.last_first_token_s: float | None = None
+        #: one evaluation at a time: a prefill must not run into an answer being written
+        self._busy = threading.Lock()
 
     def load(self) -> None:
         """Load the GGUF (joined and checked once) and evaluate the fixed prompt prefix."""
@@ -175,6 +180,12 @@ class LlamaCppResponder:
         tokens the thread count follows the machine (see :class:`CoreGovernor`).
         """
         self.load()
+        with self._busy:
+            return self._complete_locked(messages, schema, max_tokens, temperature, seed,
+                                         repeat_penalty, on_piece)
+
+    def _complete_locked(self, messages, schema, max_tokens, temperature, seed, repeat_penalty,
+                         on_piece) -> str:
         pieces: list[str] = []
         governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
         self._use_threads(governor.initial_threads())
@@ -193,6 +204,55 @@ class LlamaCppResponder:
                     on_piece(piece)
         self._best_token_s, self._contended = governor.best_token_s, governor.contended
         return "".join(pieces)
+
+    def prefill(self, partial: Transcript, history: Sequence[Turn] = ()) -> int:
+        """Evaluate the prompt up to ``partial``'s words now; returns the tokens evaluated.
+
+        For streaming recognition: while the person is still speaking, the words already
+        committed are evaluated, so when the turn asks, llama.cpp's prefix match leaves
+        only the last words and the closing of the prompt. The last tokens of ``partial``
+        are left out (the next words may merge with them into other tokens). Does nothing
+        (0) while an answer is being written, before :meth:`load`, or for a chat format it
+        cannot reproduce.
+        """
+        if self.llm is None or not partial.text.strip():
+            return 0
+        if not self._busy.acquire(blocking=False):
+            return 0
+        try:
+            prompt = self._format_prompt(chat_messages(partial, history))
+            if prompt is None:
+                return 0
+            upto = prompt.rindex(partial.text) + len(partial.text)
+            # as the chat handler tokenises (BOS only where the model's vocabulary adds one)
+            tokens = self.llm.tokenize(prompt[:upto].encode("utf-8"), add_bos=True,
+                                       special=True)[:-PREFILL_MARGIN_TOKENS]
+            done = self.llm.longest_token_prefix(self.llm._input_ids.tolist(), tokens)
+            if done >= len(tokens):
+                return 0
+            self._use_threads(1)  # streaming recognition computes on the other core
+            self.llm.n_tokens = done
+            self.llm.eval(tokens[done:])
+            return len(tokens) - done
+        finally:
+            self._busy.release()
+
+    def _format_prompt(self, messages: list[dict[str, str]]) -> str | None:
+        """The prompt text llama-cpp-python's chat handler makes of ``messages``."""
+        from llama_cpp import llama_chat_format
+
+        chat_format = self.llm.chat_format
+        if chat_format == "chatml":
+            return llama_chat_format.format_chatml(messages).prompt
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if chat_format != "chat_template.default" or not template:
+            return None
+        model = self.llm._model
+        eos, bos = self.llm.token_eos(), self.llm.token_bos()  # as Llama.__init__ does
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "")
+        return formatter(messages=messages).prompt
 
     def _use_threads(self, threads: int) -> None:
         if threads != self._threads_now:

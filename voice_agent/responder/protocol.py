@@ -48,6 +48,14 @@ class StreamingResponder(Responder, Protocol):
 
 
 @runtime_checkable
+class PrefillingResponder(Protocol):
+    """A responder that can start on a request's first words while the person still speaks."""
+
+    def prefill(self, partial: Transcript, history: Sequence[Turn] = ()) -> int:
+        """Evaluate the prompt up to ``partial``'s words; returns the tokens evaluated."""
+
+
+@runtime_checkable
 class JsonCompleter(Protocol):
     """A language model that answers chat messages with JSON matching a schema (lyrics)."""
 

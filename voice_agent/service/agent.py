@@ -282,11 +282,13 @@ class AgentService:
     def turn(self, audio: Audio | None, request: str = "upload", language: str | None = None,
              speaker_id: str | None = None, session: str | None = None,
              on_event: EventCallback | None = None, text: str | None = None,
-             melody: Audio | None = None, engine: str | None = None) -> TurnResult:
+             melody: Audio | None = None, engine: str | None = None,
+             transcribe: Callable[[Audio, str | None], Any] | None = None) -> TurnResult:
         """Run one request through the whole pipeline; write its files.
 
         ``audio`` is a spoken request; with ``text`` instead, a typed one (no ASR). A clip
         it makes follows ``melody`` (see :meth:`decode_melody`), by music ``engine``.
+        ``transcribe`` stands in for the recogniser (a streaming session's finish).
         """
         if text is not None:
             text = self.check_prompt(text)
@@ -299,7 +301,7 @@ class AgentService:
             turn = self._run_turn(session, audio=None if text is not None else audio, text=text,
                                   language=language, request=request, on_event=on_event,
                                   speakers=self._voices(speaker_id), melody=melody,
-                                  engine=engine)
+                                  engine=engine, transcribe=transcribe)
         with self.store.writing() as (request_id, partial):
             record = write_outputs(turn, partial, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}

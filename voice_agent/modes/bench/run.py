@@ -160,7 +160,9 @@ class Bench:
         audio = self.audio(request)
         if not self.stream:
             return self.pipeline.run(audio=audio, request=request.request_id)
-        session = StreamingSession(StreamingRecognizer(self.pipeline.transcriber))
+        recognizer = StreamingRecognizer(self.pipeline.transcriber)
+        session = StreamingSession(recognizer, on_commit=self.pipeline.early_prefill(
+            lambda: recognizer.language))
         feeder = threading.Thread(target=feed_in_real_time, args=(session, audio),
                                   name="bench-feeder", daemon=True)
         feeder.start()

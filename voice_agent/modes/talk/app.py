@@ -235,8 +235,10 @@ class TalkSession:
         transcriber = self.pipeline.transcriber
         if not self.options.stream_asr or not isinstance(transcriber, WordTranscriber):
             return None
-        language = self.options.language
-        return StreamingSession(StreamingRecognizer(transcriber, language=language))
+        recognizer = StreamingRecognizer(transcriber, language=self.options.language)
+        # the model starts on the committed words while the person is still talking
+        return StreamingSession(recognizer, on_commit=self.pipeline.early_prefill(
+            lambda: recognizer.language, tuple(self.history)))
 
     def _drop_stream(self) -> None:
         stream, self.stream = self.stream, None
