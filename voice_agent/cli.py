@@ -473,8 +473,14 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     from voice_agent.service import Limits, build_service
 
     access = _access(args)
-    _progress("loading models…")
     limits = Limits(max_upload_bytes=int(args.max_upload_mb * 1024 * 1024))
+    if getattr(args, "engine", "in-process") == "ray":
+        return _serve_ray(args, access, limits)
+    if any(getattr(args, flag, None) for flag in ("address", "replicas", "num_gpus")):
+        from voice_agent.modes.cluster import ClusterFlagError
+
+        raise ClusterFlagError("--address, --replicas and --num-gpus need --engine ray.")
+    _progress("loading models…")
     from voice_agent.service.voices import default_speakers_dir
 
     service = build_service(None if args.fake else config_from_args(args), args.out,
@@ -500,6 +506,55 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
                                            log_level="warning"))
     _announce_when_listening(server, url)
     server.run()
+    return 0
+
+
+def _serve_ray(args: argparse.Namespace, access, limits) -> int:
+    """``serve --engine ray``: the stages as Ray Serve deployments behind the same API.
+
+    Flags are checked, and Ray is imported, before anything starts; with no ``--address``
+    a private Ray runs on loopback and is stopped again on Ctrl-C or SIGTERM.
+    """
+    import signal
+    import threading
+
+    from voice_agent.modes.cluster import ClusterOptions, parse_gpus, parse_replicas, require_ray
+    from voice_agent.modes.cluster.options import check_address
+
+    options = ClusterOptions(address=check_address(args.address),
+                             scaling=parse_replicas(args.replicas),
+                             num_gpus=parse_gpus(args.num_gpus), host=args.host,
+                             port=args.port, shared_dir=Path(args.out))
+    config = None if args.fake else config_from_args(args)
+    if options.address is None:  # before Ray is imported: it reads these once
+        from voice_agent.modes.cluster.local import private_ray_env
+
+        private_ray_env()
+    require_ray()
+    from voice_agent.modes.cluster.app import IngressSettings, ingress_slots
+    from voice_agent.modes.cluster.run import start
+    from voice_agent.modes.cluster.stages import StageRecipe
+    from voice_agent.service.voices import default_speakers_dir
+
+    settings = IngressSettings(Path(args.out).resolve(), config, limits, access,
+                               fake=args.fake, slots=ingress_slots(options),
+                               speakers_dir=None if args.fake else default_speakers_dir())
+    stop = threading.Event()
+    # SIGTERM ends the wait like Ctrl-C does, so Ray is stopped on the way out
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    where = options.address or "a local Ray on 127.0.0.1"
+    _progress(f"starting the Ray Serve deployments on {where} (models load in each replica)…")
+    running = start(options, StageRecipe(config), settings)
+    try:
+        print(f"API (Ray Serve engine): {running.url}/api/   docs: {running.url}/docs"
+              + (" (FAKE MODE: no models run)" if args.fake else ""), flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _progress("stopping the Ray Serve deployments…")
+        running.stop()
     return 0
 
 
@@ -570,6 +625,23 @@ def _add_server_flags(parser: argparse.ArgumentParser, port: int) -> None:
                         help="fake models (instant, made-up answers) for front-end development")
     _add_config_flags(parser)
     _add_ui_language(parser)
+
+
+def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("in-process", "ray"), default="in-process",
+                        help="where the models run: in this process (default), or each stage "
+                             "as a Ray Serve deployment (needs the cluster extra; "
+                             "docs/scaling.md)")
+    parser.add_argument("--address", default=None,
+                        help="with --engine ray: 'auto' or HOST:PORT of a running Ray cluster "
+                             "(default: start a private one on 127.0.0.1, stopped on exit)")
+    parser.add_argument("--replicas", default=None, metavar="STAGE=N,...",
+                        help="with --engine ray: replicas per stage (asr, responder, music, "
+                             "voice), N or MIN-MAX to autoscale, e.g. asr=2,music=1-3 "
+                             "(default 1 each)")
+    parser.add_argument("--num-gpus", default=None, metavar="STAGE=G,...",
+                        help="with --engine ray: GPUs per replica of a stage, e.g. "
+                             "music=1,voice=0.5 (default none)")
 
 
 def cmd_library(args: argparse.Namespace) -> int:
@@ -729,6 +801,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the HTTP API (FastAPI, OpenAPI docs at /docs)")
     _add_server_flags(serve, 8000)
+    _add_engine_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
     models = sub.add_parser("models", help="list models, weights, checksums and licences")

@@ -311,12 +311,14 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
 
     @app.get("/api/health", tags=["service"])
     async def health() -> dict[str, Any]:
-        """Is the agent up, are its models loaded, how many requests are waiting.
+        """Is the agent up, are its models loaded, how many requests are waiting, and
+        where the stages run (``engine``; with Ray, each deployment's replicas).
 
         Answered on the event loop: it never waits for the models or a worker thread.
         """
         return {"status": "ok", "version": __version__, "loaded": service.loaded is not None,
-                "fake": service.fake, "waiting": service.waiting}
+                "fake": service.fake, "waiting": service.waiting,
+                **service.describe_engine()}
 
     @app.get("/api/models", tags=["service"])
     async def models() -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from voice_agent import asr, music, responder, speech
 from voice_agent.core.config import AgentConfig
@@ -45,6 +45,23 @@ def _optional(stage: str, builder: Callable[[], T], unavailable: dict[str, str])
         return None
 
 
+def build_stage(config: AgentConfig, stage: str) -> Any:
+    """One stage's backend, unloaded: ``"asr"`` a Transcriber, ``"responder"`` a Responder,
+    ``"music"`` a MusicRenderer, ``"voice"`` the voices (name -> Speaker).
+
+    The in-process pipeline and the Ray engine's stage replicas both build stages here.
+    """
+    if stage == "asr":
+        return asr.select(config.asr)
+    if stage == "responder":
+        return responder.select(config.llm, config.music.default_duration_s)
+    if stage == "music":
+        return music.select(config.music)
+    if stage == "voice":
+        return speech.select(config.speech)
+    raise ValueError(f"unknown stage {stage!r}")
+
+
 def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
     """The pipeline for ``config``. ASR and LLM are required; music and speech optional.
 
@@ -53,17 +70,17 @@ def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
     """
     check_config(config)
     unavailable: dict[str, str] = {}
-    renderer = _optional("music", lambda: music.select(config.music), unavailable)
+    renderer = _optional("music", lambda: build_stage(config, "music"), unavailable)
     # the other engines a request may choose: built now (cheap), loaded on first use
     others = {name: _optional(f"music:{name}", lambda n=name: music.select(config.music, n),
                               unavailable)
               for name in music.engines(config.music)[1:]}
-    speakers = _optional("tts", lambda: speech.select(config.speech), unavailable) or {}
+    speakers = _optional("tts", lambda: build_stage(config, "voice"), unavailable) or {}
     if not config.speech.enabled:
         unavailable["tts"] = "speech is switched off (--no-speech)"
-    chosen = responder.select(config.llm, config.music.default_duration_s)
+    chosen = build_stage(config, "responder")
     return Pipeline(
-        transcriber=asr.select(config.asr) if with_asr else None,
+        transcriber=build_stage(config, "asr") if with_asr else None,
         responder=chosen,
         renderer=renderer,
         speakers=speakers,

@@ -24,9 +24,10 @@ Three kinds of work:
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions, ComposeResult, Limits
 from voice_agent.music.melody import MelodyHeard
 from voice_agent.service.errors import (ServiceError, StageFailedError, StageUnavailableError,
-                                        TooLargeError, UnknownEngineError, mib)
+                                        TooLargeError, UnknownEngineError, busy_stage_error,
+                                        mib)
 from voice_agent.service.outputs import (
     IdempotencyStore,
     OutputStore,
@@ -92,8 +94,16 @@ class AgentService:
     """The loaded agent, shared safely by every request (see the module docstring)."""
 
     def __init__(self, pipeline: Pipeline, out_dir: str | Path, voices: VoiceLab,
-                 limits: Limits = Limits(), fake: bool = False) -> None:
-        self.pipeline = pipeline
+                 limits: Limits = Limits(), fake: bool = False,
+                 spare_pipelines: Sequence[Pipeline] = (), engine: str = "in-process",
+                 describe_engine: Callable[[], dict[str, Any]] | None = None) -> None:
+        # One pipeline per slot of the queue: with the models in this process there is
+        # one; when the stages live elsewhere (the Ray engine) the spares let that many
+        # requests run at once, each with its own library hook.
+        self._pipelines = [pipeline, *spare_pipelines]
+        self._slot = threading.local()
+        self.engine = engine
+        self._describe_engine = describe_engine
         self.store = OutputStore(out_dir, limits.keep_requests)
         # beside the request folders, not among them: a key outlives its request folder
         self.idempotency = IdempotencyStore(self.store.root.with_name(
@@ -102,8 +112,19 @@ class AgentService:
         self.limits = limits
         self.fake = fake
         self.loaded: dict[str, float] | None = None
-        self.queue = WorkQueue()
+        self.queue = WorkQueue(len(self._pipelines))
         self._histories: OrderedDict[str, deque[Turn]] = OrderedDict()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline of the slot this thread holds (the first one when it holds none)."""
+        return self._pipelines[getattr(self._slot, "number", None) or 0]
+
+    def describe_engine(self) -> dict[str, Any]:
+        """Where the stages run: ``{"engine": ...}`` plus what the engine says of itself
+        (the Ray engine: each deployment's replicas)."""
+        extra = self._describe_engine() if self._describe_engine else {}
+        return {"engine": self.engine, **extra}
 
     # -- models ---------------------------------------------------------------------------
 
@@ -137,8 +158,13 @@ class AgentService:
             cap, what = self.limits.max_enrol_waiting, "enrolments"
         else:
             cap, what = self.limits.max_waiting, "requests"
-        with self.queue.hold(kind, cap, what):
-            yield
+        with self.queue.hold(kind, cap, what) as slot:
+            outer = getattr(self._slot, "number", None)
+            self._slot.number = slot
+            try:
+                yield
+            finally:
+                self._slot.number = outer
 
     @contextmanager
     def _library_session(self, session: str | None) -> Iterator[None]:
@@ -302,6 +328,9 @@ class AgentService:
                                   language=language, request=request, on_event=on_event,
                                   speakers=self._voices(speaker_id), melody=melody,
                                   engine=engine, transcribe=transcribe)
+        busy = busy_stage_error(turn)
+        if busy is not None:  # a half-made turn is not an answer: ask again (503)
+            raise busy
         with self.store.writing() as (request_id, partial):
             record = write_outputs(turn, partial, request_id=request_id)
         ids = {name: f"{request_id}-{name}" for name in produced_audio(record)}

@@ -43,6 +43,23 @@ class StageUnavailableError(ServiceError):
     status = 503
 
 
+class StageBusyError(ServiceError):
+    """A stage that runs elsewhere (a Ray deployment) had no live replica in time: its
+    replicas were lost and are being replaced. Answered 503 with Retry-After; asking again
+    is safe (every stage call is a pure function of its inputs)."""
+
+    kind = "stage_busy"
+    status = 503
+
+
+def busy_stage_error(turn: Turn) -> StageBusyError | None:
+    """The 503 for a turn in which a stage had no live replica, else None."""
+    for error in turn.errors:
+        if error.kind == StageBusyError.kind:
+            return StageBusyError(error.message)
+    return None
+
+
 class StageFailedError(ServiceError):
     """A stage the request needed failed; the message names it and says why."""
 
@@ -50,10 +67,14 @@ class StageFailedError(ServiceError):
     status = 500
 
     @classmethod
-    def from_turn(cls, turn: Turn) -> "StageFailedError":
-        """The error for a turn that made nothing: its first recorded failure."""
+    def from_turn(cls, turn: Turn) -> "ServiceError":
+        """The error for a turn that made nothing: its first recorded failure (a stage
+        without a live replica: :class:`StageBusyError`, to ask again)."""
         if not turn.errors:
             return cls("The request produced no music and no stage said why; see the log.")
+        busy = busy_stage_error(turn)
+        if busy is not None:
+            return busy
         error = turn.errors[0]
         return cls(f"The {error.stage} stage failed: {error.message}")
 

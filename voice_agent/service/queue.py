@@ -19,13 +19,22 @@ from voice_agent.service.errors import BusyError
 
 
 class WorkQueue:
-    """One holder at a time, served first-in first-out; waiting bounded per kind."""
+    """``slots`` holders at a time (one by default), served first-in first-out; waiting
+    bounded per kind.
 
-    def __init__(self) -> None:
+    One slot is the in-process service's one set of models. More slots are for stages
+    that live elsewhere and serve several requests at once (the Ray engine): each holder
+    gets its own slot number, so it can use per-slot state (its own pipeline).
+    """
+
+    def __init__(self, slots: int = 1) -> None:
+        if slots < 1:
+            raise ValueError("a work queue needs at least one slot")
+        self.slots = slots
         self._changed = threading.Condition()
         self._order: deque[object] = deque()  # waiting tickets, oldest first
         self._kinds: Counter[str] = Counter()
-        self._busy = False
+        self._free = list(range(slots - 1, -1, -1))  # pop() hands out slot 0 first
 
     @property
     def waiting(self) -> int:
@@ -37,8 +46,9 @@ class WorkQueue:
         return self._kinds[kind]
 
     @contextmanager
-    def hold(self, kind: str, cap: int, what: str = "requests") -> Iterator[None]:
-        """Wait for the models in arrival order; refuse when ``cap`` of ``kind`` wait."""
+    def hold(self, kind: str, cap: int, what: str = "requests") -> Iterator[int]:
+        """Wait for a slot in arrival order (yields its number); refuse when ``cap`` of
+        ``kind`` wait."""
         ticket = object()
         with self._changed:
             if self._kinds[kind] >= cap:
@@ -47,16 +57,16 @@ class WorkQueue:
             self._order.append(ticket)
             self._kinds[kind] += 1
             try:
-                while self._busy or self._order[0] is not ticket:
+                while not self._free or self._order[0] is not ticket:
                     self._changed.wait()
-                self._busy = True
+                slot = self._free.pop()
             finally:
                 self._order.remove(ticket)
                 self._kinds[kind] -= 1
                 self._changed.notify_all()  # the next ticket may be first now
         try:
-            yield
+            yield slot
         finally:
             with self._changed:
-                self._busy = False
+                self._free.append(slot)
                 self._changed.notify_all()
