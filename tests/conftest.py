@@ -7,6 +7,13 @@ from pathlib import Path
 
 import pytest
 
+# Ray reads its settings once, when it is imported: the Ray engine's tests start a private
+# Ray of two nodes (token authentication), so its environment is set before any test
+# module imports Ray. It only sets RAY_* variables and imports nothing of Ray.
+from voice_agent.modes.cluster.local import private_ray_env
+
+private_ray_env(multi_node=True)
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 REQUESTS = ASSETS / "requests"
 

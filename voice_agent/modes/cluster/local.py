@@ -45,15 +45,20 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
-def private_ray_env() -> str:
+def private_ray_env(multi_node: bool = False) -> str:
     """Set this process's environment for a private Ray, before Ray is imported (Ray reads
-    it once, on import): token authentication with a fresh token, and every address on
-    loopback (on Linux Ray otherwise swaps 127.0.0.1 for the machine's network address).
+    it once, on import): token authentication with a fresh token, and (one node) every
+    address on loopback. On Linux Ray swaps 127.0.0.1 for the machine's own network
+    address and refuses more than one node on loopback, so ``multi_node`` (the fault test's
+    head and worker) keeps Ray's own choice of address; the token still guards it.
     Returns the token; the nodes this process starts inherit all of it."""
     token = os.environ.get("RAY_AUTH_TOKEN") or secrets.token_hex(32)
     os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token,
-                       "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+                       "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "1" if multi_node else "0",
                        "RAY_USAGE_STATS_ENABLED": "0"})
+    # the raylet waits this long for its agents: their Python start-up takes more than
+    # the default 30 s on a busy 2-core machine, and the node then fails to start
+    os.environ.setdefault("RAY_agent_register_timeout_ms", "300000")
     return token
 
 
@@ -114,9 +119,27 @@ def _ray_executable() -> str:
 
 def start_node(head: LocalNode | None = None, num_cpus: float = 2,
                object_store_mb: int = 200, token: str | None = None,
-               resources: str | None = None) -> LocalNode:
-    """Start a head (``head`` None) or a worker joining ``head``; return once it runs."""
-    token = token or (head.token if head else private_ray_env())
+               resources: str | None = None, attempts: int = 3) -> LocalNode:
+    """Start a head (``head`` None) or a worker joining ``head``; return once it runs.
+
+    A start is tried ``attempts`` times: on a busy machine the raylet may give up waiting
+    for its agents (a fixed wait in Ray), and the next try usually finds them quicker.
+    """
+    for attempt in range(attempts):
+        try:
+            return _start_node(head, num_cpus, object_store_mb, token, resources)
+        except LocalRayError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_node(head: LocalNode | None, num_cpus: float, object_store_mb: int,
+                token: str | None, resources: str | None) -> LocalNode:
+    if token is None and head is None:
+        # private_ray_env has normally run already (before Ray was imported): keep it
+        token = os.environ.get("RAY_AUTH_TOKEN") or private_ray_env()
+    token = token or head.token
     temp_dir = head.temp_dir if head else Path(tempfile.mkdtemp(prefix="va-ray-"))
     gcs, grpc, listen, metrics, runtime, manager, objects = free_ports(7)
     args = [_ray_executable(), "start", "--block", "--disable-usage-stats",
