@@ -183,3 +183,53 @@ def test_a_killed_replica_then_a_lost_node_lose_no_request_and_nothing_stored(cl
             for audio in record["audio"].values():
                 assert client.get(f"/api/audio/{audio['audio_id']}").status_code == 200
         assert library.count() == stored_before + len(done) + 1
+
+
+def _our_processes(token: str) -> list[int]:
+    """Processes whose environment holds ``token`` (only a Ray the test started has it)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"RAY_AUTH_TOKEN={token}".encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_serve_engine_ray_starts_a_private_ray_and_sigterm_leaves_nothing(tmp_path):
+    import os
+    import secrets
+    import signal
+    import subprocess
+    import sys
+
+    token = secrets.token_hex(16)  # marks every process this server starts
+    port = free_ports(1)[0]
+    env = {**os.environ, "RAY_AUTH_TOKEN": token}
+    import threading
+
+    server = subprocess.Popen([sys.executable, "-m", "voice_agent.cli", "serve", "--engine", "ray",
+                               "--fake", "--port", str(port), "--out", str(tmp_path / "out")],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(server.stdout), daemon=True).start()
+    try:
+        deadline = time.monotonic() + 400
+        while time.monotonic() < deadline and server.poll() is None and not any(
+                line.startswith("API (Ray Serve engine)") for line in lines):
+            time.sleep(1)
+        assert server.poll() is None, "".join(lines)[-2000:]
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=30).json()
+        assert health["engine"] == "ray" and set(health["deployments"]) >= {"asr", "music"}
+        assert _our_processes(token)  # the private Ray runs
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(120)
+        assert code == 0, "".join(lines)[-3000:]
+        time.sleep(1)
+        assert _our_processes(token) == [], "a Ray process outlived the server"
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(30)

@@ -545,6 +545,7 @@ def _serve_ray(args: argparse.Namespace, access, limits) -> int:
     where = options.address or "a local Ray on 127.0.0.1"
     _progress(f"starting the Ray Serve deployments on {where} (models load in each replica)…")
     running = start(options, StageRecipe(config), settings)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # again: ray.init installs its own
     try:
         print(f"API (Ray Serve engine): {running.url}/api/   docs: {running.url}/docs"
               + (" (FAKE MODE: no models run)" if args.fake else ""), flush=True)

@@ -112,6 +112,17 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
+def _end_with_parent() -> None:
+    """In the child before it runs ``ray start``: SIGTERM it when this process dies, however
+    it dies (Ray's own signal handlers abort the process on a SIGTERM during start-up)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:  # not Linux: Ctrl-C and SIGTERM after start-up still stop the node
+        pass
+
+
 def _ray_executable() -> str:
     found = Path(sys.executable).with_name("ray")
     return str(found) if found.exists() else "ray"
@@ -160,7 +171,7 @@ def _start_node(head: LocalNode | None, num_cpus: float, object_store_mb: int,
     log = temp_dir / f"ray-start-{'head' if head is None else manager}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL,
+                                   stdin=subprocess.DEVNULL, preexec_fn=_end_with_parent,
                                    env={**os.environ, "RAY_AUTH_TOKEN": token},
                                    start_new_session=True)
     node = LocalNode(process, address, temp_dir, log, token)
