@@ -56,8 +56,9 @@ def private_ray_env(multi_node: bool = False) -> str:
     os.environ.update({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token,
                        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "1" if multi_node else "0",
                        "RAY_USAGE_STATS_ENABLED": "0"})
-    # the raylet waits this long for its agents: their Python start-up takes more than
-    # the default 30 s on a busy 2-core machine, and the node then fails to start
+    # the agents' registration may take minutes on a busy machine (their Python start-up);
+    # the raylet's own wait for their port files is fixed (about 15 s each in Ray 2.60):
+    # a start that misses it is tried again (start_node's attempts)
     os.environ.setdefault("RAY_agent_register_timeout_ms", "300000")
     return token
 
@@ -130,7 +131,7 @@ def _ray_executable() -> str:
 
 def start_node(head: LocalNode | None = None, num_cpus: float = 2,
                object_store_mb: int = 200, token: str | None = None,
-               resources: str | None = None, attempts: int = 3) -> LocalNode:
+               resources: str | None = None, attempts: int = 4) -> LocalNode:
     """Start a head (``head`` None) or a worker joining ``head``; return once it runs.
 
     A start is tried ``attempts`` times: on a busy machine the raylet may give up waiting
