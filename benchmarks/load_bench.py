@@ -182,6 +182,9 @@ def p95_time(servers: int, arrivals_per_s: float, service_s: float) -> float:
 def plan_replicas(stage_s: dict[str, float], users: int, think_s: float,
                   target_p95_s: float) -> dict:
     """Fewest replicas per stage so that the sum of stage p95s stays under the target."""
+    stage_s = {s: t for s, t in stage_s.items() if t > 0.0005}  # a stage that takes no time
+    if not stage_s:
+        return {}
     turn_s = sum(stage_s.values())
     rate = users / (think_s + turn_s)  # each user: a turn, then think_s of listening
     replicas = {s: max(1, math.ceil(rate * t * 1.0001)) for s, t in stage_s.items()}
@@ -262,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(step)
     first = next((s for s in results if s.clients == 1 and s.engine == "in-process"), None)
     stage_s = stage_times(first) if first else {}
-    capacity = [plan_replicas(stage_s, int(k), args.think, args.target_p95)
-                for k in args.users.split(",")] if stage_s else []
+    capacity = [plan for k in args.users.split(",")
+                if (plan := plan_replicas(stage_s, int(k), args.think, args.target_p95))]
     report = {"date": date, "command": "python benchmarks/load_bench.py " + " ".join(
                   argv if argv is not None else sys.argv[1:]),
               "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} "

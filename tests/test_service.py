@@ -224,6 +224,19 @@ def test_old_requests_are_pruned(tmp_path):
     assert len(list(service.store.root.iterdir())) == 3
 
 
+def test_pruning_skips_a_folder_another_request_renames_meanwhile(tmp_path, monkeypatch):
+    # with requests written side by side (the Ray engine, or several HTTP workers), a
+    # partial folder listed by one prune may be renamed into place before it is looked at
+    service = build_service(None, tmp_path, fake=True, limits=Limits(keep_requests=3))
+    store = service.store
+    gone = store.root / ".partial-0123456789ab"
+    real_glob = Path.glob
+    monkeypatch.setattr(Path, "glob", lambda self, pattern: iter([gone]) if pattern.startswith(
+        ".partial-") else real_glob(self, pattern))
+    ids = [service.compose("jazz", ComposeOptions(duration_s=1.0)).audio_id for _ in range(4)]
+    assert service.audio_path(ids[-1]).is_file()
+
+
 def test_enrol_validates_stores_and_uses_the_speaker(service, tmp_path):
     short = tmp_path / "short.wav"
     sf.write(str(short), tone(1.0, 24_000).samples, 24_000)

@@ -66,6 +66,14 @@ def produced_audio(record: dict[str, Any]) -> dict[str, str]:
     return {name: file for name, file in files.items() if file and name in AUDIO_NAMES}
 
 
+def _mtime(path: Path) -> float:
+    """``path``'s modification time; 0 when it has just gone (renamed or removed)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
+
+
 class OutputStore:
     """One folder per request under ``root``; keeps the newest ``keep`` of them."""
 
@@ -96,13 +104,15 @@ class OutputStore:
         return self.root / request_id
 
     def _prune(self) -> None:
+        # Another request may rename its folder into place (or a prune remove one) while
+        # this lists them: a folder gone by the time it is looked at is simply skipped.
         folders = sorted((p for p in self.root.iterdir() if ID_PATTERN.fullmatch(p.name)),
-                         key=lambda p: p.stat().st_mtime)
+                         key=_mtime)
         for old in folders[: max(0, len(folders) - self.keep + 1)]:
             shutil.rmtree(old, ignore_errors=True)
         now = time.time()  # half-written folders a crash left behind
         for partial in self.root.glob(f"{PARTIAL}*"):
-            if now - partial.stat().st_mtime > STALE_PARTIAL_S:
+            if now - _mtime(partial) > STALE_PARTIAL_S:
                 shutil.rmtree(partial, ignore_errors=True)
 
     def audio_path(self, audio_id: str, midi: bool = False) -> Path:
