@@ -103,6 +103,15 @@ VERSION_PHRASES = [
     ("compare version 1 and 3", Intent.COMPARE, (1, 3)),
     ("Compara las dos últimas.", Intent.COMPARE, (LAST_ITEM - 1, LAST_ITEM)),
     ("compara la versión 1 con la 3", Intent.COMPARE, (1, 3)),
+    # going back a step, said without "undo" or "version"
+    ("step back one", Intent.UNDO, ()),
+    ("can we go back a step", Intent.UNDO, ()),
+    ("vuelve un paso atrás", Intent.UNDO, ()),
+    ("ve para atrás", Intent.UNDO, ()),
+    ("play the previous one", Intent.UNDO, ()),
+    ("pon la de antes", Intent.UNDO, ()),
+    ("regresa a la dos", Intent.GO_TO_VERSION, (2,)),
+    ("back to three please", Intent.GO_TO_VERSION, (3,)),
 ]
 
 
@@ -117,7 +126,16 @@ def test_each_version_phrase(text, intent, versions):
     assert rule_reply(Transcript(text, "en"), HISTORY, 15.0).plan is None  # nothing to render
 
 
-@pytest.mark.parametrize("text", ["play the first one", "pon la número 2", "play number two"])
+@pytest.mark.parametrize("text", ["a thirty second version", "no tan rápido", "no more sax"])
+def test_a_length_or_an_edit_is_not_a_version_command_or_a_no(text):
+    from voice_agent.responder.commands import parse_version_command
+
+    assert parse_version_command(text) is None
+    assert parse_command(text) is None or parse_command(text).intent is not Intent.CANCEL
+
+
+@pytest.mark.parametrize("text", ["play the first one", "pon la número 2", "play number two",
+                                  "play the last one"])
 def test_playlist_numbers_are_not_versions(text):
     assert parse_command(text).intent is Intent.PLAY
 

@@ -56,6 +56,35 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
                      "instruments": ("bandoneon", "violin", "piano", "bass")}),
     ("same but different", {"seed": 12}),
     ("lo mismo pero distinto", {"seed": 12}),
+    # issue 12 quality round: numbers said in words, multipliers, tempo idioms, keys said
+    # any way (solfège with sharps and flats), instrument families
+    ("take it to one hundred and twenty beats per minute", {"bpm": 120}),
+    ("déjala en ciento cuarenta pulsaciones", {"bpm": 140}),
+    ("stretch it out to forty-five seconds", {"duration_s": 45.0}),
+    ("que dure veintidós segundos", {"duration_s": 22.0}),
+    ("hazla de minuto y medio", {"duration_s": 60.0}),  # 90 s, clamped to the 60 s limit
+    ("twice as long please", {"duration_s": 30.0}),
+    ("hazla la mitad de larga", {"duration_s": 7.5}),
+    ("twice as fast", {"bpm": 220}),  # 360, clamped to the 220 limit
+    ("could you pick it up a little", {"bpm": 207}),
+    ("crank the tempo up", {"bpm": 207}),
+    ("súbele un poco la velocidad", {"bpm": 207}),
+    ("no tan lenta", {"bpm": 207}),
+    ("ease off the pace", {"bpm": 157}),
+    ("take the tempo down a notch", {"bpm": 157}),
+    ("bájale el ritmo", {"bpm": 157}),
+    ("no tan rápido", {"bpm": 157}),
+    ("frénala un poco", {"bpm": 157}),
+    ("can we move it to B flat major", {"key": "Bb", "mode": "major"}),
+    ("cámbiala a fa sostenido mayor", {"key": "F#", "mode": "major"}),
+    ("ahora en mi bemol", {"key": "Eb"}),
+    ("switch it to major", {"mode": "major"}),
+    ("throw in a horn section", {"instruments": SALSA.instruments + ("brass",)}),
+    ("ponle metales", {"instruments": SALSA.instruments + ("brass",)}),
+    ("añádele cuerdas", {"instruments": SALSA.instruments + ("strings",)}),
+    ("bring in the woodwinds", {"instruments": SALSA.instruments + ("flute", "clarinet")}),
+    ("la misma pero un poco distinta", {"seed": 12}),
+    ("same idea but slightly different", {"seed": 12}),
 )
 
 
@@ -64,6 +93,37 @@ def test_each_edit_changes_only_what_was_asked(text, expected):
     reading = read_request(text, "en", SALSA)
     assert reading.intent is Intent.REFINE and reading.authoritative
     assert reading.edited == SALSA.replace(**expected)
+
+
+@pytest.mark.parametrize("text", ["con metales", "more horns", "un bolero con cuerdas",
+                                  "lower the volume", "in a hurry", "en la intro"])
+def test_words_that_only_look_like_a_genre_tempo_or_key_change_none(text):
+    edited = read_request(text, "es", SALSA).edited or SALSA
+    assert (edited.genre, edited.bpm, edited.key) == (SALSA.genre, SALSA.bpm, SALSA.key)
+
+
+@pytest.mark.parametrize("text,bpm,seconds,key", [
+    ("a jazz tune at ninety bpm", 90, 15.0, None),
+    ("un tango a ciento veinte pulsaciones", 120, 15.0, None),
+    ("rock de treinta segundos", 125, 30.0, None),
+    ("a fifteen second funk loop", 110, 15.0, None),
+    ("un vals en sol mayor", 90, 15.0, ("G", "major")),
+    ("a sad ballad in E flat minor", 70, 15.0, ("Eb", "minor")),
+])
+def test_a_new_request_reads_numbers_in_words_and_keys(text, bpm, seconds, key):
+    plan = plan_from_text(text)
+    assert (plan.bpm, plan.duration_s) == (bpm, seconds)
+    assert key is None or (plan.key, plan.mode) == key
+
+
+def test_a_few_shot_instrument_does_not_leak_into_an_edit_or_a_new_plan():
+    answer = _model("Here's a cumbia with bandoneon and violin.", "cumbia",
+                    ["accordion", "bandoneon", "violin"], "dramatic")
+    reply = reply_from_model_output(answer, Transcript("a cumbia with accordion", "en"), (),
+                                    15.0)
+    assert reply.plan.genre == "cumbia" and "accordion" in reply.plan.instruments
+    assert not {"bandoneon", "violin"} & set(reply.plan.instruments)
+    assert "bandoneon" not in reply.say.lower()
 
 
 def test_reading_names_what_changed():

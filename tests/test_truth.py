@@ -44,6 +44,36 @@ def test_an_untrue_claim_is_caught(say, claim):
     assert any(c.startswith(claim) for c in found), found
 
 
+BRASSY = SALSA.replace(instruments=("piano", "bass", "brass"))
+
+
+@pytest.mark.parametrize("say,plan", [
+    ("I make music from what you ask. Tell me a style, a mood or instruments, like relaxing "
+     "jazz with piano.", None),  # the chat template: an example, not a claim
+    ("Dime un estilo, por ejemplo un bolero con violines.", None),
+    ("Want something else? I could try, say, a tango with bandoneon.", SALSA),
+    ("Aquí tienes una salsa con metales y piano.", BRASSY),  # brass, not the genre metal
+    ("A salsa at two hundred and seven BPM, twenty seconds long.", SALSA),
+    ("Una salsa a doscientas siete pulsaciones, de veinte segundos.", SALSA),
+])
+def test_true_sentences_are_not_flagged(say, plan):
+    assert check_say(say, plan, "en") == []
+
+
+@pytest.mark.parametrize("say,claim", [
+    ("Here's a tango, like you asked.", "genre tango"),  # "like" without an offer
+    ("Here's jazz with a sax. Want more?", "genre jazz"),
+    ("¿Quieres más? Aquí tienes un tango como pediste.", "genre tango"),
+    ("Una salsa de treinta segundos.", "30 s"),
+    ("A salsa at one hundred and eighty BPM.", "180 BPM"),
+    ("Here's some heavy metal with brass.", "genre metal"),
+    ("Tell me a style. Here's a bolero with strings.", "genre ballad"),
+])
+def test_a_suggestion_does_not_hide_an_untrue_claim(say, claim):
+    found = check_say(say, BRASSY, "en")
+    assert any(c.startswith(claim) for c in found), found
+
+
 def test_claims_about_the_change_are_checked_against_the_plan_before():
     assert check_say("Done: faster, now 207 BPM, and without the saxophone.", SALSA, "en",
                      BEFORE) == []

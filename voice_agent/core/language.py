@@ -108,3 +108,67 @@ def looks_like(text: str, language: str) -> bool:
 def guess_language(text: str) -> str:
     """English or Spanish for a typed request, from its function words."""
     return "es" if looks_like(text, "es") and not looks_like(text, "en") else "en"
+
+
+# ---------------------------------------------------------------- numbers said as words
+
+_EN_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+             "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+            "seventy": 70, "eighty": 80, "ninety": 90}
+_ES_UNITS = ("cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce "
+             "quince dieciseis diecisiete dieciocho diecinueve veinte").split()
+_ES_TWENTIES = {"veinti" + w: 20 + i for i, w in enumerate(
+    "_ uno dos tres cuatro cinco seis siete ocho nueve".split()) if i} | {"veintiun": 21}
+_ES_TENS = {"treinta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "setenta": 70,
+            "ochenta": 80, "noventa": 90}
+_ES_HUNDREDS = {"cien": 100, "ciento": 100, "doscientos": 200, "doscientas": 200,
+                "trescientos": 300, "trescientas": 300}
+#: every word a number is made of, folded, with its value ("hundred" multiplies)
+NUMBER_WORDS: dict[str, int] = (
+    {w: i for i, w in enumerate(_EN_UNITS)} | _EN_TENS | {"hundred": 100}
+    | {w: i for i, w in enumerate(_ES_UNITS)} | _ES_TWENTIES | _ES_TENS | _ES_HUNDREDS)
+#: words that join the parts of one number: "one hundred and twenty", "treinta y cinco"
+_JOINERS = {"and", "y"}
+_NUMBER_RUN = re.compile(
+    r"\b(?:a\s+(?=hundred))?(?:%s)(?:(?:\s+|-)(?:(?:and|y)\s+)?(?:%s))*\b" % (
+        ("|".join(sorted(NUMBER_WORDS, key=len, reverse=True)),) * 2))
+
+
+def number_value(words: str) -> int | None:
+    """The value of a number said in words, English or Spanish, up to a few hundred:
+    "twenty-five", "one hundred and twenty", "a hundred twenty", "ciento veinte",
+    "noventa y cinco", "veintidós"; None when the words are not one number."""
+    current = 0
+    for word in re.split(r"[\s-]+", fold(words).strip()):
+        if word in _JOINERS or word == "a":
+            continue
+        value = NUMBER_WORDS.get(word)
+        if value is None:
+            return None
+        if word == "hundred":
+            current = max(current, 1) * 100
+        elif value >= 100 and current == 0 or value < 100 and _adds_up(current % 100, value):
+            current += value
+        else:
+            return None  # "two three", "ten and two": two numbers, not one
+    return current if words.strip() else None
+
+
+def _adds_up(tens: int, value: int) -> bool:
+    """Whether ``value`` continues a number whose last two digits are ``tens``: nothing
+    yet, or a round ten (20-90) followed by a unit ("twenty five", "treinta y cinco")."""
+    return tens == 0 or (tens >= 20 and tens % 10 == 0 and value < 10)
+
+
+def spell_numbers(text: str) -> str:
+    """``text`` folded, with each number said in words written in digits: "fifteen
+    seconds" -> "15 seconds", "a ciento veinte bpm" -> "a 120 bpm". Lone "one"/"uno"
+    stay words ("another one" is not a number); "un"/"una"/"a" are never numbers here."""
+    def digits(match: re.Match) -> str:
+        said = match.group(0)
+        if said in ("one", "uno"):
+            return said
+        value = number_value(said)
+        return str(value) if value is not None else said
+    return _NUMBER_RUN.sub(digits, fold(text))

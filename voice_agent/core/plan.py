@@ -123,14 +123,19 @@ def normalize_key(value: Any) -> str | None:
 #: canonical mood -> the English and Spanish words that name it
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
     "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado",
+              "cheery", "sunny", "joyous", "playful", "alegres", "contenta", "contento", "festiva",
+              "festivo", "jubilant",
               "happiness", "joy", "felicidad", "alegría", "alegria"),
-    "sad": ("sad", "melancholic", "melancholy", "triste", "melancólica", "melancolica", "nostálgica"),
+    "sad": ("sad", "melancholic", "melancholy", "triste", "melancólica", "melancolica", "nostálgica",
+            "melancólico", "nostálgico", "gloomy", "sombre", "somber", "tristes", "tristona",
+            "tristón"),
     "calm": ("calm", "relaxing", "relaxed", "chill", "peaceful", "tranquila", "tranquilo",
              "relajante", "relajada", "suave"),
     "energetic": ("energetic", "intense", "powerful", "enérgica", "energica", "potente", "fuerte"),
     "dark": ("dark", "ominous", "oscura", "oscuro", "sombría"),
     "romantic": ("romantic", "romántica", "romantica", "romántico", "love"),
-    "epic": ("epic", "épica", "epica", "heroic"),
+    "epic": ("epic", "épica", "epica", "heroic", "triumphant", "triunfal", "heroica", "heroico"),
+    "passionate": ("passionate", "apasionada", "apasionado", "pasional"),
     "dramatic": ("dramatic", "dramática", "dramatica", "dramático", "intensa"),
     "relaxed": ("relaxed mood", "smooth", "mellow"),
 }

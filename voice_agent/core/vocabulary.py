@@ -27,7 +27,8 @@ class Style:
 
 
 STYLES: tuple[Style, ...] = (
-    Style("lofi", ("lo-fi", "lofi", "lo fi", "lo-fi hip hop", "chillhop"), 80, "minor",
+    Style("lofi", ("lo-fi", "lofi", "lo fi", "lo-fi hip hop", "chillhop", "hip hop", "hip-hop",
+                   "boom bap"), 80, "minor",
           ("electric piano", "bass", "drums"), "relaxed"),
     Style("jazz", ("jazz", "swing", "bebop", "jazzy"), 120, "major",
           ("piano", "upright bass", "drums", "saxophone"), "smooth"),
@@ -49,10 +50,11 @@ STYLES: tuple[Style, ...] = (
           ("distorted guitar", "bass", "drums"), "aggressive"),
     Style("pop", ("pop",), 110, "major",
           ("piano", "synth", "bass", "drums"), "happy"),
-    Style("ballad", ("ballad", "balada", "love song", "canción de amor"), 70, "major",
+    Style("ballad", ("ballad", "balada", "love song", "canción de amor", "bolero"), 70, "major",
           ("piano", "strings"), "tender"),
     Style("classical", ("classical", "clásica", "clasica", "orchestral", "orquesta",
-                        "symphony", "sinfonía", "string quartet", "cuarteto de cuerda"),
+                        "symphony", "sinfonía", "string quartet", "cuarteto de cuerda", "waltz",
+                        "vals", "baroque", "barroca", "barroco"),
           90, "major", ("strings", "cello", "violin"), "elegant"),
     Style("ambient", ("ambient", "ambiental", "drone", "meditation", "meditación"), 70,
           "major", ("pad", "piano"), "calm"),
@@ -73,7 +75,7 @@ DEFAULT_STYLE = STYLE_BY_GENRE["pop"]
 
 #: canonical instrument name -> spoken aliases (English and Spanish)
 INSTRUMENTS: dict[str, tuple[str, ...]] = {
-    "piano": ("piano",),
+    "piano": ("piano", "keyboard", "teclado", "pianito"),
     "electric piano": ("electric piano", "rhodes", "piano eléctrico", "piano electrico"),
     "organ": ("organ", "órgano", "organo"),
     "acoustic guitar": ("acoustic guitar", "guitarra acústica", "guitarra acustica", "guitar",
@@ -84,17 +86,21 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "distorted guitar": ("distorted guitar", "guitarra distorsionada"),
     "bass": ("bass", "bajo", "bass guitar"),
     "upright bass": ("upright bass", "double bass", "contrabajo"),
-    "drums": ("drums", "batería", "bateria", "percussion", "percusión"),
-    "congas": ("congas", "conga", "bongos", "bongó"),
+    "drums": ("drums", "batería", "bateria", "percussion", "percusión", "drum kit", "tambores",
+              "drum", "drumkit"),
+    "congas": ("congas", "conga", "bongos", "bongó", "bongo", "latin percussion",
+               "percusión latina", "percusion latina", "timbales"),
     "guiro": ("guiro", "güiro"),
     "palmas": ("palmas", "handclaps", "claps"),
     "violin": ("violin", "violín", "fiddle"),
     "fiddle": ("fiddle",),
     "cello": ("cello", "violonchelo", "chelo"),
-    "strings": ("strings", "cuerdas", "orchestra", "string section"),
+    "strings": ("strings", "cuerdas", "orchestra", "string section", "sección de cuerdas",
+                "seccion de cuerdas", "instrumentos de cuerda", "cuerda frotada"),
     "trumpet": ("trumpet", "trompeta"),
     "trombone": ("trombone", "trombón", "trombon"),
-    "brass": ("brass", "metales", "horns"),
+    "brass": ("brass", "metales", "horns", "brass section", "horn section", "sección de metales",
+              "seccion de metales", "vientos metal", "viento metal"),
     "saxophone": ("saxophone", "sax", "saxo", "saxofón", "saxofon"),
     "flute": ("flute", "flauta"),
     "clarinet": ("clarinet", "clarinete"),
@@ -105,7 +111,19 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "marimba": ("marimba",),
     "synth": ("synth", "synthesizer", "sintetizador", "synths"),
     "pad": ("pad", "pads", "atmospheric pad"),
-    "choir": ("choir", "coro", "voices"),
+    "choir": ("choir", "coro", "voices", "voces", "choral voices"),
+}
+
+#: words for a family of instruments, and the canonical instruments each brings
+#: ("con vientos" in Latin music is the horn section; "woodwinds" the flute and clarinet)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "woodwinds": ("flute", "clarinet"), "woodwind": ("flute", "clarinet"),
+    "winds": ("flute", "clarinet"), "maderas": ("flute", "clarinet"),
+    "vientos madera": ("flute", "clarinet"), "vientos de madera": ("flute", "clarinet"),
+    "viento madera": ("flute", "clarinet"), "vientos": ("brass", "saxophone"),
+    "instrumentos de viento": ("brass", "saxophone"), "seccion de vientos": ("brass", "saxophone"),
+    "sección de vientos": ("brass", "saxophone"), "horns and saxes": ("brass", "saxophone"),
+    "string quartet": ("violin", "cello"), "cuarteto de cuerda": ("violin", "cello"),
 }
 
 #: how a Spanish reply names each canonical instrument
@@ -136,30 +154,79 @@ def _mentions(folded_text: str, alias: str) -> bool:
     return re.search(rf"(?<![a-z]){re.escape(fold(alias))}{_PLURAL}", folded_text) is not None
 
 
+def genres_named(text: str) -> tuple[str, ...]:
+    """Every canonical genre ``text`` names, in style order. A word that is an instrument
+    is not a genre: "con metales" is the brass, not metal; "metal" still is."""
+    folded = fold(text)
+    taken = _instrument_spans(folded)
+    found: list[str] = []
+    for style in STYLES:
+        for alias in sorted(style.aliases, key=len, reverse=True):
+            if any(not _inside(m.span(), taken) for m in _alias_matches(folded, alias)):
+                found.append(style.genre)
+                break
+    return tuple(found)
+
+
 def find_genre(text: str) -> str | None:
     """The canonical genre a request names, preferring the longest matching alias."""
     folded = fold(text)
+    taken = _instrument_spans(folded)
     best: tuple[int, str] | None = None
     for style in STYLES:
         for alias in style.aliases:
-            if _mentions(folded, alias) and (best is None or len(alias) > best[0]):
+            named = any(not _inside(m.span(), taken) for m in _alias_matches(folded, alias))
+            if named and (best is None or len(alias) > best[0]):
                 best = (len(alias), style.genre)
     return best[1] if best else None
+
+
+def _alias_matches(folded: str, alias: str) -> list[re.Match]:
+    return list(re.finditer(rf"(?<![a-z]){re.escape(fold(alias))}{_PLURAL}", folded))
+
+
+_GENRE_ALIASES = {fold(a) for style in STYLES for a in style.aliases}
+
+
+def _instrument_spans(folded: str) -> list[tuple[int, int]]:
+    """Where ``folded`` names an instrument by a word that is not also a genre's name."""
+    spans = []
+    for alias in _all_instrument_aliases():
+        if alias in _GENRE_ALIASES:
+            continue
+        spans += [m.span() for m in re.finditer(rf"(?<![a-z]){re.escape(alias)}{_PLURAL}", folded)]
+    return spans
+
+
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
+
+
+def _all_instrument_aliases() -> list[str]:
+    return [alias for alias, _ in _ALIASES]
+
+
+#: (folded alias, canonical instruments it names), longest first
+_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(
+    [(fold(a), (name,)) for name, names in INSTRUMENTS.items() for a in names]
+    + [(fold(a), members) for a, members in FAMILIES.items()],
+    key=lambda pair: -len(pair[0])))
 
 
 def find_instruments(text: str) -> tuple[str, ...]:
     """Canonical instruments a request names, in order of first mention.
 
     Longer aliases are matched first and blanked out, so "electric guitar" does not
-    also count as the bare "guitar" alias of the acoustic guitar.
+    also count as the bare "guitar" alias of the acoustic guitar. A family word
+    ("woodwinds", "vientos") names each of its instruments; plurals name the singular.
     """
     folded = fold(text)
-    aliases = sorted(((fold(a), name) for name, names in INSTRUMENTS.items() for a in names),
-                     key=lambda pair: -len(pair[0]))
-    first_seen: dict[str, int] = {}
-    for alias, name in aliases:
+    first_seen: dict[str, float] = {}
+    for alias, names in _ALIASES:
         for match in re.finditer(rf"(?<![a-z]){re.escape(alias)}{_PLURAL}", folded):
-            first_seen[name] = min(first_seen.get(name, match.start()), match.start())
+            for order, name in enumerate(names):
+                place = match.start() + order / 10
+                first_seen[name] = min(first_seen.get(name, place), place)
             folded = folded[: match.start()] + " " * (match.end() - match.start()) + folded[match.end():]
     return tuple(sorted(first_seen, key=first_seen.__getitem__))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from voice_agent.core.language import spell_numbers
 from voice_agent.core.types import Intent
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 
@@ -203,7 +204,8 @@ def parse_command(text: str) -> Command | None:
 def _confirmation(folded: str, text: str) -> Command | None:
     if _names_music(text):
         return None
-    if _is_short_answer(folded, _NO):
+    if _is_short_answer(folded, _NO) and not re.match(
+            r"no\s+(?:tan|so|as|too|more|mas|menos|muy)\b", folded):  # "no tan rápido": an edit
         return Command(Intent.CANCEL)
     if _is_short_answer(folded, _YES):
         return Command(Intent.CONFIRM)
@@ -290,6 +292,14 @@ _UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*"
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*)")
 _PREVIOUS = r"(?:previous|the one before|last one|anterior|de antes|la de antes)"
+#: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"
+_STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|once)"
+              r"|(?:one|a|1)\s+step\s+back|back\s+(?:one|a)\s+(?:step|version)"
+              r"|(?:vuelve|volver|vuelvo|volvamos|regresa\w*|retrocede\w*|ve|ir)\s+(?:un paso\s+)?"
+              r"(?:atras|para atras)|un paso (?:atras|para atras)|retrocede\w*)")
+#: the version before, without a "back" verb: "play the previous one", "pon la anterior"
+_PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
+                     r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
 _COMPARE = r"(?:compare|comparing|compara\w*|a b|ab test|side by side)"
 _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ultim[ao]s"
              r"|(?:las|los)\s+ultim[ao]s\s+dos)")
@@ -306,7 +316,11 @@ def parse_version_command(text: str) -> VersionCommand | None:
     if _has(_UNDO, folded) and len(folded.split()) <= 7:
         return VersionCommand(Intent.UNDO)
     number = _version_number(folded)
+    if _has(_STEP_BACK, folded) or (_has(_PREVIOUS_VERSION, folded) and not _names_music(text)
+                                    and len(folded.split()) <= 7):
+        return VersionCommand(Intent.UNDO)
     if _has(_BACK, folded):
+        number = number if number is not None else _bare_number(folded)
         if number is not None and not _has(_PREVIOUS, folded):
             return VersionCommand(Intent.GO_TO_VERSION, (number,))
         if _has(_PREVIOUS, folded) or re.fullmatch(rf"{_BACK}(?:\s+(?:please|por favor))?",
@@ -327,14 +341,21 @@ def _version_number(folded: str) -> int | None:
     if match:
         return _number_value(match.group(1))
     match = re.search(rf"\b({_ORDINAL})\b", folded)
-    if match:
-        return _ORDINALS[match.group(1)]
+    if match and not re.search(r"\d\s*-?\s*$", spell_numbers(folded[: match.start()])):
+        return _ORDINALS[match.group(1)]  # not "a thirty second version": a length
     if _has(r"(?:original|the start|el principio|al principio)", folded):
         return 1
     if _has(rf"(?:(?:the\s+)?last\s+{_VERSION_NOUN}|(?:la\s+)?ultima\s+{_VERSION_NOUN}"
             rf"|latest)", folded):
         return LAST_ITEM
     return None
+
+
+def _bare_number(folded: str) -> int | None:
+    """A number right after "back to" / "vuelve a la": "go back to 2", "vuelve a la dos"."""
+    match = re.search(rf"\b(?:to|a|a la|al|to number|a la numero)\s+(\d{{1,2}}|{_NUMBER})(?:\s+(?:please|por favor))?\s*$",
+                      folded)
+    return _number_value(match.group(1)) if match else None
 
 
 def _compared(folded: str) -> tuple[int, ...]:

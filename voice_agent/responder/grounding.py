@@ -14,6 +14,7 @@ from voice_agent.responder.commands import parse_command
 from voice_agent.core.plan import (MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
                                    clamp_bpm, clamp_duration, normalize_key)
 from voice_agent.core.types import Intent, Transcript, Turn
+from voice_agent.core.language import spell_numbers
 from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genre, find_instruments,
                                          fold, style_for)
 
@@ -47,8 +48,51 @@ def find_mood(text: str) -> str | None:
 
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
-    match = re.search(r"(\d{2,3})\s*(bpm|beats per minute|pulsaciones|ppm)", fold(text))
+    match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
+                      r"|pulsos|golpes por minuto)\b", spell_numbers(text))
     return int(match.group(1)) if match else None
+
+
+#: tempo idioms, English and Spanish, on folded text: one table for the reading of a
+#: request ("faster" / "slower") and for the edit rules (how much)
+_TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
+FASTER_PATTERNS = (
+    r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
+    r"\b(?:pick|speed|step|kick|ramp|crank|amp)\s+(?:it|things|this)\s+up\b",
+    rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
+    rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
+    rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
+    rf"\b(?:higher|faster|quicker)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+up\b",
+    r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
+    rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas)\s+"
+    rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
+)
+SLOWER_PATTERNS = (
+    r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
+    r"\b(?:slow|wind|ease)\s+(?:it|things|this)\s+down\b|\bslow down\b",
+    rf"\b(?:slow|bring|take|turn|dial|wind|drop|pull|knock|ease)\s+(?:down\s+the\s+"
+    rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+down)\b",
+    rf"\b(?:lower|reduce|decrease|drop|cut|ease off|ease up on|less)\s+(?:the\s+)?"
+    rf"{_TEMPO_NOUNS}\b",
+    rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
+    r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
+    rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos)\s+"
+    rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
+)
+
+
+def tempo_direction(text: str) -> str | None:
+    """"faster" or "slower" when ``text`` asks for a tempo change without a number, by any
+    idiom of :data:`FASTER_PATTERNS` / :data:`SLOWER_PATTERNS` ("pick up the pace",
+    "sube el tempo", "bring the tempo down", "más lento"); None otherwise."""
+    folded = fold(text)
+    slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
+    faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
+    if faster != slower:
+        return "faster" if faster else "slower"
+    return None
 
 
 _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2,
@@ -61,14 +105,14 @@ _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.j
 def find_duration(text: str) -> float | None:
     """A length however it is said: "30 seconds", "a 20-second loop", "20 segundos",
     "one minute", "half a minute", "que dure medio minuto", "un minuto y medio"."""
-    folded = fold(text)
-    match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?)\b",
+    folded = spell_numbers(text)
+    match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?)\b",
                       folded)
     if match:
         return float(match.group(1).replace(",", "."))
     match = re.search(_MINUTES, folded)
-    if not match:
-        return None
+    if not match:  # "que dure minuto y medio", "a minute and a half" said without a count
+        return 90.0 if re.search(r"\bminuto y medio\b|\bminute and a half\b", folded) else None
     count = match.group(1)
     if count in ("one and a half", "uno y medio"):
         minutes = 1.5
@@ -76,22 +120,48 @@ def find_duration(text: str) -> float | None:
         minutes = 0.5
     else:
         minutes = float(count.replace(",", ".")) if count[0].isdigit() else _COUNT_WORDS[count]
-    if re.search(r"(?:and a half|y medio|y media)", match.group(0)):
+    if re.search(r"(?:and a half|y medio|y media)", match.group(0)[len(count):]):
         minutes += 0.5
     return minutes * 60.0
 
 
+#: a note as said in English or Spanish ("E flat", "fa sostenido", "si bemol", "C#")
+NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:\s*(#|b|sharp|flat|sostenido|bemol)(?![a-z]))?"
+_MODE = r"(major|minor|mayor|menor)"
+#: what follows a note and mode when the words are not a key: "a minor key" names only the
+#: mode, "la mayor parte" is "most of"
+_NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero|que|de|del)\b)"
+_KEY_PATTERNS = (
+    rf"\b{NOTE}\s*{_MODE}\b{_NOT_A_KEY}",  # "D minor", "sol mayor", "E flat major"
+    rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
+    rf"|por favor\b|now\b|instead\b|ahora\b))",  # "en la bemol", "move it to E flat"
+    rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
+)
+
+
+def _not_a_note(note: str, accidental: str | None, mode: str | None, bare_ok: bool) -> bool:
+    """Words that only look like a note: "to a", "en la", "en mi" with nothing after;
+    "a mayor" (Spanish "to major": Spanish names notes do, re, mi...)."""
+    if len(note) == 1 and mode in ("mayor", "menor"):
+        return True
+    return not (mode or accidental) and (len(note) == 1 and bare_ok or note in ("la", "mi", "si"))
+
+
 def find_key(text: str) -> tuple[str | None, str | None]:
-    """Key and mode stated as "in D minor" / "en re menor"."""
+    """Key and mode however they are said: "in D minor", "now in E flat major", "en re
+    menor", "pásala a sol mayor", "en la bemol" (key only), "key of F#"; (None, None)
+    when no key is named. A bare note needs an accidental or the end of a phrase after
+    it ("in a hurry", "en la intro", "en mi casa" are not keys)."""
     folded = fold(text)
-    match = re.search(
-        r"\b(?:in|en)\s+([a-g]|do|re|mi|fa|sol|la|si)(\s*(?:#|sharp|flat|sostenido|bemol))?"
-        r"\s*(major|minor|mayor|menor)?\b", folded)
-    if not match or not (match.group(3) or match.group(2) or len(match.group(1)) > 1):
-        return None, None
-    key = normalize_key(match.group(1) + (match.group(2) or ""))
-    mode = MODE_WORDS.get(match.group(3) or "")
-    return key, mode
+    for pattern in _KEY_PATTERNS:
+        for match in re.finditer(pattern, folded):
+            note, accidental, mode = match.groups()
+            if _not_a_note(note, accidental, mode, pattern is _KEY_PATTERNS[1]):
+                continue
+            key = normalize_key(note + (accidental or ""))
+            if key:
+                return key, MODE_WORDS.get(mode or "")
+    return None, None
 
 
 def _has_any(folded: str, words: tuple[str, ...]) -> bool:

@@ -19,7 +19,8 @@ from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 from voice_agent.responder.commands import Command, parse_command
 from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
-                                             find_bpm, find_duration, find_key, find_mood)
+                                             find_bpm, find_duration, find_key, find_mood,
+                                             tempo_direction)
 from voice_agent.responder.refine import apply_refinement, find_swaps, names_an_edit
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
@@ -31,6 +32,8 @@ _GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same 
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anade\w*"
+              r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
+              r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*"
               r"|at \d+|a \d+|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
               r"|lo mismo pero|otra version|another version|another take)\b")
 
@@ -90,7 +93,7 @@ def read_request(text: str, language: str,
     key, mode = find_key(text)
     fields = dict(text=text, language=language, command=command, genre=find_genre(text),
                   instruments=find_instruments(text), mood=find_mood(text), bpm=find_bpm(text),
-                  tempo_change=_tempo_change(folded), key=key, mode=mode,
+                  tempo_change=_tempo_change(text, folded), key=key, mode=mode,
                   duration_s=find_duration(text), swapped=find_swaps(fold(text)),
                   previous=previous_plan)
     if command is not None:
@@ -103,14 +106,14 @@ def read_request(text: str, language: str,
     return _about_previous(folded, fields, previous_plan)
 
 
-def _tempo_change(folded: str) -> str | None:
-    if re.search(r"\b(?:faster|quicker|speed (?:it )?up|mas rapid[oa]|acelera\w*|mas deprisa)\b",
-                 folded) or any(fold(w) in folded for w in FAST_WORDS):
+def _tempo_change(text: str, folded: str) -> str | None:
+    """"faster"/"slower": any tempo idiom (grounding.tempo_direction), else a plain
+    "slow"/"fast" ("something slow"), which a new request's plan reads the same way."""
+    if direction := tempo_direction(text):
+        return direction
+    if any(fold(w) in folded for w in FAST_WORDS):
         return "faster"
-    if re.search(r"\b(?:slower|slow (?:it )?down|mas lent[oa]|mas despacio|mas pausad[oa])\b",
-                 folded) or any(fold(w) in folded for w in SLOW_WORDS):
-        return "slower"
-    return None
+    return "slower" if any(fold(w) in folded for w in SLOW_WORDS) else None
 
 
 def _names_music(fields: dict) -> bool:
@@ -122,7 +125,7 @@ def _new_request_intent(folded: str, fields: dict) -> Intent:
     from voice_agent.responder.grounding import MUSIC_WORDS
 
     if _names_music(fields) or any(fold(w) in folded for w in MUSIC_WORDS + REFINE_WORDS) \
-            or fields["bpm"] or fields["tempo_change"] or fields["duration_s"]:
+            or fields["bpm"] or fields["tempo_change"] or fields["duration_s"] or fields["key"]:
         return Intent.MAKE_MUSIC
     return Intent.CHAT
 

@@ -11,24 +11,44 @@ import re
 from collections.abc import Callable
 
 from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S,
-                                   MINOR_MOODS, MODE_WORDS, PITCH_CLASSES, MusicPlan, key_name,
+                                   MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name,
                                    normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
-from voice_agent.responder.grounding import find_duration, find_mood
+from voice_agent.responder.grounding import (find_bpm, find_duration, find_key, find_mood,
+                                             tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 #: what a rule returns when its pattern matched but the words were not what it reads
 _NO_CHANGE = MusicPlan(genre="__no_change__")
 
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
-_REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|get rid of|quita|quitale|quitar"
+_REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
+                r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos)")
+_TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
+                  r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
+                  r"|dos veces mas rapid\w*)")
+_HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half[- ]time"
+                 r"|half speed|(?:la )?mitad de (?:rapid\w*|velocidad|tempo|ritmo)"
+                 r"|a media velocidad)")
+_TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the )?(?:length|duration)|two times (?:as long"
+                  r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
+                  r"|dos veces mas larg\w*)")
+_HALF_AS_LONG = (r"\b(?:half as long|half (?:the )?(?:length|duration)|cut it in half"
+                 r"|(?:la )?mitad de (?:larg\w*|duracion|tiempo)|dure la mitad"
+                 r"|(?:cortal[oa]|acortal[oa]) a la mitad)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
-_NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:\s*(#|b|sharp|flat|sostenido|bemol))?"
 
 
 def _bpm(plan: MusicPlan, factor: float) -> MusicPlan:
     return plan.replace(bpm=int(round(min(max(plan.bpm * factor, MIN_BPM), MAX_BPM))))
+
+
+def _tempo_step(plan: MusicPlan, direction: str | None) -> MusicPlan:
+    """One step faster or slower (x1.15) for a tempo idiom; no match without one."""
+    if direction is None:
+        return _NO_CHANGE
+    return _bpm(plan, 1.15 if direction == "faster" else 1 / 1.15)
 
 
 def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
@@ -47,10 +67,24 @@ def _transpose(plan: MusicPlan, semitones: int) -> MusicPlan:
     return plan if pc is None else plan.replace(key=key_name(pc + semitones))
 
 
-def _set_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
-    pc = _pitch_class(" ".join(g for g in match.group(1, 2) if g))
-    mode = MODE_WORDS.get(match.group(3) or "", plan.mode)
-    return plan if pc is None else plan.replace(key=key_name(pc), mode=mode)
+def _said_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
+    """The key (and mode, if named) the words give; the rule does not match without one."""
+    key, mode = find_key(match.group(0))
+    return _NO_CHANGE if key is None else plan.replace(key=key, mode=mode or plan.mode)
+
+
+#: "lower the tempo" is not a key change, "la mayor parte" not a mode
+_NOT_TEMPO = (r"(?!\s+(?:the\s+|el\s+|la\s+)?(?:tempo|pace|speed|bpm|volume|ritmo|velocidad"
+              r"|volumen|parte|cantidad|numero)\b)")
+_MODE_CUE = (r"\b(?:make it|now|switch(?: it)? to|change(?: it)? to|in|to|into|turn it|hazl[oa]"
+             r"|ponl[oa]|pasal[oa] a|cambial[oa] a|ahora|en|a|modo|tono)\s+(?:a\s+|en\s+)?$")
+
+
+def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
+    """"make it minor", "pásala a mayor", "now in major": the mode alone, when a cue
+    word comes just before the mode word."""
+    before = match.string[: match.start()]
+    return plan.replace(mode=mode) if re.search(_MODE_CUE, before) else _NO_CHANGE
 
 
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
@@ -61,22 +95,23 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 RULES: tuple[tuple[Rule, ...], ...] = (
-    (  # tempo
+    (  # tempo: a number first, then "twice as fast", "much faster", any tempo idiom
+        (r".+", lambda p, m: _bpm(p.replace(bpm=find_bpm(m.group(0))), 1.0)
+         if find_bpm(m.group(0)) else _NO_CHANGE),
+        (_TWICE_AS_FAST, lambda p, m: _bpm(p, 2.0)),
+        (_HALF_AS_FAST, lambda p, m: _bpm(p, 0.5)),
         (rf"\b(?:{_MORE})(?:faster|quicker)\b|\bmucho mas rapid", lambda p, m: _bpm(p, 1.3)),
-        (r"\b(?:faster|quicker|speed (?:it )?up|more tempo|mas rapid[oa]|acelera\w*|mas deprisa)\b",
-         lambda p, m: _bpm(p, 1.15)),
         (rf"\b(?:{_MORE})slower\b|\bmucho mas lent", lambda p, m: _bpm(p, 1 / 1.3)),
-        (r"\b(?:slower|slow (?:it )?down|mas lent[oa]|mas despacio|mas pausad[oa])\b",
-         lambda p, m: _bpm(p, 1 / 1.15)),
-        (r"\b(\d{2,3})\s*(?:bpm|beats per minute|pulsaciones)\b",
-         lambda p, m: _bpm(p.replace(bpm=int(m.group(1))), 1.0)),
+        (r".+", lambda p, m: _tempo_step(p, tempo_direction(m.group(0)))),
     ),
     (  # mood, and the mode that goes with it
-        (r"\b(?:darker|more dark|mas oscur[oa]|mas sombri[oa]|mas tenebros[oa])\b",
+        (r"\b(?:darker|more dark|gloomier|moodier|more ominous|mas oscur[oa]|mas sombri[oa]"
+         r"|mas tenebros[oa])\b",
          lambda p, m: p.replace(mode="minor", mood="dark")),
-        (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa])\b",
+        (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa]|mas nostalgic[oa]"
+         r"|more somber|more sombre)\b",
          lambda p, m: p.replace(mode="minor", mood="sad")),
-        (r"\b(?:happier|brighter|more cheerful|more joyful|mas alegre|mas feliz"
+        (r"\b(?:happier|brighter|cheerier|more cheerful|more joyful|more upbeat|mas alegre|mas feliz"
          r"|mas luminos[oa]|mas animad[oa])\b",
          lambda p, m: p.replace(mode="major", mood="happy")),
         (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
@@ -88,25 +123,37 @@ RULES: tuple[tuple[Rule, ...], ...] = (
     (  # length: "30 seconds", "a 20-second loop", "que dure medio minuto" (find_duration)
         (r".+", lambda p, m: _duration(p, find_duration(m.group(0))) if find_duration(m.group(0))
          else _NO_CHANGE),
-        (r"\b(?:longer|mas larg[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (r"\b(?:shorter|mas cort[oa])\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
+        (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
+        (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
+        (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*)\b",
+         lambda p, m: _duration(p, p.duration_s * 1.5)),
+        (r"\b(?:shorter|mas cort[oa]|trim it|acorta\w*)\b",
+         lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
     (  # key and mode
-        # A key needs its mode word ("in a hurry", "en la intro" are not keys), or "key of".
-        (rf"\b(?:in|en)\s+{_NOTE}\s+(major|minor|mayor|menor)\b(?!\s+key)", _set_key),
-        (rf"\b(?:key of|tono de|tonalidad de)\s+{_NOTE}()\b", _set_key),
+        # a key however it is said (grounding.find_key): "in D major", "pásala a sol
+        # mayor", "en la bemol"; "in a hurry", "en la intro" are not keys
+        (r".+", _said_key),
         (r"\b(?:in a minor key|en (?:tono )?menor|minor key)\b", lambda p, m: p.replace(mode="minor")),
         (r"\b(?:in a major key|en (?:tono )?mayor|major key)\b", lambda p, m: p.replace(mode="major")),
         (r"\b(?:another|different|other|change the|cambia la|otra) (?:key|tonalidad|tono)\b",
          lambda p, m: _transpose(p, 5)),
-        (r"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b", lambda p, m: _transpose(p, 2)),
-        (r"\b(?:lower|a tone down|mas grave|baja un tono)\b", lambda p, m: _transpose(p, -2)),
+        (rf"\b(?:minor|menor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "minor")),
+        (rf"\b(?:major|mayor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "major")),
+        (rf"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b{_NOT_TEMPO}",
+         lambda p, m: _transpose(p, 2)),
+        (rf"\b(?:lower|a tone down|mas grave|baja un tono)\b{_NOT_TEMPO}",
+         lambda p, m: _transpose(p, -2)),
     ),
     (  # a new take on the same request
         (r"\b(?:another one|another version|different version|variation|otra version"
          r"|otra variacion|otra distinta|same but different|same thing but different"
          r"|lo mismo pero (?:diferente|distinto)|igual pero (?:diferente|distinto)"
-         r"|another take|otra toma)\b",
+         r"|another take|otra toma|(?:(?:lo|la|el) mism[oa]|igual) pero (?:un poco |algo "
+         r"|un pelin )?(?:diferente|distint[oa])"
+         r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
+         r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
+         r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same)\b",
          lambda p, m: p.replace(seed=(p.seed + 1) % 2**32)),
     ),
 )
@@ -123,7 +170,7 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_SWAP = (r"\b(?:swap|switch|replace|change|exchange|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
+_SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
          r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|por|con)\s+"
          r"(?P<new>(?:\S+\s*){1,3})")
 
@@ -188,11 +235,14 @@ def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> Music
 
 def names_an_edit(text: str) -> bool:
     """Whether ``text`` uses any phrasing these rules read as an edit ("speed it up",
-    "get rid of the sax", "swap X for Y", "more piano"), so callers need no second list."""
+    "get rid of the sax", "swap X for Y", "more piano", "in E flat", "thirty seconds"),
+    so callers need no second list."""
     folded = fold(text)
     patterns = [pattern for group in RULES for pattern, _ in group if pattern != ".+"]
     patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP]
-    return any(re.search(pattern, folded) for pattern in patterns)
+    readers = (find_bpm, find_duration, tempo_direction, lambda t: find_key(t)[0])
+    return any(re.search(pattern, folded) for pattern in patterns) or any(
+        read(text) for read in readers)
 
 
 def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:

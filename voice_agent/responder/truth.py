@@ -13,10 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from voice_agent.core.language import fold
+from voice_agent.core.language import fold, spell_numbers, split_sentences
 from voice_agent.core.plan import MODE_WORDS, normalize_key
 from voice_agent.core.types import MusicPlan
-from voice_agent.core.vocabulary import STYLES, find_instruments
+from voice_agent.responder.grounding import find_duration
+from voice_agent.core.vocabulary import find_instruments, genres_named
 
 #: words that say an instrument is NOT in the music ("without the saxophone", "he quitado
 #: el saxo", "swapped the guitar for a piano": the guitar is gone)
@@ -24,8 +25,12 @@ _ABSENT_CUES = (r"(?:without|sin|no|no more|removed|remove|took out|taken out|dr
                 r"|instead of|replaced|swapped|quitado|quite|quito|quitamos|sacado|saque"
                 r"|en vez de|en lugar de|cambiado|sustituido|reemplazado)")
 _SECONDS = r"(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:seconds?|secs?|segundos?)\b"
-_MINUTES = {"one minute": 60.0, "a minute": 60.0, "un minuto": 60.0, "half a minute": 30.0,
-            "medio minuto": 30.0, "a minute and a half": 90.0, "un minuto y medio": 90.0}
+#: a suggestion or an offer ("tell me a style, like relaxing jazz with piano", "¿quieres
+#: algo como un tango?"): what follows the marker names no fact about the music made
+_SUGGESTION = (r"(?:\b(?:like|such as|for example|for instance|e\.g\.|say|por ejemplo|como por"
+               r" ejemplo|tipo|como)\b)")
+_OFFER = (r"(?:\?|¿|\b(?:tell me|ask|try|you could|you can|if you want|want me to|would you like"
+          r"|dime|pideme|pide|prueba|puedes|quieres|si quieres|te apetece)\b)")
 _BPM = r"(\d{2,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)\b"
 _EN_KEY = r"\b([A-G])(#|b|♯|♭|\s+sharp|\s+flat)?\s+((?i:major|minor))\b"
 _ES_KEY = (r"\b(do|re|mi|fa|sol|la|si)(\s*(?:#|sostenido|bemol))?\s+(mayor|menor)\b"
@@ -55,12 +60,14 @@ class Facts:
 
 
 def facts_in(say: str) -> Facts:
-    """The genres, instruments, tempos, keys, modes and lengths ``say`` names."""
-    folded = fold(say)
+    """The genres, instruments, tempos, keys, modes and lengths ``say`` names as facts
+    (an example in a suggestion or an offer is not one: see :func:`stated_part`)."""
+    say = " ".join(stated_part(s) for s in split_sentences(say) or [say])
+    folded = spell_numbers(say)
     absent = _absent(folded)
     present = tuple(i for i in find_instruments(folded) if i not in absent)
     return Facts(
-        genres=_genres(folded),
+        genres=genres_named(folded),
         instruments=present,
         absent=absent,
         bpms=tuple(int(m.group(1)) for m in re.finditer(_BPM, folded)),
@@ -71,6 +78,16 @@ def facts_in(say: str) -> Facts:
         tempo_change="faster" if re.search(_FASTER, folded) else
         "slower" if re.search(_SLOWER, folded) else None,
     )
+
+
+def stated_part(sentence: str) -> str:
+    """``sentence`` up to the example of a suggestion or offer it makes: "Tell me a
+    style, like relaxing jazz with piano" states nothing about the music; "Here's a
+    tango with bandoneon" states all of itself."""
+    if not re.search(_OFFER, sentence, flags=re.IGNORECASE):
+        return sentence
+    match = re.search(_SUGGESTION, sentence, flags=re.IGNORECASE)
+    return sentence[: match.start()] if match else sentence
 
 
 def check_say(say: str, plan: MusicPlan | None, language: str,
@@ -120,16 +137,6 @@ _GENERIC = {"acoustic guitar", "bass", "piano"}
 _ALIKE = {"fiddle": "violin"}
 
 
-def _genres(folded: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for style in STYLES:
-        for alias in sorted(style.aliases, key=len, reverse=True):
-            if re.search(rf"(?<![a-z]){re.escape(fold(alias))}(?:e?s)?(?![a-z])", folded):
-                found.append(style.genre)
-                break
-    return tuple(found)
-
-
 def _absent(folded: str) -> tuple[str, ...]:
     found: list[str] = []
     for match in re.finditer(rf"(?<![a-z]){_ABSENT_CUES}\s+(?=((?:\S+\s*){{1,3}}))", folded):
@@ -147,11 +154,14 @@ def _keys(say: str) -> tuple[tuple[str, str], ...]:
 
 
 def _durations(folded: str) -> tuple[float, ...]:
+    """Every length named: "30 seconds", "treinta segundos", "a minute and a half"."""
     found = [float(m.group(1).replace(",", ".")) for m in re.finditer(_SECONDS, folded)]
-    for phrase, seconds in sorted(_MINUTES.items(), key=lambda p: -len(p[0])):
-        if re.search(rf"\b{phrase}\b", folded):
+    for match in re.finditer(r"\b(?:\d+|one|uno|un|una|a|half a|medio|media)\s*(?:-\s*)?"
+                             r"(?:minutes?|minutos?)\b(?:\s+(?:and a half|y medio|y media))?"
+                             r"|\b(?:one|uno|a|un) and a half minutes?\b", folded):
+        seconds = find_duration(match.group(0))
+        if seconds is not None:
             found.append(seconds)
-            break
     return tuple(found)
 
 

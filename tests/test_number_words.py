@@ -1,0 +1,83 @@
+"""Numbers said in words (core/language.py), English and Spanish, and the readers that use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.core.language import number_value, spell_numbers
+from voice_agent.core.vocabulary import find_genre, find_instruments, genres_named
+from voice_agent.responder.grounding import find_bpm, find_duration, find_key, tempo_direction
+
+
+@pytest.mark.parametrize("words,value", [
+    ("fifteen", 15), ("twenty-five", 25), ("ninety five", 95), ("one hundred and twenty", 120),
+    ("a hundred twenty", 120), ("two hundred", 200), ("treinta", 30), ("treinta y cinco", 35),
+    ("veintidós", 22), ("dieciséis", 16), ("cien", 100), ("ciento veinticinco", 125),
+    ("doscientos diez", 210),
+])
+def test_a_number_in_words_has_its_value(words, value):
+    assert number_value(words) == value
+
+
+@pytest.mark.parametrize("words", ["two three", "ten and two", "twenty ninety", "salsa"])
+def test_two_numbers_or_no_number_have_no_value(words):
+    assert number_value(words) is None
+
+
+@pytest.mark.parametrize("text,spelled", [
+    ("fifteen seconds", "15 seconds"), ("a ciento veinte bpm", "a 120 bpm"),
+    ("another one", "another one"), ("una salsa", "una salsa"),
+    ("play number two", "play number 2"),
+])
+def test_spell_numbers_writes_digits_and_leaves_other_words(text, spelled):
+    assert spell_numbers(text) == spelled
+
+
+@pytest.mark.parametrize("text,seconds", [
+    ("fifteen seconds", 15.0), ("treinta segundos", 30.0), ("medio minuto", 30.0),
+    ("a minute and a half", 90.0), ("un minuto y medio", 90.0), ("minuto y medio", 90.0),
+    ("one and a half minutes", 90.0), ("dos minutos", 120.0), ("a forty-second loop", 40.0),
+    ("the second version", None),
+])
+def test_lengths_in_words(text, seconds):
+    assert find_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text,bpm", [
+    ("noventa bpm", 90), ("one hundred and ten beats per minute", 110),
+    ("a ciento cuarenta pulsaciones", 140), ("120-bpm", 120), ("two songs", None),
+])
+def test_tempos_in_words(text, bpm):
+    assert find_bpm(text) == bpm
+
+
+@pytest.mark.parametrize("text,direction", [
+    ("pick up the pace", "faster"), ("up the tempo", "faster"), ("sube el tempo", "faster"),
+    ("speed things up", "faster"), ("no tan lento", "faster"),
+    ("slow it down a notch", "slower"), ("bring the tempo down", "slower"),
+    ("más lento", "slower"), ("baja el ritmo", "slower"), ("not so fast", "slower"),
+    ("turn it up", None), ("lower the volume", None), ("sube un tono", None),
+])
+def test_tempo_idioms(text, direction):
+    assert tempo_direction(text) == direction
+
+
+@pytest.mark.parametrize("text,key", [
+    ("en sol mayor", ("G", "major")), ("re menor", ("D", "minor")),
+    ("en la bemol", ("Ab", None)), ("pásala a fa sostenido menor", ("F#", "minor")),
+    ("move it to E flat major", ("Eb", "major")), ("key of C#", ("C#", None)),
+    ("si bemol mayor", ("Bb", "major")),
+    ("en la intro", (None, None)), ("en mi casa", (None, None)), ("in a hurry", (None, None)),
+    ("la mayor parte", (None, None)), ("pásala a mayor", (None, None)),
+    ("in a minor key", (None, None)),
+])
+def test_keys_said_any_way(text, key):
+    assert find_key(text) == key
+
+
+def test_an_instrument_family_is_not_a_genre():
+    assert find_genre("una salsa con metales") == "salsa"
+    assert genres_named("con metales") == ()
+    assert find_genre("heavy metal") == "metal"
+    assert find_instruments("con metales y cuerdas") == ("brass", "strings")
+    assert find_instruments("with woodwinds") == ("flute", "clarinet")
