@@ -112,6 +112,11 @@ VERSION_PHRASES = [
     ("pon la de antes", Intent.UNDO, ()),
     ("regresa a la dos", Intent.GO_TO_VERSION, (2,)),
     ("back to three please", Intent.GO_TO_VERSION, (3,)),
+    ("revert", Intent.UNDO, ()),
+    ("quita el último cambio", Intent.UNDO, ()),
+    ("play v2", Intent.PLAY_VERSION, (2,)),
+    ("compare 1 and 2", Intent.COMPARE, (1, 2)),
+    ("compare the first and the last", Intent.COMPARE, (1, LAST_ITEM)),
 ]
 
 
@@ -126,7 +131,8 @@ def test_each_version_phrase(text, intent, versions):
     assert rule_reply(Transcript(text, "en"), HISTORY, 15.0).plan is None  # nothing to render
 
 
-@pytest.mark.parametrize("text", ["a thirty second version", "no tan rápido", "no more sax"])
+@pytest.mark.parametrize("text", ["a thirty second version", "no tan rápido", "no more sax",
+                                  "dale más caña", "sí, más rápido"])
 def test_a_length_or_an_edit_is_not_a_version_command_or_a_no(text):
     from voice_agent.responder.commands import parse_version_command
 

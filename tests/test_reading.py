@@ -85,6 +85,22 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
     ("bring in the woodwinds", {"instruments": SALSA.instruments + ("flute", "clarinet")}),
     ("la misma pero un poco distinta", {"seed": 12}),
     ("same idea but slightly different", {"seed": 12}),
+    ("speed it up by 20 bpm", {"bpm": 200}),
+    ("make it 10 bpm slower", {"bpm": 170}),
+    ("bájale quince pulsaciones", {"bpm": 165}),
+    ("raise it a semitone", {"key": "Bb"}),
+    ("bájala medio tono", {"key": "Ab"}),
+    ("I want it in C", {"key": "C"}),
+    ("use a violin instead of the saxophone",
+     {"instruments": ("piano", "bass", "congas", "trumpet", "violin", "acoustic guitar")}),
+    ("en vez del saxo, una flauta",
+     {"instruments": ("piano", "bass", "congas", "trumpet", "flute", "acoustic guitar")}),
+    ("put an organ in it", {"instruments": SALSA.instruments + ("organ",)}),
+    ("try it as funk", {"genre": "funk", "bpm": 110,
+                        "instruments": ("electric guitar", "bass", "drums", "brass")}),
+    ("y si la hacemos tango", {"genre": "tango", "bpm": 120,
+                               "instruments": ("bandoneon", "violin", "piano", "bass")}),
+    ("stretch it to a full minute", {"duration_s": 60.0}),
 )
 
 

@@ -207,7 +207,7 @@ def _confirmation(folded: str, text: str) -> Command | None:
     if _is_short_answer(folded, _NO) and not re.match(
             r"no\s+(?:tan|so|as|too|more|mas|menos|muy)\b", folded):  # "no tan rápido": an edit
         return Command(Intent.CANCEL)
-    if _is_short_answer(folded, _YES):
+    if _is_short_answer(folded, _YES) and not re.search(r"\b(?:mas|more|menos|less)\s+\w", folded):
         return Command(Intent.CONFIRM)
     return None
 
@@ -286,8 +286,10 @@ def _play(folded: str, text: str) -> Command | None:
 
 # -- versions of the piece: undo, go back to version N, play version N, compare ----------
 
-_VERSION_NOUN = r"(?:version|versions|versiones|take|toma)"
-_UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*"
+_VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
+_UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*|revert|revert it"
+         r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
+         r"(?:cambio|change|edit)"
          r"|take that back|revert that)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*)")
@@ -336,7 +338,7 @@ def parse_version_command(text: str) -> VersionCommand | None:
 def _version_number(folded: str) -> int | None:
     """The version a command names: "version 2", "the first (version)", "la primera",
     "the original" (1), "the last version" (:data:`LAST_ITEM`)."""
-    match = re.search(rf"{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b",
+    match = re.search(rf"{_VERSION_NOUN}\s*(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b",
                       folded)
     if match:
         return _number_value(match.group(1))
@@ -363,7 +365,7 @@ def _compared(folded: str) -> tuple[int, ...]:
     if _has(_LAST_TWO, folded):
         return (LAST_ITEM - 1, LAST_ITEM)
     found: list[int] = []
-    pattern = rf"(?:{_VERSION_NOUN}|la|el|and|with|y|con|vs|versus)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|ultima)\b"
+    pattern = rf"(?:{_VERSION_NOUN}|la|el|the|and|with|y|con|vs|versus|compare|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|ultima)\b"
     for match in re.finditer(pattern, folded):
         word = match.group(1)
         if word in ("last", "ultima"):

@@ -23,7 +23,8 @@ from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genr
 DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
                 "minor": ("A", "E", "D", "G", "C", "B", "F#", "F")}
 
-REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "repeat", "otra vez",
+REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more", "repeat",
+                "otra vez", "una vez mas", "una vez más",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
@@ -83,6 +84,30 @@ SLOWER_PATTERNS = (
 )
 
 
+def bpm_step(text: str) -> int | None:
+    """A tempo change by a number: "speed it up by 20 bpm" (+20), "10 bpm slower" (-10),
+    "súbele diez pulsaciones" (+10); None when the number is a tempo to set."""
+    folded = spell_numbers(text)
+    match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)"
+                      r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
+    if not match:
+        return None
+    said = match.group(2) or ""
+    relative = said or re.search(r"\b(?:by|en)\s+\d", match.group(0))
+    direction = tempo_direction(text) or ("faster" if said in ("faster", "quicker", "more", "mas",
+                                                              "up") else None)
+    if said in ("slower", "less", "menos", "down"):
+        direction = "slower"
+    if not relative and not re.search(r"\b(?:sube\w*|baja\w*)\s+(?:\w+\s+)?\d", folded):
+        return None
+    if direction is None:
+        direction = "faster" if re.search(r"\bsube", folded) else "slower" if re.search(
+            r"\bbaja", folded) else None
+    if direction is None:
+        return None
+    return int(match.group(1)) * (1 if direction == "faster" else -1)
+
+
 def tempo_direction(text: str) -> str | None:
     """"faster" or "slower" when ``text`` asks for a tempo change without a number, by any
     idiom of :data:`FASTER_PATTERNS` / :data:`SLOWER_PATTERNS` ("pick up the pace",
@@ -99,7 +124,7 @@ _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2
                 "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5}
 _HALF = r"(?:\s+(?:and a half|y medio|y media))?"
 _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.join(_COUNT_WORDS)})"
-            rf"{_HALF}\s*(?:-\s*)?(?:minutes?|minutos?|mins?)\b{_HALF}")
+            rf"{_HALF}\s*(?:-\s*)?(?:full\s+|whole\s+)?(?:minutes?|minutos?|mins?)\b{_HALF}")
 
 
 def find_duration(text: str) -> float | None:
@@ -144,7 +169,7 @@ def _not_a_note(note: str, accidental: str | None, mode: str | None, bare_ok: bo
     "a mayor" (Spanish "to major": Spanish names notes do, re, mi...)."""
     if len(note) == 1 and mode in ("mayor", "menor"):
         return True
-    return not (mode or accidental) and (len(note) == 1 and bare_ok or note in ("la", "mi", "si"))
+    return not (mode or accidental) and (note == "a" and bare_ok or note in ("la", "mi", "si"))
 
 
 def find_key(text: str) -> tuple[str | None, str | None]:

@@ -25,7 +25,9 @@ from voice_agent.responder.refine import apply_refinement, find_swaps, names_an_
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
-_GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same thing but"
+_GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same thing but|try it as"
+                 r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
+                 r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
                  r"|instead|hazl[oa]|conviertel[oa]|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
@@ -33,7 +35,8 @@ _GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same 
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anade\w*"
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
-              r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*"
+              r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
+              r"|use|instead|en vez|en lugar|in it|on it|to it|would be nice|estaria bien|le iria"
               r"|at \d+|a \d+|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
               r"|lo mismo pero|otra version|another version|another take)\b")
 

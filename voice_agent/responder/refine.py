@@ -14,8 +14,8 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name,
                                    normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
-from voice_agent.responder.grounding import (find_bpm, find_duration, find_key, find_mood,
-                                             tempo_direction)
+from voice_agent.responder.grounding import (bpm_step, find_bpm, find_duration, find_key,
+                                             find_mood, tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 #: what a rule returns when its pattern matched but the words were not what it reads
@@ -74,6 +74,7 @@ def _said_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 
 #: "lower the tempo" is not a key change, "la mayor parte" not a mode
+_SEMITONE = r"(?:semitone|half(?: a)? step|semitono|medio tono)"
 _NOT_TEMPO = (r"(?!\s+(?:the\s+|el\s+|la\s+)?(?:tempo|pace|speed|bpm|volume|ritmo|velocidad"
               r"|volumen|parte|cantidad|numero)\b)")
 _MODE_CUE = (r"\b(?:make it|now|switch(?: it)? to|change(?: it)? to|in|to|into|turn it|hazl[oa]"
@@ -95,7 +96,9 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 RULES: tuple[tuple[Rule, ...], ...] = (
-    (  # tempo: a number first, then "twice as fast", "much faster", any tempo idiom
+    (  # tempo: a change by a number, a number, "twice as fast", "much faster", any idiom
+        (r".+", lambda p, m: _bpm(p.replace(bpm=p.bpm + bpm_step(m.group(0))), 1.0)
+         if bpm_step(m.group(0)) else _NO_CHANGE),
         (r".+", lambda p, m: _bpm(p.replace(bpm=find_bpm(m.group(0))), 1.0)
          if find_bpm(m.group(0)) else _NO_CHANGE),
         (_TWICE_AS_FAST, lambda p, m: _bpm(p, 2.0)),
@@ -117,7 +120,8 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
          lambda p, m: _bpm(p.replace(mood="calm"), 0.9)),
         (r"\b(?:more energy|more energetic|more intense|mas energia|mas energic[oa]"
-         r"|mas intens[oa]|mas marcha)\b",
+         r"|mas intens[oa]|mas marcha|mas cana|mas fuerza|more punch|more drive|mas potencia"
+         r"|mas potente|more power|more powerful)\b",
          lambda p, m: _bpm(p.replace(mood="energetic"), 1.1)),
     ),
     (  # length: "30 seconds", "a 20-second loop", "que dure medio minuto" (find_duration)
@@ -140,6 +144,12 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          lambda p, m: _transpose(p, 5)),
         (rf"\b(?:minor|menor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "minor")),
         (rf"\b(?:major|mayor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "major")),
+        (rf"\b(?:(?:up|sube\w*|raise it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
+         rf"\s+(?:up|higher|arriba|mas alto|mas agudo))\b", lambda p, m: _transpose(p, 1)),
+        (rf"\b(?:(?:down|baja\w*|lower it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
+         rf"\s+(?:down|lower|abajo|mas bajo|mas grave))\b", lambda p, m: _transpose(p, -1)),
+        (r"\btranspose (?:it )?down\b|\btransporta\w* (?:hacia )?abajo\b", lambda p, m: _transpose(p, -2)),
+        (r"\btranspose (?:it )?(?:up)?\b|\btransporta\w*\b", lambda p, m: _transpose(p, 2)),
         (rf"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b{_NOT_TEMPO}",
          lambda p, m: _transpose(p, 2)),
         (rf"\b(?:lower|a tone down|mas grave|baja un tono)\b{_NOT_TEMPO}",
@@ -171,18 +181,27 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
 
 
 _SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
-         r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|por|con)\s+"
+         r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|by|por|con)\s+"
          r"(?P<new>(?:\S+\s*){1,3})")
+
+
+#: "a violin instead of the accordion", "un violín en lugar del acordeón"; and with the
+#: old one first: "en vez del acordeón, un violín", "instead of the sax, a flute"
+_INSTEAD = r"(?:instead of|in place of|rather than|en lugar de|en vez de)l?"
+_NEW_INSTEAD = rf"(?P<new>(?:\S+\s+){{0,3}}?\S+)\s+{_INSTEAD}\s+(?P<old>(?:\S+\s*){{1,3}})"
+_INSTEAD_NEW = rf"^\s*{_INSTEAD}\s+(?P<old>(?:[^\s,]+\s*){{1,3}}),\s*(?P<new>(?:\S+\s*){{1,3}})"
 
 
 def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
     """(old, new) instrument pairs: "swap the guitar for a piano", "cambia el saxo por
-    una flauta", "replace the drums with congas"."""
+    una flauta", "replace the drums with congas", "a violin instead of the accordion"."""
     swaps = []
-    for match in re.finditer(_SWAP, folded):
+    for match in [*re.finditer(_SWAP, folded), *re.finditer(_INSTEAD_NEW, folded),
+                  *re.finditer(_NEW_INSTEAD, folded)]:
         old, new = find_instruments(match.group("old")), find_instruments(match.group("new"))
         if old and new and old[0] != new[0]:
-            swaps.append((old[0], new[0]))
+            pair = (old[0], new[-1] if match.re.pattern == _NEW_INSTEAD else new[0])
+            swaps += [pair] if pair not in swaps else []
     return tuple(swaps)
 
 
@@ -239,7 +258,7 @@ def names_an_edit(text: str) -> bool:
     so callers need no second list."""
     folded = fold(text)
     patterns = [pattern for group in RULES for pattern, _ in group if pattern != ".+"]
-    patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP]
+    patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP, _INSTEAD]
     readers = (find_bpm, find_duration, tempo_direction, lambda t: find_key(t)[0])
     return any(re.search(pattern, folded) for pattern in patterns) or any(
         read(text) for read in readers)
