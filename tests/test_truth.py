@@ -55,6 +55,7 @@ BRASSY = SALSA.replace(instruments=("piano", "bass", "brass"))
     ("Aquí tienes una salsa con metales y piano.", BRASSY),  # brass, not the genre metal
     ("A salsa at two hundred and seven BPM, twenty seconds long.", SALSA),
     ("Una salsa a doscientas siete pulsaciones, de veinte segundos.", SALSA),
+    ("Now in D-sharp major.", SALSA.replace(key="Eb")),  # a transcript's spelling of Eb
 ])
 def test_true_sentences_are_not_flagged(say, plan):
     assert check_say(say, plan, "en") == []

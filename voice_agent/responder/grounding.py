@@ -151,7 +151,7 @@ def find_duration(text: str) -> float | None:
 
 
 #: a note as said in English or Spanish ("E flat", "fa sostenido", "si bemol", "C#")
-NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:\s*(#|b|sharp|flat|sostenido|bemol)(?![a-z]))?"
+NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(?![a-z]))?"
 _MODE = r"(major|minor|mayor|menor)"
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
@@ -177,7 +177,7 @@ def find_key(text: str) -> tuple[str | None, str | None]:
     menor", "pásala a sol mayor", "en la bemol" (key only), "key of F#"; (None, None)
     when no key is named. A bare note needs an accidental or the end of a phrase after
     it ("in a hurry", "en la intro", "en mi casa" are not keys)."""
-    folded = fold(text)
+    folded = fold(text).replace("♯", "#").replace("♭", "b")  # "B♭", as a transcript writes it
     for pattern in _KEY_PATTERNS:
         for match in re.finditer(pattern, folded):
             note, accidental, mode = match.groups()

@@ -32,7 +32,7 @@ _SUGGESTION = (r"(?:\b(?:like|such as|for example|for instance|e\.g\.|say|por ej
 _OFFER = (r"(?:\?|¿|\b(?:tell me|ask|try|you could|you can|if you want|want me to|would you like"
           r"|dime|pideme|pide|prueba|puedes|quieres|si quieres|te apetece)\b)")
 _BPM = r"(\d{2,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)\b"
-_EN_KEY = r"\b([A-G])(#|b|♯|♭|\s+sharp|\s+flat)?\s+((?i:major|minor))\b"
+_EN_KEY = r"\b([A-G])(#|b|♯|♭|[\s-]+sharp|[\s-]+flat)?\s+((?i:major|minor))\b"
 _ES_KEY = (r"\b(do|re|mi|fa|sol|la|si)(\s*(?:#|sostenido|bemol))?\s+(mayor|menor)\b"
            r"(?!\s+(?:parte|cantidad|numero|que|de))")
 _MODE_ONLY = (r"\b(?:(major|minor) key|(?:in|en) (?:a )?(major|minor)|(?:tono|modo|tonalidad)"
@@ -146,11 +146,17 @@ def _absent(folded: str) -> tuple[str, ...]:
 
 def _keys(say: str) -> tuple[tuple[str, str], ...]:
     plain = "".join(ch for ch in unicodedata.normalize("NFKD", say) if not unicodedata.combining(ch))
-    keys = [(m.group(1) + (m.group(2) or "").strip(), MODE_WORDS[m.group(3).lower()])
+    keys = [(m.group(1) + _accidental(m.group(2)), MODE_WORDS[m.group(3).lower()])
             for m in re.finditer(_EN_KEY, plain)]  # "A minor" is a key, "a minor change" not
     keys += [(m.group(1) + (m.group(2) or ""), MODE_WORDS[m.group(3)])
              for m in re.finditer(_ES_KEY, fold(say))]
     return tuple(keys)
+
+
+def _accidental(said: str | None) -> str:
+    """"#" or "b" however a reply writes it: " sharp", "-flat", "♭"."""
+    said = (said or "").strip(" -").lower()
+    return {"sharp": "#", "♯": "#", "flat": "b", "♭": "b"}.get(said, said)
 
 
 def _durations(folded: str) -> tuple[float, ...]:
