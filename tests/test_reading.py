@@ -101,6 +101,13 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
     ("y si la hacemos tango", {"genre": "tango", "bpm": 120,
                                "instruments": ("bandoneon", "violin", "piano", "bass")}),
     ("stretch it to a full minute", {"duration_s": 60.0}),
+    ("make it a tango but keep the tempo", {"genre": "tango",
+                                            "instruments": ("bandoneon", "violin", "piano", "bass")}),
+    ("hazla cumbia con los mismos instrumentos", {"genre": "cumbia", "bpm": 95}),
+    ("set the tempo to 130", {"bpm": 130}),
+    ("ponla a cien", {"bpm": 100}),
+    ("que dure menos", {"duration_s": 10.0}),
+    ("vuelve a poner la flauta", {"instruments": SALSA.instruments + ("flute",)}),
 )
 
 

@@ -68,7 +68,7 @@ def test_true_sentences_are_not_flagged(say, plan):
     ("Una salsa de treinta segundos.", "30 s"),
     ("A salsa at one hundred and eighty BPM.", "180 BPM"),
     ("Here's some heavy metal with brass.", "genre metal"),
-    ("Tell me a style. Here's a bolero with strings.", "genre ballad"),
+    ("Tell me a style. Here's a ballad with strings.", "genre ballad"),
 ])
 def test_a_suggestion_does_not_hide_an_untrue_claim(say, claim):
     found = check_say(say, BRASSY, "en")

@@ -50,7 +50,7 @@ STYLES: tuple[Style, ...] = (
           ("distorted guitar", "bass", "drums"), "aggressive"),
     Style("pop", ("pop",), 110, "major",
           ("piano", "synth", "bass", "drums"), "happy"),
-    Style("ballad", ("ballad", "balada", "love song", "canción de amor", "bolero"), 70, "major",
+    Style("ballad", ("ballad", "balada", "love song", "canción de amor"), 70, "major",
           ("piano", "strings"), "tender"),
     Style("classical", ("classical", "clásica", "clasica", "orchestral", "orquesta",
                         "symphony", "sinfonía", "string quartet", "cuarteto de cuerda", "waltz",

@@ -257,7 +257,14 @@ def _another_like(folded: str, text: str) -> Command | None:
     return None
 
 
+#: "keep" that keeps part of the music, not the clip: "but keep the tempo", "keep the band"
+_KEEPS_A_FIELD = (r"\b(?:but|and|pero|y)\s+keep|\bkeep(?:ing)?\s+(?:the\s+)?(?:same\s+)?(?:tempo|speed"
+                  r"|bpm|pace|key|instruments|band|mood|length|rest|beat|groove|melody)\b")
+
+
 def _save(folded: str, text: str) -> Command | None:
+    if re.search(_KEEPS_A_FIELD, folded):
+        return None
     if _has(_SAVE_VERBS, folded):
         return Command(Intent.SAVE, find_playlist(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(

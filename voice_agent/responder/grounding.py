@@ -49,9 +49,17 @@ def find_mood(text: str) -> str | None:
 
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
+    folded = spell_numbers(text)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
-                      r"|pulsos|golpes por minuto)\b", spell_numbers(text))
-    return int(match.group(1)) if match else None
+                      r"|pulsos|golpes por minuto)\b", folded) or re.search(_BARE_TEMPO, folded)
+    said = next((g for g in match.groups() if g), None) if match else None
+    return int(said) if said and 30 <= int(said) <= 300 else None
+
+
+#: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
+_BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(\d{2,3})\b(?!\s*(?:s|sec"
+               r"|seconds?|segundos?|minutes?|minutos?)\b)|\b(?:ponla|ponlo|put it|set it|take it"
+               r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(\d{2,3})\s*(?:$|please|por favor)")
 
 
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a

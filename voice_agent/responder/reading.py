@@ -37,6 +37,7 @@ _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|t
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
               r"|use|instead|en vez|en lugar|in it|on it|to it|would be nice|estaria bien|le iria"
+              r"|bring back|put back|vuelve a poner|recupera\w*|dure mas|dure menos"
               r"|at \d+|a \d+|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
               r"|lo mismo pero|otra version|another version|another take)\b")
 
@@ -137,7 +138,8 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     """Replay, an edit of ``previous``, or a new request."""
     names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
     switches_genre = names_genre and re.search(_GENRE_SWITCH, folded) is not None
-    if not names_genre and any(fold(w) in folded for w in REPLAY_WORDS):
+    if not names_genre and not fields["instruments"] and any(fold(w) in folded
+                                                             for w in REPLAY_WORDS):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
         or names_an_edit(fields["text"])

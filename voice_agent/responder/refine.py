@@ -88,10 +88,20 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
     return plan.replace(mode=mode) if re.search(_MODE_CUE, before) else _NO_CHANGE
 
 
+#: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
+_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+(?:the\s+|el\s+"
+         r"|la\s+|los\s+|las\s+)?")
+
+
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
     """A new style brings its own band and tempo; key, mood, length and seed stay."""
     style = style_for(find_genre(match.group(0)) or plan.genre)
-    return plan.replace(genre=style.genre, bpm=style.bpm, instruments=style.instruments)
+    keeps = match.group(0)
+    bpm = plan.bpm if re.search(rf"{_KEEP}(?:tempo|speed|bpm|pace|ritmo|velocidad)", keeps) \
+        else style.bpm
+    band = plan.instruments if re.search(rf"{_KEEP}(?:instruments|band|instrumentos|banda)",
+                                         keeps) else style.instruments
+    return plan.replace(genre=style.genre, bpm=bpm, instruments=band)
 
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
@@ -129,9 +139,9 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          else _NO_CHANGE),
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
-        (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*)\b",
+        (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (r"\b(?:shorter|mas cort[oa]|trim it|acorta\w*)\b",
+        (r"\b(?:shorter|mas cort[oa]|trim it|acorta\w*|dure menos)\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
     (  # key and mode
@@ -259,7 +269,7 @@ def names_an_edit(text: str) -> bool:
     folded = fold(text)
     patterns = [pattern for group in RULES for pattern, _ in group if pattern != ".+"]
     patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP, _INSTEAD]
-    readers = (find_bpm, find_duration, tempo_direction, lambda t: find_key(t)[0])
+    readers = (find_bpm, bpm_step, find_duration, tempo_direction, lambda t: find_key(t)[0])
     return any(re.search(pattern, folded) for pattern in patterns) or any(
         read(text) for read in readers)
 
