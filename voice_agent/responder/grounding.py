@@ -35,7 +35,8 @@ SLOW_WORDS = (" slow ", " slowly ", " lento ", " lenta ", " despacio ", " pausad
 FAST_WORDS = (" fast ", " quick ", " rapido ", " rapida ", " acelerado ", " up-tempo ")
 MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make", "compose",
                "música", "musica", "canción", "cancion", "ritmo", "pon ", "toca", "hazme",
-               "haz ", "tema", "pieza", "melodía")
+               "haz ", "tema", "pieza", "melodía", "bailar", "bailable", "to dance to", "dance to",
+               "groove", "loop", "tune", "piece")
 
 
 def find_mood(text: str) -> str | None:
