@@ -164,7 +164,7 @@ NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(
 _MODE = r"(major|minor|mayor|menor)"
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
-_NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero|que|de|del)\b)"
+_NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"
 _KEY_PATTERNS = (
     rf"\b{NOTE}\s*{_MODE}\b{_NOT_A_KEY}",  # "D minor", "sol mayor", "E flat major"
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
@@ -190,8 +190,10 @@ def find_key(text: str) -> tuple[str | None, str | None]:
     for pattern in _KEY_PATTERNS:
         for match in re.finditer(pattern, folded):
             note, accidental, mode = match.groups()
-            if _not_a_note(note, accidental, mode, pattern is _KEY_PATTERNS[1]):
-                continue
+            after = folded[match.end():].split()[:1]
+            if _not_a_note(note, accidental, mode, pattern is _KEY_PATTERNS[1]) or (
+                    note == "la" and after in (["de"], ["del"], ["que"])):
+                continue  # "la mayor de todas", "la menor que"
             key = normalize_key(note + (accidental or ""))
             if key:
                 return key, MODE_WORDS.get(mode or "")

@@ -34,7 +34,8 @@ _OFFER = (r"(?:\?|¿|\b(?:tell me|ask|try|you could|you can|if you want|want me 
 _BPM = r"(\d{2,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)\b"
 _EN_KEY = r"\b([A-G])(#|b|♯|♭|[\s-]+sharp|[\s-]+flat)?\s+((?i:major|minor))\b"
 _ES_KEY = (r"\b(do|re|mi|fa|sol|la|si)(\s*(?:#|sostenido|bemol))?\s+(mayor|menor)\b"
-           r"(?!\s+(?:parte|cantidad|numero|que|de))")
+           r"(?!\s+(?:parte|cantidad|numero)\b)(?!(?<=la mayor)\s+(?:de|que)\b)"
+           r"(?!(?<=la menor)\s+(?:de|que)\b)")  # "la mayor parte", "la menor de todas"
 _MODE_ONLY = (r"\b(?:(major|minor) key|(?:in|en) (?:a )?(major|minor)|(?:tono|modo|tonalidad)"
               r" (mayor|menor))\b")
 _FASTER = r"\b(?:faster|quicker|sped up|speeded up|mas rapid[oa]|acelerad[oa])\b"
