@@ -69,7 +69,8 @@ def test_the_evaluation_set_has_the_shape_the_issue_asks_for():
 def test_the_evaluation_set_does_not_reuse_a_tuning_sentence():
     tuning = "".join(p.read_text(encoding="utf-8").lower() for p in
                      (ROOT / "tests" / "test_reading.py", ROOT / "tests" / "test_truth.py",
-                      SCRIPTS / "held_out.json", SCRIPTS / "versions.json"))
+                      SCRIPTS / "held_out.json", SCRIPTS / "versions.json",
+                      SCRIPTS / "tuning.json"))
     quoted = set(re.findall(r'"([^"]+)"', tuning))
     reused = [t["text"] for c in _script("eval.json") for t in c["turns"]
               if t["text"].lower() in quoted]

@@ -145,3 +145,13 @@ def test_a_streamed_turn_never_speaks_the_copied_tango():
                         on_event=lambda e: said.append(e.text) if e.kind == events.EVENT_SAY else None)
     assert said[0] == "¡Claro!" and not any("tango" in s or "bandoneón" in s for s in said)
     assert turn.reply.plan.genre != "tango" and check_say(turn.reply.say, turn.reply.plan, "es") == []
+
+
+def test_a_length_with_decimals_is_read_whole_and_edits_round_it():
+    from voice_agent.responder.refine import apply_refinement
+
+    shorter = apply_refinement(SALSA.replace(duration_s=50.0), "make it a bit shorter")
+    assert shorter.duration_s == 33.3
+    assert check_say("Done: now 33.3 seconds long.", shorter, "en") == []
+    assert check_say("Now 33.3333 seconds long.", SALSA.replace(duration_s=33.3333), "en") == []
+    assert check_say("Now 33.3 seconds long.", SALSA, "en")  # the plan is 20 s

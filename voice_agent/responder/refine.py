@@ -52,7 +52,8 @@ def _tempo_step(plan: MusicPlan, direction: str | None) -> MusicPlan:
 
 
 def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
-    return plan.replace(duration_s=float(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)))
+    seconds = round(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S), 1)  # not "33.3333 s"
+    return plan.replace(duration_s=float(seconds))
 
 
 def _pitch_class(name: str) -> int | None:

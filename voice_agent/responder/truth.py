@@ -24,7 +24,7 @@ from voice_agent.core.vocabulary import find_instruments, genres_named
 _ABSENT_CUES = (r"(?:without|sin|no|no more|removed|remove|took out|taken out|dropped|minus"
                 r"|instead of|replaced|swapped|quitado|quite|quito|quitamos|sacado|saque"
                 r"|en vez de|en lugar de|cambiado|sustituido|reemplazado)")
-_SECONDS = r"(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:seconds?|secs?|segundos?)\b"
+_SECONDS = r"(?<![\d.,])(\d{1,3}(?:[.,]\d+)?)\s*(?:-\s*)?(?:seconds?|secs?|segundos?)\b"
 #: a suggestion or an offer ("tell me a style, like relaxing jazz with piano", "¿quieres
 #: algo como un tango?"): what follows the marker names no fact about the music made
 _SUGGESTION = (r"(?:\b(?:like|such as|for example|for instance|e\.g\.|say|por ejemplo|como por"
