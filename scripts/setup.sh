@@ -59,7 +59,8 @@ install_python_packages() {
   .venv/bin/pip install -q "torch==2.13.0"
   build_llama_wheel
   log "installing voice-agent with its default extras (and Ray Serve, for serve --engine ray)"
-  .venv/bin/pip install -q --find-links "$WHEELS" -e ".[default,dev,cluster]"
+  # workshop: peft for LoRA training (voice-agent train-lora, --lora) and its tests
+  .venv/bin/pip install -q --find-links "$WHEELS" -e ".[default,dev,cluster,workshop]"
   # The second ASR backend, for its tests. Its triton requirement is GPU-only (286 MB).
   .venv/bin/pip install -q --no-deps "openai-whisper==20250625"
 }

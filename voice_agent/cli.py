@@ -44,6 +44,9 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--asr-model", help="ASR weights folder / .pt file (default: embedded)")
     parser.add_argument("--llm-model", help="LLM weights: GGUF file or transformers folder")
     parser.add_argument("--musicgen-model", help="MusicGen folder or cached model id")
+    parser.add_argument("--lora", metavar="ADAPTER_DIR",
+                        help="a LoRA adapter from 'voice-agent train-lora', merged into the "
+                             "MusicGen decoder (--music-backend musicgen)")
     parser.add_argument("--melody", help="a hummed, whistled or played tune (audio file) for "
                         "the music to follow")
     parser.add_argument("--clap-model", help="local CLAP folder: score each clip against its "
@@ -165,6 +168,7 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
         music__melody=flag("melody"),
         music__clap_model=flag("clap_model"),
         music__best_of=flag("best_of"),
+        music__lora=flag("lora"),
         speech__speaker_wav=speaker_recording(flag("speaker")),
         speech__cloned_backend=flag("voice_backend"),
         speech__xtts_dir=flag("xtts_dir"),
@@ -645,6 +649,88 @@ def _add_engine_flags(parser: argparse.ArgumentParser) -> None:
                              "music=1,voice=0.5 (default none)")
 
 
+def cmd_train_lora(args: argparse.Namespace) -> int:
+    """Train a LoRA adapter on MusicGen's decoder from captioned audio."""
+    from voice_agent.workshop.lora import LoraSettings, TrainingEvent, train_lora
+
+    settings = LoraSettings(rank=args.rank, alpha=args.alpha, dropout=args.dropout, lr=args.lr,
+                            epochs=args.epochs, batch_size=args.batch_size,
+                            max_seconds=args.max_seconds,
+                            validation_fraction=args.validation_fraction, seed=args.seed,
+                            device=args.device)
+
+    def show(event: TrainingEvent) -> None:
+        if event.kind == "encode" and (event.done == event.total or event.done % 10 == 0):
+            _progress(f"encoded {event.done}/{event.total} clips")
+        elif event.kind == "epoch" and event.epoch:
+            e = event.epoch
+            _progress(f"epoch {e.epoch}/{event.total}: train loss {e.train_loss:.4f}, "
+                      f"validation loss {e.validation_loss:.4f} ({e.seconds:.1f} s, "
+                      f"{e.steps} steps)")
+        elif event.kind == "note":
+            _progress(event.message)
+
+    result = train_lora(args.data, args.base, args.out, settings, resume=args.resume,
+                        cache_dir=args.cache_dir, on_event=show)
+    for row in result.skipped:
+        print(f"skipped line {row.line} ({row.audio or 'no audio'}): {row.reason}")
+    print(f"{result.train_clips} clips trained on, {result.validation_clips} held out, "
+          f"{len(result.skipped)} skipped; {result.encoded} encoded, {result.cached} from "
+          "the codes cache")
+    first, last = result.epochs[0], result.epochs[-1]
+    print(f"validation loss {result.initial_validation_loss:.4f} before training, "
+          f"{first.validation_loss:.4f} after epoch {first.epoch}, "
+          f"{last.validation_loss:.4f} after epoch {last.epoch}")
+    print(f"adapter: {result.adapter_dir}  (use it with --lora {result.adapter_dir})")
+    print(f"wrote {result.record_path} and {result.curve_path}")
+    return 0
+
+
+def _add_train_lora_parser(sub) -> None:
+    from voice_agent.workshop.lora import LoraSettings
+
+    d = LoraSettings()
+    train = sub.add_parser(
+        "train-lora", help="fine-tune MusicGen's decoder with LoRA on captioned audio",
+        description="Train a PEFT LoRA adapter on a MusicGen checkpoint's decoder from a "
+                    "JSON-lines file of audio paths and captions (what 'voice-agent caption' "
+                    "writes). The output folder is a standard PEFT adapter, with "
+                    "training.json and loss_curve.png; use it with --lora.")
+    train.add_argument("--data", required=True, help="JSON lines: audio, caption (and "
+                                                     "features, error) a line")
+    train.add_argument("--base", required=True, help="MusicGen checkpoint folder")
+    train.add_argument("--out", required=True, help="adapter folder to write")
+    train.add_argument("--rank", type=_ranged(int, 1, 512, "rank"), default=d.rank,
+                       help=f"LoRA rank (default {d.rank})")
+    train.add_argument("--alpha", type=float, default=d.alpha,
+                       help=f"LoRA alpha: the update is scaled by alpha/rank (default {d.alpha:g})")
+    train.add_argument("--dropout", type=float, default=d.dropout,
+                       help=f"LoRA dropout (default {d.dropout:g})")
+    train.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr:g})")
+    train.add_argument("--epochs", type=_ranged(int, 1, 100000, "number of epochs"),
+                       default=d.epochs, help=f"epochs in all, resumed ones included "
+                                              f"(default {d.epochs})")
+    train.add_argument("--batch-size", type=_ranged(int, 1, 4096, "batch size"),
+                       default=d.batch_size, help=f"clips per step (default {d.batch_size})")
+    train.add_argument("--max-seconds", type=_ranged(float, 0.01, 600, "length in seconds"),
+                       default=d.max_seconds,
+                       help=f"use each clip's first N seconds (default {d.max_seconds:g})")
+    train.add_argument("--validation-fraction", type=_ranged(float, 0.01, 0.9, "fraction"),
+                       default=d.validation_fraction,
+                       help=f"share of clips held out (default {d.validation_fraction:g})")
+    train.add_argument("--seed", type=_seed, default=d.seed, help="split, order and "
+                                                                  "initialisation seed")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run checkpointed in --out")
+    train.add_argument("--device", default=d.device, help="torch device (default cpu)")
+    train.add_argument("--cache-dir", help="where encoded audio is kept (default "
+                                           "$VOICE_AGENT_HOME/cache/lora-codes)")
+    train.add_argument("-v", "--verbose", action="count", default=0,
+                       help="more log output (-vv: debug)")
+    _add_ui_language(train)
+    train.set_defaults(func=cmd_train_lora)
+
+
 def cmd_library(args: argparse.Namespace) -> int:
     """``voice-agent library list|play|export|delete``."""
     from voice_agent.library.cli import run
@@ -813,6 +899,7 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     from voice_agent.library.cli import add_library_parser
 
     add_library_parser(sub, cmd_library)
+    _add_train_lora_parser(sub)
     return parser
 
 

@@ -85,6 +85,8 @@ class MusicConfig:
     best_of: int = 1
     #: score every clip even with best_of 1 and no CLAP (audio-feature adherence, ~1 s a clip)
     score: bool = False
+    #: a LoRA adapter folder (voice-agent train-lora) merged into MusicGen's decoder (--lora)
+    lora: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ def select(config: MusicConfig, engine: str | None = None) -> MusicRenderer | No
 
 def _backend(config: MusicConfig, engine: str | None) -> MusicRenderer | None:
     name = engine or config.backend
+    if config.lora and not config.model_path:
+        raise ConfigError(f"A LoRA adapter (--lora {config.lora}) is for MusicGen: give its "
+                          "base with --musicgen-model FOLDER (and --music-backend musicgen), "
+                          "or drop --lora.")
     if name == "none":
         return None
     if name == "composer":
@@ -67,7 +71,8 @@ def _backend(config: MusicConfig, engine: str | None) -> MusicRenderer | None:
         if not config.model_path:
             raise ConfigError("The MusicGen backend needs music.model_path (--musicgen-model): "
                               "a local MusicGen folder or a model id in the Hugging Face cache.")
-        return MusicgenRenderer(model_path=config.model_path, melody=config.melody)
+        return MusicgenRenderer(model_path=config.model_path, melody=config.melody,
+                                lora=config.lora)
     raise unknown_choice("music backend", name, BACKENDS)
 
 

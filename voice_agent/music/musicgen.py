@@ -4,7 +4,9 @@ Loads ``MusicgenForConditionalGeneration`` (or the melody variant) from a local 
 or from the Hugging Face cache by model id with ``HF_HUB_OFFLINE=1``; nothing is ever
 downloaded. The text prompt is the responder's music prompt, or a description built
 from the plan; duration, seed and the sampling settings come from the plan and the
-constructor. The melody variant can also follow a melody given as audio.
+constructor. The melody variant can also follow a melody given as audio. A LoRA adapter
+made by ``voice-agent train-lora`` (``lora``) is checked against the base before any
+load, then merged into the decoder's attention projections.
 """
 
 from __future__ import annotations
@@ -132,6 +134,65 @@ def _check_decoder_shape(folder: Path, config: dict) -> None:
                                     "config.json says {} of width {}".format(*found, *declared))
 
 
+#: Where PEFT names the decoder's layers in an adapter made on the whole model.
+ADAPTER_LAYERS = "decoder.model.decoder.layers."
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+
+
+def _adapter_error(folder: Path, what: str) -> ModelNotFoundError:
+    return ModelNotFoundError(
+        f"LoRA adapter {folder}: {what}. Pass --lora a folder written by 'voice-agent "
+        "train-lora' on this MusicGen base, or leave --lora out.")
+
+
+def check_adapter(adapter: str | Path, base: str | Path) -> None:
+    """A LoRA adapter that fits the MusicGen base in ``base``, or one line saying why not.
+
+    Reads adapter_config.json and the two safetensors headers only (milliseconds), so a
+    mismatch is told before the model loads: another architecture's adapter, or one
+    trained on a decoder of another width or depth.
+    """
+    folder = Path(adapter).expanduser()
+    for name in ADAPTER_FILES:
+        if not (folder / name).is_file():
+            raise _adapter_error(folder, f"{name} is missing")
+    try:
+        settings = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _adapter_error(folder, f"adapter_config.json is not valid JSON ({exc})") from None
+    if settings.get("peft_type") != "LORA":
+        raise _adapter_error(folder, f"a {settings.get('peft_type')} adapter, not LoRA")
+    made_for = (settings.get("auto_mapping") or {}).get("base_model_class") or ""
+    if made_for and "Musicgen" not in made_for:
+        raise _adapter_error(folder, f"made for {made_for}, not MusicGen")
+    config = json.loads((Path(base) / "config.json").read_text(encoding="utf-8"))
+    decoder = config.get("decoder") or {}
+    found = _adapter_decoder_shape(folder)
+    wanted = (decoder.get("hidden_size"), decoder.get("num_hidden_layers"))
+    if found is None:
+        raise _adapter_error(folder, "its weights are not on a MusicGen decoder's layers")
+    width, deepest = found
+    if width != wanted[0] or deepest >= (wanted[1] or 0):
+        raise _adapter_error(folder, f"trained on a decoder {width} wide with at least "
+                                     f"{deepest + 1} layers; this model's decoder is "
+                                     f"{wanted[0]} wide with {wanted[1]} layers")
+
+
+def _adapter_decoder_shape(folder: Path) -> tuple[int, int] | None:
+    """(width, deepest layer index) of the adapter's decoder weights; None if it has none."""
+    shapes = safetensors_shapes(folder / "adapter_model.safetensors")
+    widths, layers = set(), set()
+    for name, shape in shapes.items():
+        at = name.find(ADAPTER_LAYERS)
+        if at < 0 or len(shape) != 2:
+            return None
+        layers.add(int(name[at + len(ADAPTER_LAYERS):].split(".")[0]))
+        widths.add(shape[1] if ".lora_A." in name else shape[0])
+    if not layers or len(widths) != 1:
+        return None
+    return widths.pop(), max(layers)
+
+
 def _import_transformers():
     try:
         import torch
@@ -142,6 +203,17 @@ def _import_transformers():
     return torch, transformers
 
 
+def _with_adapter(model, adapter: str):
+    """``model`` with the LoRA adapter merged in: generation runs as fast as without it."""
+    try:
+        from peft import PeftModel
+    except ImportError:
+        raise MissingDependencyError("peft", "workshop", "A LoRA adapter (--lora)") from None
+    merged = PeftModel.from_pretrained(model, str(Path(adapter).expanduser())).merge_and_unload()
+    log.info("LoRA adapter %s merged into the decoder", adapter)
+    return merged
+
+
 class MusicgenRenderer:
     """Text-to-music with MusicGen weights the user provides.
 
@@ -150,13 +222,15 @@ class MusicgenRenderer:
     Sampling: ``top_k``, ``top_p`` (0 disables it), ``temperature`` (0 means greedy),
     ``guidance_scale`` (classifier-free guidance; 1 disables it).
     ``dtype``: "float32", or "float16"/"bfloat16" on a GPU.
+    ``lora``: a LoRA adapter folder (``voice-agent train-lora``), merged into the decoder.
     """
 
     def __init__(self, model_path: str, device: str = "cpu", top_k: int = 250,
                  top_p: float = 0.0, temperature: float = 1.0, guidance_scale: float = 3.0,
                  num_threads: int | None = None, dtype: str = "float32",
-                 melody: str | None = None) -> None:
+                 melody: str | None = None, lora: str | None = None) -> None:
         self.model_path = str(model_path)
+        self.lora = str(lora) if lora else None
         self.device = device
         self.dtype = dtype
         self.melody_path = melody
@@ -164,6 +238,8 @@ class MusicgenRenderer:
         self.temperature, self.guidance_scale = float(temperature), float(guidance_scale)
         self.num_threads = num_threads
         self.model_id = f"musicgen:{Path(self.model_path).name or self.model_path}"
+        if self.lora:
+            self.model_id += f"+lora:{Path(self.lora).name}"
         self._model = self._tokenizer = self._melody_features = None
 
     @property
@@ -196,18 +272,24 @@ class MusicgenRenderer:
         local = Path(self.model_path).expanduser()
         if local.is_dir():
             check_folder(local)  # a missing file or another model: one line, before the import
+            if self.lora:
+                check_adapter(self.lora, local)
         torch, transformers = _import_transformers()
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if self.num_threads:
             torch.set_num_threads(self.num_threads)
         source = self._resolve(transformers)
         check_folder(source)  # a cached model id: the same check, before the load
+        if self.lora:
+            check_adapter(self.lora, source)
         config = transformers.AutoConfig.from_pretrained(source, local_files_only=True)
         model_class = (transformers.MusicgenMelodyForConditionalGeneration
                        if config.model_type == MELODY_TYPE
                        else transformers.MusicgenForConditionalGeneration)
         model = model_class.from_pretrained(source, local_files_only=True,
                                             dtype=getattr(torch, self.dtype))
+        if self.lora:
+            model = _with_adapter(model, self.lora)
         self._model = model.to(self.device).eval()
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=True)
         if self.is_melody:
