@@ -233,6 +233,33 @@ EN: dict[str, str] = {
     "bench.reload": "Reload", "bench.chart": "Latency per stage",
     "bench.none": "No benchmark results yet. Run `voice-agent bench` to make them, then "
                   "press Reload.",
+    # -- web: the workshop's LoRA training tab (modes/web/lora.py) --------------------------
+    "web.tab.workshop": "Workshop", "web.tab.lora": "LoRA training",
+    "lora.intro": "Fine-tune MusicGen on your own captioned clips: a LoRA adapter on the "
+                  "decoder's attention. The dataset is JSON lines, an audio path and a caption "
+                  "a line (what `voice-agent caption` writes). Use the adapter with "
+                  "`--lora FOLDER` and the MusicGen backend. On a CPU this is slow: minutes "
+                  "per epoch for musicgen-small.",
+    "lora.dataset_path": "Dataset on this server (path of the .jsonl)",
+    "lora.dataset_upload": "…or upload it (a .zip holding the .jsonl and its audio, or a .jsonl)",
+    "lora.audio_folder": "Audio folder on this server (for an uploaded .jsonl's relative paths)",
+    "lora.base": "MusicGen folder on this server (the base model)",
+    "lora.name": "Adapter name", "lora.rank": "Rank", "lora.lr": "Learning rate",
+    "lora.epochs": "Epochs", "lora.batch": "Batch size", "lora.max_seconds": "Seconds per clip (max)",
+    "lora.validation": "Share held out for validation", "lora.seed": "Seed",
+    "lora.resume": "Resume the run under this name", "lora.train": "Train",
+    "lora.table": "Loss per epoch", "lora.curve": "Loss curve", "lora.download": "Adapter (zip)",
+    "lora.no_dataset": "Give a dataset: the path of a .jsonl on this server, or upload one.",
+    "lora.zip_without_jsonl": "The zip holds no .jsonl file: put the captions file beside its "
+                              "audio and zip them together.",
+    "lora.no_base": "Give the MusicGen folder to train on (e.g. a copy of facebook/musicgen-small).",
+    "lora.busy": "A training run is already going; wait for it to finish.",
+    "lora.loading": "Loading the model and encoding the audio…",
+    "lora.encoding": "Encoding audio: {done}/{total} clips",
+    "lora.epoch": "Epoch {epoch} of {epochs} done.",
+    "lora.finished": "Adapter '{name}' trained on {train} clips ({held} held out, {skipped} "
+                     "skipped): validation loss {first:.4f} after the first epoch, {last:.4f} "
+                     "after the last. Download it below; use it with --lora.",
 }
 
 ES: dict[str, str] = {
@@ -460,6 +487,38 @@ ES: dict[str, str] = {
     "bench.reload": "Recargar", "bench.chart": "Latencia por etapa",
     "bench.none": "Todavía no hay resultados. Ejecuta `voice-agent bench` para obtenerlos y "
                   "pulsa Recargar.",
+    # -- web: la pestaña de entrenamiento LoRA del taller --------------------------------------
+    "web.tab.workshop": "Taller", "web.tab.lora": "Entrenamiento LoRA",
+    "lora.intro": "Ajusta MusicGen con tus propios clips descritos: un adaptador LoRA sobre la "
+                  "atención del decodificador. El conjunto de datos es JSON lines, una ruta de "
+                  "audio y una descripción por línea (lo que escribe `voice-agent caption`). "
+                  "Usa el adaptador con `--lora CARPETA` y el motor MusicGen. En una CPU es "
+                  "lento: minutos por época con musicgen-small.",
+    "lora.dataset_path": "Conjunto de datos en este servidor (ruta del .jsonl)",
+    "lora.dataset_upload": "…o súbelo (un .zip con el .jsonl y sus audios, o un .jsonl)",
+    "lora.audio_folder": "Carpeta de audio en este servidor (para las rutas relativas de un "
+                         ".jsonl subido)",
+    "lora.base": "Carpeta de MusicGen en este servidor (el modelo base)",
+    "lora.name": "Nombre del adaptador", "lora.rank": "Rango",
+    "lora.lr": "Tasa de aprendizaje", "lora.epochs": "Épocas", "lora.batch": "Tamaño de lote",
+    "lora.max_seconds": "Segundos por clip (máx.)",
+    "lora.validation": "Parte reservada para validación", "lora.seed": "Semilla",
+    "lora.resume": "Reanudar el entrenamiento de este nombre", "lora.train": "Entrenar",
+    "lora.table": "Pérdida por época", "lora.curve": "Curva de pérdida",
+    "lora.download": "Adaptador (zip)",
+    "lora.no_dataset": "Indica un conjunto de datos: la ruta de un .jsonl en este servidor, o "
+                       "súbelo.",
+    "lora.zip_without_jsonl": "El zip no contiene ningún archivo .jsonl: pon el archivo de "
+                              "descripciones junto a sus audios y comprímelos juntos.",
+    "lora.no_base": "Indica la carpeta de MusicGen que quieres entrenar (p. ej., una copia de "
+                    "facebook/musicgen-small).",
+    "lora.busy": "Ya hay un entrenamiento en curso; espera a que termine.",
+    "lora.loading": "Cargando el modelo y codificando el audio…",
+    "lora.encoding": "Codificando audio: {done}/{total} clips",
+    "lora.epoch": "Época {epoch} de {epochs} terminada.",
+    "lora.finished": "Adaptador '{name}' entrenado con {train} clips ({held} reservados, "
+                     "{skipped} omitidos): pérdida de validación {first:.4f} tras la primera "
+                     "época y {last:.4f} tras la última. Descárgalo abajo y úsalo con --lora.",
 }
 
 CATALOGUES: Mapping[str, Mapping[str, str]] = {"en": EN, "es": ES}

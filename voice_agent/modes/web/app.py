@@ -755,6 +755,12 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             captions_tab(service, actions.publish, lang, folders)
         with gr.Tab(t("web.tab.benchmark", lang), id="benchmark"):
             _benchmark_tab(actions)
+        # the workshop (making and training, not inference) is one tab of its own
+        with gr.Tab(t("web.tab.workshop", lang), id="workshop"), gr.Tabs():
+            with gr.Tab(t("web.tab.lora", lang), id="lora"):
+                from voice_agent.modes.web.lora import lora_tab
+
+                lora_tab(service.store.root.parent / "workshop", actions.publish, lang)
         sessions.start_on_load(blocks)
     blocks.queue(max_size=service.limits.max_waiting * 4)
     return blocks
