@@ -665,8 +665,9 @@ def cmd_train_lora(args: argparse.Namespace) -> int:
         elif event.kind == "epoch" and event.epoch:
             e = event.epoch
             _progress(f"epoch {e.epoch}/{event.total}: train loss {e.train_loss:.4f}, "
-                      f"validation loss {e.validation_loss:.4f} ({e.seconds:.1f} s, "
-                      f"{e.steps} steps)")
+                      f"validation loss {e.validation_loss:.4f} ({e.seconds:.1f} s; {e.steps} "
+                      f"steps, {e.step_seconds / e.steps:.2f} s and "
+                      f"{e.step_cpu_seconds / e.steps:.2f} CPU s a step)")
         elif event.kind == "note":
             _progress(event.message)
 

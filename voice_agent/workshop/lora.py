@@ -78,13 +78,17 @@ class LoraSettings:
 
 @dataclass(frozen=True)
 class EpochResult:
-    """One epoch's mean training loss, validation loss and wall time."""
+    """One epoch's mean training loss, validation loss and wall time (``seconds``, the
+    validation pass included); ``step_seconds`` and ``step_cpu_seconds`` are the training
+    steps' wall and process CPU time (CPU time is the fairer figure on a shared machine)."""
 
     epoch: int
     train_loss: float
     validation_loss: float
     seconds: float
     steps: int
+    step_seconds: float = 0.0
+    step_cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -312,7 +316,7 @@ class _Trainer:
     def _epoch(self, epoch: int) -> EpochResult:
         torch = self.torch
         self.peft_model.train()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         # the order depends on the seed and the epoch only, so a resumed run sees the same
         order = torch.randperm(len(self.train),
                                generator=torch.Generator().manual_seed(self.settings.seed + epoch))
@@ -328,9 +332,11 @@ class _Trainer:
             self.optimizer.step()
             losses.append(float(loss.detach()) * len(batch))
         train_loss = sum(losses) / len(self.train)
+        step_seconds = time.perf_counter() - started
+        step_cpu = time.process_time() - cpu_started
         validation = self._validation_loss()
         return EpochResult(epoch, train_loss, validation, time.perf_counter() - started,
-                           len(losses))
+                           len(losses), step_seconds, step_cpu)
 
     def _validation_loss(self) -> float:
         """Mean loss over the held-out clips (dropout off, no gradients)."""
@@ -423,8 +429,11 @@ class _Trainer:
             "initial_validation_loss": self.initial_validation,
             "seconds_per_epoch": [round(e.seconds, 3) for e in history],
             "steps_per_epoch": [e.steps for e in history],
-            "seconds_per_step": round(sum(e.seconds for e in history) / steps, 4) if steps
-            else None,
+            "seconds_per_step": round(sum(e.step_seconds for e in history) / steps, 4)
+            if steps else None,
+            "cpu_seconds_per_step": round(sum(e.step_cpu_seconds for e in history) / steps, 4)
+            if steps else None,
+            "torch_threads": self.torch.get_num_threads(),
             "clips": {"train": len(self.train), "validation": len(self.validation),
                       "encoded": self.cache.encoded, "from_cache": self.cache.cached},
             "skipped": [row.to_dict() for row in self.dataset.skipped],
