@@ -148,6 +148,14 @@ def test_an_existing_run_or_a_missing_one_is_named_before_any_load(tiny, tmp_pat
         train_lora(data, tiny, tmp_path / "long", FAST.__class__(max_seconds=5.0))
     with pytest.raises(ConfigError, match="Training data not found"):
         train_lora(tmp_path / "none.jsonl", tiny, tmp_path / "x", FAST)
+    melody = tmp_path / "melody"
+    melody.mkdir()
+    for path in tiny.iterdir():
+        (melody / path.name).write_bytes(path.read_bytes())
+    config = json.loads((melody / "config.json").read_text())
+    (melody / "config.json").write_text(json.dumps({**config, "model_type": "musicgen_melody"}))
+    with pytest.raises(ConfigError, match="melody weights; train-lora trains the text-only"):
+        train_lora(data, melody, tmp_path / "m", FAST)
 
 
 def test_too_few_usable_rows_is_one_line(tiny, tmp_path):
