@@ -317,3 +317,15 @@ def test_an_incomplete_adapter_folder_is_named(tiny, tmp_path):
     (tmp_path / "ad").mkdir()
     with pytest.raises(ModelNotFoundError, match="adapter_config.json is missing"):
         check_adapter(tmp_path / "ad", tiny)
+
+
+def test_run_refuses_an_adapter_for_another_base_before_loading_anything(tiny, tmp_path,
+                                                                         capsys, caplog):
+    adapter = fake_adapter(tmp_path / "wide", 1024)
+    code = cli.main(["run", "--text", "a calm piano piece", "--music-backend", "musicgen",
+                     "--musicgen-model", str(tiny), "--lora", str(adapter), "--no-speech",
+                     "--no-library", "--out", str(tmp_path / "out")])
+    error = capsys.readouterr().err
+    assert code == 2 and "trained on a decoder 1024 wide" in error
+    assert len(error.strip().splitlines()) == 1
+    assert "loading models" not in caplog.text and not (tmp_path / "out").exists()

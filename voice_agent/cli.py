@@ -197,8 +197,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from voice_agent.speech.enrol import load_enrolment_clip
 
         load_enrolment_clip(args.speaker, 16_000)
+    config = config_from_args(args)
+    music.check_files(config.music)  # a --lora for another base: one line, now
     # a typed request needs no speech recogniser: do not load Whisper for it
-    pipeline = build_pipeline(config_from_args(args), with_asr=args.text is None)
+    pipeline = build_pipeline(config, with_asr=args.text is None)
     override_plans(pipeline, plan_options(args))
     audio = None  # constructors load nothing: a bad file answers before any model loads
     if args.request is not None:
@@ -487,7 +489,10 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     _progress("loading models…")
     from voice_agent.service.voices import default_speakers_dir
 
-    service = build_service(None if args.fake else config_from_args(args), args.out,
+    config = None if args.fake else config_from_args(args)
+    if config is not None:
+        music.check_files(config.music)  # before any model loads
+    service = build_service(config, args.out,
                             fake=args.fake, limits=limits,
                             speakers_dir=None if args.fake else default_speakers_dir())
     loaded = service.load()

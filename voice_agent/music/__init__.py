@@ -76,4 +76,21 @@ def _backend(config: MusicConfig, engine: str | None) -> MusicRenderer | None:
     raise unknown_choice("music backend", name, BACKENDS)
 
 
-__all__ = ["BACKENDS", "ENGINES", "MusicRenderer", "engines", "select"]
+def check_files(config: MusicConfig) -> None:
+    """With a LoRA adapter, the MusicGen folder and adapter checks that read file headers
+    only (milliseconds): a command runs them before it loads any model, so an adapter made
+    for another base is one line up front, not a music stage found missing minutes later.
+    (Without --lora a bad folder stays what it was: the music stage reported unavailable.)"""
+    if not config.model_path or not config.lora:  # MusicGen may be a per-request engine
+        return
+    from pathlib import Path
+
+    from voice_agent.music.musicgen import check_adapter, check_folder
+
+    folder = Path(config.model_path).expanduser()
+    if folder.is_dir():  # a model id in the HF cache is checked when it loads
+        check_folder(folder)
+        check_adapter(config.lora, folder)
+
+
+__all__ = ["BACKENDS", "ENGINES", "MusicRenderer", "check_files", "engines", "select"]
