@@ -18,6 +18,7 @@ def write_loss_curve(path: Path, train: list[float], validation: list[float],
         return _write_plain_png(path, train, validation)
     matplotlib.use("Agg")  # no screen: straight to the file
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(6, 3.6), dpi=100)
     epochs = list(range(1, len(train) + 1))
@@ -27,6 +28,8 @@ def write_loss_curve(path: Path, train: list[float], validation: list[float],
     axes.set_xlabel("epoch")
     axes.set_ylabel("cross-entropy (mean of codebooks)")
     axes.set_title(title)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
+    axes.ticklabel_format(axis="y", useOffset=False)  # losses as they are, not "+3.46"
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()

@@ -203,7 +203,7 @@ def lora_tab(work_root: Path, publish: Callable[..., str | None], lang: str = "e
             audio_folder = gr.Textbox(label=t("lora.audio_folder", lang), max_lines=1)
             base = gr.Textbox(label=t("lora.base", lang), max_lines=1,
                               placeholder="/models/musicgen-small", elem_id="lora-base")
-            name = gr.Textbox(label=t("lora.name", lang), value="my-lora", max_lines=1,
+            name = gr.Textbox(label=t("lora.name", lang), value="my-style", max_lines=1,
                               elem_id="lora-name")
         with gr.Column():
             with gr.Row():
@@ -215,7 +215,8 @@ def lora_tab(work_root: Path, publish: Callable[..., str | None], lang: str = "e
                                    minimum=1, elem_id="lora-epochs")
                 batch = gr.Number(d.batch_size, label=t("lora.batch", lang), precision=0,
                                   minimum=1)
-                seconds = gr.Number(d.max_seconds, label=t("lora.max_seconds", lang), minimum=0)
+                seconds = gr.Number(d.max_seconds, label=t("lora.max_seconds", lang), minimum=0,
+                                    elem_id="lora-seconds")
             with gr.Row():
                 held = gr.Number(d.validation_fraction, label=t("lora.validation", lang),
                                  minimum=0, maximum=0.9)
