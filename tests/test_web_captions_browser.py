@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.browser]
 def test_uploaded_files_are_captioned_and_the_dataset_downloads(page, tmp_path):  # noqa: F811
     from playwright.sync_api import expect
 
+    page.get_by_role("tab", name="Workshop").click()  # the Captions tab sits inside it
     page.get_by_role("tab", name="Captions").click()
     files = [str(clip(tmp_path / "first.wav")), str(clip(tmp_path / "second.wav", bpm=90))]
     page.locator("#captions-files input[type=file]").set_input_files(files)

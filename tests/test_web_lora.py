@@ -97,6 +97,9 @@ def test_the_workshop_tab_sits_apart_from_the_inference_tabs(tmp_path):
     config = blocks.get_config_file()
     labels = [c["props"].get("label") for c in config["components"]
               if c.get("type") == "tabitem"]
-    assert labels[-2:] == ["Taller", "Entrenamiento LoRA"]
+    from voice_agent.modes.ui_text import t
+
+    assert labels[-3:] == ["Taller", t("web.tab.captions", "es"), "Entrenamiento LoRA"]
+    assert labels.index(t("web.tab.benchmark", "es")) < labels.index("Taller")
     ids = {c["props"].get("elem_id") for c in config["components"]}
     assert {"lora-train", "lora-table", "lora-download"} <= ids

@@ -751,12 +751,12 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             _voices_tab(actions, speakers)
         with gr.Tab(t("web.tab.library", lang), id="library"):
             _library_tab(library, library_reason, actions)
-        with gr.Tab(t("web.tab.captions", lang), id="captions"):
-            captions_tab(service, actions.publish, lang, folders)
         with gr.Tab(t("web.tab.benchmark", lang), id="benchmark"):
             _benchmark_tab(actions)
         # the workshop (making and training, not inference) is one tab of its own
         with gr.Tab(t("web.tab.workshop", lang), id="workshop"), gr.Tabs():
+            with gr.Tab(t("web.tab.captions", lang), id="captions"):
+                captions_tab(service, actions.publish, lang, folders)
             with gr.Tab(t("web.tab.lora", lang), id="lora"):
                 from voice_agent.modes.web.lora import lora_tab
 
