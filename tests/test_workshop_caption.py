@@ -11,7 +11,8 @@ from voice_agent.core.audio import write_wav
 from voice_agent.core.errors import ModelNotFoundError
 from voice_agent.core.types import Audio
 from voice_agent.music.describe import AudioFeatures, measure
-from voice_agent.workshop.batch import caption_batch, done_paths, read_dataset
+from voice_agent.workshop.batch import caption_batch, done_paths
+from voice_agent.workshop.lora_data import read_dataset
 from voice_agent.workshop.caption import Captioner, template_caption
 from voice_agent.workshop.judge import Tags, check_caption
 
@@ -138,7 +139,7 @@ def test_a_batch_with_a_corrupt_file_goes_on_and_resumes(tmp_path):
     assert good["features"]["loudness_lufs"] < 0
     assert bad["audio"].endswith("b.wav") and bad["caption"] is None
     assert "corrupt" in bad["error"] or "decode" in bad["error"]
-    assert [r["audio"] for r in read_dataset(out)] == [good["audio"]]
+    assert [str(r.audio) for r in read_dataset(out).rows] == [good["audio"]]  # what train-lora reads
 
     clip(folder / "c.wav", bpm=90.0)
     with out.open("a") as handle:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,17 +166,6 @@ def _end_torn_line(out: Path) -> None:
             if handle.read(1) != b"\n":
                 with out.open("a", encoding="utf-8") as append:
                     append.write("\n")
-
-
-def read_dataset(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The rows of a captions file that have a caption (error rows and torn lines left out)."""
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if row.get("caption") and not row.get("error"):
-            yield row
 
 
 def features_from_row(row: dict[str, Any]) -> AudioFeatures:
