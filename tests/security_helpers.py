@@ -111,7 +111,7 @@ def slow_voice_lab(folder: Path, seconds: float):
     from voice_agent.service.voices import VoiceLab
     from voice_agent.speech.enrol import load_enrolment_clip
 
-    return VoiceLab(folder, make_cloned=lambda path: SlowCloned(seconds),
+    return VoiceLab(folder, make_cloned=lambda path, on_step=None: SlowCloned(seconds),
                     make_comparer=FakeComparer,
                     check=lambda path: load_enrolment_clip(path, 24_000))
 

@@ -33,7 +33,7 @@ def counted_enrol(monkeypatch, speech_cache):
     """Replace the (slow) enrolment search by a fake that counts its calls."""
     calls = []
 
-    def fake_enrol(clip, encoder=None, budget=None, show_progress=True):
+    def fake_enrol(clip, encoder=None, budget=None, show_progress=True, on_step=None):
         calls.append(clip.sha256)
         return _profile(clip.sha256)
 

@@ -19,6 +19,9 @@ from voice_agent.service.errors import ServiceError, UnknownIdError
 from voice_agent.service.outputs import ID_PATTERN, shown_id
 from voice_agent.speech.protocol import EnrolledSpeaker
 
+#: Receives each enrolment step (a ``voice_agent.speech.cloning.EnrolmentStep``).
+StepCallback = Callable[[Any], None]
+
 log = logging.getLogger(__name__)
 
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,5}$")
@@ -50,14 +53,15 @@ class SpeakerInfo:
 class VoiceLab:
     """Enrolled speakers: their recordings on disk, their cloned voices, their comparison.
 
-    ``make_cloned(path)`` builds an unloaded cloned speaker for a recording (its ``load()``
-    enrols, or reads the profile cached by the recording's sha256); ``make_comparer(
+    ``make_cloned(path, on_step)`` builds an unloaded cloned speaker for a recording (its
+    ``load()`` enrols, reporting each step to ``on_step`` when given, or reads the profile
+    cached by the recording's sha256); ``make_comparer(
     reference, held_out)`` a voice comparer; ``check(path)`` validates a recording and
     returns its :class:`~voice_agent.speech.enrol.EnrolmentClip`. The real ones are in
     :func:`real_voice_lab`; ``--fake`` mode passes fakes.
     """
 
-    def __init__(self, folder: str | Path, make_cloned: Callable[[Path], Any],
+    def __init__(self, folder: str | Path, make_cloned: Callable[[Path, StepCallback | None], Any],
                  make_comparer: Callable[[Path, bool], Any], check: Callable[[Path], Any],
                  default_recording: Path | None = None, default_reference: Path | None = None,
                  max_loaded: int = 3) -> None:
@@ -166,11 +170,13 @@ class VoiceLab:
                                "another name.")
         return cleaned
 
-    def enrol(self, upload: Path, name: str = "", speaker_name: str = "") -> SpeakerInfo:
-        """Validate ``upload``, store it, build its voice (minutes on a cache miss).
+    def enrol(self, upload: Path, name: str = "", speaker_name: str = "",
+              on_step: StepCallback | None = None) -> SpeakerInfo:
+        """Validate ``upload``, store it, build its voice (about a minute on a cache miss).
 
         ``name`` is the upload's original file name (for its extension); ``speaker_name``
-        what the person calls the speaker (kept in ``names.json``).
+        what the person calls the speaker (kept in ``names.json``); ``on_step`` gets each
+        enrolment step, for a progress display.
         """
         clip = self.check(upload)  # raises SpeakerClipError with what to do
         speaker_id = clip.sha256[:12]
@@ -179,7 +185,7 @@ class VoiceLab:
         suffix = Path(name or upload.name).suffix.lower()
         stored = self.folder / (speaker_id + (suffix if _SUFFIX.match(suffix) else ".wav"))
         with self._enrolling:  # one search at a time: each takes both cores for minutes
-            speaker = self._build(speaker_id, upload, stored)
+            speaker = self._build(speaker_id, upload, stored, on_step)
         enrolled = isinstance(speaker, EnrolledSpeaker)
         profile = speaker.profile if enrolled else None
         score = profile.scores.get("best") if profile is not None else None
@@ -189,14 +195,15 @@ class VoiceLab:
                            tuple(clip.warnings), speaker.cache_hit if enrolled else None, score,
                            self.name_of(speaker_id))
 
-    def _build(self, speaker_id: str, upload: Path, stored: Path) -> Any:
+    def _build(self, speaker_id: str, upload: Path, stored: Path,
+               on_step: StepCallback | None = None) -> Any:
         """Build the voice from a staged copy; the id is listed only once that worked."""
         if stored.exists():
             return self.cloned(speaker_id)
         staged = stored.with_name(f".partial-{stored.name}")  # keeps the extension
         shutil.copyfile(upload, staged)
         try:
-            speaker = self.make_cloned(staged)
+            speaker = self.make_cloned(staged, on_step)
             speaker.load()
             staged.replace(stored)
         finally:
@@ -217,7 +224,7 @@ class VoiceLab:
             if speaker_id in self._loaded:
                 self._loaded.move_to_end(speaker_id)
                 return self._loaded[speaker_id]
-        speaker = self.make_cloned(self.recording(speaker_id))
+        speaker = self.make_cloned(self.recording(speaker_id), None)
         speaker.load()
         self._remember(speaker_id, speaker)
         return speaker
@@ -250,20 +257,32 @@ def real_voice_lab(folder: str | Path, default_recording: str | Path | None) -> 
     from voice_agent.speech.enrol import load_enrolment_clip
     from voice_agent.speech.kokoro import KOKORO_RATE
 
-    return VoiceLab(folder, make_cloned=lambda path: make_cloned_speaker(path),
+    return VoiceLab(folder, make_cloned=lambda path, on_step: make_cloned_speaker(
+                        path, show_progress=on_step is None, on_step=on_step),
                     make_comparer=VoiceComparer,
                     check=lambda path: load_enrolment_clip(path, KOKORO_RATE),
                     default_recording=Path(default_recording or DEFAULT_SPEAKER_WAV),
                     default_reference=None if default_recording else HELDOUT_SPEAKER_WAV)
 
 
+def _fake_cloned(path: Path, on_step: StepCallback | None) -> Any:
+    """``--fake`` mode's voice: a tone; it reports the enrolment's first and last step."""
+    from voice_agent.fakes import FakeSpeaker
+    from voice_agent.speech.cloning import EnrolmentStep
+
+    if on_step is not None:
+        on_step(EnrolmentStep("analyse", 1, 2, path.name))
+        on_step(EnrolmentStep("save", 2, 2))
+    return FakeSpeaker(freq=330.0)
+
+
 def fake_voice_lab(folder: str | Path) -> VoiceLab:
     """``--fake`` mode: real validation of the recording, fake voices and fake scores."""
-    from voice_agent.fakes import FakeComparer, FakeSpeaker
+    from voice_agent.fakes import FakeComparer
     from voice_agent.speech import DEFAULT_SPEAKER_WAV, HELDOUT_SPEAKER_WAV
     from voice_agent.speech.enrol import load_enrolment_clip
 
-    return VoiceLab(folder, make_cloned=lambda path: FakeSpeaker(freq=330.0),
+    return VoiceLab(folder, make_cloned=_fake_cloned,
                     make_comparer=FakeComparer,
                     check=lambda path: load_enrolment_clip(path, 24_000),
                     default_recording=DEFAULT_SPEAKER_WAV, default_reference=HELDOUT_SPEAKER_WAV)

@@ -72,13 +72,15 @@ def make_base_speaker(backend: str = "auto",
 def make_cloned_speaker(speaker_wav: str | Path | None = None, backend: str = "kokoro-clone",
                         xtts_dir: str | Path | None = None, budget=None,
                         show_progress: bool = True,
-                        xtts_max_sentence_s: float | None = None) -> SentenceSpeaker:
+                        xtts_max_sentence_s: float | None = None,
+                        on_step=None) -> SentenceSpeaker:
     """The cloned voice for ``speaker_wav`` (default: the bundled LibriVox reader).
 
     ``backend`` "kokoro-clone" (default) enrols a Kokoro style + WORLD conversion, cached by
     the recording's sha256; "xtts" uses Coqui XTTS v2 from the checkpoint folder
     ``xtts_dir`` (``xtts_max_sentence_s`` caps one sentence's audio). Nothing is read
-    until ``load()``.
+    until ``load()``. ``on_step`` receives each enrolment step
+    (:class:`~voice_agent.speech.cloning.EnrolmentStep`) of a kokoro-clone cache miss.
     """
     speaker_wav = Path(speaker_wav) if speaker_wav else DEFAULT_SPEAKER_WAV
     if backend == "xtts":
@@ -89,7 +91,8 @@ def make_cloned_speaker(speaker_wav: str | Path | None = None, backend: str = "k
         raise unknown_choice("cloned voice backend", backend, CLONE_BACKENDS)
     from voice_agent.speech.cloning import DEFAULT_BUDGET, ClonedSpeaker
 
-    return ClonedSpeaker(speaker_wav, budget or DEFAULT_BUDGET, show_progress=show_progress)
+    return ClonedSpeaker(speaker_wav, budget or DEFAULT_BUDGET, show_progress=show_progress,
+                         on_step=on_step)
 
 
 def select(config: SpeechConfig) -> dict[str, Speaker]:

@@ -16,12 +16,20 @@ what the real offline models can reach:
 
 The result, a :class:`~voice_agent.speech.enrol.SpeakerProfile`, is cached on disk under
 ``$VOICE_AGENT_HOME/speakers/<sha256 of the recording>/`` so later loads cost nothing.
+
+Speed (enrolment should take under a minute on 2 cores): step 2's probe in a plain style
+does not depend on the speaker, so each style's probe is spoken once and kept in
+``$VOICE_AGENT_HOME/speakers/probes-*/`` (:func:`plain_probe`); the probe's phonemes are
+computed once; and one time limit covers the whole enrolment: past it, screening stops
+(keeping at least the styles the blend needs) and the search keeps its best so far.
+Every step is reported to an ``on_step`` callback as an :class:`EnrolmentStep`.
 Scores here are against the enrolment clip; honest evaluation uses a held-out clip
 (``benchmarks/speech_bench.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -66,15 +74,45 @@ class EnrolmentBudget:
     strengths: tuple[float, ...] = (0.6, 1.3)  # 1.0 is what the search already scored
     speeds: tuple[float, ...] = (0.9,)
     seed: int = 0
-    #: Past this many seconds from the start the search stops and keeps its best so far
-    #: (screening always completes); a CPU shared with other work can be 3x slower.
-    time_limit_s: float = 180.0
+    #: Past this many seconds of this process's CPU time from the start of enrolment,
+    #: screening stops (once it has ``blend_top`` styles) and the search keeps its best so
+    #: far. CPU time, not wall time: on a shared machine the result does not get worse
+    #: because other work slows it down; on 2 idle cores the wall time is about the same.
+    time_limit_s: float = 45.0
+    #: A wall-clock limit too, so a machine busy with other work still ends in minutes.
+    wall_limit_s: float = 240.0
 
     @property
     def evaluations(self) -> int:
-        """Number of scored candidates, for the progress bar."""
-        return (self.screen or len(LOW_VOICES)) + self.search_steps + len(self.speeds) \
+        """Number of scored candidates (at most; the pitch range decides the screen)."""
+        return (self.screen or len(HIGH_VOICES)) + self.search_steps + len(self.speeds) \
             + len(self.strengths)
+
+
+@dataclass(frozen=True)
+class EnrolmentStep:
+    """One finished step of enrolment, for a progress display.
+
+    ``step`` is one of :data:`STEPS` (the interface words for each are the caller's);
+    ``done`` of ``total`` counts every step of this enrolment; ``note`` is a detail such
+    as the style just scored and its score.
+    """
+
+    step: str
+    done: int
+    total: int
+    note: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """How far enrolment has got, 0..1."""
+        return min(1.0, self.done / self.total) if self.total else 0.0
+
+
+#: The steps, in order: the recording analysed (embedding, pitch, envelope), each plain
+#: style scored, each blend tried, the slower reading, each conversion strength, saved.
+STEPS = ("analyse", "screen", "search", "speed", "strength", "save")
+StepCallback = Callable[[EnrolmentStep], None]
 
 
 DEFAULT_BUDGET = EnrolmentBudget()
@@ -104,12 +142,18 @@ class ProfileBuilder:
     """Runs the enrolment search for one clip (see the module docstring)."""
 
     def __init__(self, clip: EnrolmentClip, encoder: SpeakerEncoder, budget: EnrolmentBudget,
-                 progress: Callable[[str], None] = lambda _: None) -> None:
+                 on_step: StepCallback = lambda _: None, started: float | None = None) -> None:
         self.clip = clip
         self.encoder = encoder
         self.budget = budget
-        self.progress = progress
+        self.on_step = on_step
         self.rng = np.random.default_rng(budget.seed)
+        # the limits count from the start of enrolment (loading included), not of the search
+        self.started = time.monotonic() if started is None else started
+        self.deadline = self.started + budget.wall_limit_s
+        self.cpu_deadline = time.process_time() + budget.time_limit_s
+        self.done = 0
+        self.total = 0
         self.reference = encoder.embed(clip.audio)
         try:
             self.target = conversion.summarise(clip.audio)
@@ -118,46 +162,71 @@ class ProfileBuilder:
                 f"Speaker recording {clip.source}: no voiced speech (pitch) was found in it. "
                 "Record 10–15 s of normal, voiced speech.") from None
         self.kokoro = KokoroSpeaker(style=np.zeros((510, 1, 256), np.float32), label="search")
-        self.deadline = float("inf")
+        self._phonemes = ""
+
+    def step(self, name: str, note: str = "") -> None:
+        """Report one finished step to ``on_step``."""
+        self.done += 1
+        self.on_step(EnrolmentStep(name, self.done, max(self.total, self.done), note))
+
+    def _probe(self, style: np.ndarray, speed: float) -> Audio:
+        """The probe sentence in ``style`` (phonemised once: espeak is not free)."""
+        if not self._phonemes:
+            self._phonemes = self.kokoro.phonemes(PROBE_TEXT, "en")
+        return self.kokoro.synthesize_phonemes(self._phonemes, style, speed)
 
     def _score(self, weights: dict[str, float], offset: np.ndarray,
-               styles: dict[str, np.ndarray], speed: float = 1.0) -> _Candidate:
-        style = sum(w * styles[n] for n, w in weights.items()) + offset
-        self.kokoro.style = style.astype(np.float32)
-        self.kokoro.speed = speed
-        features = conversion.analyse(self.kokoro.speak(PROBE_TEXT, "en"))
+               styles: dict[str, np.ndarray], speed: float = 1.0, step: str = "search",
+               spoken: Audio | None = None) -> _Candidate:
+        style = (sum(w * styles[n] for n, w in weights.items()) + offset).astype(np.float32)
+        features = conversion.analyse(spoken if spoken is not None else self._probe(style, speed))
         change = conversion.conversion_between(conversion.summarise(features), self.target)
         score = cosine(self.encoder.embed(conversion.convert(features, change)), self.reference)
-        self.progress(f"{'+'.join(weights)} {score:.3f}")
-        return _Candidate(self.kokoro.style, weights, offset, features, change, score, speed)
+        self.step(step, f"{'+'.join(weights)} {score:.3f}")
+        return _Candidate(style, weights, offset, features, change, score, speed)
 
     def build(self) -> SpeakerProfile:
         """Screen, blend-search, pick the conversion strength; return the profile."""
         self.kokoro.load()
-        self.deadline = time.monotonic() + self.budget.time_limit_s
         f0_hz = float(np.exp(self.target.f0_log_mean))
         names = candidate_styles(f0_hz, self.budget.screen)
+        self.total = 2 + len(names) + self.budget.search_steps + len(self.budget.speeds) \
+            + len(self.budget.strengths)
+        self.step("analyse", f"{f0_hz:.0f} Hz")
         styles = load_voice_styles(list(dict.fromkeys(names)))
-        zero = np.zeros((1, 1, 256), np.float32)
-        screened = sorted((self._score({n: 1.0}, zero, styles) for n in names),
-                          key=lambda c: c.score, reverse=True)
+        screened = sorted(self._screen(names, styles), key=lambda c: c.score, reverse=True)
         best = self._search_blends(screened[: self.budget.blend_top], styles)
         for speed in self.budget.speeds:  # a slower or faster reading may fit better
             if self._out_of_time():
                 break
-            trial = self._score(best.weights, best.offset, styles, speed)
+            trial = self._score(best.weights, best.offset, styles, speed, "speed")
             best = trial if trial.score > best.score else best
         return self._finish(best, screened)
 
+    def _screen(self, names: tuple[str, ...], styles: dict[str, np.ndarray]) -> list[_Candidate]:
+        """Score each plain style (its probe from the cache); stop early when out of time."""
+        zero = np.zeros((1, 1, 256), np.float32)
+        screened: list[_Candidate] = []
+        for name in names:
+            if len(screened) >= max(1, self.budget.blend_top) and self._out_of_time():
+                break
+            spoken = plain_probe(name, lambda n=name: self._probe(styles[n] + zero, 1.0))
+            screened.append(self._score({name: 1.0}, zero, styles, step="screen", spoken=spoken))
+        return screened
+
     def _out_of_time(self) -> bool:
-        late = time.monotonic() > self.deadline
+        late = time.process_time() > self.cpu_deadline or time.monotonic() > self.deadline
         if late:
-            log.info("Enrolment search reached its %.0f s limit; keeping the best so far",
-                     self.budget.time_limit_s)
+            log.info("Enrolment search reached its limit (%.0f CPU-s or %.0f s); keeping the "
+                     "best so far", self.budget.time_limit_s, self.budget.wall_limit_s)
         return late
 
     def _search_blends(self, top: list[_Candidate], styles: dict[str, np.ndarray]) -> _Candidate:
         return search_blends(top, styles, self._score, self.budget, self.rng, self._out_of_time)
+
+    def remaining_steps(self) -> int:
+        """Steps not done (skipped for time); the caller closes the bar with them."""
+        return max(0, self.total - self.done)
 
     def _finish(self, best: _Candidate, screened: list[_Candidate]) -> SpeakerProfile:
         scores = {f"screen:{next(iter(c.weights))}": round(c.score, 4) for c in screened}
@@ -165,7 +234,7 @@ class ProfileBuilder:
         for s in self.budget.strengths:
             change = best.conversion.scaled(s, 1.0)
             trial = cosine(self.encoder.embed(conversion.convert(best.features, change)), self.reference)
-            self.progress(f"conversion x{s} {trial:.3f}")
+            self.step("strength", f"x{s} {trial:.3f}")
             scores[f"strength:{s}"] = round(trial, 4)
             if trial > score:
                 strength, score = s, trial
@@ -204,29 +273,71 @@ def search_blends(top: list[_Candidate], styles: dict[str, np.ndarray],
     return best
 
 
+#: Bump when the probe's voice changes (Kokoro weights, phonemiser): old probes are ignored.
+PROBE_VERSION = 1
+
+
+def probe_dir() -> Path:
+    """Cache folder of the plain styles' probes (speaker-independent, ~0.2 MB each)."""
+    key = hashlib.sha256(PROBE_TEXT.encode()).hexdigest()[:8]
+    return cache_home() / "speakers" / f"probes-v{PROBE_VERSION}-{key}"
+
+
+def plain_probe(name: str, speak: Callable[[], Audio]) -> Audio:
+    """The probe sentence in plain style ``name``: from the cache, else ``speak()`` and keep it.
+
+    Screening scores the same 13-15 plain probes for every speaker, so they are spoken once
+    per installation (the first enrolment) instead of once per enrolment.
+    """
+    path = probe_dir() / f"{name}.npy"
+    try:
+        return Audio(np.load(path).astype(np.float32) / 32767.0, KOKORO_RATE)
+    except (OSError, ValueError):
+        pass
+    audio = speak()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".partial-{path.name}")
+    np.save(staged, np.round(np.clip(audio.samples, -1, 1) * 32767).astype(np.int16))
+    staged.replace(path)  # whole or absent: two enrolments may write the same probe
+    return audio
+
+
 def profile_dir(sha256: str) -> Path:
     """Cache folder of the profile for a recording with this sha256."""
     return cache_home() / "speakers" / f"{sha256}-v{PROFILE_VERSION}"
 
 
 def enrol(clip: EnrolmentClip, encoder: SpeakerEncoder | None = None,
-          budget: EnrolmentBudget = DEFAULT_BUDGET, show_progress: bool = True) -> SpeakerProfile:
-    """Build the profile for ``clip`` with a tqdm progress bar (minutes on 2 CPU cores)."""
+          budget: EnrolmentBudget = DEFAULT_BUDGET, show_progress: bool = True,
+          on_step: StepCallback | None = None) -> SpeakerProfile:
+    """Build the profile for ``clip`` (under a minute on 2 idle cores with the probe cache).
+
+    Progress goes to ``on_step`` (one :class:`EnrolmentStep` per step) and, when
+    ``show_progress``, to a tqdm bar on stderr.
+    """
     from tqdm import tqdm
 
+    started = time.monotonic()
     encoder = encoder or SpeakerEncoder()
-    with tqdm(total=budget.evaluations, desc="Enrolling speaker", unit="try",
+    with tqdm(total=budget.evaluations + 2, desc="Enrolling speaker", unit="step",
               disable=not show_progress) as bar:
-        def step(note: str) -> None:
-            bar.set_postfix_str(note, refresh=False)
+        def step(done: EnrolmentStep) -> None:
+            bar.total = done.total
+            bar.set_postfix_str(f"{done.step} {done.note}", refresh=False)
             bar.update(1)
+            if on_step is not None:
+                on_step(done)
 
-        return ProfileBuilder(clip, encoder, budget, step).build()
+        builder = ProfileBuilder(clip, encoder, budget, step, started)
+        profile = builder.build()
+        builder.done += builder.remaining_steps() - 1  # steps skipped for time count as done
+        builder.step("save", f"{time.monotonic() - started:.0f} s")
+        return profile
 
 
 def load_or_enrol(speaker_wav: str | Path, budget: EnrolmentBudget = DEFAULT_BUDGET,
-                  encoder: SpeakerEncoder | None = None,
-                  show_progress: bool = True) -> tuple[SpeakerProfile, bool]:
+                  encoder: SpeakerEncoder | None = None, show_progress: bool = True,
+                  on_step: StepCallback | None = None) -> tuple[SpeakerProfile, bool]:
     """The profile for ``speaker_wav`` from the cache, or enrol and cache it.
 
     Returns ``(profile, cache_hit)``. Raises SpeakerClipError for unusable recordings.
@@ -237,7 +348,7 @@ def load_or_enrol(speaker_wav: str | Path, budget: EnrolmentBudget = DEFAULT_BUD
         log.info("Speaker profile cache hit: %s", folder)
         return SpeakerProfile.load(folder), True
     log.info("Enrolling speaker from %s (%.1f s); cache miss", clip.source, clip.duration_s)
-    profile = enrol(clip, encoder, budget, show_progress)
+    profile = enrol(clip, encoder, budget, show_progress, on_step=on_step)
     profile.save(folder)
     log.info("Speaker profile saved to %s (enrolment score %.3f)", folder, profile.scores["best"])
     return profile, False
@@ -247,10 +358,12 @@ class ClonedSpeaker(SentenceSpeaker):
     """Speaks in the voice enrolled from ``speaker_wav`` (Kokoro style + WORLD conversion)."""
 
     def __init__(self, speaker_wav: str | Path, budget: EnrolmentBudget = DEFAULT_BUDGET,
-                 show_progress: bool = True, use_conversion: bool = True) -> None:
+                 show_progress: bool = True, use_conversion: bool = True,
+                 on_step: StepCallback | None = None) -> None:
         self.speaker_wav = Path(speaker_wav)
         self.budget = budget
         self.show_progress = show_progress
+        self.on_step = on_step
         self.use_conversion = use_conversion
         self.sample_rate = KOKORO_RATE
         self.model_id = f"cloned:kokoro-82m+world ({self.speaker_wav.name})"
@@ -263,7 +376,8 @@ class ClonedSpeaker(SentenceSpeaker):
         if self._kokoro is not None:
             return
         self.profile, self.cache_hit = load_or_enrol(self.speaker_wav, self.budget,
-                                                     show_progress=self.show_progress)
+                                                     show_progress=self.show_progress,
+                                                     on_step=self.on_step)
         kokoro = KokoroSpeaker(style=self.profile.style, speed=self.profile.speed,
                                label=f"cloned-{self.profile.sha256[:12]}")
         kokoro.load()

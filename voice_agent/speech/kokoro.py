@@ -116,3 +116,12 @@ class KokoroSpeaker(SentenceSpeaker):
         samples, rate = self._engine.create(sentence, self.style_for(language), speed=self.speed,
                                             lang=lang)
         return Audio(np.asarray(samples, np.float32), int(rate))
+
+    def phonemes(self, sentence: str, language: str) -> str:
+        """The phonemes Kokoro reads for ``sentence`` (to speak one text in many styles)."""
+        return self._engine.tokenizer.phonemize(sentence, KOKORO_LANGUAGES[language])
+
+    def synthesize_phonemes(self, phonemes: str, style: np.ndarray, speed: float = 1.0) -> Audio:
+        """Speak already-phonemised text in the style table ``style``."""
+        samples, rate = self._engine.create(phonemes, style, speed=speed, is_phonemes=True)
+        return Audio(np.asarray(samples, np.float32), int(rate))
