@@ -282,6 +282,9 @@ class Turn:
     #: first_audio (first synthesised sample of the primary voice) and music_ready
     latency: dict[str, float] = field(default_factory=dict)
     library: LibraryResult | None = None  # what the clip library did, if it ran
+    #: True when the person cancelled the turn: it was stopped, and nothing of it was
+    #: stored in the library or kept in a session
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:

@@ -7,7 +7,8 @@ disk), ``lyrics`` (structured lyrics from the model or templates) and
 """
 
 from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM
-from voice_agent.library.commands import LibraryAction, LibraryOutcome, LibrarySession
+from voice_agent.library.commands import (LibraryAction, LibraryOutcome, LibraryScope,
+                                          LibrarySession)
 from voice_agent.library.lyrics import (LyricsRequest, LyricsWriter, parse_lyrics_request,
                                         template_lyrics)
 from voice_agent.library.records import ClipRecord, PlaylistEntry, PlaylistSummary
@@ -17,7 +18,7 @@ from voice_agent.library.store import (SCHEMA_VERSION, Library, LibraryError,
 from voice_agent.library.voiceover import speak_over_music
 
 __all__ = ["DEFAULT_PLAYLIST", "LAST_ITEM", "SCHEMA_VERSION", "ClipRecord", "Library",
-           "LibraryAction", "LibraryError", "LibraryOutcome", "LibrarySession", "LyricsRequest",
+           "LibraryAction", "LibraryError", "LibraryOutcome", "LibraryScope", "LibrarySession", "LyricsRequest",
            "LyricsWriter", "PlaylistEntry", "PlaylistSummary", "SessionInfo", "SessionStore",
            "SessionTurn", "Version", "default_library_dir", "parse_lyrics_request",
            "speak_over_music", "template_lyrics"]

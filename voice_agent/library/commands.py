@@ -176,8 +176,32 @@ class LibraryOutcome:
     action: LibraryAction | None = None
 
 
+@dataclass(frozen=True)
+class LibraryScope:
+    """Whose library state one turn uses; passed with every call, never kept in the hook.
+
+    ``session`` is the stored session the turn is kept in (None: none). ``owner`` is whose
+    "current clip" and pending "are you sure?" these are: a server gives each request its
+    session's id so two sessions never confirm or save each other's things. None: the
+    stored session's name when there is one, else (one local user: the CLI, the talk mode
+    without --session) the process-wide keys.
+    """
+
+    session: str | None = None
+    owner: str | None = None
+
+    def key(self, name: str) -> str:
+        """The state key ``name`` of this scope."""
+        owner = self.owner or self.session
+        return name if not owner else f"{name}:{owner}"
+
+
 class LibrarySession:
-    """The pipeline's hook: library commands before the music, storing clips after."""
+    """The pipeline's hook: library commands before the music, storing clips after.
+
+    It holds no per-conversation state: each call gets the turn's :class:`LibraryScope`,
+    so one hook serves any number of sessions at once.
+    """
 
     def __init__(self, library: Library | None, lyrics_writer: LyricsWriter | None = None,
                  speak_lyrics: bool = False, duck_db: float = -9.0) -> None:
@@ -186,17 +210,6 @@ class LibrarySession:
         self.speak_lyrics = speak_lyrics
         self.duck_db = duck_db
         self.sessions = SessionStore(library) if library is not None else None
-        self.session: str | None = None  # the conversation turns are kept in, if any
-        #: Whose "current clip" and pending "are you sure?" these turns use: a server sets
-        #: it per request so two sessions never confirm or save each other's things.
-        #: None: the stored session's name when one is open, else (one local user: the
-        #: CLI, the talk mode without --session) the process-wide keys.
-        self.session_id: str | None = None
-
-    def _key(self, name: str) -> str:
-        """The state key ``name`` of the current request's session, if any."""
-        owner = self.session_id or self.session
-        return name if not owner else f"{name}:{owner}"
 
     def forget_session(self, session_id: str) -> None:
         """Drop a session's current clip and pending confirmation (a one-off request's)."""
@@ -206,26 +219,26 @@ class LibrarySession:
 
     # -- sessions -----------------------------------------------------------------------
 
-    def open_session(self, name: str, history_turns: int = 4) -> list[Turn]:
-        """Keep this and later turns in session ``name`` (made when new); its recent history.
+    def open_session(self, name: str, history_turns: int = 4) -> tuple[str, list[Turn]]:
+        """Session ``name`` (made when new): its stored name and its recent history.
 
+        Pass ``LibraryScope(session=<that name>)`` with the turns to keep them in it.
         LibraryError when the library is switched off: sessions are stored in it.
         """
         if self.sessions is None:
-            raise LibraryError("Sessions are kept in the clip library, which is switched off; "
-                               "drop --no-library (or [library] enabled = false) to use one.")
-        self.session = self.sessions.open(name).name
-        return self.sessions.history(self.session, history_turns)
+            raise LibraryError(key="sessions_off")
+        stored = self.sessions.open(name).name
+        return stored, self.sessions.history(stored, history_turns)
 
     # -- before the music ---------------------------------------------------------------
 
-    def before_music(self, reply: Reply, transcript: Transcript,
-                     history: Sequence[Turn] = ()) -> LibraryOutcome:
+    def before_music(self, reply: Reply, transcript: Transcript, history: Sequence[Turn] = (),
+                     scope: LibraryScope = LibraryScope()) -> LibraryOutcome:
         """Apply a library command or lyrics request; other replies pass through unchanged."""
         if reply.intent is Intent.LYRICS:
             return self._lyrics(reply, transcript)
         if reply.intent in VERSION_INTENTS:
-            return self._version_command(reply, transcript)
+            return self._version_command(reply, transcript, scope)
         handlers = {Intent.SAVE: self._save, Intent.LIST: self._list, Intent.PLAY: self._play,
                     Intent.REMOVE: self._remove, Intent.CLEAR: self._clear,
                     Intent.CONFIRM: self._confirm, Intent.CANCEL: self._cancel,
@@ -236,7 +249,7 @@ class LibrarySession:
         if self.library is None and reply.intent is not Intent.ANOTHER_LIKE:
             return self._said(reply, LibraryAction(reply.intent.value, False,
                                                    message(reply.language, "off")))
-        return handler(reply)
+        return handler(reply, scope)
 
     @staticmethod
     def _said(reply: Reply, action: LibraryAction, clip: MusicClip | None = None,
@@ -257,26 +270,26 @@ class LibrarySession:
                                                 playlist=name, count=len(entries))
         return name, entries, entries[-1] if number == LAST_ITEM else entries[number - 1], ""
 
-    def current_clip(self) -> ClipRecord | None:
+    def current_clip(self, scope: LibraryScope = LibraryScope()) -> ClipRecord | None:
         """The clip "this" means: the last one rendered or played in this session (in a
         server session only its own, never another session's), else the newest stored."""
-        if self.sessions is not None and self.session is not None:
-            clip_id = self.sessions.last_clip_id(self.session)
+        if self.sessions is not None and scope.session is not None:
+            clip_id = self.sessions.last_clip_id(scope.session)
             if clip_id is not None:  # another session's clip is not "this" one
                 try:
                     return self.library.clip(clip_id)
                 except LibraryError:
                     pass
-        state = self.library.get_state(self._key(CURRENT_KEY)) if self.library else None
+        state = self.library.get_state(scope.key(CURRENT_KEY)) if self.library else None
         if state is not None:
             try:
                 return self.library.clip(int(state[0]))
             except LibraryError:
                 pass  # deleted since: fall back to the newest
-        return self.library.last_clip() if self.library and not self.session_id else None
+        return self.library.last_clip() if self.library and not scope.owner else None
 
-    def _save(self, reply: Reply) -> LibraryOutcome:
-        clip = self.current_clip()
+    def _save(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
+        clip = self.current_clip(scope)
         if clip is None:
             return self._said(reply, LibraryAction("save", False,
                                                    message(reply.language, "nothing_to_save")))
@@ -288,7 +301,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("save", True, text, name, entry.number,
                                                clip.clip_id))
 
-    def _list(self, reply: Reply) -> LibraryOutcome:
+    def _list(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name = playlist_name(reply.playlist)
         entries = self.library.playlist(name)
         if not entries:
@@ -303,7 +316,7 @@ class LibrarySession:
         return self._said(reply, LibraryAction("list", True, text, name,
                                                entries=tuple(entries)))
 
-    def _play(self, reply: Reply) -> LibraryOutcome:
+    def _play(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return self._said(reply, LibraryAction("play", False, why, name, reply.item))
@@ -316,14 +329,14 @@ class LibrarySession:
                                                    entry.clip.clip_id))
         clip = MusicClip(audio, entry.clip.plan or MusicPlan(), midi=_read(entry.clip.midi_path),
                          backend=LIBRARY_BACKEND, library_clip_id=entry.clip.clip_id)
-        self.library.set_state(self._key(CURRENT_KEY), entry.clip.clip_id)
+        self.library.set_state(scope.key(CURRENT_KEY), entry.clip.clip_id)
         text = message(reply.language, "playing", number=entry.number, playlist=name,
                        title=entry.clip.title)
         action = LibraryAction("play", True, text, name, entry.number, entry.clip.clip_id)
         return self._said(reply, action, clip, plan=entry.clip.plan,
                           music_prompt=entry.clip.prompt, lyrics=entry.clip.lyrics)
 
-    def _remove(self, reply: Reply) -> LibraryOutcome:
+    def _remove(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return self._said(reply, LibraryAction("remove", False, why, name, reply.item))
@@ -333,52 +346,52 @@ class LibrarySession:
         return self._said(reply, LibraryAction("remove", True, text, name, removed.number,
                                                removed.clip.clip_id))
 
-    def _clear(self, reply: Reply) -> LibraryOutcome:
+    def _clear(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name = playlist_name(reply.playlist)
         count = len(self.library.playlist(name))
         if not count:
             return self._said(reply, LibraryAction("clear", False, message(
                 reply.language, "already_empty", playlist=name), name))
         pending = f"clear:{name}"
-        self.library.set_state(self._key(PENDING_KEY), {"action": pending, "at": time.time()})
+        self.library.set_state(scope.key(PENDING_KEY), {"action": pending, "at": time.time()})
         text = message(reply.language, "ask_clear", count=count, playlist=name)
         return self._said(reply, LibraryAction("clear", False, text, name,
                                                pending_confirmation=pending))
 
-    def _pending(self) -> str | None:
+    def _pending(self, scope: LibraryScope) -> str | None:
         """The confirmation waiting for a yes/no, unless it has expired."""
-        state = self.library.get_state(self._key(PENDING_KEY))
+        state = self.library.get_state(scope.key(PENDING_KEY))
         if state is None:
             return None
         value = state[0]
         if time.time() - float(value.get("at", 0)) > PENDING_TTL_S:
-            self.library.set_state(self._key(PENDING_KEY), None)
+            self.library.set_state(scope.key(PENDING_KEY), None)
             return None
         return str(value.get("action", ""))
 
-    def _confirm(self, reply: Reply) -> LibraryOutcome:
-        pending = self._pending()
+    def _confirm(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
+        pending = self._pending(scope)
         if not pending or not pending.startswith("clear:"):
             return self._said(reply, LibraryAction("confirm", False, message(
                 reply.language, "nothing_pending")))
-        self.library.set_state(self._key(PENDING_KEY), None)
+        self.library.set_state(scope.key(PENDING_KEY), None)
         name = pending.removeprefix("clear:")
         count = self.library.clear_playlist(name)
         text = message(reply.language, "cleared", playlist=name, count=count)
         return self._said(reply, LibraryAction("confirm", True, text, name))
 
-    def _cancel(self, reply: Reply) -> LibraryOutcome:
-        pending = self._pending()
+    def _cancel(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
+        pending = self._pending(scope)
         if not pending:
             return self._said(reply, LibraryAction("cancel", False, message(
                 reply.language, "nothing_pending")))
-        self.library.set_state(self._key(PENDING_KEY), None)
+        self.library.set_state(scope.key(PENDING_KEY), None)
         name = pending.partition(":")[2]
         return self._said(reply, LibraryAction("cancel", True, message(
             reply.language, "kept", playlist=name), name))
 
-    def _another_like(self, reply: Reply) -> LibraryOutcome:
-        source, label, why = self._another_source(reply)
+    def _another_like(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
+        source, label, why = self._another_source(reply, scope)
         if source is None and reply.plan is None:
             text = why or message(reply.language, "another_which")
             return self._said(reply, LibraryAction("another_like", False, text, reply.playlist,
@@ -401,12 +414,13 @@ class LibrarySession:
         return self._said(reply, action, plan=plan, music_prompt=compose_music_prompt(plan),
                           lyrics=lyrics)
 
-    def _another_source(self, reply: Reply) -> tuple[ClipRecord | None, str, str]:
+    def _another_source(self, reply: Reply,
+                        scope: LibraryScope) -> tuple[ClipRecord | None, str, str]:
         """(the clip to vary, how to name it, why there is none)."""
         if self.library is None:
             return None, "", ""
         if reply.item is None:
-            return self.current_clip(), "", ""
+            return self.current_clip(scope), "", ""
         _name, _entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return None, "", why
@@ -438,42 +452,46 @@ class LibrarySession:
 
     # -- versions of the session's piece ------------------------------------------------
 
-    def _version_command(self, reply: Reply, transcript: Transcript) -> LibraryOutcome:
+    def _version_command(self, reply: Reply, transcript: Transcript,
+                         scope: LibraryScope) -> LibraryOutcome:
         """Undo, go back to, play or compare versions; no new render (see ``sessions``)."""
         intent = reply.intent.value
-        if self.sessions is None or self.session is None:
+        session = scope.session
+        if self.sessions is None or session is None:
             key = "off" if self.library is None else "no_session"
             return self._said(reply, LibraryAction(intent, False, message(reply.language, key)),
                               plan=None, music_prompt="")
-        versions = self.sessions.versions(self.session)
+        versions = self.sessions.versions(session)
         if not versions:
-            return self._version_refused(reply, "no_versions")
+            return self._version_refused(reply, scope, "no_versions")
         command = parse_version_command(transcript.text)
         numbers = command.versions if command and command.intent is reply.intent else (
             (reply.item,) if reply.item is not None else ())
         if reply.intent is Intent.COMPARE:
-            return self._compare(reply, versions, numbers)
+            return self._compare(reply, scope, versions, numbers)
         if reply.intent is Intent.UNDO:
-            target = self.sessions.previous_version(self.session)
+            target = self.sessions.previous_version(session)
             if target is None:
-                current = self.sessions.current_version(self.session) or versions[-1]
-                return self._version_refused(reply, "nothing_to_undo", number=current.number)
-            return self._replay_version(reply, target, "undone")
+                current = self.sessions.current_version(session) or versions[-1]
+                return self._version_refused(reply, scope, "nothing_to_undo",
+                                             number=current.number)
+            return self._replay_version(reply, scope, target, "undone")
         chosen = self._pick_version(versions, numbers[0] if numbers else LAST_ITEM)
         if chosen is None:
-            return self._version_refused(reply, "no_version", number=numbers[0],
+            return self._version_refused(reply, scope, "no_version", number=numbers[0],
                                          count=len(versions))
         key = "went_back" if reply.intent is Intent.GO_TO_VERSION else "playing_version"
-        return self._replay_version(reply, chosen, key)
+        return self._replay_version(reply, scope, chosen, key)
 
     @staticmethod
     def _pick_version(versions: Sequence[Version], number: int) -> Version | None:
         index = number - 1 if number > 0 else len(versions) + number
         return versions[index] if 0 <= index < len(versions) else None
 
-    def _version_refused(self, reply: Reply, key: str, **values: Any) -> LibraryOutcome:
+    def _version_refused(self, reply: Reply, scope: LibraryScope, key: str,
+                         **values: Any) -> LibraryOutcome:
         action = LibraryAction(reply.intent.value, False, message(reply.language, key, **values),
-                               session=self.session)
+                               session=scope.session)
         return self._said(reply, action, plan=None, music_prompt="")
 
     def _version_clip(self, version: Version) -> MusicClip | None:
@@ -488,38 +506,40 @@ class LibrarySession:
         return MusicClip(audio, version.plan, midi=_read(record.midi_path),
                          backend=LIBRARY_BACKEND, library_clip_id=version.clip_id)
 
-    def _replay_version(self, reply: Reply, version: Version, key: str) -> LibraryOutcome:
+    def _replay_version(self, reply: Reply, scope: LibraryScope, version: Version,
+                        key: str) -> LibraryOutcome:
         """Make ``version`` the current one and play its clip again (no new render)."""
         from voice_agent.responder.replies import compose_music_prompt
 
         clip = self._version_clip(version)
         if clip is None:
-            return self._version_refused(reply, "version_missing_audio", number=version.number)
-        self.library.set_state(self._key(CURRENT_KEY), version.clip_id)
+            return self._version_refused(reply, scope, "version_missing_audio",
+                                         number=version.number)
+        self.library.set_state(scope.key(CURRENT_KEY), version.clip_id)
         plan = version.plan
         text = message(reply.language, key, number=version.number,
                        genre=plan.genre.replace("_", " "), bpm=plan.bpm)
         action = LibraryAction(reply.intent.value, True, text, clip_id=version.clip_id,
-                               versions=(version.number,), session=self.session,
+                               versions=(version.number,), session=scope.session,
                                version=version.number)
         return self._said(reply, action, clip, plan=plan, music_prompt=compose_music_prompt(plan))
 
-    def _compare(self, reply: Reply, versions: Sequence[Version],
+    def _compare(self, reply: Reply, scope: LibraryScope, versions: Sequence[Version],
                  numbers: Sequence[int]) -> LibraryOutcome:
         """Both versions one after the other, with a short gap; the reply says which is which."""
         if len(versions) < 2:
-            return self._version_refused(reply, "one_version")
+            return self._version_refused(reply, scope, "one_version")
         wanted = tuple(numbers[:2]) if len(numbers) >= 2 else (LAST_ITEM - 1, LAST_ITEM)
         picked = [self._pick_version(versions, n) for n in wanted]
         for number, version in zip(wanted, picked):
             if version is None:
-                return self._version_refused(reply, "no_version", number=number,
+                return self._version_refused(reply, scope, "no_version", number=number,
                                              count=len(versions))
         first, second = picked
         clips = [self._version_clip(first), self._version_clip(second)]
         for version, clip in zip(picked, clips):
             if clip is None:
-                return self._version_refused(reply, "version_missing_audio",
+                return self._version_refused(reply, scope, "version_missing_audio",
                                              number=version.number)
         text = message(reply.language, "comparing", first=first.number,
                        first_genre=first.plan.genre.replace("_", " "), first_bpm=first.plan.bpm,
@@ -528,14 +548,15 @@ class LibrarySession:
         both = MusicClip(_one_after_the_other(clips[0].audio, clips[1].audio), second.plan,
                          backend=LIBRARY_BACKEND, library_clip_id=second.clip_id)
         action = LibraryAction(Intent.COMPARE.value, True, text, clip_id=second.clip_id,
-                               versions=(first.number, second.number), session=self.session)
+                               versions=(first.number, second.number), session=scope.session)
         # the current version stays what it was: no plan in the reply
         return self._said(reply, action, both, plan=None, music_prompt="")
 
     # -- after the turn -----------------------------------------------------------------
 
     def after_turn(self, turn: Turn, action: LibraryAction | None,
-                   speakers: Mapping[str, Speaker] | None = None) -> Turn:
+                   speakers: Mapping[str, Speaker] | None = None,
+                   scope: LibraryScope = LibraryScope()) -> Turn:
         """Store the clip this turn rendered; record what the library did in ``turn.library``."""
         if turn.reply is None:
             return turn
@@ -544,19 +565,19 @@ class LibrarySession:
         if self._rendered_here(turn, action):
             start = time.perf_counter()
             try:
-                action = self._store(turn, action, speakers or {}, errors)
+                action = self._store(turn, action, speakers or {}, errors, scope)
             except VoiceAgentError as exc:
                 log.warning("library: could not store the clip: %s", exc)
                 errors.append(StageError("library", exc.kind, str(exc)))
             timings.append(StageTiming("library_store", time.perf_counter() - start))
-        action = self._keep_in_session(turn, action, errors)
+        action = self._keep_in_session(turn, action, errors, scope.session)
         return dataclasses.replace(turn, library=action, errors=tuple(errors),
                                    timings=tuple(timings))
 
-    def _keep_in_session(self, turn: Turn, action: LibraryAction,
-                         errors: list[StageError]) -> LibraryAction:
-        """Append the finished turn to the session (a render becomes a new version)."""
-        if self.sessions is None or self.session is None:
+    def _keep_in_session(self, turn: Turn, action: LibraryAction, errors: list[StageError],
+                         session: str | None) -> LibraryAction:
+        """Append the finished turn to ``session`` (a render becomes a new version)."""
+        if self.sessions is None or session is None:
             return action
         clip_id, version = action.stored_clip_id, None
         if action.stored_clip_id is None and action.done:
@@ -565,16 +586,16 @@ class LibrarySession:
             elif action.intent == Intent.PLAY.value:  # a playlist entry
                 clip_id = action.clip_id
         if clip_id is None and turn.reply.intent is Intent.REPLAY and turn.music is not None:
-            current = self.sessions.current_version(self.session)
+            current = self.sessions.current_version(session)
             if current is not None:
                 clip_id, version = current.clip_id, current.number
         try:
-            kept = self.sessions.append(self.session, turn, clip_id, version)
+            kept = self.sessions.append(session, turn, clip_id, version)
         except VoiceAgentError as exc:
-            log.warning("library: could not keep the turn in session %s: %s", self.session, exc)
+            log.warning("library: could not keep the turn in session %s: %s", session, exc)
             errors.append(StageError("session", exc.kind, str(exc)))
-            return dataclasses.replace(action, session=self.session)
-        return dataclasses.replace(action, session=self.session, version=kept.version)
+            return dataclasses.replace(action, session=session)
+        return dataclasses.replace(action, session=session, version=kept.version)
 
     def _rendered_here(self, turn: Turn, action: LibraryAction) -> bool:
         """True when this turn's music is new (not played from the library or replayed)."""
@@ -587,10 +608,10 @@ class LibrarySession:
         return turn.reply.intent is not Intent.REPLAY
 
     def _store(self, turn: Turn, action: LibraryAction, speakers: Mapping[str, Speaker],
-               errors: list[StageError]) -> LibraryAction:
+               errors: list[StageError], scope: LibraryScope) -> LibraryAction:
         mix = self._voice_over(turn, speakers, errors)
         record = self.library.add_turn(turn, lyrics_audio=mix)
-        self.library.set_state(self._key(CURRENT_KEY), record.clip_id)
+        self.library.set_state(scope.key(CURRENT_KEY), record.clip_id)
         return dataclasses.replace(action, stored_clip_id=record.clip_id, lyrics_audio=mix)
 
     def _voice_over(self, turn: Turn, speakers: Mapping[str, Speaker],

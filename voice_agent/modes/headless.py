@@ -8,9 +8,8 @@ a later step fails.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from voice_agent.asr.checks import check_has_signal
@@ -18,12 +17,9 @@ from voice_agent.core.audio import AudioTooLongError, read_audio
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.events import (EVENT_SAY, EVENT_SPEECH_CHUNK, EVENT_STAGE_STARTED,
                                      TurnEvent)
-from voice_agent.core.types import Audio, Reply, StageError, Transcript, Turn
+from voice_agent.core.types import Audio, MusicPlan, StageError, Turn
 from voice_agent.pipeline.turns import Pipeline
-from voice_agent.responder import StreamingResponder
-from voice_agent.responder.replies import compose_music_prompt
 from voice_agent.service.compose import ComposeOptions
-from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
 
@@ -75,24 +71,26 @@ class ProgressLines:
 
 def run_request(pipeline: Pipeline, request: str | None, text: str | None,
                 language: str | None, session: str | None = None,
-                audio: Audio | None = None, on_event=None) -> Turn:
+                audio: Audio | None = None, on_event=None,
+                adjust: Callable[[MusicPlan], MusicPlan] | None = None) -> Turn:
     """Run one turn from a request file (or its already checked ``audio``) or typed text;
     an unreadable file becomes an error.
 
     With ``session``, the turn continues that stored conversation (its earlier turns are
     the history: "faster", "undo", "play version 2") and is kept in it; a new name starts
-    one. Without, the turn stands alone.
+    one. Without, the turn stands alone. ``adjust`` changes the reply's plan before it
+    renders (see :func:`plan_adjuster`).
     """
     if text is not None:
         return _run(pipeline, session, text=text, language=language, request="text",
-                    on_event=on_event)
+                    on_event=on_event, adjust=adjust)
     if audio is None:
         try:
             audio = read_audio(request)
         except VoiceAgentError as exc:
             return pipeline.failed_turn(str(request), StageError("input", exc.kind, str(exc)))
     return _run(pipeline, session, audio=audio, language=language, request=str(request),
-                on_event=on_event)
+                on_event=on_event, adjust=adjust)
 
 
 def _run(pipeline: Pipeline, session: str | None, **run: Any) -> Turn:
@@ -169,60 +167,11 @@ def _library_lines(record: dict[str, Any]) -> list[str]:
     return lines
 
 
-class PlanOverrides:
-    """A responder whose music plans get fixed overrides (``run --seed/--bpm/...``).
+def plan_adjuster(options: ComposeOptions) -> Callable[[MusicPlan], MusicPlan] | None:
+    """``run --seed/--bpm/...`` as ``Pipeline.run``'s ``adjust`` (None when none is set).
 
     The same :class:`~voice_agent.service.ComposeOptions` as the Compose tab, applied to
-    the plan the responder made, so ``run --seed N`` renders exactly what Compose renders
-    for seed N. Everything else is the wrapped responder's.
+    the reply's plan before it renders, so ``run --seed N`` renders exactly what Compose
+    renders for seed N.
     """
-
-    def __init__(self, inner: Any, options: ComposeOptions) -> None:
-        self.inner = inner
-        self.options = options
-        self.model_id = getattr(inner, "model_id", type(inner).__name__)
-
-    def load(self) -> None:
-        """Load the wrapped responder."""
-        self.inner.load()
-
-    def respond(self, transcript: Transcript, history: Sequence[Turn] = (),
-                reading: RequestReading | None = None) -> Reply:
-        """The wrapped responder's reply, its plan overridden."""
-        return self.apply(self.inner.respond(transcript, history, reading))
-
-    def apply(self, reply: Reply) -> Reply:
-        """``reply`` with the overrides applied to its plan (and the prompt redone)."""
-        if reply.plan is None:
-            return reply
-        plan = self.options.apply(reply.plan)
-        if plan == reply.plan:
-            return reply
-        return dataclasses.replace(reply, plan=plan, music_prompt=compose_music_prompt(plan))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-class StreamingPlanOverrides(PlanOverrides):
-    """:class:`PlanOverrides` for a responder that streams its sentences."""
-
-    @property
-    def last_first_token_s(self) -> float | None:
-        """The wrapped responder's time to its first token."""
-        return self.inner.last_first_token_s
-
-    def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
-                       on_sentence: Callable[[str], None] | None = None,
-                       reading: RequestReading | None = None) -> Reply:
-        """The wrapped responder's streamed reply, its plan overridden."""
-        return self.apply(self.inner.respond_stream(transcript, history, on_sentence, reading))
-
-
-def override_plans(pipeline: Pipeline, options: ComposeOptions) -> None:
-    """Make every plan of ``pipeline`` carry ``options`` (no-op when none is set)."""
-    if options == ComposeOptions():
-        return
-    wrapper = StreamingPlanOverrides if isinstance(pipeline.responder, StreamingResponder) \
-        else PlanOverrides
-    pipeline.responder = wrapper(pipeline.responder, options)
+    return None if options == ComposeOptions() else options.apply

@@ -54,6 +54,7 @@ def turn_record(turn: Turn, files: dict[str, str] | None = None) -> dict[str, An
     return {
         "turn_id": turn.turn_id,
         "created_at": turn.created_at,
+        "cancelled": turn.cancelled,
         "request": turn.request,
         "transcript": _transcript(turn),
         "reply": None if reply is None else {

@@ -7,6 +7,7 @@ music render still leaves the spoken reply, a failed voice still leaves the othe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -18,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from voice_agent.core import cpu
+from voice_agent.core.cancel import CancelToken, TurnCancelledError
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.core.language import guess_language, split_sentences
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
@@ -25,7 +27,7 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, 
                                 EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
                                 safe_emit)
 from voice_agent.asr import Transcriber
-from voice_agent.library import LibraryOutcome, LibrarySession
+from voice_agent.library import LibraryOutcome, LibraryScope, LibrarySession
 from voice_agent.music import MusicRenderer
 from voice_agent.music.scoring import with_best_of
 from voice_agent.responder import PrefillingResponder, Responder, StreamingResponder
@@ -77,7 +79,9 @@ class _TurnRecorder:
     person's speech, so every mark is "end of speech -> this".
     """
 
-    def __init__(self, on_event: EventCallback | None = None) -> None:
+    def __init__(self, on_event: EventCallback | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        self.cancel = cancel or CancelToken()
         self.timings: list[StageTiming] = []
         self.errors: list[StageError] = []
         self.skipped: list[StageError] = []
@@ -98,11 +102,17 @@ class _TurnRecorder:
         self.marks.setdefault(name, round(self.elapsed(), 4))
 
     def run(self, stage: str, work: Callable[[], T]) -> T | None:
-        """Run one stage, timing it; on failure record the error and return None."""
+        """Run one stage, timing it; on failure record the error and return None.
+
+        A cancelled turn is not a failure: the cancellation goes on up to :meth:`Pipeline.run`.
+        """
+        self.cancel.check()
         start = time.perf_counter()
         self.emit(EVENT_STAGE_STARTED, stage=stage)
         try:
             result = work()
+        except TurnCancelledError:
+            raise
         except Exception as exc:
             self.fail(stage, exc)
             return None
@@ -156,7 +166,11 @@ class _VoiceWorker:
         return SPEECH_STAGE_PREFIX + self.voice
 
     def say(self, sentence: str) -> None:
-        """Queue one sentence (called by the language model as it writes)."""
+        """Queue one sentence (called by the language model as it writes).
+
+        Also the language model's check point: a cancelled turn stops it here.
+        """
+        self.recorder.cancel.check()
         if not self.sentences:
             self.recorder.mark("llm_first_sentence")
         self.sentences.append(sentence)
@@ -178,9 +192,14 @@ class _VoiceWorker:
                            backend=self.speaker.model_id,
                            synth_s=self._synth_s, first_audio_s=self._first_audio_s)
 
+    def stop(self) -> None:
+        """The turn was cancelled: speak nothing more and end the thread."""
+        self._queue.put(None)
+        self._thread.join()
+
     def _work(self) -> None:
         while (sentence := self._queue.get()) is not None:
-            if self._failed:
+            if self._failed or self.recorder.cancel.cancelled:
                 continue  # drain: one failed sentence ends this voice for the turn
             try:
                 self._speak(sentence)
@@ -196,6 +215,8 @@ class _VoiceWorker:
 
     def _stream(self, sentence: str, start: float) -> None:
         for chunk in self.speaker.stream(sentence, self.language):
+            if self.recorder.cancel.cancelled:
+                return  # the rest of the sentence is not wanted
             if not self._chunks:
                 self._first_audio_s = time.perf_counter() - start
                 self.recorder.mark("first_audio")
@@ -362,7 +383,9 @@ class Pipeline:
             on_event: EventCallback | None = None, history: Sequence[Turn] = (),
             speakers: Mapping[str, Speaker] | None = None,
             transcribe: Callable[[Audio, str | None], Transcript] | None = None,
-            melody: Audio | None = None, engine: str | None = None) -> Turn:
+            melody: Audio | None = None, engine: str | None = None,
+            adjust: Callable[[MusicPlan], MusicPlan] | None = None,
+            cancel: CancelToken | None = None, scope: LibraryScope | None = None) -> Turn:
         """Run one turn from ``audio`` or, when given, typed ``text``; return it.
 
         ``history`` is the conversation so far (oldest first; the caller keeps it and
@@ -374,32 +397,71 @@ class Pipeline:
         music renders while the reply is still being spoken. ``on_event`` (see
         :mod:`voice_agent.core.events`) hears about each step. A rendered clip follows
         ``melody`` (a tune) when given, made by music ``engine`` (None: the default).
+
+        ``adjust`` changes the reply's music plan before it is rendered (``run --seed/--bpm``
+        passes its overrides, as Compose does). ``cancel`` (see :mod:`voice_agent.core.cancel`)
+        stops the turn at its next check point, between stages and at each reply sentence
+        or spoken chunk: the turn comes back ``cancelled``, with no music or speech, and
+        nothing of it is stored in the library or kept in a session. ``scope`` is whose
+        library state the turn uses (its stored session, its "current clip"; default: one
+        local user, no session).
         """
         if (audio is None) == (text is None):
             raise ValueError("give exactly one of audio or text")
-        history = tuple(history)
         voices = dict(self.speakers if speakers is None else speakers)
-        recorder = _TurnRecorder(on_event)
-        transcript = self._transcript(recorder, audio, text, language, transcribe)
+        recorder = _TurnRecorder(on_event, cancel)
+        done = _Done()
+        try:
+            turn = self._run(recorder, done, request, audio, text, language, tuple(history),
+                             voices, transcribe, adjust, scope or LibraryScope(),
+                             (melody, engine))
+        except TurnCancelledError as exc:
+            if done.worker is not None:
+                done.worker.stop()
+            recorder.errors.append(StageError("turn", exc.kind, str(exc)))
+            recorder.timings.append(StageTiming("total", recorder.elapsed()))
+            turn = dataclasses.replace(
+                self._turn(request, done.transcript, None, None, (), recorder, voices, engine),
+                cancelled=True, library=done.library)
+            log.info("turn cancelled after %.2f s", recorder.elapsed())
+        recorder.emit(EVENT_TURN_DONE, data=turn)
+        return turn
+
+    def _run(self, recorder: _TurnRecorder, done: "_Done", request: str, audio: Audio | None,
+             text: str | None, language: str | None, history: tuple[Turn, ...],
+             voices: dict[str, Speaker], transcribe, adjust, scope: LibraryScope,
+             music_from: tuple[Audio | None, str | None]) -> Turn:
+        """The turn's stages in order (see :meth:`run`); ``done`` keeps what a cancel needs;
+        ``music_from`` is (melody, engine)."""
+        cancel = recorder.cancel
+        melody, engine = music_from
+        cancel.check()
+        transcript = done.transcript = self._transcript(recorder, audio, text, language,
+                                                        transcribe)
         reply, primary, worker = None, None, None
         if transcript is not None:
+            cancel.check()
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
-            worker = self._primary_worker(recorder, transcript.language, voices)
-            reply = self._reply(recorder, transcript, history, worker)
-        outcome = self._library_command(recorder, reply, transcript, history)
+            worker = done.worker = self._primary_worker(recorder, transcript.language, voices)
+            reply = _adjusted(self._reply(recorder, transcript, history, worker), adjust)
+        outcome = self._library_command(recorder, reply, transcript, history, scope)
+        done.library = outcome.action if outcome.action and outcome.action.done else None
+        cancel.check()
         reply = outcome.reply
         if reply is not None:
             recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
         # the music renders while the worker is still speaking the reply
         music = self._music(recorder, reply, history, outcome.played, melody, engine)
+        cancel.check()
         if worker is not None:
             primary = worker.finish(reply)
+            cancel.check()
         speech = self._speech(recorder, reply, primary, voices)
+        cancel.check()
         recorder.timings.append(StageTiming("total", recorder.elapsed()))
         turn = self._turn(request, transcript, reply, music, speech, recorder, voices, engine)
         if self.library is not None:  # store the new clip; record what the library did
-            turn = self.library.after_turn(turn, outcome.action, voices)
-        recorder.emit(EVENT_TURN_DONE, data=turn)
+            turn = self.library.after_turn(turn, outcome.action, voices, scope)
         return turn
 
     def compose(self, text: str | None = None, language: str | None = None,
@@ -489,13 +551,14 @@ class Pipeline:
             recorder, transcript, history, worker if streams else None, reading))
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
-                         transcript: Transcript | None,
-                         history: tuple[Turn, ...]) -> LibraryOutcome:
+                         transcript: Transcript | None, history: tuple[Turn, ...],
+                         scope: LibraryScope = LibraryScope()) -> LibraryOutcome:
         """Apply a library command or lyrics request (voice_agent.library) to the reply."""
         library = self.library
         if library is None or reply is None or transcript is None:
             return LibraryOutcome(reply)
-        outcome = recorder.run("library", lambda: library.before_music(reply, transcript, history))
+        outcome = recorder.run("library", lambda: library.before_music(reply, transcript, history,
+                                                                       scope))
         if outcome is None:
             return LibraryOutcome(reply)
         if outcome.played is not None:
@@ -582,7 +645,8 @@ class Pipeline:
             if voice == self.primary_voice(voices):
                 continue
             result = recorder.run(SPEECH_STAGE_PREFIX + voice,
-                                  lambda s=speaker, v=voice: speak_timed(s, v, reply))
+                                  lambda s=speaker, v=voice: speak_timed(s, v, reply,
+                                                                         recorder.cancel))
             if result is not None:
                 spoken.append(result)
         return tuple(spoken)
@@ -611,6 +675,25 @@ class Pipeline:
         )
 
 
+class _Done:
+    """What a turn has so far, for the record of a turn cancelled part-way."""
+
+    def __init__(self) -> None:
+        self.transcript: Transcript | None = None
+        self.worker: _VoiceWorker | None = None
+        self.library: Any = None  # a library change already made (it stays made)
+
+
+def _adjusted(reply: Reply | None, adjust: Callable[[MusicPlan], MusicPlan] | None) -> Reply | None:
+    """``reply`` with ``adjust`` applied to its plan (and the music prompt redone)."""
+    if reply is None or reply.plan is None or adjust is None:
+        return reply
+    plan = adjust(reply.plan)
+    if plan == reply.plan:
+        return reply
+    return dataclasses.replace(reply, plan=plan, music_prompt=compose_music_prompt(plan))
+
+
 def _planned(reply: Reply | None, transcript: Transcript | None) -> MusicPlan | None:
     """The plan of a music-only request: the reply's, else one read from the words."""
     if reply is None or transcript is None:
@@ -620,12 +703,18 @@ def _planned(reply: Reply | None, transcript: Transcript | None) -> MusicPlan | 
     return plan_from_text(transcript.text, seed=transcript_plan_seed(transcript))
 
 
-def speak_timed(speaker: Speaker, voice: str, reply: Reply) -> SpokenReply:
-    """Speak ``reply.say`` sentence by sentence, timing the first chunk and the whole."""
+def speak_timed(speaker: Speaker, voice: str, reply: Reply,
+                cancel: CancelToken | None = None) -> SpokenReply:
+    """Speak ``reply.say`` sentence by sentence, timing the first chunk and the whole.
+
+    ``cancel`` is checked after each sentence (TurnCancelledError when it was cancelled).
+    """
     start = time.perf_counter()
     first_audio_s = 0.0
     chunks: list[Audio] = []
     for chunk in speaker.stream(reply.say, reply.language):
+        if cancel is not None:
+            cancel.check()
         if not chunks:
             first_audio_s = time.perf_counter() - start
         chunks.append(chunk)

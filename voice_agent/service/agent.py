@@ -34,9 +34,11 @@ from typing import Any
 
 from voice_agent.core.audio import (AudioTooLongError, check_audio_info, decode_audio,
                                     probe_audio, write_wav)
+from voice_agent.core.cancel import CancelToken
 from voice_agent.core.errors import AudioInputError, NoMelodyError
 from voice_agent.core.events import EventCallback
 from voice_agent.core.types import Audio, Intent, MusicPlan, Reply, SpokenReply, Turn
+from voice_agent.library import LibraryScope
 from voice_agent.pipeline.record import write_outputs
 from voice_agent.pipeline.turns import Pipeline, speak_timed
 from voice_agent.responder import JsonCompleter
@@ -61,6 +63,7 @@ from voice_agent.speech.protocol import Speaker
 from voice_agent.service.voices import (
     DEFAULT_SPEAKER,
     SpeakerInfo,
+    StepCallback,
     VoiceLab,
     fake_voice_lab,
     real_voice_lab,
@@ -114,6 +117,8 @@ class AgentService:
         self.loaded: dict[str, float] | None = None
         self.queue = WorkQueue(len(self._pipelines))
         self._histories: OrderedDict[str, deque[Turn]] = OrderedDict()
+        self._tickets: dict[str, CancelToken] = {}  # running or waiting turns, by ticket
+        self._tickets_lock = threading.Lock()
 
     @property
     def pipeline(self) -> Pipeline:
@@ -167,23 +172,33 @@ class AgentService:
                 self._slot.number = outer
 
     @contextmanager
-    def _library_session(self, session: str | None) -> Iterator[None]:
-        """Run with the session's own library state ("current clip", pending "yes").
-
-        No session: a one-off library session, dropped afterwards, never another
-        request's. Called with the models held, so no two requests share the hook.
-        """
-        library = self.pipeline.library
-        key = session or f"once-{uuid.uuid4().hex}"
-        if library is not None:
-            library.session_id = key
+    def _cancellable(self, ticket: str | None) -> Iterator[CancelToken]:
+        """A cancel token for the turn, findable by ``ticket`` (see :meth:`cancel`) while
+        it waits and while it runs."""
+        token = CancelToken()
+        if ticket:
+            with self._tickets_lock:
+                self._tickets[ticket] = token
         try:
-            yield
+            yield token
         finally:
-            if library is not None:
-                library.session_id = None
-                if not session:
-                    library.forget_session(key)
+            if ticket:
+                with self._tickets_lock:
+                    if self._tickets.get(ticket) is token:
+                        del self._tickets[ticket]
+
+    def cancel(self, ticket: str) -> bool:
+        """Cancel the turn started with ``ticket`` (waiting or running); False when none is.
+
+        The turn stops at its next check point (within one reply sentence's work), comes
+        back ``cancelled`` with nothing stored, and frees the models for the next request.
+        """
+        with self._tickets_lock:
+            token = self._tickets.get(ticket)
+        if token is None:
+            return False
+        token.cancel()
+        return True
 
     def _history(self, session: str | None) -> deque[Turn]:
         """The session's own turn history (no session: a fresh, empty one).
@@ -309,12 +324,15 @@ class AgentService:
              speaker_id: str | None = None, session: str | None = None,
              on_event: EventCallback | None = None, text: str | None = None,
              melody: Audio | None = None, engine: str | None = None,
-             transcribe: Callable[[Audio, str | None], Any] | None = None) -> TurnResult:
+             transcribe: Callable[[Audio, str | None], Any] | None = None,
+             ticket: str | None = None) -> TurnResult:
         """Run one request through the whole pipeline; write its files.
 
         ``audio`` is a spoken request; with ``text`` instead, a typed one (no ASR). A clip
         it makes follows ``melody`` (see :meth:`decode_melody`), by music ``engine``.
         ``transcribe`` stands in for the recogniser (a streaming session's finish).
+        With ``ticket``, :meth:`cancel` (ticket) stops the turn; its record then says
+        ``cancelled`` and nothing of it is stored in the library or the session.
         """
         if text is not None:
             text = self.check_prompt(text)
@@ -323,11 +341,11 @@ class AgentService:
             self.hear_melody(melody)  # no tune in it: say so now, not after the reply
         if speaker_id and speaker_id != DEFAULT_SPEAKER:
             self.voices.recording(speaker_id)  # an unknown id fails before the queue
-        with self._exclusive(), self._library_session(session):
+        with self._cancellable(ticket) as cancel, self._exclusive():
             turn = self._run_turn(session, audio=None if text is not None else audio, text=text,
                                   language=language, request=request, on_event=on_event,
                                   speakers=self._voices(speaker_id), melody=melody,
-                                  engine=engine, transcribe=transcribe)
+                                  engine=engine, transcribe=transcribe, cancel=cancel)
         busy = busy_stage_error(turn)
         if busy is not None:  # a half-made turn is not an answer: ask again (503)
             raise busy
@@ -339,14 +357,25 @@ class AgentService:
     def _run_turn(self, session: str | None, **run: Any) -> Turn:
         """One turn in ``session``: kept on disk with the clip library when it is on (it
         survives a restart and is shared with ``run --session`` and ``talk``), else in
-        this process's memory."""
+        this process's memory.
+
+        The session's own library state ("current clip", pending "yes") is named by the
+        turn's scope; without a session it is a one-off, dropped afterwards, never another
+        request's.
+        """
         from voice_agent.service.sessions import keeps_sessions, run_in_session
 
         if session and keeps_sessions(self.pipeline):
-            return run_in_session(self.pipeline, session, **run)
+            return run_in_session(self.pipeline, session, owner=session, **run)
+        owner = session or f"once-{uuid.uuid4().hex}"
         history = self._history(session)
-        turn = self.pipeline.run(history=history, **run)
-        history.append(turn)
+        try:
+            turn = self.pipeline.run(history=history, scope=LibraryScope(owner=owner), **run)
+        finally:
+            if not session and self.pipeline.library is not None:
+                self.pipeline.library.forget_session(owner)
+        if not turn.cancelled:
+            history.append(turn)
         return turn
 
     # -- stored sessions ---------------------------------------------------------------------
@@ -463,17 +492,19 @@ class AgentService:
 
     # -- speakers ---------------------------------------------------------------------------
 
-    def enrol(self, upload: Path, name: str = "", speaker_name: str = "") -> SpeakerInfo:
+    def enrol(self, upload: Path, name: str = "", speaker_name: str = "",
+              on_step: StepCallback | None = None) -> SpeakerInfo:
         """Validate and enrol a speaker recording (see :meth:`VoiceLab.enrol`).
 
         The size and the header's length are checked at once; the enrolment itself
         (minutes on a cache miss) waits in the one queue, with its own cap.
-        ``speaker_name`` is what the person calls the speaker.
+        ``speaker_name`` is what the person calls the speaker; ``on_step`` gets each
+        enrolment step (for a progress display).
         """
         name = check_upload_name(name or upload.name)
         self.check_recording(upload, name)
         with self._exclusive("enrol"):
-            return self.voices.enrol(upload, name, speaker_name)
+            return self.voices.enrol(upload, name, speaker_name, on_step)
 
     def compare_voices(self, speaker_id: str, text: str, language: str,
                        reference: Path | None = None) -> dict[str, Any]:

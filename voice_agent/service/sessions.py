@@ -1,8 +1,9 @@
 """Run turns inside a stored session (voice_agent.library.sessions), whatever the front end.
 
 ``voice-agent run --session``, the HTTP API's ``session`` field and ``voice-agent talk``
-all come here: the session's recent turns are the turn's history, and the library hook
-(``LibrarySession.session``) appends each finished turn to the session.
+all come here: the session's recent turns are the turn's history, and the turn's
+:class:`~voice_agent.library.LibraryScope` (passed with the turn, never kept in the shared
+library hook) makes the hook append the finished turn to the session.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voice_agent.core.types import Turn
+from voice_agent.library import LibraryScope
 from voice_agent.library.files import LibraryError
 from voice_agent.library.sessions import SessionInfo, SessionStore, SessionTurn, Version
 from voice_agent.pipeline.turns import Pipeline
@@ -33,8 +35,7 @@ def keeps_sessions(pipeline: Pipeline) -> bool:
 
 def _library(pipeline: Pipeline):
     if not keeps_sessions(pipeline):
-        raise SessionsOffError("Sessions are kept in the clip library, which is switched off; "
-                               "drop --no-library (or [library] enabled = false) to use one.")
+        raise SessionsOffError(key="sessions_off")
     return pipeline.library
 
 
@@ -75,26 +76,23 @@ def go_back_words(number: int, language: str | None) -> str:
 
 
 
-def run_in_session(pipeline: Pipeline, name: str, **run: Any) -> Turn:
+def run_in_session(pipeline: Pipeline, name: str, owner: str | None = None,
+                   **run: Any) -> Turn:
     """Run one turn (``Pipeline.run``'s arguments) in session ``name``, made when new.
 
     The session's last turns are the history; the finished turn is appended to it.
-    LibraryError when the library is off or the name is unusable.
+    ``owner`` keys the turn's "current clip" and pending confirmation (default: the
+    session's name). LibraryError when the library is off or the name is unusable.
     """
-    library = _library(pipeline)
-    previous = library.session
-    try:
-        history = library.open_session(name, pipeline.history_turns)
-        return pipeline.run(history=history, **run)
-    finally:
-        library.session = previous
+    stored, history = _library(pipeline).open_session(name, pipeline.history_turns)
+    return pipeline.run(history=history, scope=LibraryScope(session=stored, owner=owner), **run)
 
 
-def resume_session(pipeline: Pipeline, name: str) -> tuple[str, list[Turn]]:
+def resume_session(pipeline: Pipeline, name: str) -> tuple[LibraryScope, list[Turn]]:
     """For a long-running front end (talk): keep every later turn in session ``name``.
 
-    Returns the stored name and the earlier turns, the front end's history to go on from.
+    Returns the scope to pass with every later turn (``Pipeline.run(scope=...)``) and the
+    earlier turns, the front end's history to go on from.
     """
-    library = _library(pipeline)
-    history = library.open_session(name, pipeline.history_turns)
-    return library.session, history
+    stored, history = _library(pipeline).open_session(name, pipeline.history_turns)
+    return LibraryScope(session=stored), history

@@ -20,6 +20,7 @@ from typing import Any
 from voice_agent.asr.streaming import StreamingRecognizer, StreamingSession, WordTranscriber
 from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import VoiceAgentError
+from voice_agent.library import LibraryScope
 from voice_agent.core.events import (EVENT_REPLY, EVENT_SAY, EVENT_STAGE_FAILED, EVENT_STAGE_STARTED,
                                 EVENT_TRANSCRIPT, TurnEvent)
 from voice_agent.modes.talk import devices
@@ -77,6 +78,7 @@ class TalkSession:
                  sd: Any = None, clock=time.monotonic) -> None:
         self.pipeline = pipeline
         self.history = pipeline.new_history()  # this session's turns; only the worker uses it
+        self.scope = LibraryScope()  # the stored session the turns are kept in (keep_session)
         self.options = options
         self.screen = screen
         self.sd = sd
@@ -145,10 +147,11 @@ class TalkSession:
 
         name = self.options.session or f"talk-{self.log.folder.name}"
         try:
-            name, history = resume_session(self.pipeline, name)
+            self.scope, history = resume_session(self.pipeline, name)
         except VoiceAgentError as exc:
             self.screen.log(f"turns are not kept in a session: {exc}")
             return
+        name = self.scope.session
         self.history.extend(history)
         earlier = len(history)
         plural = "s" if earlier != 1 else ""
@@ -383,7 +386,7 @@ class TalkSession:
                 audio=job.audio, text=job.text, language=self.options.language,
                 request=job.request, history=self.history,
                 on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)),
-                transcribe=job.transcribe)
+                transcribe=job.transcribe, scope=self.scope)
             self.history.append(turn)
             record = self.log.finish_turn(turn, job.folder)
         except Exception as exc:  # a bug must not end the session; the recording is on disk
