@@ -182,7 +182,7 @@ def config_from_args(args: argparse.Namespace) -> AgentConfig:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Headless mode: one request in, a folder of results out."""
-    from voice_agent.modes.headless import (ProgressLines, check_request, override_plans,
+    from voice_agent.modes.headless import (ProgressLines, check_request, plan_adjuster,
                                             run_request, summary)
 
     lang = _ui(args)
@@ -201,7 +201,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     music.check_files(config.music)  # a --lora for another base: one line, now
     # a typed request needs no speech recogniser: do not load Whisper for it
     pipeline = build_pipeline(config, with_asr=args.text is None)
-    override_plans(pipeline, plan_options(args))
     audio = None  # constructors load nothing: a bad file answers before any model loads
     if args.request is not None:
         try:
@@ -222,7 +221,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.session:
         print(f"session: {args.session}")  # a result the person keeps, not progress
     turn = run_request(pipeline, args.request, args.text, language, args.session, audio,
-                       on_event=ProgressLines(_progress))
+                       on_event=ProgressLines(_progress), adjust=plan_adjuster(plan_options(args)))
     record = write_outputs(turn, args.out, _comparison(args, pipeline, turn))
     print(summary(record))
     print(t("cli.wrote", lang, path=Path(args.out) / "turn.json"))
@@ -330,7 +329,8 @@ def cmd_enrol(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         lab = _voice_lab(args)
-        info = lab.enrol(Path(args.speaker_wav), Path(args.speaker_wav).name, args.name)
+        info = lab.enrol(Path(args.speaker_wav), Path(args.speaker_wav).name, args.name,
+                         on_step=_enrol_lines(lang))
         for warning in info.warnings:
             print(f"note: {warning}")
         key = "cli.enrol_cached" if info.cache_hit else "cli.enrol_new"
@@ -338,12 +338,20 @@ def cmd_enrol(args: argparse.Namespace) -> int:
         return 0
     from voice_agent.speech import make_cloned_speaker
 
-    speaker = make_cloned_speaker(speaker_recording(args.speaker_wav))
+    speaker = make_cloned_speaker(speaker_recording(args.speaker_wav), show_progress=False,
+                                  on_step=_enrol_lines(lang))
     speaker.load()
     state = "already enrolled (cache hit)" if speaker.cache_hit else "enrolled"
     print(t("cli.enrolled", lang, source=args.speaker_wav or "bundled speaker", state=state,
             model=speaker.model_id))
     return 0
+
+
+def _enrol_lines(lang: str) -> Callable:
+    """Print each enrolment step as a line on stderr (stdout stays the result)."""
+    from voice_agent.modes.ui_text import enrolment_line
+
+    return lambda step: print(enrolment_line(step, lang), file=sys.stderr, flush=True)
 
 
 def _voice_lab(args: argparse.Namespace):
@@ -741,7 +749,7 @@ def cmd_library(args: argparse.Namespace) -> int:
     """``voice-agent library list|play|export|delete``."""
     from voice_agent.library.cli import run
 
-    lines, code = run(args, _ask_yes)
+    lines, code = run(args, _ask_yes, _ui(args))
     for line in lines:
         print(line)
     return code
@@ -937,7 +945,7 @@ def guarded(args: argparse.Namespace, command: Callable[[], int]) -> int:
         _quiet_broken_pipe()
         return 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
     except VoiceAgentError as exc:
-        print(t("cli.error", _ui(args), message=exc), file=sys.stderr)
+        print(t("cli.error", _ui(args), message=exc.localized(_ui(args))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,10 @@ class VoiceAgentError(Exception):
 
     kind = "error"
 
+    def localized(self, language: str) -> str:
+        """The message in ``language`` ("en" or "es") where the error has it, else ``str``."""
+        return str(self)
+
 
 class AudioInputError(VoiceAgentError):
     """The input audio could not be read (missing, empty, corrupt, unsupported)."""

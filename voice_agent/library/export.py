@@ -25,8 +25,7 @@ def _copy_clip(out_dir: Path, stem: str, record: ClipRecord) -> dict[str, str | 
     """Copy one clip's files; returns their names relative to ``out_dir``."""
 
     if not record.audio_path.is_file():
-        raise LibraryError(f"The audio of clip {record.clip_id} is missing "
-                           f"({record.audio_path}); nothing was exported for it.")
+        raise LibraryError(key="export_missing", clip_id=record.clip_id, path=record.audio_path)
     files: dict[str, str | None] = {"wav": f"{stem}.wav", "midi": None,
                                     "lyrics_text": None, "lyrics_wav": None}
     copy_file(record.audio_path, out_dir / files["wav"])
@@ -50,7 +49,7 @@ def export_records(out_dir: Path, items: Sequence[tuple[int | None, ClipRecord]]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LibraryError(f"Cannot create the export folder {out_dir}: {exc}") from None
+        raise LibraryError(key="cannot_export", path=out_dir, problem=exc) from None
     clips: list[dict[str, Any]] = []
     for position, (number, record) in enumerate(items, start=1):
         entry = record.to_dict()

@@ -15,9 +15,25 @@ TEMP_PREFIX = ".tmp-"
 
 
 class LibraryError(VoiceAgentError):
-    """A library request that cannot be done (no such clip or number, unreadable database)."""
+    """A library request that cannot be done (no such clip or number, unreadable database).
+
+    Raised as ``LibraryError(key="no_clip", clip_id=3)``: the message comes from
+    :data:`voice_agent.library.messages.TEXT`, so :meth:`localized` has it in Spanish too.
+    """
 
     kind = "library"
+
+    def __init__(self, message: str = "", *, key: str = "", **values: object) -> None:
+        from voice_agent.library.messages import say
+
+        self.key, self.values = key, values
+        super().__init__(say(key, "en", **values) if key else message)
+
+    def localized(self, language: str) -> str:
+        """The message in ``language`` (its English text when it has no key)."""
+        from voice_agent.library.messages import say
+
+        return say(self.key, language, **self.values) if self.key else str(self)
 
 
 def now_iso() -> str:

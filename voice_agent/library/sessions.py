@@ -51,8 +51,7 @@ def check_session_name(name: str) -> str:
     """``name`` tidied (spaces trimmed); SessionNameError when it is empty, long or odd."""
     cleaned = " ".join((name or "").split())
     if not _NAME_OK.fullmatch(cleaned):
-        raise SessionNameError(f"The session name {name!r} is not usable: give 1-{MAX_NAME_CHARS} "
-                           "letters, digits, spaces or . _ - : @ +")
+        raise SessionNameError(key="bad_session_name", name=name, max_chars=MAX_NAME_CHARS)
     return cleaned
 
 
@@ -207,8 +206,7 @@ class SessionStore:
             row = db.execute(self._INFO + " WHERE s.name = ?",
                              (check_session_name(name),)).fetchone()
         if row is None:
-            raise NoSuchSessionError(f"There is no session called {name!r}. "
-                                     "'voice-agent library sessions' lists them.")
+            raise NoSuchSessionError(key="no_session", name=name)
         return self._info(row)
 
     def sessions(self) -> list[SessionInfo]:
@@ -327,11 +325,10 @@ class SessionStore:
         """Version ``number`` (1-based; negative counts from the last: -1 is the last)."""
         versions = self.versions(name)
         if not versions:
-            raise LibraryError(f"The session {name!r} has no versions yet.")
+            raise LibraryError(key="no_versions", name=name)
         index = number - 1 if number > 0 else len(versions) + number
         if not 0 <= index < len(versions):
-            raise LibraryError(f"There is no version {number} in {name!r}: it has "
-                               f"{len(versions)}.")
+            raise LibraryError(key="no_version", number=number, name=name, count=len(versions))
         return versions[index]
 
     def current_version(self, name: str) -> Version | None:

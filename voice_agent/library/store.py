@@ -162,8 +162,7 @@ class Library:
         try:
             self.clips_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"Cannot create the library folder {self.root}: {exc}. "
-                               "Set [library] path to a writable folder.") from None
+            raise LibraryError(key="cannot_create", root=self.root, problem=exc) from None
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")
         self._migrate()
@@ -176,12 +175,11 @@ class Library:
         try:
             db = self._connect(self.db_path)
         except sqlite3.Error as exc:
-            raise LibraryError(f"Cannot open the library database {self.db_path}: {exc}") from None
+            raise LibraryError(key="cannot_open", path=self.db_path, problem=exc) from None
         try:
             yield db
         except sqlite3.DatabaseError as exc:
-            raise LibraryError(f"The library database {self.db_path} failed: {exc}. If it is "
-                               "corrupt, move it away; a new one is made.") from None
+            raise LibraryError(key="db_failed", path=self.db_path, problem=exc) from None
         finally:
             db.close()
 
@@ -210,9 +208,8 @@ class Library:
             try:
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise LibraryError(
-                        f"The library {self.db_path} has schema version {version}, newer than "
-                        f"this voice_agent knows ({SCHEMA_VERSION}). Upgrade voice_agent.")
+                    raise LibraryError(key="newer_schema", path=self.db_path, found=version,
+                                       known=SCHEMA_VERSION)
                 for number in range(version, SCHEMA_VERSION):
                     for statement in MIGRATIONS[number]:
                         db.execute(statement)
@@ -284,8 +281,7 @@ class Library:
         with self._read() as db:
             row = db.execute("SELECT * FROM clips WHERE clip_id = ?", (clip_id,)).fetchone()
         if row is None:
-            raise LibraryError(f"There is no clip {clip_id} in the library. "
-                               "'voice-agent library list --all' shows the clips.")
+            raise LibraryError(key="no_clip", clip_id=clip_id)
         return self._record(row)
 
     def clips(self, limit: int | None = None, offset: int = 0) -> list[ClipRecord]:
@@ -339,8 +335,7 @@ class Library:
         path = record.lyrics_audio_path if with_lyrics and record.lyrics_audio_path else \
             record.audio_path
         if not path.is_file():
-            raise LibraryError(f"The audio of clip {clip_id} is missing ({path}). Delete the "
-                               f"clip with 'voice-agent library delete --clip {clip_id}'.")
+            raise LibraryError(key="audio_missing", clip_id=clip_id, path=path)
         return read_audio(path)
 
     def _record(self, row: sqlite3.Row) -> ClipRecord:
@@ -395,12 +390,12 @@ class Library:
     @staticmethod
     def _pick(entries: Sequence[PlaylistEntry], number: int, name: str) -> PlaylistEntry:
         if not entries:
-            raise LibraryError(f"The playlist '{name}' is empty.")
+            raise LibraryError(key="playlist_empty", playlist=name)
         if number == LAST_ITEM:
             return entries[-1]
         if not 1 <= number <= len(entries):
-            raise LibraryError(f"There is no number {number} in '{name}': it has "
-                               f"{len(entries)} clip{'s' if len(entries) != 1 else ''}.")
+            raise LibraryError(key="no_number", number=number, playlist=name,
+                               count=len(entries))
         return entries[number - 1]
 
     def save_to_playlist(self, clip_id: int, name: str | None = DEFAULT_PLAYLIST) -> PlaylistEntry:

@@ -223,11 +223,14 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(VoiceAgentError)
-    async def agent_error(_request: Request, exc: VoiceAgentError) -> JSONResponse:
+    async def agent_error(request: Request, exc: VoiceAgentError) -> JSONResponse:
         status = _error_status(exc)
         headers = {"Retry-After": "30"} if status == 503 else None
-        return JSONResponse(error_body(exc.kind, scrub_paths(str(exc))), status_code=status,
-                            headers=headers)
+        # a Spanish client (Accept-Language: es) reads the message in Spanish where it has one
+        lang = "es" if request.headers.get("accept-language", "").lower().startswith("es") \
+            else "en"
+        return JSONResponse(error_body(exc.kind, scrub_paths(exc.localized(lang))),
+                            status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voice_agent.speech.cloning import EnrolmentStep
 
 LANGUAGES = ("en", "es")
 
@@ -181,7 +185,7 @@ EN: dict[str, str] = {
     # Voices
     "voices.intro": "Enrol a speaker to hear the replies in their voice: 10–15 s of one person "
                     "speaking clearly in a quiet room. Enrolment searches for the closest voice "
-                    "(a few minutes per recording on two CPU cores, once; then it is cached).",
+                    "(about a minute per recording on two CPU cores, once; then it is cached).",
     "voices.input": "Speaker recording (10–15 s)", "voices.name": "Name (e.g. Ana)",
     "voices.enrol": "Enrol", "voices.speaker": "Speaker to compare",
     "voices.reference": "Optional: another recording of the same person (held out, for an "
@@ -196,6 +200,14 @@ EN: dict[str, str] = {
     "voices.first": "Upload or record a speaker first.",
     "voices.enrolled": "Speaker '{name}' {state} ({seconds:.1f} s{score}).",
     "voices.state_new": "enrolled", "voices.state_cached": "was already enrolled",
+    # Enrolment steps (the CLI's progress lines and the Voices tab's bar)
+    "enrol.step": "[{done}/{total}] {step}: {note}",
+    "enrol.analyse": "Analysed the recording (pitch, timbre)",
+    "enrol.screen": "Compared a voice style",
+    "enrol.search": "Tried a blend of the closest styles",
+    "enrol.speed": "Tried a slower reading",
+    "enrol.strength": "Tuned the conversion strength",
+    "enrol.save": "Saved the voice",
     # Library
     "library.show": "Show", "library.refresh": "Refresh", "library.clip": "Clip (click a row)",
     "library.play": "Play", "library.playlist": "Playlist", "library.save": "Save to playlist",
@@ -229,6 +241,18 @@ EN: dict[str, str] = {
     "session.comparing": "Version {a} is A, version {b} is B: play one, then the other.",
     "session.continuing": "Version {number} is current: the next change starts from it.",
     "session.pick_version": "Pick a version first.",
+    "library.status_clip": "Clip {clip_id}: {title} ({seconds:.1f} s).",
+    "library.status_count": "{count} clip(s) in {view}.",
+    "library.status_none": "No clips here yet: make music on the Talk or Compose tab, then "
+                           "save it.",
+    "library.status_saved": "Clip {clip_id} is number {number} in {playlist}.",
+    "library.status_show_playlist": "Show a playlist first; numbers belong to a playlist.",
+    "library.status_removed": "Removed number {number} ({title}) from {playlist}.",
+    "library.status_tick": "Tick 'Yes, delete it' to delete clip {clip_id} ({title}) for good, "
+                           "then press Delete clip again.",
+    "library.status_deleted": "Deleted clip {clip_id} ({title}).",
+    "library.status_generate_first": "Generate something first, then save it.",
+    "library.status_composed": "Saved as clip {clip_id} in the library (Library tab).",
     # Benchmark
     "bench.reload": "Reload", "bench.chart": "Latency per stage",
     "bench.none": "No benchmark results yet. Run `voice-agent bench` to make them, then "
@@ -434,7 +458,7 @@ ES: dict[str, str] = {
                      "actuales.",
     "voices.intro": "Registra a una persona para oír las respuestas con su voz: 10–15 s de "
                     "alguien hablando claro en un sitio tranquilo. El registro busca la voz más "
-                    "parecida (unos minutos por grabación con dos núcleos, una sola vez; luego "
+                    "parecida (alrededor de un minuto por grabación con dos núcleos, una sola vez; luego "
                     "queda guardada).",
     "voices.input": "Grabación de la persona (10–15 s)", "voices.name": "Nombre (p. ej. Ana)",
     "voices.enrol": "Registrar", "voices.speaker": "Voz que comparar",
@@ -450,6 +474,13 @@ ES: dict[str, str] = {
     "voices.first": "Primero sube o graba a la persona.",
     "voices.enrolled": "Voz «{name}» {state} ({seconds:.1f} s{score}).",
     "voices.state_new": "registrada", "voices.state_cached": "ya estaba registrada",
+    "enrol.step": "[{done}/{total}] {step}: {note}",
+    "enrol.analyse": "Grabación analizada (tono y timbre)",
+    "enrol.screen": "Estilo de voz comparado",
+    "enrol.search": "Probada una mezcla de los estilos más cercanos",
+    "enrol.speed": "Probada una lectura más lenta",
+    "enrol.strength": "Ajustada la intensidad de la conversión",
+    "enrol.save": "Voz guardada",
     "library.show": "Mostrar", "library.refresh": "Actualizar",
     "library.clip": "Fragmento (haz clic en una fila)",
     "library.play": "Escuchar", "library.playlist": "Lista", "library.save": "Guardar en la lista",
@@ -484,6 +515,19 @@ ES: dict[str, str] = {
                          "otra.",
     "session.continuing": "La versión {number} es la actual: el próximo cambio parte de ella.",
     "session.pick_version": "Primero elige una versión.",
+    "library.status_clip": "Fragmento {clip_id}: {title} ({seconds:.1f} s).",
+    "library.status_count": "{count} fragmento(s) en {view}.",
+    "library.status_none": "Aquí todavía no hay fragmentos: crea música en la pestaña Hablar o "
+                           "Componer y guárdala.",
+    "library.status_saved": "El fragmento {clip_id} es el número {number} de {playlist}.",
+    "library.status_show_playlist": "Primero muestra una lista: los números son de una lista.",
+    "library.status_removed": "He quitado el número {number} ({title}) de {playlist}.",
+    "library.status_tick": "Marca «Sí, bórralo» para borrar para siempre el fragmento "
+                           "{clip_id} ({title}) y vuelve a pulsar «Borrar fragmento».",
+    "library.status_deleted": "Fragmento {clip_id} ({title}) borrado.",
+    "library.status_generate_first": "Primero genera algo y después guárdalo.",
+    "library.status_composed": "Guardado como fragmento {clip_id} en la biblioteca (pestaña "
+                               "Biblioteca).",
     "bench.reload": "Recargar", "bench.chart": "Latencia por etapa",
     "bench.none": "Todavía no hay resultados. Ejecuta `voice-agent bench` para obtenerlos y "
                   "pulsa Recargar.",
@@ -545,6 +589,12 @@ def t(key: str, lang: str = "en", /, **fields: object) -> str:
     if text is None:
         text = EN[key]
     return text.format(**fields) if fields else text
+
+
+def enrolment_line(step: "EnrolmentStep", lang: str = "en") -> str:
+    """One enrolment step (``speech.cloning.EnrolmentStep``) as a progress line."""
+    return t("enrol.step", lang, done=step.done, total=step.total,
+             step=t(f"enrol.{step.step}", lang), note=step.note)
 
 
 def stage_name(stage: str, lang: str = "en") -> str:

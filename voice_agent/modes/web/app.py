@@ -33,7 +33,7 @@ import os
 import queue
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY,  # noqa: E4
 from voice_agent.music.styles import RECIPES  # noqa: E402
 from voice_agent.pipeline.turns import SPEECH_STAGE_PREFIX  # noqa: E402
 from voice_agent.modes.guard import Access  # noqa: E402
-from voice_agent.modes.ui_text import resolve_language, stage_name, t  # noqa: E402
+from voice_agent.modes.ui_text import enrolment_line, resolve_language, stage_name, t  # noqa: E402
 from voice_agent.modes.web import compose_panel  # noqa: E402
 from voice_agent.modes.web.common import (Published, failure_message, message,  # noqa: E402
                                           uploaded)
@@ -155,7 +155,7 @@ class WebActions:
 
     def _failure(self, exc: Exception, upload: str | None = None) -> str:
         """The failure message, with a temporary upload path shown as its file name."""
-        text = failure_message(exc)
+        text = failure_message(exc, self.lang)
         if upload:
             text = text.replace(str(upload), Path(upload).name)
         return text
@@ -166,13 +166,15 @@ class WebActions:
                                     self.lang))}
 
     def cancel(self, session: str | None) -> dict[str, Any]:
-        """Stop showing the session's running turn (Gradio also cancels its event).
+        """Stop the session's running turn and stop showing it (Gradio cancels its event).
 
-        The turn itself finishes in the background (a model call cannot be interrupted
-        half-way) and its files are written; the page is free for the next request.
+        The pipeline stops at its next check point (a model call already running is not
+        cut half-way), records the turn as cancelled, stores nothing of it and frees the
+        models for the next request.
         """
         if session:
             self._cancelled.add(session)
+            self.service.cancel(session)
         return {"status": message(t("talk.cancelled_turn", self.lang))}
 
     @staticmethod
@@ -191,7 +193,7 @@ class WebActions:
                 outcome["result"] = self.service.turn(
                     audio, request=name, language=None if language == "auto" else language,
                     speaker_id=speaker or DEFAULT_SPEAKER, session=session, on_event=events.put,
-                    text=text)
+                    text=text, ticket=session)
             except Exception as exc:  # noqa: BLE001 - handed to the page below
                 outcome["error"] = exc
             finally:
@@ -210,7 +212,7 @@ class WebActions:
             yield self.cancel(session)
             return
         if "error" in outcome:
-            yield {"status": failure_message(outcome["error"])}
+            yield {"status": failure_message(outcome["error"], self.lang)}
             return
         final = self._turn_update(outcome["result"])
         log = [*(history or []), *conversation_messages(outcome["result"], self.lang,
@@ -341,13 +343,16 @@ class WebActions:
         return message(t("voices.ok", self.lang, seconds=clip.duration_s,
                          speech=clip.speech_s) + notes, "ok", self.lang)
 
-    def enrol(self, path: str | None, name: str = "") -> dict[str, Any]:
-        """Enrol the recording under ``name`` (progress comes from the enrolment's own bar)."""
+    def enrol(self, path: str | None, name: str = "",
+              progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+        """Enrol the recording under ``name``; ``progress(fraction, line)`` gets each step."""
         if not path:
             return {"voice_status": message(t("voices.first", self.lang), "error", self.lang)}
         try:
             upload = uploaded(path)
-            info = self.service.enrol(upload, upload.name, (name or "").strip())
+            on_step = None if progress is None else (
+                lambda step: progress(step.fraction, enrolment_line(step, self.lang)))
+            info = self.service.enrol(upload, upload.name, (name or "").strip(), on_step)
         except Exception as exc:  # noqa: BLE001 - shown on the page
             return {"voice_status": self._failure(exc, path)}
         state = t("voices.state_cached" if info.cache_hit else "voices.state_new", self.lang)
@@ -371,7 +376,7 @@ class WebActions:
             report = self.service.compare_voices(speaker or DEFAULT_SPEAKER, text, language,
                                                  uploaded(reference) if reference else None)
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            return {"ab_status": failure_message(exc)}
+            return {"ab_status": failure_message(exc, self.lang)}
         voices = report["voices"]
         paths = {v: self.publish(self.service.audio_path(s["audio_id"]))
                  for v, s in voices.items()}
@@ -641,8 +646,8 @@ def _compose_tab(actions: WebActions, library: Any) -> None:
     if library is not None:
         from voice_agent.modes.web.library import LibraryActions, guarded
 
-        keep.click(guarded(LibraryActions(library, actions.publish).save_composed,
-                           {"status": status}), last, status)
+        keep.click(guarded(LibraryActions(library, actions.publish, actions.lang).save_composed,
+                           {"status": status}, lang=actions.lang), last, status)
 
 
 def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
@@ -674,8 +679,8 @@ def _voices_tab(actions: WebActions, talk_speakers: gr.Dropdown) -> None:
     ab_table_md = gr.Markdown(elem_id="voice-ab-table")
     recording.change(actions.check_speaker, recording, voice_status, api_name="check_speaker")
 
-    def do_enrol(path, speaker_name, progress=gr.Progress(track_tqdm=True)):
-        update = actions.enrol(path, speaker_name)
+    def do_enrol(path, speaker_name, progress=gr.Progress()):
+        update = actions.enrol(path, speaker_name, lambda done, line: progress(done, desc=line))
         choices = update.get("speakers")
         if choices is None:
             return update["voice_status"], gr.update(), gr.update()

@@ -25,10 +25,11 @@ def message(text: str, kind: str = "info", lang: str = "en") -> str:
     return f"{t(keys[kind], lang) if kind in keys else ''}{text}"
 
 
-def failure_message(exc: Exception) -> str:
-    """The page's message for a failed action; a bug is logged, never shown as a dead page."""
+def failure_message(exc: Exception, lang: str = "en") -> str:
+    """The page's message for a failed action (in ``lang`` where the error has it); a bug
+    is logged, never shown as a dead page."""
     if isinstance(exc, VoiceAgentError):
-        return message(scrub_paths(str(exc)), "error")
+        return message(scrub_paths(exc.localized(lang)), "error", lang)
     log.exception("web action failed")
     return message(f"Something went wrong: {type(exc).__name__}: {scrub_paths(str(exc))}. "
                    "The details are in the server log; try again.", "error")

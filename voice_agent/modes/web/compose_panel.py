@@ -89,7 +89,7 @@ def melody_problem(exc: Exception, lang: str, upload: str | None = None) -> str:
     if isinstance(exc, NoMelodyError):
         reason = exc.reason if exc.reason in ("short", "silent") else "no_tune"
         return message(t(f"compose.melody_{reason}", lang, seconds=exc.seconds), "error", lang)
-    text = failure_message(exc)
+    text = failure_message(exc, lang)
     return text.replace(str(upload), Path(upload).name) if upload else text
 
 

@@ -27,8 +27,9 @@ CLIP_COLUMN, NUMBER_COLUMN = 0, 1
 class LibraryActions:
     """What the Library tab's buttons do; each returns name -> value dicts."""
 
-    def __init__(self, library: Any, publish: Any = None) -> None:
+    def __init__(self, library: Any, publish: Any = None, lang: str = "en") -> None:
         self.library = library
+        self.lang = lang
         # what the page may play or download is a copy made to be served (the web app's
         # Published); the library folder itself is never served
         self.publish = publish or (lambda path, name=None: str(path) if path else None)
@@ -51,9 +52,8 @@ class LibraryActions:
     def show(self, view: str, note: str = "") -> dict[str, Any]:
         """Refresh the table and the view choices."""
         rows = self.rows(view)
-        status = note or (f"{len(rows)} clip(s) in {view}." if rows else
-                          "No clips here yet: make music on the Talk or Compose tab, "
-                          "then save it.")
+        status = note or (self._t("library.status_count", count=len(rows), view=view) if rows
+                          else self._t("library.status_none"))
         return {"views": gr.update(choices=self.views(), value=view), "table": rows,
                 "status": status}
 
@@ -67,7 +67,8 @@ class LibraryActions:
                 "wav": gr.update(value=wav, interactive=True),
                 "lyrics": clip.lyrics.text() if clip.lyrics else "",
                 "details": clip.to_dict(),
-                "status": f"Clip {clip.clip_id}: {clip.title} ({clip.duration_s:.1f} s)."}
+                "status": self._t("library.status_clip", clip_id=clip.clip_id, title=clip.title,
+                                  seconds=clip.duration_s)}
 
     def _downloads(self, clip: Any) -> tuple[str | None, str | None]:
         """Published copies of the clip's WAV and MIDI, named like ``cumbia_128bpm_clip12.mid``."""
@@ -94,16 +95,16 @@ class LibraryActions:
         from voice_agent.library import DEFAULT_PLAYLIST
 
         entry = self.library.save_to_playlist(_clip_id(clip_id), playlist or DEFAULT_PLAYLIST)
-        return self.show(view, f"Clip {entry.clip.clip_id} is number {entry.number} in "
-                               f"{entry.playlist}.")
+        return self.show(view, self._t("library.status_saved", clip_id=entry.clip.clip_id,
+                                       number=entry.number, playlist=entry.playlist))
 
     def remove(self, number: float | None, view: str) -> dict[str, Any]:
         """Take item ``number`` out of the playlist on show (the clip stays in the library)."""
         if view in (ALL_CLIPS, "", None):
-            return {"status": "Show a playlist first; numbers belong to a playlist."}
+            return {"status": self._t("library.status_show_playlist")}
         entry = self.library.remove_from_playlist(int(number or 0), view)
-        return self.show(view, f"Removed number {entry.number} ({entry.clip.title}) from "
-                               f"{entry.playlist}.")
+        return self.show(view, self._t("library.status_removed", number=entry.number,
+                                       title=entry.clip.title, playlist=entry.playlist))
 
     def delete(self, clip_id: float | None, view: str, confirm: bool = False) -> dict[str, Any]:
         """Delete a clip and its files, from the library and every playlist.
@@ -113,11 +114,12 @@ class LibraryActions:
         """
         clip = self.library.clip(_clip_id(clip_id))
         if not confirm:
-            return {"status": f"Tick 'Yes, delete it' to delete clip {clip.clip_id} "
-                              f"({clip.title}) for good, then press Delete clip again.",
+            return {"status": self._t("library.status_tick", clip_id=clip.clip_id,
+                                      title=clip.title),
                     "confirm": False}
         clip = self.library.delete_clip(clip.clip_id)
-        return self.show(view, f"Deleted clip {clip.clip_id} ({clip.title}).") | {
+        return self.show(view, self._t("library.status_deleted", clip_id=clip.clip_id,
+                                       title=clip.title)) | {
             "audio": None, "midi": gr.update(value=None, interactive=False),
             "wav": gr.update(value=None, interactive=False), "lyrics": "", "details": None,
             "confirm": False}
@@ -125,7 +127,7 @@ class LibraryActions:
     def save_composed(self, last: dict[str, Any] | None) -> str:
         """Store the clip last rendered on the Compose tab; returns the message."""
         if not last or not last.get("wav"):
-            return "Generate something first, then save it."
+            return self._t("library.status_generate_first")
         from voice_agent.core.plan import plan_from_dict
 
         midi = Path(last["midi"]).read_bytes() if last.get("midi") else None
@@ -134,26 +136,31 @@ class LibraryActions:
             transcript=last["prompt"], language=last.get("language", ""),
             say=last.get("say", ""), prompt=last["improved_prompt"],
             midi=midi, backend=last.get("backend", ""))
-        return f"Saved as clip {clip.clip_id} in the library (Library tab)."
+        return self._t("library.status_composed", clip_id=clip.clip_id)
+
+    def _t(self, key: str, **values: Any) -> str:
+        """The page's words for ``key`` in the interface language."""
+        from voice_agent.modes.ui_text import t
+
+        return t(key, self.lang, **values)
 
 
 def _clip_id(value: float | None) -> int:
     from voice_agent.library import LibraryError
 
     if value is None or int(value) <= 0:
-        raise LibraryError("Click a clip in the table (or type its number from the 'clip' "
-                           "column) first.")
+        raise LibraryError(key="pick_clip")
     return int(value)
 
 
-def guarded(action, outputs: dict[str, Any], status: str = "status"):
+def guarded(action, outputs: dict[str, Any], status: str = "status", lang: str = "en"):
     """Wrap an action so Gradio gets component updates and errors become the status line."""
 
     def run(*args):
         try:
             update = action(*args)
         except Exception as exc:  # noqa: BLE001 - shown on the page
-            update = {status: failure_message(exc)}
+            update = {status: failure_message(exc, lang)}
         if isinstance(update, str):
             update = {status: update}
         return {outputs[k]: v for k, v in update.items() if k in outputs}
@@ -164,7 +171,7 @@ def library_tab(library: Any, player: Any, publish: Any = None, lang: str = "en"
     """Build the tab's components and wire them to ``library``."""
     from voice_agent.modes.ui_text import t
 
-    actions = LibraryActions(library, publish)
+    actions = LibraryActions(library, publish, lang)
     with gr.Row():
         views = gr.Dropdown(actions.views(), value=ALL_CLIPS, label=t("library.show", lang),
                             elem_id="library-view")
@@ -199,15 +206,15 @@ def library_tab(library: Any, player: Any, publish: Any = None, lang: str = "en"
                    confirm=confirm)
     targets = list(outputs.values())
     for trigger in (refresh.click, views.change):
-        trigger(guarded(actions.show, outputs), views, targets)
-    select = guarded(actions.select, outputs)
+        trigger(guarded(actions.show, outputs, lang=lang), views, targets)
+    select = guarded(actions.select, outputs, lang=lang)
 
     def on_select(rows, event: gr.SelectData):  # the annotation makes Gradio pass the click
         return select(rows, event)
 
     table.select(on_select, table, targets, api_name=False)
-    play.click(guarded(actions.play, outputs), clip_id, targets, api_name="library_play")
-    save.click(guarded(actions.save, outputs), [clip_id, playlist, views], targets)
-    remove.click(guarded(actions.remove, outputs), [number, views], targets)
-    delete.click(guarded(actions.delete, outputs), [clip_id, views, confirm], targets,
+    play.click(guarded(actions.play, outputs, lang=lang), clip_id, targets, api_name="library_play")
+    save.click(guarded(actions.save, outputs, lang=lang), [clip_id, playlist, views], targets)
+    remove.click(guarded(actions.remove, outputs, lang=lang), [number, views], targets)
+    delete.click(guarded(actions.delete, outputs, lang=lang), [clip_id, views, confirm], targets,
                  api_name="library_delete")
