@@ -133,3 +133,38 @@ def test_the_service_cancels_by_ticket_and_frees_the_models(tmp_path):
     assert service.cancel("web-1") is False and service.cancel("nobody") is False
     quick = service.turn(None, text="make some relaxing jazz with piano", session="web-1")  # the lock is free
     assert quick.turn.ok and not quick.turn.cancelled
+
+
+def test_the_api_cancels_a_posted_turn_by_its_turn_id(tmp_path):
+    import httpx
+
+    from tests.conftest import REQUESTS
+    from tests.live_server import live_server
+    from voice_agent.modes.api import create_app
+    from voice_agent.service import build_service
+
+    service = build_service(None, tmp_path, fake=True)
+    service.pipeline.renderer.delay_s = 1.5  # a render to cancel during
+    service.load()
+    with live_server(create_app(service)) as url, httpx.Client(base_url=url, timeout=30) as api:
+        outcome: dict = {}
+
+        def post() -> None:
+            with open(REQUESTS / "example_en.wav", "rb") as file:
+                outcome["response"] = api.post(
+                    "/api/turn", files={"file": ("example_en.wav", file, "audio/wav")},
+                    data={"language": "en", "turn_id": "mine-1"})
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while "api:mine-1" not in service._tickets and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cancelled = api.delete("/api/turn/mine-1")
+        thread.join(20)
+        assert cancelled.status_code == 202, cancelled.text
+        body = outcome["response"].json()
+        assert body["cancelled"] is True and body["music"] is None
+        assert api.delete("/api/turn/mine-1").status_code == 404
+        assert api.post("/api/turn", files={"file": ("a.wav", b"x")},
+                        data={"turn_id": "bad id!"}).status_code == 422

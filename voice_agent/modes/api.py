@@ -14,9 +14,11 @@ of the models and gives every request its own output folder. Errors are always J
                        (by music ``engine``); as multipart, the same fields and a
                        ``melody`` file (a hummed tune) the clip follows
 ``POST /api/turn``     multipart ``file`` (a spoken request), optional ``speaker_id``,
-                       ``language``, ``session``, ``melody``, ``engine``: the whole turn
-                       record, with the URLs
-                       of the audio it produced
+                       ``language``, ``session``, ``melody``, ``engine``, ``turn_id``
+                       (yours, to cancel it): the whole turn record, with the URLs of the
+                       audio it produced
+``DELETE /api/turn/{turn_id}``  cancel that turn (waiting or running): it stops at its
+                       next check point and its record says ``"cancelled": true``
 ``GET  /api/sessions``  the stored sessions; ``/api/sessions/{name}`` one with its
                        turns and numbered versions
 ``GET  /api/audio/{id}``  a produced WAV (``?format=midi`` for a clip's MIDI score)
@@ -369,7 +371,11 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                    melody: UploadFile | None = File(None, description=MELODY_HELP),
                    engine: str | None = Form(None, max_length=32,
                                              description="music engine (GET /api/models: "
-                                                         "music_engines)")
+                                                         "music_engines)"),
+                   turn_id: str | None = Form(None, pattern=r"^[A-Za-z0-9_-]{1,64}$",
+                                              description="a name you choose for this turn, "
+                                                          "to cancel it with DELETE "
+                                                          "/api/turn/{turn_id}")
                    ) -> JSONResponse:
         """One spoken request through the whole agent; the turn record with audio URLs.
 
@@ -389,7 +395,8 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
             result = service.turn(audio, request=name,
                                   language=None if language == "auto" else language,
                                   speaker_id=speaker_id or None, session=session or None,
-                                  melody=tune_audio, engine=engine or None)
+                                  melody=tune_audio, engine=engine or None,
+                                  ticket=f"api:{turn_id}" if turn_id else None)
             return turn_json(request, result)
 
         return await idempotent(request, service, "turn", work, worker)
@@ -448,6 +455,14 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                 pieces.close()
             await websocket.send_json(error_body(exc.kind, scrub_paths(str(exc))))
         await websocket.close()
+    @app.delete("/api/turn/{turn_id}", tags=["turn"])
+    async def cancel_turn(turn_id: str) -> JSONResponse:
+        """Cancel the turn posted with this ``turn_id``: 202 when one was waiting or
+        running (its answer comes back with ``"cancelled": true``), else 404."""
+        if service.cancel(f"api:{turn_id}"):
+            return JSONResponse({"turn_id": turn_id, "cancelling": True}, status_code=202)
+        return JSONResponse(error_body("not_found", f"No turn '{turn_id[:64]}' is waiting or "
+                                                    "running."), status_code=404)
 
     @app.get("/api/audio/{audio_id}", name="get_audio", tags=["music", "turn"],
              response_class=FileResponse)
