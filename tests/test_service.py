@@ -243,7 +243,7 @@ def test_enrol_validates_stores_and_uses_the_speaker(service, tmp_path):
     with pytest.raises(SpeakerClipError, match="only 1.0 s"):
         service.enrol(short)
     assert service.voices.speaker_ids() == []
-    service.voices.make_cloned = lambda _path: FakeSpeaker(freq=440.0)  # tell the voices apart
+    service.voices.make_cloned = lambda _path, _on_step=None: FakeSpeaker(freq=440.0)  # tell the voices apart
     info = service.enrol(SPEAKER_WAV, "me.wav")
     assert service.voices.speaker_ids() == [info.speaker_id] and info.duration_s > 10
     configured = dict(service.pipeline.speakers)
@@ -267,7 +267,7 @@ def test_compare_voices_speaks_both_and_scores_them(service):
 def test_a_speaker_whose_voice_cannot_be_built_is_not_listed(service):
     from voice_agent.core.errors import SpeakerClipError as Refused
 
-    def failing(_path):
+    def failing(_path, _on_step=None):
         raise Refused("no voiced speech was found")
 
     service.voices.make_cloned = failing
