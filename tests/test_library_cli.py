@@ -51,7 +51,7 @@ def test_play_without_a_sound_device_writes_a_file_and_says_so(lib, capsys, tmp_
                                                                monkeypatch):
     from voice_agent.library import cli as library_cli
 
-    monkeypatch.setattr(library_cli, "play_on_device", lambda audio: "no sound device (test)")
+    monkeypatch.setattr(library_cli, "play_on_device", lambda audio, lang="en": "no sound device (test)")
     monkeypatch.chdir(tmp_path)
     assert _cli(lib, "play", "2") == 0
     out = capsys.readouterr().out
