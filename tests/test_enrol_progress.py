@@ -82,7 +82,7 @@ def test_the_plain_probes_are_spoken_once_per_installation(fake_kokoro, clips):
     assert first == 6
     _enrol(clips[1], [])  # another recording: the plain probes come from disk
     assert len(fake_kokoro) - first == 3
-    assert len(list(cloning.probe_dir().glob("*.npy"))) == 3
+    assert len(list(cloning.probe_dir().glob("*.npz"))) == 3
 
 
 def test_a_cpu_limit_stops_the_search_but_never_the_blend_it_needs(fake_kokoro, clips):
@@ -123,3 +123,17 @@ def test_the_cli_prints_a_line_per_step(tmp_path, monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "[1/2] Analysed the recording" in captured.err
     assert "[2/2] Saved the voice" in captured.err and "'Ana'" in captured.out
+
+
+def test_a_cached_probe_analysis_matches_a_fresh_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("VOICE_AGENT_HOME", str(tmp_path / "home"))
+    t = np.arange(36_000) / 24_000
+    audio = Audio((0.3 * np.sin(2 * np.pi * 140 * t) + 0.1 * np.sin(2 * np.pi * 280 * t))
+                  .astype(np.float32), 24_000)
+    fresh = cloning.plain_probe("af_test", lambda: audio)
+    cached = cloning.plain_probe("af_test", lambda: pytest.fail("spoken twice"))
+    assert np.allclose(cached.f0, fresh.f0, rtol=1e-6)
+    audible = np.log(fresh.envelope) > -60  # quieter bins are floored there
+    error = np.abs(np.log(cached.envelope) - np.log(fresh.envelope))[audible]
+    assert audible.mean() > 0.5 and error.max() < 0.05
+    assert np.max(np.abs(cached.aperiodicity - fresh.aperiodicity)) < 1e-3

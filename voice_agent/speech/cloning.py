@@ -18,7 +18,8 @@ The result, a :class:`~voice_agent.speech.enrol.SpeakerProfile`, is cached on di
 ``$VOICE_AGENT_HOME/speakers/<sha256 of the recording>/`` so later loads cost nothing.
 
 Speed (enrolment should take under a minute on 2 cores): step 2's probe in a plain style
-does not depend on the speaker, so each style's probe is spoken once and kept in
+does not depend on the speaker, so each style's probe is spoken and WORLD-analysed once
+and kept in
 ``$VOICE_AGENT_HOME/speakers/probes-*/`` (:func:`plain_probe`); the probe's phonemes are
 computed once; and one time limit covers the whole enrolment: past it, screening stops
 (keeping at least the styles the blend needs) and the search keeps its best so far.
@@ -177,7 +178,7 @@ class ProfileBuilder:
 
     def _score(self, weights: dict[str, float], offset: np.ndarray,
                styles: dict[str, np.ndarray], speed: float = 1.0, step: str = "search",
-               spoken: Audio | None = None) -> _Candidate:
+               spoken: conversion.WorldFeatures | None = None) -> _Candidate:
         style = (sum(w * styles[n] for n, w in weights.items()) + offset).astype(np.float32)
         features = conversion.analyse(spoken if spoken is not None else self._probe(style, speed))
         change = conversion.conversion_between(conversion.summarise(features), self.target)
@@ -274,32 +275,40 @@ def search_blends(top: list[_Candidate], styles: dict[str, np.ndarray],
 
 
 #: Bump when the probe's voice changes (Kokoro weights, phonemiser): old probes are ignored.
-PROBE_VERSION = 1
+PROBE_VERSION = 2
 
 
 def probe_dir() -> Path:
-    """Cache folder of the plain styles' probes (speaker-independent, ~0.2 MB each)."""
+    """Cache folder of the plain styles' probes (speaker-independent, ~1.6 MB each)."""
     key = hashlib.sha256(PROBE_TEXT.encode()).hexdigest()[:8]
     return cache_home() / "speakers" / f"probes-v{PROBE_VERSION}-{key}"
 
 
-def plain_probe(name: str, speak: Callable[[], Audio]) -> Audio:
-    """The probe sentence in plain style ``name``: from the cache, else ``speak()`` and keep it.
+def plain_probe(name: str, speak: Callable[[], Audio]) -> conversion.WorldFeatures:
+    """The WORLD analysis of the probe sentence in plain style ``name``: from the cache,
+    else ``speak()``, analyse and keep it (~1.6 MB: log envelope and aperiodicity in
+    float16, which is far finer than the conversion's smoothing).
 
-    Screening scores the same 13-15 plain probes for every speaker, so they are spoken once
-    per installation (the first enrolment) instead of once per enrolment.
+    Screening scores the same 13-15 plain probes for every speaker, so they are spoken and
+    analysed once per installation (the first enrolment) instead of once per enrolment.
     """
-    path = probe_dir() / f"{name}.npy"
+    path = probe_dir() / f"{name}.npz"
     try:
-        return Audio(np.load(path).astype(np.float32) / 32767.0, KOKORO_RATE)
-    except (OSError, ValueError):
+        with np.load(path) as saved:
+            return conversion.WorldFeatures(
+                saved["f0"].astype(np.float64), np.exp(saved["log_envelope"].astype(np.float64)),
+                saved["aperiodicity"].astype(np.float64), int(saved["rate"]))
+    except (OSError, ValueError, KeyError):
         pass
-    audio = speak()
+    features = conversion.analyse(speak())
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".partial-{path.name}")
-    np.save(staged, np.round(np.clip(audio.samples, -1, 1) * 32767).astype(np.int16))
+    staged = path.with_name(f".partial-{name}.npz")
+    np.savez(staged, f0=features.f0.astype(np.float32),
+             # below e^-60 a bin carries nothing audible; the floor keeps float16 fine
+             log_envelope=np.maximum(np.log(features.envelope + 1e-30), -60.0).astype(np.float16),
+             aperiodicity=features.aperiodicity.astype(np.float16), rate=features.rate)
     staged.replace(path)  # whole or absent: two enrolments may write the same probe
-    return audio
+    return features
 
 
 def profile_dir(sha256: str) -> Path:
