@@ -455,6 +455,7 @@ def _add_routes(app: FastAPI, service: AgentService) -> None:
                 pieces.close()
             await websocket.send_json(error_body(exc.kind, scrub_paths(str(exc))))
         await websocket.close()
+
     @app.delete("/api/turn/{turn_id}", tags=["turn"])
     async def cancel_turn(turn_id: str) -> JSONResponse:
         """Cancel the turn posted with this ``turn_id``: 202 when one was waiting or
