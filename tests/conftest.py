@@ -54,3 +54,16 @@ def upload(tmp_path, monkeypatch):
         target.mkdir(parents=True)
         return str(Path(shutil.copy(path, target)))
     return copy
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (Debian's, driven by Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_web_e2e import launch_chromium
+
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()

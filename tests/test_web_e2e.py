@@ -48,16 +48,6 @@ def web_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser, web_url):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})

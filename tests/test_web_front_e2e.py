@@ -16,19 +16,9 @@ from voice_agent.service import build_service
 from tests.conftest import ASSETS
 from tests.fakes import tone
 from tests.live_server import live_server
-from tests.test_web_e2e import WAIT_MS, audio_seconds, launch_chromium, screenshot
+from tests.test_web_e2e import WAIT_MS, audio_seconds, screenshot
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _serve(tmp_path, **kwargs):

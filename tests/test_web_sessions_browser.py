@@ -16,23 +16,13 @@ from voice_agent.library import Library
 from voice_agent.library.sessions import SessionStore
 from voice_agent.service import build_service
 from tests.live_server import live_server
-from tests.test_web_e2e import WAIT_MS, audio_seconds, launch_chromium, screenshot
+from tests.test_web_e2e import WAIT_MS, audio_seconds, screenshot
 
 pytestmark = [pytest.mark.browser]
 
 SESSION_ID = re.compile(r"^s-[0-9a-f]{8}$")
 PLAYING = ("() => !document.querySelector('#session-{playing}-audio audio').paused && "
            "document.querySelector('#session-{paused}-audio audio').paused")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def _app(tmp_path):
