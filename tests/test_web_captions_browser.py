@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_web_e2e import WAIT_MS, browser, page, screenshot, web_url  # noqa: F401
+from tests.test_web_e2e import WAIT_MS, page, screenshot, web_url  # noqa: F401 (shared fixtures)
 from tests.test_workshop_caption import clip
 
 pytestmark = [pytest.mark.browser]
