@@ -252,3 +252,33 @@ def test_a_new_genre_is_still_a_new_clip_even_with_refine_words():
     reply = reply_from_model_output(_model("make_music"),
                                     Transcript("play a salsa with more trumpets", "en"), HISTORY, 15.0)
     assert reply.intent is Intent.MAKE_MUSIC and reply.plan.genre == "salsa"
+
+
+@pytest.mark.parametrize("text,intent,versions", [
+    ("Hmm, I preferred it before. Go back.", Intent.UNDO, ()),
+    ("That was better, go back please", Intent.UNDO, ()),
+    ("Volvé a la versión 1", Intent.GO_TO_VERSION, (1,))])
+def test_go_back_at_the_end_of_other_words_and_voseo(text, intent, versions):
+    from voice_agent.responder.commands import parse_version_command
+
+    command = parse_version_command(text)
+    assert command is not None and (command.intent, command.versions) == (intent, versions)
+
+
+@pytest.mark.parametrize("text", ["Write me a slow piano ballad in E flat major, about 45 seconds.",
+                                  "write a song at 90 bpm with guitar",
+                                  "escríbeme una balada de piano en re menor"])
+def test_a_song_with_sound_details_is_music_not_lyrics(text):
+    command = parse_command(text)
+    assert command is None or command.intent is not Intent.LYRICS
+
+
+@pytest.mark.parametrize("text", ["Write me a ballad about my dog", "escríbeme una canción de amor"])
+def test_a_song_without_sound_details_is_still_lyrics(text):
+    assert parse_command(text).intent is Intent.LYRICS
+
+
+@pytest.mark.parametrize("text", ["Déjalo a 75 bpm", "no, 80 bpm"])
+def test_a_no_with_a_number_is_not_a_cancel(text):
+    command = parse_command(text)
+    assert command is None or command.intent is not Intent.CANCEL

@@ -82,3 +82,50 @@ def test_an_instrument_family_is_not_a_genre():
     assert find_genre("heavy metal") == "metal"
     assert find_instruments("con metales y cuerdas") == ("brass", "strings")
     assert find_instruments("with woodwinds") == ("flute", "clarinet")
+
+
+@pytest.mark.parametrize("text,bpm", [
+    ("Slow it down to 100.", 100), ("Speed it up to a hundred and ten.", 110),
+    ("Crank the tempo to one hundred and forty.", 140), ("And slower, like 100.", 100),
+    ("Bájala a ciento cuarenta", 140), ("Súbelo a 170 bpm", 170), ("Déjalo a 75 bpm", 75),
+    ("bring it back down to 90", 90)])
+def test_a_tempo_verb_with_a_target_sets_the_tempo(text, bpm):
+    """"Verb + to/a + number" is the tempo to reach, spelt out or not, en and es."""
+    from voice_agent.responder.grounding import bpm_step
+
+    assert find_bpm(text) == bpm
+    assert bpm_step(text) is None  # not a step: "súbelo a 170 bpm" does not add 170
+
+
+@pytest.mark.parametrize("text", ["cut it down to 30 seconds", "bájala a 20 segundos",
+                                  "take it to a party"])
+def test_a_length_or_words_after_a_verb_are_not_a_tempo(text):
+    assert find_bpm(text) is None
+
+
+@pytest.mark.parametrize("text,step", [("speed it up by 20 bpm", 20), ("súbele 10 bpm", 10),
+                                       ("baja 15 bpm", -15)])
+def test_a_step_is_still_a_step(text, step):
+    from voice_agent.responder.grounding import bpm_step
+
+    assert bpm_step(text) == step
+
+
+@pytest.mark.parametrize("text,direction", [
+    ("Hmm, push it up a little, it's dragging.", "faster"), ("kick it up a notch", "faster"),
+    ("bump it up", "faster"), ("Too much, bring it down a notch.", "slower"),
+    ("take it down a bit", "slower")])
+def test_tempo_idioms_with_it_up_or_down(text, direction):
+    assert tempo_direction(text) == direction
+
+
+@pytest.mark.parametrize("text,key", [("Move it up to A.", "A"), ("take it down to E flat", "Eb"),
+                                      ("shift it to G please", "G")])
+def test_a_move_to_a_bare_note_is_a_key(text, key):
+    assert find_key(text)[0] == key
+
+
+@pytest.mark.parametrize("text", ["take it to a party", "move it to a new place",
+                                  "bring it up to a hundred"])
+def test_a_bare_a_that_is_an_article_is_not_a_key(text):
+    assert find_key(text) == (None, None)

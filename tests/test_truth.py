@@ -155,3 +155,14 @@ def test_a_length_with_decimals_is_read_whole_and_edits_round_it():
     assert check_say("Done: now 33.3 seconds long.", shorter, "en") == []
     assert check_say("Now 33.3333 seconds long.", SALSA.replace(duration_s=33.3333), "en") == []
     assert check_say("Now 33.3 seconds long.", SALSA, "en")  # the plan is 20 s
+
+
+def test_without_the_old_name_is_true_after_a_swap_to_its_other_name():
+    """"Without the violin" after a violin -> fiddle swap is true; with no swap, a plan with
+    the fiddle still has "the violin"."""
+    before = MusicPlan(genre="country", instruments=("acoustic guitar", "violin", "bass"))
+    after = before.replace(instruments=("acoustic guitar", "fiddle", "bass"))
+    say = "Here it is with the fiddle, without the violin."
+    assert check_say(say, after, "en", change=before) == []
+    assert check_say("Here it is without the violin.", after, "en") != []
+    assert check_say("Here it is without the guitar.", after, "en", change=before) != []

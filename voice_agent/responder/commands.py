@@ -179,6 +179,15 @@ def _names_music(text: str) -> bool:
     return find_genre(text) is not None or bool(find_instruments(text))
 
 
+def _sound_details(text: str) -> bool:
+    """Words only music has, never lyrics: an instrument, a key, a tempo, a length ("write
+    me a slow piano ballad in E flat, 45 seconds" asks for music, not words)."""
+    from voice_agent.responder.grounding import find_bpm, find_duration, find_key
+
+    return bool(find_instruments(text) or find_key(text)[0] or find_bpm(text)
+                or find_duration(text))
+
+
 def _is_short_answer(folded: str, words: tuple[str, ...]) -> bool:
     """A short utterance that starts with one of ``words`` ("yes", "sí, bórrala")."""
     if len(folded.split()) > 6:
@@ -204,7 +213,7 @@ def parse_command(text: str) -> Command | None:
 def _confirmation(folded: str, text: str) -> Command | None:
     if _names_music(text):
         return None
-    if _is_short_answer(folded, _NO) and not re.match(
+    if _is_short_answer(folded, _NO) and not re.search(r"\d", folded) and not re.match(
             r"no\s+(?:tan|so|as|too|more|mas|menos|muy)\b", folded):  # "no tan rápido": an edit
         return Command(Intent.CANCEL)
     if _is_short_answer(folded, _YES) and not re.search(r"\b(?:mas|more|menos|less)\s+\w", folded):
@@ -216,7 +225,8 @@ def _lyrics(folded: str, text: str) -> Command | None:
     if _has(_SAVE_VERBS, folded):
         return None  # "guarda la letra": save the clip, lyrics and all
     asks = (_has(_LYRICS_NOUNS, folded)
-            or (_has(_WRITE_VERBS, folded) and _has(_SONG_NOUNS, folded))
+            or (_has(_WRITE_VERBS, folded) and _has(_SONG_NOUNS, folded)
+                and not _sound_details(text))
             or (_has(_SONG_NOUNS, folded) and _has(_TITLE_WORDS, folded)))
     return Command(Intent.LYRICS) if asks else None
 
@@ -298,7 +308,7 @@ _UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*|reve
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
          r"|take that back|revert that)")
-_BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver"
+_BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*)")
 _PREVIOUS = r"(?:previous|the one before|last one|anterior|de antes|la de antes)"
 #: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"
@@ -332,8 +342,8 @@ def parse_version_command(text: str) -> VersionCommand | None:
         number = number if number is not None else _bare_number(folded)
         if number is not None and not _has(_PREVIOUS, folded):
             return VersionCommand(Intent.GO_TO_VERSION, (number,))
-        if _has(_PREVIOUS, folded) or re.fullmatch(rf"{_BACK}(?:\s+(?:please|por favor))?",
-                                                   folded):
+        if _has(_PREVIOUS, folded) or re.search(rf"(?:^|\s){_BACK}(?:\s+(?:please|por favor))?$",
+                                                folded):  # "I preferred it before. Go back."
             return VersionCommand(Intent.UNDO)
         return None
     if number is not None and _has(_VERSION_NOUN, folded) and (

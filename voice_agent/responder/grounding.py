@@ -52,7 +52,8 @@ def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = spell_numbers(text)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
-                      r"|pulsos|golpes por minuto)\b", folded) or re.search(_BARE_TEMPO, folded)
+                      r"|pulsos|golpes por minuto)\b", folded) or re.search(_BARE_TEMPO, folded) \
+        or re.search(TEMPO_TARGET, folded)
     said = next((g for g in match.groups() if g), None) if match else None
     return int(said) if said and 30 <= int(said) <= 300 else None
 
@@ -61,6 +62,16 @@ def find_bpm(text: str) -> int | None:
 _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(\d{2,3})\b(?!\s*(?:s|sec"
                r"|seconds?|segundos?|minutes?|minutos?)\b)|\b(?:ponla|ponlo|put it|set it|take it"
                r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(\d{2,3})\s*(?:$|please|por favor)")
+#: a tempo verb with the tempo to reach, not a step: "slow it down to 100", "speed it up
+#: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
+#: "and slower, like 100"; a length ("to 30 seconds") is not a tempo
+TEMPO_TARGET = (r"\b(?:(?:slow|speed|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
+                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
+                r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker)\W+(?:like|say"
+                r"|around|about|maybe)|(?:baj|sub|pon|dej|llev|acelera|ralentiza)\w*"
+                r"(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en))\s+(?:unos?\s+)?"
+                r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
+                r"|por ciento)\b)")
 
 
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
@@ -68,7 +79,8 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
-    r"\b(?:pick|speed|step|kick|ramp|crank|amp)\s+(?:it|things|this)\s+up\b",
+    r"\b(?:pick|speed|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things|this)\s+up\b",
+    r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
     rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
@@ -81,6 +93,8 @@ FASTER_PATTERNS = (
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
     r"\b(?:slow|wind|ease)\s+(?:it|things|this)\s+down\b|\bslow down\b",
+    r"\b(?:bring|take|dial|knock|notch)\s+(?:it|things|this)\s+down\b",
+    r"\bdown\s+a\s+(?:notch|gear)\b",
     rf"\b(?:slow|bring|take|turn|dial|wind|drop|pull|knock|ease)\s+(?:down\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+down)\b",
     rf"\b(?:lower|reduce|decrease|drop|cut|ease off|ease up on|less)\s+(?:the\s+)?"
@@ -99,8 +113,8 @@ def bpm_step(text: str) -> int | None:
     folded = spell_numbers(text)
     match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)"
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
-    if not match:
-        return None
+    if not match or re.search(TEMPO_TARGET, folded):
+        return None  # "súbelo a 170 bpm" sets the tempo
     said = match.group(2) or ""
     relative = said or re.search(r"\b(?:by|en)\s+\d", match.group(0))
     direction = tempo_direction(text) or ("faster" if said in ("faster", "quicker", "more", "mas",
@@ -170,6 +184,9 @@ _KEY_PATTERNS = (
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
     rf"|por favor\b|now\b|instead\b|ahora\b))",  # "en la bemol", "move it to E flat"
     rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
+    # a bare "A" after a move: "move it up to A", "take it down to A"
+    rf"\b(?:up|down|over|move it|shift it|take it|put it)\s+(?:to|into)\s+{NOTE}()"
+    rf"(?=\s*(?:$|[,.;!?]|please\b|now\b|instead\b))",
 )
 
 

@@ -134,6 +134,19 @@ def _new_request_intent(folded: str, fields: dict) -> Intent:
     return Intent.CHAT
 
 
+#: words that name a new piece rather than a change to the current one: "a sad song with
+#: piano", "something calm", "una canción alegre", "algo tranquilo"
+_NEW_PIECE = (r"\b(?:song|track|piece|tune|beat|melody|something|anything|music|loop|jingle"
+              r"|cancion|tema|pieza|melodia|algo|musica|ritmo|another|otra|otro)\b")
+
+
+def _modifiers_only(folded: str, fields: dict) -> bool:
+    """With a current piece, words that only name moods or instruments ("and some organ",
+    "I want it happy and bright", "con un poco de flauta") change that piece."""
+    return _names_music(fields) and fields["genre"] is None \
+        and re.search(_NEW_PIECE, folded) is None
+
+
 def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestReading:
     """Replay, an edit of ``previous``, or a new request."""
     names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
@@ -145,7 +158,7 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
         or names_an_edit(fields["text"])
     if names_genre and not switches_genre:
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
-    if not cued and not switches_genre:
+    if not cued and not switches_genre and not _modifiers_only(folded, fields):
         guess = _new_request_intent(folded, fields)
         return RequestReading(guess=guess, **fields)
     edited = apply_refinement(previous, fields["text"])

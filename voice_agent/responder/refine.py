@@ -31,10 +31,16 @@ _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|
 _HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half[- ]time"
                  r"|half speed|(?:la )?mitad de (?:rapid\w*|velocidad|tempo|ritmo)"
                  r"|a media velocidad)")
-_TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the )?(?:length|duration)|two times (?:as long"
+_TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the |its )?(?:length|duration)|two times (?:as long"
                   r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
                   r"|dos veces mas larg\w*)")
-_HALF_AS_LONG = (r"\b(?:half as long|half (?:the )?(?:length|duration)|cut it in half"
+#: "three times as long", "four times longer", "el triple de largo", "tres veces más larga"
+_TIMES = {"three": 3, "four": 4, "tres": 3, "cuatro": 4, "3": 3, "4": 4}
+_TIMES_AS_LONG = (rf"\b(?P<n>{'|'.join(_TIMES)})\s+(?:times|veces)\s+(?:as long|longer|mas larg\w*)"
+                  r"|\b(?:el )?(?P<word>triple|cuadruple) de (?:larg\w*|duracion|tiempo)"
+                  r"|\bdure el (?P<dure>triple|cuadruple)\b")
+_HALF_AS_LONG = (r"\b(?:half as long|half (?:the |its )?(?:length|duration)"
+                 r"|(?:cut|chop|trim) (?:it|that|this|the length) (?:in|by) half|halve (?:it|that|this|the)"
                  r"|(?:la )?mitad de (?:larg\w*|duracion|tiempo)|dure la mitad"
                  r"|(?:cortal[oa]|acortal[oa]) a la mitad)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
@@ -54,6 +60,12 @@ def _tempo_step(plan: MusicPlan, direction: str | None) -> MusicPlan:
 def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
     seconds = round(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S), 1)  # not "33.3333 s"
     return plan.replace(duration_s=float(seconds))
+
+
+def _times(match: re.Match) -> int:
+    """The factor a :data:`_TIMES_AS_LONG` match says: 3 for "three times", "triple"."""
+    word = match.group("n") or match.group("word") or match.group("dure")
+    return _TIMES.get(word, 3 if word == "triple" else 4)
 
 
 def _pitch_class(name: str) -> int | None:
@@ -140,6 +152,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          else _NO_CHANGE),
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
+        (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
         (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort[oa]|trim it|acorta\w*|dure menos)\b",
@@ -193,7 +206,7 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
 
 _SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
          r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|by|por|con)\s+"
-         r"(?P<new>(?:\S+\s*){1,3})")
+         r"(?P<new>(?:\S+\s*){1,4})")  # "with a clean electric guitar"
 
 
 #: "a violin instead of the accordion", "un violín en lugar del acordeón"; and with the

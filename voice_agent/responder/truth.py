@@ -109,7 +109,7 @@ def _untrue(facts: Facts, plan: MusicPlan, change: MusicPlan | None) -> list[str
     untrue += [f"instrument {i} (not in the plan)" for i in facts.instruments
                if not has_instrument(plan.instruments, i)]
     untrue += [f"without {i} (the plan has it)" for i in facts.absent
-               if has_instrument(plan.instruments, i)]
+               if _still_has(plan, change, i)]
     untrue += [f"{b} BPM (the plan is {plan.bpm})" for b in facts.bpms if b != plan.bpm]
     untrue += [f"key {k} {m} (the plan is {plan.key} {plan.mode})" for k, m in facts.keys
                if normalize_key(k) != normalize_key(plan.key) or m != plan.mode]
@@ -129,6 +129,15 @@ def has_instrument(instruments: tuple[str, ...], name: str) -> bool:
     if _ALIKE.get(name, name) in {_ALIKE.get(i, i) for i in instruments}:
         return True
     return name in _GENERIC and any(i.split()[-1] == name.split()[-1] for i in instruments)
+
+
+def _still_has(plan: MusicPlan, change: MusicPlan | None, name: str) -> bool:
+    """Whether "without ``name``" is untrue of ``plan``: it is true after an edit that
+    swapped ``name`` for one of its other names ("the fiddle instead of the violin")."""
+    if name in plan.instruments:
+        return True
+    swapped_by_name = change is not None and name in change.instruments
+    return not swapped_by_name and has_instrument(plan.instruments, name)
 
 
 #: canonical names a bare word ("guitar", "bass", "piano") is read as: said of any
