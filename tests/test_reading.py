@@ -353,3 +353,11 @@ def test_a_new_piece_named_after_a_clip_is_not_read_as_modifiers_only(text):
     fields = dict(genre=None, instruments=(), mood="sad")
     assert not _modifiers_only(" " + fold(text) + " ", fields)
     assert _modifiers_only(" and a sad feel ", fields)  # the test can fail
+
+
+@pytest.mark.parametrize("text,bpm", [("keep the key and the tempo but make it a tango", 180),
+                                      ("mantén el tono y el ritmo pero hazla tango", 180),
+                                      ("keep the key but change the tempo, make it a tango", 120)])
+def test_a_list_of_kept_fields_keeps_each_through_a_genre_change(text, bpm):
+    reading = read_request(text, "en", SALSA)
+    assert reading.edited.genre == "tango" and reading.edited.bpm == bpm

@@ -102,8 +102,10 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 
 
 #: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
+#: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
 _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+(?:the\s+|el\s+"
-         r"|la\s+|los\s+|las\s+)?")
+         r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
+         r"(?:the\s+|el\s+|la\s+|los\s+|las\s+)?")
 
 
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
