@@ -90,7 +90,7 @@ def test_an_instrument_family_is_not_a_genre():
     ("Bájala a ciento cuarenta", 140), ("Súbelo a 170 bpm", 170), ("Déjalo a 75 bpm", 75),
     ("bring it back down to 90", 90)])
 def test_a_tempo_verb_with_a_target_sets_the_tempo(text, bpm):
-    """"Verb + to/a + number" is the tempo to reach, spelt out or not, en and es."""
+    """A tempo verb, then to/a and a number, is the tempo to reach, spelt out or not, en and es."""
     from voice_agent.responder.grounding import bpm_step
 
     assert find_bpm(text) == bpm

@@ -158,8 +158,8 @@ def test_a_length_with_decimals_is_read_whole_and_edits_round_it():
 
 
 def test_without_the_old_name_is_true_after_a_swap_to_its_other_name():
-    """"Without the violin" after a violin -> fiddle swap is true; with no swap, a plan with
-    the fiddle still has "the violin"."""
+    """Saying the violin is gone after a violin -> fiddle swap is true; with no swap, a plan
+    with the fiddle still has the violin (one instrument, two names)."""
     before = MusicPlan(genre="country", instruments=("acoustic guitar", "violin", "bass"))
     after = before.replace(instruments=("acoustic guitar", "fiddle", "bass"))
     say = "Here it is with the fiddle, without the violin."
