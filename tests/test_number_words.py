@@ -129,3 +129,14 @@ def test_a_move_to_a_bare_note_is_a_key(text, key):
                                   "bring it up to a hundred"])
 def test_a_bare_a_that_is_an_article_is_not_a_key(text):
     assert find_key(text) == (None, None)
+
+
+@pytest.mark.parametrize("text,bpm", [("Make it 95.", 95), ("Más lenta, a 90", 90),
+                                      ("slower, to 80", 80), ("Hazla a 90", 90)])
+def test_a_comparative_or_make_it_with_a_number_sets_the_tempo(text, bpm):
+    assert find_bpm(text) == bpm
+
+
+@pytest.mark.parametrize("text", ["make it 30 seconds", "make it 30", "hazla a 90 segundos"])
+def test_a_small_number_or_a_length_after_make_it_is_not_a_tempo(text):
+    assert find_bpm(text) is None

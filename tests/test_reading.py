@@ -361,3 +361,10 @@ def test_a_new_piece_named_after_a_clip_is_not_read_as_modifiers_only(text):
 def test_a_list_of_kept_fields_keeps_each_through_a_genre_change(text, bpm):
     reading = read_request(text, "en", SALSA)
     assert reading.edited.genre == "tango" and reading.edited.bpm == bpm
+
+
+@pytest.mark.parametrize("text,key", [("up a whole step", "B"), ("súbele el tono", "B"),
+                                      ("bájale un tono", "G"), ("down a whole step", "G")])
+def test_a_whole_step_up_or_down_transposes_by_two(text, key):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE and reading.edited == SALSA.replace(key=key)

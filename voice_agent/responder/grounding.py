@@ -64,11 +64,13 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
                r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(\d{2,3})\s*(?:$|please|por favor)")
 #: a tempo verb with the tempo to reach, not a step: "slow it down to 100", "speed it up
 #: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
-#: "and slower, like 100"; a length ("to 30 seconds") is not a tempo
+#: "and slower, like 100", "más lenta, a 90", "make it 95"; a length ("to 30 seconds") is
+#: not a tempo
 TEMPO_TARGET = (r"\b(?:(?:slow|speed|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
-                r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker)\W+(?:like|say"
-                r"|around|about|maybe)|(?:baj|sub|pon|dej|llev|acelera|ralentiza)\w*"
+                r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|mas lent[oa]"
+                r"|mas rapid[oa])\W+(?:like|say|around|about|maybe|to|at|a|como|unos)"
+                r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
                 r"(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en))\s+(?:unos?\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")

@@ -176,6 +176,10 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          rf"\s+(?:down|lower|abajo|mas bajo|mas grave))\b", lambda p, m: _transpose(p, -1)),
         (r"\btranspose (?:it )?down\b|\btransporta\w* (?:hacia )?abajo\b", lambda p, m: _transpose(p, -2)),
         (r"\btranspose (?:it )?(?:up)?\b|\btransporta\w*\b", lambda p, m: _transpose(p, 2)),
+        (r"\b(?:up a (?:whole )?(?:step|tone)|a whole step up|sube\w* (?:el|un) tono)\b",
+         lambda p, m: _transpose(p, 2)),  # "up a whole step", "súbele el tono"
+        (r"\b(?:down a (?:whole )?(?:step|tone)|a whole step down|baja\w* (?:el|un) tono)\b",
+         lambda p, m: _transpose(p, -2)),
         (rf"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b{_NOT_TEMPO}",
          lambda p, m: _transpose(p, 2)),
         (rf"\b(?:lower|a tone down|mas grave|baja un tono)\b{_NOT_TEMPO}",
