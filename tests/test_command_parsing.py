@@ -282,3 +282,13 @@ def test_a_song_without_sound_details_is_still_lyrics(text):
 def test_a_no_with_a_number_is_not_a_cancel(text):
     command = parse_command(text)
     assert command is None or command.intent is not Intent.CANCEL
+
+
+@pytest.mark.parametrize("text,intent,versions", [
+    ("Can we go back to how it was?", Intent.UNDO, ()),
+    ("Recupera la versión 2", Intent.GO_TO_VERSION, (2,))])
+def test_back_to_how_it_was_and_recupera(text, intent, versions):
+    from voice_agent.responder.commands import parse_version_command
+
+    command = parse_version_command(text)
+    assert command is not None and (command.intent, command.versions) == (intent, versions)

@@ -368,3 +368,26 @@ def test_a_list_of_kept_fields_keeps_each_through_a_genre_change(text, bpm):
 def test_a_whole_step_up_or_down_transposes_by_two(text, key):
     reading = read_request(text, "en", SALSA)
     assert reading.intent is Intent.REFINE and reading.edited == SALSA.replace(key=key)
+
+
+@pytest.mark.parametrize("text,instruments", [
+    ("piano only", ("piano",)), ("just the congas and bass", ("congas", "bass")),
+    ("solo la trompeta", ("trumpet",)), ("the bass alone", ("bass",))])
+def test_only_named_instruments_keeps_just_those(text, instruments):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert reading.edited == SALSA.replace(instruments=instruments)
+
+
+@pytest.mark.parametrize("text", ["just add a flute", "only a little faster",
+                                  "now add a piano solo"])
+def test_just_or_solo_that_names_no_band_keeps_the_band(text):
+    edited = read_request(text, "en", SALSA).edited
+    assert set(SALSA.instruments) <= set(edited.instruments)
+
+
+@pytest.mark.parametrize("text", ["Now something totally different: a calm piano piece",
+                                  "let's do a new one, sad piano", "otra cosa: algo con flauta"])
+def test_starting_over_is_a_new_request_not_an_edit(text):
+    reading = read_request(text, "en", SALSA)
+    assert reading.guess is Intent.MAKE_MUSIC and reading.edited is None

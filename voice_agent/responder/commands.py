@@ -309,8 +309,9 @@ _UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*|reve
          r"(?:cambio|change|edit)"
          r"|take that back|revert that)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
-         r"|vuelvo|volvamos|regresa\w*|retrocede\w*)")
-_PREVIOUS = r"(?:previous|the one before|last one|anterior|de antes|la de antes)"
+         r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")
+_PREVIOUS = (r"(?:previous|the one before|last one|anterior|de antes|la de antes|how it was"
+             r"|the way it was|como estaba|como era)")
 #: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"
 _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|once)"
               r"|(?:one|a|1)\s+step\s+back|back\s+(?:one|a)\s+(?:step|version)"

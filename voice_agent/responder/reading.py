@@ -134,6 +134,12 @@ def _new_request_intent(folded: str, fields: dict) -> Intent:
     return Intent.CHAT
 
 
+#: words that start over rather than edit: "something totally different", "a new one",
+#: "otra cosa", "una canción nueva"
+_FRESH_START = (r"\b(?:something (?:\w+ )?(?:different|else)|a new (?:one|song|track|piece|tune)"
+                r"|new (?:song|track|piece|tune)|start (?:over|again|fresh)|otra cosa"
+                r"|algo (?:\w+ )?(?:distinto|diferente)|(?:cancion|pieza|tema) nuev[oa]"
+                r"|nuev[oa] (?:cancion|pieza|tema)|empecemos de nuevo|de cero)\b")
 #: words that name a new piece rather than a change to the current one: "a sad song with
 #: piano", "something calm", "una canción alegre", "algo tranquilo"
 _NEW_PIECE = (r"\b(?:song|track|piece|tune|beat|melody|something|anything|music|loop|jingle"
@@ -156,7 +162,7 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
         or names_an_edit(fields["text"])
-    if names_genre and not switches_genre:
+    if (names_genre and not switches_genre) or re.search(_FRESH_START, folded):
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
     if not cued and not switches_genre and not _modifiers_only(folded, fields):
         guess = _new_request_intent(folded, fields)

@@ -257,7 +257,26 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     named = [_in_plan(n, current) for n in find_instruments(folded) if n not in swapped_names]
     instruments = featured + [n for n in current if n not in removed + tuple(featured)]
     instruments += [name for name in named if name not in instruments and name not in removed]
-    return plan.replace(instruments=tuple(instruments))
+    solo = _solo(folded)
+    return plan.replace(instruments=tuple(_in_plan(n, current) for n in solo) or tuple(instruments))
+
+
+_ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
+_ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
+_SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_ARTICLES}(?P<after>.+)"
+         rf"|(?P<before>.+?)\s+(?:only|alone|nada mas)\s*$")  # "a piano solo" is a feature
+
+
+def _solo(folded: str) -> tuple[str, ...]:
+    """The instruments of "piano only", "just the drums and bass", "solo piano y voz":
+    the only ones to keep; () when the words right after "just"/"only" are no
+    instrument ("just add a flute", "only a little faster")."""
+    match = re.search(_SOLO, folded.strip(" .!?"))
+    if match is None or re.search(_ADDS, folded):
+        return ()
+    words = (match.group("after") or match.group("before")).split()
+    lead = " ".join(words[:2]) if match.group("after") else " ".join(words[-2:])
+    return find_instruments(" ".join(words)) if find_instruments(lead) else ()
 
 
 def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
