@@ -70,7 +70,8 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|bring|take|push|crank|kick|pick|turn|dial|k
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|mas lent[oa]"
                 r"|mas rapid[oa])\W+(?:like|say|around|about|maybe|to|at|a|como|unos)"
-                r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
+                r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
+                r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
                 r"(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en))\s+(?:unos?\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")
