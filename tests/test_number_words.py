@@ -140,3 +140,9 @@ def test_a_comparative_or_make_it_with_a_number_sets_the_tempo(text, bpm):
 @pytest.mark.parametrize("text", ["make it 30 seconds", "make it 30", "hazla a 90 segundos"])
 def test_a_small_number_or_a_length_after_make_it_is_not_a_tempo(text):
     assert find_bpm(text) is None
+
+
+@pytest.mark.parametrize("text,bpm", [("un beat lento a 85", 85), ("something slow at 70", 70),
+                                      ("fast, like 160", 160), ("lenta a 20 segundos", None)])
+def test_a_slow_or_fast_word_with_a_number_says_the_tempo(text, bpm):
+    assert find_bpm(text) == bpm
