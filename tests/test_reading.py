@@ -391,3 +391,16 @@ def test_just_or_solo_that_names_no_band_keeps_the_band(text):
 def test_starting_over_is_a_new_request_not_an_edit(text):
     reading = read_request(text, "en", SALSA)
     assert reading.guess is Intent.MAKE_MUSIC and reading.edited is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("it's too fast", {"bpm": 157}), ("too slow", {"bpm": 207}),
+    ("está demasiado rápida", {"bpm": 157}), ("es muy lenta", {"bpm": 207}),
+    ("that's too long", {"duration_s": 10.0}), ("demasiado corta", {"duration_s": 22.5}),
+    ("five seconds longer", {"duration_s": 20.0}), ("cut 5 seconds", {"duration_s": 10.0}),
+    ("add 10 seconds", {"duration_s": 25.0}), ("diez segundos más", {"duration_s": 25.0}),
+    ("hazla 5 segundos más corta", {"duration_s": 10.0})])
+def test_complaints_and_steps_in_seconds_edit_the_other_way_or_by_that_much(text, expected):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert reading.edited == SALSA.replace(**expected)

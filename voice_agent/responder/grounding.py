@@ -80,6 +80,9 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|bring|take|push|crank|kick|pick|turn|dial|k
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: request ("faster" / "slower") and for the edit rules (how much)
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
+#: a complaint about the current clip: "it's too fast", "es muy lenta", "demasiado larga"
+TOO = _TOO = (r"\b(?:too|way too|a bit too|demasiado|(?:es|esta|it s|its|is|it is)\s+(?:un poco\s+)?"
+              r"muy)\s+")
 FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
     r"\b(?:pick|speed|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things|this)\s+up\b",
@@ -89,6 +92,7 @@ FASTER_PATTERNS = (
     rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
     rf"\b(?:higher|faster|quicker)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+up\b",
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
+    _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",
     rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas)\s+"
     rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
@@ -104,6 +108,7 @@ SLOWER_PATTERNS = (
     rf"{_TEMPO_NOUNS}\b",
     rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
+    _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
     rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos)\s+"
     rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",

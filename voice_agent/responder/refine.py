@@ -14,7 +14,8 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name,
                                    normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
-from voice_agent.responder.grounding import (bpm_step, find_bpm, find_duration, find_key,
+from voice_agent.core.language import spell_numbers
+from voice_agent.responder.grounding import (TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
@@ -60,6 +61,27 @@ def _tempo_step(plan: MusicPlan, direction: str | None) -> MusicPlan:
 def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
     seconds = round(min(max(seconds, MIN_DURATION_S), MAX_DURATION_S), 1)  # not "33.3333 s"
     return plan.replace(duration_s=float(seconds))
+
+
+_SECONDS = r"(\d{1,2})\s*(?:seconds?|secs?|s|segundos?)"
+_LONGER = r"(?:longer|more|extra|mas(?! cort)|mas larg\w*)"
+_SHORTER = r"(?:shorter|less|fewer|menos|mas cort\w*)"
+_CUTS = r"\b(?:cut|trim|take off|remove|quita\w*|recorta\w*|acorta\w*)"
+_ADDS_TIME = r"\b(?:add|give it|anade\w*|agrega\w*|alarga\w*)"
+
+
+def duration_step(text: str) -> float | None:
+    """Seconds to add or take away: "five seconds longer", "add 10 seconds", "cut 5
+    seconds", "diez segundos más", "hazla 5 segundos más corta"; None otherwise."""
+    folded = spell_numbers(text)
+    if re.search(rf"{_SECONDS}\s+{_SHORTER}\b|{_CUTS}\s+(?:it by\s+)?{_SECONDS}", folded):
+        sign = -1
+    elif re.search(rf"{_SECONDS}\s+{_LONGER}\b|{_ADDS_TIME}\s+(?:it by\s+)?(?:another\s+"
+                   rf"|otros\s+)?{_SECONDS}", folded):
+        sign = 1
+    else:
+        return None
+    return sign * float(re.search(_SECONDS, folded).group(1))
 
 
 def _times(match: re.Match) -> int:
@@ -149,10 +171,14 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          r"|mas potente|more power|more powerful)\b",
          lambda p, m: _bpm(p.replace(mood="energetic"), 1.1)),
     ),
-    (  # length: "30 seconds", "a 20-second loop", "que dure medio minuto" (find_duration)
+    (  # length: "5 seconds longer" (a step), then "30 seconds", "que dure medio minuto"
+        (r".+", lambda p, m: _duration(p, p.duration_s + duration_step(m.group(0)))
+         if duration_step(m.group(0)) else _NO_CHANGE),
         (r".+", lambda p, m: _duration(p, find_duration(m.group(0))) if find_duration(m.group(0))
          else _NO_CHANGE),
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
+        (TOO + r"(?:long|larg[oa])\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
+        (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
         (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b",
