@@ -404,3 +404,17 @@ def test_complaints_and_steps_in_seconds_edit_the_other_way_or_by_that_much(text
     reading = read_request(text, "es", SALSA)
     assert reading.intent is Intent.REFINE
     assert reading.edited == SALSA.replace(**expected)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("raise the pitch", {"key": "B"}), ("lower the key", {"key": "G"}),
+    ("make it cheerier", {"mood": "happy", "mode": "major"})])
+def test_pitch_words_transpose_and_an_ier_comparative_names_its_mood(text, expected):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE and reading.edited == SALSA.replace(**expected)
+
+
+def test_an_ier_comparative_of_a_mood_word_names_that_mood():
+    calm = SALSA.replace(mood="calm")
+    reading = read_request("make it punchier", "en", calm)
+    assert reading.intent is Intent.REFINE and reading.edited == calm.replace(mood="energetic")

@@ -202,9 +202,11 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          rf"\s+(?:down|lower|abajo|mas bajo|mas grave))\b", lambda p, m: _transpose(p, -1)),
         (r"\btranspose (?:it )?down\b|\btransporta\w* (?:hacia )?abajo\b", lambda p, m: _transpose(p, -2)),
         (r"\btranspose (?:it )?(?:up)?\b|\btransporta\w*\b", lambda p, m: _transpose(p, 2)),
-        (r"\b(?:up a (?:whole )?(?:step|tone)|a whole step up|sube\w* (?:el|un) tono)\b",
+        (r"\b(?:up a (?:whole )?(?:step|tone)|a whole step up|sube\w* (?:el|un) tono"
+         r"|raise the (?:pitch|key)|pitch (?:it )?up)\b",
          lambda p, m: _transpose(p, 2)),  # "up a whole step", "súbele el tono"
-        (r"\b(?:down a (?:whole )?(?:step|tone)|a whole step down|baja\w* (?:el|un) tono)\b",
+        (r"\b(?:down a (?:whole )?(?:step|tone)|a whole step down|baja\w* (?:el|un) tono"
+         r"|lower the (?:pitch|key)|pitch (?:it )?down)\b",
          lambda p, m: _transpose(p, -2)),
         (rf"\b(?:higher|a tone up|mas agud[oa]|sube un tono)\b{_NOT_TEMPO}",
          lambda p, m: _transpose(p, 2)),
@@ -308,7 +310,7 @@ def _solo(folded: str) -> tuple[str, ...]:
 def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
     """A mood named outright ("make it sad", "ponla alegre") when no comparative rule
     matched; the mode follows the mood unless a mode was named too."""
-    mood = find_mood(folded)
+    mood = find_mood(folded) or find_mood(re.sub(r"(\w\w+)ier\b", r"\1y", folded))  # groovier
     if mood is None or mood == plan.mood:
         return plan
     names_mode = re.search(r"\b(?:major|minor|mayor|menor)\b", folded) is not None
