@@ -166,3 +166,9 @@ def test_without_the_old_name_is_true_after_a_swap_to_its_other_name():
     assert check_say(say, after, "en", change=before) == []
     assert check_say("Here it is without the violin.", after, "en") != []
     assert check_say("Here it is without the guitar.", after, "en", change=before) != []
+
+
+def test_a_list_after_without_is_all_absent():
+    plan = MusicPlan(genre="tango", instruments=("bandoneon", "violin"))
+    assert check_say("Hecho: sin piano y bajo.", plan, "es") == []
+    assert check_say("Done: without the piano and the violin.", plan, "en") != []

@@ -149,8 +149,11 @@ _ALIKE = {"fiddle": "violin"}
 
 def _absent(folded: str) -> tuple[str, ...]:
     found: list[str] = []
-    for match in re.finditer(rf"(?<![a-z]){_ABSENT_CUES}\s+(?=((?:\S+\s*){{1,3}}))", folded):
-        found += [i for i in find_instruments(match.group(1))[:1] if i not in found]
+    for match in re.finditer(rf"(?<![a-z]){_ABSENT_CUES}\s+(?=((?:\S+\s*){{1,5}}))", folded):
+        listed = re.match(r"\S+(?:\s+\S+)?\s+(?:and|y|or|ni)\s+\S+(?:\s+\S+)?", match.group(1))
+        first = " ".join(match.group(1).split()[:3])
+        named = find_instruments(listed.group(0)) if listed else find_instruments(first)[:1]
+        found += [i for i in named if i not in found]  # "sin piano y bajo": both absent
     return tuple(found)
 
 
