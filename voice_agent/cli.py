@@ -34,8 +34,7 @@ def _add_backend_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--asr-backend", choices=asr.BACKENDS, help="speech recogniser")
     parser.add_argument("--llm-backend", choices=responder.BACKENDS, help="language model runtime")
     parser.add_argument("--music-backend", choices=music.BACKENDS, help="music engine")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output (-vv: debug)")
+    _add_verbose(parser)
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +76,12 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
     """Model flags plus library flags: the commands that run whole turns."""
     _add_model_flags(parser)
     _add_library_flags(parser)
+
+
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    """``-v``/``-vv``: more log output (read once in ``main``)."""
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv: debug)")
 
 
 def _add_ui_language(parser: argparse.ArgumentParser, top: bool = False) -> None:
@@ -739,8 +744,7 @@ def _add_train_lora_parser(sub) -> None:
     train.add_argument("--device", default=d.device, help="torch device (default cpu)")
     train.add_argument("--cache-dir", help="where encoded audio is kept (default "
                                            "$VOICE_AGENT_HOME/cache/lora-codes)")
-    train.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log output (-vv: debug)")
+    _add_verbose(train)
     _add_ui_language(train)
     train.set_defaults(func=cmd_train_lora)
 
@@ -831,16 +835,14 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     enrol.add_argument("--name", help="keep the speaker under this name (e.g. Ana)")
     enrol.add_argument("--speakers-dir", help="where named speakers live (default "
                                               "$VOICE_AGENT_HOME/speakers)")
-    enrol.add_argument("-v", "--verbose", action="count", default=0,
-                       help="more log output (-vv: debug)")
+    _add_verbose(enrol)
     _add_ui_language(enrol)
     enrol.set_defaults(func=cmd_enrol)
 
     speakers = sub.add_parser("speakers", help="the named speakers: list, rename, delete")
     speakers.add_argument("--speakers-dir", help="where named speakers live (default "
                                                  "$VOICE_AGENT_HOME/speakers)")
-    speakers.add_argument("-v", "--verbose", action="count", default=0,
-                          help="more log output (-vv: debug)")
+    _add_verbose(speakers)
     _add_ui_language(speakers)
     actions = speakers.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="every enrolled speaker: name, id, recording")
