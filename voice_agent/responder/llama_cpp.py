@@ -22,6 +22,7 @@ from voice_agent.core import cpu
 from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, ResponderError
 from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder import prefix_cache
+from voice_agent.responder.lazy_grammar import LazyGrammar
 from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
                                            reading_for, reply_from_model_output, safe_to_speak)
 from voice_agent.core.types import Reply, Transcript, Turn
@@ -107,6 +108,7 @@ class LlamaCppResponder:
         *,
         llm: Any = None,
         prefix_cache: bool = True,
+        lazy_grammar: bool = True,
     ) -> None:
         self.model_path = model_path
         self.context_tokens = context_tokens
@@ -120,6 +122,9 @@ class LlamaCppResponder:
         self.llm = llm
         #: keep the evaluated prompt prefix on disk for the next process (cold start)
         self.prefix_cache = prefix_cache
+        #: check the JSON grammar against the likeliest tokens only (lazy_grammar.py);
+        #: False: llama-cpp-python's grammar over the whole vocabulary (twice as slow)
+        self.lazy_grammar = lazy_grammar
         #: whether the last load() read the prefix's state instead of evaluating it
         self.prefix_restored = False
         self._asked_at = 0.0
@@ -189,19 +194,26 @@ class LlamaCppResponder:
         pieces: list[str] = []
         governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
         self._use_threads(governor.initial_threads())
-        for chunk in self.llm.create_chat_completion(
-                messages=messages, response_format={"type": "json_object", "schema": schema},
-                temperature=self.temperature if temperature is None else temperature,
-                max_tokens=max_tokens, seed=self.seed if seed is None else seed,
-                repeat_penalty=repeat_penalty, stream=True):
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                self._use_threads(governor.threads_for_next_token(first=not pieces))
-                if not pieces:
-                    self.last_first_token_s = time.perf_counter() - self._asked_at
-                pieces.append(piece)
-                if on_piece is not None:
-                    on_piece(piece)
+        grammar = LazyGrammar(self.llm, schema) if self.lazy_grammar else None
+        constraint = ({"logits_processor": [grammar]} if grammar is not None
+                      else {"response_format": {"type": "json_object", "schema": schema}})
+        try:
+            for chunk in self.llm.create_chat_completion(
+                    messages=messages, **constraint,
+                    temperature=self.temperature if temperature is None else temperature,
+                    max_tokens=max_tokens, seed=self.seed if seed is None else seed,
+                    repeat_penalty=repeat_penalty, stream=True):
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    self._use_threads(governor.threads_for_next_token(first=not pieces))
+                    if not pieces:
+                        self.last_first_token_s = time.perf_counter() - self._asked_at
+                    pieces.append(piece)
+                    if on_piece is not None:
+                        on_piece(piece)
+        finally:
+            if grammar is not None:
+                grammar.close()
         self._best_token_s, self._contended = governor.best_token_s, governor.contended
         return "".join(pieces)
 
