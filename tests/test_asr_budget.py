@@ -61,7 +61,8 @@ class LoopingDecoder:
         self.clock.now += produced * self.step_s
         text = self.text.get(language) or " ".join(["trombone, cumbia"] * (produced // 4 + 1))
         logprob = -0.3 if language in self.text else -0.6
-        return Decoded(Transcript(text, language, probability), logprob, tokens=produced)
+        return Decoded(Transcript(text, language, probability), logprob, tokens=produced,
+                       complete=produced < max_tokens)
 
 
 UNSURE = [("en", 0.6), ("es", 0.4)]

@@ -29,7 +29,7 @@ class StandInWhisper:
         text = "so come bang bang" if language == "en" else "toca un tango"
         return iter([SimpleNamespace(text=text, start=0.0, end=1.0, avg_logprob=logprob,
                                      no_speech_prob=0.01, compression_ratio=1.0,
-                                     tokens=[1, 2, 3])]), None
+                                     tokens=[50364, 2, 3, 50400])]), None
 
 
 def _asr(model) -> FasterWhisperTranscriber:
@@ -107,3 +107,18 @@ def test_recognition_time_holds_the_budget_on_a_looping_decode():
         asr.transcribe(tone(30.0))
     assert time.perf_counter() - start <= 0.5 + 0.15
     assert max(model.max_new_tokens) < 50
+
+
+def test_a_pass_stopped_by_its_token_cap_is_told_from_one_that_ended():
+    """Token ids as faster-whisper returned them for en01 with max_new_tokens 8 and 40."""
+    from voice_agent.asr.faster_whisper import decoded_figures
+    from voice_agent.core.types import Transcript
+
+    def segment(tokens):
+        return SimpleNamespace(text="", start=0.0, end=1.0, avg_logprob=-0.2,
+                               no_speech_prob=0.01, compression_ratio=1.0, tokens=tokens)
+
+    text = Transcript("play some smooth jazz", "en")
+    cut = decoded_figures(text, [segment([50364, 862, 512, 5508, 15066])])
+    ended = decoded_figures(text, [segment([50364, 5506, 512, 5508, 15066, 13, 50534])])
+    assert not cut.complete and ended.complete and ended.tokens == 7

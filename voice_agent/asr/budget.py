@@ -17,10 +17,11 @@ the check above runs only between passes: a pass that loops runs to its token ca
 on an AVX2 CPU es04's looping English pass alone took the request to 2.68 s of a 2.5 s
 budget. A pass that the budget cut short is doubtful (what came after is unknown), so
 a garbled decode cut by the budget still ends in "didn't catch that". The first pass is
-never capped below ``floor`` tokens (enough for a request of that length, at most half
-the budget's worth), so when the work before decoding (voice detection, features,
-encoder, language ID) has already used the budget on a busy machine, a clear request is
-still heard; that pass is the margin (at most FLOOR_SHARE of the budget).
+never capped below ``floor`` tokens (enough for a request of that length, at most
+MAX_FLOOR), so when the work before decoding (voice detection, features, encoder,
+language ID) has already used the budget on a busy machine, a clear request is still
+heard. Recognition thus takes at most max(budget, work before decoding + a floor-length
+pass) plus the error of the per-token estimate; on an idle machine, the budget.
 
 The best transcript by Whisper's mean log-probability wins. If even that one is doubtful
 (Whisper's own thresholds), the result is an honest "I didn't catch that" in the likelier
@@ -56,9 +57,9 @@ MARGIN_S = 0.05
 MAX_TOKENS = 448
 #: tokens the first pass always gets when the caller gives no floor
 DEFAULT_FLOOR = 24
-#: the floor never takes more than this share of the budget: the worst overrun, when
-#: the work before decoding already used the whole budget
-FLOOR_SHARE = 0.5
+#: the most tokens a floor may be: a long request does not get a long floor (the worst
+#: overrun, when the work before decoding already used the whole budget)
+MAX_FLOOR = 32
 
 DIDNT_CATCH = {
     "en": "Sorry, I didn't catch that. Could you say it again, a little more clearly?",
@@ -76,6 +77,8 @@ class Decoded:
     no_speech_prob: float = 0.0
     #: tokens the pass decoded (0 when the decoder does not say)
     tokens: int = 0
+    #: False when the pass stopped at its token cap instead of closing its last segment
+    complete: bool = True
     #: True when the time budget's token cap stopped the pass before it ended
     cut: bool = False
 
@@ -152,7 +155,7 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
     no pass found words in what the voice detector called speech.
     """
     cost = cost if cost is not None else StepCost()
-    floor = min(floor, cap)
+    floor = min(floor, cap, MAX_FLOOR)
     first_language, first_p = candidates[0]
     passes: list[tuple[str, float, float]] = []
     if len(candidates) > 1 and first_p < UNSURE_LANGUAGE:
@@ -181,7 +184,7 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
         last_pass_s = budget.clock() - start
         if result is not None:
             cost.observe(last_pass_s, result.tokens)
-            if limit < cap and result.tokens >= limit:
+            if limit < cap and not result.complete:
                 log.info("ASR budget cut a %s pass at %d tokens: %r", language, limit,
                          result.transcript.text)
                 result = replace(result, cut=True)
@@ -201,14 +204,11 @@ def pass_limit(budget: Budget, cost: StepCost, first: bool, second_planned: bool
                floor: int, cap: int, last_pass_s: float) -> int | None:
     """The most tokens the next pass may decode, or None when it does not fit at all.
 
-    The first pass always runs, with at least ``floor`` tokens (no more than
-    FLOOR_SHARE of the budget takes to decode); when a second language
+    The first pass always runs, with at least ``floor`` tokens (at most MAX_FLOOR); when a second language
     is planned it leaves that one room for a request-length pass, if it can spare it.
     A later pass runs only when a pass like the last one (or a request-length one, if
     shorter) still fits, capped to the tokens the time left holds.
     """
-    # the floor's overrun is bounded too: a long request does not get a long floor
-    floor = max(1, min(floor, int(FLOOR_SHARE * budget.seconds / cost.seconds_per_token)))
     if first:
         reserve = floor * cost.seconds_per_token if second_planned else 0.0
         fit = budget.tokens_that_fit(cost, reserve)

@@ -172,7 +172,7 @@ class FasterWhisperTranscriber:
         )
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
-        return decoded_figures(transcript, segments)
+        return decoded_figures(transcript, segments, self._timestamp_begin())
 
     def transcribe_words(self, samples: np.ndarray, language: str | None,
                          prompt: str = "") -> WordHypothesis:
@@ -194,6 +194,13 @@ class FasterWhisperTranscriber:
                       for s in keep_confident(list(segments)) for w in (s.words or ())
                       if w.word.strip())
         return WordHypothesis(words, language, probability)
+
+    def _timestamp_begin(self) -> int:
+        """The first timestamp token's id (a pass that ended closes on one)."""
+        tokenizer = getattr(self._model, "hf_tokenizer", None)
+        if tokenizer is None:  # a stand-in model
+            return TIMESTAMP_BEGIN
+        return tokenizer.token_to_id("<|notimestamps|>") + 1
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples``; NoSpeechError if there are none."""
@@ -225,10 +232,19 @@ def request_tokens(speech_s: float) -> int:
     return min(token_cap(speech_s), 12 + int(4 * speech_s))
 
 
-def decoded_figures(transcript: Transcript, segments: list) -> Decoded:
+#: the first timestamp token of multilingual Whisper (tiny ... large-v2)
+TIMESTAMP_BEGIN = 50364
+
+
+def decoded_figures(transcript: Transcript, segments: list,
+                    timestamp_begin: int = TIMESTAMP_BEGIN) -> Decoded:
     """A pass's transcript with its mean log-probability (confident segments), worst
-    compression ratio and mean no-speech probability (all segments)."""
+    compression ratio, mean no-speech probability (all segments), its tokens and
+    whether it ended by itself: a pass stopped by its token cap ends mid-segment, on a
+    text token, where a finished one closes on an end timestamp."""
     compression = max((s.compression_ratio for s in segments), default=1.0)
     no_speech = (sum(s.no_speech_prob for s in segments) / len(segments)) if segments else 0.0
     tokens = sum(len(s.tokens) for s in segments)
-    return Decoded(transcript, mean_logprob(segments), compression, no_speech, tokens)
+    last = segments[-1].tokens if segments else [timestamp_begin]
+    complete = bool(last) and last[-1] >= timestamp_begin
+    return Decoded(transcript, mean_logprob(segments), compression, no_speech, tokens, complete)
