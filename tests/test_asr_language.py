@@ -110,15 +110,20 @@ def test_recognition_time_holds_the_budget_on_a_looping_decode():
 
 
 def test_a_pass_stopped_by_its_token_cap_is_told_from_one_that_ended():
-    """Token ids as faster-whisper returned them for en01 with max_new_tokens 8 and 40."""
-    from voice_agent.asr.faster_whisper import decoded_figures
+    """The decoder's own token count decides (en01 with the hotword prompt ended on "."
+    without a closing timestamp whatever its cap, so the segments cannot tell)."""
+    from voice_agent.asr.faster_whisper import GenerationCounter, decoded_figures
     from voice_agent.core.types import Transcript
 
-    def segment(tokens):
-        return SimpleNamespace(text="", start=0.0, end=1.0, avg_logprob=-0.2,
-                               no_speech_prob=0.01, compression_ratio=1.0, tokens=tokens)
+    def generate(tokens):
+        return (SimpleNamespace(sequences_ids=[tokens]), -0.1, 0.0, 1.0)
 
+    counter = GenerationCounter(generate)
+    segment = SimpleNamespace(text="", start=0.0, end=1.0, avg_logprob=-0.2,
+                              no_speech_prob=0.01, compression_ratio=1.0, tokens=[1, 2])
     text = Transcript("play some smooth jazz", "en")
-    cut = decoded_figures(text, [segment([50364, 862, 512, 5508, 15066])])
-    ended = decoded_figures(text, [segment([50364, 5506, 512, 5508, 15066, 13, 50534])])
-    assert not cut.complete and ended.complete and ended.tokens == 7
+    counter(list(range(8)))
+    assert not decoded_figures(text, [segment], counter.last_tokens, limit=8).complete
+    counter(list(range(14)))
+    ended = decoded_figures(text, [segment], counter.last_tokens, limit=25)
+    assert ended.complete and ended.tokens == 14

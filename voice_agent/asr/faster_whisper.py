@@ -71,6 +71,21 @@ class EncoderMemo:
         return self._output
 
 
+class GenerationCounter:
+    """Wraps ``WhisperModel.generate_with_fallback`` to note how many tokens the last
+    window decoded: the one sure sign that a pass stopped at its ``max_new_tokens``
+    (a finished pass's segments need not close on a timestamp, e.g. with hotwords)."""
+
+    def __init__(self, generate) -> None:
+        self._generate = generate
+        self.last_tokens: int | None = None
+
+    def __call__(self, *args, **kwargs):
+        output = self._generate(*args, **kwargs)
+        self.last_tokens = len(output[0].sequences_ids[0])
+        return output
+
+
 def _silero_voiced(samples: np.ndarray) -> np.ndarray:
     """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
     return silero_speech(samples)[0]
@@ -129,6 +144,8 @@ class FasterWhisperTranscriber:
         self._model = WhisperModel(path, device=device, compute_type=compute,
                                    cpu_threads=self.threads)
         self._model.encode = EncoderMemo(self._model.encode)
+        self._model.generate_with_fallback = GenerationCounter(
+            self._model.generate_with_fallback)
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
@@ -160,19 +177,24 @@ class FasterWhisperTranscriber:
         """One decoding pass over the voiced ``speech`` in ``language`` at one temperature
         (no hidden fallback ladder), with Whisper's figures for how sure it was. The
         encoder output of language ID is reused."""
+        limit = max_tokens or token_cap(len(speech) / ASR_RATE)
+        counter = getattr(self._model, "generate_with_fallback", None)
+        if isinstance(counter, GenerationCounter):
+            counter.last_tokens = None
         segments, _info = self._model.transcribe(
             speech,
             language=language,
             beam_size=self.beam_size,
             temperature=temperature,
-            max_new_tokens=max_tokens or token_cap(len(speech) / ASR_RATE),
+            max_new_tokens=limit,
             vad_filter=False,  # ``speech`` is already the voiced parts
             condition_on_previous_text=False,
             **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
-        return decoded_figures(transcript, segments, self._timestamp_begin())
+        generated = counter.last_tokens if isinstance(counter, GenerationCounter) else None
+        return decoded_figures(transcript, segments, generated, limit)
 
     def transcribe_words(self, samples: np.ndarray, language: str | None,
                          prompt: str = "") -> WordHypothesis:
@@ -194,13 +216,6 @@ class FasterWhisperTranscriber:
                       for s in keep_confident(list(segments)) for w in (s.words or ())
                       if w.word.strip())
         return WordHypothesis(words, language, probability)
-
-    def _timestamp_begin(self) -> int:
-        """The first timestamp token's id (a pass that ended closes on one)."""
-        tokenizer = getattr(self._model, "hf_tokenizer", None)
-        if tokenizer is None:  # a stand-in model
-            return TIMESTAMP_BEGIN
-        return tokenizer.token_to_id("<|notimestamps|>") + 1
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples``; NoSpeechError if there are none."""
@@ -232,19 +247,15 @@ def request_tokens(speech_s: float) -> int:
     return min(token_cap(speech_s), 12 + int(4 * speech_s))
 
 
-#: the first timestamp token of multilingual Whisper (tiny ... large-v2)
-TIMESTAMP_BEGIN = 50364
-
-
-def decoded_figures(transcript: Transcript, segments: list,
-                    timestamp_begin: int = TIMESTAMP_BEGIN) -> Decoded:
+def decoded_figures(transcript: Transcript, segments: list, generated: int | None = None,
+                    limit: int | None = None) -> Decoded:
     """A pass's transcript with its mean log-probability (confident segments), worst
-    compression ratio, mean no-speech probability (all segments), its tokens and
-    whether it ended by itself: a pass stopped by its token cap ends mid-segment, on a
-    text token, where a finished one closes on an end timestamp."""
+    compression ratio, mean no-speech probability (all segments), the tokens it decoded
+    (``generated``, else its segments' tokens) and whether it ended by itself: one that
+    decoded ``limit`` tokens was stopped by its cap (the end-of-text token is not
+    counted, so a pass that ended has fewer)."""
     compression = max((s.compression_ratio for s in segments), default=1.0)
     no_speech = (sum(s.no_speech_prob for s in segments) / len(segments)) if segments else 0.0
-    tokens = sum(len(s.tokens) for s in segments)
-    last = segments[-1].tokens if segments else [timestamp_begin]
-    complete = bool(last) and last[-1] >= timestamp_begin
+    tokens = generated if generated is not None else sum(len(s.tokens) for s in segments)
+    complete = limit is None or tokens < limit
     return Decoded(transcript, mean_logprob(segments), compression, no_speech, tokens, complete)
