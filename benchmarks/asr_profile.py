@@ -87,12 +87,73 @@ def rows_of(folder: Path) -> list[dict]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+#: A/B variants: name -> (label, transcriber settings) for each side
+VARIANTS = {
+    "threads": (("2 threads", {}), ("1 thread", {"threads": 1})),
+    "compute": (("int8", {"compute_type": "int8"}), ("int8_float32", {"compute_type": "int8_float32"})),
+}
+
+
+def transcriber(settings: dict) -> FasterWhisperTranscriber:
+    """A loaded, warmed-up recogniser with ``settings`` (constructor arguments)."""
+    asr = FasterWhisperTranscriber(**settings)
+    asr.load()
+    asr.transcribe(read_audio(HERE / "requests" / "en01.wav", 16_000))  # warm-up
+    return asr
+
+
+def timed_text(asr: FasterWhisperTranscriber, audio) -> tuple[float, str | None]:
+    """Seconds and transcript (None for "didn't catch that" / no speech)."""
+    start = time.perf_counter()
+    try:
+        text = asr.transcribe(audio).text
+    except VoiceAgentError:
+        text = None
+    return time.perf_counter() - start, text
+
+
+def ab(folders: list[Path], variant: str, repeats: int) -> None:
+    """Both sides interleaved request by request, repeat by repeat, in one process."""
+    sides = [(label, transcriber(settings)) for label, settings in VARIANTS[variant]]
+    seconds: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, list[float]] = defaultdict(list)
+    for folder in folders:
+        for row in rows_of(folder):
+            audio = read_audio(folder / f"{row['id']}.wav", 16_000)
+            per_side: dict[str, list[float]] = defaultdict(list)
+            for repeat in range(repeats):
+                order = sides if repeat % 2 == 0 else sides[::-1]
+                for label, asr in order:
+                    took, text = timed_text(asr, audio)
+                    per_side[label].append(took)
+                    if repeat == 0:
+                        errors[label].append(word_error_rate(row["text"], text or ""))
+            for label, values in per_side.items():
+                seconds[label].append(statistics.median(values))
+            print(row["id"], "  ".join(f"{k} {statistics.median(v):.2f}"
+                                       for k, v in per_side.items()), flush=True)
+    for label, _ in sides:
+        print(f"{label:14s} median {statistics.median(seconds[label]):.2f} s, worst "
+              f"{max(seconds[label]):.2f} s, mean WER {statistics.fmean(errors[label]):.3f} "
+              f"over {len(errors[label])} requests", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folders", nargs="*", type=Path,
                         default=[HERE / "requests", HERE / "requests_hard"])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ab", choices=sorted(VARIANTS),
+                        help="compare two settings (WER and seconds) instead of profiling")
     args = parser.parse_args()
+    if args.ab:
+        ab(args.folders, args.ab, args.repeats)
+        return
+    profile(args.folders, args.repeats)
+
+
+def profile(folders: list[Path], repeats: int) -> None:
+    """Per request: median seconds per stage, the passes, WER; then the worst case."""
     asr = FasterWhisperTranscriber()
     asr.load()
     log = instrument(asr)
@@ -100,11 +161,12 @@ def main() -> None:
     stages = ("vad", "features", "encode", "detect_language", "generate")
     print("request        total  " + "  ".join(f"{s[:8]:>8s}" for s in stages)
           + "  passes(tokens)  WER")
-    for folder in args.folders:
+    worst: list[tuple[float, str]] = []
+    for folder in folders:
         for row in rows_of(folder):
             audio = read_audio(folder / f"{row['id']}.wav", 16_000)
             runs = []
-            for _ in range(args.repeats):
+            for _ in range(repeats):
                 log.clear()
                 start = time.perf_counter()
                 try:
@@ -119,6 +181,13 @@ def main() -> None:
             print(f"{row['id']:13s} {total:6.2f}  {cells}  "
                   f"{len(median_log.get('generate', []))}({','.join(map(str, median_log.get('tokens', [])))})"
                   f"  {wer:.2f} max {max(r[0] for r in runs):.2f} {text[:40]!r}", flush=True)
+            worst.append((max(r[0] for r in runs), row["id"]))
+    slowest, request = max(worst)
+    over = sum(1 for seconds, _ in worst if seconds > asr.max_seconds)
+    print(f"worst case {slowest:.2f} s ({request}); {over} of {len(worst)} requests over the "
+          f"{asr.max_seconds:.2f} s budget (shared machine: upper bounds)")
+
+
 
 
 if __name__ == "__main__":
