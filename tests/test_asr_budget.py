@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.asr.budget import DIDNT_CATCH, Budget, Decoded, decode_within_budget
+from voice_agent.asr.budget import (DIDNT_CATCH, Budget, Decoded, StepCost,
+                                    decode_within_budget)
 from voice_agent.core.errors import NoSpeechError, UnclearSpeechError
 from voice_agent.core.types import Transcript
 
@@ -27,15 +28,41 @@ class ScriptedDecoder:
                  script: dict[tuple[str, float], tuple[str, float] | None]) -> None:
         self.clock, self.seconds, self.script = clock, seconds, script
         self.calls: list[tuple[str, float]] = []
+        self.limits: list[int] = []
 
-    def __call__(self, language: str, probability: float, temperature: float) -> Decoded:
+    def __call__(self, language: str, probability: float, temperature: float,
+                 max_tokens: int) -> Decoded:
         self.calls.append((language, temperature))
+        self.limits.append(max_tokens)
         self.clock.now += self.seconds
         entry = self.script[(language, temperature)]
         if entry is None:
             raise NoSpeechError("nothing")
         text, logprob = entry
         return Decoded(Transcript(text, language, probability), logprob)
+
+
+class LoopingDecoder:
+    """A decode that loops on itself until its token cap, each token taking
+    ``step_s`` of fake time, or that ends after ``tokens`` when ``tokens`` is given per
+    language: a slow machine with a garbled request."""
+
+    def __init__(self, clock: Clock, step_s: float, tokens: dict[str, int | None],
+                 text: dict[str, str] | None = None) -> None:
+        self.clock, self.step_s, self.tokens = clock, step_s, tokens
+        self.text = text or {}
+        self.calls: list[tuple[str, float, int]] = []
+
+    def __call__(self, language: str, probability: float, temperature: float,
+                 max_tokens: int) -> Decoded:
+        self.calls.append((language, temperature, max_tokens))
+        wanted = self.tokens.get(language)
+        produced = max_tokens if wanted is None else min(wanted, max_tokens)
+        self.clock.now += produced * self.step_s
+        text = self.text.get(language) or " ".join(["trombone, cumbia"] * (produced // 4 + 1))
+        logprob = -0.3 if language in self.text else -0.6
+        return Decoded(Transcript(text, language, probability), logprob, tokens=produced,
+                       complete=produced < max_tokens)
 
 
 UNSURE = [("en", 0.6), ("es", 0.4)]
@@ -99,6 +126,59 @@ def test_worst_case_never_runs_a_pass_that_would_not_fit():
         decode_within_budget(UNSURE, decode, Budget(2.5, clock))
     assert decode.calls == [("en", 0.0), ("es", 0.0)]
     assert clock.now - 100.0 <= 2.5
+
+
+def test_a_looping_first_pass_is_cut_by_the_budget_and_answered_honestly():
+    """The old policy checked the budget only between passes: a first pass looping to its
+    cap (here 448 tokens at 0.02 s: 9 s) ran whole. Now it stops within the budget, and
+    the cut-short garble is "didn't catch that", not an answer."""
+    clock = Clock()
+    decode = LoopingDecoder(clock, 0.02, {"es": None})
+    budget = Budget(2.5, clock)
+    clock.now += 0.9  # voice detection, features, encoder, language ID
+    with pytest.raises(UnclearSpeechError) as caught:
+        decode_within_budget(SURE, decode, budget, StepCost(0.02))
+    assert clock.now - 100.0 <= 2.5 + 0.02
+    assert caught.value.language == "es" and len(decode.calls) == 1
+
+
+def test_the_cost_per_token_is_learned_so_a_slower_machine_still_holds_the_bound():
+    """The prior guesses 0.05 s a token; this machine takes 0.08 s. The first request
+    (the warm-up, in the product) teaches the cost; the next one holds the budget."""
+    cost = StepCost()
+    for request in range(2):
+        clock = Clock()
+        decode = LoopingDecoder(clock, 0.08, {"es": None})
+        with pytest.raises(UnclearSpeechError):
+            decode_within_budget(SURE, decode, Budget(2.5, clock), cost, floor=20, cap=60)
+    assert cost.seconds_per_token == pytest.approx(0.08, rel=0.1)
+    assert clock.now - 100.0 <= 2.5
+
+
+def test_unsure_language_keeps_room_for_the_second_language_when_the_first_loops():
+    """es04 on an AVX2 CPU: English first (p 0.54) looped; its pass is now capped so that
+    a request-length Spanish pass still fits, and the Spanish transcript wins."""
+    clock = Clock()
+    decode = LoopingDecoder(clock, 0.02, {"en": None, "es": 15},
+                            text={"es": "pon una cumbia con acordeón"})
+    budget = Budget(2.5, clock)
+    clock.now += 0.8
+    transcript = decode_within_budget([("en", 0.54), ("es", 0.46)], decode, budget,
+                                      StepCost(0.02), floor=24, cap=448)
+    assert [c[0] for c in decode.calls] == ["en", "es"]
+    assert transcript.language == "es" and clock.now - 100.0 <= 2.5
+
+
+def test_a_late_start_still_gives_a_clear_request_its_floor():
+    """On a busy machine the work before decoding can use the whole budget; a clear
+    request of ``floor`` tokens is still heard, and only that pass overruns."""
+    clock = Clock()
+    decode = LoopingDecoder(clock, 0.02, {"en": 14}, text={"en": "play some jazz"})
+    budget = Budget(2.5, clock)
+    clock.now += 2.6
+    assert decode_within_budget([("en", 0.9)], decode, budget, StepCost(0.02),
+                                floor=24).text == "play some jazz"
+    assert decode.calls == [("en", 0.0, 24)]
 
 
 def test_didnt_catch_that_is_in_the_likelier_language():

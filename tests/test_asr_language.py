@@ -28,7 +28,8 @@ class StandInWhisper:
         logprob = -0.9 if language == "en" else -0.2
         text = "so come bang bang" if language == "en" else "toca un tango"
         return iter([SimpleNamespace(text=text, start=0.0, end=1.0, avg_logprob=logprob,
-                                     no_speech_prob=0.01, compression_ratio=1.0)]), None
+                                     no_speech_prob=0.01, compression_ratio=1.0,
+                                     tokens=[50364, 2, 3, 50400])]), None
 
 
 def _asr(model) -> FasterWhisperTranscriber:
@@ -68,3 +69,61 @@ def test_encoder_memo_encodes_identical_features_once():
     other[0, 0] = 2.0
     assert memo(other) == 240001.0
     assert len(calls) == 2 and memo.hits == 1
+
+
+class LoopingWhisper(StandInWhisper):
+    """Sure of English, but every decode loops to its token cap at ``step_s`` a token
+    (real time): a garbled request on a slow machine."""
+
+    def __init__(self, step_s: float) -> None:
+        super().__init__(p_en=0.95)
+        self.step_s = step_s
+        self.max_new_tokens: list[int] = []
+
+    def transcribe(self, samples, language, **options):
+        import time
+
+        tokens = options["max_new_tokens"]
+        self.max_new_tokens.append(tokens)
+        time.sleep(tokens * self.step_s)
+        return iter([SimpleNamespace(text="trombone, " * 20, start=0.0, end=1.0,
+                                     avg_logprob=-0.7, no_speech_prob=0.01,
+                                     compression_ratio=2.0, tokens=[1] * tokens)]), None
+
+
+def test_recognition_time_holds_the_budget_on_a_looping_decode():
+    """A 30 s request looping to its cap (256 tokens at 10 ms) took 2.6 s against a 0.5 s
+    budget; every pass is now capped by the time left, and the answer is honest."""
+    import time
+
+    from voice_agent.asr.budget import StepCost
+    from voice_agent.core.errors import UnclearSpeechError
+
+    model = LoopingWhisper(step_s=0.01)
+    asr = FasterWhisperTranscriber(model=model, voiced=lambda samples: samples, max_seconds=0.5)
+    asr.step_cost = StepCost(0.01)
+    start = time.perf_counter()
+    with pytest.raises(UnclearSpeechError):
+        asr.transcribe(tone(30.0))
+    assert time.perf_counter() - start <= 0.5 + 0.15
+    assert max(model.max_new_tokens) < 50
+
+
+def test_a_pass_stopped_by_its_token_cap_is_told_from_one_that_ended():
+    """The decoder's own token count decides (en01 with the hotword prompt ended on "."
+    without a closing timestamp whatever its cap, so the segments cannot tell)."""
+    from voice_agent.asr.faster_whisper import GenerationCounter, decoded_figures
+    from voice_agent.core.types import Transcript
+
+    def generate(tokens):
+        return (SimpleNamespace(sequences_ids=[tokens]), -0.1, 0.0, 1.0)
+
+    counter = GenerationCounter(generate)
+    segment = SimpleNamespace(text="", start=0.0, end=1.0, avg_logprob=-0.2,
+                              no_speech_prob=0.01, compression_ratio=1.0, tokens=[1, 2])
+    text = Transcript("play some smooth jazz", "en")
+    counter(list(range(8)))
+    assert not decoded_figures(text, [segment], counter.last_tokens, limit=8).complete
+    counter(list(range(14)))
+    ended = decoded_figures(text, [segment], counter.last_tokens, limit=25)
+    assert ended.complete and ended.tokens == 14

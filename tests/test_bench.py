@@ -43,7 +43,7 @@ def test_summary_skips_missing_metrics_and_orders_percentiles():
     assert set(summary) == {"voice_to_first_audio_s"}
     stats = summary["voice_to_first_audio_s"]
     assert stats["p50"] == pytest.approx(2.5) and stats["p50"] < stats["p95"] <= 10.0
-    assert stats["n"] == 4
+    assert stats["n"] == 4 and stats["max"] == 10.0
 
 
 def test_report_files_from_a_benchmark_over_fake_stages(tmp_path):
@@ -64,6 +64,7 @@ def test_report_files_from_a_benchmark_over_fake_stages(tmp_path):
     assert json.loads(paths["json"].read_text())["runs"] == 2
     markdown = paths["md"].read_text()
     assert "| Voice to first audio" in markdown and "Cold start" in markdown
+    assert "| Slowest recognition | " in markdown
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -11,6 +11,18 @@ the budget, in order of what is likeliest to help:
 3. one warmer pass (temperature fallback) in the likelier language, when the best so far
    is doubtful.
 
+Every pass, the first included, is also capped in tokens by the time left
+(:class:`StepCost` learns the seconds a decoded token costs on this machine), because
+the check above runs only between passes: a pass that loops runs to its token cap, and
+on an AVX2 CPU es04's looping English pass alone took the request to 2.68 s of a 2.5 s
+budget. A pass that the budget cut short is doubtful (what came after is unknown), so
+a garbled decode cut by the budget still ends in "didn't catch that". The first pass is
+never capped below ``floor`` tokens (enough for a request of that length, at most
+MAX_FLOOR), so when the work before decoding (voice detection, features, encoder,
+language ID) has already used the budget on a busy machine, a clear request is still
+heard. Recognition thus takes at most max(budget, work before decoding + a floor-length
+pass) plus the error of the per-token estimate; on an idle machine, the budget.
+
 The best transcript by Whisper's mean log-probability wins. If even that one is doubtful
 (Whisper's own thresholds), the result is an honest "I didn't catch that" in the likelier
 language (:class:`UnclearSpeechError`), not a confident answer to words never said.
@@ -22,7 +34,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from voice_agent.asr.checks import HIGH_COMPRESSION, LOW_LOGPROB, NO_SPEECH_PROB
 from voice_agent.core.errors import NoSpeechError, UnclearSpeechError
@@ -36,6 +48,18 @@ UNSURE_LANGUAGE = 0.75
 FALLBACK_TEMPERATURE = 0.4
 #: a word this many times in a row is a decoding loop, not a request
 REPEATED_WORD = 4
+#: seconds per decoded token assumed before any pass was measured (beam 5, Whisper base
+#: int8 on 2 threads of a busy AVX2 core is about 0.03-0.08 s, prompt and features included)
+PRIOR_STEP_S = 0.05
+#: seconds kept back from a pass's token cap for what follows it (segments, checks)
+MARGIN_S = 0.05
+#: the most tokens a pass may decode when nothing else bounds it (Whisper's window cap)
+MAX_TOKENS = 448
+#: tokens the first pass always gets when the caller gives no floor
+DEFAULT_FLOOR = 24
+#: the most tokens a floor may be: a long request does not get a long floor (the worst
+#: overrun, when the work before decoding already used the whole budget)
+MAX_FLOOR = 32
 
 DIDNT_CATCH = {
     "en": "Sorry, I didn't catch that. Could you say it again, a little more clearly?",
@@ -51,12 +75,20 @@ class Decoded:
     avg_logprob: float
     compression_ratio: float = 1.0
     no_speech_prob: float = 0.0
+    #: tokens the pass decoded (0 when the decoder does not say)
+    tokens: int = 0
+    #: False when the pass stopped at its token cap instead of closing its last segment
+    complete: bool = True
+    #: True when the time budget's token cap stopped the pass before it ended
+    cut: bool = False
 
     @property
     def doubtful(self) -> bool:
         """Whisper's own test for a failed decode (openai/whisper transcribe.py), plus a
         word said over and over ("trombone, trombone, trombone, trombone"), a loop too
         short for the compression ratio to show."""
+        if self.cut:
+            return True
         if self.compression_ratio > HIGH_COMPRESSION or self.avg_logprob < LOW_LOGPROB:
             return True
         if repeats_a_word(self.transcript.text):
@@ -64,8 +96,29 @@ class Decoded:
         return self.no_speech_prob > NO_SPEECH_PROB and self.avg_logprob < LOW_LOGPROB / 2
 
 
-#: decode(language, language probability, temperature) -> Decoded; may raise NoSpeechError
-DecodeFn = Callable[[str, float, float], Decoded]
+#: decode(language, language probability, temperature, max new tokens) -> Decoded;
+#: may raise NoSpeechError
+DecodeFn = Callable[[str, float, float, int], Decoded]
+
+
+class StepCost:
+    """Seconds one decoded token costs here, learned from the passes measured so far.
+
+    A pass's seconds over its tokens counts the pass's fixed costs (features, prompt)
+    into every token, which overstates long passes' cost, so caps err on the short side.
+    A recogniser keeps one across requests: the warm-up request calibrates it. A
+    slower pass is believed at once and a faster one only halfway, because running over
+    the budget is the failure this exists for (the machine is often busy).
+    """
+
+    def __init__(self, seconds_per_token: float = PRIOR_STEP_S) -> None:
+        self.seconds_per_token = seconds_per_token
+
+    def observe(self, seconds: float, tokens: int) -> None:
+        """Fold in one pass that decoded ``tokens`` in ``seconds``."""
+        if tokens > 0 and seconds > 0:
+            observed = seconds / tokens
+            self.seconds_per_token = max(observed, 0.5 * self.seconds_per_token + 0.5 * observed)
 
 
 class Budget:
@@ -84,15 +137,25 @@ class Budget:
         """True when a pass expected to take ``estimate_s`` still fits."""
         return estimate_s <= self.left()
 
+    def tokens_that_fit(self, cost: StepCost, reserve_s: float = 0.0) -> int:
+        """How many tokens a pass can decode in the time left, less ``reserve_s``."""
+        room = self.left() - reserve_s - MARGIN_S
+        return max(0, int(room / cost.seconds_per_token))
+
 
 def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: DecodeFn,
-                         budget: Budget) -> Transcript:
+                         budget: Budget, cost: StepCost | None = None,
+                         floor: int = DEFAULT_FLOOR, cap: int = MAX_TOKENS) -> Transcript:
     """The best transcript the budget allows (see the module's docstring).
 
-    ``candidates`` are the languages ranked by language ID (the first is decoded always).
-    Raises UnclearSpeechError when the best pass is doubtful or no pass found words in
-    what the voice detector called speech.
+    ``candidates`` are the languages ranked by language ID (the first is decoded always);
+    ``cap`` is the most tokens a pass may decode at all (a loop guard by speech length),
+    ``floor`` the fewest the first pass gets however late it starts; ``cost`` is updated
+    with every pass measured. Raises UnclearSpeechError when the best pass is doubtful or
+    no pass found words in what the voice detector called speech.
     """
+    cost = cost if cost is not None else StepCost()
+    floor = min(floor, cap, MAX_FLOOR)
     first_language, first_p = candidates[0]
     passes: list[tuple[str, float, float]] = []
     if len(candidates) > 1 and first_p < UNSURE_LANGUAGE:
@@ -105,18 +168,27 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
                                                (first_language, first_p, FALLBACK_TEMPERATURE)]:
         if temperature > 0 and results and not best_of(results).doubtful:
             break  # the fallback is for doubtful decodes only
-        if results or failure is not None:
-            if not budget.allows(last_pass_s):
-                log.info("ASR budget: %.2f s left, skipping %s at t=%.1f (a pass took %.2f s)",
-                         budget.left(), language, temperature, last_pass_s)
-                continue
+        first = not results and failure is None
+        limit = pass_limit(budget, cost, first, bool(passes), floor, cap, last_pass_s)
+        if limit is None:
+            log.info("ASR budget: %.2f s left, skipping %s at t=%.1f (a pass took %.2f s)",
+                     budget.left(), language, temperature, last_pass_s)
+            continue
         start = budget.clock()
         try:
-            results.append(decode(language, probability, temperature))
+            result = decode(language, probability, temperature, limit)
         except NoSpeechError as exc:
             failure = exc
             failed.add(language)
+            result = None
         last_pass_s = budget.clock() - start
+        if result is not None:
+            cost.observe(last_pass_s, result.tokens)
+            if limit < cap and not result.complete:
+                log.info("ASR budget cut a %s pass at %d tokens: %r", language, limit,
+                         result.transcript.text)
+                result = replace(result, cut=True)
+            results.append(result)
     if not results:  # the voice detector heard speech, yet no pass found words in it
         log.info("ASR found no confident words: %s", failure)
         raise unclear(likelier_language(candidates, results, failed))
@@ -126,6 +198,28 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
                  best.compression_ratio, best.transcript.text)
         raise unclear(likelier_language(candidates, results, failed))
     return best.transcript
+
+
+def pass_limit(budget: Budget, cost: StepCost, first: bool, second_planned: bool,
+               floor: int, cap: int, last_pass_s: float) -> int | None:
+    """The most tokens the next pass may decode, or None when it does not fit at all.
+
+    The first pass always runs, with at least ``floor`` tokens (at most MAX_FLOOR); when a second language
+    is planned it leaves that one room for a request-length pass, if it can spare it.
+    A later pass runs only when a pass like the last one (or a request-length one, if
+    shorter) still fits, capped to the tokens the time left holds.
+    """
+    if first:
+        reserve = floor * cost.seconds_per_token if second_planned else 0.0
+        fit = budget.tokens_that_fit(cost, reserve)
+        if fit < floor:
+            fit = budget.tokens_that_fit(cost)
+        return min(cap, max(floor, fit))
+    expected = min(last_pass_s, floor * cost.seconds_per_token)
+    fit = budget.tokens_that_fit(cost)
+    if not budget.allows(expected) or fit < 1:
+        return None
+    return min(cap, fit)
 
 
 def unclear(language: str) -> UnclearSpeechError:

@@ -18,7 +18,7 @@ import numpy as np
 from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import MissingDependencyError
 from voice_agent.core.models import WHISPER_BASE, ensure_model
-from voice_agent.asr.budget import Budget, Decoded, decode_within_budget
+from voice_agent.asr.budget import MAX_TOKENS, Budget, Decoded, StepCost, decode_within_budget
 from voice_agent.asr.streaming import Word, WordHypothesis
 from voice_agent.asr.checks import (
     check_has_signal,
@@ -71,6 +71,21 @@ class EncoderMemo:
         return self._output
 
 
+class GenerationCounter:
+    """Wraps ``WhisperModel.generate_with_fallback`` to note how many tokens the last
+    window decoded: the one sure sign that a pass stopped at its ``max_new_tokens``
+    (a finished pass's segments need not close on a timestamp, e.g. with hotwords)."""
+
+    def __init__(self, generate) -> None:
+        self._generate = generate
+        self.last_tokens: int | None = None
+
+    def __call__(self, *args, **kwargs):
+        output = self._generate(*args, **kwargs)
+        self.last_tokens = len(output[0].sequences_ids[0])
+        return output
+
+
 def _silero_voiced(samples: np.ndarray) -> np.ndarray:
     """The voiced parts of ``samples`` per Silero VAD; NoSpeechError if there are none."""
     return silero_speech(samples)[0]
@@ -109,6 +124,8 @@ class FasterWhisperTranscriber:
         self.model_id = f"faster-whisper:{model_path or WHISPER_BASE.name}"
         self._model = model
         self._voiced = voiced or _silero_voiced
+        #: seconds per decoded token here, learned across requests (the budget's caps)
+        self.step_cost = StepCost()
 
     def load(self) -> None:
         """Prepare the weights (join + sha256 once) and load the model."""
@@ -127,47 +144,57 @@ class FasterWhisperTranscriber:
         self._model = WhisperModel(path, device=device, compute_type=compute,
                                    cpu_threads=self.threads)
         self._model.encode = EncoderMemo(self._model.encode)
+        self._model.generate_with_fallback = GenerationCounter(
+            self._model.generate_with_fallback)
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
     def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
         """Transcribe ``audio``; raise NoSpeechError for silence or noise, and
         UnclearSpeechError ("I didn't catch that") for a garbled transcript.
 
-        Time-bounded (:mod:`voice_agent.asr.budget`): the likelier language is decoded
-        first; the second language (when language ID is unsure, below UNSURE_LANGUAGE) and
-        one temperature-fallback pass run only while ``max_seconds`` has room for them.
+        Time-bounded (:mod:`voice_agent.asr.budget`) from the moment the audio is handed
+        over, voice detection, features, encoder and language ID included: the likelier
+        language is decoded first; the second language (when language ID is unsure, below
+        UNSURE_LANGUAGE) and one temperature-fallback pass run only while ``max_seconds``
+        has room for them, and every pass is capped in tokens by the time left.
         """
+        self.load()  # loading the weights is not recognition: the budget starts after it
         budget = Budget(self.max_seconds)
-        self.load()
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
         speech = self._speech_only(audio.samples)
         features = self._model.feature_extractor(speech)
         candidates = self._language_candidates(features, language)
+        speech_s = len(speech) / ASR_RATE
         return decode_within_budget(
             candidates,
-            lambda lang, p, t: self._decode(speech, audio.duration_s, lang, p, t),
-            budget)
+            lambda lang, p, t, limit: self._decode(speech, audio.duration_s, lang, p, t, limit),
+            budget, self.step_cost, floor=request_tokens(speech_s), cap=token_cap(speech_s))
 
     def _decode(self, speech: np.ndarray, duration_s: float, language: str,
-                probability: float, temperature: float = 0.0) -> Decoded:
+                probability: float, temperature: float = 0.0,
+                max_tokens: int | None = None) -> Decoded:
         """One decoding pass over the voiced ``speech`` in ``language`` at one temperature
         (no hidden fallback ladder), with Whisper's figures for how sure it was. The
         encoder output of language ID is reused."""
+        limit = max_tokens or token_cap(len(speech) / ASR_RATE)
+        counter = getattr(self._model, "generate_with_fallback", None)
+        if isinstance(counter, GenerationCounter):
+            counter.last_tokens = None
         segments, _info = self._model.transcribe(
             speech,
             language=language,
             beam_size=self.beam_size,
             temperature=temperature,
-            # a request is a few words a second: a decode looping on itself stops here
-            max_new_tokens=min(MAX_TOKENS, 16 + int(8 * len(speech) / ASR_RATE)),
+            max_new_tokens=limit,
             vad_filter=False,  # ``speech`` is already the voiced parts
             condition_on_previous_text=False,
             **(asr_bias(language, probability) if self.bias_music_vocabulary else {}),
         )
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
-        return decoded_figures(transcript, segments)
+        generated = counter.last_tokens if isinstance(counter, GenerationCounter) else None
+        return decoded_figures(transcript, segments, generated, limit)
 
     def transcribe_words(self, samples: np.ndarray, language: str | None,
                          prompt: str = "") -> WordHypothesis:
@@ -184,7 +211,7 @@ class FasterWhisperTranscriber:
             samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
             vad_filter=False, condition_on_previous_text=False,
             initial_prompt=prompt or None,
-            max_new_tokens=min(MAX_TOKENS, 16 + int(8 * len(samples) / ASR_RATE)))
+            max_new_tokens=token_cap(len(samples) / ASR_RATE))
         words = tuple(Word(w.start, w.end, w.word.strip())
                       for s in keep_confident(list(segments)) for w in (s.words or ())
                       if w.word.strip())
@@ -208,13 +235,27 @@ class FasterWhisperTranscriber:
         return ranked[:2]
 
 
-#: Whisper's own cap on the tokens of one window
-MAX_TOKENS = 448
+def token_cap(speech_s: float) -> int:
+    """The most tokens a pass over ``speech_s`` seconds may decode: a request is a few
+    words a second, so a decode looping on itself stops here."""
+    return min(MAX_TOKENS, 16 + int(8 * speech_s))
 
 
-def decoded_figures(transcript: Transcript, segments: list) -> Decoded:
+def request_tokens(speech_s: float) -> int:
+    """Tokens enough for a clear request of ``speech_s`` seconds (the shipped ones decode
+    to 11-16 with timestamps in about 3 s): the first pass gets these however late."""
+    return min(token_cap(speech_s), 12 + int(4 * speech_s))
+
+
+def decoded_figures(transcript: Transcript, segments: list, generated: int | None = None,
+                    limit: int | None = None) -> Decoded:
     """A pass's transcript with its mean log-probability (confident segments), worst
-    compression ratio and mean no-speech probability (all segments)."""
+    compression ratio, mean no-speech probability (all segments), the tokens it decoded
+    (``generated``, else its segments' tokens) and whether it ended by itself: one that
+    decoded ``limit`` tokens was stopped by its cap (the end-of-text token is not
+    counted, so a pass that ended has fewer)."""
     compression = max((s.compression_ratio for s in segments), default=1.0)
     no_speech = (sum(s.no_speech_prob for s in segments) / len(segments)) if segments else 0.0
-    return Decoded(transcript, mean_logprob(segments), compression, no_speech)
+    tokens = generated if generated is not None else sum(len(s.tokens) for s in segments)
+    complete = limit is None or tokens < limit
+    return Decoded(transcript, mean_logprob(segments), compression, no_speech, tokens, complete)

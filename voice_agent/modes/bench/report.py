@@ -59,6 +59,7 @@ def render_markdown(report: dict[str, Any]) -> str:
               f"| Genre as asked | {quality['genre_correct']}/{quality['turns']} |"]
     lines += [f"| ASR WER ({key[-2:]}) | {value:.3f} |" for key, value in quality.items()
               if key.startswith("asr_wer_")]
+    lines += _slowest_recognition(report)
     lines += _voices(report.get("voices", {}))
     machine = report["machine"]
     lines += ["", f"Machine: {machine['cpu']}, {machine['cpu_count']} cores, {_cpu_line(machine)}, "
@@ -66,6 +67,18 @@ def render_markdown(report: dict[str, Any]) -> str:
               "Models: " + ", ".join(f"{k} = {v}" for k, v in machine["models"].items()) + ".", ""]
     lines += _isa_lines(report.get("isa"))
     return "\n".join(lines)
+
+
+def _slowest_recognition(report: dict[str, Any]) -> list[str]:
+    """The worst end-of-utterance delay and its request, against the ASR time budget."""
+    timed = [s for s in report.get("samples", []) if "end_of_utterance_delay_s" in s]
+    if not timed:
+        return []
+    worst = max(timed, key=lambda s: s["end_of_utterance_delay_s"])
+    budget = report.get("machine", {}).get("settings", {}).get("asr_max_seconds")
+    against = f" (budget {budget:.2f} s)" if isinstance(budget, (int, float)) else ""
+    return [f"| Slowest recognition{against} | "
+            f"{_fmt(worst['end_of_utterance_delay_s'], 's')} ({worst['request_id']}) |"]
 
 
 def _isa_lines(isa: dict[str, Any] | None) -> list[str]:
