@@ -22,21 +22,20 @@ class StreamingFakeResponder(FakeResponder):
 
     model_id = "fake-streaming-llm"
 
-    def __init__(self, answer: str, pieces: int = 7, gate=None) -> None:
+    def __init__(self, answer: str, pieces: int = 7, gate=None, acknowledge: bool = True) -> None:
         super().__init__()
         self.answer = answer
+        self.acknowledge = acknowledge
         self.pieces = pieces
         self.gate = gate
         self.last_first_token_s = 0.0
         self.gate_opened: bool | None = None
 
     def respond_stream(self, transcript, history=(), on_sentence=None, reading=None) -> Reply:
-        from voice_agent.responder.replies import (SayStream, keep_spoken, reading_for,
-                                                   reply_from_model_output, safe_to_speak)
+        from voice_agent.responder.replies import reading_for, reply_from_model_output, say_stream
 
         reading = reading_for(transcript, history, reading)  # as LlamaCppResponder does
-        stream = SayStream(transcript.language, on_sentence,
-                           vet=lambda sentence: safe_to_speak(sentence, reading))
+        stream = say_stream(transcript, reading, on_sentence, self.acknowledge)
         size = max(1, len(self.answer) // self.pieces)
         for start in range(0, len(self.answer), size):
             stream.feed(self.answer[start:start + size])
@@ -44,7 +43,7 @@ class StreamingFakeResponder(FakeResponder):
                 self.gate_opened = self.gate.wait(timeout=10)
         stream.finish()
         reply = reply_from_model_output(self.answer, transcript, history, 5.0, reading)
-        return keep_spoken(reply, stream.spoken)
+        return stream.settle(reply)
 
 
 class PacedFakeSpeaker(FakeSpeaker):

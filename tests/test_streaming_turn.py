@@ -113,7 +113,8 @@ def _streaming_pipeline(responder) -> Pipeline:
 
 def test_first_sentence_is_spoken_before_the_model_finishes():
     first_chunk = threading.Event()
-    responder = StreamingFakeResponder(ANSWER, pieces=20, gate=first_chunk)
+    # without the acknowledgement, so the first chunk is the model's own first sentence
+    responder = StreamingFakeResponder(ANSWER, pieces=20, gate=first_chunk, acknowledge=False)
     seen: list[events.TurnEvent] = []
 
     def on_event(event: events.TurnEvent) -> None:
@@ -169,3 +170,56 @@ def test_a_crashing_event_callback_does_not_break_the_turn():
 
     turn = _streaming_pipeline(StreamingFakeResponder(ANSWER)).run(text="jazz", on_event=explode)
     assert turn.ok and turn.music is not None and len(turn.speech) == 2
+
+
+def _acknowledged(answer: str, text: str, language: str = "en"):
+    """What a stream with the acknowledgement says, and the settled reply."""
+    from voice_agent.responder.replies import read_request, reply_from_model_output, say_stream
+
+    transcript = Transcript(text, language)
+    reading = read_request(text, language)
+    said: list[str] = []
+    stream = say_stream(transcript, reading, said.append)
+    heard_before_model = list(said)
+    for start in range(0, len(answer), 4):
+        stream.feed(answer[start:start + 4])
+    stream.finish()
+    reply = stream.settle(reply_from_model_output(answer, transcript, (), 5.0, reading))
+    return heard_before_model, said, reply
+
+
+def test_a_music_request_is_acknowledged_before_the_model_writes_and_once():
+    before, said, reply = _acknowledged(ANSWER, "relaxing jazz with piano please")
+    assert before == ["Sure!"]
+    assert said == ["Sure!", "Here is some relaxing jazz with piano.", "Enjoy it."]
+    assert reply.say.startswith("Sure! Here is some relaxing jazz with piano.")
+    assert reply.say.count("Sure!") == 1
+
+
+def test_the_model_s_own_opener_gives_way_to_the_acknowledgement():
+    answer = ANSWER.replace("Sure!", "Great!")
+    before, said, reply = _acknowledged(answer, "relaxing jazz with piano please")
+    assert said[0] == "Sure!" and "Great!" not in said
+    assert reply.say.startswith("Sure! Here is some relaxing jazz") and "Great!" not in reply.say
+
+
+def test_spanish_is_acknowledged_in_spanish():
+    answer = json.dumps({"say": "¡Claro! Aquí tienes un tango con piano.", "intent": "make_music",
+                         "genre": "tango", "instruments": ["piano"], "mood": "dramatic"})
+    before, said, reply = _acknowledged(answer, "un tango con piano", "es")
+    assert before == ["¡Claro!"] and said == ["¡Claro!", "Aquí tienes un tango con piano."]
+    assert reply.say.startswith("¡Claro! Aquí tienes")
+
+
+def test_a_greeting_is_not_acknowledged_as_if_music_were_coming():
+    answer = json.dumps({"say": "Hello! What music would you like?", "intent": "chat",
+                         "genre": "", "instruments": [], "mood": ""})
+    before, said, reply = _acknowledged(answer, "hello there")
+    assert before == [] and said[0] == "Hello!"
+
+
+def test_a_long_first_sentence_is_spoken_after_the_acknowledgement():
+    answer = ANSWER.replace("Sure! ", "")
+    _, said, reply = _acknowledged(answer, "relaxing jazz with piano please")
+    assert said == ["Sure!", "Here is some relaxing jazz with piano.", "Enjoy it."]
+    assert reply.say.startswith("Sure! Here is some relaxing jazz with piano.")

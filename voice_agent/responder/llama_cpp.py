@@ -23,8 +23,8 @@ from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, 
 from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder import prefix_cache
 from voice_agent.responder.lazy_grammar import LazyGrammar
-from voice_agent.responder.replies import (REPLY_SCHEMA, SayStream, chat_messages, keep_spoken,
-                                           reading_for, reply_from_model_output, safe_to_speak)
+from voice_agent.responder.replies import (REPLY_SCHEMA, chat_messages, reading_for,
+                                           reply_from_model_output, say_stream)
 from voice_agent.core.types import Reply, Transcript, Turn
 from voice_agent.responder.reading import RequestReading
 
@@ -109,6 +109,7 @@ class LlamaCppResponder:
         llm: Any = None,
         prefix_cache: bool = True,
         lazy_grammar: bool = True,
+        acknowledge: bool = True,
     ) -> None:
         self.model_path = model_path
         self.context_tokens = context_tokens
@@ -125,6 +126,8 @@ class LlamaCppResponder:
         #: check the JSON grammar against the likeliest tokens only (lazy_grammar.py);
         #: False: llama-cpp-python's grammar over the whole vocabulary (twice as slow)
         self.lazy_grammar = lazy_grammar
+        #: say "Sure!" / "¡Claro!" the moment a music request arrives (see SayStream)
+        self.acknowledge = acknowledge
         #: whether the last load() read the prefix's state instead of evaluating it
         self.prefix_restored = False
         self._asked_at = 0.0
@@ -284,8 +287,7 @@ class LlamaCppResponder:
         the sentences handed out."""
         self.load()
         reading = reading_for(transcript, history, reading)
-        stream = SayStream(transcript.language, on_sentence,
-                           vet=lambda sentence: safe_to_speak(sentence, reading)) \
+        stream = say_stream(transcript, reading, on_sentence, self.acknowledge) \
             if on_sentence else None
         self._asked_at = time.perf_counter()
         self.last_first_token_s = None
@@ -299,4 +301,4 @@ class LlamaCppResponder:
             stream.finish()
         reply = reply_from_model_output(raw, transcript, history, self.default_duration_s,
                                         reading)
-        return keep_spoken(reply, stream.spoken) if stream else reply
+        return stream.settle(reply) if stream else reply

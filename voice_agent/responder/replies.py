@@ -488,7 +488,8 @@ class SayStream:
     """
 
     def __init__(self, language: str, on_sentence: Callable[[str], None],
-                 max_sentences: int = 3, vet: Callable[[str], bool] | None = None) -> None:
+                 max_sentences: int = 3, vet: Callable[[str], bool] | None = None,
+                 acknowledge: bool = False) -> None:
         self.language = language
         self.on_sentence = on_sentence
         #: a sentence is spoken only if ``vet`` passes it: it must not state a fact the
@@ -498,6 +499,24 @@ class SayStream:
         self.text = ""
         self.spoken: list[str] = []
         self._stopped = False
+        #: the model's sentences dealt with so far (spoken, or skipped as a second opener)
+        self._taken = 0
+        #: the model's own opening ("Great!") left unsaid because ours was said first
+        self.skipped_opener: str | None = None
+        #: the acknowledgement said before the model wrote anything (``acknowledge``)
+        self.acknowledgement: str | None = None
+        if acknowledge:
+            self._acknowledge()
+
+    def _acknowledge(self) -> None:
+        """Say "Sure!" / "¡Claro!" at once: the person hears the request was taken while
+        the model starts (the phrase is pre-synthesised, so it costs no waiting). It states
+        nothing a plan could contradict."""
+        opener = STAND_IN_OPENERS.get(base_language(self.language))
+        if opener is not None:
+            self.acknowledgement = opener
+            self.spoken.append(opener)
+            self.on_sentence(opener)
 
     def feed(self, piece: str) -> None:
         """Add the next piece of the model's answer."""
@@ -518,7 +537,11 @@ class SayStream:
 
         sentences = split_sentences(value, self.language)
         ready = sentences if (complete or closed) else sentences[:-1]
-        for sentence in ready[len(self.spoken):]:
+        for sentence in ready[self._taken:]:
+            self._taken += 1
+            if self._taken == 1 and self._repeats_acknowledgement(sentence):
+                self.skipped_opener = sentence
+                continue
             if not looks_like(sentence, self.language) or (
                     self.vet is not None and not self.vet(sentence)):
                 self._stopped = True
@@ -534,12 +557,41 @@ class SayStream:
         if complete:
             self._stopped = True
 
+    def _repeats_acknowledgement(self, sentence: str) -> bool:
+        """The model's first sentence is an opener of its own ("Sure!", "¡Perfecto!") after
+        ours was said: a second one would sound like a stutter."""
+        return (self.acknowledgement is not None and sentence.rstrip().endswith("!")
+                and len(sentence.split()) <= 2)
+
+    def settle(self, reply: Reply) -> Reply:
+        """``reply`` as it was heard: our acknowledgement in place of the model's own
+        opener, and always beginning with the sentences spoken (:func:`keep_spoken`)."""
+        if self.skipped_opener is not None and self.acknowledgement is not None \
+                and reply.say.startswith(self.skipped_opener):
+            rest = reply.say[len(self.skipped_opener):].lstrip()
+            reply = dataclasses.replace(reply, say=f"{self.acknowledgement} {rest}".strip())
+        return keep_spoken(reply, self.spoken)
+
     def _stand_in(self) -> None:
         """Acknowledge the request in the person's language while the reply is redone."""
         opener = STAND_IN_OPENERS.get(base_language(self.language))
         if opener is not None:
             self.spoken.append(opener)
             self.on_sentence(opener)
+
+
+#: what the words guess a turn is when an acknowledgement may be said before the model
+#: writes: music is coming (a chat line or a library command has its own first words)
+_ACKNOWLEDGED = (Intent.MAKE_MUSIC, Intent.REFINE, Intent.ANOTHER_LIKE)
+
+
+def say_stream(transcript: Transcript, reading: RequestReading,
+               on_sentence: Callable[[str], None], acknowledge: bool = True) -> SayStream:
+    """The :class:`SayStream` a streaming responder feeds: sentences vetted against the
+    person's words, and (``acknowledge``) "Sure!" said at once when music is asked for."""
+    return SayStream(transcript.language, on_sentence,
+                     vet=lambda sentence: safe_to_speak(sentence, reading),
+                     acknowledge=acknowledge and reading.guess in _ACKNOWLEDGED)
 
 
 def _partial_string(text: str) -> tuple[str | None, bool]:
