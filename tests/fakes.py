@@ -22,27 +22,37 @@ class StreamingFakeResponder(FakeResponder):
 
     model_id = "fake-streaming-llm"
 
-    def __init__(self, answer: str, pieces: int = 7, gate=None, acknowledge: bool = True) -> None:
+    def __init__(self, answer: str, pieces: int = 7, gate=None, acknowledge: bool = True,
+                 piece_delay_s: float = 0.0) -> None:
         super().__init__()
         self.answer = answer
         self.acknowledge = acknowledge
+        self.piece_delay_s = piece_delay_s
         self.pieces = pieces
         self.gate = gate
         self.last_first_token_s = 0.0
         self.gate_opened: bool | None = None
 
-    def respond_stream(self, transcript, history=(), on_sentence=None, reading=None) -> Reply:
-        from voice_agent.responder.replies import reading_for, reply_from_model_output, say_stream
+    def respond_stream(self, transcript, history=(), on_sentence=None, reading=None,
+                       on_plan=None) -> Reply:
+        from voice_agent.responder.replies import (PlanWatch, complete_answer, reading_for,
+                                                   reply_from_model_output, say_stream)
 
         reading = reading_for(transcript, history, reading)  # as LlamaCppResponder does
         stream = say_stream(transcript, reading, on_sentence, self.acknowledge)
+        watch = PlanWatch(on_plan, transcript, history, 5.0, reading) if on_plan else None
         size = max(1, len(self.answer) // self.pieces)
         for start in range(0, len(self.answer), size):
             stream.feed(self.answer[start:start + size])
+            if watch is not None:
+                watch.feed(self.answer[start:start + size])
             if stream.spoken and self.gate is not None and self.gate_opened is None:
                 self.gate_opened = self.gate.wait(timeout=10)
+            if self.piece_delay_s:
+                time.sleep(self.piece_delay_s)
         stream.finish()
-        reply = reply_from_model_output(self.answer, transcript, history, 5.0, reading)
+        reply = reply_from_model_output(complete_answer(self.answer), transcript, history, 5.0,
+                                        reading)
         return stream.settle(reply)
 
 

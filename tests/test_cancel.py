@@ -35,14 +35,15 @@ class SlowStreamingResponder(StreamingFakeResponder):
         self.pause_s = pause_s
         self.pieces_written = 0
 
-    def respond_stream(self, transcript, history=(), on_sentence=None, reading=None):
+    def respond_stream(self, transcript, history=(), on_sentence=None, reading=None,
+                       on_plan=None):
         def slow(sentence: str) -> None:
             time.sleep(self.pause_s * 4)
             on_sentence(sentence)
             self.pieces_written += 1
 
         return super().respond_stream(transcript, history, slow if on_sentence else None,
-                                      reading)
+                                      reading, on_plan)
 
 
 def _pipeline(library: Library | None) -> Pipeline:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from voice_agent.responder.replies import (REPLY_SCHEMA, chat_messages, compose_music_prompt, looks_like,
+from voice_agent.responder.replies import (FEW_SHOT, REPLY_SCHEMA, read_request, chat_messages, compose_music_prompt, looks_like,
                                  parse_json_object, reply_from_model_output, rule_reply, tidy_say)
 from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn
 
@@ -88,7 +88,11 @@ def test_prompt_messages_have_a_fixed_prefix_and_the_history():
     first, second = chat_messages(EN, ()), chat_messages(ES, (turn,))
     assert first[:-1] == second[:-1]  # identical prefix: the KV cache can be reused
     assert "Spanish" in second[-1]["content"] and "tango" in second[-1]["content"]
-    assert list(REPLY_SCHEMA["properties"])[0] == "say"  # spoken while the rest is written
+    # the plan first (rendered while the words are written), the words after it
+    assert list(REPLY_SCHEMA["properties"])[:5] == ["intent", "genre", "instruments", "mood",
+                                                    "say"]
+    for _, example in FEW_SHOT:  # the examples show the same order
+        assert list(example)[-1] == "say"
     assert set(REPLY_SCHEMA["required"]) == {"say", "intent", "genre", "instruments", "mood"}
 
 
@@ -114,3 +118,45 @@ def test_plural_instruments_count_as_named():
 def test_composed_prompt_names_everything():
     prompt = compose_music_prompt(MusicPlan("bossa_nova", 130, "E", "minor", ("flute",), "calm"))
     assert prompt == "calm bossa nova, flute, 130 bpm, E minor"
+
+
+PLAN_FIRST = json.dumps({"intent": "make_music", "genre": "salsa", "instruments": ["piano", "trumpet"],
+                         "mood": "happy", "say": "¡Claro! Aquí tienes una salsa alegre con piano."},
+                        ensure_ascii=False)
+
+
+def test_the_plan_is_settled_once_the_model_begins_its_words():
+    from voice_agent.responder.replies import settled_reply
+
+    start = PLAN_FIRST.index('"say"')
+    reading = read_request(ES.text, "es")
+    assert settled_reply(PLAN_FIRST[:start - 2], ES, (), 15.0, reading) is None  # not yet
+    early = settled_reply(PLAN_FIRST[:start + 8], ES, (), 15.0, reading)
+    final = reply_from_model_output(PLAN_FIRST, ES, (), 15.0, reading)
+    assert early is not None and early.say == ""
+    assert early.plan == final.plan and early.music_prompt == final.music_prompt
+    assert early.plan.genre == "salsa" and "trumpet" in early.plan.instruments
+
+
+def test_an_answer_with_words_first_or_no_music_settles_nothing():
+    from voice_agent.responder.replies import settled_reply
+
+    words_first = json.dumps({"say": "Sure! Jazz.", "intent": "make_music", "genre": "jazz",
+                              "instruments": [], "mood": "calm"})
+    chat = json.dumps({"intent": "chat", "genre": "", "instruments": [], "mood": "",
+                       "say": "Hi there!"})
+    assert settled_reply(words_first, EN, (), 15.0, read_request(EN.text, "en")) is None
+    hello = Transcript("hello", "en")
+    assert settled_reply(chat, hello, (), 15.0, read_request("hello", "en")) is None
+
+
+def test_an_answer_cut_off_in_its_words_keeps_its_settled_plan():
+    from voice_agent.responder.replies import complete_answer, settled_reply
+
+    cut = PLAN_FIRST[:PLAN_FIRST.index("con piano")]  # max_tokens ran out mid-sentence
+    reading = read_request(ES.text, "es")
+    reply = reply_from_model_output(complete_answer(cut), ES, (), 15.0, reading)
+    assert reply.source == "llm" and reply.say.startswith("¡Claro! Aquí tienes una salsa")
+    assert reply.plan == settled_reply(cut, ES, (), 15.0, reading).plan
+    assert complete_answer(PLAN_FIRST) == PLAN_FIRST
+    assert complete_answer("{junk") == "{junk"  # nothing settled: the rules stand in as before

@@ -223,3 +223,50 @@ def test_a_long_first_sentence_is_spoken_after_the_acknowledgement():
     _, said, reply = _acknowledged(answer, "relaxing jazz with piano please")
     assert said == ["Sure!", "Here is some relaxing jazz with piano.", "Enjoy it."]
     assert reply.say.startswith("Sure! Here is some relaxing jazz with piano.")
+
+
+PLAN_FIRST = json.dumps({"intent": "make_music", "genre": "jazz", "instruments": ["piano"],
+                         "mood": "relaxed",
+                         "say": "Sure! Here is some relaxing jazz with piano. Enjoy it."})
+
+
+def test_music_renders_and_is_ready_while_the_words_are_still_written():
+    renderer = FakeRenderer()
+    responder = StreamingFakeResponder(PLAN_FIRST, pieces=30, piece_delay_s=0.02)
+    pipeline = Pipeline(FakeTranscriber(), responder, renderer, {"cloned": FakeSpeaker()})
+    seen: list[events.TurnEvent] = []
+    turn = pipeline.run(text="relaxing jazz with piano", on_event=seen.append)
+    kinds = [e.kind for e in seen]
+    said = [i for i, e in enumerate(seen) if e.kind == events.EVENT_SAY]
+    ready = kinds.index(events.EVENT_MUSIC_READY)
+    assert ready < said[-1] < kinds.index(events.EVENT_REPLY)  # before the last words
+    assert kinds.count(events.EVENT_MUSIC_READY) == 1 and len(renderer.plans) == 1
+    assert seen[ready].data is turn.music and turn.music.plan == turn.reply.plan
+    assert turn.latency["music_ready"] < turn.seconds("llm")
+
+
+def test_a_final_plan_unlike_the_settled_one_is_rendered_again():
+    class ChangingResponder(StreamingFakeResponder):
+        """Settles one plan, then answers with another (what the pipeline must not trust)."""
+
+        def respond_stream(self, transcript, history=(), on_sentence=None, reading=None,
+                           on_plan=None):
+            reply = super().respond_stream(transcript, history, on_sentence, reading, on_plan)
+            return dataclasses.replace(reply, plan=dataclasses.replace(reply.plan, bpm=150))
+
+    renderer = FakeRenderer()
+    pipeline = Pipeline(FakeTranscriber(), ChangingResponder(PLAN_FIRST), renderer,
+                        {"cloned": FakeSpeaker()})
+    turn = pipeline.run(text="relaxing jazz with piano")
+    assert len(renderer.plans) == 2 and renderer.plans[-1].bpm == 150
+    assert turn.music.plan.bpm == 150 == turn.reply.plan.bpm
+
+
+def test_an_early_render_that_fails_is_reported_once():
+    renderer = FakeRenderer(error=RuntimeError("synth crashed"))
+    pipeline = Pipeline(FakeTranscriber(), StreamingFakeResponder(PLAN_FIRST), renderer,
+                        {"cloned": FakeSpeaker()})
+    turn = pipeline.run(text="relaxing jazz with piano")
+    assert turn.music is None and len(renderer.plans) <= 1
+    assert [e.stage for e in turn.errors] == ["music"]
+    assert turn.reply.say.startswith("Sure! Here is some relaxing jazz")

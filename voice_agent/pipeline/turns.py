@@ -439,19 +439,25 @@ class Pipeline:
         transcript = done.transcript = self._transcript(recorder, audio, text, language,
                                                         transcribe)
         reply, primary, worker = None, None, None
+        early = _EarlyMusic(lambda settled: self._render_early(
+            recorder, _adjusted(settled, adjust), melody, engine))
         if transcript is not None:
             cancel.check()
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
             worker = done.worker = self._primary_worker(recorder, transcript.language, voices)
-            reply = _adjusted(self._reply(recorder, transcript, history, worker), adjust)
+            reply = _adjusted(self._reply(recorder, transcript, history, worker, early.start),
+                              adjust)
         outcome = self._library_command(recorder, reply, transcript, history, scope)
         done.library = outcome.action if outcome.action and outcome.action.done else None
         cancel.check()
         reply = outcome.reply
         if reply is not None:
             recorder.emit(EVENT_REPLY, stage=STAGE_LLM, text=reply.say, data=reply)
-        # the music renders while the worker is still speaking the reply
-        music = self._music(recorder, reply, history, outcome.played, melody, engine)
+        # the music rendered (and was announced) while the words were written, or renders
+        # now, while the worker is still speaking the reply
+        used, music = early.take(reply if outcome.played is None else None)
+        if not used:
+            music = self._music(recorder, reply, history, outcome.played, melody, engine)
         cancel.check()
         if worker is not None:
             primary = worker.finish(reply)
@@ -519,14 +525,15 @@ class Pipeline:
 
     def _respond(self, recorder: _TurnRecorder, transcript: Transcript,
                  history: tuple[Turn, ...], worker: _VoiceWorker | None,
-                 reading: RequestReading) -> Reply:
+                 reading: RequestReading,
+                 on_plan: Callable[[Reply], None] | None = None) -> Reply:
         """Ask the responder (with the turn's one reading of the words), streaming ``say``
-        sentences to the voice when it can."""
+        sentences to the voice, and the settled plan to ``on_plan``, when it can."""
         asked_at = recorder.elapsed()
         if not (isinstance(self.responder, StreamingResponder) and worker is not None):
             return self.responder.respond(transcript, history, reading=reading)
         reply = self.responder.respond_stream(transcript, history, on_sentence=worker.say,
-                                              reading=reading)
+                                              reading=reading, on_plan=on_plan)
         first_token_s = self.responder.last_first_token_s
         if first_token_s is not None:  # time to first token: from the request, and from speech end
             recorder.timings.append(StageTiming(STAGE_LLM_TTFT, first_token_s))
@@ -534,7 +541,8 @@ class Pipeline:
         return reply
 
     def _reply(self, recorder: _TurnRecorder, transcript: Transcript,
-               history: tuple[Turn, ...], worker: _VoiceWorker | None) -> Reply | None:
+               history: tuple[Turn, ...], worker: _VoiceWorker | None,
+               on_plan: Callable[[Reply], None] | None = None) -> Reply | None:
         """The request is read once; when its words decide the turn (a clear library
         command, a clear edit or replay of the last clip) the language model is not asked:
         the reply is stated from templates and the plan, and the record says why."""
@@ -548,7 +556,7 @@ class Pipeline:
         streams = worker is not None and not (self.library is not None
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
-            recorder, transcript, history, worker if streams else None, reading))
+            recorder, transcript, history, worker if streams else None, reading, on_plan))
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
                          transcript: Transcript | None, history: tuple[Turn, ...],
@@ -602,6 +610,14 @@ class Pipeline:
             recorder.mark("music_ready")
             recorder.emit(EVENT_MUSIC_READY, stage=STAGE_MUSIC, audio=clip.audio, data=clip)
         return clip
+
+    def _render_early(self, recorder: _TurnRecorder, settled: Reply, melody: Audio | None,
+                      engine: str | None) -> MusicClip | None:
+        """Render (on the early-music thread) the plan the model settled on before its
+        words, and announce the clip the moment it is ready."""
+        with cpu.working():  # the language model writing its words gives way to it
+            clip = self._render_plan(recorder, settled.plan, settled.music_prompt, melody, engine)
+        return None if recorder.cancel.cancelled else self._announce(recorder, clip)
 
     def _render(self, recorder: _TurnRecorder, reply: Reply | None,
                 history: tuple[Turn, ...], melody: Audio | None = None,
@@ -673,6 +689,48 @@ class Pipeline:
             latency=dict(recorder.marks),
             models=models,
         )
+
+
+class _EarlyMusic:
+    """The music a turn starts rendering as soon as the model's plan is settled.
+
+    The reply schema puts the plan before the words (see voice_agent.responder.replies),
+    so the clip can be rendered, and played, while the model is still writing what to say
+    about it. :meth:`take` hands the clip to the turn when the final reply has the same
+    plan (the responder guarantees it; a library command or an unusable answer does not).
+    """
+
+    def __init__(self, render: Callable[[Reply], MusicClip | None]) -> None:
+        self._render = render
+        self._settled: Reply | None = None
+        self._clip: MusicClip | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, settled: Reply) -> None:
+        """Begin rendering ``settled``'s plan on a thread (the responder's ``on_plan``)."""
+        if self._thread is not None or settled.plan is None:
+            return
+        self._settled = settled
+        self._thread = threading.Thread(target=self._work, name="early-music", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        self._clip = self._render(self._settled)
+
+    def take(self, reply: Reply | None) -> tuple[bool, MusicClip | None]:
+        """(whether the early render is the turn's music, the clip): waits for it."""
+        if self._thread is None:
+            return False, None
+        self._thread.join()
+        if reply is None:  # the turn failed or a library command answered it
+            return False, None
+        settled = self._settled
+        if reply is None or reply.plan != settled.plan or \
+                reply.music_prompt != settled.music_prompt or reply.intent is Intent.REPLAY:
+            log.warning("the reply's plan changed after its music was rendered early; "
+                        "rendering it again")
+            return False, None
+        return True, self._clip
 
 
 class _Done:

@@ -23,7 +23,8 @@ from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, 
 from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder import prefix_cache
 from voice_agent.responder.lazy_grammar import LazyGrammar
-from voice_agent.responder.replies import (REPLY_SCHEMA, chat_messages, reading_for,
+from voice_agent.responder.replies import (REPLY_SCHEMA, PlanWatch, SayStream, chat_messages,
+                                           complete_answer, reading_for,
                                            reply_from_model_output, say_stream)
 from voice_agent.core.types import Reply, Transcript, Turn
 from voice_agent.responder.reading import RequestReading
@@ -281,24 +282,41 @@ class LlamaCppResponder:
 
     def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
                        on_sentence: Callable[[str], None] | None = None,
-                       reading: RequestReading | None = None) -> Reply:
+                       reading: RequestReading | None = None,
+                       on_plan: Callable[[Reply], None] | None = None) -> Reply:
         """Like :meth:`respond`, handing each ``say`` sentence to ``on_sentence`` as it is
-        written, long before the plan is complete. The reply's ``say`` always begins with
-        the sentences handed out."""
+        written. The reply's ``say`` always begins with the sentences handed out.
+        ``on_plan`` gets the music the answer settles on as soon as its plan fields are
+        written (before ``say``; see :func:`~voice_agent.responder.replies.settled_reply`);
+        the returned reply's plan is the same."""
         self.load()
         reading = reading_for(transcript, history, reading)
         stream = say_stream(transcript, reading, on_sentence, self.acknowledge) \
             if on_sentence else None
+        watch = PlanWatch(on_plan, transcript, history, self.default_duration_s, reading) \
+            if on_plan else None
         self._asked_at = time.perf_counter()
         self.last_first_token_s = None
         try:
             raw = self._complete(chat_messages(transcript, history), self.max_tokens,
-                                 stream.feed if stream else None)
+                                 _fan_out(stream, watch))
         except (RuntimeError, ValueError) as exc:
             raise ResponderError(f"The language model failed while answering: {exc}") from None
         log.debug("model answer: %s", raw)
         if stream is not None:
             stream.finish()
-        reply = reply_from_model_output(raw, transcript, history, self.default_duration_s,
-                                        reading)
+        reply = reply_from_model_output(complete_answer(raw), transcript, history,
+                                        self.default_duration_s, reading)
         return stream.settle(reply) if stream else reply
+
+
+def _fan_out(*listeners: SayStream | PlanWatch | None) -> Callable[[str], None] | None:
+    """One ``on_piece`` feeding every listener given (None when there is none)."""
+    active = [listener for listener in listeners if listener is not None]
+    if not active:
+        return None
+
+    def feed(piece: str) -> None:
+        for listener in active:
+            listener.feed(piece)
+    return feed

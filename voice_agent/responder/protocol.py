@@ -43,8 +43,14 @@ class StreamingResponder(Responder, Protocol):
 
     def respond_stream(self, transcript: Transcript, history: Sequence[Turn] = (),
                        on_sentence: Callable[[str], None] | None = None,
-                       reading: RequestReading | None = None) -> Reply:
-        """Like ``respond``; the reply's ``say`` begins with the sentences handed out."""
+                       reading: RequestReading | None = None,
+                       on_plan: Callable[[Reply], None] | None = None) -> Reply:
+        """Like ``respond``; the reply's ``say`` begins with the sentences handed out.
+
+        ``on_plan``, when given, is called at most once with a reply without words whose
+        plan is already final (the music can render while the words are written); the
+        returned reply then has that plan.
+        """
 
 
 @runtime_checkable

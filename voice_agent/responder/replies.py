@@ -45,46 +45,48 @@ COMMON_OPENERS = {"en": ("Sure!",), "es": ("¡Claro!", "Claro!")}
 #: should not wait that long in silence. The first common opener, so it is pre-synthesised.
 STAND_IN_OPENERS = {language: openers[0] for language, openers in COMMON_OPENERS.items()}
 
-#: What the model writes: its words first (so they can be spoken while it writes the
-#: rest), then the intent and the musical choices that need judgement. Tempo, key, mode
-#: and length come from the style and the person's own words (see ground_plan): the
-#: 0.5B model answered 100-120 bpm in C major for almost everything, and every token it
-#: writes costs 65-100 ms on two cores, which the person waits for the music.
+#: What the model writes: the intent and the musical choices that need judgement first, so
+#: the music can render while it writes its words (``say``, last, put to the plan it has
+#: just chosen; "Sure!" has been said meanwhile, see SayStream). Tempo, key, mode and length
+#: come from the style and the person's own words (see ground_plan): the 0.5B model
+#: answered 100-120 bpm in C major for almost everything, and every token it writes costs
+#: 55-100 ms on two cores, which the person waits for the music.
 REPLY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "say": {"type": "string"},
         "intent": {"type": "string", "enum": [i.value for i in Intent
                                                    if i not in VERSION_INTENTS]},
         "genre": {"type": "string"},
         "instruments": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
         "mood": {"type": "string"},
+        "say": {"type": "string"},
         "playlist": {"type": "string"},
         "item": {"type": "integer"},
     },
-    "required": ["say", "intent", "genre", "instruments", "mood"],
+    "required": ["intent", "genre", "instruments", "mood", "say"],
 }
 #: The plan fields the model may also give (older answers nest them under "plan").
 PLAN_FIELDS = ("genre", "bpm", "key", "mode", "instruments", "mood", "duration_s")
 
 SYSTEM_PROMPT = (
     "You are a friendly music assistant. The user asks for music by voice. Answer ONLY with "
-    "JSON: say = 1-2 short friendly sentences in the user's language; intent = make_music, "
+    "JSON: intent = make_music, "
     "refine (change the previous clip), replay (play the previous clip again), chat, or a "
     "library command: save (save this clip to a playlist), list (list a playlist), play "
     "(play item number N), remove (remove item N), clear (empty a playlist), confirm (yes), "
     "cancel (no), another_like (another clip like item N), lyrics (write song lyrics); "
-    "playlist = the playlist named, item = the number named (-1 = the last one); "
-    "genre, instruments and mood of the music."
+    "genre, instruments and mood of the music; "
+    "say = 1-2 short friendly sentences in the user's language about that music; "
+    "playlist = the playlist named, item = the number named (-1 = the last one)."
 )
 
 FEW_SHOT: tuple[tuple[str, dict[str, Any]], ...] = (
     ("Language: English\nRequest: play some chill lo-fi hip hop for studying",
-     {"say": "Sure! Here's a mellow lo-fi beat to help you focus.", "intent": "make_music",
-      "genre": "lofi", "instruments": ["electric piano", "bass", "drums"], "mood": "relaxed"}),
+     {"intent": "make_music", "genre": "lofi", "instruments": ["electric piano", "bass", "drums"],
+      "mood": "relaxed", "say": "Sure! Here's a mellow lo-fi beat to help you focus."}),
     ("Language: Spanish\nRequest: quiero un tango dramático con bandoneón",
-     {"say": "¡Claro! Aquí tienes un tango dramático con bandoneón.", "intent": "make_music",
-      "genre": "tango", "instruments": ["bandoneon", "violin", "piano"], "mood": "dramatic"}),
+     {"intent": "make_music", "genre": "tango", "instruments": ["bandoneon", "violin", "piano"],
+      "mood": "dramatic", "say": "¡Claro! Aquí tienes un tango dramático con bandoneón."}),
 )
 
 _SAY_TEMPLATES = {
@@ -473,6 +475,86 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
 
 
 _SAY_VALUE = re.compile(r'"say"\s*:\s*"')
+
+
+#: the intents whose music may render as soon as the plan is settled, before ``say`` is
+#: written: a new piece or an edit (a replay, a library command, lyrics make none of their own)
+EARLY_MUSIC_INTENTS = (Intent.MAKE_MUSIC, Intent.REFINE)
+
+
+def _answer_head(raw: str) -> dict[str, Any] | None:
+    """The fields written before ``say`` (the plan), once the model has begun ``say``."""
+    match = _SAY_VALUE.search(raw)
+    if match is None:
+        return None
+    try:
+        return parse_json_object(raw[:match.start()].rstrip().rstrip(",") + "}")
+    except ValueError:
+        return None
+
+
+def settled_reply(raw: str, transcript: Transcript, history: Sequence[Turn],
+                  default_duration_s: float, reading: RequestReading) -> Reply | None:
+    """The music an answer has settled on once its model begins ``say`` (the schema puts
+    the plan first): a Reply without words, or None when there is no new music to make.
+
+    :func:`complete_answer` keeps the final reply's plan equal to this one: the music can
+    be rendered, and played, before the words are finished.
+    """
+    head = _answer_head(raw)
+    if head is None or "intent" not in head:  # words first (an older answer): not settled
+        return None
+    intent = _intent(head, reading, history)
+    if intent not in EARLY_MUSIC_INTENTS:
+        return None
+    plan = plan_for(intent, transcript, history, {name: head[name] for name in PLAN_FIELDS
+                                                  if name in head}, default_duration_s, reading)
+    if plan is None:
+        return None
+    return Reply(say="", music_prompt=compose_music_prompt(plan), intent=intent, plan=plan,
+                 language=transcript.language, source="llm")
+
+
+def complete_answer(raw: str) -> str:
+    """``raw`` as JSON that :func:`reply_from_model_output` accepts whenever its plan was
+    settled: an answer cut off inside ``say`` (``max_tokens``) keeps its plan and the words
+    written so far, so the music already made from that plan stays the turn's music."""
+    try:
+        parse_json_object(raw)
+        return raw
+    except ValueError:
+        pass
+    head = _answer_head(raw)
+    say, _ = _partial_string(raw)
+    if head is None or not (say or "").strip():
+        return raw
+    return json.dumps({**head, "say": say}, ensure_ascii=False)
+
+
+class PlanWatch:
+    """Watches a streaming answer and calls ``on_plan`` once with :func:`settled_reply`."""
+
+    def __init__(self, on_plan: Callable[[Reply], None], transcript: Transcript,
+                 history: Sequence[Turn], default_duration_s: float,
+                 reading: RequestReading) -> None:
+        self.on_plan = on_plan
+        self._context = (transcript, history, default_duration_s, reading)
+        self.text = ""
+        #: the settled reply handed to ``on_plan`` (None until then, or when none was)
+        self.reply: Reply | None = None
+        self._done = False
+
+    def feed(self, piece: str) -> None:
+        """Add the next piece of the model's answer."""
+        if self._done:
+            return
+        self.text += piece
+        if _SAY_VALUE.search(self.text) is None:
+            return
+        self._done = True
+        self.reply = settled_reply(self.text, *self._context)
+        if self.reply is not None:
+            self.on_plan(self.reply)
 
 
 class SayStream:
