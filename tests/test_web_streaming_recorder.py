@@ -43,7 +43,7 @@ def wait_for(condition, seconds: float = 10.0) -> None:
 def record(live: StreamingRecorder, pieces: int, language: str = "auto"):
     """Feed ``pieces`` half-second pieces, each once the session has stepped on the last
     (as a browser at 1x gives a 2-core machine time to); returns the stream and lines."""
-    stream = live.start(None, language)
+    stream = live.start(language)
     model = live.actions.service.pipeline.transcriber
     lines = []
     for index in range(pieces):
@@ -103,7 +103,7 @@ def test_a_chosen_language_is_fixed_from_the_start(service):
 
 def test_a_recording_past_the_limit_stops_recognising(service):
     live = recorder(service)
-    stream = live.start(None, "auto")
+    stream = live.start("auto")
     stream.max_s = 1.0
     for index in range(3):
         stream, line = live.chunk(piece(index), stream, "auto")
@@ -113,7 +113,7 @@ def test_a_recording_past_the_limit_stops_recognising(service):
 
 def test_stopping_with_nothing_recorded_says_so(service):
     live = recorder(service)
-    updates = list(live.stop(live.start(None, "auto"), "default", "auto", "tab-1"))
+    updates = list(live.stop(live.start("auto"), "default", "auto", "tab-1"))
     assert "Record, upload or type" in updates[-1]["status"]
 
 
@@ -123,7 +123,7 @@ def test_off_or_without_word_timings_the_tab_is_as_before(service, tmp_path):
     batch_only = build_service(None, tmp_path / "other", fake=True)  # no transcribe_words
     live = recorder(batch_only, enabled=True)
     assert not live.streams and live.request_sources == ["microphone", "upload"]
-    stream = live.start(None, "auto")
+    stream = live.start("auto")
     assert stream.session is None and stream.transcriber() is None
 
 
@@ -140,3 +140,13 @@ def test_spanish_page_lines(service):
     stream, _ = record(live, 6)
     assert live.heard_line(stream).startswith("Lo que llevo oído: ")
     stream.close()
+
+
+def test_the_first_piece_after_a_stop_starts_a_new_recording(service):
+    live = recorder(service)
+    first, _ = record(live, 6)
+    list(live.stop(first, "default", "auto", "tab-1"))
+    second, line = live.chunk(piece(99), first, "auto")
+    assert second is not first and first.stopped and not second.stopped
+    assert len(second.audio().samples) == PIECE and line.startswith("Listening")
+    second.close()

@@ -55,6 +55,7 @@ class RecorderStream:
         self._pieces: list[np.ndarray] = []
         self._samples = 0
         self.too_long = False
+        self.stopped = False  # recording stopped: the next piece starts a new stream
 
     @property
     def seconds(self) -> float:
@@ -156,9 +157,8 @@ class StreamingRecorder:
         is the streaming one."""
         return ["upload"] if self.streams else ["microphone", "upload"]
 
-    def start(self, stream: RecorderStream | None, language: str) -> RecorderStream:
-        """A recording starts: drop any previous one and start recognising afresh."""
-        close_stream(stream)
+    def start(self, language: str) -> RecorderStream:
+        """A recording's stream (recognising it when the recogniser can stream)."""
         pipeline = self.actions.service.pipeline
         max_s = self.actions.service.limits.max_request_s
         transcriber = pipeline.transcriber
@@ -173,8 +173,9 @@ class StreamingRecorder:
     def chunk(self, piece: tuple[int, np.ndarray] | None, stream: RecorderStream | None,
               language: str) -> tuple[RecorderStream, str]:
         """One piece from the browser; returns the stream and the "heard so far" line."""
-        if stream is None:  # the start event was lost or came late: start now
-            stream = self.start(None, language)
+        if stream is None or stream.stopped:  # the first piece of a new recording
+            close_stream(stream)
+            stream = self.start(language)
         if piece is not None:
             rate, data = piece
             stream.add(int(rate), data)
@@ -199,6 +200,8 @@ class StreamingRecorder:
         """Recording stopped: run the turn on the recording, its transcript finished by the
         streaming session; yields the same updates as :meth:`WebActions.talk`."""
         audio = stream.audio() if stream is not None else None
+        if stream is not None:
+            stream.stopped = True
         if audio is None:
             close_stream(stream)
             yield from self.actions.talk(None, speaker, language, session, history=history)
@@ -225,10 +228,10 @@ def streaming_microphone(recorder: StreamingRecorder, outputs: dict[str, Any],
                    label=t("talk.live_input", lang), elem_id="talk-mic")
     live = gr.Markdown(elem_id="talk-live")
     state = gr.State(None, delete_callback=close_stream)
-    mic.start_recording(lambda s, lg: (recorder.start(s, lg), ""), [state, language],
-                        [state, live], api_name=False)
-    # feeding returns at once (recognition runs on the session's own thread), so pieces
-    # of several tabs need not queue behind one another
+    # No start_recording event: queued apart from the pieces, it could run after the
+    # first of them and drop it; the first piece after a stop starts a new stream instead.
+    # Feeding returns at once (recognition runs on the session's own thread), so pieces
+    # of several tabs need not queue behind one another.
     mic.stream(recorder.chunk, [mic, state, language], [state, live],
                stream_every=STREAM_EVERY_S, concurrency_limit=None, api_name=False)
     names = list(outputs.values())
