@@ -109,6 +109,9 @@ def test_a_recording_past_the_limit_stops_recognising(service):
         stream, line = live.chunk(piece(index), stream, "auto")
     assert stream.too_long and stream.session is None and "over 1 s" in line
     assert len(stream.audio().samples) == 2 * PIECE  # the rest was dropped
+    updates = list(live.stop(stream, "default", "auto", "tab-1"))
+    assert len(updates) == 1 and "over 1 s" in updates[0]["status"]
+    assert service.pipeline.transcriber.calls == []  # no turn ran
 
 
 def test_stopping_with_nothing_recorded_says_so(service):
@@ -150,3 +153,20 @@ def test_the_first_piece_after_a_stop_starts_a_new_recording(service):
     assert second is not first and first.stopped and not second.stopped
     assert len(second.audio().samples) == PIECE and line.startswith("Listening")
     second.close()
+
+
+@pytest.mark.parametrize("flags, streams", [([], False), (["--stream"], True)])
+def test_web_stream_flag_reaches_the_web_app(monkeypatch, tmp_path, flags, streams):
+    import voice_agent.modes.web.app as web_app
+    from voice_agent.cli import main
+
+    class Built(Exception):
+        pass
+
+    def create_web_app(service, bench_dir, **options):
+        raise Built(options["stream"])
+
+    monkeypatch.setattr(web_app, "create_web_app", create_web_app)
+    with pytest.raises(Built) as built:
+        main(["web", "--fake", "--out", str(tmp_path), *flags])
+    assert built.value.args == (streams,)

@@ -202,6 +202,9 @@ class StreamingRecorder:
         audio = stream.audio() if stream is not None else None
         if stream is not None:
             stream.stopped = True
+            if stream.too_long:  # refused, as an upload that long would be
+                yield {"status": self.heard_line(stream), "session": session}
+                return
         if audio is None:
             close_stream(stream)
             yield from self.actions.talk(None, speaker, language, session, history=history)
