@@ -542,9 +542,9 @@ def _talk_tab(actions: WebActions, stream: bool = False) -> tuple[gr.Dropdown, A
     live = StreamingRecorder(actions, stream)
     with gr.Row():
         with gr.Column(scale=1):
-            request = gr.Audio(sources=live.request_sources, type="filepath",
-                               label=t("talk.input", lang), elem_id="talk-input")
             mic = gr.Column(visible=live.streams)  # the streaming microphone, when on
+            request = gr.Audio(sources=live.request_sources, type="filepath",
+                               label=t(live.request_label, lang), elem_id="talk-input")
             typed = gr.Textbox(label=t("talk.text", lang), lines=1, max_lines=3,
                                placeholder=t("talk.text_placeholder", lang),
                                elem_id="talk-text")

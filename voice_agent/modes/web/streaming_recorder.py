@@ -157,6 +157,11 @@ class StreamingRecorder:
         is the streaming one."""
         return ["upload"] if self.streams else ["microphone", "upload"]
 
+    @property
+    def request_label(self) -> str:
+        """The ui_text key of the request box's label."""
+        return "talk.input_upload" if self.streams else "talk.input"
+
     def start(self, language: str) -> RecorderStream:
         """A recording's stream (recognising it when the recogniser can stream)."""
         pipeline = self.actions.service.pipeline
