@@ -170,3 +170,15 @@ def test_web_stream_flag_reaches_the_web_app(monkeypatch, tmp_path, flags, strea
     with pytest.raises(Built) as built:
         main(["web", "--fake", "--out", str(tmp_path), *flags])
     assert built.value.args == (streams,)
+
+
+def test_a_cpu_too_slow_to_keep_up_is_told_and_the_stop_still_answers(service):
+    live = recorder(service)
+    stream = live.start("auto")
+    stream.session.max_step_s = 0.0  # every step "too slow": the session gives up
+    stream, _ = live.chunk(piece(0), stream, "auto")
+    wait_for(lambda: stream.gave_up)
+    stream, line = live.chunk(piece(1), stream, "auto")
+    assert "too busy to keep up" in line
+    final = list(live.stop(stream, "default", "auto", "tab-1"))[-1]
+    assert final["transcript"].startswith("(en) play") and final["status"].startswith("**Done")

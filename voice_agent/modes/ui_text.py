@@ -127,6 +127,8 @@ EN: dict[str, str] = {
     "talk.input_upload": "…or upload a recorded request",
     "talk.live_listening": "Listening… ({seconds:.1f} s)",
     "talk.live_heard": "Heard so far: {words}",
+    "talk.live_gave_up": "Heard so far: {words} (the computer is too busy to keep up: I will "
+                         "listen to the rest when you stop)",
     "talk.live_too_long": "That is over {seconds:.0f} s: stop, and say it more briefly.",
     "talk.waiting": "Waiting for the models…",
     "talk.finished": "Finished in {seconds:.1f} s (request {request_id}).",
@@ -402,6 +404,8 @@ ES: dict[str, str] = {
     "talk.input_upload": "…o sube una petición grabada",
     "talk.live_listening": "Escuchando… ({seconds:.1f} s)",
     "talk.live_heard": "Lo que llevo oído: {words}",
+    "talk.live_gave_up": "Lo que llevo oído: {words} (el ordenador va demasiado cargado para "
+                         "seguirte: escucharé el resto cuando pares)",
     "talk.live_too_long": "Pasa de {seconds:.0f} s: para y dilo más brevemente.",
     "talk.waiting": "Esperando a los modelos…",
     "talk.finished": "Terminado en {seconds:.1f} s (petición {request_id}).",

@@ -89,6 +89,12 @@ class RecorderStream:
             return ""
         return " ".join(w.text.strip() for w in self.session.recognizer.buffer.committed)
 
+    @property
+    def gave_up(self) -> bool:
+        """True when the CPU could not keep up and recognition waits for the stop."""
+        session = self.session
+        return session is not None and (session.gave_up or session.error is not None)
+
     def audio(self) -> Audio | None:
         """The whole recording, or None when nothing arrived."""
         if not self._samples:
@@ -195,6 +201,8 @@ class StreamingRecorder:
             return message(t("talk.live_too_long", lang,
                              seconds=stream.max_s), "error", lang)
         words = stream.heard()
+        if stream.gave_up:  # steps slower than speech: recognised at the stop instead
+            return t("talk.live_gave_up", lang, words=words or "…")
         if not words:
             return t("talk.live_listening", lang, seconds=stream.seconds)
         return t("talk.live_heard", lang, words=words)
