@@ -67,3 +67,23 @@ def browser():
         chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
+
+
+#: what Chromium's fake microphone plays, over and over (16 kHz mono PCM16)
+FAKE_MICROPHONE_WAV = REQUESTS / "example_en.wav"
+
+
+@pytest.fixture(scope="module")
+def microphone_browser():
+    """A headless Chromium whose microphone plays FAKE_MICROPHONE_WAV in a loop, granted to
+    every page without asking (Chromium's fake media devices)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_web_e2e import launch_chromium
+
+    args = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={FAKE_MICROPHONE_WAV}")
+    with sync_playwright() as playwright:
+        chromium = launch_chromium(playwright, args)
+        yield chromium
+        chromium.close()

@@ -31,11 +31,11 @@ ARTIFACTS = Path(os.environ.get("VOICE_AGENT_TEST_ARTIFACTS", ROOT / "out" / "te
 WAIT_MS = 60_000
 
 
-def launch_chromium(playwright):
+def launch_chromium(playwright, args: tuple[str, ...] = ()):
     """Debian's Chromium, headless (Playwright's own browser builds are never downloaded)."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh does)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=list(args))
 
 
 @pytest.fixture(scope="module")

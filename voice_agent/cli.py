@@ -516,8 +516,10 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     if web:
         from voice_agent.modes.web.app import create_web_app
 
+        # the web recorder streams with its own flag or [asr] streaming (docs/speed.md)
+        stream = args.stream or (config is not None and config.asr.streaming)
         app = create_web_app(service, Path(args.bench_dir) if args.bench_dir else None,
-                             access=access, ui_language=_ui(args))
+                             access=access, ui_language=_ui(args), stream=stream)
         url = f"web app: http://{args.host}:{args.port}/   API docs: /docs"
     else:
         from voice_agent.modes.api import create_app
@@ -900,6 +902,10 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     web.add_argument("--bench-dir", default=None,
                      help="where the Benchmark tab reads `voice-agent bench` results (default: "
                           "the newest of benchmarks/results/bench here and the shipped one)")
+    web.add_argument("--stream", action="store_true",
+                     help="recognise the Talk tab's microphone while the person speaks and "
+                          "show the words live (off by default: slower on a 2-core CPU; "
+                          "[asr] streaming = true turns it on too)")
     web.set_defaults(func=cmd_web)
 
     serve = sub.add_parser("serve", help="the HTTP API (FastAPI, OpenAPI docs at /docs)")

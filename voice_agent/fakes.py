@@ -69,6 +69,35 @@ class FakeTranscriber:
         return Transcript(self.text, language or self.language, duration_s=audio.duration_s)
 
 
+class FakeWordTranscriber(FakeTranscriber):
+    """A FakeTranscriber that also streams: its text's words are heard one per
+    ``word_s`` seconds of audio (a word once its end is in), so consecutive hypotheses of
+    a growing recording agree and LocalAgreement commits them as they come."""
+
+    def __init__(self, text: str = FAKE_TRANSCRIPT, language: str = "en",
+                 word_s: float = 0.4) -> None:
+        super().__init__(text, language)
+        self.word_s = word_s
+        self._stepped = 0  # samples in the last step's buffer (0: none this recording)
+        self.word_calls: list[tuple[int, str | None, str]] = []
+
+    def transcribe_words(self, samples: np.ndarray, language: str | None,
+                         prompt: str = ""):
+        from voice_agent.asr.streaming import Word, WordHypothesis
+
+        self.word_calls.append((len(samples), language, prompt))
+        # a call shorter than the step before is the end-of-speech tail, taken to end
+        # where that step's buffer ended (exact when the last step saw all the audio);
+        # after it, the next call starts a new recording
+        start = max(0, self._stepped - len(samples)) / 16_000
+        self._stepped = 0 if start else len(samples)
+        end = start + len(samples) / 16_000
+        words = tuple(Word(i * self.word_s - start, i * self.word_s + 0.3 - start, text)
+                      for i, text in enumerate(self.text.split())
+                      if i * self.word_s >= start and i * self.word_s + 0.3 <= end)
+        return WordHypothesis(words, language or self.language, 0.95)
+
+
 class FakeResponder:
     """Answers with the rule parser, or raises ``error``; records the history it saw."""
 

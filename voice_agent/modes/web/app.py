@@ -56,6 +56,8 @@ from voice_agent.modes.web.common import (Published, failure_message, message,  
                                           uploaded)
 from voice_agent.modes.web.captions import captions_tab  # noqa: E402
 from voice_agent.modes.web.scores import prompt_change, score_text  # noqa: E402
+from voice_agent.modes.web.streaming_recorder import (StreamingRecorder,  # noqa: E402
+                                                      streaming_microphone)
 from voice_agent.service import (DEFAULT_SPEAKER, AgentService, ComposeOptions,  # noqa: E402
                                  ComposeResult, TurnResult)
 from voice_agent.core.types import Audio, MusicPlan  # noqa: E402
@@ -148,10 +150,19 @@ class WebActions:
         except Exception as exc:  # noqa: BLE001 - shown on the page
             yield {"status": self._failure(exc, audio_path), "session": session}
             return
+        yield from self.spoken_turn(audio, name, speaker, language, session, history,
+                                    text or None)
+
+    def spoken_turn(self, audio: Audio | None, name: str, speaker: str, language: str,
+                    session: str, history: list[dict[str, Any]] | None = None,
+                    text: str | None = None,
+                    transcribe: Callable[[Audio, str | None], Any] | None = None
+                    ) -> Iterator[dict[str, Any]]:
+        """A checked request's turn (``transcribe``: a streaming session's finish)."""
         yield {"status": message(t("talk.waiting", self.lang), "busy", self.lang),
                "session": session, **self._cleared_talk()}
-        yield from self._run_turn(audio, name, speaker, language, session, text or None,
-                                  history)
+        yield from self._run_turn(audio, name, speaker, language, session, text, history,
+                                  transcribe)
 
     def _failure(self, exc: Exception, upload: str | None = None) -> str:
         """The failure message, with a temporary upload path shown as its file name."""
@@ -184,7 +195,9 @@ class WebActions:
 
     def _run_turn(self, audio, name: str, speaker: str, language: str, session: str,
                   text: str | None = None,
-                  history: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
+                  history: list[dict[str, Any]] | None = None,
+                  transcribe: Callable[[Audio, str | None], Any] | None = None
+                  ) -> Iterator[dict[str, Any]]:
         events: queue.Queue[Any] = queue.Queue()
         outcome: dict[str, Any] = {}
 
@@ -193,7 +206,7 @@ class WebActions:
                 outcome["result"] = self.service.turn(
                     audio, request=name, language=None if language == "auto" else language,
                     speaker_id=speaker or DEFAULT_SPEAKER, session=session, on_event=events.put,
-                    text=text, ticket=session)
+                    text=text, ticket=session, transcribe=transcribe)
             except Exception as exc:  # noqa: BLE001 - handed to the page below
                 outcome["error"] = exc
             finally:
@@ -520,15 +533,18 @@ def _bind(outputs: dict[str, Any]):
     return to_components
 
 
-def _talk_tab(actions: WebActions) -> tuple[gr.Dropdown, Any]:
+def _talk_tab(actions: WebActions, stream: bool = False) -> tuple[gr.Dropdown, Any]:
     """The Talk tab; returns its speaker choice, which the Voices tab updates, and its
-    session panel (voice_agent.modes.web.sessions), started on each page load."""
+    session panel (voice_agent.modes.web.sessions), started on each page load. ``stream``:
+    the microphone is recognised while recording (modes/web/streaming_recorder.py)."""
     lang = actions.lang
     session = gr.State(None)
+    live = StreamingRecorder(actions, stream)
     with gr.Row():
         with gr.Column(scale=1):
-            request = gr.Audio(sources=["microphone", "upload"], type="filepath",
-                               label=t("talk.input", lang), elem_id="talk-input")
+            mic = gr.Column(visible=live.streams)  # the streaming microphone, when on
+            request = gr.Audio(sources=live.request_sources, type="filepath",
+                               label=t(live.request_label, lang), elem_id="talk-input")
             typed = gr.Textbox(label=t("talk.text", lang), lines=1, max_lines=3,
                                placeholder=t("talk.text_placeholder", lang),
                                elem_id="talk-text")
@@ -575,6 +591,8 @@ def _talk_tab(actions: WebActions) -> tuple[gr.Dropdown, Any]:
     running = [send.click(run, inputs, list(outputs.values()), api_name="talk"),
                typed.submit(run, inputs, list(outputs.values()), api_name=False),
                request.stop_recording(run, inputs, list(outputs.values()), api_name=False)]
+    with mic:
+        running += streaming_microphone(live, outputs, bind, speakers, language)
     cancel.click(lambda state: bind(actions.cancel(state)), session, [status], cancels=running,
                  api_name=False)
     panel.connect(speakers, language, running, outputs)
@@ -735,9 +753,11 @@ def _benchmark_tab(actions: WebActions) -> None:
 
 def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
              library: Any = None, library_reason: str = "", lang: str | None = None,
-             publish: Published | None = None, folders: bool = True) -> gr.Blocks:
+             publish: Published | None = None, folders: bool = True,
+             stream: bool = False) -> gr.Blocks:
     """The Gradio Blocks of the web app (not yet mounted or launched); ``folders``: the
-    Captions tab may read folders of this machine (a loopback server only)."""
+    Captions tab may read folders of this machine (a loopback server only); ``stream``:
+    the Talk tab's microphone is recognised while recording."""
     lang = resolve_language(lang)
     actions = WebActions(service, bench_dir, lang, publish)
     # Gradio keeps a copy of every file it serves and receives; drop those over an hour
@@ -749,7 +769,7 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
             heading += f"\n\n{t('web.fake', lang)}"
         gr.Markdown(heading)
         with gr.Tab(t("web.tab.talk", lang), id="talk"):
-            speakers, sessions = _talk_tab(actions)
+            speakers, sessions = _talk_tab(actions, stream)
         with gr.Tab(t("web.tab.compose", lang), id="compose"):
             _compose_tab(actions, library)
         with gr.Tab(t("web.tab.voices", lang), id="voices"):
@@ -773,13 +793,14 @@ def build_ui(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
 
 def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH_DIR,
                    library_dir: Path | None = None, access: Access = Access(),
-                   ui_language: str | None = None):
+                   ui_language: str | None = None, stream: bool = False):
     """The HTTP API with the web app mounted at ``/`` (one server, one set of models).
 
     ``library_dir`` None means the library's default folder (in ``--fake`` mode, a
     ``library`` folder beside the requests, so fakes never land in the real library).
     ``bench_dir`` None means the newest of the working folder's and the shipped results;
-    ``ui_language`` None means the locale's language.
+    ``ui_language`` None means the locale's language; ``stream``: recognise the Talk
+    tab's microphone while recording (docs/speed.md).
     ``access`` as for :func:`~voice_agent.modes.api.create_app`; with a token the web
     app asks for it once, at Gradio's login page (any user name, the token as password).
     """
@@ -801,7 +822,7 @@ def create_web_app(service: AgentService, bench_dir: Path | None = DEFAULT_BENCH
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["monospace"])
     publish = Published(service.store.root.parent / "web-files")
     blocks = build_ui(service, bench_dir, library, reason, ui_language, publish,
-                      folders=is_loopback(access.host))
+                      folders=is_loopback(access.host), stream=stream)
     # Only copies made to be served, and the benchmark's public results: never the
     # request folders, the library (its database holds every transcript) or the voices.
     benches = [Path(bench_dir).resolve()] if bench_dir is not None else bench_dirs()
