@@ -33,7 +33,8 @@ from voice_agent.music.scoring import with_best_of
 from voice_agent.responder import PrefillingResponder, Responder, StreamingResponder
 from voice_agent.responder.grounding import plan_from_text, transcript_plan_seed
 from voice_agent.responder.reading import RequestReading, is_library_intent, read_request
-from voice_agent.responder.replies import compose_music_prompt, last_plan, rule_reply
+from voice_agent.responder.replies import (STAND_IN_OPENERS, compose_music_prompt, last_plan,
+                                           rule_reply)
 from voice_agent.speech.protocol import PhraseCachingSpeaker, Speaker
 from voice_agent.speech.streaming import join_sentences
 from voice_agent.core.types import (Audio, Intent, MusicClip, MusicPlan, Reply, SpokenReply, StageError,
@@ -321,6 +322,12 @@ class Pipeline:
                 raise error
             log.warning("%s unavailable: %s", name, error)
             self._drop(name, str(error))
+        # "Sure!" is said the moment a request is recognised: have it ready (stored on disk
+        # by the first process, so this usually reads two small files)
+        openers = self.warm_phrases({language: (opener,)
+                                     for language, opener in STAND_IN_OPENERS.items()})
+        if openers >= 0.05:
+            seconds["openers"] = round(openers, 2)
         return seconds
 
     def early_prefill(self, language: Callable[[], str | None],

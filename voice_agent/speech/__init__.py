@@ -115,6 +115,7 @@ def select(config: SpeechConfig) -> dict[str, Speaker]:
     for speaker in speakers.values():
         if isinstance(speaker, PhraseCachingSpeaker):
             speaker.phrase_cache = config.phrase_cache
+            speaker.phrase_store = config.phrase_cache
     return speakers
 
 

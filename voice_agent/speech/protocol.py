@@ -28,10 +28,12 @@ class Speaker(Protocol):
 class PhraseCachingSpeaker(Speaker, Protocol):
     """A voice that keeps short stock phrases ("Sure!") once synthesised.
 
-    ``phrase_cache`` False switches the cache off (to measure uncached synthesis).
+    ``phrase_cache`` False switches the cache off (to measure uncached synthesis);
+    ``phrase_store`` True keeps the phrases on disk too, for the next process.
     """
 
     phrase_cache: bool
+    phrase_store: bool
 
     def synthesize_phrase(self, sentence: str, language: str) -> Audio:
         """One sentence, from memory when it is a short phrase said before."""

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from voice_agent.core.audio import concatenate, resample
+from voice_agent.speech import phrase_store
 from voice_agent.core.types import Audio
 from voice_agent.core.language import PHRASE_WORDS, base_language, split_sentences
 
@@ -45,9 +46,16 @@ class SentenceSpeaker:
 
     #: False switches the phrase cache off (e.g. to measure uncached synthesis)
     phrase_cache = True
+    #: also keep stock phrases on disk, so a new process says "Sure!" without synthesising
+    #: it (speech.select switches it on for the real voices; see :mod:`.phrase_store`)
+    phrase_store = False
+    #: what makes this voice sound as it does, for the stored phrases' key: the model id,
+    #: unless the model id alone does not say (XTTS names its checkpoint, not the speaker)
+    voice_identity = ""
 
     def synthesize_phrase(self, sentence: str, language: str) -> Audio:
-        """:meth:`synthesize`, served from memory for short stock phrases said before."""
+        """:meth:`synthesize`, served from memory (and disk) for short stock phrases said
+        before."""
         if not self.phrase_cache or len(sentence.split()) > PHRASE_WORDS:
             return self.synthesize(sentence, language)
         cache = self.__dict__.setdefault("_phrases", OrderedDict())
@@ -55,7 +63,11 @@ class SentenceSpeaker:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-        audio = self.synthesize(sentence, language)
+        voice = self.voice_identity or self.model_id
+        stored = phrase_store.load(voice, language, sentence) if self.phrase_store else None
+        audio = stored if stored is not None else self.synthesize(sentence, language)
+        if stored is None and self.phrase_store:
+            phrase_store.save(voice, language, sentence, audio)
         cache[key] = audio
         if len(cache) > PHRASE_CACHE_SIZE:
             cache.popitem(last=False)

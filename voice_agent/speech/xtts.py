@@ -168,6 +168,7 @@ class XttsSpeaker(SentenceSpeaker):
         self._model, self._config = model.to(self.device), config
         self._latents = self._speaker_latents(clip.sha256, checkpoint.folder)
         self.model_id = f"xtts-v2:{checkpoint.folder.name}"
+        self.voice_identity = f"{self.model_id}:{clip.sha256[:16]}"
 
     @staticmethod
     def _load_weights(model, config, checkpoint: XttsCheckpoint) -> None:
