@@ -265,6 +265,10 @@ class Pipeline:
         self.history_turns = max(0, history_turns)
         self.unavailable = dict(unavailable or {})
         self.library = library
+        #: stages Pipeline.load deferred, loading in the background, and their seconds
+        self._later: threading.Thread | None = None
+        self.later_load_s: dict[str, float] = {}
+        self._failed_later: set[str] = set()
 
     def music_engines(self) -> tuple[str, ...]:
         """The music engines a request may name, the default first (none: no music)."""
@@ -301,7 +305,7 @@ class Pipeline:
         """Stage name -> the model it runs (every stage's protocol has ``model_id``)."""
         return {name: backend.model_id for name, backend in self.stages(speakers).items()}
 
-    def load(self, parallel: bool = True) -> dict[str, float]:
+    def load(self, parallel: bool = True, later: Sequence[str] = ()) -> dict[str, float]:
         """Load every stage's weights now (seconds per stage).
 
         Stages load in parallel threads (reading and mapping weights mostly waits on the
@@ -309,9 +313,33 @@ class Pipeline:
         sum). ASR and LLM errors propagate: no turn can run without them. An optional stage
         (music, a voice) that cannot load is dropped, and its reason is reported as
         "not run" in every turn, so e.g. a bad speaker clip still leaves the base voice.
+
+        Stages named in ``later`` (a voice other than the primary one: it speaks only
+        after the primary voice has) load on a background thread once the rest are ready,
+        so a session is ready seconds sooner; a turn waits for them only where it needs
+        them (:meth:`wait_for_later`). Their seconds are in :attr:`later_load_s`.
         """
         stages = self.stages()
-        outcomes = _load_all(stages, parallel)
+        deferred = {name: stages.pop(name) for name in later
+                    if name in stages and name != SPEECH_STAGE_PREFIX + (self.primary_voice()
+                                                                          or "")}
+        seconds = self._judge_loads(stages, _load_all(stages, parallel))
+        if deferred:
+            self._later = threading.Thread(target=self._load_later, args=(deferred,),
+                                           name="load-later", daemon=True)
+            self._later.start()
+        # "Sure!" is said the moment a request is recognised: have it ready (stored on disk
+        # by the first process, so this usually reads two small files)
+        openers = self.warm_phrases({language: (opener,)
+                                     for language, opener in STAND_IN_OPENERS.items()})
+        if openers >= 0.05:
+            seconds["openers"] = round(openers, 2)
+        return seconds
+
+    def _judge_loads(self, stages: Mapping[str, Any],
+                     outcomes: Mapping[str, tuple[float, BaseException | None]]) -> dict[str, float]:
+        """Seconds per loaded stage; a required stage's error is raised, an optional one's
+        stage dropped (see :meth:`load`)."""
         seconds: dict[str, float] = {}
         for name in stages:
             elapsed, error = outcomes[name]
@@ -322,13 +350,27 @@ class Pipeline:
                 raise error
             log.warning("%s unavailable: %s", name, error)
             self._drop(name, str(error))
-        # "Sure!" is said the moment a request is recognised: have it ready (stored on disk
-        # by the first process, so this usually reads two small files)
-        openers = self.warm_phrases({language: (opener,)
-                                     for language, opener in STAND_IN_OPENERS.items()})
-        if openers >= 0.05:
-            seconds["openers"] = round(openers, 2)
         return seconds
+
+    def _load_later(self, stages: Mapping[str, Any]) -> None:
+        for name, (elapsed, error) in _load_all(stages, parallel=False).items():
+            if error is None:
+                self.later_load_s[name] = elapsed
+                continue
+            # whatever the error, it is an optional voice: it is not heard, nothing fails
+            log.warning("%s unavailable: %s", name, error)
+            self._failed_later.add(name)
+            self._drop(name, str(error))
+
+    def comparison_stages(self) -> tuple[str, ...]:
+        """The stages of the voices other than the primary one (for ``load(later=...)``)."""
+        primary = self.primary_voice()
+        return tuple(SPEECH_STAGE_PREFIX + v for v in self.speakers if v != primary)
+
+    def wait_for_later(self) -> None:
+        """Wait until the stages :meth:`load` deferred have loaded (or were dropped)."""
+        if self._later is not None:
+            self._later.join()
 
     def early_prefill(self, language: Callable[[], str | None],
                       history: Sequence[Turn] = ()) -> Callable[[Sequence[Any]], None] | None:
@@ -658,6 +700,7 @@ class Pipeline:
         """The primary voice (already spoken while streaming), then the others in turn."""
         if reply is None or not reply.say:
             return ()
+        self.wait_for_later()  # a voice loading in the background (see load)
         if not voices:
             recorder.skip("tts", self.unavailable.get("tts", "no voice is configured"))
         for stage, reason in self.unavailable.items():
@@ -665,7 +708,8 @@ class Pipeline:
                 recorder.skip(stage, reason)
         spoken = [primary] if primary is not None else []
         for voice, speaker in voices.items():
-            if voice == self.primary_voice(voices):
+            if voice == self.primary_voice(voices) or \
+                    SPEECH_STAGE_PREFIX + voice in self._failed_later:
                 continue
             result = recorder.run(SPEECH_STAGE_PREFIX + voice,
                                   lambda s=speaker, v=voice: speak_timed(s, v, reply,

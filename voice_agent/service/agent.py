@@ -137,7 +137,7 @@ class AgentService:
         """Load every model now (seconds per stage); idempotent."""
         with self._exclusive():
             if self.loaded is None:
-                self.loaded = self.pipeline.load()
+                self.loaded = self.pipeline.load(later=self.pipeline.comparison_stages())
         return self.loaded
 
     def models(self) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                          f"| {_fmt(stats['mean'], unit)} | {stats['n']} |")
     quality = report["quality"]
     lines += ["", "| Other | value |", "|---|---:|",
-              f"| Cold start (process start -> models ready) | {_fmt(report['cold_start_s'], 's')} |",
+              f"| Cold start (process start -> ready for a request{_later_note(report)}) "
+              f"| {_fmt(report['cold_start_s'], 's')} |",
               f"| Warm-up turn | {_fmt(report['warmup_turn_s'], 's')} |",
               f"| Peak memory | {report['peak_memory_mb']:.0f} MB |",
               f"| Turns (failed) | {quality['turns']} ({quality['failed_turns']}) |",
@@ -164,3 +165,12 @@ def render_chart(report: dict[str, Any], path: str | Path) -> None:
                 bbox_to_anchor=(1.01, 1.0))
     figure.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(figure)
+
+
+def _later_note(report: dict) -> str:
+    """How long the voices loaded in the background after the cold start took, if any."""
+    later = report.get("model_load_later_s") or {}
+    if not later:
+        return ""
+    stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in later.items())
+    return f"; then in the background: {stages}"

@@ -36,7 +36,7 @@ def load_models(pipeline: Pipeline) -> dict[str, float]:
     """Preload every stage and the reply's usual first words; any failure becomes one
     clear message."""
     try:
-        loaded = pipeline.load()
+        loaded = pipeline.load(later=pipeline.comparison_stages())
         loaded["openers"] = pipeline.warm_phrases(COMMON_OPENERS)
         return loaded
     except VoiceAgentError:
