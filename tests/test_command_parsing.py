@@ -337,7 +337,7 @@ def test_ordinals_after_my_or_before_favourite_name_the_item(text, playlist, ite
     ("ve a la versión 2", 2), ("vete a la versión dos", 2), ("pasa a la versión 3", 3),
     ("switch to version 2", 2), ("go to v2", 2), ("ve a la 2", 2),
     ("switch to the second version", 2), ("vamos a la primera versión", 1),
-    ("cambia a la toma 3", 3)])
+    ("cambia a la toma 3", 3), ("revert to version one", 1), ("go back to the first version", 1)])
 def test_go_to_a_version_without_back(text, version):
     from voice_agent.responder.commands import parse_version_command
 
@@ -350,3 +350,11 @@ def test_go_to_something_that_is_no_version_is_no_version_command(text):
     from voice_agent.responder.commands import parse_version_command
 
     assert parse_version_command(text) is None
+
+
+@pytest.mark.parametrize("text", ["revert", "undo that", "go back one", "revert to the previous one",
+                                  "vuelve atrás"])
+def test_undo_and_a_step_back_are_still_undo(text):
+    from voice_agent.responder.commands import parse_version_command
+
+    assert parse_version_command(text) == VersionCommand(Intent.UNDO)

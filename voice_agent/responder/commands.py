@@ -364,12 +364,15 @@ def parse_version_command(text: str) -> VersionCommand | None:
         return None
     if _has(_COMPARE, folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))
-    if _has(_UNDO, folded) and len(folded.split()) <= 7:
+    named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
+    if _has(_UNDO, folded) and len(folded.split()) <= 7 and named is None:
         return VersionCommand(Intent.UNDO)
     number = _version_number(folded)
     if _has(_STEP_BACK, folded) or (_has(_PREVIOUS_VERSION, folded) and not _names_music(text)
                                     and len(folded.split()) <= 7):
         return VersionCommand(Intent.UNDO)
+    if named is not None:
+        return VersionCommand(Intent.GO_TO_VERSION, (named,))
     if _has(_GO_TO, folded) and not _has(_BACK, folded) and not _names_music(text):
         named = _named_version(folded)
         if named is not None:
@@ -406,10 +409,10 @@ def _version_number(folded: str) -> int | None:
     return None
 
 
-def _named_version(folded: str) -> int | None:
+def _named_version(folded: str, verb: str = _GO_TO) -> int | None:
     """The version right after a go-to verb: "version 2", "v2", "la versión dos", "the
     first version", "la 2" (a bare number only at the end: "ve a la 2")."""
-    match = re.search(rf"{_GO_TO}\s+(?:the\s+|la\s+|el\s+)?(?:{_VERSION_NOUN}\s*(?:number\s+"
+    match = re.search(rf"{verb}\s+(?:to\s+|a\s+)?(?:the\s+|la\s+|el\s+)?(?:{_VERSION_NOUN}\s*(?:number\s+"
                       rf"|numero\s+)?(\d{{1,2}}|{_NUMBER})\b|({_ORDINAL})\s+{_VERSION_NOUN}"
                       rf"|(\d{{1,2}}|{_NUMBER}|{_ORDINAL})(?:\s+(?:please|por favor))?\s*$)", folded)
     if match is None:
