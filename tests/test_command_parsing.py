@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from voice_agent.responder.commands import (DEFAULT_PLAYLIST, LAST_ITEM, canonical_playlist,
+from voice_agent.responder.commands import (DEFAULT_PLAYLIST, LAST_ITEM, Command, VersionCommand,
+                                         canonical_playlist,
                                          find_item, normalise_command_text, parse_command)
 from voice_agent.responder.grounding import detect_intent
 from voice_agent.responder.replies import reply_from_model_output, rule_reply
@@ -292,3 +293,68 @@ def test_back_to_how_it_was_and_recupera(text, intent, versions):
 
     command = parse_version_command(text)
     assert command is not None and (command.intent, command.versions) == (intent, versions)
+
+
+@pytest.mark.parametrize("text", [
+    "turn it into a blues, keep everything else", "make it jazz but keep the rest",
+    "conviértela en salsa y mantén todo lo demás", "hazla tango, deja lo demás igual",
+    "keep only the guitar", "just keep the drums", "keep the key"])
+def test_keep_with_a_part_of_the_music_is_not_a_save(text):
+    command = parse_command(text)
+    assert command is None or command.intent is not Intent.SAVE
+
+
+@pytest.mark.parametrize("text", ["keep this one", "keep it in my favourites", "guárdala"])
+def test_keep_the_clip_is_still_a_save(text):
+    assert parse_command(text).intent is Intent.SAVE
+
+
+@pytest.mark.parametrize("text", [
+    "same vibe but a fresh take", "dame otra por el estilo", "another one like that",
+    "something similar", "give me something similar", "algo parecido", "en la misma onda",
+    "otra en la misma onda", "otra igual pero distinta", "make another along those lines",
+    "quiero algo por el estilo"])
+def test_another_like_this_said_many_ways(text):
+    assert parse_command(text) == Command(Intent.ANOTHER_LIKE)
+
+
+@pytest.mark.parametrize("text", ["same vibe but faster", "algo parecido con saxo",
+                                  "something similar but sadder", "same idea but slightly different",
+                                  "I want something like jazz"])
+def test_a_similar_request_with_an_edit_or_music_is_not_a_bare_another_like(text):
+    assert parse_command(text) is None
+
+
+@pytest.mark.parametrize("text,playlist,item", [
+    ("play my first favourite", DEFAULT_PLAYLIST, 1), ("pon mi primera favorita", DEFAULT_PLAYLIST, 1),
+    ("play my last favourite", DEFAULT_PLAYLIST, LAST_ITEM),
+    ("play the second saved song", None, 2), ("pon mi segunda canción", None, 2)])
+def test_ordinals_after_my_or_before_favourite_name_the_item(text, playlist, item):
+    assert parse_command(text) == Command(Intent.PLAY, playlist, item)
+
+
+@pytest.mark.parametrize("text,version", [
+    ("ve a la versión 2", 2), ("vete a la versión dos", 2), ("pasa a la versión 3", 3),
+    ("switch to version 2", 2), ("go to v2", 2), ("ve a la 2", 2),
+    ("switch to the second version", 2), ("vamos a la primera versión", 1),
+    ("cambia a la toma 3", 3), ("revert to version one", 1), ("go back to the first version", 1)])
+def test_go_to_a_version_without_back(text, version):
+    from voice_agent.responder.commands import parse_version_command
+
+    assert parse_version_command(text) == VersionCommand(Intent.GO_TO_VERSION, (version,))
+
+
+@pytest.mark.parametrize("text", ["go to the kitchen", "pasa a jazz", "ve a la tienda",
+                                  "switch to piano", "pásala a sol mayor"])
+def test_go_to_something_that_is_no_version_is_no_version_command(text):
+    from voice_agent.responder.commands import parse_version_command
+
+    assert parse_version_command(text) is None
+
+
+@pytest.mark.parametrize("text", ["revert", "undo that", "go back one", "revert to the previous one",
+                                  "vuelve atrás"])
+def test_undo_and_a_step_back_are_still_undo(text):
+    from voice_agent.responder.commands import parse_version_command
+
+    assert parse_version_command(text) == VersionCommand(Intent.UNDO)

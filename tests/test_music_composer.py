@@ -200,3 +200,11 @@ def test_load_is_idempotent_and_the_constructor_does_no_io(monkeypatch):
     renderer.load()
     renderer.load()
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("name,program", [("harmonica", 22), ("xylophone", 13), ("sitar", 104)])
+def test_new_instruments_have_their_general_midi_program(name, program):
+    from voice_agent.music.arrangement import program_for
+    from voice_agent.music.styles import recipe_for
+
+    assert program_for(name, recipe_for("bachata")) == program

@@ -146,3 +146,55 @@ def test_a_small_number_or_a_length_after_make_it_is_not_a_tempo(text):
                                       ("fast, like 160", 160), ("lenta a 20 segundos", None)])
 def test_a_slow_or_fast_word_with_a_number_says_the_tempo(text, bpm):
     assert find_bpm(text) == bpm
+
+
+@pytest.mark.parametrize("text,spelled", [
+    ("at one twenty eight", "at 128"), ("one forty bpm", "140 bpm"), ("one oh five", "105"),
+    ("two ten please", "210 please"), ("a hundred twenty", "120"), ("ciento veinte", "120")])
+def test_a_tempo_said_with_hundreds_as_one_digit(text, spelled):
+    assert spell_numbers(text) == spelled
+
+
+@pytest.mark.parametrize("text", ["one twenty second clip", "another one", "one two three"])
+def test_a_length_or_a_count_is_not_a_tempo_said_as_hundreds(text):
+    assert spell_numbers(text) == text
+
+
+@pytest.mark.parametrize("text,bpm", [
+    ("I want a techno track at one twenty eight", 128),
+    ("metal pesado con guitarra distorsionada a 160", 160),
+    ("house at 124 with a piano", 124), ("una cumbia a ciento diez, por favor", 110),
+    ("jazz at one forty", 140)])
+def test_a_bare_number_after_at_or_a_ending_a_request_is_the_tempo(text, bpm):
+    assert find_bpm(text) == bpm
+
+
+@pytest.mark.parametrize("text", ["jazz a 45 segundos", "a loop at 30", "rock at 300",
+                                  "ponla a las 10 con piano"])
+def test_a_length_or_an_implausible_tempo_after_at_is_not_a_tempo(text):
+    assert find_bpm(text) is None
+
+
+@pytest.mark.parametrize("text,key", [
+    ("slow blues in A with electric guitar and piano", "A"), ("rock en A con guitarra", "A"),
+    ("now in A please", "A")])
+def test_a_capital_a_after_in_is_the_note(text, key):
+    assert find_key(text)[0] == key
+
+
+@pytest.mark.parametrize("text", ["something in a minute with piano", "play it in a jazz style",
+                                  "a song in a, with piano"])
+def test_a_lower_case_a_after_in_is_the_article(text):
+    assert find_key(text) == (None, None)
+
+
+@pytest.mark.parametrize("text,instrument", [
+    ("blues with harmonica", "harmonica"), ("una cumbia con armónica", "harmonica"),
+    ("a xylophone melody", "xylophone"), ("con xilófono", "xylophone"), ("sitar drone", "sitar")])
+def test_new_instruments_are_known(text, instrument):
+    assert instrument in find_instruments(text)
+
+
+@pytest.mark.parametrize("text", ["una bachata romántica", "a bachata with guitar"])
+def test_bachata_is_a_genre(text):
+    assert find_genre(text) == "bachata"

@@ -418,3 +418,33 @@ def test_an_ier_comparative_of_a_mood_word_names_that_mood():
     calm = SALSA.replace(mood="calm")
     reading = read_request("make it punchier", "en", calm)
     assert reading.intent is Intent.REFINE and reading.edited == calm.replace(mood="energetic")
+
+
+@pytest.mark.parametrize("text", ["turn it into a blues, keep everything else",
+                                  "hazla blues y deja todo lo demás igual",
+                                  "conviértela en blues, mantén lo demás"])
+def test_a_genre_change_keeping_everything_else_changes_only_the_genre(text):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE and reading.edited == SALSA.replace(genre="blues")
+
+
+@pytest.mark.parametrize("text", ["keep only the piano", "solo deja el piano", "just keep the piano",
+                                  "deja solo el piano", "piano only"])
+def test_keep_only_one_instrument_removes_every_other(text):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE and reading.edited == SALSA.replace(instruments=("piano",))
+
+
+@pytest.mark.parametrize("text", ["same vibe but a fresh take", "dame otra por el estilo",
+                                  "something similar", "en la misma onda"])
+def test_another_like_this_is_a_new_take_of_the_current_plan(text):
+    assert read_request(text, "en", SALSA).intent is Intent.ANOTHER_LIKE
+
+
+@pytest.mark.parametrize("text,bpm,key", [
+    ("I want a techno track at one twenty eight", 128, None),
+    ("metal pesado con guitarra distorsionada a 160", 160, None),
+    ("slow blues in A with electric guitar and piano", None, "A")])
+def test_a_new_request_with_a_said_tempo_or_a_bare_key(text, bpm, key):
+    plan = plan_from_text(text)
+    assert (bpm is None or plan.bpm == bpm) and (key is None or plan.key == key)

@@ -172,3 +172,13 @@ def test_a_list_after_without_is_all_absent():
     plan = MusicPlan(genre="tango", instruments=("bandoneon", "violin"))
     assert check_say("Hecho: sin piano y bajo.", plan, "es") == []
     assert check_say("Done: without the piano and the violin.", plan, "en") != []
+
+
+@pytest.mark.parametrize("say,language", [
+    ("Here's a bachata with harmonica, xylophone and sitar.", "en"),
+    ("¡Aquí tienes una bachata con armónica, xilófono y sitar!", "es")])
+def test_the_new_names_are_checked(say, language):
+    untrue = check_say(say, SALSA, language)
+    assert len(untrue) >= 4  # the genre and the three instruments are not the salsa's
+    plan = SALSA.replace(genre="bachata", instruments=("harmonica", "xylophone", "sitar"))
+    assert check_say(say, plan, language) == []

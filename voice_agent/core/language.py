@@ -161,14 +161,32 @@ def _adds_up(tens: int, value: int) -> bool:
     return tens == 0 or (tens >= 20 and tens % 10 == 0 and value < 10)
 
 
+#: a tempo said the way musicians say it, hundreds as one digit: "one twenty eight" (128),
+#: "one forty" (140), "one oh five" (105), "two ten"; not before a length unit ("one twenty
+#: second clip" is one clip of twenty seconds)
+_TENS_AND_TEENS = "|".join(sorted(_EN_UNITS[10:] + list(_EN_TENS), key=len, reverse=True))
+_SAID_HUNDREDS = re.compile(
+    rf"\b(one|two)[\s-]+(?:(?:oh|o)[\s-]+({'|'.join(_EN_UNITS[1:10])})"
+    rf"|((?:{_TENS_AND_TEENS})(?:[\s-]+(?:{'|'.join(_EN_UNITS[1:10])}))?))\b"
+    rf"(?!\s*-?\s*(?:seconds?|secs?|minutes?|mins?)\b)")
+
+
+def _said_hundreds(match: re.Match) -> str:
+    rest = number_value(match.group(3)) if match.group(3) else NUMBER_WORDS[match.group(2)]
+    if rest is None:
+        return match.group(0)
+    return str(NUMBER_WORDS[match.group(1)] * 100 + rest)
+
+
 def spell_numbers(text: str) -> str:
     """``text`` folded, with each number said in words written in digits: "fifteen
-    seconds" -> "15 seconds", "a ciento veinte bpm" -> "a 120 bpm". Lone "one"/"uno"
-    stay words ("another one" is not a number); "un"/"una"/"a" are never numbers here."""
+    seconds" -> "15 seconds", "a ciento veinte bpm" -> "a 120 bpm", "at one twenty
+    eight" -> "at 128". Lone "one"/"uno" stay words ("another one" is not a number);
+    "un"/"una"/"a" are never numbers here."""
     def digits(match: re.Match) -> str:
         said = match.group(0)
         if said in ("one", "uno"):
             return said
         value = number_value(said)
         return str(value) if value is not None else said
-    return _NUMBER_RUN.sub(digits, fold(text))
+    return _NUMBER_RUN.sub(digits, _SAID_HUNDREDS.sub(_said_hundreds, fold(text)))

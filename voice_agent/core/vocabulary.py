@@ -66,6 +66,9 @@ STYLES: tuple[Style, ...] = (
           ("electric guitar", "piano", "bass", "drums"), "soulful"),
     Style("country", ("country", "bluegrass", "western"), 110, "major",
           ("acoustic guitar", "fiddle", "bass", "drums"), "warm"),
+    # bachata: the requinto (lead nylon guitar) over a strummed second guitar, bongos and güira
+    Style("bachata", ("bachata", "bachatita"), 130, "minor",
+          ("nylon guitar", "acoustic guitar", "bass", "congas", "guiro"), "passionate"),
     Style("funk", ("funk", "funky", "disco"), 110, "minor",
           ("electric guitar", "bass", "drums", "brass"), "groovy"),
 )
@@ -109,6 +112,9 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "harp": ("harp", "arpa"),
     "ukulele": ("ukulele", "ukelele"),
     "marimba": ("marimba",),
+    "xylophone": ("xylophone", "xilófono", "xilofono", "glockenspiel"),
+    "harmonica": ("harmonica", "armónica", "armonica", "blues harp", "mouth organ"),
+    "sitar": ("sitar",),
     "synth": ("synth", "synthesizer", "sintetizador", "synths"),
     "pad": ("pad", "pads", "atmospheric pad"),
     "choir": ("choir", "coro", "voices", "voces", "choral voices"),
@@ -136,7 +142,8 @@ SPANISH_NAMES: dict[str, str] = {
     "cello": "violonchelo", "strings": "cuerdas", "trumpet": "trompeta", "trombone": "trombón",
     "brass": "metales", "saxophone": "saxofón", "flute": "flauta", "clarinet": "clarinete",
     "accordion": "acordeón", "bandoneon": "bandoneón", "harp": "arpa", "ukulele": "ukelele",
-    "marimba": "marimba", "synth": "sintetizador", "pad": "pad", "choir": "coro",
+    "marimba": "marimba", "xylophone": "xilófono", "harmonica": "armónica", "sitar": "sitar",
+    "synth": "sintetizador", "pad": "pad", "choir": "coro",
 }
 
 

@@ -146,12 +146,14 @@ _IMAGES = {
     "en": {"rock": ("highway", "engine"), "metal": ("storm", "thunder"), "salsa": ("dance floor", "drums"),
            "cumbia": ("street party", "accordion"), "jazz": ("smoky bar", "saxophone"),
            "ballad": ("window", "candle"), "reggaeton": ("city lights", "bass"),
-           "tango": ("old café", "bandoneon"), "flamenco": ("courtyard", "guitar")},
+           "tango": ("old café", "bandoneon"), "flamenco": ("courtyard", "guitar"),
+           "bachata": ("moonlit patio", "guitar")},
     # Spanish: the place follows "la" (feminine), the sound follows "el" (masculine)
     "es": {"rock": ("carretera", "motor"), "metal": ("tormenta", "trueno"), "salsa": ("pista", "tambor"),
            "cumbia": ("verbena", "acordeón"), "jazz": ("taberna", "saxofón"),
            "ballad": ("ventana", "piano"), "reggaeton": ("ciudad", "bajo"),
-           "tango": ("milonga", "bandoneón"), "flamenco": ("plaza", "cajón")},
+           "tango": ("milonga", "bandoneón"), "flamenco": ("plaza", "cajón"),
+           "bachata": ("terraza", "requinto")},
 }
 _DEFAULT_IMAGES = {"en": ("open road", "radio"), "es": ("orilla", "viento")}
 _TEMPLATES = {

@@ -63,7 +63,7 @@ PROGRAMS: dict[str, int] = {
     "violin": 40, "fiddle": 110, "cello": 42, "strings": 48, "trumpet": 56, "trombone": 57,
     "brass": 61, "saxophone": 65, "flute": 73, "clarinet": 71, "accordion": 21,
     "bandoneon": 23, "harp": 46, "ukulele": 24, "marimba": 12, "synth": 81, "pad": 89,
-    "choir": 52,
+    "choir": 52, "xylophone": 13, "harmonica": 22, "sitar": 104,
 }
 
 #: Instruments that play from the drum channel, with the figure used when a style has none.
@@ -76,7 +76,7 @@ PERCUSSION: dict[str, dict[int, str]] = {
 
 BASS_INSTRUMENTS = ("bass", "upright bass")
 LEAD_INSTRUMENTS = ("trumpet", "trombone", "brass", "saxophone", "flute", "clarinet", "violin",
-                    "fiddle", "choir")
+                    "fiddle", "choir", "harmonica", "sitar", "xylophone")
 PAD_INSTRUMENTS = ("pad", "strings", "organ", "choir")
 LOW_INSTRUMENTS = ("cello", "trombone")  # take the bass part when no bass is in the band
 
@@ -190,6 +190,15 @@ RECIPES: dict[str, Recipe] = {s.genre: s for s in (
            bass="R.......5.......", comp="....x-......x-..",
            lead_rhythms=("x-x-x-x-x---....", "..x-x-x-x-x-x---", "x---x-x-x-------"),
            lead_scale="pentatonic", strum_s=0.015, reverb=35),
+    # bachata: i-iv-V-style minor loops, the bass's syncopated tumbao-like figure, the
+    # guitar's arpeggiated requinto, bongos in the martillo pattern and a steady güira
+    Recipe("bachata", (("1", "4", "5", "1"), ("6", "4", "1", "5"), ("1", "7", "6", "5")),
+           {KICK: "x.......x.......", SIDE_STICK: "......x.......x."},
+           bass="R.....5.R...5.5.", comp="0.1.2.1.0.1.2.1.",
+           lead_rhythms=("x.x.x-x.x.x.x---", "..x.x.x.x-x.x...", "x-x.x.x.x---x.x."),
+           dominant_v=True, strum_s=0.010, humanize_s=0.008, reverb=40,
+           percussion={"congas": {MUTE_CONGA: "x.x.x.x.x.x.x.o.", OPEN_CONGA: "......x.......x."},
+                       "guiro": {LONG_GUIRO: "x.......x.......", SHORT_GUIRO: "..x.x.x...x.x.x."}}),
     Recipe("funk", (("1", "1", "4", "1"), ("1", "4", "1", "4"), ("1", "1", "1", "4")),
            {KICK: "x.....x...x..x..", SNARE: "....x..o.o..x..o", CLOSED_HAT: "xxxxxxxxxxxxxxxx"},
            bass="R..8..R.R.b.R..5", comp="x.ox.ox.x.oxx.o.",

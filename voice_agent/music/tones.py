@@ -42,6 +42,7 @@ FAMILY_TIMBRES: dict[int, Timbre] = {
     9: Timbre((1.0, 0.2, 0.06), decay=0.0, attack_s=0.05, vibrato=0.06),  # pipe
     10: Timbre((1.0, 0.5, 0.33, 0.25, 0.2, 0.16, 0.14), decay=0.0, attack_s=0.005),
     11: Timbre((1.0, 0.4, 0.2, 0.1), decay=0.0, attack_s=0.3, release_s=0.5),
+    13: Timbre((1.0, 0.8, 0.7, 0.5, 0.45, 0.3, 0.25), decay=1.5, attack_s=0.002),  # sitar
 }
 DEFAULT_TIMBRE = FAMILY_TIMBRES[0]
 

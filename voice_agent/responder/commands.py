@@ -70,7 +70,22 @@ _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
 _ANOTHER = r"(?:another|one more|otra|otro)"
-_LIKE = r"(?:like|similar|same as|parecid[ao]|como|igual|similar)"
+_LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|similar|por el estilo|del estilo"
+         r"|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)|along (?:the same|those)"
+         r" lines|in (?:the same|that) vein|in the same style)")
+#: the same music said without "another": "same vibe but a fresh take", "something similar",
+#: "algo parecido", "en la misma onda"
+_SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
+              r"|mismo (?:rollo|estilo|aire|feeling|royo)|misma (?:vibra|idea|energia)"
+              r"|(?:something|anything|algo|una|uno) (?:similar|parecid[oa]|asi|por el estilo"
+              r"|del estilo|like (?:that|this|it))|en la misma (?:onda|linea)|along the same lines"
+              r"|in the same vein)")
+_NEW_TAKE = (r"(?:(?:fresh|new|different|another|other|nueva|otra|distinta) (?:take|version|spin"
+             r"|variation|go|toma|version|variacion)|(?:give|make|play|do) me|dame|hazme|haz|pon"
+             r"|ponme|quiero|i want|i d like|want|something|anything|algo)")
+#: words that edit rather than repeat: "same vibe but faster", "algo parecido con saxo"
+_EDIT_WORDS = (r"(?:faster|slower|louder|softer|darker|brighter|happier|sadder|longer|shorter"
+               r"|more|less|mas|menos|with|without|con|sin|add|remove|quita\w*|anade\w*)")
 
 
 @dataclass(frozen=True)
@@ -106,15 +121,17 @@ def _has(pattern: str, folded: str) -> bool:
 
 def find_item(folded: str) -> int | None:
     """The item number a command names: "number 2", "the second one", "la última" (-1)."""
-    if re.search(r"\b(?:the last|la ultima|el ultimo|last one|last song|ultima cancion)\b",
-                 folded):
+    if re.search(r"\b(?:the last|la ultima|el ultimo|last one|last song|ultima cancion|my last"
+                 r"|mi ultima|mi ultimo)\b", folded):
         return LAST_ITEM
     match = re.search(rf"(?:number|numero|no|#|track|song|cancion|tema|pista|item)\s*"
                       rf"(\d{{1,2}}|{_NUMBER})\b", folded)
     if match:
         return _number_value(match.group(1))
-    match = re.search(rf"\b(?:the|la|el|lo|a la)\s+({_ORDINAL})\b", folded) or \
-        re.search(rf"\b({_ORDINAL})\s+(?:one|song|track|cancion|tema)\b", folded)
+    # "the second one", "my first favourite", "mi primera favorita", "la tercera guardada"
+    match = re.search(rf"\b(?:the|la|el|lo|a la|my|mi)\s+({_ORDINAL})\b", folded) or \
+        re.search(rf"\b({_ORDINAL})\s+(?:one|song|track|cancion|tema|saved|guardad[ao]"
+                  rf"|{'|'.join(_FAVOURITES)})\b", folded)
     if match:
         return _ORDINALS[match.group(1)]
     match = re.search(rf"\b(?:la|el|play|pon|ponme|toca|reproduce|quita|borra|elimina|remove"
@@ -258,6 +275,10 @@ def _another_like(folded: str, text: str) -> Command | None:
     if _has(r"(?:one|something|algo|una|uno)\s+(?:like|similar to|parecid[ao] a|como)", folded) \
             and find_item(folded) is not None:
         return Command(Intent.ANOTHER_LIKE, find_playlist(folded), find_item(folded))
+    short = len(folded.split()) <= 4 and not _has(r"(?:but|pero)", folded)  # "en la misma onda"
+    if _has(_SAME_FEEL, folded) and (_has(_NEW_TAKE, folded) or short) and not _has(_EDIT_WORDS, folded) \
+            and not _names_music(text) and not _sound_details(text):
+        return Command(Intent.ANOTHER_LIKE, find_playlist(folded), find_item(folded))
     bare = re.fullmatch(r"(?:(?:make|give me|play|do|hazme|haz|dame|pon|ponme|quiero)\s+)?"
                         r"(?:another|another one|another version|one more|otra|otra mas|otra"
                         r" version|otro|otro mas|una mas)(?:\s+(?:one|please|por favor))?",
@@ -267,14 +288,20 @@ def _another_like(folded: str, text: str) -> Command | None:
     return None
 
 
-#: "keep" that keeps part of the music, not the clip: "but keep the tempo", "keep the band"
+#: "keep" that keeps part of the music, not the clip: "but keep the tempo", "keep the band",
+#: "keep everything else", "keep only the guitar", "manten lo demás", "deja solo el piano"
 _KEEPS_A_FIELD = (r"\b(?:but|and|pero|y)\s+keep|\bkeep(?:ing)?\s+(?:the\s+)?(?:same\s+)?(?:tempo|speed"
-                  r"|bpm|pace|key|instruments|band|mood|length|rest|beat|groove|melody)\b")
+                  r"|bpm|pace|key|instruments|band|mood|length|rest|beat|groove|melody"
+                  r"|everything else|all (?:the )?(?:rest|else)|the rest|only|just|solo)\b"
+                  r"|\b(?:only|just|solo)\s+keep"
+                  r"|\b(?:keep|guarda\w*|manten\w*|conserva\w*|deja\w*)\s+(?:todo\s+)?"
+                  r"(?:lo demas|el resto|lo otro|igual lo demas)\b")
 
 
 def _save(folded: str, text: str) -> Command | None:
-    if re.search(_KEEPS_A_FIELD, folded):
-        return None
+    if re.search(_KEEPS_A_FIELD, folded) or (_has("keep(?:ing)?", folded)
+                                             and find_instruments(text)):
+        return None  # "keep the drums, lose the rest": the band, not the clip
     if _has(_SAVE_VERBS, folded):
         return Command(Intent.SAVE, find_playlist(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
@@ -310,6 +337,10 @@ _UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*|reve
          r"|take that back|revert that)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")
+#: a move to a named version without "back": "go to version 2", "switch to v3", "ve a la
+#: versión 2", "vete a la 2", "pasa a la versión dos", "cambia a la toma 3"
+_GO_TO = (r"(?:go to|goto|switch to|jump to|skip to|move to|change to|swap to|let s go to|take me to"
+          r"|ve a|vete a|vamos a|pasa a|pasate a|cambia a|salta a|ir a|ve pa|pasemos a)")
 _PREVIOUS = (r"(?:previous|the one before|last one|anterior|de antes|la de antes|how it was"
              r"|the way it was|como estaba|como era)")
 #: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"
@@ -333,12 +364,19 @@ def parse_version_command(text: str) -> VersionCommand | None:
         return None
     if _has(_COMPARE, folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))
-    if _has(_UNDO, folded) and len(folded.split()) <= 7:
+    named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
+    if _has(_UNDO, folded) and len(folded.split()) <= 7 and named is None:
         return VersionCommand(Intent.UNDO)
     number = _version_number(folded)
     if _has(_STEP_BACK, folded) or (_has(_PREVIOUS_VERSION, folded) and not _names_music(text)
                                     and len(folded.split()) <= 7):
         return VersionCommand(Intent.UNDO)
+    if named is not None:
+        return VersionCommand(Intent.GO_TO_VERSION, (named,))
+    if _has(_GO_TO, folded) and not _has(_BACK, folded) and not _names_music(text):
+        named = _named_version(folded)
+        if named is not None:
+            return VersionCommand(Intent.GO_TO_VERSION, (named,))
     if _has(_BACK, folded):
         number = number if number is not None else _bare_number(folded)
         if number is not None and not _has(_PREVIOUS, folded):
@@ -369,6 +407,18 @@ def _version_number(folded: str) -> int | None:
             rf"|latest)", folded):
         return LAST_ITEM
     return None
+
+
+def _named_version(folded: str, verb: str = _GO_TO) -> int | None:
+    """The version right after a go-to verb: "version 2", "v2", "la versión dos", "the
+    first version", "la 2" (a bare number only at the end: "ve a la 2")."""
+    match = re.search(rf"{verb}\s+(?:to\s+|a\s+)?(?:the\s+|la\s+|el\s+)?(?:{_VERSION_NOUN}\s*(?:number\s+"
+                      rf"|numero\s+)?(\d{{1,2}}|{_NUMBER})\b|({_ORDINAL})\s+{_VERSION_NOUN}"
+                      rf"|(\d{{1,2}}|{_NUMBER}|{_ORDINAL})(?:\s+(?:please|por favor))?\s*$)", folded)
+    if match is None:
+        return None
+    word = next(g for g in match.groups() if g)
+    return _ORDINALS.get(word) or _number_value(word)
 
 
 def _bare_number(folded: str) -> int | None:

@@ -55,7 +55,16 @@ def find_bpm(text: str) -> int | None:
                       r"|pulsos|golpes por minuto)\b", folded) or re.search(_BARE_TEMPO, folded) \
         or re.search(TEMPO_TARGET, folded)
     said = next((g for g in match.groups() if g), None) if match else None
-    return int(said) if said and 30 <= int(said) <= 300 else None
+    if said and 30 <= int(said) <= 300:
+        return int(said)
+    bare = re.search(_AT_TEMPO, folded)  # "metal a 160", "techno at one twenty eight"
+    return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
+
+
+#: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
+#: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
+_AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
+             r"|and|y|in|en|now|ahora)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
@@ -212,11 +221,14 @@ def find_key(text: str) -> tuple[str | None, str | None]:
     when no key is named. A bare note needs an accidental or the end of a phrase after
     it ("in a hurry", "en la intro", "en mi casa" are not keys)."""
     folded = fold(text).replace("♯", "#").replace("♭", "b")  # "B♭", as a transcript writes it
+    # a capital "A" after "in"/"en" is the note, not the article: "slow blues in A with piano"
+    capital_a = re.search(r"\b(?:in|en|to|into)\s+A\b(?!['’])", text) is not None
     for pattern in _KEY_PATTERNS:
         for match in re.finditer(pattern, folded):
             note, accidental, mode = match.groups()
             after = folded[match.end():].split()[:1]
-            if _not_a_note(note, accidental, mode, pattern is _KEY_PATTERNS[1]) or (
+            bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
+            if _not_a_note(note, accidental, mode, bare_ok) or (
                     note == "la" and after in (["de"], ["del"], ["que"])):
                 continue  # "la mayor de todas", "la menor que"
             key = normalize_key(note + (accidental or ""))
@@ -289,7 +301,8 @@ _INSTRUMENT_GENRES = {"cello": "classical", "violin": "classical", "strings": "c
                       "harp": "classical", "bandoneon": "tango", "accordion": "cumbia",
                       "nylon guitar": "flamenco", "saxophone": "jazz", "upright bass": "jazz",
                       "synth": "synthwave", "distorted guitar": "metal",
-                      "electric guitar": "rock", "congas": "salsa", "ukulele": "pop"}
+                      "electric guitar": "rock", "congas": "salsa", "ukulele": "pop",
+                      "harmonica": "blues"}
 _MOOD_GENRES = {"sad": "ballad", "calm": "ambient", "romantic": "ballad",
                 "energetic": "edm", "dark": "ambient", "epic": "classical", "happy": "pop"}
 

@@ -130,14 +130,23 @@ _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+
          r"(?:the\s+|el\s+|la\s+|los\s+|las\s+)?")
 
 
+#: "keep everything else", "the rest the same", "deja todo lo demás igual": only the genre changes
+_KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everything else|all (?:the )?"
+             r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
+             r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:the same|as is|as it is|unchanged"
+             r"|igual|como esta|sin cambiar)\b")
+
+
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
-    """A new style brings its own band and tempo; key, mood, length and seed stay."""
+    """A new style brings its own band and tempo; key, mood, length and seed stay (and the
+    band and tempo too when the words keep "everything else")."""
     style = style_for(find_genre(match.group(0)) or plan.genre)
     keeps = match.group(0)
-    bpm = plan.bpm if re.search(rf"{_KEEP}(?:tempo|speed|bpm|pace|ritmo|velocidad)", keeps) \
-        else style.bpm
-    band = plan.instruments if re.search(rf"{_KEEP}(?:instruments|band|instrumentos|banda)",
-                                         keeps) else style.instruments
+    keeps_all = re.search(_KEEP_ALL, keeps) is not None
+    bpm = plan.bpm if keeps_all or re.search(rf"{_KEEP}(?:tempo|speed|bpm|pace|ritmo|velocidad)",
+                                             keeps) else style.bpm
+    band = plan.instruments if keeps_all or re.search(
+        rf"{_KEEP}(?:instruments|band|instrumentos|banda)", keeps) else style.instruments
     return plan.replace(genre=style.genre, bpm=bpm, instruments=band)
 
 
@@ -291,7 +300,10 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
-_SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_ARTICLES}(?P<after>.+)"
+#: "only"/"solo" may come before the verb that keeps: "solo deja la guitarra", "just keep the drums"
+_KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*)\s+)?"
+_SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_KEEP_VERB}{_ARTICLES}"
+         rf"(?P<after>.+)"
          rf"|(?P<before>.+?)\s+(?:only|alone|nada mas)\s*$")  # "a piano solo" is a feature
 
 
