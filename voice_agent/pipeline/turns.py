@@ -595,7 +595,8 @@ class Pipeline:
         """The request is read once; when its words decide the turn (a clear library
         command, a clear edit or replay of the last clip) the language model is not asked:
         the reply is stated from templates and the plan, and the record says why."""
-        reading = read_request(transcript.text, transcript.language, last_plan(history))
+        reading = read_request(transcript.text, transcript.language, last_plan(history),
+                               self._playlist_names())
         lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
         if reading.authoritative and not lyrics_without_library:
             recorder.skip(STAGE_LLM, reading.why)
@@ -606,6 +607,17 @@ class Pipeline:
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
             recorder, transcript, history, worker if streams else None, reading, on_plan))
+
+    def _playlist_names(self) -> tuple[str, ...]:
+        """The library's playlist names (a command may name one bare: "add it to sunday")."""
+        store = self.library.library if self.library is not None else None
+        if store is None:
+            return ()
+        try:
+            return tuple(p.name for p in store.playlists())
+        except Exception as exc:  # the words are still read; only bare names are missed
+            log.warning("could not list the playlists: %s", exc)
+            return ()
 
     def _library_command(self, recorder: _TurnRecorder, reply: Reply | None,
                          transcript: Transcript | None, history: tuple[Turn, ...],

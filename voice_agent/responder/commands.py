@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 
 from voice_agent.core.language import spell_numbers
 from voice_agent.core.types import Intent
@@ -224,6 +225,37 @@ def parse_command(text: str) -> Command | None:
         command = detect(folded, text)
         if command is not None:
             return command
+    return None
+
+
+#: words that end a save or list right before a playlist's bare name: "add it to sunday",
+#: "put that one in morning", "what's left in dance night", "añádelo a carretera"
+_BEFORE_NAME = r"(?:to|in|into|on|onto|a|en|al)(?:\s+(?:my|the|mi|la|el))?\s+$"
+_LEFT_IN = r"(?:what s left|whats left|what is left|que queda|que me queda)"
+
+
+def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | None:
+    """A save or list that names an existing playlist without saying "playlist".
+
+    ``playlists`` are the names the library holds; only those count, so "add it to
+    sunday" saves to "sunday" once such a playlist exists and is otherwise left to the
+    other readings. A request naming an instrument ("add a trumpet to it") is an edit.
+    """
+    folded = normalise_command_text(text)
+    if not folded or find_instruments(text):
+        return None
+    for name in sorted(playlists, key=len, reverse=True):
+        key = normalise_command_text(name)
+        match = re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded) if key else None
+        if match is None:
+            continue
+        before = folded[:match.start()]
+        if re.search(_BEFORE_NAME, before) is None:
+            continue
+        if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before):
+            return Command(Intent.SAVE, canonical_playlist(name))
+        if _has(_LIST_VERBS, before) or _has(_LEFT_IN, before):
+            return Command(Intent.LIST, canonical_playlist(name))
     return None
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Sequence
 
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
-from voice_agent.responder.commands import Command, parse_command
+from voice_agent.responder.commands import Command, named_playlist_command, parse_command
 from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
                                              find_bpm, find_duration, find_key, find_mood,
                                              tempo_direction)
@@ -89,11 +90,16 @@ class RequestReading:
         return "the words are a clear edit of the previous clip"
 
 
-def read_request(text: str, language: str,
-                 previous_plan: MusicPlan | None = None) -> RequestReading:
-    """Read ``text`` once: its command, the music it names, and any edit of ``previous_plan``."""
+def read_request(text: str, language: str, previous_plan: MusicPlan | None = None,
+                 playlists: Sequence[str] = ()) -> RequestReading:
+    """Read ``text`` once: its command, the music it names, and any edit of ``previous_plan``.
+
+    ``playlists`` are the library's playlist names: a save or list may name one bare
+    ("add it to sunday"; see :func:`named_playlist_command`).
+    """
     folded = " " + fold(text) + " "
-    command = parse_command(text)
+    command = parse_command(text) or (named_playlist_command(text, playlists)
+                                      if playlists else None)
     key, mode = find_key(text)
     fields = dict(text=text, language=language, command=command, genre=find_genre(text),
                   instruments=find_instruments(text), mood=find_mood(text), bpm=find_bpm(text),

@@ -1,0 +1,54 @@
+"""A save or list may name an existing playlist bare: "add it to sunday", "añádelo a carretera"."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.core.types import Intent
+from voice_agent.library import Library, LibrarySession, LyricsWriter
+from voice_agent.pipeline.turns import Pipeline
+from voice_agent.responder.commands import named_playlist_command
+from tests.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber
+
+NAMES = ("sunday", "dance night", "morning", "carretera", "favourites")
+
+
+@pytest.mark.parametrize("text,intent,playlist", [
+    ("add it to sunday", Intent.SAVE, "sunday"),
+    ("put that one in morning as well", Intent.SAVE, "morning"),
+    ("add that to dance night too", Intent.SAVE, "dance night"),
+    ("Añádelo a carretera", Intent.SAVE, "carretera"),
+    ("mete esta en carretera", Intent.SAVE, "carretera"),
+    ("what's left in sunday", Intent.LIST, "sunday"),
+    ("what's on dance night", Intent.LIST, "dance night"),
+    ("¿qué hay en carretera?", Intent.LIST, "carretera"),
+])
+def test_a_bare_playlist_name_is_read_as_the_command(text, intent, playlist):
+    command = named_playlist_command(text, NAMES)
+    assert command is not None and command.intent is intent and command.playlist == playlist
+
+
+@pytest.mark.parametrize("text,names", [
+    ("add it to sunday", ()),                       # no such playlist: not a command
+    ("add a trumpet to sunday", NAMES),             # an instrument: an edit of the piece
+    ("play something for a sunday morning", NAMES),  # music, not a command
+    ("add some dance night vibes", NAMES),          # the name is not where a list goes
+    ("make it sound like a sunday", NAMES),
+])
+def test_other_words_with_a_playlist_s_name_are_not_commands(text, names):
+    assert named_playlist_command(text, names) is None
+
+
+def test_the_pipeline_reads_the_names_the_library_holds(tmp_path):
+    library = Library(tmp_path / "lib")
+    pipeline = Pipeline(FakeTranscriber(), FakeResponder(), FakeRenderer(),
+                        {"cloned": FakeSpeaker()}, library=LibrarySession(library, LyricsWriter(None)))
+    pipeline.run(text="make some slow jazz with piano")
+    first = pipeline.run(text="save this to a playlist called sunday")
+    assert first.reply.intent is Intent.SAVE
+    pipeline.run(text="make some happy salsa")
+    again = pipeline.run(text="add it to sunday")
+    assert again.reply.intent is Intent.SAVE and again.reply.playlist == "sunday"
+    assert [p.count for p in library.playlists() if p.name == "sunday"] == [2]
+    listed = pipeline.run(text="what's left in sunday")
+    assert listed.reply.intent is Intent.LIST and "2" in listed.reply.say
