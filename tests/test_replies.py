@@ -160,3 +160,17 @@ def test_an_answer_cut_off_in_its_words_keeps_its_settled_plan():
     assert reply.plan == settled_reply(cut, ES, (), 15.0, reading).plan
     assert complete_answer(PLAN_FIRST) == PLAN_FIRST
     assert complete_answer("{junk") == "{junk"  # nothing settled: the rules stand in as before
+
+
+@pytest.mark.parametrize("genre,spanish", [("ballad", "balada"), ("reggaeton", "reguetón"),
+                                           ("classical", "música clásica"),
+                                           ("edm", "electrónica"), ("bossa_nova", "bossa nova")])
+def test_spanish_replies_name_the_genre_in_spanish_and_stay_true(genre, spanish):
+    from voice_agent.core.types import Intent as I
+    from voice_agent.responder.replies import template_say
+    from voice_agent.responder.truth import check_say
+
+    plan = MusicPlan(genre=genre, instruments=("piano",))
+    say = template_say(I.MAKE_MUSIC, plan, "es")
+    assert spanish in say and genre.replace("_", " ") not in say.replace(spanish, "")
+    assert not check_say(say, plan, "es")

@@ -152,6 +152,18 @@ def instrument_name(name: str, language: str) -> str:
     return SPANISH_NAMES.get(name, name) if language == "es" else name
 
 
+#: Spanish names of the genres whose canonical name is not Spanish (each one an alias of
+#: its style, so the truth check reads it back as the same genre)
+SPANISH_GENRES = {"reggaeton": "reguetón", "ballad": "balada", "classical": "música clásica",
+                  "ambient": "ambiental", "edm": "electrónica"}
+
+
+def genre_name(genre: str, language: str) -> str:
+    """How a reply in ``language`` names a canonical genre ("balada", "bossa nova")."""
+    spoken = SPANISH_GENRES.get(genre, genre) if language.split("-")[0] == "es" else genre
+    return spoken.replace("_", " ")
+
+
 
 
 _PLURAL = r"(?:e?s)?(?![a-z])"  # "trompetas", "tangos", "acordeones" name the singular

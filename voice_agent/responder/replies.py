@@ -28,7 +28,7 @@ from voice_agent.core.plan import normalize_key
 from voice_agent.core.types import (LIBRARY_INTENTS, VERSION_INTENTS, Intent, MusicPlan, Reply,
                                     Transcript, Turn)
 from voice_agent.core.vocabulary import (canonical_instrument, find_genre, find_instruments,
-                                         instrument_name)
+                                         genre_name, instrument_name)
 from voice_agent.responder.reading import RequestReading, read_request
 from voice_agent.responder.truth import check_say, facts_in, has_instrument
 
@@ -146,7 +146,7 @@ def change_say(before: MusicPlan, after: MusicPlan, language: str) -> str:
     words = _CHANGE_WORDS.get(base_language(language), _CHANGE_WORDS["en"])
     parts = _change_parts(before, after, words, language)
     if not parts:
-        return words["same"].format(genre=after.genre.replace("_", " "), bpm=after.bpm)
+        return words["same"].format(genre=genre_name(after.genre, language), bpm=after.bpm)
     changes = parts[0] if len(parts) == 1 else (
         ", ".join(parts[:-1]) + f", {words['and']} " + parts[-1])
     return words["done"].format(changes=changes)
@@ -156,7 +156,7 @@ def _change_parts(before: MusicPlan, after: MusicPlan, words: dict[str, str],
                   language: str) -> list[str]:
     parts = []
     if after.genre != before.genre:
-        parts.append(words["genre"].format(genre=after.genre.replace("_", " ")))
+        parts.append(words["genre"].format(genre=genre_name(after.genre, language)))
     if after.bpm != before.bpm:
         parts.append(words["faster" if after.bpm > before.bpm else "slower"].format(bpm=after.bpm))
     if (after.key, after.mode) != (before.key, before.mode):
@@ -284,7 +284,7 @@ def template_say(intent: Intent, plan: MusicPlan | None, language: str) -> str:
     names = [instrument_name(i, language) for i in plan.instruments[:3]]
     instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
         names[0] if names else "")
-    return template.format(genre=plan.genre.replace("_", " "), bpm=plan.bpm,
+    return template.format(genre=genre_name(plan.genre, language), bpm=plan.bpm,
                            instruments=instruments, mood=plan.mood)
 
 
