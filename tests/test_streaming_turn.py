@@ -270,3 +270,16 @@ def test_an_early_render_that_fails_is_reported_once():
     assert turn.music is None and len(renderer.plans) <= 1
     assert [e.stage for e in turn.errors] == ["music"]
     assert turn.reply.say.startswith("Sure! Here is some relaxing jazz")
+
+
+def test_an_adjusted_plan_is_rendered_early_once():
+    """``run --bpm`` style overrides reach the early render: no second render for them."""
+    renderer = FakeRenderer()
+    pipeline = Pipeline(FakeTranscriber(), StreamingFakeResponder(PLAN_FIRST), renderer,
+                        {"cloned": FakeSpeaker()})
+    seen: list[events.TurnEvent] = []
+    turn = pipeline.run(text="relaxing jazz with piano", on_event=seen.append,
+                        adjust=lambda plan: dataclasses.replace(plan, bpm=150))
+    assert len(renderer.plans) == 1 and renderer.plans[0].bpm == 150
+    assert [e.kind for e in seen].count(events.EVENT_MUSIC_READY) == 1
+    assert turn.music.plan.bpm == 150 == turn.reply.plan.bpm

@@ -488,13 +488,14 @@ class Pipeline:
         transcript = done.transcript = self._transcript(recorder, audio, text, language,
                                                         transcribe)
         reply, primary, worker = None, None, None
-        early = _EarlyMusic(lambda settled: self._render_early(
-            recorder, _adjusted(settled, adjust), melody, engine))
+        early = _EarlyMusic(lambda settled: self._render_early(recorder, settled, melody, engine))
         if transcript is not None:
             cancel.check()
             recorder.emit(EVENT_TRANSCRIPT, stage=STAGE_ASR, text=transcript.text, data=transcript)
             worker = done.worker = self._primary_worker(recorder, transcript.language, voices)
-            reply = _adjusted(self._reply(recorder, transcript, history, worker, early.start),
+            # the settled plan gets the same overrides as the final one, so the two compare
+            reply = _adjusted(self._reply(recorder, transcript, history, worker,
+                                          lambda settled: early.start(_adjusted(settled, adjust))),
                               adjust)
         outcome = self._library_command(recorder, reply, transcript, history, scope)
         done.library = outcome.action if outcome.action and outcome.action.done else None
@@ -788,7 +789,7 @@ class _EarlyMusic:
         if reply is None:  # the turn failed or a library command answered it
             return False, None
         settled = self._settled
-        if reply is None or reply.plan != settled.plan or \
+        if reply.plan != settled.plan or \
                 reply.music_prompt != settled.music_prompt or reply.intent is Intent.REPLAY:
             log.warning("the reply's plan changed after its music was rendered early; "
                         "rendering it again")
