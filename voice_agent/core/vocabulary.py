@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from voice_agent.core.language import fold
+from voice_agent.core.language import base_language, fold
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ SPANISH_GENRES = {"reggaeton": "reguetÃ³n", "ballad": "balada", "classical": "mÃ
 
 def genre_name(genre: str, language: str) -> str:
     """How a reply in ``language`` names a canonical genre ("balada", "bossa nova")."""
-    spoken = SPANISH_GENRES.get(genre, genre) if language.split("-")[0] == "es" else genre
+    spoken = SPANISH_GENRES.get(genre, genre) if base_language(language) == "es" else genre
     return spoken.replace("_", " ")
 
 

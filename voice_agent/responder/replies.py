@@ -540,8 +540,6 @@ class PlanWatch:
         self.on_plan = on_plan
         self._context = (transcript, history, default_duration_s, reading)
         self.text = ""
-        #: the settled reply handed to ``on_plan`` (None until then, or when none was)
-        self.reply: Reply | None = None
         self._done = False
 
     def feed(self, piece: str) -> None:
@@ -552,9 +550,9 @@ class PlanWatch:
         if _SAY_VALUE.search(self.text) is None:
             return
         self._done = True
-        self.reply = settled_reply(self.text, *self._context)
-        if self.reply is not None:
-            self.on_plan(self.reply)
+        settled = settled_reply(self.text, *self._context)
+        if settled is not None:
+            self.on_plan(settled)
 
 
 class SayStream:
@@ -594,11 +592,7 @@ class SayStream:
         """Say "Sure!" / "¡Claro!" at once: the person hears the request was taken while
         the model starts (the phrase is pre-synthesised, so it costs no waiting). It states
         nothing a plan could contradict."""
-        opener = STAND_IN_OPENERS.get(base_language(self.language))
-        if opener is not None:
-            self.acknowledgement = opener
-            self.spoken.append(opener)
-            self.on_sentence(opener)
+        self.acknowledgement = self._say_opener()
 
     def feed(self, piece: str) -> None:
         """Add the next piece of the model's answer."""
@@ -656,10 +650,15 @@ class SayStream:
 
     def _stand_in(self) -> None:
         """Acknowledge the request in the person's language while the reply is redone."""
+        self._say_opener()
+
+    def _say_opener(self) -> str | None:
+        """Speak the stand-in opener of the person's language; returns it (None: none)."""
         opener = STAND_IN_OPENERS.get(base_language(self.language))
         if opener is not None:
             self.spoken.append(opener)
             self.on_sentence(opener)
+        return opener
 
 
 #: what the words guess a turn is when an acknowledgement may be said before the model
