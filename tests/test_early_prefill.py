@@ -58,7 +58,13 @@ def test_after_a_prefill_the_answer_evaluates_only_the_last_words(monkeypatch):
     counts: list[int] = []
     original = responder.llm.eval
     monkeypatch.setattr(responder.llm, "eval", lambda t: (counts.append(len(t)), original(t))[1])
-    reply = responder.respond(Transcript("play a calm jazz song with soft piano and brushes",
-                                         "en"))
-    assert counts[0] <= 12, counts  # the last words and the prompt's closing, no more
+    transcript = Transcript("play a calm jazz song with soft piano and brushes", "en")
+    reply = responder.respond(transcript)
+    # the genre is named, so the prompt goes on with the answer's head (words_plan)
+    from voice_agent.responder.reading import read_request
+    from voice_agent.responder.replies import answer_head, words_plan
+
+    plan = words_plan(read_request(transcript.text, "en"), transcript, 15.0)
+    head = len(responder.llm.tokenize(answer_head(plan, "en").encode("utf-8"), add_bos=False))
+    assert counts[0] <= 12 + head, counts  # the last words, the prompt's closing, the head
     assert reply.source == "llm" and reply.plan.genre == "jazz"  # the state it reused is sound

@@ -70,10 +70,43 @@ def test_streamed_sentences_arrive_before_the_answer_ends_and_open_the_reply(res
             yield chunk
 
     monkeypatch.setattr(responder.llm, "create_chat_completion", counting)
+    # no genre named: the model writes the whole answer, plan first (see words_plan)
     reply = responder.respond_stream(
-        Transcript("quiero una salsa alegre con trompetas", "es"),
+        Transcript("quiero algo alegre con trompetas para bailar", "es"),
         on_sentence=lambda s: said.append((s, len(pieces_before))))
     assert said, "no sentence was streamed"
     assert said[0][1] < len(pieces_before) / 2  # the first sentence came early
     assert reply.say.startswith(" ".join(s for s, _ in said))
-    assert reply.plan.genre == "salsa" and responder.last_first_token_s is not None
+    assert reply.plan is not None and responder.last_first_token_s is not None
+
+
+@pytest.mark.parametrize("text,language", [
+    ("quiero una salsa alegre con trompetas", "es"),
+    ("play a slow blues with piano and a walking bass", "en"),
+])
+def test_a_named_genre_renders_before_the_model_writes_and_it_writes_only_say(
+        responder, monkeypatch, text, language):
+    from voice_agent.responder.reading import read_request
+    from voice_agent.responder.replies import words_plan
+
+    events: list[str] = []
+    written: list[str] = []
+    original = responder.llm.create_completion
+
+    def watched(*args, **kwargs):
+        for chunk in original(*args, **kwargs):
+            written.append(chunk["choices"][0]["text"])
+            events.append("piece")
+            yield chunk
+
+    monkeypatch.setattr(responder.llm, "create_completion", watched)
+    transcript = Transcript(text, language)
+    reply = responder.respond_stream(transcript, on_sentence=lambda s: events.append("said"),
+                                     on_plan=lambda settled: events.append(settled))
+    settled = [e for e in events if not isinstance(e, str)]
+    assert len(settled) == 1 and events.index(settled[0]) < events.index("piece")
+    expected = words_plan(read_request(text, language), transcript, responder.default_duration_s)
+    assert settled[0].plan == expected and reply.plan == expected
+    continuation = "".join(written)
+    assert '"genre"' not in continuation and continuation.rstrip().endswith("}")
+    assert reply.source == "llm" and reply.say and looks_like(reply.say, language)

@@ -387,7 +387,10 @@ def _instruments(text: str, raw: Any, defaults: tuple[str, ...]) -> tuple[str, .
     merged = said + [i for i in dict.fromkeys(guessed) if i and i not in said]
     if said and _has_any(" " + fold(text) + " ", SOLO_WORDS):
         return tuple(said)
-    merged += [i for i in defaults if i not in merged]
+    # the style's band adds no second name for one already there (country's "fiddle"
+    # beside a requested "violin", which find_instruments reads "fiddle" as)
+    named = {canonical_instrument(i) or i for i in merged}
+    merged += [i for i in defaults if (canonical_instrument(i) or i) not in named]
     return tuple(merged[:6])
 
 

@@ -29,22 +29,27 @@ TOP_TOKENS = 64
 
 
 class LazyGrammar:
-    """A logits processor constraining an answer to JSON ``schema`` (see the module doc).
+    """A logits processor constraining an answer to JSON ``schema``, or to the llama.cpp
+    grammar ``gbnf`` (rule ``root``) when given (see the module doc).
 
     One instance per answer: it follows the answer's tokens (accepting each into the
     grammar) from the prompt it first sees. Call :meth:`close` when the answer is done.
     """
 
-    def __init__(self, llm: Any, schema: dict[str, Any], top: int = TOP_TOKENS) -> None:
+    def __init__(self, llm: Any, schema: dict[str, Any] | None = None, top: int = TOP_TOKENS,
+                 *, gbnf: str | None = None) -> None:
         import llama_cpp
         from llama_cpp.llama_grammar import LlamaGrammar
 
         self._api = llama_cpp
-        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        root = "root"
+        if gbnf is None:  # the JSON schema's grammar, as llama-cpp-python writes it
+            grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+            gbnf, root = grammar._grammar, grammar._root
         self._sampler = llama_cpp.llama_sampler_init_grammar(
-            llm._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8"))
+            llm._model.vocab, gbnf.encode("utf-8"), root.encode("utf-8"))
         if not self._sampler:
-            raise ValueError("llama.cpp could not build a grammar for the reply schema")
+            raise ValueError("llama.cpp could not build a grammar for the reply")
         self.top = top
         self._seen: int | None = None
         self._small = (llama_cpp.llama_token_data * top)()

@@ -23,10 +23,11 @@ from voice_agent.core.errors import MissingDependencyError, ModelNotFoundError, 
 from voice_agent.core.models import QWEN_05B, ensure_model
 from voice_agent.responder import prefix_cache
 from voice_agent.responder.lazy_grammar import LazyGrammar
-from voice_agent.responder.replies import (REPLY_SCHEMA, PlanWatch, SayStream, chat_messages,
-                                           complete_answer, reading_for,
-                                           reply_from_model_output, say_stream)
-from voice_agent.core.types import Reply, Transcript, Turn
+from voice_agent.responder.replies import (REPLY_SCHEMA, SAY_GRAMMAR, PlanWatch, SayStream,
+                                           answer_head, chat_messages, complete_answer,
+                                           compose_music_prompt, reading_for,
+                                           reply_from_model_output, say_stream, words_plan)
+from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn
 from voice_agent.responder.reading import RequestReading
 
 log = logging.getLogger(__name__)
@@ -190,24 +191,48 @@ class LlamaCppResponder:
         """
         self.load()
         with self._busy:
-            return self._complete_locked(messages, schema, max_tokens, temperature, seed,
-                                         repeat_penalty, on_piece)
+            grammar = LazyGrammar(self.llm, schema) if self.lazy_grammar else None
+            constraint = ({"logits_processor": [grammar]} if grammar is not None
+                          else {"response_format": {"type": "json_object", "schema": schema}})
+            return self._generate(
+                lambda **options: self.llm.create_chat_completion(
+                    messages=messages, **constraint, **options),
+                lambda chunk: chunk["choices"][0]["delta"].get("content"), grammar,
+                dict(max_tokens=max_tokens, repeat_penalty=repeat_penalty,
+                     temperature=self.temperature if temperature is None else temperature,
+                     seed=self.seed if seed is None else seed), on_piece)
 
-    def _complete_locked(self, messages, schema, max_tokens, temperature, seed, repeat_penalty,
-                         on_piece) -> str:
+    def continue_answer(self, prompt: str, gbnf: str, max_tokens: int,
+                        on_piece: Callable[[str], None] | None = None) -> str:
+        """The model's continuation of ``prompt`` (a formatted chat prompt ending inside
+        the assistant's answer), constrained by the llama.cpp grammar ``gbnf``."""
+        self.load()
+        with self._busy:
+            grammar = LazyGrammar(self.llm, gbnf=gbnf) if self.lazy_grammar else None
+            if grammar is not None:
+                constraint: dict[str, Any] = {"logits_processor": [grammar]}
+            else:
+                from llama_cpp.llama_grammar import LlamaGrammar
+
+                constraint = {"grammar": LlamaGrammar.from_string(gbnf, verbose=False)}
+            return self._generate(
+                lambda **options: self.llm.create_completion(prompt=prompt, **constraint,
+                                                             **options),
+                lambda chunk: chunk["choices"][0]["text"], grammar,
+                dict(max_tokens=max_tokens, temperature=self.temperature, seed=self.seed),
+                on_piece)
+
+    def _generate(self, start: Callable[..., Any], piece_of: Callable[[Any], str | None],
+                  grammar: LazyGrammar | None, options: dict[str, Any],
+                  on_piece: Callable[[str], None] | None) -> str:
+        """Stream one answer (``start(**options, stream=True)``), choosing the threads
+        token by token (:class:`CoreGovernor`); ``piece_of`` reads a chunk's text."""
         pieces: list[str] = []
         governor = CoreGovernor(self.threads, self._best_token_s, self._contended)
         self._use_threads(governor.initial_threads())
-        grammar = LazyGrammar(self.llm, schema) if self.lazy_grammar else None
-        constraint = ({"logits_processor": [grammar]} if grammar is not None
-                      else {"response_format": {"type": "json_object", "schema": schema}})
         try:
-            for chunk in self.llm.create_chat_completion(
-                    messages=messages, **constraint,
-                    temperature=self.temperature if temperature is None else temperature,
-                    max_tokens=max_tokens, seed=self.seed if seed is None else seed,
-                    repeat_penalty=repeat_penalty, stream=True):
-                piece = chunk["choices"][0]["delta"].get("content")
+            for chunk in start(**options, stream=True):
+                piece = piece_of(chunk)
                 if piece:
                     self._use_threads(governor.threads_for_next_token(first=not pieces))
                     if not pieces:
@@ -293,21 +318,42 @@ class LlamaCppResponder:
         reading = reading_for(transcript, history, reading)
         stream = say_stream(transcript, reading, on_sentence, self.acknowledge) \
             if on_sentence else None
-        watch = PlanWatch(on_plan, transcript, history, self.default_duration_s, reading) \
-            if on_plan else None
         self._asked_at = time.perf_counter()
         self.last_first_token_s = None
+        messages = chat_messages(transcript, history)
+        settled = words_plan(reading, transcript, self.default_duration_s)
+        prompt = self._format_prompt(messages) if settled is not None else None
         try:
-            raw = self._complete(chat_messages(transcript, history), self.max_tokens,
-                                 _fan_out(stream, watch))
+            if prompt is not None:  # the words settled the music: the model writes ``say``
+                raw = self._say_about(settled, transcript, prompt, stream, on_plan)
+            else:
+                watch = PlanWatch(on_plan, transcript, history, self.default_duration_s,
+                                  reading) if on_plan else None
+                raw = self._complete(messages, self.max_tokens, _fan_out(stream, watch))
         except (RuntimeError, ValueError) as exc:
             raise ResponderError(f"The language model failed while answering: {exc}") from None
         log.debug("model answer: %s", raw)
         if stream is not None:
             stream.finish()
         reply = reply_from_model_output(complete_answer(raw), transcript, history,
-                                        self.default_duration_s, reading)
+                                        self.default_duration_s, reading,
+                                        settled_plan=settled if prompt is not None else None)
         return stream.settle(reply) if stream else reply
+
+    def _say_about(self, plan: MusicPlan, transcript: Transcript, prompt: str,
+                   stream: SayStream | None, on_plan: Callable[[Reply], None] | None) -> str:
+        """The answer for a plan the words settled (:func:`words_plan`): ``on_plan`` gets
+        the plan at once, and the model continues an answer begun with it
+        (:func:`answer_head`), writing only its ``say``."""
+        if on_plan is not None:
+            on_plan(Reply(say="", music_prompt=compose_music_prompt(plan),
+                          intent=Intent.MAKE_MUSIC, plan=plan, language=transcript.language,
+                          source="words"))
+        head = answer_head(plan, transcript.language)
+        if stream is not None:
+            stream.feed(head)
+        return head + self.continue_answer(prompt + head, SAY_GRAMMAR, self.max_tokens,
+                                           stream.feed if stream is not None else None)
 
 
 def _fan_out(*listeners: SayStream | PlanWatch | None) -> Callable[[str], None] | None:

@@ -440,11 +440,14 @@ def _named_in(playlist: str | None, text: str) -> str | None:
 
 def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[Turn],
                             default_duration_s: float,
-                            reading: RequestReading | None = None) -> Reply:
+                            reading: RequestReading | None = None,
+                            settled_plan: MusicPlan | None = None) -> Reply:
     """Validate a model's JSON answer into a Reply, or fall back to :func:`rule_reply`.
 
     Every fact the model's ``say`` states must be true of the final plan; an untrue
     sentence is replaced by one stated from the plan (:func:`truthful_say`).
+    ``settled_plan``: the person's words settled the music before the model wrote
+    (:func:`words_plan`); the answer is the model's words about it.
     """
     reading = reading_for(transcript, history, reading)
     try:
@@ -456,10 +459,13 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
         log.warning("Model answer unusable (%s); using the rule-based reply", exc)
         return rule_reply(transcript, history, default_duration_s, source="fallback",
                           note=f"model answer unusable: {exc}", reading=reading)
-    intent = _intent(data, reading, history)
-    raw_plan = data.get("plan") if isinstance(data.get("plan"), dict) else {
-        name: data[name] for name in PLAN_FIELDS if name in data}
-    plan = plan_for(intent, transcript, history, raw_plan, default_duration_s, reading)
+    if settled_plan is not None:
+        intent, plan = Intent.MAKE_MUSIC, settled_plan
+    else:
+        intent = _intent(data, reading, history)
+        raw_plan = data.get("plan") if isinstance(data.get("plan"), dict) else {
+            name: data[name] for name in PLAN_FIELDS if name in data}
+        plan = plan_for(intent, transcript, history, raw_plan, default_duration_s, reading)
     previous = last_plan(history)
     note = ""
     if not looks_like(say, transcript.language):
@@ -475,6 +481,44 @@ def reply_from_model_output(raw: str, transcript: Transcript, history: Sequence[
 
 
 _SAY_VALUE = re.compile(r'"say"\s*:\s*"')
+
+
+def words_plan(reading: RequestReading, transcript: Transcript,
+               default_duration_s: float) -> MusicPlan | None:
+    """The plan of a new piece whose genre the person names, read from their words alone.
+
+    Such a request leaves the model nothing to decide about the music: the intent is
+    make_music whatever it answers (:func:`_intent` overrules "chat" when music is named,
+    and there is no earlier clip to edit), the named genre, instruments, mood, tempo, key
+    and length win over its guesses (:func:`ground_plan`), and tempo, key and the rest of
+    the band come from the style. All it could add were extra instruments before the
+    style's own and a mood when none was said, and each of its plan tokens costs the
+    person 55-100 ms of waiting for the music on two cores. So the plan is settled here,
+    the clip renders at once, and the model only writes its sentence about this plan
+    (:func:`answer_head`). None when the model's judgement is needed: no genre named, an
+    earlier clip the words may be about, or a command.
+    """
+    if (reading.guess is not Intent.MAKE_MUSIC or reading.genre is None
+            or reading.previous is not None or reading.command is not None):
+        return None
+    return ground_plan({}, transcript.text, default_duration_s, transcript_plan_seed(transcript))
+
+
+def answer_head(plan: MusicPlan, language: str) -> str:
+    """The start of the model's answer for ``plan``, as its few-shot answers begin, up to
+    the opening quote of ``say``: given as the start of its answer, it writes only ``say``
+    (:data:`SAY_GRAMMAR`), about this plan."""
+    head = {"intent": Intent.MAKE_MUSIC.value, "genre": genre_name(plan.genre, language),
+            "instruments": list(plan.instruments[:3]), "mood": plan.mood}
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "say": "'
+
+
+#: The rest of an answer begun by :func:`answer_head`: the ``say`` string and the closing
+#: brace (llama.cpp GBNF; the string characters as its JSON-schema grammars write them).
+SAY_GRAMMAR = r"""root ::= char* "\"" space "}" space
+char ::= [^"\\] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])
+space ::= " "?
+"""
 
 
 #: the intents whose music may render as soon as the plan is settled, before ``say`` is
