@@ -65,7 +65,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from voice_agent.core.plan import plan_from_dict  # noqa: E402
-from voice_agent.responder.truth import check_say, facts_in  # noqa: E402
+from voice_agent.responder.truth import check_say, facts_in, without_names  # noqa: E402
 
 DEFAULT_SCRIPTS = HERE / "conversations"
 DEFAULT_OUT = HERE / "results" / "conversations"
@@ -376,11 +376,14 @@ def untrue_claims(record: dict[str, Any] | None,
     reply = record["reply"]
     if reply["intent"] == "compare":
         return None  # the reply describes two plans, one per version
+    library = record.get("library") or {}
+    names = [library["playlist"]] if library.get("playlist") else []  # not music facts
     if reply["intent"] == "list":
-        return listed_untrue(reply["say"], (record.get("library") or {}).get("entries") or [])
+        return listed_untrue(without_names(reply["say"], names), library.get("entries") or [])
     plan = plan_from_dict(reply["plan"]) if reply.get("plan") else None
     before = plan_from_dict(previous) if previous else None
-    return [str(claim) for claim in check_say(reply["say"], plan, reply["language"], before)]
+    return [str(claim) for claim in check_say(reply["say"], plan, reply["language"], before,
+                                              names)]
 
 
 def listed_untrue(say: str, entries: list[dict[str, Any]]) -> list[str]:

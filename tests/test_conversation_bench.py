@@ -121,6 +121,17 @@ def test_truthfulness_names_the_untrue_claim():
     assert bench.untrue_claims(_record(SALSA, say="Here's a salsa at 180 BPM."), None) == []
 
 
+def test_a_playlist_name_is_not_a_music_fact_but_the_rest_of_the_reply_is():
+    saved = _record(None, "save", "Saved to dance night as number 1.")
+    saved["library"]["playlist"] = "dance night"
+    assert bench.untrue_claims(saved, None) == []
+    saved["library"]["playlist"] = "favourites"  # "dance" (edm) is no playlist's name here
+    assert bench.untrue_claims(saved, None) == ["names music (edm) but no music was made"]
+    saved["library"]["playlist"] = "dance night"
+    saved["reply"]["say"] = "Saved this salsa to dance night."  # a genre beside the name
+    assert bench.untrue_claims(saved, None) == ["names music (salsa) but no music was made"]
+
+
 def test_a_listing_is_checked_against_the_clips_it_lists():
     listing = _record(None, "list", "favourites has 1 clip: 1, happy salsa.")
     listing["library"]["entries"] = [{"clip": {"plan": SALSA}}]

@@ -28,6 +28,9 @@ def test_two_numbers_or_no_number_have_no_value(words):
     ("fifteen seconds", "15 seconds"), ("a ciento veinte bpm", "a 120 bpm"),
     ("another one", "another one"), ("una salsa", "una salsa"),
     ("play number two", "play number 2"),
+    # Spanish tens and units as Whisper writes them when it hears "noventa y cinco"
+    ("ponla a 90 y 5", "ponla a 95"), ("que dure 30 y 5 segundos", "que dure 35 segundos"),
+    ("ciento 20 bpm", "120 bpm"), ("dame 2 y 3", "dame 2 y 3"), ("a 80 y 8 bpm", "a 88 bpm"),
 ])
 def test_spell_numbers_writes_digits_and_leaves_other_words(text, spelled):
     assert spell_numbers(text) == spelled

@@ -189,4 +189,16 @@ def spell_numbers(text: str) -> str:
             return said
         value = number_value(said)
         return str(value) if value is not None else said
-    return _NUMBER_RUN.sub(digits, _SAID_HUNDREDS.sub(_said_hundreds, fold(text)))
+    folded = _DIGIT_TENS_AND_UNITS.sub(_tens_and_units, fold(text))
+    return _NUMBER_RUN.sub(digits, _SAID_HUNDREDS.sub(_said_hundreds, folded))
+
+
+#: Spanish tens and units as Whisper writes "noventa y cinco" or "ciento veinte" (in
+#: digits, spaced): "90 y 5" -> 95, "ciento 20" -> 120 ("30 y 5 segundos" -> 35)
+_DIGIT_TENS_AND_UNITS = re.compile(r"\b(?:([2-9]0) y ([1-9])|ciento ([1-9]\d?))\b")
+
+
+def _tens_and_units(match: re.Match) -> str:
+    if match.group(3):
+        return str(100 + int(match.group(3)))
+    return str(int(match.group(1)) + int(match.group(2)))

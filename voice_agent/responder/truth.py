@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voice_agent.core.language import fold, spell_numbers, split_sentences
@@ -91,14 +92,23 @@ def stated_part(sentence: str) -> str:
     return sentence[: match.start()] if match else sentence
 
 
+def without_names(say: str, names: Sequence[str]) -> str:
+    """``say`` without the ``names`` it quotes (playlists), which state nothing about music."""
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        say = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", " ", say, flags=re.IGNORECASE)
+    return say
+
+
 def check_say(say: str, plan: MusicPlan | None, language: str,
-              change: MusicPlan | None = None) -> list[str]:
+              change: MusicPlan | None = None, names: Sequence[str] = ()) -> list[str]:
     """The claims in ``say`` that ``plan`` does not bear out (empty when it is all true).
 
     ``change`` is the plan before an edit, for claims such as "faster" or "sin el saxo".
     ``language`` is the reply's (the fact patterns cover English and Spanish together).
+    ``names`` are names the reply may say that are not music (playlists: "Saved to dance
+    night" names no genre).
     """
-    facts = facts_in(say)
+    facts = facts_in(without_names(say, names))
     if plan is None:
         return [f"names music ({_describe(facts)}) but no music was made"] if facts else []
     return _untrue(facts, plan, change)
