@@ -95,6 +95,10 @@ VERSION_PHRASES = [
     ("go back to the previous version", Intent.UNDO, ()),
     ("Deshaz.", Intent.UNDO, ()),
     ("deshazlo", Intent.UNDO, ()),
+    ("No, no, deshacé eso", Intent.UNDO, ()),  # voseo (Argentina), and as Whisper writes it
+    ("No, no deshace eso.", Intent.UNDO, ()),
+    ("Mejor déjala como estaba antes.", Intent.UNDO, ()),
+    ("leave it like it was before", Intent.UNDO, ()),
     ("vuelve a la anterior", Intent.UNDO, ()),
     ("play version 2", Intent.PLAY_VERSION, (2,)),
     ("let me hear version three again", Intent.PLAY_VERSION, (3,)),

@@ -97,7 +97,7 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "palmas": ("palmas", "handclaps", "claps"),
     "violin": ("violin", "violín", "fiddle"),
     "fiddle": ("fiddle",),
-    "cello": ("cello", "violonchelo", "chelo"),
+    "cello": ("cello", "violonchelo", "violoncelo", "violoncello", "chelo"),
     "strings": ("strings", "cuerdas", "orchestra", "string section", "sección de cuerdas",
                 "seccion de cuerdas", "instrumentos de cuerda", "cuerda frotada"),
     "trumpet": ("trumpet", "trompeta"),

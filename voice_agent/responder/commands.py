@@ -363,7 +363,9 @@ def _play(folded: str, text: str) -> Command | None:
 # -- versions of the piece: undo, go back to version N, play version N, compare ----------
 
 _VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
-_UNDO = (r"(?:undo|undo that|undo it|deshaz\w*|deshacer|deshaga\w*|desaz\w*|revert|revert it"
+_UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|revert it"
+         r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how)\s+"
+         r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
          r"|take that back|revert that)")

@@ -75,7 +75,7 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
 #: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
 #: "and slower, like 100", "más lenta, a 90", "make it 95"; a length ("to 30 seconds") is
 #: not a tempo
-TEMPO_TARGET = (r"\b(?:(?:slow|speed|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
+TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])\W+(?:like|say|around|about|maybe|to|at|a|como|unos)"
@@ -94,7 +94,8 @@ TOO = _TOO = (r"\b(?:too|way too|a bit too|demasiado|(?:es|esta|it s|its|is|it i
               r"muy)\s+")
 FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
-    r"\b(?:pick|speed|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things|this)\s+up\b",
+    r"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things"
+    r"|this)?\s*up\b",
     r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",

@@ -34,7 +34,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same 
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
-              r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anade\w*"
+              r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anad\w*"
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
               r"|use|instead|en vez|en lugar|in it|on it|to it|would be nice|estaria bien|le iria"

@@ -143,8 +143,9 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
     style = style_for(find_genre(match.group(0)) or plan.genre)
     keeps = match.group(0)
     keeps_all = re.search(_KEEP_ALL, keeps) is not None
-    bpm = plan.bpm if keeps_all or re.search(rf"{_KEEP}(?:tempo|speed|bpm|pace|ritmo|velocidad)",
-                                             keeps) else style.bpm
+    # "el mismo tiempo": in Spanish the tempo is also "tiempo"
+    kept_tempo = rf"{_KEEP}(?:tempo|tiempo|speed|bpm|pace|ritmo|velocidad)"
+    bpm = plan.bpm if keeps_all or re.search(kept_tempo, keeps) else style.bpm
     band = plan.instruments if keeps_all or re.search(
         rf"{_KEEP}(?:instruments|band|instrumentos|banda)", keeps) else style.instruments
     return plan.replace(genre=style.genre, bpm=bpm, instruments=band)
