@@ -105,6 +105,21 @@ def test_clear_asks_first_and_a_no_keeps_the_playlist(agent):
     assert agent.say("yes").reply.say == "There's nothing waiting for a yes or no right now."
 
 
+def test_a_yes_with_a_command_after_it_is_that_command_when_nothing_was_asked(agent):
+    agent.say("play some jazz with piano")
+    saved = agent.say("yeah that one, save it")
+    assert saved.reply.intent is Intent.SAVE and saved.library.done
+    assert agent.library.playlist()[0].clip.plan.genre == "jazz"
+    replayed = agent.say("vale, repítela", "es")
+    assert replayed.reply.intent is Intent.REPLAY
+    # while "are you sure?" waits, the same words answer it
+    asked = agent.say("clear my favourites")
+    assert asked.library.pending_confirmation == "clear:favourites"
+    answered = agent.say("yes, do it, clear them")
+    assert answered.reply.intent is Intent.CONFIRM and agent.library.playlist() == []
+    assert agent.say("yeah").reply.say == "There's nothing waiting for a yes or no right now."
+
+
 def test_a_stale_confirmation_expires(agent, monkeypatch):
     agent.say("play some jazz")
     agent.say("save this")

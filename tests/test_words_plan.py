@@ -98,10 +98,15 @@ def test_an_answer_cut_off_inside_say_keeps_its_words():
     ("Cambialo a jazz pero con el mismo tiempo.", "es", "bpm", 80),  # "tiempo": the tempo
     ("speeded up to 128.", "en", "bpm", 128),  # as Whisper wrote "speed it up to 128"
     ("Añadle un violoncelo.", "es", "instruments", "cello"),  # a valid Spanish spelling
+    ("está chida, pero súbele tantito a la velocidad", "es", "bpm", "up"),  # Mexico: a bit faster
+    ("bájale un poquito al ritmo", "es", "bpm", "down"),
 ])
 def test_edits_as_people_say_them_and_whisper_writes_them(text, language, field, value):
     previous = plan_from_text("a lofi beat at 80 bpm with piano")
     reading = read_request(text, language, previous)
     assert reading.intent is Intent.REFINE
     got = getattr(reading.edited, field)
-    assert value in got if isinstance(got, tuple) else got == value
+    if value in ("up", "down"):
+        assert (got > previous.bpm) == (value == "up") and got != previous.bpm
+    else:
+        assert value in got if isinstance(got, tuple) else got == value

@@ -358,6 +358,14 @@ class LibrarySession:
         return self._said(reply, LibraryAction("clear", False, text, name,
                                                pending_confirmation=pending))
 
+    def awaiting_answer(self, scope: LibraryScope) -> bool:
+        """Whether an "are you sure?" is waiting for this scope's yes or no."""
+        try:
+            return self._pending(scope) is not None
+        except Exception as exc:  # unreadable state: read a "yes" as an answer, as before
+            log.warning("could not read the pending confirmation: %s", exc)
+            return True
+
     def _pending(self, scope: LibraryScope) -> str | None:
         """The confirmation waiting for a yes/no, unless it has expired."""
         state = self.library.get_state(scope.key(PENDING_KEY))

@@ -495,7 +495,8 @@ class Pipeline:
             worker = done.worker = self._primary_worker(recorder, transcript.language, voices)
             # the settled plan gets the same overrides as the final one, so the two compare
             reply = _adjusted(self._reply(recorder, transcript, history, worker,
-                                          lambda settled: early.start(_adjusted(settled, adjust))),
+                                          lambda settled: early.start(_adjusted(settled, adjust)),
+                                          scope),
                               adjust)
         outcome = self._library_command(recorder, reply, transcript, history, scope)
         done.library = outcome.action if outcome.action and outcome.action.done else None
@@ -592,12 +593,14 @@ class Pipeline:
 
     def _reply(self, recorder: _TurnRecorder, transcript: Transcript,
                history: tuple[Turn, ...], worker: _VoiceWorker | None,
-               on_plan: Callable[[Reply], None] | None = None) -> Reply | None:
+               on_plan: Callable[[Reply], None] | None = None,
+               scope: LibraryScope = LibraryScope()) -> Reply | None:
         """The request is read once; when its words decide the turn (a clear library
         command, a clear edit or replay of the last clip) the language model is not asked:
         the reply is stated from templates and the plan, and the record says why."""
+        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
         reading = read_request(transcript.text, transcript.language, last_plan(history),
-                               self._playlist_names())
+                               self._playlist_names(), awaiting_answer=awaiting)
         lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
         if reading.authoritative and not lyrics_without_library:
             recorder.skip(STAGE_LLM, reading.why)

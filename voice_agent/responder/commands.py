@@ -213,6 +213,18 @@ def _is_short_answer(folded: str, words: tuple[str, ...]) -> bool:
     return any(folded == w or folded.startswith(w + " ") for w in words)
 
 
+def after_answer_word(text: str) -> str:
+    """What ``text`` says after a leading yes/no word ("yeah that one, save it" -> "that
+    one save it"; folded), or "" when it is nothing but the answer."""
+    folded = normalise_command_text(text)
+    if folded in _YES + _NO:
+        return ""
+    for word in sorted(_YES + _NO, key=len, reverse=True):
+        if folded.startswith(word + " "):
+            return folded[len(word):].strip()
+    return ""
+
+
 def parse_command(text: str) -> Command | None:
     """The library command ``text`` states clearly, or None (then it is a music request/chat)."""
     folded = normalise_command_text(text)

@@ -87,6 +87,9 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pic
 
 
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
+#: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
+_A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|algo"
+             r"|un toque|un chin)\s+)?")
 #: request ("faster" / "slower") and for the edit rules (how much)
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 #: a complaint about the current clip: "it's too fast", "es muy lenta", "demasiado larga"
@@ -104,7 +107,7 @@ FASTER_PATTERNS = (
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
     _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",
     rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas)\s+"
-    rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
 )
 SLOWER_PATTERNS = (
@@ -120,7 +123,7 @@ SLOWER_PATTERNS = (
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
     _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
     rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos)\s+"
-    rf"(?:un poco\s+)?(?:el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
 )
 

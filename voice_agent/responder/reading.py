@@ -12,13 +12,15 @@ refine.apply_refinement), not beside them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from collections.abc import Sequence
 
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
-from voice_agent.responder.commands import Command, named_playlist_command, parse_command
+from voice_agent.responder.commands import (Command, after_answer_word, named_playlist_command,
+                                           parse_command)
 from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
                                              find_bpm, find_duration, find_key, find_mood,
                                              tempo_direction)
@@ -91,15 +93,23 @@ class RequestReading:
 
 
 def read_request(text: str, language: str, previous_plan: MusicPlan | None = None,
-                 playlists: Sequence[str] = ()) -> RequestReading:
+                 playlists: Sequence[str] = (), awaiting_answer: bool = True) -> RequestReading:
     """Read ``text`` once: its command, the music it names, and any edit of ``previous_plan``.
 
     ``playlists`` are the library's playlist names: a save or list may name one bare
-    ("add it to sunday"; see :func:`named_playlist_command`).
+    ("add it to sunday"; see :func:`named_playlist_command`). With ``awaiting_answer``
+    False (nothing asked "are you sure?"), a leading "yeah" / "vale" / "no" is not an
+    answer when more follows: "yeah that one, save it" is a save, "vale, repítela" a replay.
     """
     folded = " " + fold(text) + " "
     command = parse_command(text) or (named_playlist_command(text, playlists)
                                       if playlists else None)
+    if (not awaiting_answer and command is not None
+            and command.intent in (Intent.CONFIRM, Intent.CANCEL)):
+        rest = after_answer_word(text)
+        reading = read_request(rest, language, previous_plan, playlists, False) if rest else None
+        if reading is not None and reading.guess is not Intent.CHAT:
+            return dataclasses.replace(reading, text=text)
     key, mode = find_key(text)
     fields = dict(text=text, language=language, command=command, genre=find_genre(text),
                   instruments=find_instruments(text), mood=find_mood(text), bpm=find_bpm(text),
