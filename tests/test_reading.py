@@ -448,3 +448,29 @@ def test_another_like_this_is_a_new_take_of_the_current_plan(text):
 def test_a_new_request_with_a_said_tempo_or_a_bare_key(text, bpm, key):
     plan = plan_from_text(text)
     assert (bpm is None or plan.bpm == bpm) and (key is None or plan.key == key)
+
+
+@pytest.mark.parametrize("text,language,intent,fields", [
+    ("play it back", "en", Intent.REPLAY, {}),
+    ("turn this into rock but keep the tempo", "en", Intent.REFINE,
+     {"genre": "rock", "bpm": 105}),
+    ("switch the genre to salsa and leave everything else as it is", "en", Intent.REFINE,
+     {"genre": "salsa", "bpm": 105, "key": "A"}),
+    ("ahora vuélvela reguetón", "es", Intent.REFINE, {"genre": "reggaeton", "key": "A"}),
+])
+def test_genre_switches_and_replays_as_the_blind_set_said_them(text, language, intent, fields):
+    """From the first run of eval_fresh4 (2026-11-30); that run's figures stand."""
+    previous = plan_from_text("a funk groove at 105 bpm in A major")
+    reading = read_request(text, language, previous)
+    assert reading.intent is intent
+    for name, value in fields.items():
+        assert getattr(reading.edited, name) == value, name
+
+
+def test_a_save_names_a_new_playlist_bare():
+    from voice_agent.responder.commands import parse_command
+
+    assert parse_command("save it to study beats please").playlist == "study beats"
+    assert parse_command("guárdala en mañanas").playlist == "mananas"
+    assert parse_command("save it to my favorites").playlist == "favourites"
+    assert parse_command("save it to the library").playlist is None

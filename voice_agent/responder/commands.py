@@ -347,12 +347,30 @@ def _save(folded: str, text: str) -> Command | None:
                                              and find_instruments(text)):
         return None  # "keep the drums, lose the rest": the band, not the clip
     if _has(_SAVE_VERBS, folded):
-        return Command(Intent.SAVE, find_playlist(folded))
+        return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
         r"(?:to|in|into|on|a|en|al)", folded)
     if adds_to_list and find_item(folded) is None:
         return Command(Intent.SAVE, find_playlist(folded))
     return None
+
+
+#: "save it to study beats", "guárdala en mañanas": a save into a playlist named bare, new
+#: or not (an existing one is also found by named_playlist_command)
+_SAVE_INTO = (rf"^(?:please\s+)?{_SAVE_VERBS}\s+(?:it|this|that|this one|that one|la|lo|esta|este"
+              rf"|esa|ese)?\s*(?:to|in|into|on|onto|en|a|al)\s+([a-z0-9]+(?:\s+[a-z0-9]+){{0,2}}?){_TRAILING}")
+#: words after "save it to" that are no playlist's name
+_NOT_A_NAME = ("library", "biblioteca", "later", "luego", "disk", "disco", "my library",
+               "the library", "mi biblioteca", "list", "lista", "my list", "mi lista")
+
+
+def _bare_save_target(folded: str) -> str | None:
+    """The playlist a save names bare at its end ("save it to study beats"), or None."""
+    match = re.search(_SAVE_INTO, folded)
+    if match is None or match.group(1).strip() in _NOT_A_NAME:
+        return None
+    name = _clean_name(match.group(1))
+    return canonical_playlist(name) if name else None
 
 
 def _list(folded: str, text: str) -> Command | None:

@@ -24,6 +24,7 @@ DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
                 "minor": ("A", "E", "D", "G", "C", "B", "F#", "F")}
 
 REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more", "repeat",
+                "play it back", "play that back", "play this back",
                 "otra vez", "una vez mas", "una vez más",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",

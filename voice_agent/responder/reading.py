@@ -28,7 +28,9 @@ from voice_agent.responder.refine import apply_refinement, find_swaps, names_an_
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
-_GENRE_SWITCH = (r"\b(?:make it|turn it into|now as|now in|as an?|same but|same thing but|try it as"
+_GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track) into"
+                 r"|(?:switch|change) (?:the genre |the style |it |this |that )?to|vuelvel[oa]"
+                 r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
                  r"|instead|hazl[oa]|conviertel[oa]|ahora (?:en|como)|pasal[oa] a|en version"
