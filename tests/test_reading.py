@@ -474,3 +474,37 @@ def test_a_save_names_a_new_playlist_bare():
     assert parse_command("guárdala en mañanas").playlist == "mananas"
     assert parse_command("save it to my favorites").playlist == "favourites"
     assert parse_command("save it to the library").playlist is None
+
+
+@pytest.mark.parametrize("text,key", [
+    ("make a rock track and e-minor with electric guitar", ("E", "minor")),  # Whisper's hyphen
+    ("strings in harp and d-major, slow", ("D", "major")),
+    ("in D minor", ("D", "minor")),
+])
+def test_a_key_written_with_a_hyphen_is_a_key(text, key):
+    from voice_agent.responder.grounding import find_key
+
+    assert find_key(text) == key
+
+
+@pytest.mark.parametrize("text,direction", [
+    ("Está chida, pero sube le tantito a la velocidad.", "faster"),  # "súbele", written apart
+    ("Bajale un poco el tiempo.", "slower"),  # "tiempo": the tempo, after subir/bajar
+    ("dame más tiempo", None),  # ... but "more time" is a length, not a tempo
+    ("que dure menos tiempo", None),
+])
+def test_spanish_tempo_verbs_as_whisper_writes_them(text, direction):
+    from voice_agent.responder.grounding import tempo_direction
+
+    assert tempo_direction(text) == direction
+
+
+@pytest.mark.parametrize("text,bpm", [
+    ("Quiero un rock bien potente con guitarra eléctrica, bajo y batería, 140.", 140),
+    ("a salsa, 30 seconds", None),  # a length
+    ("a salsa, thirty", None),  # too slow to be a tempo
+])
+def test_a_number_ending_the_request_after_a_comma_is_its_tempo(text, bpm):
+    from voice_agent.responder.grounding import find_bpm
+
+    assert find_bpm(text) == bpm

@@ -58,7 +58,9 @@ def find_bpm(text: str) -> int | None:
     said = next((g for g in match.groups() if g), None) if match else None
     if said and 30 <= int(said) <= 300:
         return int(said)
-    bare = re.search(_AT_TEMPO, folded)  # "metal a 160", "techno at one twenty eight"
+    # "metal a 160", "techno at one twenty eight", "rock con batería, 140" (the request's
+    # last words: Whisper drops a short "a" before a number)
+    bare = re.search(_AT_TEMPO, folded) or re.search(r",\s*(\d{2,3})\s*[.!]?\s*$", folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
 
 
@@ -88,6 +90,8 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pic
 
 
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
+#: the verb's "le" as Whisper may write it apart ("sube le"); it always ends in a space
+_LE = r"\s+(?:le\s+)?"
 #: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
 _A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|algo"
              r"|un toque|un chin)\s+)?")
@@ -107,9 +111,10 @@ FASTER_PATTERNS = (
     rf"\b(?:higher|faster|quicker)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+up\b",
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
     _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",
-    rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas)\s+"
+    rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
+    rf"\b(?:sube\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
@@ -123,9 +128,10 @@ SLOWER_PATTERNS = (
     rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
     _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
-    rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos)\s+"
+    rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
+    rf"\b(?:baja\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"
 )
 
 
@@ -202,7 +208,8 @@ _MODE = r"(major|minor|mayor|menor)"
 #: mode, "la mayor parte" is "most of"
 _NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"
 _KEY_PATTERNS = (
-    rf"\b{NOTE}\s*{_MODE}\b{_NOT_A_KEY}",  # "D minor", "sol mayor", "E flat major"
+    # "D minor", "sol mayor", "E flat major", and "e-minor" as Whisper writes it
+    rf"\b{NOTE}(?:\s*|\s*-\s*){_MODE}\b{_NOT_A_KEY}",
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
     rf"|por favor\b|now\b|instead\b|ahora\b))",  # "en la bemol", "move it to E flat"
     rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
