@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from voice_agent.core import cpu
 from voice_agent.core.cancel import CancelToken, TurnCancelledError
-from voice_agent.core.errors import VoiceAgentError
+from voice_agent.core.errors import UnclearSpeechError, VoiceAgentError
 from voice_agent.core.language import guess_language, split_sentences
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
                                 EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
@@ -486,7 +486,7 @@ class Pipeline:
         melody, engine = music_from
         cancel.check()
         transcript = done.transcript = self._transcript(recorder, audio, text, language,
-                                                        transcribe)
+                                                        transcribe, conversation_language(history))
         reply, primary, worker = None, None, None
         early = _EarlyMusic(lambda settled: self._render_early(recorder, settled, melody, engine))
         if transcript is not None:
@@ -645,7 +645,12 @@ class Pipeline:
         return self._turn(request, None, None, None, (), recorder, self.speakers)
 
     def _transcript(self, recorder: _TurnRecorder, audio: Audio | None, text: str | None,
-                    language: str | None, transcribe=None) -> Transcript | None:
+                    language: str | None, transcribe=None,
+                    spoken_so_far: str | None = None) -> Transcript | None:
+        """The turn's transcript: typed ``text``, or ``audio`` recognised (by ``transcribe``
+        when a streaming session heard it). A short request in a conversation is first
+        heard in the language the conversation was spoken in (``spoken_so_far``; see
+        :func:`short_request_transcript`)."""
         if text is not None:
             recorder.skip(STAGE_ASR, "typed request: no audio to transcribe")
             cleaned = " ".join(text.split())
@@ -658,6 +663,10 @@ class Pipeline:
             recorder.errors.append(StageError(STAGE_ASR, "missing_model",
                                               "No speech recogniser is configured."))
             return None
+        if (transcribe is None and language is None and spoken_so_far is not None
+                and audio.duration_s < SHORT_REQUEST_S):
+            return recorder.run(STAGE_ASR, lambda: short_request_transcript(
+                self.transcriber.transcribe, audio, spoken_so_far))
         transcribe = transcribe or self.transcriber.transcribe
         return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
 
@@ -807,6 +816,28 @@ class _Done:
         self.transcript: Transcript | None = None
         self.worker: _VoiceWorker | None = None
         self.library: Any = None  # a library change already made (it stays made)
+
+
+#: Below this, Whisper's language ID is close to a guess (0.7 s of "Deshaz" was taken
+#: for English and came back as "didn't catch that"); a conversation's language is a
+#: better one. Requests this short are one or two words: "undo", "otra vez", "más rápido".
+SHORT_REQUEST_S = 1.5
+
+
+def conversation_language(history: Sequence[Turn]) -> str | None:
+    """The language the conversation's last recognised or typed request was in."""
+    return next((t.transcript.language for t in reversed(history) if t.transcript), None)
+
+
+def short_request_transcript(transcribe: Callable[[Audio, str | None], Transcript],
+                             audio: Audio, language: str) -> Transcript:
+    """A short request heard in the conversation's ``language`` first, and with language
+    ID only if that comes back unclear (the person may have changed language)."""
+    try:
+        return transcribe(audio, language)
+    except UnclearSpeechError:
+        log.info("a short request was unclear in %s; trying language ID", language)
+        return transcribe(audio, None)
 
 
 def _adjusted(reply: Reply | None, adjust: Callable[[MusicPlan], MusicPlan] | None) -> Reply | None:
