@@ -92,6 +92,7 @@ VARIANTS = {
     "threads": (("2 threads", {}), ("1 thread", {"threads": 1})),
     "compute": (("int8", {"compute_type": "int8"}), ("int8_float32", {"compute_type": "int8_float32"})),
     "beam": (("beam 5", {"beam_size": 5}), ("beam 2", {"beam_size": 2}), ("greedy", {"beam_size": 1})),
+    "timestamps": (("timestamps", {}), ("text only", {"timestamps": False})),
 }
 
 
