@@ -312,8 +312,10 @@ class LlamaCppResponder:
         """Like :meth:`respond`, handing each ``say`` sentence to ``on_sentence`` as it is
         written. The reply's ``say`` always begins with the sentences handed out.
         ``on_plan`` gets the music the answer settles on as soon as its plan fields are
-        written (before ``say``; see :func:`~voice_agent.responder.replies.settled_reply`);
-        the returned reply's plan is the same."""
+        written (before ``say``; see :func:`~voice_agent.responder.replies.settled_reply`),
+        or at once when the person's words settle it (a new piece of a named genre, see
+        :func:`~voice_agent.responder.replies.words_plan`: the model then writes only
+        ``say``); the returned reply's plan is the same."""
         self.load()
         reading = reading_for(transcript, history, reading)
         stream = say_stream(transcript, reading, on_sentence, self.acknowledge) \
