@@ -29,6 +29,8 @@ import json
 import logging
 import os
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -152,6 +154,7 @@ class Library:
         self.clips_dir = self.root / CLIPS_DIR
         self._connect = connect
         self._opened = False
+        self._opening = threading.Lock()
 
     # -- connections and schema ---------------------------------------------------------
 
@@ -159,16 +162,38 @@ class Library:
         """Create or upgrade the database and sweep files no row references (idempotent)."""
         if self._opened:
             return self
-        try:
-            self.clips_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibraryError(key="cannot_create", root=self.root, problem=exc) from None
-        with self._connection() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-        self._migrate()
-        self._opened = True
-        self.sweep()
+        with self._opening:  # two threads' first calls: one opens, the other waits
+            if self._opened:
+                return self
+            try:
+                self.clips_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise LibraryError(key="cannot_create", root=self.root, problem=exc) from None
+            self._use_wal()
+            self._migrate()
+            self._opened = True
+            self.sweep()
         return self
+
+    def _use_wal(self) -> None:
+        """Put the database in WAL mode (readers and a writer at once), waiting for others.
+
+        The mode is kept in the file, so only a new database is switched. Switching needs
+        the file to itself, and SQLite answers "database is locked" at once, without its
+        busy timeout, while another connection (a second session, another process) holds
+        it: so this tries again until BUSY_TIMEOUT_S has passed, as a write would wait.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                with self._connection() as db:
+                    if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                        db.execute("PRAGMA journal_mode=WAL")
+                return
+            except LibraryError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
