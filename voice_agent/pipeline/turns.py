@@ -646,10 +646,10 @@ class Pipeline:
 
     def _transcript(self, recorder: _TurnRecorder, audio: Audio | None, text: str | None,
                     language: str | None, transcribe=None,
-                    spoken_so_far: str | None = None) -> Transcript | None:
+                    conversation_in: str | None = None) -> Transcript | None:
         """The turn's transcript: typed ``text``, or ``audio`` recognised (by ``transcribe``
         when a streaming session heard it). A short request in a conversation is first
-        heard in the language the conversation was spoken in (``spoken_so_far``; see
+        heard in the language the conversation was spoken in (``conversation_in``; see
         :func:`short_request_transcript`)."""
         if text is not None:
             recorder.skip(STAGE_ASR, "typed request: no audio to transcribe")
@@ -663,10 +663,10 @@ class Pipeline:
             recorder.errors.append(StageError(STAGE_ASR, "missing_model",
                                               "No speech recogniser is configured."))
             return None
-        if (transcribe is None and language is None and spoken_so_far is not None
+        if (transcribe is None and language is None and conversation_in is not None
                 and audio.duration_s < SHORT_REQUEST_S):
             return recorder.run(STAGE_ASR, lambda: short_request_transcript(
-                self.transcriber.transcribe, audio, spoken_so_far))
+                self.transcriber.transcribe, audio, conversation_in))
         transcribe = transcribe or self.transcriber.transcribe
         return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
 
