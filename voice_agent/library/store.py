@@ -185,15 +185,16 @@ class Library:
         """
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
-            try:
-                with self._connection() as db:
+            with self._connection() as db:
+                try:
                     if str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
                         db.execute("PRAGMA journal_mode=WAL")
-                return
-            except LibraryError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+                    return
+                except sqlite3.OperationalError as exc:
+                    busy = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+                    if not busy or time.monotonic() > deadline:
+                        raise
+            time.sleep(0.05)
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:

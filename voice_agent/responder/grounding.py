@@ -89,12 +89,12 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pic
                 r"|por ciento)\b)")
 
 
-#: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: the verb's "le" as Whisper may write it apart ("sube le"); it always ends in a space
 _LE = r"\s+(?:le\s+)?"
 #: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
 _A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|algo"
              r"|un toque|un chin)\s+)?")
+#: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: request ("faster" / "slower") and for the edit rules (how much)
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 #: a complaint about the current clip: "it's too fast", "es muy lenta", "demasiado larga"
