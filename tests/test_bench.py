@@ -147,14 +147,22 @@ def test_streaming_bench_feeds_in_real_time_and_times_from_the_end_of_audio(tmp_
     report = run_benchmark(pipeline, requests, runs=1, settings={}, progress=False,
                            clock=lambda: 1.0)
     elapsed = time.perf_counter() - started
-    assert report["streaming"] is True and transcriber.calls == []  # no batch decode
+    # the final words: one decode of each whole request (warm-up and turn), as without
+    # streaming; the steps ran while it was fed
+    assert report["streaming"] is True and len(transcriber.calls) == 2
+    assert transcriber.calls[-1][0].duration_s == pytest.approx(duration, abs=0.05)
     assert transcriber.word_calls >= 2
     assert elapsed >= 2 * duration * 0.95  # warm-up and the turn were each fed at 1x
     sample = report["samples"][0]
     assert sample["asr_wer"] == pytest.approx(0.0)
     assert sample["end_of_utterance_delay_s"] < duration  # timed from the end of audio
+    # what the steps heard asked for music: "Sure!" before the final words, then music
+    assert sample["acknowledged_early"] and sample["music_made"]
+    assert report["quality"]["acknowledged_early"] == 1
+    assert report["quality"]["acknowledged_early_without_music"] == 0
     markdown = write_report(report, tmp_path)["md"].read_text()
     assert "streamed while each request was fed at 1x" in markdown and "class " in markdown
+    assert "said from the words heard while speaking (then no music) | 1/1 (0)" in markdown
 
 
 def test_no_stream_keeps_the_batch_path():

@@ -10,7 +10,9 @@ silence and noise raise :class:`NoSpeechError` instead of producing a hallucinat
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -33,6 +35,11 @@ from voice_agent.asr.bias import asr_bias
 
 log = logging.getLogger(__name__)
 
+#: one mel frame is 10 ms of 16 kHz audio
+HOP_SAMPLES = 160
+#: frames past a streaming buffer's end the step's encoder also sees: 1 s of Whisper's
+#: padding, which keeps the last word's ending (measured: docs/speed.md)
+STEP_MARGIN_FRAMES = 100
 
 
 def cuda_available() -> bool:
@@ -58,17 +65,37 @@ class EncoderMemo:
         self._encode = encode
         self._key: tuple | None = None
         self._output = None
+        self._lock = threading.Lock()  # streaming steps and a batch decode share the model
+        self._window = threading.local()
         self.hits = 0
 
     def __call__(self, features: np.ndarray):
+        frames = getattr(self._window, "frames", None)
+        if frames is not None and features.shape[-1] > frames:
+            features = features[..., :frames + frames % 2]  # the encoder wants an even length
         array = np.ascontiguousarray(features)
         key = (array.shape, array.dtype.str, hash(array.tobytes()))
-        if key != self._key:
-            self._output = self._encode(array)
-            self._key = key
-        else:
-            self.hits += 1
-        return self._output
+        with self._lock:
+            if key != self._key:
+                self._output = self._encode(array)
+                self._key = key
+            else:
+                self.hits += 1
+            return self._output
+
+    @contextmanager
+    def window(self, frames: int) -> Iterator[None]:
+        """Encode only the first ``frames`` mel frames (10 ms each) on this thread.
+
+        Whisper always encodes a 30 s window; the encoder accepts a shorter one and is then
+        5-8x faster, at some cost in accuracy (docs/speed.md): right for the hypotheses a
+        streaming step makes while the person speaks, not for the final transcript.
+        """
+        self._window.frames = frames
+        try:
+            yield
+        finally:
+            self._window.frames = None
 
 
 class GenerationCounter:
@@ -206,20 +233,33 @@ class FasterWhisperTranscriber:
 
         Greedy and without the vocabulary bias prompt: it runs every half second while
         the person speaks, and the committed text is the better context (``prompt``).
-        The language, when not given, is the likeliest configured one.
+        The language, when not given, is the likeliest configured one. The encoder sees
+        the buffer plus STEP_MARGIN_FRAMES, not the 30 s window (see
+        :meth:`EncoderMemo.window`): a step of a 3 s buffer then takes about 0.25 s
+        instead of 1.5 s here, so steps keep up with speech and the one in flight when
+        the person stops is short.
         """
         self.load()
-        features = self._model.feature_extractor(samples)
-        language, probability = self._language_candidates(features, language)[0]
-        segments, _info = self._model.transcribe(
-            samples, language=language, beam_size=1, temperature=0.0, word_timestamps=True,
-            vad_filter=False, condition_on_previous_text=False,
-            initial_prompt=prompt or None,
-            max_new_tokens=token_cap(len(samples) / ASR_RATE))
+        with self._step_window(len(samples)):
+            features = self._model.feature_extractor(samples)
+            language, probability = self._language_candidates(features, language)[0]
+            segments, _info = self._model.transcribe(
+                samples, language=language, beam_size=1, temperature=0.0,
+                word_timestamps=True, vad_filter=False, condition_on_previous_text=False,
+                initial_prompt=prompt or None,
+                max_new_tokens=token_cap(len(samples) / ASR_RATE))
+            segments = list(segments)
         words = tuple(Word(w.start, w.end, w.word.strip())
                       for s in keep_confident(list(segments)) for w in (s.words or ())
                       if w.word.strip())
         return WordHypothesis(words, language, probability)
+
+    def _step_window(self, samples: int):
+        """The short encoder window of a streaming step (a no-op on a stand-in model)."""
+        memo = getattr(self._model, "encode", None)
+        if not isinstance(memo, EncoderMemo):
+            return nullcontext()
+        return memo.window(samples // HOP_SAMPLES + STEP_MARGIN_FRAMES)
 
     def _speech_only(self, samples: np.ndarray) -> np.ndarray:
         """The voiced parts of ``samples``; NoSpeechError if there are none."""

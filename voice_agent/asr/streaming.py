@@ -145,15 +145,22 @@ class StreamingRecognizer:
     """
 
     def __init__(self, model: WordTranscriber, language: str | None = None,
-                 min_step_s: float = 0.5, trim_s: float = 12.0) -> None:
+                 min_step_s: float = 0.5, trim_s: float = 12.0,
+                 decode_tail: bool = False) -> None:
         self.model = model
         self.language = language
+        self._given_language = language
+        #: at the end, decode only the uncommitted tail (whisper_streaming's way) even when
+        #: the model can decode the whole request; see :meth:`finish` for why it does not
+        self.decode_tail = decode_tail
+        self._last: WordHypothesis | None = None  # the last step's words, in request time
         self._guess = language or ""  # the likeliest language until one is confident
         self.probability = 1.0 if language else 0.0
         self.min_step_s = min_step_s
         self.trim_s = trim_s
         self.buffer = AgreementBuffer()
         self._audio = np.zeros(0, np.float32)
+        self._request: list[np.ndarray] = []  # all of it, for the final decode (never trimmed)
         self._offset = 0.0  # request time of the buffer's first sample
         self._stepped_at = 0  # buffer length (samples) at the last step
         self._total = 0.0  # samples (at 16 kHz) fed in all
@@ -194,31 +201,53 @@ class StreamingRecognizer:
                   for run, rate in runs]
         if blocks:
             self._audio = np.concatenate([self._audio, *blocks])
+            self._request.extend(blocks)
 
     def step(self) -> list[Word]:
         """Transcribe the buffer once; returns the words this step committed."""
         self._absorb()
         self._stepped_at = len(self._audio)
         hypothesis = self._transcribe(self._audio)
-        committed = self.buffer.insert(self._shift(hypothesis.words))
+        words = self._shift(hypothesis.words)
+        self._last = WordHypothesis(tuple(words), hypothesis.language, hypothesis.probability)
+        committed = self.buffer.insert(words)
         self.steps += 1
         if committed and len(self._audio) / ASR_RATE > self.trim_s:
             self._trim_at_sentence_end()
         return committed
 
-    def finish(self) -> Transcript:
-        """Decode only the audio after the committed words, and return the whole request.
+    def heard(self) -> Transcript | None:
+        """What the steps have heard so far (committed words, then the last step's other
+        words), without waiting for anything: a preview, not the transcript. None before
+        the first step found words. Its language is the steps' likeliest one."""
+        words = list(self.buffer.committed)
+        if self._last is not None:
+            words += [w for w in self._last.words if w.start > self.buffer.last_end - OVERLAP_S]
+        text = " ".join(w.text.strip() for w in words).strip()
+        if not text:
+            return None
+        return Transcript(text=text, language=self.language or self._guess or "en",
+                          language_probability=self.probability, duration_s=self.fed_s)
 
-        With nothing committed yet (a short request, or a CPU too busy to step), the
-        whole request goes through the model's own ``transcribe`` when it has one (voice
-        detection, both languages, the time budget): streaming is never worse than batch.
-        Raises NoSpeechError when no words were heard at all.
+    def finish(self, language: str | None = None) -> Transcript:
+        """The whole request's Transcript (in ``language`` when given).
+
+        When the model can decode a whole request (``transcribe``: voice detection, both
+        languages, the time budget), it does, with the full 30 s encoder window and beam
+        search: the steps' short-window greedy hypotheses serve what happens while the
+        person speaks (live words, the early prefill, the acknowledgement), and the final
+        words are as good as without streaming. Measured on two cores (docs/speed.md),
+        decoding only the uncommitted tail was no faster: it still runs the encoder's
+        30 s window once. ``decode_tail`` keeps that way; it is also the way of a model
+        without ``transcribe``. Raises NoSpeechError when no words were heard at all.
         """
         self._absorb()
         batch = getattr(self.model, "transcribe", None)
-        if not self.buffer.committed and self._offset == 0.0 and callable(batch):
-            log.debug("streaming ASR: nothing committed after %d steps; batch decode", self.steps)
-            return batch(Audio(self._audio, ASR_RATE), self.language)
+        whole = not self.decode_tail or (not self.buffer.committed and self._offset == 0.0)
+        if whole and callable(batch):
+            log.debug("streaming ASR: %d steps; decoding the whole request", self.steps)
+            request = np.concatenate(self._request) if self._request else self._audio
+            return batch(Audio(request, ASR_RATE), language or self._given_language)
         tail_from = max(0.0, self.buffer.last_end - 0.5 - self._offset)
         tail_from = min(tail_from, max(0.0, len(self._audio) / ASR_RATE - 1.0))
         start = int(tail_from * ASR_RATE)
@@ -272,8 +301,9 @@ class StreamingSession:
     """Runs a :class:`StreamingRecognizer`'s steps on a worker thread as audio arrives.
 
     :meth:`feed` never waits for recognition (safe from an audio callback); the worker
-    steps whenever enough new audio is there. :meth:`finish` waits for the step in
-    flight, then decodes the uncommitted tail on the caller's thread.
+    steps whenever enough new audio is there. :meth:`heard` previews the words at any
+    moment; :meth:`finish` waits for the step in flight, then decodes on the caller's
+    thread (see :meth:`StreamingRecognizer.finish`).
     """
 
     def __init__(self, recognizer: StreamingRecognizer,
@@ -299,15 +329,20 @@ class StreamingSession:
             self._wake.notify()
 
     def finish(self, audio: Audio | None = None, language: str | None = None) -> Transcript:
-        """The request's Transcript (``audio``/``language`` are accepted so this can stand
-        in for ``Transcriber.transcribe``; the audio was already fed)."""
+        """The request's Transcript, in ``language`` when given (so this can stand in for
+        ``Transcriber.transcribe``; ``audio`` was already fed and is not used). Called
+        again (another language), it decodes again."""
         with self._wake:
             self._closed = True
             self._wake.notify()
         self._thread.join()
         if self.error is not None:
             log.warning("streaming steps failed (%s); decoding at the end only", self.error)
-        return self.recognizer.finish()
+        return self.recognizer.finish(language)
+
+    def heard(self) -> Transcript | None:
+        """What the steps have heard so far (see :meth:`StreamingRecognizer.heard`)."""
+        return self.recognizer.heard()
 
     def close(self) -> None:
         """Stop without a transcript (a cancelled or lost recording); returns at once."""

@@ -710,6 +710,14 @@ class SayStream:
 _ACKNOWLEDGED = (Intent.MAKE_MUSIC, Intent.REFINE, Intent.ANOTHER_LIKE)
 
 
+def acknowledgement(reading: RequestReading, language: str) -> str | None:
+    """The "Sure!" / "¡Claro!" said before the model writes, when the words ask for
+    music (a chat line or a library command has its own first words); else None."""
+    if reading.guess not in _ACKNOWLEDGED:
+        return None
+    return STAND_IN_OPENERS.get(base_language(language))
+
+
 def say_stream(transcript: Transcript, reading: RequestReading,
                on_sentence: Callable[[str], None], acknowledge: bool = True) -> SayStream:
     """The :class:`SayStream` a streaming responder feeds: sentences vetted against the

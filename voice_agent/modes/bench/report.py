@@ -58,6 +58,10 @@ def render_markdown(report: dict[str, Any]) -> str:
               f"| Turns (failed) | {quality['turns']} ({quality['failed_turns']}) |",
               f"| Language identified | {quality['language_id_correct']}/{quality['turns']} |",
               f"| Genre as asked | {quality['genre_correct']}/{quality['turns']} |"]
+    if "acknowledged_early" in quality:
+        lines.append(f"| \"Sure!\" said from the words heard while speaking (then no music) "
+                     f"| {quality['acknowledged_early']}/{quality['turns']} "
+                     f"({quality['acknowledged_early_without_music']}) |")
     lines += [f"| ASR WER ({key[-2:]}) | {value:.3f} |" for key, value in quality.items()
               if key.startswith("asr_wer_")]
     lines += _slowest_recognition(report)

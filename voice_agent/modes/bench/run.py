@@ -114,6 +114,10 @@ def turn_sample(turn: Turn, request: BenchRequest) -> dict[str, Any]:
     if turn.reply is not None and turn.reply.plan is not None:
         sample["genre"] = turn.reply.plan.genre
         sample["genre_ok"] = turn.reply.plan.genre == request.genre
+    # "Sure!" said from what the streaming steps heard, before the final words: was music
+    # then made? (an acknowledgement followed by none is the case to watch)
+    sample["acknowledged_early"] = "early_acknowledgement" in turn.latency
+    sample["music_made"] = turn.music is not None
     return sample
 
 
@@ -170,7 +174,7 @@ class Bench:
         feeder.start()
         feeder.join()
         return self.pipeline.run(audio=audio, request=request.request_id,
-                                 transcribe=session.finish)
+                                 transcribe=session.finish, heard=session.heard())
 
     def run(self) -> dict[str, Any]:
         """Warm up, run every request ``runs`` times, and return the report."""
@@ -211,6 +215,9 @@ def quality(samples: list[dict[str, Any]]) -> dict[str, Any]:
             result[f"asr_wer_{language}"] = statistics.fmean(wers)
     result["language_id_correct"] = sum(bool(s.get("language_ok")) for s in samples)
     result["genre_correct"] = sum(bool(s.get("genre_ok")) for s in samples)
+    early = [s for s in samples if s.get("acknowledged_early")]
+    result["acknowledged_early"] = len(early)
+    result["acknowledged_early_without_music"] = sum(not s.get("music_made") for s in early)
     return result
 
 

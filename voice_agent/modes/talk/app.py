@@ -69,6 +69,7 @@ class _Job:
     text: str | None
     request: str
     transcribe: Any = None  # a streaming session's finish, when it heard the recording
+    heard: Any = None  # what that session heard by the end of speech (a preview)
 
 
 class TalkSession:
@@ -272,7 +273,8 @@ class TalkSession:
             return
         self._submit(audio=resample(audio, ASR_RATE),
                      request=f"microphone: {audio.duration_s:.1f} s",
-                     transcribe=stream.finish if stream is not None else None)
+                     transcribe=stream.finish if stream is not None else None,
+                     heard=stream.heard() if stream is not None else None)
 
     def _do_cancel_recording(self, _command: Command) -> None:
         if self.mic is not None:
@@ -362,7 +364,7 @@ class TalkSession:
         return self.pipeline.primary_voice()
 
     def _submit(self, audio: Audio | None = None, text: str | None = None,
-                request: str = "", transcribe: Any = None) -> None:
+                request: str = "", transcribe: Any = None, heard: Any = None) -> None:
         folder = self.log.new_turn()
         if audio is not None:
             self.log.keep_recording(folder, audio)
@@ -373,7 +375,7 @@ class TalkSession:
         self.pending += 1
         self.stage = ""
         self.machine.turn_started()
-        self._jobs.put(_Job(number, folder, audio, text, request, transcribe))
+        self._jobs.put(_Job(number, folder, audio, text, request, transcribe, heard))
 
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -386,7 +388,7 @@ class TalkSession:
                 audio=job.audio, text=job.text, language=self.options.language,
                 request=job.request, history=self.history,
                 on_event=lambda e, n=job.number: self.inbox.put(("event", n, e)),
-                transcribe=job.transcribe, scope=self.scope)
+                transcribe=job.transcribe, scope=self.scope, heard=job.heard)
             self.history.append(turn)
             record = self.log.finish_turn(turn, job.folder)
         except Exception as exc:  # a bug must not end the session; the recording is on disk
