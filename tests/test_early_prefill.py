@@ -33,7 +33,8 @@ def words(*texts: str) -> list[Word]:
 def test_committed_words_are_prefilled_once_the_language_is_known():
     responder = PrefillingFake()
     language: list[str | None] = [None]
-    on_commit = Pipeline(FakeTranscriber(), responder).early_prefill(lambda: language[0])
+    on_commit = Pipeline(FakeTranscriber(), responder,
+                         prefill_while_speaking=True).early_prefill(lambda: language[0])
     on_commit(words("Toca", "un"))
     assert not responder.called.wait(0.2)  # the prompt names the language before the words
     language[0] = "es"
@@ -43,7 +44,13 @@ def test_committed_words_are_prefilled_once_the_language_is_known():
 
 
 def test_a_responder_that_cannot_prefill_gets_no_callback():
-    assert Pipeline(FakeTranscriber(), FakeResponder()).early_prefill(lambda: "en") is None
+    assert Pipeline(FakeTranscriber(), FakeResponder(),
+                    prefill_while_speaking=True).early_prefill(lambda: "en") is None
+
+
+def test_no_prefill_unless_switched_on():
+    # off by default: measured idle on two cores, it cost time (docs/speed.md)
+    assert Pipeline(FakeTranscriber(), PrefillingFake()).early_prefill(lambda: "en") is None
 
 
 @pytest.mark.real_model

@@ -516,8 +516,9 @@ def _serve(args: argparse.Namespace, web: bool) -> int:
     if web:
         from voice_agent.modes.web.app import create_web_app
 
-        # the web recorder streams with its own flag or [asr] streaming (docs/speed.md)
-        stream = args.stream or (config is not None and config.asr.streaming)
+        # the web recorder streams only when asked: Gradio's streaming microphone misses
+        # a first click, and its pieces come every 0.5 s (docs/speed.md)
+        stream = args.stream
         app = create_web_app(service, Path(args.bench_dir) if args.bench_dir else None,
                              access=access, ui_language=_ui(args), stream=stream)
         url = f"web app: http://{args.host}:{args.port}/   API docs: /docs"
@@ -869,12 +870,13 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     bench.add_argument("--no-progress", action="store_true", help="no progress bar")
     bench.add_argument("--stream", action="store_true",
                        help="feed each request in real time and recognise it while it is "
-                            "fed (LocalAgreement streaming; [asr] streaming = true likewise)")
+                            "fed (the default, from [asr] streaming = true)")
     bench.add_argument("--isa", choices=("native", "avx2"), default="native",
                        help="avx2: hold each runtime that has a switch to AVX2 code paths (an "
                             "approximation of an AVX2-only CPU; bench.json says which were)")
     bench.add_argument("--no-stream", action="store_true",
-                       help="transcribe each request after it ends (the default)")
+                       help="transcribe each request after it ends, without streaming "
+                            "(comparable with figures from before streaming)")
     _add_model_flags(bench)
     bench.set_defaults(func=cmd_bench)
 
@@ -904,8 +906,8 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
                           "the newest of benchmarks/results/bench here and the shipped one)")
     web.add_argument("--stream", action="store_true",
                      help="recognise the Talk tab's microphone while the person speaks and "
-                          "show the words live (off by default: slower on a 2-core CPU; "
-                          "[asr] streaming = true turns it on too)")
+                          "show the words live (off by default: Gradio's streaming "
+                          "microphone misses a first click)")
     web.set_defaults(func=cmd_web)
 
     serve = sub.add_parser("serve", help="the HTTP API (FastAPI, OpenAPI docs at /docs)")

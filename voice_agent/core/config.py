@@ -47,11 +47,12 @@ class AsrConfig:
     # The most seconds one request's recognition may take: retries (a second language,
     # temperature fallback) run only while this much time remains (asr/budget.py).
     max_seconds: float = 2.5
-    # Recognise while the person speaks (asr/streaming.py, LocalAgreement-2). Off by
-    # default: on the 2-core Xeon of 2026-11-30 (AVX-512) the re-transcription steps
-    # during speech cost more than they saved (voice-agent bench, 24 requests: end of
-    # speech -> first audio p50 3.62 s streaming vs 2.87 s without; ASR 1.96 vs 1.48 s).
-    streaming: bool = False
+    # Recognise while the person speaks (asr/streaming.py): talk's microphone and
+    # voice-agent bench. The steps encode a short window (0.2-0.4 s each on two cores),
+    # the final words are still decoded from the whole request, and what the steps heard
+    # lets "Sure!" be said at the end of speech (docs/speed.md). The web recorder has its
+    # own switch (voice-agent web --stream).
+    streaming: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class LlmConfig:
     seed: int = 7
     ollama_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "qwen2.5:0.5b-instruct"
+    #: evaluate the prompt up to the words committed while the person speaks (streaming
+    #: recognition only). Off: measured idle on two cores it cost time (docs/speed.md):
+    #: the final words differ from the steps' ("Play" / "play"), so the evaluated prompt
+    #: is mostly thrown away, and it competes with recognition at the end of speech
+    prefill_while_speaking: bool = False
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ def build_pipeline(config: AgentConfig, with_asr: bool = True) -> Pipeline:
         renderer=renderer,
         speakers=speakers,
         history_turns=config.history_turns,
+        prefill_while_speaking=config.llm.prefill_while_speaking,
         unavailable=unavailable,
         library=build_library_session(config, chosen),
         engine=config.music.backend,

@@ -272,8 +272,12 @@ class Pipeline:
         library: LibrarySession | None = None,
         engine: str = "",
         other_engines: Mapping[str, MusicRenderer] | None = None,
+        prefill_while_speaking: bool = False,
     ) -> None:
         self.transcriber = transcriber
+        #: let the responder start on the words committed while the person speaks
+        #: (see :meth:`early_prefill`; ``[llm] prefill_while_speaking``)
+        self.prefill_while_speaking = prefill_while_speaking
         self.responder = responder
         self.renderer = renderer
         #: the name of ``renderer`` ("composer", "musicgen"), and the other music engines a
@@ -399,9 +403,10 @@ class Pipeline:
 
         ``language`` tells the recognised language once known (the prompt names it before
         the words); nothing is evaluated until it does. A commit that arrives while an
-        evaluation runs is skipped; the next one catches up.
+        evaluation runs is skipped; the next one catches up. None too unless
+        ``prefill_while_speaking`` is on (off by default: measured, it did not pay here).
         """
-        if not isinstance(self.responder, PrefillingResponder):
+        if not (self.prefill_while_speaking and isinstance(self.responder, PrefillingResponder)):
             return None
         responder = self.responder
         words: list[str] = []
