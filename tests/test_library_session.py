@@ -253,3 +253,12 @@ def test_the_default_library_is_under_the_agent_home(monkeypatch, tmp_path):
     monkeypatch.delenv("VOICE_AGENT_LIBRARY")
     monkeypatch.setenv("VOICE_AGENT_HOME", str(tmp_path / "home"))
     assert default_library_dir() == tmp_path / "home" / "library"
+
+
+def test_without_a_library_a_yes_is_read_as_an_answer_without_a_warning(caplog):
+    # the bench's pipeline has a library session but no store: no warning every turn
+    from voice_agent.library import LibraryScope
+
+    with caplog.at_level("WARNING"):
+        assert LibrarySession(None).awaiting_answer(LibraryScope()) is True
+    assert not [r for r in caplog.records if "pending confirmation" in r.getMessage()]

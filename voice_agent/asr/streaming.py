@@ -4,9 +4,14 @@ Whisper is not a streaming model, but it can re-transcribe a growing buffer. Fol
 whisper_streaming (Machácek, Dabre and Bojar, 2023, "Turning Whisper into Real-Time
 Transcription System"), each time new audio has arrived the buffer is transcribed again
 with word timestamps, and the words two consecutive hypotheses agree on (their longest
-common prefix) are committed: they will not change any more. When the person stops, only
-the audio after the last committed word is decoded, so the end-of-speech delay is one
-short decode instead of a whole request's.
+common prefix) are committed: they will not change any more.
+
+What the steps hear serves the time while the person speaks: live words, and the moment
+speech ends, :meth:`StreamingSession.heard` tells the pipeline whether music was asked
+for, so "Sure!" is said at once. The final words are then decoded from the whole request
+as without streaming (the steps are greedy over a short encoder window, less accurate);
+whisper_streaming's way, decoding only the audio after the last committed word, is kept
+as ``decode_tail`` but was no faster on two cores: it still runs the 30 s window once.
 
 - :class:`AgreementBuffer` is the commit policy alone (pure, tested with scripted
   hypotheses).

@@ -359,7 +359,11 @@ class LibrarySession:
                                                pending_confirmation=pending))
 
     def awaiting_answer(self, scope: LibraryScope) -> bool:
-        """Whether an "are you sure?" is waiting for this scope's yes or no."""
+        """Whether an "are you sure?" may be waiting for this scope's yes or no. Without
+        a library nothing can be known, and a "yes" is read as an answer, as when the
+        pipeline has no library session (no warning: that is no failure)."""
+        if self.library is None:
+            return True
         try:
             return self._pending(scope) is not None
         except Exception as exc:  # unreadable state: read a "yes" as an answer, as before
