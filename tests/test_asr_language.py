@@ -127,3 +127,23 @@ def test_a_pass_stopped_by_its_token_cap_is_told_from_one_that_ended():
     counter(list(range(14)))
     ended = decoded_figures(text, [segment], counter.last_tokens, limit=25)
     assert ended.complete and ended.tokens == 14
+
+
+def test_the_budget_counts_from_the_end_of_speech_when_told():
+    """A streaming step still in flight when the person stopped made the final decode
+    wait: that wait is recognition time too, so the passes get the less room."""
+    import time
+
+    from voice_agent.asr.budget import StepCost
+
+    def first_cap(started):
+        model = LoopingWhisper(step_s=0.0)
+        asr = FasterWhisperTranscriber(model=model, voiced=lambda samples: samples,
+                                       max_seconds=1.0)
+        asr.step_cost = StepCost(0.01)
+        with pytest.raises(Exception):
+            asr.transcribe(tone(30.0), started=started)
+        return model.max_new_tokens[0]
+
+    # 0.6 s of the 1 s already gone: about 40 fewer tokens of 10 ms fit in the first pass
+    assert first_cap(None) - first_cap(time.perf_counter() - 0.6) >= 40

@@ -181,3 +181,17 @@ def test_decode_tail_keeps_whisper_streamings_way():
         recognizer.step()
     recognizer.feed(second(0.6))
     assert recognizer.finish().text.startswith("play") and model.batch == []
+
+
+def test_the_end_of_speech_reaches_a_recogniser_that_can_use_it():
+    class Timed(Steps):
+        def transcribe(self, audio, language=None, *, started=None):
+            self.started = started
+            return super().transcribe(audio, language)
+
+    timed, plain = Timed(hypothesis("play")), Steps(hypothesis("play"))
+    for model in (timed, plain):
+        recognizer = StreamingRecognizer(model)
+        recognizer.feed(second(0.6))
+        recognizer.finish(started=12.5)  # a recogniser without ``started`` is not given it
+    assert timed.started == 12.5 and len(plain.batch) == 1

@@ -178,18 +178,23 @@ class FasterWhisperTranscriber:
             self._model.generate_with_fallback)
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
 
-    def transcribe(self, audio: Audio, language: str | None = None) -> Transcript:
+    def transcribe(self, audio: Audio, language: str | None = None, *,
+                   started: float | None = None) -> Transcript:
         """Transcribe ``audio``; raise NoSpeechError for silence or noise, and
         UnclearSpeechError ("I didn't catch that") for a garbled transcript.
 
         Time-bounded (:mod:`voice_agent.asr.budget`) from the moment the audio is handed
-        over, voice detection, features, encoder and language ID included: the likelier
+        over, or from ``started`` (a ``time.perf_counter()`` reading: the end of speech,
+        when a streaming step still in flight made the final decode wait), voice
+        detection, features, encoder and language ID included: the likelier
         language is decoded first; the second language (when language ID is unsure, below
         UNSURE_LANGUAGE) and one temperature-fallback pass run only while ``max_seconds``
         has room for them, and every pass is capped in tokens by the time left.
         """
         self.load()  # loading the weights is not recognition: the budget starts after it
         budget = Budget(self.max_seconds)
+        if started is not None:
+            budget.started = min(budget.started, started)
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
         speech = self._speech_only(audio.samples)
@@ -247,7 +252,9 @@ class FasterWhisperTranscriber:
                 samples, language=language, beam_size=1, temperature=0.0,
                 word_timestamps=True, vad_filter=False, condition_on_previous_text=False,
                 initial_prompt=prompt or None,
-                max_new_tokens=token_cap(len(samples) / ASR_RATE))
+                # a clear request's tokens: a step looping on garbled audio stops sooner,
+                # so the step in flight at the end of speech is short
+                max_new_tokens=request_tokens(len(samples) / ASR_RATE))
             segments = list(segments)
         words = tuple(Word(w.start, w.end, w.word.strip())
                       for s in keep_confident(list(segments)) for w in (s.words or ())

@@ -32,6 +32,7 @@ Python API::
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 import threading
@@ -234,8 +235,10 @@ class StreamingRecognizer:
         return Transcript(text=text, language=self.language or self._guess or "en",
                           language_probability=self.probability, duration_s=self.fed_s)
 
-    def finish(self, language: str | None = None) -> Transcript:
-        """The whole request's Transcript (in ``language`` when given).
+    def finish(self, language: str | None = None, started: float | None = None) -> Transcript:
+        """The whole request's Transcript (in ``language`` when given); ``started`` is
+        when speech ended (``time.perf_counter()``), handed to a recogniser whose time
+        budget can start then (the wait for a step in flight is recognition time too).
 
         When the model can decode a whole request (``transcribe``: voice detection, both
         languages, the time budget), it does, with the full 30 s encoder window and beam
@@ -252,7 +255,9 @@ class StreamingRecognizer:
         if whole and callable(batch):
             log.debug("streaming ASR: %d steps; decoding the whole request", self.steps)
             request = np.concatenate(self._request) if self._request else self._audio
-            return batch(Audio(request, ASR_RATE), language or self._given_language)
+            timed = {"started": started} if started is not None and _takes(batch, "started") \
+                else {}
+            return batch(Audio(request, ASR_RATE), language or self._given_language, **timed)
         tail_from = max(0.0, self.buffer.last_end - 0.5 - self._offset)
         tail_from = min(tail_from, max(0.0, len(self._audio) / ASR_RATE - 1.0))
         start = int(tail_from * ASR_RATE)
@@ -337,13 +342,14 @@ class StreamingSession:
         """The request's Transcript, in ``language`` when given (so this can stand in for
         ``Transcriber.transcribe``; ``audio`` was already fed and is not used). Called
         again (another language), it decodes again."""
+        ended = time.perf_counter()
         with self._wake:
             self._closed = True
             self._wake.notify()
         self._thread.join()
         if self.error is not None:
             log.warning("streaming steps failed (%s); decoding at the end only", self.error)
-        return self.recognizer.finish(language)
+        return self.recognizer.finish(language, started=ended)
 
     def heard(self) -> Transcript | None:
         """What the steps have heard so far (see :meth:`StreamingRecognizer.heard`)."""
@@ -376,6 +382,14 @@ class StreamingSession:
                 return
             if committed and self.on_commit is not None:
                 self.on_commit(committed)
+
+
+def _takes(function: Callable, keyword: str) -> bool:
+    """Whether ``function`` accepts ``keyword`` (a recogniser written before it may not)."""
+    try:
+        return keyword in inspect.signature(function).parameters
+    except (TypeError, ValueError):  # a builtin or a C extension: do not guess
+        return False
 
 
 def feed_in_real_time(session: StreamingSession, audio: Audio, chunk_s: float = 0.03,
