@@ -195,3 +195,33 @@ def test_the_end_of_speech_reaches_a_recogniser_that_can_use_it():
         recognizer.feed(second(0.6))
         recognizer.finish(started=12.5)  # a recogniser without ``started`` is not given it
     assert timed.started == 12.5 and len(plain.batch) == 1
+
+
+def test_a_session_stops_stepping_once_what_it_heard_is_enough():
+    from voice_agent.asr.streaming import StreamingSession, feed_in_real_time
+    from voice_agent.core.types import Audio
+
+    model = Steps(hypothesis("play"), hypothesis("play", "some"),
+                  hypothesis("play", "some", "jazz"), hypothesis("play", "some", "jazz", "now"))
+    calls = []
+
+    def enough(heard: Transcript) -> bool:
+        calls.append(heard.text)
+        return "jazz" in heard.text
+
+    session = StreamingSession(StreamingRecognizer(model, min_step_s=0.1), enough=enough)
+    feed_in_real_time(session, Audio(second(1.2), 16_000), chunk_s=0.03)
+    transcript = session.finish()
+    # three steps, then none: the fourth hypothesis was never asked for
+    assert session.settled and calls[-1] == "play some jazz" and len(calls) == 3
+    assert session.heard().text == "play some jazz"
+    assert transcript.text == "play some jazz with piano please"  # the whole request's
+
+
+def test_the_pipeline_says_when_what_was_heard_is_enough():
+    pipeline = Pipeline(FakeTranscriber(), StreamingFakeResponder(ANSWER), FakeRenderer(),
+                        {"cloned": FakeSpeaker()})
+    assert pipeline.early_opener(heard("toca una cumbia alegre", "es")) == "¡Claro!"
+    assert pipeline.early_opener(heard("toca una cumbia", "es", p=0.5)) is None
+    assert pipeline.early_opener(heard("what time is it")) is None
+    assert pipeline.early_opener(None) is None

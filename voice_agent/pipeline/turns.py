@@ -606,28 +606,42 @@ class Pipeline:
                            history: tuple[Turn, ...], voices: Mapping[str, Speaker],
                            scope: LibraryScope) -> _VoiceWorker | None:
         """Say "Sure!" at the end of speech, before the final words are recognised, when
-        what the streaming steps ``heard`` asks for music, in a language they are sure of
-        (or the conversation's). Returns the primary voice's worker that said it.
+        :meth:`early_opener` finds what the streaming steps ``heard`` asks for music.
+        Returns the primary voice's worker that said it.
 
         Recognising the whole request with the full encoder window is most of the time
-        to the first answer (1.7-2.1 s on two cores); the person hears at once that the
-        request was taken. It states nothing the plan could contradict. What the steps
-        heard is read exactly as the final words will be (the same :func:`read_request`).
+        to the first answer (1.7-2.4 s on two cores); the person hears at once that the
+        request was taken. It states nothing the plan could contradict.
         """
-        if heard is None or not heard.text.strip():
-            return None
-        sure = (heard.language_probability >= SURE_LANGUAGE
-                or heard.language == conversation_language(history))
-        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
-        reading = read_request(heard.text, heard.language, last_plan(history),
-                               self._playlist_names(), awaiting_answer=awaiting)
-        opener = acknowledgement(reading, heard.language) if sure else None
+        opener = self.early_opener(heard, history, scope)
         if opener is None:
             return None
         worker = self._primary_worker(recorder, heard.language, voices)
         if worker is not None:
             worker.preface(opener)
         return worker
+
+    def early_opener(self, heard: Transcript | None, history: Sequence[Turn] = (),
+                     scope: LibraryScope | None = None) -> str | None:
+        """The acknowledgement to say on what a streaming session ``heard`` (a preview of
+        the words), or None: only when it asks for music (a new piece, an edit, another
+        like it), read exactly as the final words will be (:func:`read_request`), in a
+        language the steps are sure of (SURE_LANGUAGE) or the conversation's.
+
+        A streaming session stops stepping once this says yes (``StreamingSession(enough=)``):
+        nothing more is needed before the end of speech, and no step is then in flight
+        to delay the final words.
+        """
+        if heard is None or not heard.text.strip():
+            return None
+        if not (heard.language_probability >= SURE_LANGUAGE
+                or heard.language == conversation_language(history)):
+            return None
+        scope = scope or LibraryScope()
+        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
+        reading = read_request(heard.text, heard.language, last_plan(tuple(history)),
+                               self._playlist_names(), awaiting_answer=awaiting)
+        return acknowledgement(reading, heard.language)
 
     def _primary_worker(self, recorder: _TurnRecorder, language: str,
                         voices: Mapping[str, Speaker]) -> _VoiceWorker | None:

@@ -168,7 +168,8 @@ class Bench:
             return self.pipeline.run(audio=audio, request=request.request_id)
         recognizer = StreamingRecognizer(self.pipeline.transcriber)
         session = StreamingSession(recognizer, on_commit=self.pipeline.early_prefill(
-            lambda: recognizer.language))
+            lambda: recognizer.language),
+            enough=lambda heard: self.pipeline.early_opener(heard) is not None)
         feeder = threading.Thread(target=feed_in_real_time, args=(session, audio),
                                   name="bench-feeder", daemon=True)
         feeder.start()

@@ -241,8 +241,12 @@ class TalkSession:
             return None
         recognizer = StreamingRecognizer(transcriber, language=self.options.language)
         # the model starts on the committed words while the person is still talking
-        return StreamingSession(recognizer, on_commit=self.pipeline.early_prefill(
-            lambda: recognizer.language, tuple(self.history)))
+        history = tuple(self.history)
+        return StreamingSession(
+            recognizer, on_commit=self.pipeline.early_prefill(lambda: recognizer.language,
+                                                              history),
+            enough=lambda heard: self.pipeline.early_opener(heard, history,
+                                                            self.scope) is not None)
 
     def _drop_stream(self) -> None:
         stream, self.stream = self.stream, None
