@@ -75,7 +75,8 @@ def test_without_a_preview_the_acknowledgement_waits_for_the_words():
 
 
 @pytest.mark.parametrize("words", [
-    heard("play some relaxing jazz", p=0.55),   # language not sure yet
+    heard("xq zz jazz", p=0.55),                # language not sure, words no help
+    heard("pon una salsa", "en", p=0.55),       # unsure, and the words are not English
     heard("hello, how are you today"),          # no music asked for
     heard("   "),                               # nothing heard
 ])
@@ -84,9 +85,16 @@ def test_no_early_acknowledgement_when_the_preview_is_not_clear_music(words):
     assert before == []
 
 
+def test_an_unsure_language_the_words_are_plainly_in_is_enough():
+    turn, _said, before = run(heard("pon música electrónica con mucha energía", "es", p=0.63),
+                              final="pon música electrónica con mucha energía",
+                              final_language="es")
+    assert before == ["¡Claro!"]
+
+
 def test_an_unsure_language_that_is_the_conversations_is_enough():
     earlier, _, _ = run(None)
-    turn, _said, before = run(heard("play some relaxing jazz", p=0.55), history=(earlier,))
+    turn, _said, before = run(heard("xq zz jazz", p=0.55), history=(earlier,))
     assert before == ["Sure!"] and turn.reply.say.startswith("Sure!")
 
 
@@ -222,6 +230,7 @@ def test_the_pipeline_says_when_what_was_heard_is_enough():
     pipeline = Pipeline(FakeTranscriber(), StreamingFakeResponder(ANSWER), FakeRenderer(),
                         {"cloned": FakeSpeaker()})
     assert pipeline.early_opener(heard("toca una cumbia alegre", "es")) == "¡Claro!"
-    assert pipeline.early_opener(heard("toca una cumbia", "es", p=0.5)) is None
+    assert pipeline.early_opener(heard("toca una cumbia", "es", p=0.5)) == "¡Claro!"  # words
+    assert pipeline.early_opener(heard("toca una cumbia", "en", p=0.5)) is None
     assert pipeline.early_opener(heard("what time is it")) is None
     assert pipeline.early_opener(None) is None

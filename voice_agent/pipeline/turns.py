@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from voice_agent.core import cpu
 from voice_agent.core.cancel import CancelToken, TurnCancelledError
 from voice_agent.core.errors import UnclearSpeechError, VoiceAgentError
-from voice_agent.core.language import guess_language, split_sentences
+from voice_agent.core.language import guess_language, looks_like, split_sentences
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
                                 EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
                                 EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
@@ -626,7 +626,9 @@ class Pipeline:
         """The acknowledgement to say on what a streaming session ``heard`` (a preview of
         the words), or None: only when it asks for music (a new piece, an edit, another
         like it), read exactly as the final words will be (:func:`read_request`), in a
-        language the steps are sure of (SURE_LANGUAGE) or the conversation's.
+        language the steps are sure of (SURE_LANGUAGE), the conversation's, or the one
+        the words themselves are plainly in (Whisper's language ID is unsure of most
+        synthetic Spanish voices: "Pon música electrónica con mucha energía", p = 0.63).
 
         A streaming session stops stepping once this says yes (``StreamingSession(enough=)``):
         nothing more is needed before the end of speech, and no step is then in flight
@@ -635,7 +637,8 @@ class Pipeline:
         if heard is None or not heard.text.strip():
             return None
         if not (heard.language_probability >= SURE_LANGUAGE
-                or heard.language == conversation_language(history)):
+                or heard.language == conversation_language(history)
+                or written_in(heard.text, heard.language)):
             return None
         scope = scope or LibraryScope()
         awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
@@ -905,6 +908,12 @@ SURE_LANGUAGE = 0.75
 #: for English and came back as "didn't catch that"); a conversation's language is a
 #: better one. Requests this short are one or two words: "undo", "otra vez", "más rápido".
 SHORT_REQUEST_S = 1.5
+
+
+def written_in(text: str, language: str) -> bool:
+    """True when ``text``'s function words are plainly ``language``'s and no other's."""
+    return looks_like(text, language) and not any(
+        looks_like(text, other) for other in ("en", "es") if other != language)
 
 
 def conversation_language(history: Sequence[Turn]) -> str | None:
