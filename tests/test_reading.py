@@ -508,3 +508,34 @@ def test_a_number_ending_the_request_after_a_comma_is_its_tempo(text, bpm):
     from voice_agent.responder.grounding import find_bpm
 
     assert find_bpm(text) == bpm
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("Qué bacano. Guárdela en la lista parranda", Intent.SAVE),
+    ("Métala también en parranda", Intent.SAVE),
+    ("Give me another one in that style", Intent.ANOTHER_LIKE),
+    ("Está padre, hazme otra así", Intent.ANOTHER_LIKE),
+    ("Échame otro igualito pero que sea diferente", Intent.ANOTHER_LIKE),
+])
+def test_usted_commands_and_another_like_as_the_fifth_blind_set_said_them(text, intent):
+    """From the first run of eval_fresh5 (2026-11-30); that run's figures stand."""
+    assert read_request(text, "es", SALSA, ("parranda",)).intent is intent
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Súbale un poquito la velocidad a esa", {"bpm": 207}),
+    ("Bájele el tempo", {"bpm": 157}),
+    ("Quítele el saxofón", {"instruments": ("piano", "bass", "congas", "trumpet",
+                                            "acoustic guitar")}),
+])
+def test_usted_edits(text, expected):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert reading.edited == SALSA.replace(**expected)
+
+
+def test_metal_is_still_a_genre_not_a_command():
+    from voice_agent.responder.commands import _ADD_VERBS, _has
+
+    assert _has(_ADD_VERBS, "metala en parranda") and _has(_ADD_VERBS, "metalo")
+    assert not _has(_ADD_VERBS, "un metal pesado") and not _has(_ADD_VERBS, "metales")

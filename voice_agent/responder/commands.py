@@ -55,8 +55,10 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
        "forget it", "stop", "keep them", "cancela", "cancelalo", "dejalo",
        "mejor no", "olvidalo", "ni hablar", "para", "no gracias")
 
-_SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|salva\w*)"  # not "guardadas"
-_ADD_VERBS = r"(?:add|put|stick|append|pon|ponla|ponlo|anade\w*|agrega\w*|mete\w*|incluye\w*)"
+#: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
+_SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
+_ADD_VERBS = (r"(?:add|put|stick|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
+              r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
@@ -71,9 +73,10 @@ _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
 _ANOTHER = r"(?:another|one more|otra|otro)"
-_LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|similar|por el estilo|del estilo"
-         r"|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)|along (?:the same|those)"
-         r" lines|in (?:the same|that) vein|in the same style)")
+_LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
+         r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
+         r"|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
+         r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi)")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"

@@ -111,10 +111,12 @@ FASTER_PATTERNS = (
     rf"\b(?:higher|faster|quicker)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+up\b",
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
     _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",
-    rf"\b(?:sube\w*|subir|aumenta\w*|incrementa\w*|aprieta\w*|dale mas|mas){_LE}"
+    # "súbale" / "auméntele": usted's imperative, as people from Colombia say it
+    rf"\b(?:sube\w*|subale\w*|subanle|subir|aumenta\w*|aumente\w*|incrementa\w*|aprieta\w*"
+    rf"|dale mas|mas){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
-    rf"\b(?:sube\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
+    rf"\b(?:sube\w*|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
@@ -128,10 +130,11 @@ SLOWER_PATTERNS = (
     rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
     _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
-    rf"\b(?:baja\w*|bajar|reduce\w*|disminu\w*|relaja\w*|afloja\w*|menos){_LE}"
+    rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
+    rf"|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
-    rf"\b(?:baja\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"
+    rf"\b(?:baja\w*|bajele\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"
 )
 
 

@@ -25,7 +25,9 @@ _NO_CHANGE = MusicPlan(genre="__no_change__")
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
 _REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
-                r"|saca|sacale|elimina|drop|lose|less|menos)")
+                r"|saca|sacale|elimina|drop|lose|less|menos"
+                # usted's imperative: "quítele la batería", "sáquele el bajo"
+                r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine)")
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
                   r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
                   r"|dos veces mas rapid\w*)")
