@@ -60,3 +60,22 @@ def test_a_longer_request_or_a_first_one_uses_language_id():
     pipeline.run(audio=_audio(3.0), history=[first])  # long enough for language ID
     assert [language for _, language in transcriber.calls] == [None, None]
     assert conversation_language([first]) == "es" and conversation_language([]) is None
+
+
+def test_a_streaming_session_hears_a_short_request_in_the_conversations_language_too():
+    # talk streams by default: its session's finish stands in for the recogniser
+    from voice_agent.asr.streaming import StreamingRecognizer, StreamingSession, WordHypothesis
+
+    class Streams(LanguageIdGuessesWrong):
+        def transcribe_words(self, samples, language, prompt=""):
+            return WordHypothesis((), "en", 0.5)
+
+    transcriber = Streams()
+    pipeline = _pipeline(transcriber)
+    first = pipeline.run(text="una cumbia con acordeón", language="es")
+    session = StreamingSession(StreamingRecognizer(transcriber))
+    audio = _audio(0.7)
+    session.feed(audio.samples, audio.rate)
+    turn = pipeline.run(audio=audio, history=[first], transcribe=session.finish)
+    assert turn.transcript is not None and turn.transcript.text == "deshaz"
+    assert [language for _, language in transcriber.calls] == ["es"]

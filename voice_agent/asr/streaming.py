@@ -250,6 +250,8 @@ class StreamingRecognizer:
         without ``transcribe``. Raises NoSpeechError when no words were heard at all.
         """
         self._absorb()
+        if language:
+            self.language = language  # the tail decode, too, is then in that language
         batch = getattr(self.model, "transcribe", None)
         whole = not self.decode_tail or (not self.buffer.committed and self._offset == 0.0)
         if whole and callable(batch):

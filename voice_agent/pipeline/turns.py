@@ -742,11 +742,10 @@ class Pipeline:
             recorder.errors.append(StageError(STAGE_ASR, "missing_model",
                                               "No speech recogniser is configured."))
             return None
-        if (transcribe is None and language is None and conversation_in is not None
-                and audio.duration_s < SHORT_REQUEST_S):
-            return recorder.run(STAGE_ASR, lambda: short_request_transcript(
-                self.transcriber.transcribe, audio, conversation_in))
         transcribe = transcribe or self.transcriber.transcribe
+        if language is None and conversation_in is not None and audio.duration_s < SHORT_REQUEST_S:
+            return recorder.run(STAGE_ASR, lambda: short_request_transcript(
+                transcribe, audio, conversation_in))
         return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
 
     def _music(self, recorder: _TurnRecorder, reply: Reply | None, history: tuple[Turn, ...],
@@ -900,7 +899,8 @@ class _Done:
 #: the acknowledgements a responder says first (see :meth:`_VoiceWorker.preface`)
 ACKNOWLEDGEMENTS = frozenset(STAND_IN_OPENERS.values())
 #: the language of what a streaming session heard must be at least this sure (or be the
-#: conversation's) before "Sure!" is said in it ahead of the final words
+#: conversation's, or the one its words are plainly in) before "Sure!" is said in it ahead
+#: of the final words
 SURE_LANGUAGE = 0.75
 
 

@@ -70,7 +70,7 @@ class StreamedRequest:
         """What the turn recognises with: the streaming session's finish, or None (batch)."""
         if self.session is None:
             return None
-        return lambda _audio, _language=None: self.session.finish()
+        return lambda _audio, language=None: self.session.finish(language=language)
 
     def close(self) -> None:
         """Stop recognising (the client went away or the request was refused)."""

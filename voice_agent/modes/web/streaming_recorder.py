@@ -107,7 +107,7 @@ class RecorderStream:
         session = self.session
         if session is None:
             return None
-        return lambda _audio, _language=None: session.finish()
+        return lambda _audio, language=None: session.finish(language=language)
 
     def close(self) -> None:
         """Stop recognising (a new recording started, or the tab went away)."""
