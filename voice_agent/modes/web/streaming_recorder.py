@@ -1,15 +1,14 @@
 """The Talk tab's microphone, recognised while the person speaks (issue 13).
 
-With the web recorder's streaming on (``voice-agent web --stream``, or ``[asr]
-streaming = true``), the Talk tab gets a microphone of its own that sends what it records
+With the web recorder's streaming on (``voice-agent web --stream``), the Talk tab gets a microphone of its own that sends what it records
 every half second (Gradio's streaming ``gr.Audio`` and its ``.stream`` event). Each browser
 tab keeps one :class:`RecorderStream` in a ``gr.State``: the pieces as received (the turn
 record keeps the whole request) and a LocalAgreement-2 streaming session
 (:mod:`voice_agent.asr.streaming`) that transcribes them on a worker thread. The committed
 words show on the page as they settle ("Heard so far: ..."); when recording stops the turn
 runs exactly as for a recording sent whole (same outputs, session, versions and events),
-except that its transcript is the streaming session's, finished by decoding only the
-uncommitted tail (``Pipeline.run(transcribe=...)``, as ``talk`` and the API do).
+except that its transcript is the streaming session's finish, which decodes the whole
+recording as an upload would (``Pipeline.run(transcribe=...)``, as ``talk`` and the API do).
 
 Uploading a file keeps the batch path (the upload box). With streaming off, or a
 recogniser without word timestamps (the fakes of ``--fake``), the Talk tab is as before:
