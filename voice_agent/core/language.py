@@ -107,7 +107,13 @@ def looks_like(text: str, language: str) -> bool:
 
 def guess_language(text: str) -> str:
     """English or Spanish for a typed request, from its function words."""
-    return "es" if looks_like(text, "es") and not looks_like(text, "en") else "en"
+    return "es" if written_in(text, "es") else "en"
+
+
+def written_in(text: str, language: str) -> bool:
+    """True when ``text``'s function words are plainly ``language``'s and no other's."""
+    return looks_like(text, language) and not any(
+        looks_like(text, other) for other in ("en", "es") if other != language)
 
 
 # ---------------------------------------------------------------- numbers said as words

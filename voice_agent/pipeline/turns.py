@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from voice_agent.core import cpu
 from voice_agent.core.cancel import CancelToken, TurnCancelledError
 from voice_agent.core.errors import UnclearSpeechError, VoiceAgentError
-from voice_agent.core.language import guess_language, looks_like, split_sentences
+from voice_agent.core.language import guess_language, split_sentences, written_in
 from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, EVENT_SPEECH_CHUNK,
                                 EVENT_STAGE_FAILED, EVENT_STAGE_FINISHED, EVENT_STAGE_STARTED,
                                 EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
@@ -178,9 +178,7 @@ class _VoiceWorker:
         self.preface_said = sentence
         self._preface_pending = True
         self.recorder.mark("early_acknowledgement")
-        self.sentences.append(sentence)
-        self.recorder.emit(EVENT_SAY, stage=STAGE_ASR, text=sentence)
-        self._queue.put(sentence)
+        self._enqueue(sentence, STAGE_ASR)
 
     def say(self, sentence: str) -> None:
         """Queue one sentence (called by the language model as it writes).
@@ -193,8 +191,13 @@ class _VoiceWorker:
         if first and sentence in ACKNOWLEDGEMENTS:
             self.swallowed = sentence  # "Sure!" was said already, at the end of speech
             return
+        self._enqueue(sentence, STAGE_LLM)
+
+    def _enqueue(self, sentence: str, stage: str) -> None:
+        """Note the sentence as said, tell the front end (``stage`` wrote it), and hand it
+        to the voice thread."""
         self.sentences.append(sentence)
-        self.recorder.emit(EVENT_SAY, stage=STAGE_LLM, text=sentence)
+        self.recorder.emit(EVENT_SAY, stage=stage, text=sentence)
         self._queue.put(sentence)
 
     def finish(self, reply: Reply | None) -> SpokenReply | None:
@@ -640,10 +643,7 @@ class Pipeline:
                 or heard.language == conversation_language(history)
                 or written_in(heard.text, heard.language)):
             return None
-        scope = scope or LibraryScope()
-        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
-        reading = read_request(heard.text, heard.language, last_plan(tuple(history)),
-                               self._playlist_names(), awaiting_answer=awaiting)
+        reading = self._read(heard, tuple(history), scope or LibraryScope())
         return acknowledgement(reading, heard.language)
 
     def _primary_worker(self, recorder: _TurnRecorder, language: str,
@@ -677,9 +677,7 @@ class Pipeline:
         """The request is read once; when its words decide the turn (a clear library
         command, a clear edit or replay of the last clip) the language model is not asked:
         the reply is stated from templates and the plan, and the record says why."""
-        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
-        reading = read_request(transcript.text, transcript.language, last_plan(history),
-                               self._playlist_names(), awaiting_answer=awaiting)
+        reading = self._read(transcript, history, scope)
         lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
         if reading.authoritative and not lyrics_without_library:
             recorder.skip(STAGE_LLM, reading.why)
@@ -690,6 +688,14 @@ class Pipeline:
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
             recorder, transcript, history, worker if streams else None, reading, on_plan))
+
+    def _read(self, words: Transcript, history: tuple[Turn, ...],
+              scope: LibraryScope) -> RequestReading:
+        """The one reading of ``words`` in this conversation: the last clip's plan, the
+        library's playlist names, and whether a yes/no is awaited there."""
+        awaiting = self.library.awaiting_answer(scope) if self.library is not None else True
+        return read_request(words.text, words.language, last_plan(history),
+                            self._playlist_names(), awaiting_answer=awaiting)
 
     def _playlist_names(self) -> tuple[str, ...]:
         """The library's playlist names (a command may name one bare: "add it to sunday")."""
@@ -908,12 +914,6 @@ SURE_LANGUAGE = 0.75
 #: for English and came back as "didn't catch that"); a conversation's language is a
 #: better one. Requests this short are one or two words: "undo", "otra vez", "más rápido".
 SHORT_REQUEST_S = 1.5
-
-
-def written_in(text: str, language: str) -> bool:
-    """True when ``text``'s function words are plainly ``language``'s and no other's."""
-    return looks_like(text, language) and not any(
-        looks_like(text, other) for other in ("en", "es") if other != language)
 
 
 def conversation_language(history: Sequence[Turn]) -> str | None:

@@ -1,9 +1,10 @@
 """The Talk tab's microphone, recognised while the person speaks (issue 13).
 
-With the web recorder's streaming on (``voice-agent web --stream``), the Talk tab gets a microphone of its own that sends what it records
-every half second (Gradio's streaming ``gr.Audio`` and its ``.stream`` event). Each browser
-tab keeps one :class:`RecorderStream` in a ``gr.State``: the pieces as received (the turn
-record keeps the whole request) and a LocalAgreement-2 streaming session
+With the web recorder's streaming on (``voice-agent web --stream``), the Talk tab gets a
+microphone of its own that sends what it records every half second (Gradio's streaming
+``gr.Audio`` and its ``.stream`` event). Each browser tab keeps one
+:class:`RecorderStream` in a ``gr.State``: the pieces as received (the turn record keeps
+the whole request) and a LocalAgreement-2 streaming session
 (:mod:`voice_agent.asr.streaming`) that transcribes them on a worker thread. The committed
 words show on the page as they settle ("Heard so far: ..."); when recording stops the turn
 runs exactly as for a recording sent whole (same outputs, session, versions and events),
