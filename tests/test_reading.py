@@ -108,6 +108,17 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
     ("ponla a cien", {"bpm": 100}),
     ("que dure menos", {"duration_s": 10.0}),
     ("vuelve a poner la flauta", {"instruments": SALSA.instruments + ("flute",)}),
+    # a key move is not a tempo move; church modes; "baja la 85"; a genre switch that
+    # keeps the rest, however it is said (sixth session)
+    ("knock it down to C minor", {"key": "C"}),
+    ("bring it up to D dorian", {"key": "D"}),
+    ("ahora en sol mixolidio", {"key": "G", "mode": "major"}),
+    ("está muy rápida, baja la 85", {"bpm": 85}),
+    ("bájalo a 150", {"bpm": 150}),
+    ("same again, just a new variation", {"seed": 12}),
+    ("ahora conviértela en una cumbia, lo demás déjalo igual", {"genre": "cumbia"}),
+    ("pasarlo a blues, pero deja todo lo demás igual", {"genre": "blues"}),
+    ("convierte la en bossa nova y el resto queda igual", {"genre": "bossa_nova"}),
 )
 
 
@@ -539,3 +550,17 @@ def test_metal_is_still_a_genre_not_a_command():
 
     assert _has(_ADD_VERBS, "metala en parranda") and _has(_ADD_VERBS, "metalo")
     assert not _has(_ADD_VERBS, "un metal pesado") and not _has(_ADD_VERBS, "metales")
+
+
+@pytest.mark.parametrize("text, playlist", [("play the homework playlist", "homework"),
+                                            ("pon la lista parranda", "parranda"),
+                                            ("ponme la playlist del antro", "antro")])
+def test_playing_a_named_playlist_starts_at_its_first_song(text, playlist):
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.PLAY
+    assert (reading.command.playlist, reading.command.item) == (playlist, 1)
+
+
+@pytest.mark.parametrize("text", ["muestra la lista parranda", "what is in my homework playlist"])
+def test_showing_a_playlist_still_lists_it(text):
+    assert read_request(text, "en", SALSA).intent is Intent.LIST

@@ -78,6 +78,8 @@ MODE_WORDS = {
     "major": "major", "mayor": "major", "ionian": "major", "lydian": "major",
     "mixolydian": "major", "minor": "minor", "menor": "minor", "aeolian": "minor",
     "dorian": "minor", "phrygian": "minor",
+    "jonico": "major", "lidio": "major", "mixolidio": "major", "eolico": "minor",
+    "dorico": "minor", "frigio": "minor",
 }
 
 

@@ -27,6 +27,7 @@ from voice_agent.core.events import (EVENT_MUSIC_READY, EVENT_REPLY, EVENT_SAY, 
                                 EVENT_TRANSCRIPT, EVENT_TURN_DONE, EventCallback, TurnEvent,
                                 safe_emit)
 from voice_agent.asr import Transcriber
+from voice_agent.asr.repair import mend_transcript
 from voice_agent.library import LibraryOutcome, LibraryScope, LibrarySession
 from voice_agent.music import MusicRenderer
 from voice_agent.music.scoring import with_best_of
@@ -643,7 +644,7 @@ class Pipeline:
                 or heard.language == conversation_language(history)
                 or written_in(heard.text, heard.language)):
             return None
-        reading = self._read(heard, tuple(history), scope or LibraryScope())
+        reading = self._read(mend_transcript(heard), tuple(history), scope or LibraryScope())
         return acknowledgement(reading, heard.language)
 
     def _primary_worker(self, recorder: _TurnRecorder, language: str,
@@ -750,9 +751,12 @@ class Pipeline:
             return None
         transcribe = transcribe or self.transcriber.transcribe
         if language is None and conversation_in is not None and audio.duration_s < SHORT_REQUEST_S:
-            return recorder.run(STAGE_ASR, lambda: short_request_transcript(
+            heard = recorder.run(STAGE_ASR, lambda: short_request_transcript(
                 transcribe, audio, conversation_in))
-        return recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
+        else:
+            heard = recorder.run(STAGE_ASR, lambda: transcribe(audio, language))
+        # Whisper's mishearings of music words ("con trabajo", "any minor") mended
+        return mend_transcript(heard) if heard is not None else None
 
     def _music(self, recorder: _TurnRecorder, reply: Reply | None, history: tuple[Turn, ...],
                played: MusicClip | None = None, melody: Audio | None = None,

@@ -377,6 +377,8 @@ def _bare_save_target(folded: str) -> str | None:
 
 
 def _list(folded: str, text: str) -> Command | None:
+    if _play_playlist(folded) is not None:  # "pon la lista parranda" plays it
+        return None
     about_saved = _playlist_noun(folded) or _has(
         r"(?:saved|guardad\w*|library|biblioteca|my songs|mis canciones|my clips)", folded)
     if about_saved and _has(_LIST_VERBS, folded) and find_item(folded) is None:
@@ -387,10 +389,20 @@ def _list(folded: str, text: str) -> Command | None:
 def _play(folded: str, text: str) -> Command | None:
     item = find_item(folded)
     if item is None:
-        return None
+        return _play_playlist(folded)
     if _has(_PLAY_VERBS, folded) or len(folded.split()) <= 4:
         return Command(Intent.PLAY, find_playlist(folded), item)
     return None
+
+
+def _play_playlist(folded: str) -> Command | None:
+    """"play the homework playlist", "pon la lista parranda": a named playlist from its
+    first song (a bare "play the playlist" names none and stays unread)."""
+    playlist = find_playlist(folded) if _playlist_noun(folded) else None
+    if playlist is None or not re.match(rf"\s*(?:(?:please|por favor|now|ahora|and|y|ok|okay"
+                                        rf"|vale)\s+)*{_PLAY_VERBS}\b", folded):
+        return None
+    return Command(Intent.PLAY, playlist, 1)
 
 
 # -- versions of the piece: undo, go back to version N, play version N, compare ----------

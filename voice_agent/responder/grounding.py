@@ -84,7 +84,8 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pic
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])\W+(?:like|say|around|about|maybe|to|at|a|como|unos)"
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
-                r"(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en))\s+(?:unos?\s+)?"
+                r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en)"
+                r"|\s+l[ao](?:\s+a)?(?=\s+\d)))\s+(?:unos?\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")
 
@@ -166,12 +167,19 @@ def tempo_direction(text: str) -> str | None:
     """"faster" or "slower" when ``text`` asks for a tempo change without a number, by any
     idiom of :data:`FASTER_PATTERNS` / :data:`SLOWER_PATTERNS` ("pick up the pace",
     "sube el tempo", "bring the tempo down", "más lento"); None otherwise."""
-    folded = fold(text)
+    # "knock it down to C minor", "take it up to E": a move of key, not of tempo
+    folded = re.sub(_KEY_MOVE, " ", fold(text))
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
     if faster != slower:
         return "faster" if faster else "slower"
     return None
+
+
+#: "down to C minor", "up to E flat": what follows the move is a key
+_KEY_MOVE = (r"\b(?:up|down)\s+(?:a\s+\w+\s+)?(?:to|into)\s+(?:[a-g](?:\s*(?:#|b|sharp|flat))?"
+             r"\s+(?:major|minor|ionian|dorian|phrygian|lydian|mixolydian|aeolian)|[a-g]\s*(?:#|sharp"
+             r"|flat))\b")
 
 
 _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2,
@@ -206,7 +214,9 @@ def find_duration(text: str) -> float | None:
 
 #: a note as said in English or Spanish ("E flat", "fa sostenido", "si bemol", "C#")
 NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(?![a-z]))?"
-_MODE = r"(major|minor|mayor|menor)"
+#: the church modes count as the major or minor they are closest to (core.plan.MODE_WORDS)
+_MODE = (r"(major|minor|mayor|menor|ionian|dorian|phrygian|lydian|mixolydian|aeolian|jonico"
+         r"|dorico|frigio|lidio|mixolidio|eolico)")
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
 _NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"

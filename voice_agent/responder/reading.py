@@ -24,7 +24,7 @@ from voice_agent.responder.commands import (Command, after_answer_word, named_pl
 from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
                                              find_bpm, find_duration, find_key, find_mood,
                                              tempo_direction)
-from voice_agent.responder.refine import apply_refinement, find_swaps, names_an_edit
+from voice_agent.responder.refine import VARIATION, apply_refinement, find_swaps, names_an_edit
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
@@ -33,7 +33,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
-                 r"|instead|hazl[oa]|conviertel[oa]|ahora (?:en|como)|pasal[oa] a|en version"
+                 r"|instead|hazl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
@@ -175,8 +175,9 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     """Replay, an edit of ``previous``, or a new request."""
     names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
     switches_genre = names_genre and re.search(_GENRE_SWITCH, folded) is not None
-    if not names_genre and not fields["instruments"] and any(fold(w) in folded
-                                                             for w in REPLAY_WORDS):
+    # "same again, just a new variation" is a new take, not the clip played again
+    if not names_genre and not fields["instruments"] and any(
+            fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
         or names_an_edit(fields["text"])

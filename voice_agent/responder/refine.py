@@ -135,7 +135,8 @@ _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+
 #: "keep everything else", "the rest the same", "deja todo lo demás igual": only the genre changes
 _KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everything else|all (?:the )?"
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
-             r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:the same|as is|as it is|unchanged"
+             r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:dejal[oa]|leave it|keep it"
+             r"|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
              r"|igual|como esta|sin cambiar)\b")
 
 
@@ -154,6 +155,16 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
+#: a new take on the same request: a new seed, the same plan ("same but different")
+VARIATION = (r"\b(?:another one|another version|different version|variation|otra version"
+             r"|otra variacion|otra distinta|same but different|same thing but different"
+             r"|lo mismo pero (?:diferente|distinto)|igual pero (?:diferente|distinto)"
+             r"|another take|otra toma|(?:(?:lo|la|el) mism[oa]|igual) pero (?:un poco |algo "
+             r"|un pelin )?(?:diferente|distint[oa])"
+             r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
+             r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
+             r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same)\b")
+
 RULES: tuple[tuple[Rule, ...], ...] = (
     (  # tempo: a change by a number, a number, "twice as fast", "much faster", any idiom
         (r".+", lambda p, m: _bpm(p.replace(bpm=p.bpm + bpm_step(m.group(0))), 1.0)
@@ -226,14 +237,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          lambda p, m: _transpose(p, -2)),
     ),
     (  # a new take on the same request
-        (r"\b(?:another one|another version|different version|variation|otra version"
-         r"|otra variacion|otra distinta|same but different|same thing but different"
-         r"|lo mismo pero (?:diferente|distinto)|igual pero (?:diferente|distinto)"
-         r"|another take|otra toma|(?:(?:lo|la|el) mism[oa]|igual) pero (?:un poco |algo "
-         r"|un pelin )?(?:diferente|distint[oa])"
-         r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
-         r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
-         r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same)\b",
+        (VARIATION,
          lambda p, m: p.replace(seed=(p.seed + 1) % 2**32)),
     ),
 )

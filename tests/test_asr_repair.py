@@ -1,0 +1,102 @@
+"""Whisper's mishearings of music words are mended; ordinary words are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.asr.repair import mend, mend_transcript
+from voice_agent.core.types import Transcript
+from voice_agent.core.vocabulary import find_genre, find_instruments
+from voice_agent.responder.grounding import find_key
+from voice_agent.responder.reading import read_request
+from voice_agent.core.plan import plan_from_dict
+from voice_agent.core.types import Intent
+
+
+@pytest.mark.parametrize("heard, language, meant", [
+    # a vocabulary word split in two, or one letter off inside it
+    ("un bolero con trabajo y piano", "es", "un bolero contrabajo y piano"),
+    ("mete un violon cielo", "es", "mete un violonchelo"),
+    ("a synth wave track for the night", "en", "a synthwave track for the night"),
+    ("toca algo con acordion", "es", "toca algo con acordeón"),
+    # a short word glued to it
+    ("now adsaxophone", "en", "now add saxophone"),
+    ("pásala embosa nova", "es", "pásala en bossa nova"),
+    # keys spelled as words
+    ("make it any minor", "en", "make it in E minor"),
+    ("I'd like it and see major.", "en", "I'd like it in C major."),
+    ("put it on bee flat", "en", "put it in B flat"),
+    ("something in E flatt", "en", "something in E flat"),
+    # command words
+    ("hmm, no, and do that.", "en", "hmm, no, undo that."),
+    ("on do", "en", "undo"),
+    ("at it to the road trip playlist", "en", "add it to the road trip playlist"),
+    ("Cuárdala en favoritas", "es", "Guárdala en favoritas"),
+    ("oye, pájale un poco", "es", "oye, bájale un poco"),
+])
+def test_mends_a_misheard_music_word(heard, language, meant):
+    assert mend(heard, language) == meant
+
+
+@pytest.mark.parametrize("text, language", [
+    ("play jazz with piano and a guitar", "en"),
+    ("el metal es lo mejor", "es"),             # "metal es" is not "metales"
+    ("un ambiente tranquilo, un clásico", "es"),  # one letter from "ambient", "clásica": at the end
+    ("I want to add some piano", "en"),
+    ("a bossa nova please", "en"),
+    ("an accordion and a bandoneon", "en"),       # "a" is not glued onto a name
+    ("play jazz, and do it slowly", "en"),        # "and do" mid-request is not "undo"
+    ("and do it again with more drums", "en"),
+    ("pon una salsa con trompetas", "es"),
+    ("baja la velocidad", "es"),
+    ("con gas", "es"),
+    ("quiero una balada para mi madre", "es"),
+])
+def test_leaves_ordinary_words_alone(text, language):
+    assert mend(text, language) == text
+
+
+def test_mended_words_name_the_music_meant():
+    assert find_instruments(mend("jazz tranquilo con trabajo", "es")) == ("upright bass",)
+    assert find_genre(mend("ahora embosa nova", "es")) == "bossa_nova"
+    assert find_key(mend("a dark synthwave track, any minor", "en")) == ("E", "minor")
+    assert find_key(mend("jazz trio, any flatt?", "en")) == ("Eb", None)
+
+
+def test_a_mended_command_is_read_as_that_command():
+    previous = plan_from_dict({"genre": "rock", "bpm": 120, "key": "E", "mode": "minor",
+                               "instruments": ["electric guitar", "bass", "drums"],
+                               "duration_s": 15, "seed": 7})
+    undo = read_request(mend("nah, and do that", "en"), "en", previous)
+    assert undo.intent is Intent.UNDO
+    add = read_request(mend("now adharmonica", "en"), "en", previous)
+    assert add.intent is Intent.REFINE and "harmonica" in add.edited.instruments
+    save = read_request(mend("Cuárdalo en la lista del antro", "es"), "es", previous)
+    assert save.intent is Intent.SAVE and save.command.playlist == "antro"
+
+
+def test_mend_transcript_keeps_the_rest_of_the_transcript():
+    heard = Transcript("now adharmonica.", "en", 0.91, 2.0)
+    mended = mend_transcript(heard)
+    assert mended.text == "now add harmonica."
+    assert (mended.language, mended.language_probability, mended.duration_s) == ("en", 0.91, 2.0)
+    clean = Transcript("play some jazz", "en")
+    assert mend_transcript(clean) is clean
+
+
+def test_a_spoken_turn_reads_the_mended_words_and_a_typed_one_the_words_as_typed():
+    import numpy as np
+
+    from voice_agent.core.types import Audio
+    from voice_agent.fakes import FakeRenderer, FakeResponder, FakeSpeaker, FakeTranscriber
+    from voice_agent.pipeline.turns import Pipeline
+
+    pipeline = Pipeline(FakeTranscriber("now adharmonica.", "en"), FakeResponder(),
+                        FakeRenderer(), {"cloned": FakeSpeaker()})
+    first = pipeline.run(text="a slow blues with electric guitar", language="en")
+    spoken = pipeline.run(audio=Audio(np.zeros(16_000 * 2, dtype=np.float32), 16_000),
+                          history=[first])
+    assert spoken.transcript.text == "now add harmonica."
+    assert "harmonica" in spoken.reply.plan.instruments
+    typed = pipeline.run(text="now adharmonica.", language="en", history=[first])
+    assert typed.transcript.text == "now adharmonica."

@@ -1,0 +1,241 @@
+"""Mishearings of a music request, mended against the music vocabulary.
+
+Whisper base writes the ordinary words that sound like the music words it did not expect:
+"con trabajo" for "contrabajo", "violon cielo" for "violonchelo", "adharmonica" for "add
+harmonica", "convierte la embosa nova" for "conviértela en bossa nova", "any minor" for
+"in E minor", "and see major" for "in C major", "and do that" for "undo that",
+"cuárdalo" for "guárdalo". Read as written, such a request asks for the wrong key, misses
+its instrument or is not a command at all. :func:`mend` puts back the music word where
+the misheard one cannot be anything else in a request to a music assistant:
+
+- **vocabulary words split, glued or one letter off**: two words that join into an
+  instrument or genre name, a word that is a short prefix ("ad", "en") glued to one, or
+  a long word one letter from one;
+- **key names** after "in": a letter Whisper spelled as a word ("see", "any", "bee")
+  just before major/minor/flat/sharp;
+- **command words** at the start of the request: "and do" / "on do" for "undo", "at it
+  to" for "add it to", and a Spanish command verb whose first consonant came out voiced
+  or unvoiced ("pájale" for "bájale").
+
+Only recognised speech is mended; typed words are taken as written. The mended text is
+what every later stage reads; the words as heard are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from voice_agent.core.types import Transcript
+from voice_agent.core.vocabulary import INSTRUMENTS, STYLES, fold
+
+log = logging.getLogger(__name__)
+
+#: words said before a command that do not change it ("hmm, nah, undo that")
+_FILLERS = (r"(?:(?:hmm+|hm+|mm+|uh+|um+|eh+|ah+|oh+|no|nah|nope|ok|okay|yeah|well|actually"
+            r"|oye|a ver|bueno|vale|ya|mira|pues|porfa|che|bo|wey|güey|hip)[,.!?]?\s+)*")
+#: a letter of the key spelled as the word it sounds like
+_LETTER_WORDS = {"see": "C", "sea": "C", "si": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
+                 "dee": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F", "f": "F",
+                 "e": "E", "a": "A", "ay": "A", "any": "E"}
+_KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|si|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
+                  r"(major|minor|flat|sharp)\b", re.IGNORECASE)
+#: "any minor", "any flatt": "in E" run together
+_ANY_KEY = re.compile(r"\bany\s+(major|minor|flat|sharp)t?\b", re.IGNORECASE)
+_FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
+#: "and do that" as the whole of a clause: "undo that" ("hip, not, and do that.")
+_UNDO = re.compile(r"(^|[,.!?;]\s*)(?:and|an|on|un|in)\s+do\b(?=(?:\s+(?:that|it|this|please"
+                   r"|the last(?: one| change| thing)?))?[\s,.!?]*$)", re.IGNORECASE)
+_ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
+                     r"\s+(?:to|in|into)\b)", re.IGNORECASE)
+_AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
+#: Spanish command verbs a request starts with, and the first consonants Whisper confuses
+#: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
+_SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",
+                     "bájala", "bájalo", "bájele", "baja", "dale", "deshaz", "déjalo",
+                     "déjala", "deja", "vuelve", "gírala", "tócala", "tócalo", "toca", "pásalo",
+                     "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
+                     "cámbiale", "guarda")
+_VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f"}
+#: short words Whisper glues to the music word after them ("adharmonica", "embosa")
+_PREFIXES = {"add": "add", "ad": "add", "and": "and", "an": "an", "in": "in", "en": "en",
+             "em": "en", "con": "con", "a": "a"}
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def mend_transcript(transcript: Transcript) -> Transcript:
+    """``transcript`` with its mishearings of music words mended (see :func:`mend`)."""
+    mended = mend(transcript.text, transcript.language)
+    if mended == transcript.text:
+        return transcript
+    log.info("heard %r, read as %r", transcript.text, mended)
+    from dataclasses import replace
+
+    return replace(transcript, text=mended)
+
+
+def mend(text: str, language: str = "en") -> str:
+    """``text`` with the music words Whisper misheard put back (module docstring)."""
+    text = _mend_keys(text)
+    text = _mend_commands(text, language)
+    return _mend_vocabulary(text)
+
+
+def _mend_keys(text: str) -> str:
+    text = _ANY_KEY.sub(lambda m: f"in E {m.group(1).lower()}", text)
+    text = _KEY.sub(lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}",
+                    text)
+    return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)
+
+
+def _mend_commands(text: str, language: str) -> str:
+    text = _UNDO.sub(lambda m: f"{m.group(1)}undo", text)
+    text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
+    if not language.startswith("es"):
+        text = _AD.sub("add", text)
+    return _mend_spanish_verb(text)
+
+
+def _mend_spanish_verb(text: str) -> str:
+    """The request's first word, when it is a Spanish command verb with its first
+    consonant voiced or unvoiced ("Pájale un toque" -> "Bájale un toque")."""
+    start = re.match(_FILLERS, text, re.IGNORECASE)
+    at = start.end() if start else 0
+    word = _WORD.match(text, at)
+    if word is None:
+        return text
+    verb = _misheard_verbs().get(fold(word.group()))
+    if verb is None:
+        return text
+    if word.group()[0].isupper():
+        verb = verb[0].upper() + verb[1:]
+    return text[:word.start()] + verb + text[word.end():]
+
+
+@lru_cache(maxsize=1)
+def _misheard_verbs() -> dict[str, str]:
+    """Folded misheard form -> the command verb (only forms that are not commands too)."""
+    known = {fold(v) for v in _SPANISH_COMMANDS}
+    misheard: dict[str, str] = {}
+    for verb in _SPANISH_COMMANDS:
+        folded = fold(verb)
+        for swap in _VOICING.get(folded[0], ""):
+            form = swap + folded[1:]
+            if swap == "c" and folded.startswith("gu"):
+                form = "cu" + folded[2:]  # "guárdalo" heard "cuárdalo"
+            if form not in known:
+                misheard.setdefault(form, verb)
+    return misheard
+
+
+def _mend_vocabulary(text: str) -> str:
+    """Instrument and genre names split in two, glued to a short word, or a letter off."""
+    tokens = text.split(" ")
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        mended, used = _mend_at(tokens, index)
+        out.append(mended)
+        index += used
+    return " ".join(out)
+
+
+def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
+    """The mended text at ``tokens[index]`` and how many tokens it stands for."""
+    word, tail = _split_tail(tokens[index])
+    folded = fold(word)
+    if not folded.isalpha():
+        return tokens[index], 1
+    following = _split_tail(tokens[index + 1]) if index + 1 < len(tokens) else None
+    if following is not None and (joined := _joined(folded, fold(following[0]))):
+        return joined + following[1], 2
+    if folded in _names():
+        return tokens[index], 1
+    for prefix, said in _PREFIXES.items():
+        rest = folded[len(prefix):]
+        if not folded.startswith(prefix) or len(rest) < 4:
+            continue
+        if following is not None:
+            pair = _closest(f"{rest} {fold(following[0])}", _phrases(), min_length=8)
+            if pair is not None:
+                return f"{said} {pair}{following[1]}", 2
+        if (alone := _closest(rest, _names(), min_length=5)) is not None:
+            return f"{said} {alone}{tail}", 1
+    close = _closest(folded, _names(), min_length=8)
+    return (close + tail, 1) if close is not None else (tokens[index], 1)
+
+
+def _joined(first: str, second: str) -> str | None:
+    """The name two words make run together ("con trabajo" -> "contrabajo", "violon
+    cielo" -> "violonchelo"), unless the second is a name already or a short ending
+    ("metal es")."""
+    if len(first) < 3 or len(second) < 3 or not second.isalpha() or second in _names():
+        return None
+    if f"{first} {second}" in _phrases():
+        return None
+    return _closest(first + second, _names(), min_length=8)
+
+
+def _split_tail(token: str) -> tuple[str, str]:
+    """A token's word and the punctuation after it ("nova." -> "nova", ".")."""
+    match = re.match(r"^(.*?)([\W_]*)$", token, re.UNICODE)
+    return (match.group(1), match.group(2)) if match else (token, "")
+
+
+def _closest(candidate: str, names: dict[str, tuple[str, str]], min_length: int) -> str | None:
+    """The name ``candidate`` is, or is one letter from inside the word (not at its end,
+    where "ambiente" and "clásico" differ from "ambient" and "clásica"), as spelled in the
+    vocabulary; None when it is near the names of two different things."""
+    if len(candidate) < min_length:
+        return None
+    if candidate in names:
+        return names[candidate][0]
+    if len(candidate) < 8:
+        return None
+    near = [n for n in names if len(n) >= 8 and _one_edit_inside(candidate, n)]
+    if not near or len({names[n][1] for n in near}) > 1:
+        return None
+    # of two spellings of one thing ("acordeon", "accordion"), the one that starts alike
+    return names[max(near, key=lambda n: (len(_common_prefix(n, candidate)), n))][0]
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    while size < min(len(a), len(b)) and a[size] == b[size]:
+        size += 1
+    return a[:size]
+
+
+def _one_edit_inside(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one insertion, deletion or substitution before
+    their last two letters."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            rest_same = a[i + 1:] == b[i + 1:] if len(a) == len(b) else a[i:] == b[i + 1:]
+            return rest_same and i < len(a) - 2
+    return False
+
+
+def _spellings() -> list[tuple[str, str]]:
+    """(spelling, the thing it names) for every instrument and genre name."""
+    return ([(a, name) for name, names in INSTRUMENTS.items() for a in names]
+            + [(a, style.genre) for style in STYLES for a in style.aliases])
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, tuple[str, str]]:
+    """Folded one-word instrument and genre names -> (spelling, the thing it names)."""
+    return {fold(word): (word, thing) for word, thing in reversed(_spellings())
+            if " " not in word and word.isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, tuple[str, str]]:
+    """Folded two-word instrument and genre names ("bossa nova", "upright bass")."""
+    return {fold(word): (word, thing) for word, thing in reversed(_spellings())
+            if len(word.split(" ")) == 2}
