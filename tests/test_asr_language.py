@@ -147,3 +147,101 @@ def test_the_budget_counts_from_the_end_of_speech_when_told():
 
     # 0.6 s of the 1 s already gone: about 40 fewer tokens of 10 ms fit in the first pass
     assert first_cap(None) - first_cap(time.perf_counter() - 0.6) >= 40
+
+
+class WindowedWhisper(StandInWhisper):
+    """Sure of English; every decode encodes a 30 s window through ``encode`` (an
+    EncoderMemo, as the real model's is wrapped), which records the frames it got."""
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        from voice_agent.asr.faster_whisper import EncoderMemo
+
+        super().__init__(p_en=0.95)
+        self.frames: list[int] = []
+        self.encode = EncoderMemo(lambda features: self.frames.append(features.shape[-1]))
+        self._window = np.zeros((80, 3000), np.float32)
+
+    def detect_language(self, features):
+        self.encode(self._features(features.shape[-1]))
+        return super().detect_language(features)
+
+    def transcribe(self, samples, language, **options):
+        self.encode(self._features(len(samples)))
+        return super().transcribe(samples, language, **options)
+
+    def _features(self, length: int):
+        """The 30 s window of a request (the stand-in's features are its samples)."""
+        window = self._window.copy()
+        window[0, 0] = length + (1 if length % 2 else 0)  # as one request, however sliced
+        return window
+
+
+def _windowed(full_s: float | None, max_seconds: float = 2.5):
+    from voice_agent.asr.budget import StepCost
+
+    model = WindowedWhisper()
+    model.encode.full_s = full_s
+    asr = FasterWhisperTranscriber(model=model, voiced=lambda samples: samples,
+                                   max_seconds=max_seconds)
+    asr.step_cost = StepCost(0.02)
+    return model, asr
+
+
+def test_the_final_decode_keeps_whispers_full_window_when_it_fits_the_budget():
+    model, asr = _windowed(full_s=0.8)
+    asr.transcribe(tone(2.0))
+    assert model.frames == [3000]  # encoded once (language ID), reused by the decode
+
+
+def test_a_full_window_that_would_not_fit_gives_way_to_the_request_plus_a_margin():
+    from voice_agent.asr.faster_whisper import FINAL_MARGIN_FRAMES
+
+    model, asr = _windowed(full_s=2.2)
+    asr.transcribe(tone(2.0))
+    assert model.frames == [200 + FINAL_MARGIN_FRAMES]
+
+
+def test_time_already_spent_waiting_counts_against_the_full_window():
+    import time
+
+    model, asr = _windowed(full_s=0.8)
+    asr.transcribe(tone(2.0), started=time.perf_counter() - 1.5)  # a step held it 1.5 s
+    assert model.frames == [1700]
+    model, asr = _windowed(full_s=0.8, max_seconds=10.0)  # a roomier budget: full window
+    asr.transcribe(tone(2.0), started=time.perf_counter() - 1.5)
+    assert model.frames == [3000]
+
+
+def test_with_nothing_measured_yet_the_full_window_teaches_its_cost():
+    model, asr = _windowed(full_s=None)
+    asr.transcribe(tone(2.0))
+    assert model.frames == [3000] and model.encode.full_s is None  # a cold encode
+    asr.transcribe(tone(2.5))
+    assert model.frames == [3000, 3000] and model.encode.full_s is not None
+
+
+def test_the_full_window_estimate_believes_slower_at_once_and_lowers_gently():
+    import numpy as np
+
+    from voice_agent.asr.faster_whisper import FULL_OVER_SCALED, EncoderMemo
+
+    memo = EncoderMemo(lambda features: None)
+    memo._observe(9.0, 3000)
+    assert memo.full_s is None  # the first, cold encode is not the machine's speed
+    memo._observe(1.0, 3000)
+    memo._observe(2.0, 3000)
+    assert memo.full_s == 2.0  # a slower full encode is believed at once
+    memo._observe(1.0, 3000)
+    assert memo.full_s == 1.5  # a faster one halfway
+    memo._observe(0.1, 400)  # a streaming step's window teaches nothing
+    assert memo.full_s == 1.5
+    memo._observe(0.4, 1500)  # a final short window, scaled, may only lower it
+    assert memo.full_s == pytest.approx(0.5 * 1.5 + 0.5 * 0.4 * 2 * FULL_OVER_SCALED)
+    before = memo.full_s
+    memo._observe(2.0, 1500)
+    assert memo.full_s == before
+    with memo.window(1700):
+        memo(np.zeros((80, 3000), np.float32))  # trimmed: not a full-window observation
+    assert memo.full_s <= before

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -40,6 +41,22 @@ HOP_SAMPLES = 160
 #: frames past a streaming buffer's end the step's encoder also sees: 1 s of Whisper's
 #: padding, which keeps the last word's ending (measured: docs/speed.md)
 STEP_MARGIN_FRAMES = 100
+#: Whisper's window: 30 s of 10 ms frames
+FULL_WINDOW_FRAMES = 3000
+#: frames past the voiced request the final decode's encoder sees when the full window
+#: would not fit the time budget: 15 s of Whisper's padding (docs/speed.md: under AVX2,
+#: WER on the shipped requests 0.110 against 0.134 with the full window, on the dev
+#: requests 0.147 against 0.131, and the encoder 2-3x faster)
+FINAL_MARGIN_FRAMES = 1500
+#: a shorter window's encode scaled by frames to the full window underestimates it
+#: (attention is quadratic in the frames, and the full window's activations outgrow the
+#: caches): the full one took 1.47x the scaled 1500- and 1950-frame ones here (AVX2)
+FULL_OVER_SCALED = 1.45
+#: windows shorter than this (streaming steps) are dominated by fixed costs: not scaled
+SHORT_WINDOW_LEARNS = 1000
+#: seconds the full window must leave free in the budget (the estimate's error, the
+#: language-ID step and the checks after decoding)
+WINDOW_SLACK_S = 0.3
 
 
 def cuda_available() -> bool:
@@ -68,6 +85,9 @@ class EncoderMemo:
         self._lock = threading.Lock()  # streaming steps and a batch decode share the model
         self._window = threading.local()
         self.hits = 0
+        #: seconds a full-window encode takes here (learned; None before the first)
+        self.full_s: float | None = None
+        self._warm = False
 
     def __call__(self, features: np.ndarray):
         frames = getattr(self._window, "frames", None)
@@ -77,11 +97,29 @@ class EncoderMemo:
         key = (array.shape, array.dtype.str, hash(array.tobytes()))
         with self._lock:
             if key != self._key:
+                started = time.perf_counter()
                 self._output = self._encode(array)
+                self._observe(time.perf_counter() - started, array.shape[-1])
                 self._key = key
             else:
                 self.hits += 1
             return self._output
+
+    def _observe(self, seconds: float, frames: int) -> None:
+        """Fold one encode into :attr:`full_s`. A full-window one (not the first, which
+        pays one-time costs): a slower one is believed
+        at once, a faster one halfway (running over the budget is what the estimate guards
+        against). A final decode's shorter window (SHORT_WINDOW_LEARNS frames or more),
+        scaled to the full window, may only lower the estimate, so that one slow full
+        encode on a busy moment does not keep the short window for good."""
+        known = self.full_s
+        if frames >= FULL_WINDOW_FRAMES and not self._warm:
+            self._warm = True  # the first encode pays one-time costs (kernels, buffers)
+        elif frames >= FULL_WINDOW_FRAMES:
+            self.full_s = seconds if known is None else max(seconds, 0.5 * known + 0.5 * seconds)
+        elif known is not None and frames >= SHORT_WINDOW_LEARNS:
+            scaled = seconds * FULL_WINDOW_FRAMES / frames * FULL_OVER_SCALED
+            self.full_s = min(known, 0.5 * known + 0.5 * scaled)
 
     @contextmanager
     def window(self, frames: int) -> Iterator[None]:
@@ -198,13 +236,32 @@ class FasterWhisperTranscriber:
         audio = resample(audio, ASR_RATE)
         check_has_signal(audio)
         speech = self._speech_only(audio.samples)
-        features = self._model.feature_extractor(speech)
-        candidates = self._language_candidates(features, language)
         speech_s = len(speech) / ASR_RATE
-        return decode_within_budget(
-            candidates,
-            lambda lang, p, t, limit: self._decode(speech, audio.duration_s, lang, p, t, limit),
-            budget, self.step_cost, floor=request_tokens(speech_s), cap=token_cap(speech_s))
+        with self._final_window(len(speech), budget, request_tokens(speech_s)):
+            features = self._model.feature_extractor(speech)
+            candidates = self._language_candidates(features, language)
+            return decode_within_budget(
+                candidates,
+                lambda lang, p, t, limit: self._decode(speech, audio.duration_s, lang, p, t,
+                                                       limit),
+                budget, self.step_cost, floor=request_tokens(speech_s), cap=token_cap(speech_s))
+
+    def _final_window(self, speech_samples: int, budget: Budget, floor_tokens: int):
+        """The encoder's window for the final decode: Whisper's full 30 s whenever a
+        full-window encode and a request-length pass, as measured here, fit the time left;
+        else the voiced request plus FINAL_MARGIN_FRAMES (a slow CPU, or a step in flight
+        that made the final decode wait), so that recognition stays within its budget.
+        """
+        memo = getattr(self._model, "encode", None)
+        if not isinstance(memo, EncoderMemo) or memo.full_s is None:
+            return nullcontext()  # nothing measured yet: the full window teaches its cost
+        frames = speech_samples // HOP_SAMPLES + FINAL_MARGIN_FRAMES
+        expected = memo.full_s + floor_tokens * self.step_cost.seconds_per_token
+        if frames >= FULL_WINDOW_FRAMES or budget.allows(expected + WINDOW_SLACK_S):
+            return nullcontext()
+        log.info("ASR: a full window (%.2f s + %d tokens) does not fit the %.2f s left; "
+                 "encoding %.1f s", memo.full_s, floor_tokens, budget.left(), frames / 100)
+        return memo.window(frames)
 
     def _decode(self, speech: np.ndarray, duration_s: float, language: str,
                 probability: float, temperature: float = 0.0,
