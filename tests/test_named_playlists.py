@@ -52,3 +52,20 @@ def test_the_pipeline_reads_the_names_the_library_holds(tmp_path):
     assert [p.count for p in library.playlists() if p.name == "sunday"] == [2]
     listed = pipeline.run(text="what's left in sunday")
     assert listed.reply.intent is Intent.LIST and "2" in listed.reply.say
+
+
+def test_asking_which_playlists_there_are_names_them_with_their_counts(tmp_path):
+    library = Library(tmp_path / "lib")
+    pipeline = Pipeline(FakeTranscriber(), FakeResponder(), FakeRenderer(),
+                        {"cloned": FakeSpeaker()}, library=LibrarySession(library, LyricsWriter(None)))
+    none_yet = pipeline.run(text="what playlists do I have?")
+    assert none_yet.reply.intent is Intent.LIST and "no playlists" in none_yet.reply.say
+    pipeline.run(text="make some slow jazz with piano")
+    pipeline.run(text="save this to a playlist called sunday")
+    pipeline.run(text="save it")
+    listed = pipeline.run(text="Which playlists have I got?")
+    assert listed.reply.intent is Intent.LIST
+    assert listed.reply.say == "You have 2 playlists: favourites, 1 clip; sunday, 1 clip."
+    spanish = pipeline.run(text="¿Qué listas tengo?", language="es")
+    assert spanish.reply.say == "Tienes 2 listas: favoritos, 1 clip; sunday, 1 clip."
+    assert pipeline.run(text="what's in sunday").reply.say.startswith("sunday has 1 clip")

@@ -119,6 +119,11 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
     ("ahora conviértela en una cumbia, lo demás déjalo igual", {"genre": "cumbia"}),
     ("pasarlo a blues, pero deja todo lo demás igual", {"genre": "blues"}),
     ("convierte la en bossa nova y el resto queda igual", {"genre": "bossa_nova"}),
+    ("ya po, ponle ciento quince de tempo", {"bpm": 115}),
+    ("hacelo más cortito", {"duration_s": 10.0}),
+    ("cambie la trompeta por un trombón",
+     {"instruments": ("piano", "bass", "congas", "trombone", "saxophone", "acoustic guitar")}),
+    ("same settings, different take please", {"seed": 12}),
 )
 
 
@@ -564,3 +569,10 @@ def test_playing_a_named_playlist_starts_at_its_first_song(text, playlist):
 @pytest.mark.parametrize("text", ["muestra la lista parranda", "what is in my homework playlist"])
 def test_showing_a_playlist_still_lists_it(text):
     assert read_request(text, "en", SALSA).intent is Intent.LIST
+
+
+@pytest.mark.parametrize("text, intent", [("No, no, mejor como estaba", Intent.UNDO),
+                                          ("hazme otra del mismo palo", Intent.ANOTHER_LIKE),
+                                          ("What playlists have I got?", Intent.LIST)])
+def test_commands_said_other_ways(text, intent):
+    assert read_request(text, "es", SALSA, awaiting_answer=False).intent is intent

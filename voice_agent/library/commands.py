@@ -22,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voice_agent.responder.commands import DEFAULT_PLAYLIST, LAST_ITEM, parse_version_command
+from voice_agent.responder.commands import (ALL_PLAYLISTS, DEFAULT_PLAYLIST, LAST_ITEM,
+                                           parse_version_command)
 from voice_agent.core.errors import VoiceAgentError
 from voice_agent.library.lyrics import LyricsWriter, parse_lyrics_request
 from voice_agent.library.records import LIBRARY_BACKEND, ClipRecord, PlaylistEntry
@@ -49,6 +50,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "empty": "Your {playlist} playlist is empty. Say \"save this\" after a clip you like.",
         "listing": "{playlist} has {count} clip{s}: {items}.",
         "more": "and {count} more",
+        "playlists": "You have {count} playlist{s}: {items}.",
+        "playlist_count": "{playlist}, {count} clip{s}",
+        "no_playlists": "You have no playlists yet. Say \"save this to\" and a name after a clip you like.",
         "no_number": "There's no number {number} in {playlist}: it has {count} clip{s}.",
         "playing": "Playing number {number} from {playlist}: {title}.",
         "missing_audio": "I can't play number {number}: its audio file is missing.",
@@ -85,6 +89,9 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "empty": "Tu lista {playlist} está vacía. Di \"guárdala\" después de un clip que te guste.",
         "listing": "{playlist} tiene {count} clip{s}: {items}.",
         "more": "y {count} más",
+        "playlists": "Tienes {count} lista{s}: {items}.",
+        "playlist_count": "{playlist}, {count} clip{s}",
+        "no_playlists": "Todavía no tienes listas. Di \"guárdala en\" y un nombre después de un clip que te guste.",
         "no_number": "No hay número {number} en {playlist}: tiene {count} clip{s}.",
         "playing": "Pongo la número {number} de {playlist}: {title}.",
         "missing_audio": "No puedo poner la número {number}: falta su archivo de audio.",
@@ -302,6 +309,8 @@ class LibrarySession:
                                                clip.clip_id))
 
     def _list(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
+        if reply.playlist == ALL_PLAYLISTS:
+            return self._list_playlists(reply)
         name = playlist_name(reply.playlist)
         entries = self.library.playlist(name)
         if not entries:
@@ -315,6 +324,17 @@ class LibrarySession:
                            items="; ".join(items))
         return self._said(reply, LibraryAction("list", True, text, name,
                                                entries=tuple(entries)))
+
+    def _list_playlists(self, reply: Reply) -> LibraryOutcome:
+        """Which playlists there are, with how many clips each ("what playlists do I have?")."""
+        lists = [p for p in self.library.playlists() if p.count]
+        if not lists:
+            text = message(reply.language, "no_playlists")
+        else:
+            names = "; ".join(message(reply.language, "playlist_count", playlist=p.name,
+                                      count=p.count) for p in lists)
+            text = message(reply.language, "playlists", count=len(lists), items=names)
+        return self._said(reply, LibraryAction("list", True, text, None))
 
     def _play(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)

@@ -21,6 +21,9 @@ from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 #: ``Command.item`` for "the last one" / "la última"
 LAST_ITEM = -1
 DEFAULT_PLAYLIST = "favourites"
+#: the "playlist" of a list command that asks which playlists there are ("what playlists
+#: do I have?"); no stored name can be it (names are letters, digits and spaces)
+ALL_PLAYLISTS = "*"
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "to": 2, "too": 2, "three": 3, "four": 4, "for": 4, "five": 5,
@@ -76,7 +79,8 @@ _ANOTHER = r"(?:another|one more|otra|otro)"
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
-         r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi)")
+         r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|del mismo palo"
+         r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo)")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
@@ -376,9 +380,18 @@ def _bare_save_target(folded: str) -> str | None:
     return canonical_playlist(name) if name else None
 
 
+#: "what playlists do I have?", "list my playlists", "¿qué listas tengo?"
+_WHICH_PLAYLISTS = (r"(?:(?:what|which|how many)\s+(?:playlists|play lists|lists)|(?:list|show|read"
+                    r"|tell me)(?:\s+me)?\s+(?:all\s+)?(?:my|the)\s+(?:playlists|lists)"
+                    r"|(?:que|cuales|cuantas)\s+(?:playlists|listas)|(?:muestra\w*|ensena\w*|dime"
+                    r"|lee\w*)\s+(?:todas\s+)?(?:mis|las)\s+(?:playlists|listas))\b")
+
+
 def _list(folded: str, text: str) -> Command | None:
     if _play_playlist(folded) is not None:  # "pon la lista parranda" plays it
         return None
+    if _has(_WHICH_PLAYLISTS, folded):
+        return Command(Intent.LIST, ALL_PLAYLISTS)
     about_saved = _playlist_noun(folded) or _has(
         r"(?:saved|guardad\w*|library|biblioteca|my songs|mis canciones|my clips)", folded)
     if about_saved and _has(_LIST_VERBS, folded) and find_item(folded) is None:
@@ -409,6 +422,7 @@ def _play_playlist(folded: str) -> Command | None:
 
 _VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
 _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|revert it"
+         r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how)\s+"
          r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"

@@ -53,7 +53,7 @@ def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = spell_numbers(text)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
-                      r"|pulsos|golpes por minuto)\b", folded) or re.search(_BARE_TEMPO, folded) \
+                      r"|pulsos|golpes por minuto|de (?:tempo|ritmo|velocidad))\b", folded) or re.search(_BARE_TEMPO, folded) \
         or re.search(TEMPO_TARGET, folded)
     said = next((g for g in match.groups() if g), None) if match else None
     if said and 30 <= int(said) <= 300:

@@ -163,7 +163,9 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|un pelin )?(?:diferente|distint[oa])"
              r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
-             r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same)\b")
+             r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
+         r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh) (?:take|version|one)"
+         r"|(?:a )?(?:different|fresh) take)\b")
 
 RULES: tuple[tuple[Rule, ...], ...] = (
     (  # tempo: a change by a number, a number, "twice as fast", "much faster", any idiom
@@ -206,7 +208,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
         (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (r"\b(?:shorter|mas cort[oa]|trim it|acorta\w*|dure menos)\b",
+        (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos)\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
     (  # key and mode
@@ -254,7 +256,8 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-_SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambia\w*|sustitu\w*|reemplaza\w*)\s+"
+_SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambi[ae]\w*|sustitu\w*|reemplaz\w*"
+         r"|reemplac\w*)\s+"
          r"(?P<old>(?:\S+\s+){0,3}?\S+)\s+(?:for|with|to|into|by|por|con)\s+"
          r"(?P<new>(?:\S+\s*){1,4})")  # "with a clean electric guitar"
 
