@@ -33,6 +33,17 @@ from voice_agent.core.types import Intent
     ("at it to the road trip playlist", "en", "add it to the road trip playlist"),
     ("Cuárdala en favoritas", "es", "Guárdala en favoritas"),
     ("oye, pájale un poco", "es", "oye, bájale un poco"),
+    # second round (the sixth blind set's spoken run)
+    ("some jazz with brushes, an F, round the 110 BPM.", "en",
+     "some jazz with brushes, in F, round the 110 BPM."),
+    ("a slow blues, and A, around 70", "en", "a slow blues, in A, around 70"),
+    ("elegant, indeed major", "en", "elegant, in D major"),
+    ("can it be in the flat?", "en", "can it be in E flat?"),
+    ("not and do that.", "en", "not undo that."),
+    ("actually know and do.", "en", "actually know undo."),
+    ("Pásalo arre menor.", "es", "Pásalo a re menor."),
+    ("quiero ami menor", "es", "quiero a mi menor"),
+    ("Kitale la trompeta.", "es", "Quítale la trompeta."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -51,6 +62,10 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("baja la velocidad", "es"),
     ("con gas", "es"),
     ("quiero una balada para mi madre", "es"),
+    ("play salsa and do it", "en"),             # "and do" after content words
+    ("then play track B and C", "en"),          # a list of letters, not a key
+    ("give me drums and a piano", "en"),
+    ("bass and a, guitar", "en"),               # a lower-case "a" is the article
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

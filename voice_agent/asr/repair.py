@@ -41,12 +41,25 @@ _LETTER_WORDS = {"see": "C", "sea": "C", "si": "C", "c": "C", "bee": "B", "be": 
                  "e": "E", "a": "A", "ay": "A", "any": "E"}
 _KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|si|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
                   r"(major|minor|flat|sharp)\b", re.IGNORECASE)
-#: "any minor", "any flatt": "in E" run together
-_ANY_KEY = re.compile(r"\bany\s+(major|minor|flat|sharp)t?\b", re.IGNORECASE)
+#: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
+_RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|in the|and the)\s+(major|minor|flat|sharp)t?\b",
+                               re.IGNORECASE)
+_RUN_TOGETHER = {"any": "E", "indeed": "D", "in the": "E", "and the": "E"}
+#: "an F," / "and A, around 70": a capital note letter after "an"/"and", where a request
+#: says its key ("in F"); a lower-case "and a," is the article
+_NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
+                             r"|flat|sharp|with|please|around|at|and)\b))")
+#: Spanish "a re menor" heard "arre menor": the preposition glued to the note
+_GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)\s+(mayor|menor|bemol|sostenido)\b",
+                                 re.IGNORECASE)
 _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: "and do that" as the whole of a clause: "undo that" ("hip, not, and do that.")
 _UNDO = re.compile(r"(^|[,.!?;]\s*)(?:and|an|on|un|in)\s+do\b(?=(?:\s+(?:that|it|this|please"
                    r"|the last(?: one| change| thing)?))?[\s,.!?]*$)", re.IGNORECASE)
+#: a short request that ends in "and do (that)": "not and do that", "actually know and do."
+_SHORT_UNDO = re.compile(r"^((?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well"
+                         r"|yeah|wait|sorry|please|just)[,.!?]?\s+){0,3})(?:and|an|on|un|in)\s+do\b"
+                         r"(?=(?:\s+(?:that|it|this))?[\s,.!?]*$)", re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
@@ -57,7 +70,7 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "déjala", "deja", "vuelve", "gírala", "tócala", "tócalo", "toca", "pásalo",
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
                      "cámbiale", "guarda")
-_VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f"}
+_VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f", "q": "k"}
 #: short words Whisper glues to the music word after them ("adharmonica", "embosa")
 _PREFIXES = {"add": "add", "ad": "add", "and": "and", "an": "an", "in": "in", "en": "en",
              "em": "en", "con": "con", "a": "a"}
@@ -83,7 +96,11 @@ def mend(text: str, language: str = "en") -> str:
 
 
 def _mend_keys(text: str) -> str:
-    text = _ANY_KEY.sub(lambda m: f"in E {m.group(1).lower()}", text)
+    text = _RUN_TOGETHER_KEY.sub(
+        lambda m: f"in {_RUN_TOGETHER[m.group(1).lower()]} {m.group(2).lower()}", text)
+    text = _NOTE_AFTER_AND.sub(lambda m: f"in {m.group(1)}", text)
+    text = _GLUED_SPANISH_NOTE.sub(
+        lambda m: f"a {m.group(1).lower().replace('rre', 're')} {m.group(2).lower()}", text)
     text = _KEY.sub(lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}",
                     text)
     return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)
@@ -91,6 +108,7 @@ def _mend_keys(text: str) -> str:
 
 def _mend_commands(text: str, language: str) -> str:
     text = _UNDO.sub(lambda m: f"{m.group(1)}undo", text)
+    text = _SHORT_UNDO.sub(lambda m: f"{m.group(1)}undo", text)
     text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
     if not language.startswith("es"):
         text = _AD.sub("add", text)
@@ -124,6 +142,8 @@ def _misheard_verbs() -> dict[str, str]:
             form = swap + folded[1:]
             if swap == "c" and folded.startswith("gu"):
                 form = "cu" + folded[2:]  # "guárdalo" heard "cuárdalo"
+            if swap == "k" and folded.startswith("qu"):
+                form = "k" + folded[2:]  # "quítale" written "kitale"
             if form not in known:
                 misheard.setdefault(form, verb)
     return misheard

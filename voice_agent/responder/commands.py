@@ -381,7 +381,8 @@ def _bare_save_target(folded: str) -> str | None:
 
 
 #: "what playlists do I have?", "list my playlists", "¿qué listas tengo?"
-_WHICH_PLAYLISTS = (r"(?:(?:what|which|how many)\s+(?:playlists|play lists|lists)|(?:list|show|read"
+_WHICH_PLAYLISTS = (r"(?:(?:what|which|how many)\s+(?:playlists|play lists|lists"
+                    r"|(?:playlist|list)(?=\s+(?:have|do|did)\s+(?:i|we)\b))|(?:list|show|read"
                     r"|tell me)(?:\s+me)?\s+(?:all\s+)?(?:my|the)\s+(?:playlists|lists)"
                     r"|(?:que|cuales|cuantas)\s+(?:playlists|listas)|(?:muestra\w*|ensena\w*|dime"
                     r"|lee\w*)\s+(?:todas\s+)?(?:mis|las)\s+(?:playlists|listas))\b")
