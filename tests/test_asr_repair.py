@@ -44,6 +44,7 @@ from voice_agent.core.types import Intent
     ("Pásalo arre menor.", "es", "Pásalo a re menor."),
     ("quiero ami menor", "es", "quiero a mi menor"),
     ("Kitale la trompeta.", "es", "Quítale la trompeta."),
+    ("mm, flow it down a little.", "en", "mm, slow it down a little."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -66,6 +67,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("then play track B and C", "en"),          # a list of letters, not a key
     ("give me drums and a piano", "en"),
     ("bass and a, guitar", "en"),               # a lower-case "a" is the article
+    ("let the melody flow", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

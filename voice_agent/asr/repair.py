@@ -62,6 +62,8 @@ _SHORT_UNDO = re.compile(r"^((?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|
                          r"(?=(?:\s+(?:that|it|this))?[\s,.!?]*$)", re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
+#: "flow it down a little": "slow" (nothing else flows down in a request)
+_FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
@@ -112,6 +114,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
     if not language.startswith("es"):
         text = _AD.sub("add", text)
+        text = _FLOW_DOWN.sub("slow", text)
     return _mend_spanish_verb(text)
 
 
