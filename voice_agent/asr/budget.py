@@ -91,7 +91,7 @@ class Decoded:
             return True
         if self.compression_ratio > HIGH_COMPRESSION or self.avg_logprob < LOW_LOGPROB:
             return True
-        if repeats_a_word(self.transcript.text):
+        if repeats_a_word(self.transcript.text) or repeats_a_phrase(self.transcript.text):
             return True
         return self.no_speech_prob > NO_SPEECH_PROB and self.avg_logprob < LOW_LOGPROB / 2
 
@@ -145,20 +145,22 @@ class Budget:
 
 def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: DecodeFn,
                          budget: Budget, cost: StepCost | None = None,
-                         floor: int = DEFAULT_FLOOR, cap: int = MAX_TOKENS) -> Transcript:
+                         floor: int = DEFAULT_FLOOR, cap: int = MAX_TOKENS,
+                         unsure_below: float = UNSURE_LANGUAGE) -> Transcript:
     """The best transcript the budget allows (see the module's docstring).
 
     ``candidates`` are the languages ranked by language ID (the first is decoded always);
     ``cap`` is the most tokens a pass may decode at all (a loop guard by speech length),
     ``floor`` the fewest the first pass gets however late it starts; ``cost`` is updated
-    with every pass measured. Raises UnclearSpeechError when the best pass is doubtful or
+    with every pass measured; below ``unsure_below`` the first language's probability
+    calls for the second language's pass too. Raises UnclearSpeechError when the best pass is doubtful or
     no pass found words in what the voice detector called speech.
     """
     cost = cost if cost is not None else StepCost()
     floor = min(floor, cap, MAX_FLOOR)
     first_language, first_p = candidates[0]
     passes: list[tuple[str, float, float]] = []
-    if len(candidates) > 1 and first_p < UNSURE_LANGUAGE:
+    if len(candidates) > 1 and first_p < unsure_below:
         passes.append((candidates[1][0], candidates[1][1], 0.0))
     results: list[Decoded] = []
     failure: NoSpeechError | None = None
@@ -254,6 +256,23 @@ def repeats_a_word(text: str, times: int = REPEATED_WORD) -> bool:
         run = run + 1 if word == before else 1
         if run >= times:
             return True
+    return False
+
+
+#: a two- or three-word phrase this many times in a row is a loop too ("cumbia, reggaeton,
+#: cumbia, reggaeton, cumbia, reggaeton": the prompt's word list copied over and over)
+REPEATED_PHRASE = 3
+
+
+def repeats_a_phrase(text: str, times: int = REPEATED_PHRASE) -> bool:
+    """True when a phrase of two or three words comes ``times`` or more times in a row."""
+    words = re.findall(r"\w+", text.lower())
+    for size in (2, 3):
+        for start in range(len(words) - size * times + 1):
+            phrase = words[start:start + size]
+            if len(set(phrase)) > 1 and all(words[start + k * size:start + (k + 1) * size] == phrase
+                                            for k in range(1, times)):
+                return True
     return False
 
 

@@ -21,7 +21,8 @@ import numpy as np
 from voice_agent.core.audio import ASR_RATE, resample
 from voice_agent.core.errors import MissingDependencyError
 from voice_agent.core.models import WHISPER_BASE, ensure_model
-from voice_agent.asr.budget import MAX_TOKENS, Budget, Decoded, StepCost, decode_within_budget
+from voice_agent.asr.budget import (MAX_TOKENS, UNSURE_LANGUAGE, Budget, Decoded, StepCost,
+                                    decode_within_budget)
 from voice_agent.asr.streaming import Word, WordHypothesis
 from voice_agent.asr.checks import (
     check_has_signal,
@@ -44,16 +45,21 @@ STEP_MARGIN_FRAMES = 100
 #: Whisper's window: 30 s of 10 ms frames
 FULL_WINDOW_FRAMES = 3000
 #: frames past the voiced request the final decode's encoder sees when the full window
-#: would not fit the time budget: 15 s of Whisper's padding (docs/speed.md: under AVX2,
-#: WER on the shipped requests 0.110 against 0.134 with the full window, on the dev
-#: requests 0.147 against 0.131, and the encoder 2-3x faster)
-FINAL_MARGIN_FRAMES = 1500
+#: would not fit the time budget: 20 s of Whisper's padding. Measured (docs/speed.md,
+#: benchmarks/asr_window_bench.py): as accurate as the full window on the shipped and hard
+#: requests, a little worse on the dev ones; 15 s lost accuracy on all three. A 2-5 s
+#: request's encode then takes 1.0 s instead of 1.5 s under the AVX2 preset.
+FINAL_MARGIN_FRAMES = 2000
 #: a shorter window's encode scaled by frames to the full window underestimates it
 #: (attention is quadratic in the frames, and the full window's activations outgrow the
-#: caches): the full one took 1.47x the scaled 1500- and 1950-frame ones here (AVX2)
-FULL_OVER_SCALED = 1.45
+#: caches): the full one took 1.14x the scaled 2300-frame one and 1.44x the 2000-frame one
+#: here (AVX2 preset, idle)
+FULL_OVER_SCALED = 1.3
 #: windows shorter than this (streaming steps) are dominated by fixed costs: not scaled
 SHORT_WINDOW_LEARNS = 1000
+#: below this language-ID probability a short final window decodes both languages (its
+#: language ID is surer than the full window's; see transcribe)
+SHORT_WINDOW_UNSURE = 0.9
 #: seconds the full window must leave free in the budget (the estimate's error, the
 #: language-ID step and the checks after decoding)
 WINDOW_SLACK_S = 0.3
@@ -106,15 +112,18 @@ class EncoderMemo:
             return self._output
 
     def _observe(self, seconds: float, frames: int) -> None:
-        """Fold one encode into :attr:`full_s`. A full-window one (not the first, which
-        pays one-time costs): a slower one is believed
+        """Fold one encode into :attr:`full_s`. The first full-window one sets it (cold, so
+        high); after it, a slower one is believed
         at once, a faster one halfway (running over the budget is what the estimate guards
         against). A final decode's shorter window (SHORT_WINDOW_LEARNS frames or more),
         scaled to the full window, may only lower the estimate, so that one slow full
         encode on a busy moment does not keep the short window for good."""
         known = self.full_s
         if frames >= FULL_WINDOW_FRAMES and not self._warm:
-            self._warm = True  # the first encode pays one-time costs (kernels, buffers)
+            # the first encode pays one-time costs (kernels, buffers): an overestimate,
+            # which short windows then lower, rather than a second full-window try
+            self._warm = True
+            self.full_s = seconds
         elif frames >= FULL_WINDOW_FRAMES:
             self.full_s = seconds if known is None else max(seconds, 0.5 * known + 0.5 * seconds)
         elif known is not None and frames >= SHORT_WINDOW_LEARNS:
@@ -237,28 +246,33 @@ class FasterWhisperTranscriber:
         check_has_signal(audio)
         speech = self._speech_only(audio.samples)
         speech_s = len(speech) / ASR_RATE
-        with self._final_window(len(speech), budget, request_tokens(speech_s)):
+        window = self._final_window(len(speech), budget, request_tokens(speech_s))
+        with window or nullcontext():
             features = self._model.feature_extractor(speech)
             candidates = self._language_candidates(features, language)
             return decode_within_budget(
                 candidates,
                 lambda lang, p, t, limit: self._decode(speech, audio.duration_s, lang, p, t,
                                                        limit),
-                budget, self.step_cost, floor=request_tokens(speech_s), cap=token_cap(speech_s))
+                budget, self.step_cost, floor=request_tokens(speech_s), cap=token_cap(speech_s),
+                # language ID on a short window is surer than it should be (es04, espeak
+                # Spanish: p(en) 0.54 with the full window, 0.75 with a short one)
+                unsure_below=SHORT_WINDOW_UNSURE if window else UNSURE_LANGUAGE)
 
     def _final_window(self, speech_samples: int, budget: Budget, floor_tokens: int):
         """The encoder's window for the final decode: Whisper's full 30 s whenever a
         full-window encode and a request-length pass, as measured here, fit the time left;
         else the voiced request plus FINAL_MARGIN_FRAMES (a slow CPU, or a step in flight
         that made the final decode wait), so that recognition stays within its budget.
+        None means the full window.
         """
         memo = getattr(self._model, "encode", None)
         if not isinstance(memo, EncoderMemo) or memo.full_s is None:
-            return nullcontext()  # nothing measured yet: the full window teaches its cost
+            return None  # nothing measured yet: the full window teaches its cost
         frames = speech_samples // HOP_SAMPLES + FINAL_MARGIN_FRAMES
         expected = memo.full_s + floor_tokens * self.step_cost.seconds_per_token
         if frames >= FULL_WINDOW_FRAMES or budget.allows(expected + WINDOW_SLACK_S):
-            return nullcontext()
+            return None
         log.info("ASR: a full window (%.2f s + %d tokens) does not fit the %.2f s left; "
                  "encoding %.1f s", memo.full_s, floor_tokens, budget.left(), frames / 100)
         return memo.window(frames)
