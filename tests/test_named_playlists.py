@@ -67,5 +67,5 @@ def test_asking_which_playlists_there_are_names_them_with_their_counts(tmp_path)
     assert listed.reply.intent is Intent.LIST
     assert listed.reply.say == "You have 2 playlists: favourites, 1 clip; sunday, 1 clip."
     spanish = pipeline.run(text="¿Qué listas tengo?", language="es")
-    assert spanish.reply.say == "Tienes 2 listas: favoritos, 1 clip; sunday, 1 clip."
+    assert spanish.reply.say == "Tienes 2 listas: favoritos, con 1 clip; sunday, con 1 clip."
     assert pipeline.run(text="what's in sunday").reply.say.startswith("sunday has 1 clip")

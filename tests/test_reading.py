@@ -124,6 +124,9 @@ EDIT_CASES: tuple[tuple[str, dict], ...] = (
     ("cambie la trompeta por un trombón",
      {"instruments": ("piano", "bass", "congas", "trombone", "saxophone", "acoustic guitar")}),
     ("same settings, different take please", {"seed": 12}),
+    ("same thing again, only give it a different spin", {"seed": 12}),
+    ("subile un poco el tempo", {"bpm": 207}),
+    ("now in G, keep it minor", {"key": "G"}),
 )
 
 
@@ -572,6 +575,14 @@ def test_showing_a_playlist_still_lists_it(text):
 
 
 @pytest.mark.parametrize("text, intent", [("No, no, mejor como estaba", Intent.UNDO),
+                                          ("Nah, take that last change back", Intent.UNDO),
+                                          ("I preferred it how it was before", Intent.UNDO),
+                                          ("Vuelva a la primera versión", Intent.GO_TO_VERSION),
+                                          ("Mejor devuélvase a la versión dos",
+                                           Intent.GO_TO_VERSION),
+                                          ("Otra más así", Intent.ANOTHER_LIKE),
+                                          ("Chuck it on my playlist Gym", Intent.SAVE),
+                                          ("keep this one", Intent.SAVE),
                                           ("hazme otra del mismo palo", Intent.ANOTHER_LIKE),
                                           ("What playlists have I got?", Intent.LIST)])
 def test_commands_said_other_ways(text, intent):

@@ -90,7 +90,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "listing": "{playlist} tiene {count} clip{s}: {items}.",
         "more": "y {count} más",
         "playlists": "Tienes {count} lista{s}: {items}.",
-        "playlist_count": "{playlist}, {count} clip{s}",
+        "playlist_count": "{playlist}, con {count} clip{s}",
         "no_playlists": "Todavía no tienes listas. Di \"guárdala en\" y un nombre después de un clip que te guste.",
         "no_number": "No hay número {number} en {playlist}: tiene {count} clip{s}.",
         "playing": "Pongo la número {number} de {playlist}: {title}.",

@@ -60,7 +60,7 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 
 #: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
 _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
-_ADD_VERBS = (r"(?:add|put|stick|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
+_ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")
@@ -79,7 +79,7 @@ _ANOTHER = r"(?:another|one more|otra|otro)"
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
-         r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|del mismo palo"
+         r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo)")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
@@ -353,6 +353,10 @@ def _save(folded: str, text: str) -> Command | None:
     if re.search(_KEEPS_A_FIELD, folded) or (_has("keep(?:ing)?", folded)
                                              and find_instruments(text)):
         return None  # "keep the drums, lose the rest": the band, not the clip
+    stays = (r"keep(?:ing)? (?:it|this|that) (?:major|minor|slow|fast|short|long|the same|as is"
+             r"|like that|simple|chill|calm|dark|happy|sad|mellow|soft|loud|low|high)")
+    if _has(stays, folded) and not _has(_SAVE_VERBS, re.sub(stays, " ", folded)):
+        return None  # "now in G, keep it minor": how the piece stays, not a save
     if _has(_SAVE_VERBS, folded):
         return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
@@ -424,12 +428,15 @@ def _play_playlist(folded: str) -> Command | None:
 _VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
 _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|revert it"
          r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
+         r"|(?:i )?(?:preferred|liked) it (?:how|the way|as) it was(?: before)?"
+         r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how)\s+"
          r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
          r"|take that back|revert that)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
+         r"|vuelva|devuelv\w*|regrese\w*"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")
 #: a move to a named version without "back": "go to version 2", "switch to v3", "ve a la
 #: versión 2", "vete a la 2", "pasa a la versión dos", "cambia a la toma 3"

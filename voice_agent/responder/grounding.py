@@ -113,11 +113,11 @@ FASTER_PATTERNS = (
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
     _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",
     # "súbale" / "auméntele": usted's imperative, as people from Colombia say it
-    rf"\b(?:sube\w*|subale\w*|subanle|subir|aumenta\w*|aumente\w*|incrementa\w*|aprieta\w*"
+    rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subanle|subir|aumenta\w*|aumente\w*|incrementa\w*|aprieta\w*"
     rf"|dale mas|mas){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
-    rf"\b(?:sube\w*|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
+    rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",

@@ -165,7 +165,7 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
          r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh) (?:take|version|one)"
-         r"|(?:a )?(?:different|fresh) take)\b")
+         r"|(?:a )?(?:different|fresh|new) (?:take|spin))\b")
 
 RULES: tuple[tuple[Rule, ...], ...] = (
     (  # tempo: a change by a number, a number, "twice as fast", "much faster", any idiom
