@@ -67,6 +67,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("then play track B and C", "en"),          # a list of letters, not a key
     ("give me drums and a piano", "en"),
     ("bass and a, guitar", "en"),               # a lower-case "a" is the article
+    ("Bon Jovi style rock please", "en"),       # a Spanish verb's misspelling only in Spanish
     ("let the melody flow", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):

@@ -36,10 +36,10 @@ log = logging.getLogger(__name__)
 _FILLERS = (r"(?:(?:hmm+|hm+|mm+|uh+|um+|eh+|ah+|oh+|no|nah|nope|ok|okay|yeah|well|actually"
             r"|oye|a ver|bueno|vale|ya|mira|pues|porfa|che|bo|wey|güey|hip)[,.!?]?\s+)*")
 #: a letter of the key spelled as the word it sounds like
-_LETTER_WORDS = {"see": "C", "sea": "C", "si": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
+_LETTER_WORDS = {"see": "C", "sea": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
                  "dee": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F", "f": "F",
                  "e": "E", "a": "A", "ay": "A", "any": "E"}
-_KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|si|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
+_KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
                   r"(major|minor|flat|sharp)\b", re.IGNORECASE)
 #: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
 _RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|in the|and the)\s+(major|minor|flat|sharp)t?\b",
@@ -115,6 +115,7 @@ def _mend_commands(text: str, language: str) -> str:
     if not language.startswith("es"):
         text = _AD.sub("add", text)
         text = _FLOW_DOWN.sub("slow", text)
+        return text
     return _mend_spanish_verb(text)
 
 
