@@ -91,7 +91,7 @@ class Decoded:
             return True
         if self.compression_ratio > HIGH_COMPRESSION or self.avg_logprob < LOW_LOGPROB:
             return True
-        if repeats_a_word(self.transcript.text) or repeats_a_phrase(self.transcript.text):
+        if loops(self.transcript.text):
             return True
         return self.no_speech_prob > NO_SPEECH_PROB and self.avg_logprob < LOW_LOGPROB / 2
 
@@ -248,31 +248,28 @@ def likelier_language(candidates: Sequence[tuple[str, float]], results: Sequence
     return candidates[0][0]
 
 
-def repeats_a_word(text: str, times: int = REPEATED_WORD) -> bool:
-    """True when one word comes ``times`` or more times in a row."""
-    words = re.findall(r"\w+", text.lower())
-    run = 1
-    for before, word in zip(words, words[1:]):
-        run = run + 1 if word == before else 1
-        if run >= times:
-            return True
-    return False
-
-
 #: a two- or three-word phrase this many times in a row is a loop too ("cumbia, reggaeton,
 #: cumbia, reggaeton, cumbia, reggaeton": the prompt's word list copied over and over)
 REPEATED_PHRASE = 3
 
 
-def repeats_a_phrase(text: str, times: int = REPEATED_PHRASE) -> bool:
-    """True when a phrase of two or three words comes ``times`` or more times in a row."""
+def loops(text: str) -> bool:
+    """True when one word comes REPEATED_WORD or more times in a row, or a phrase of two
+    or three words REPEATED_PHRASE or more times ("trombone, trombone, trombone,
+    trombone"; "play the blues, play the blues, play the blues")."""
     words = re.findall(r"\w+", text.lower())
-    for size in (2, 3):
-        for start in range(len(words) - size * times + 1):
-            phrase = words[start:start + size]
-            if len(set(phrase)) > 1 and all(words[start + k * size:start + (k + 1) * size] == phrase
-                                            for k in range(1, times)):
-                return True
+    return any(_repeated(words, size, REPEATED_WORD if size == 1 else REPEATED_PHRASE)
+               for size in (1, 2, 3))
+
+
+def _repeated(words: list[str], size: int, times: int) -> bool:
+    """Whether some ``size`` words come ``times`` times in a row (a phrase of one word
+    over and over, "cha cha", is the one-word case, not a phrase)."""
+    for start in range(len(words) - size * times + 1):
+        phrase = words[start:start + size]
+        if (size == 1 or len(set(phrase)) > 1) and all(
+                words[start + k * size:start + (k + 1) * size] == phrase for k in range(1, times)):
+            return True
     return False
 
 

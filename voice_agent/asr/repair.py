@@ -24,7 +24,9 @@ what every later stage reads; the words as heard are logged.
 from __future__ import annotations
 
 import logging
+import os.path
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from voice_agent.core.types import Transcript
@@ -38,7 +40,7 @@ _FILLERS = (r"(?:(?:hmm+|hm+|mm+|uh+|um+|eh+|ah+|oh+|no|nah|nope|ok|okay|yeah|we
 #: a letter of the key spelled as the word it sounds like
 _LETTER_WORDS = {"see": "C", "sea": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
                  "dee": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F", "f": "F",
-                 "e": "E", "a": "A", "ay": "A", "any": "E"}
+                 "e": "E", "a": "A", "ay": "A"}
 _KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
                   r"(major|minor|flat|sharp)\b", re.IGNORECASE)
 #: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
@@ -53,13 +55,12 @@ _NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!
 _GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)\s+(mayor|menor|bemol|sostenido)\b",
                                  re.IGNORECASE)
 _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
-#: "and do that" as the whole of a clause: "undo that" ("hip, not, and do that.")
-_UNDO = re.compile(r"(^|[,.!?;]\s*)(?:and|an|on|un|in)\s+do\b(?=(?:\s+(?:that|it|this|please"
-                   r"|the last(?: one| change| thing)?))?[\s,.!?]*$)", re.IGNORECASE)
-#: a short request that ends in "and do (that)": "not and do that", "actually know and do."
-_SHORT_UNDO = re.compile(r"^((?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well"
-                         r"|yeah|wait|sorry|please|just)[,.!?]?\s+){0,3})(?:and|an|on|un|in)\s+do\b"
-                         r"(?=(?:\s+(?:that|it|this))?[\s,.!?]*$)", re.IGNORECASE)
+#: "and do (that)" as the whole of a clause, or of a request after a few small words:
+#: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
+_UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
+                   r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+do\b"
+                   r"(?=(?:\s+(?:that|it|this|please|the last(?: one| change| thing)?))?[\s,.!?]*$)",
+                   re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
 #: "flow it down a little": "slow" (nothing else flows down in a request)
@@ -71,7 +72,7 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "bájala", "bájalo", "bájele", "baja", "dale", "deshaz", "déjalo",
                      "déjala", "deja", "vuelve", "gírala", "tócala", "tócalo", "toca", "pásalo",
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
-                     "cámbiale", "guarda")
+                     "cámbiale")
 _VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f", "q": "k"}
 #: short words Whisper glues to the music word after them ("adharmonica", "embosa")
 _PREFIXES = {"add": "add", "ad": "add", "and": "and", "an": "an", "in": "in", "en": "en",
@@ -85,8 +86,6 @@ def mend_transcript(transcript: Transcript) -> Transcript:
     if mended == transcript.text:
         return transcript
     log.info("heard %r, read as %r", transcript.text, mended)
-    from dataclasses import replace
-
     return replace(transcript, text=mended)
 
 
@@ -110,7 +109,6 @@ def _mend_keys(text: str) -> str:
 
 def _mend_commands(text: str, language: str) -> str:
     text = _UNDO.sub(lambda m: f"{m.group(1)}undo", text)
-    text = _SHORT_UNDO.sub(lambda m: f"{m.group(1)}undo", text)
     text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
     if not language.startswith("es"):
         text = _AD.sub("add", text)
@@ -221,14 +219,7 @@ def _closest(candidate: str, names: dict[str, tuple[str, str]], min_length: int)
     if not near or len({names[n][1] for n in near}) > 1:
         return None
     # of two spellings of one thing ("acordeon", "accordion"), the one that starts alike
-    return names[max(near, key=lambda n: (len(_common_prefix(n, candidate)), n))][0]
-
-
-def _common_prefix(a: str, b: str) -> str:
-    size = 0
-    while size < min(len(a), len(b)) and a[size] == b[size]:
-        size += 1
-    return a[:size]
+    return names[max(near, key=lambda n: (len(os.path.commonprefix([n, candidate])), n))][0]
 
 
 def _one_edit_inside(a: str, b: str) -> bool:

@@ -176,12 +176,6 @@ def tempo_direction(text: str) -> str | None:
     return None
 
 
-#: "down to C minor", "up to E flat": what follows the move is a key
-_KEY_MOVE = (r"\b(?:up|down)\s+(?:a\s+\w+\s+)?(?:to|into)\s+(?:[a-g](?:\s*(?:#|b|sharp|flat))?"
-             r"\s+(?:major|minor|ionian|dorian|phrygian|lydian|mixolydian|aeolian)|[a-g]\s*(?:#|sharp"
-             r"|flat))\b")
-
-
 _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2,
                 "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5}
 _HALF = r"(?:\s+(?:and a half|y medio|y media))?"
@@ -214,9 +208,12 @@ def find_duration(text: str) -> float | None:
 
 #: a note as said in English or Spanish ("E flat", "fa sostenido", "si bemol", "C#")
 NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(?![a-z]))?"
-#: the church modes count as the major or minor they are closest to (core.plan.MODE_WORDS)
-_MODE = (r"(major|minor|mayor|menor|ionian|dorian|phrygian|lydian|mixolydian|aeolian|jonico"
-         r"|dorico|frigio|lidio|mixolidio|eolico)")
+#: a mode word, the church modes included: each counts as the major or minor it is
+#: closest to (core.plan.MODE_WORDS)
+_MODE = f"({'|'.join(sorted(MODE_WORDS, key=len, reverse=True))})"
+#: "down to C minor", "up to E flat": what follows the move is a key
+_KEY_MOVE = (rf"\b(?:up|down)\s+(?:a\s+\w+\s+)?(?:to|into)\s+(?:[a-g](?:\s*(?:#|b|sharp|flat))?"
+             rf"\s+{_MODE}|[a-g]\s*(?:#|sharp|flat))\b")
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
 _NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"

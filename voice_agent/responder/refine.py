@@ -154,7 +154,6 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
     return plan.replace(genre=style.genre, bpm=bpm, instruments=band)
 
 
-# Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 #: a new take on the same request: a new seed, the same plan ("same but different")
 VARIATION = (r"\b(?:another one|another version|different version|variation|otra version"
              r"|otra variacion|otra distinta|same but different|same thing but different"
@@ -164,9 +163,10 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
-         r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh) (?:take|version|one)"
-         r"|(?:a )?(?:different|fresh|new) (?:take|spin))\b")
+             r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh)"
+             r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin))\b")
 
+# Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 RULES: tuple[tuple[Rule, ...], ...] = (
     (  # tempo: a change by a number, a number, "twice as fast", "much faster", any idiom
         (r".+", lambda p, m: _bpm(p.replace(bpm=p.bpm + bpm_step(m.group(0))), 1.0)
