@@ -8,7 +8,7 @@ import pytest
 from voice_agent.modes.talk import devices
 from voice_agent.modes.talk.devices import AudioDeviceError, DeviceChoice, open_settings
 from voice_agent.modes.talk.mic import Microphone
-from voice_agent.modes.talk.player import Player
+from voice_agent.modes.talk.player import LEAD_IN_S, Player
 from voice_agent.core.types import Audio
 from tests.fake_sounddevice import FakeSoundDevice, device
 from tests.fakes import tone
@@ -159,9 +159,12 @@ def test_an_error_on_stop_is_reported_not_raised():
     assert "Unanticipated host error" in mic.failure()
 
 
-def _player() -> tuple[Player, FakeSoundDevice]:
+def _player(clock: Clock | None = None) -> tuple[Player, FakeSoundDevice]:
     sd = _sd()
-    return Player(sd, open_settings(sd, None, "output")), sd
+    return Player(sd, open_settings(sd, None, "output"), clock=clock or Clock()), sd
+
+
+LEAD_IN = round(LEAD_IN_S * 48_000)
 
 
 def test_player_resamples_to_the_device_rate_and_plays_in_order():
@@ -171,12 +174,38 @@ def test_player_resamples_to_the_device_rate_and_plays_in_order():
     stream = sd.last("output")
     assert stream.settings["samplerate"] == 48_000 and stream.settings["channels"] == 2
     assert player.playing() == "speech"
+    assert np.all(stream.pull(LEAD_IN) == 0.0)  # a new stream starts with silence
     first = stream.pull(48_000)
     assert np.allclose(first[1000:47000], 0.5, atol=0.01) and np.array_equal(first[:, 0], first[:, 1])
     assert player.playing() == "music"
     rest = stream.pull(48_000)
     assert np.abs(rest[:20_000, 0]).max() > 0.2 and np.all(rest[24_100:] == 0.0)
+
+
+def test_a_clip_plays_until_the_device_has_played_its_last_sample():
+    clock = Clock()
+    player, sd = _player(clock)
+    player.play(tone(0.5, 48_000), "music")
+    stream = sd.last("output")
+    stream.pull(LEAD_IN)
+    stream.pull(48_000)  # a 1 s block: the clip is handed over whole, but ends 0.5 s into it
+    assert player.playing() == "music"
+    clock.now += 0.49
+    assert player.playing() == "music" and not stream.aborted
+    clock.now += 0.02
     assert player.playing() is None
+
+
+def test_only_a_new_stream_starts_with_silence():
+    player, sd = _player()
+    player.play(tone(0.1, 48_000, level=0.5), "speech")
+    stream = sd.last("output")
+    assert np.all(stream.pull(LEAD_IN) == 0.0) and np.abs(stream.pull(4800)).max() > 0.4
+    player.play(tone(0.1, 48_000, level=0.5), "speech")  # the stream is still open
+    assert np.abs(stream.pull(100)).max() > 0.0
+    player.stop()
+    player.play(tone(0.1, 48_000, level=0.5), "speech")  # barge-in closed it: new stream
+    assert np.all(sd.last("output").pull(LEAD_IN) == 0.0)
 
 
 def test_player_stop_is_immediate_and_drops_the_queue():
@@ -194,7 +223,7 @@ def test_player_stop_is_immediate_and_drops_the_queue():
 def test_player_progress_of_the_current_clip():
     player, sd = _player()
     player.play(tone(2.0, 48_000), "music")
-    sd.last("output").pull(24_000)
+    sd.last("output").pull(LEAD_IN + 24_000)
     assert player.progress() == pytest.approx((0.5, 2.0))
 
 

@@ -119,7 +119,7 @@ class TalkSession:
                             f"files in {self.log.folder}.")
             self.player = FileOnlyPlayer()
             return
-        self.player = Player(self.sd, choice)
+        self.player = Player(self.sd, choice, clock=self.clock)
         self.screen.log(f"output: {choice.name} at {choice.rate} Hz")
 
     def check_input(self) -> None:
