@@ -122,6 +122,11 @@ VERSION_PHRASES = [
     ("play v2", Intent.PLAY_VERSION, (2,)),
     ("compare 1 and 2", Intent.COMPARE, (1, 2)),
     ("compare the first and the last", Intent.COMPARE, (1, LAST_ITEM)),
+    # the seventh blind set's misses (2026-11-30)
+    ("Right, compare that first one with the latest", Intent.COMPARE, (1, LAST_ITEM)),
+    ("Me quedo con la dos, vuelve a esa", Intent.GO_TO_VERSION, (2,)),
+    ("I'll go with the second one", Intent.GO_TO_VERSION, (2,)),
+    ("Hmm, no, I preferred it how it was before", Intent.UNDO, ()),
 ]
 
 
@@ -137,7 +142,8 @@ def test_each_version_phrase(text, intent, versions):
 
 
 @pytest.mark.parametrize("text", ["a thirty second version", "no tan rápido", "no more sax",
-                                  "dale más caña", "sí, más rápido"])
+                                  "dale más caña", "sí, más rápido", "me quedo con la guitarra",
+                                  "me quedo con dos guitarras", "I'll take the 2 pianos"])
 def test_a_length_or_an_edit_is_not_a_version_command_or_a_no(text):
     from voice_agent.responder.commands import parse_version_command
 

@@ -74,6 +74,11 @@ def test_tempo_idioms(text, direction):
     ("en la intro", (None, None)), ("en mi casa", (None, None)), ("in a hurry", (None, None)),
     ("la mayor parte", (None, None)), ("pásala a mayor", (None, None)),
     ("in a minor key", (None, None)),
+    # the mode said apart, and a bare "mi" or "la" that ends its clause
+    ("Ponle la tonalidad en fa, en modo mayor", ("F", "major")), ("in D, minor key", ("D", "minor")),
+    ("Now in G, keep it minor", ("G", "minor")),
+    ("un rock con bajo y batería, en mi, a ciento treinta", ("E", None)),
+    ("en mi opinión, mejor jazz", (None, None)), ("la canción en sí, me gusta", (None, None)),
 ])
 def test_keys_said_any_way(text, key):
     assert find_key(text) == key
@@ -91,7 +96,8 @@ def test_an_instrument_family_is_not_a_genre():
     ("Slow it down to 100.", 100), ("Speed it up to a hundred and ten.", 110),
     ("Crank the tempo to one hundred and forty.", 140), ("And slower, like 100.", 100),
     ("Bájala a ciento cuarenta", 140), ("Súbelo a 170 bpm", 170), ("Déjalo a 75 bpm", 75),
-    ("bring it back down to 90", 90)])
+    ("bring it back down to 90", 90), ("Bit slower mate, say ninety five", 95),
+    ("más lenta, digamos noventa", 90)])
 def test_a_tempo_verb_with_a_target_sets_the_tempo(text, bpm):
     """A tempo verb, then to/a and a number, is the tempo to reach, spelt out or not, en and es."""
     from voice_agent.responder.grounding import bpm_step

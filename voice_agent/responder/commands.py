@@ -453,6 +453,14 @@ _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
 _COMPARE = r"(?:compare|comparing|compara\w*|a b|ab test|side by side)"
+#: "me quedo con la dos", "I'll go with the second one": the person picks a version to go on from
+_KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|keep|go with|stick with)"
+                 rf"|let s (?:go with|keep|stick with)|i ll have)\s+(?:con\s+)?(?:the\s+|la\s+|el\s+)?"
+                 rf"(?:{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?)?(\d{{1,2}}|{_NUMBER}|{_ORDINAL})"
+                 rf"(?=\s*$|\s+(?:one|{_VERSION_NOUN}|and|y|please|por favor|vuelve|go|pon|ponla|play)\b)")
+#: words a person says before the command itself: "hmm, no, undo that", "mmm, nah, ..."
+_LEAD_FILLERS = (r"^(?:(?:hmm+|hm+|ham|hum|mm+|um+|uh+|eh+|ah+|oh+|no|nah|nope|well|ok|okay|vale|bueno|pues"
+                 r"|mira|oye|actually|sorry|perdon|la verdad)\s+)+")
 _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ultim[ao]s"
              r"|(?:las|los)\s+ultim[ao]s\s+dos)")
 
@@ -466,8 +474,13 @@ def parse_version_command(text: str) -> VersionCommand | None:
     if _has(_COMPARE, folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
-    if _has(_UNDO, folded) and len(folded.split()) <= 7 and named is None:
+    core_words = len(re.sub(_LEAD_FILLERS, "", folded).split())
+    if _has(_UNDO, folded) and core_words <= 7 and named is None:
         return VersionCommand(Intent.UNDO)
+    kept = re.search(rf"(?<![a-z]){_KEEP_VERSION}", folded)
+    if kept and not _names_music(text):
+        word = kept.group(1)
+        return VersionCommand(Intent.GO_TO_VERSION, (_ORDINALS.get(word) or _number_value(word),))
     number = _version_number(folded)
     if _has(_STEP_BACK, folded) or (_has(_PREVIOUS_VERSION, folded) and not _names_music(text)
                                     and len(folded.split()) <= 7):
@@ -534,10 +547,11 @@ def _compared(folded: str) -> tuple[int, ...]:
     if _has(_LAST_TWO, folded):
         return (LAST_ITEM - 1, LAST_ITEM)
     found: list[int] = []
-    pattern = rf"(?:{_VERSION_NOUN}|la|el|the|and|with|y|con|vs|versus|compare|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|ultima)\b"
+    pattern = (rf"(?:{_VERSION_NOUN}|la|el|the|that|this|esa|and|with|y|con|vs|versus|compare"
+               rf"|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|latest|newest|ultima)\b")
     for match in re.finditer(pattern, folded):
         word = match.group(1)
-        if word in ("last", "ultima"):
+        if word in ("last", "latest", "newest", "ultima"):
             value = LAST_ITEM
         else:
             value = _ORDINALS.get(word) or _number_value(word)

@@ -76,12 +76,14 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
                r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(\d{2,3})\s*(?:$|please|por favor)")
 #: a tempo verb with the tempo to reach, not a step: "slow it down to 100", "speed it up
 #: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
-#: "and slower, like 100", "más lenta, a 90", "make it 95"; a length ("to 30 seconds") is
-#: not a tempo
+#: "and slower, like 100", "slower mate, say 95", "más lenta, a 90", "make it 95"; a length
+#: ("to 30 seconds") is not a tempo
 TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
-                r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])\W+(?:like|say|around|about|maybe|to|at|a|como|unos)"
+                r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
+                r"|then|tio|guey|wey|che|porfa|pues))?\W+(?:like|say|around|about|maybe|to|at|a|como"
+                r"|unos|digamos|tipo)"
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
                 r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en)"
@@ -229,12 +231,22 @@ _KEY_PATTERNS = (
 )
 
 
-def _not_a_note(note: str, accidental: str | None, mode: str | None, bare_ok: bool) -> bool:
+#: the mode said apart from the note: "en fa, en modo mayor", "in G, keep it minor", "G,
+#: minor key"
+_MODE_APART = (rf"\b(?:(?:modo|mode|tono|tonalidad)\s+{_MODE}|{_MODE}\s+(?:mode|key|tonality)"
+               rf"|(?:keep it|leave it|make it|dejal[oa]|mantenl[oa]|que sea)\s+(?:en\s+)?{_MODE})\b")
+
+
+def _not_a_note(note: str, accidental: str | None, mode: str | None, bare_ok: bool,
+                clause_ends: bool) -> bool:
     """Words that only look like a note: "to a", "en la", "en mi" with nothing after;
-    "a mayor" (Spanish "to major": Spanish names notes do, re, mi...)."""
+    "a mayor" (Spanish "to major": Spanish names notes do, re, mi...). "en mi," and "en
+    la." before a comma or stop are notes: "en mi casa" and "en la intro" go on."""
     if len(note) == 1 and mode in ("mayor", "menor"):
         return True
-    return not (mode or accidental) and (note == "a" and bare_ok or note in ("la", "mi", "si"))
+    if mode or accidental:
+        return False
+    return note == "a" and bare_ok or note == "si" or note in ("la", "mi") and not clause_ends
 
 
 def find_key(text: str) -> tuple[str | None, str | None]:
@@ -250,12 +262,15 @@ def find_key(text: str) -> tuple[str | None, str | None]:
             note, accidental, mode = match.groups()
             after = folded[match.end():].split()[:1]
             bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
-            if _not_a_note(note, accidental, mode, bare_ok) or (
+            clause_ends = re.match(r"\s*[,.;!?]", folded[match.end():]) is not None
+            if _not_a_note(note, accidental, mode, bare_ok, bare_ok and clause_ends) or (
                     note == "la" and after in (["de"], ["del"], ["que"])):
                 continue  # "la mayor de todas", "la menor que"
             key = normalize_key(note + (accidental or ""))
             if key:
-                return key, MODE_WORDS.get(mode or "")
+                apart = re.search(_MODE_APART, folded) if not mode else None
+                mode = mode or (next(g for g in apart.groups() if g) if apart else "")
+                return key, MODE_WORDS.get(mode)
     return None, None
 
 
