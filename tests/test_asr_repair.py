@@ -45,6 +45,20 @@ from voice_agent.core.types import Intent
     ("quiero ami menor", "es", "quiero a mi menor"),
     ("Kitale la trompeta.", "es", "Quítale la trompeta."),
     ("mm, flow it down a little.", "en", "mm, slow it down a little."),
+    # the seventh blind set, as Whisper base heard it (2026-11-30)
+    ("pop alegre, compiano, guitarra y batería en Rema York a 110.", "es",
+     "pop alegre, con piano, guitarra y batería en re mayor a 110."),
+    ("Kitalela guitarra.", "es", "Quítale la guitarra."),
+    ("Cuártala en la lista verano.", "es", "Guárdala en la lista verano."),
+    ("make it one four minute.", "en", "make it one full minute."),
+    ("un rock con guitarra eléctrica bajo y batería en mí a 135.", "es",
+     "un rock con guitarra eléctrica bajo y batería en mi, a 135."),
+    ("cuerdas, en si vemos mayor a 90.", "es", "cuerdas, en si bemol mayor a 90."),
+    ("una balada con arpa en 2 mayor a 72.", "es", "una balada con arpa en do mayor a 72."),
+    ("con acordeón y congas, hacién en sol menor.", "es",
+     "con acordeón y congas, a cien en sol menor."),
+    ("un son contrompetas y piano", "es", "un son con trompetas y piano"),
+    ("Solma York, por favor", "es", "sol mayor, por favor"),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -69,6 +83,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("bass and a, guitar", "en"),               # a lower-case "a" is the article
     ("Bon Jovi style rock please", "en"),       # a Spanish verb's misspelling only in Spanish
     ("let the melody flow", "en"),
+    ("piensa en mí", "es"),                      # "mí" is "me" unless a tempo follows
+    ("Cuarta versión, por favor", "es"),         # a word of its own, not "guarda"
+    ("Contestas rápido", "es"), ("tengo 2 mayores", "es"), ("compas de tres", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

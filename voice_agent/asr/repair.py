@@ -55,6 +55,14 @@ _NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!
 _GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)\s+(mayor|menor|bemol|sostenido)\b",
                                  re.IGNORECASE)
 _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
+#: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
+#: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
+_MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+york\b", re.IGNORECASE)
+_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s+(?:vemos|bemos|vemol|bemo|bemoles)\b",
+                    re.IGNORECASE)
+_DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+2\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
+#: "en mí a 135": "mí" (me) before a tempo is the note E ("en mi, a 135")
+_MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "and do (that)" as the whole of a clause, or of a request after a few small words:
 #: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
 _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
@@ -66,6 +74,10 @@ _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?
 #: "flow it down a little": "slow" (nothing else flows down in a request)
 _FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
+#: "make it one four minute": "one full minute"
+_FULL_MINUTE = re.compile(r"\b(one|a)\s+four\s+minute\b", re.IGNORECASE)
+#: "con congas, hacién en sol menor": "a cien" run together
+_A_CIEN = re.compile(r"\bhaci[eé]n\b", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
 _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",
@@ -74,9 +86,11 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
                      "cámbiale")
 _VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f", "q": "k"}
+#: misheard forms that are words of their own ("cuarta versión", "teja")
+_REAL_WORDS = frozenset({"cuarta", "teja"})
 #: short words Whisper glues to the music word after them ("adharmonica", "embosa")
 _PREFIXES = {"add": "add", "ad": "add", "and": "and", "an": "an", "in": "in", "en": "en",
-             "em": "en", "con": "con", "a": "a"}
+             "em": "en", "con": "con", "com": "con", "a": "a"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -104,6 +118,10 @@ def _mend_keys(text: str) -> str:
         lambda m: f"a {m.group(1).lower().replace('rre', 're')} {m.group(2).lower()}", text)
     text = _KEY.sub(lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}",
                     text)
+    text = _MAYOR_AS_YORK.sub(lambda m: f"{m.group(1).lower()} mayor", text)
+    text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
+    text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
+    text = _MI_ACCENTED.sub("en mi, ", text)
     return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)
 
 
@@ -113,8 +131,8 @@ def _mend_commands(text: str, language: str) -> str:
     if not language.startswith("es"):
         text = _AD.sub("add", text)
         text = _FLOW_DOWN.sub("slow", text)
-        return text
-    return _mend_spanish_verb(text)
+        return _FULL_MINUTE.sub(lambda m: f"{m.group(1)} full minute", text)
+    return _mend_spanish_verb(_A_CIEN.sub("a cien", text))
 
 
 def _mend_spanish_verb(text: str) -> str:
@@ -125,18 +143,22 @@ def _mend_spanish_verb(text: str) -> str:
     word = _WORD.match(text, at)
     if word is None:
         return text
-    verb = _misheard_verbs().get(fold(word.group()))
+    verb, article = _misheard_verbs().get(fold(word.group())), ""
+    if verb is None:  # "Kitalela guitarra": the verb with the article glued on
+        glued = re.match(r"(.+?)(la|el|los|las)$", fold(word.group()))
+        verb = _misheard_verbs().get(glued.group(1)) if glued else None
+        article = f" {glued.group(2)}" if glued else ""
     if verb is None:
         return text
     if word.group()[0].isupper():
         verb = verb[0].upper() + verb[1:]
-    return text[:word.start()] + verb + text[word.end():]
+    return text[:word.start()] + verb + article + text[word.end():]
 
 
 @lru_cache(maxsize=1)
 def _misheard_verbs() -> dict[str, str]:
     """Folded misheard form -> the command verb (only forms that are not commands too)."""
-    known = {fold(v) for v in _SPANISH_COMMANDS}
+    known = {fold(v) for v in _SPANISH_COMMANDS} | _REAL_WORDS
     misheard: dict[str, str] = {}
     for verb in _SPANISH_COMMANDS:
         folded = fold(verb)
@@ -146,9 +168,15 @@ def _misheard_verbs() -> dict[str, str]:
                 form = "cu" + folded[2:]  # "guárdalo" heard "cuárdalo"
             if swap == "k" and folded.startswith("qu"):
                 form = "k" + folded[2:]  # "quítale" written "kitale"
-            if form not in known:
-                misheard.setdefault(form, verb)
+            for variant in (form, *_inner_unvoiced(form), *_inner_unvoiced(folded)):
+                if variant not in known:
+                    misheard.setdefault(variant, verb)
     return misheard
+
+
+def _inner_unvoiced(form: str) -> list[str]:
+    """``form`` with one later "d" heard "t" ("cuárdala" -> "cuártala")."""
+    return [form[:i] + "t" + form[i + 1:] for i in range(1, len(form)) if form[i] == "d"]
 
 
 def _mend_vocabulary(text: str) -> str:
@@ -184,8 +212,16 @@ def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
                 return f"{said} {pair}{following[1]}", 2
         if (alone := _closest(rest, _names(), min_length=5)) is not None:
             return f"{said} {alone}{tail}", 1
+        if _plural_of_name(rest):  # "contrompetas": the plural as said
+            return f"{said} {word[len(prefix):]}{tail}", 1
     close = _closest(folded, _names(), min_length=8)
     return (close + tail, 1) if close is not None else (tokens[index], 1)
+
+
+def _plural_of_name(word: str) -> bool:
+    """Whether ``word`` is the plural of an instrument or genre name ("trompetas", "violines")."""
+    return (word.endswith("s") and word[:-1] in _names()
+            or word.endswith("es") and word[:-2] in _names())
 
 
 def _joined(first: str, second: str) -> str | None:
