@@ -159,6 +159,8 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
     cost = cost if cost is not None else StepCost()
     floor = min(floor, cap, MAX_FLOOR)
     first_language, first_p = candidates[0]
+    spent_before_s = budget.seconds - budget.left()  # a step in flight, features, encoder
+    timings: list[str] = []
     passes: list[tuple[str, float, float]] = []
     if len(candidates) > 1 and first_p < unsure_below:
         passes.append((candidates[1][0], candidates[1][1], 0.0))
@@ -184,6 +186,8 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
             failed.add(language)
             result = None
         last_pass_s = budget.clock() - start
+        timings.append(f"{language} t={temperature:.1f} {last_pass_s:.2f} s"
+                       f" ({result.tokens if result else 0} tokens)")
         if result is not None:
             cost.observe(last_pass_s, result.tokens)
             if limit < cap and not result.complete:
@@ -191,6 +195,9 @@ def decode_within_budget(candidates: Sequence[tuple[str, float]], decode: Decode
                          result.transcript.text)
                 result = replace(result, cut=True)
             results.append(result)
+    if budget.left() < 0:  # what to look at when a request's recognition ran long
+        log.info("ASR over its %.1f s budget by %.2f s: %.2f s before the first pass; %s",
+                 budget.seconds, -budget.left(), spent_before_s, "; ".join(timings))
     if not results:  # the voice detector heard speech, yet no pass found words in it
         log.info("ASR found no confident words: %s", failure)
         raise unclear(likelier_language(candidates, results, failed))

@@ -356,6 +356,9 @@ class StreamingSession:
             self._closed = True
             self._wake.notify()
         self._thread.join()
+        if time.perf_counter() - ended > 0.3:
+            log.info("streaming ASR: the end of speech waited %.2f s for the step in flight",
+                     time.perf_counter() - ended)
         if self.error is not None:
             log.warning("streaming steps failed (%s); decoding at the end only", self.error)
         return self.recognizer.finish(language, started=ended)
