@@ -59,6 +59,23 @@ from voice_agent.core.types import Intent
      "con acordeón y congas, a cien en sol menor."),
     ("un son contrompetas y piano", "es", "un son con trompetas y piano"),
     ("Solma York, por favor", "es", "sol mayor, por favor"),
+    # the eighth blind set, as Whisper base heard it (2026-11-30)
+    ("Cuardame la en la lista sobre mesa, porfa.", "es", "Guárdame la en la lista sobre mesa, porfa."),
+    ("Cuárteme la en la lista parche.", "es", "Guárdeme la en la lista parche."),
+    ("a mellow number and b-flat, about 105", "en", "a mellow number in B flat, about 105"),
+    ("could you swap the piano out for roads?", "en", "could you swap the piano out for rhodes?"),
+    ("lovely, sick that on my rainy sunday playlist", "en",
+     "lovely, stick that on my rainy sunday playlist"),
+    ("y cambiarla a dos mayor.", "es", "y cambiarla a do mayor."),
+    ("Subalea 98C.", "es", "Súbale a 98, sí."),
+    ("a wee ambient piece, con, and de-dorian, with pads", "en",
+     "a wee ambient piece, con, in D dorian, with pads"),
+    ("Ahora asme la misma pero tocada de otra forma.", "es",
+     "Ahora hazme la misma pero tocada de otra forma."),
+    ("jazz con saxo en Sivemol a 140.", "es", "jazz con saxo en si bemol a 140."),
+    ("can you whip up the bachata nova for me?", "en", "can you whip up the bossa nova for me?"),
+    ("una salsa en solo menor a 190.", "es", "una salsa en sol menor a 190."),
+    ("make me happy, 115 btm.", "en", "make me happy, 115 bpm."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -86,6 +103,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("piensa en mí", "es"),                      # "mí" is "me" unless a tempo follows
     ("Cuarta versión, por favor", "es"),         # a word of its own, not "guarda"
     ("Contestas rápido", "es"), ("tengo 2 mayores", "es"), ("compas de tres", "es"),
+    ("the roads are long", "en"), ("I feel sick", "en"), ("tengo dos mayores", "es"),
+    ("Tócala", "es"), ("Tocala otra vez", "es"),  # a verb as said is not split ("toca la")
+    ("una bachata, no una bossa", "es"), ("toca un solo de guitarra", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

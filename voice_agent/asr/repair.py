@@ -39,10 +39,12 @@ _FILLERS = (r"(?:(?:hmm+|hm+|mm+|uh+|um+|eh+|ah+|oh+|no|nah|nope|ok|okay|yeah|we
             r"|oye|a ver|bueno|vale|ya|mira|pues|porfa|che|bo|wey|güey|hip)[,.!?]?\s+)*")
 #: a letter of the key spelled as the word it sounds like
 _LETTER_WORDS = {"see": "C", "sea": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
-                 "dee": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F", "f": "F",
-                 "e": "E", "a": "A", "ay": "A"}
-_KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|gee|eff|ef|ay|[a-g])\s+"
-                  r"(major|minor|flat|sharp)\b", re.IGNORECASE)
+                 "dee": "D", "de": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F",
+                 "f": "F", "e": "E", "a": "A", "ay": "A"}
+#: "and see major", "and b-flat", "and de-dorian": "in" heard as "and", the letter as a word
+_KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|de|gee|eff|ef|ay|[a-g])[\s-]+"
+                  r"(major|minor|flat|sharp|dorian|lydian|mixolydian|phrygian|aeolian|ionian)\b",
+                  re.IGNORECASE)
 #: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
 _RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|in the|and the)\s+(major|minor|flat|sharp)t?\b",
                                re.IGNORECASE)
@@ -60,7 +62,13 @@ _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 _MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+york\b", re.IGNORECASE)
 _BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s+(?:vemos|bemos|vemol|bemo|bemoles)\b",
                     re.IGNORECASE)
-_DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+2\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
+_DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
+#: "Sivemol" / "sibemol": the note and "bemol" run together
+_GLUED_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)[bv]emol\b", re.IGNORECASE)
+#: "en solo menor": "sol menor" ("solo" is never a key)
+_SOLO_AS_SOL = re.compile(r"\b(en|a|de)\s+solo\s+(mayor|menor)\b", re.IGNORECASE)
+#: "115 btm": the tempo's unit misheard
+_BPM = re.compile(r"\b(\d{2,3})\s*(?:btm|bpn|vpm|bbm)(?![a-z])", re.IGNORECASE)
 #: "en mí a 135": "mí" (me) before a tempo is the note E ("en mi, a 135")
 _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "and do (that)" as the whole of a clause, or of a request after a few small words:
@@ -74,8 +82,21 @@ _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?
 #: "flow it down a little": "slow" (nothing else flows down in a request)
 _FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
+#: English words Whisper writes for a music word: "swap the piano out for roads" (a Rhodes),
+#: "sick that on my playlist" ("stick")
+_ENGLISH_WORDS = ((re.compile(r"\b((?:for|some|with|add)\s+(?:an?\s+|the\s+)?)roads(?=\s*(?:$|[,.!?]|and\b))",
+                              re.IGNORECASE), r"\1rhodes"),
+                  (re.compile(r"^(\W*(?:\w+\W+){0,2}?)sick(?=\s+(?:it|that|this|that one)\s+(?:on|in|to|into)\b)",
+                              re.IGNORECASE), r"\1stick"))
+#: "bachata nova": "bossa nova" (no genre is called that)
+_BACHATA_NOVA = re.compile(r"\bbachata\s+nova\b", re.IGNORECASE)
 #: "make it one four minute": "one full minute"
 _FULL_MINUTE = re.compile(r"\b(one|a)\s+four\s+minute\b", re.IGNORECASE)
+#: "Súbale a 98C": "a 98, ¿sí?", the "sí" written as the letter it sounds like
+_NUMBER_SI = re.compile(r"\b(\d{2,3})C\b")
+#: "asme la misma": "hazme" without its h and with a seseo s
+_SESEO_VERBS = {"asme": "hazme", "aslo": "hazlo", "asla": "hazla", "asmela": "házmela"}
+_SESEO = re.compile(rf"\b(?:{'|'.join(_SESEO_VERBS)})\b", re.IGNORECASE)
 #: "con congas, hacién en sol menor": "a cien" run together
 _A_CIEN = re.compile(r"\bhaci[eé]n\b", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
@@ -84,7 +105,8 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "bájala", "bájalo", "bájele", "baja", "dale", "deshaz", "déjalo",
                      "déjala", "deja", "vuelve", "gírala", "tócala", "tócalo", "toca", "pásalo",
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
-                     "cámbiale")
+                     "cámbiale", "guárdame", "guárdamela", "guárdeme", "guárdemela", "súbele",
+                     "súbale", "súbela", "súbelo", "sube")
 _VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f", "q": "k"}
 #: misheard forms that are words of their own ("cuarta versión", "teja")
 _REAL_WORDS = frozenset({"cuarta", "teja"})
@@ -106,6 +128,7 @@ def mend_transcript(transcript: Transcript) -> Transcript:
 def mend(text: str, language: str = "en") -> str:
     """``text`` with the music words Whisper misheard put back (module docstring)."""
     text = _mend_keys(text)
+    text = _BACHATA_NOVA.sub("bossa nova", text)
     text = _mend_commands(text, language)
     return _mend_vocabulary(text)
 
@@ -122,6 +145,9 @@ def _mend_keys(text: str) -> str:
     text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
     text = _MI_ACCENTED.sub("en mi, ", text)
+    text = _GLUED_BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
+    text = _SOLO_AS_SOL.sub(lambda m: f"{m.group(1)} sol {m.group(2).lower()}", text)
+    text = _BPM.sub(lambda m: f"{m.group(1)} bpm", text)
     return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)
 
 
@@ -129,10 +155,14 @@ def _mend_commands(text: str, language: str) -> str:
     text = _UNDO.sub(lambda m: f"{m.group(1)}undo", text)
     text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
     if not language.startswith("es"):
+        for pattern, said in _ENGLISH_WORDS:
+            text = pattern.sub(said, text)
         text = _AD.sub("add", text)
         text = _FLOW_DOWN.sub("slow", text)
         return _FULL_MINUTE.sub(lambda m: f"{m.group(1)} full minute", text)
-    return _mend_spanish_verb(_A_CIEN.sub("a cien", text))
+    text = _SESEO.sub(lambda m: _SESEO_VERBS[m.group(0).lower()], _A_CIEN.sub("a cien", text))
+    text = _NUMBER_SI.sub(r"\1, sí", text)
+    return _mend_spanish_verb(text)
 
 
 def _mend_spanish_verb(text: str) -> str:
@@ -143,16 +173,25 @@ def _mend_spanish_verb(text: str) -> str:
     word = _WORD.match(text, at)
     if word is None:
         return text
+    if fold(word.group()) in _command_verbs():
+        return text  # "Tócala" is a verb as said, not "toca" + "la"
     verb, article = _misheard_verbs().get(fold(word.group())), ""
     if verb is None:  # "Kitalela guitarra": the verb with the article glued on
-        glued = re.match(r"(.+?)(la|el|los|las)$", fold(word.group()))
-        verb = _misheard_verbs().get(glued.group(1)) if glued else None
+        glued = re.match(r"(.+?)(la|el|los|las|a)$", fold(word.group()))
+        head = glued.group(1) if glued else ""
+        verb = _misheard_verbs().get(head) or _command_verbs().get(head)
         article = f" {glued.group(2)}" if glued else ""
     if verb is None:
         return text
     if word.group()[0].isupper():
         verb = verb[0].upper() + verb[1:]
     return text[:word.start()] + verb + article + text[word.end():]
+
+
+@lru_cache(maxsize=1)
+def _command_verbs() -> dict[str, str]:
+    """Folded command verb -> the verb as written ("subale" -> "súbale")."""
+    return {fold(v): v for v in _SPANISH_COMMANDS}
 
 
 @lru_cache(maxsize=1)
