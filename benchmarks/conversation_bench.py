@@ -382,6 +382,8 @@ def untrue_claims(record: dict[str, Any] | None,
         return listed_untrue(without_names(reply["say"], names), library.get("entries") or [])
     plan = plan_from_dict(reply["plan"]) if reply.get("plan") else None
     before = plan_from_dict(previous) if previous else None
+    if plan is None and reply["intent"] == "chat" and before is not None:
+        plan, before = before, None  # "what's playing?": the answer's facts are the clip's
     return [str(claim) for claim in check_say(reply["say"], plan, reply["language"], before,
                                               names)]
 

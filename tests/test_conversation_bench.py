@@ -132,6 +132,16 @@ def test_a_playlist_name_is_not_a_music_fact_but_the_rest_of_the_reply_is():
     assert bench.untrue_claims(saved, None) == ["names music (salsa) but no music was made"]
 
 
+def test_an_answer_about_the_clip_playing_is_checked_against_that_clip():
+    answer = _record(None, "chat", "Playing now: salsa at 180 BPM in A minor, with piano.")
+    assert bench.untrue_claims(answer, SALSA) == []
+    answer["reply"]["say"] = "Playing now: salsa at 150 BPM in A minor, with piano."
+    assert bench.untrue_claims(answer, SALSA) == ["150 BPM (the plan is 180)"]
+    answer["reply"]["say"] = "Playing now: tango at 180 BPM."
+    assert bench.untrue_claims(answer, SALSA) == ["genre tango (the plan is salsa)"]
+    assert bench.untrue_claims(answer, None) == ["names music (tango, 180 BPM) but no music was made"]
+
+
 def test_a_listing_is_checked_against_the_clips_it_lists():
     listing = _record(None, "list", "favourites has 1 clip: 1, happy salsa.")
     listing["library"]["entries"] = [{"clip": {"plan": SALSA}}]

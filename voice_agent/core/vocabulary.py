@@ -232,17 +232,26 @@ _ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(
     key=lambda pair: -len(pair[0])))
 
 
+def _diminutive(alias: str) -> str:
+    """``alias`` as a pattern that also matches its Spanish diminutive ("flautita",
+    "guitarrita", "pianito"): a one-word name ending in -a or -o."""
+    if " " in alias or len(alias) < 4 or alias[-1] not in "ao":
+        return re.escape(alias)
+    return rf"(?:{re.escape(alias)}|{re.escape(alias[:-1])}(?:it|ic)[ao])"
+
+
 def find_instruments(text: str) -> tuple[str, ...]:
     """Canonical instruments a request names, in order of first mention.
 
     Longer aliases are matched first and blanked out, so "electric guitar" does not
     also count as the bare "guitar" alias of the acoustic guitar. A family word
-    ("woodwinds", "vientos") names each of its instruments; plurals name the singular.
+    ("woodwinds", "vientos") names each of its instruments; plurals and Spanish
+    diminutives ("una flautita") name the instrument.
     """
     folded = fold(text)
     first_seen: dict[str, float] = {}
     for alias, names in _ALIASES:
-        for match in re.finditer(rf"(?<![a-z]){re.escape(alias)}{_PLURAL}", folded):
+        for match in re.finditer(rf"(?<![a-z]){_diminutive(alias)}{_PLURAL}", folded):
             for order, name in enumerate(names):
                 place = match.start() + order / 10
                 first_seen[name] = min(first_seen.get(name, place), place)

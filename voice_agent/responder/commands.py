@@ -49,7 +49,7 @@ _PLAYLIST_NOUNS = ("playlist", "play list", "lista", "list") + _FAVOURITES
 _GENERIC_NAMES = {"", "my", "the", "mi", "la", "de", "reproduccion", "canciones", "songs",
                   "musica", "music", "temas", "this", "that", "esta", "it", "mis", "whole",
                   "entire", "toda", "todo", "all", "current", "new", "nueva", "other", "otra"}
-_TRAILING = r"(?:\s+(?:please|now|for me|por favor|ahora|porfa))*\s*$"
+_TRAILING = r"(?:\s+(?:please|now|for me|por favor|ahora|porfa|pues|too|as well|also|tambien|then))*\s*$"
 
 _YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
         "go ahead", "of course", "please do", "si", "claro", "vale", "dale", "confirmo",
@@ -62,7 +62,8 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
-_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|reproduce\w*|toca\w*"
+_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|pone|poneme|ponela|poner|ponga"
+               r"|pongame|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
                  r"|saca\w*)")
@@ -80,7 +81,8 @@ _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|po
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
          r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
-         r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo)")
+         r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
+         r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi)")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
@@ -166,7 +168,7 @@ def find_playlist(folded: str) -> str | None:
         r"\b(?:my|the|our|a)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
         rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
-        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+)([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+)?([a-z0-9 ]{{1,30}}?){_TRAILING}",
         r"\b(?:playlist|lista)\s+(?:de\s+|del\s+|llamada\s+)?([a-z0-9]+)\b",
     )
     for pattern in patterns:
@@ -189,8 +191,9 @@ def canonical_playlist(name: str) -> str | None:
 
 def _clean_name(raw: str) -> str | None:
     """A playlist name without the words around it; None when it is only a generic word."""
-    words = [w for w in raw.split() if w not in ("my", "the", "mi", "la", "el", "a")]
-    while words and words[0] in ("called", "named", "de", "del", "llamada"):
+    words = raw.split()  # "pa mi jeva": a determiner inside a name is part of it
+    while words and words[0] in ("called", "named", "de", "del", "llamada", "my", "the", "mi",
+                                 "la", "el", "a"):
         words = words[1:]
     name = " ".join(words)
     if name in _GENERIC_NAMES or find_item(name) is not None or re.fullmatch(r"\d+", name):
@@ -269,6 +272,9 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
         if match is None:
             continue
         before = folded[:match.start()]
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la)\s+)?$", before) and \
+                re.fullmatch(rf"\s*{_TRAILING}", folded[match.end():]):
+            return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_BEFORE_NAME, before) is None:
             continue
         if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before):
@@ -349,6 +355,12 @@ _KEEPS_A_FIELD = (r"\b(?:but|and|pero|y)\s+keep|\bkeep(?:ing)?\s+(?:the\s+)?(?:s
                   r"(?:lo demas|el resto|lo otro|igual lo demas)\b")
 
 
+#: a clip sent or left in a playlist: "déjala en la lista Carrete", "mándala a la lista X",
+#: "send it to my gym playlist"
+_PUT_IN_LIST = (r"(?:deja\w*|manda\w*|mande\w*|envia\w*|tira\w*|echa\w*|send|throw|drop)\s+"
+                r"(?:\w+\s+)?(?:en|a|al|to|in|into|on)\s+(?:la|mi|my|the)\s+(?:lista|playlist)")
+
+
 def _save(folded: str, text: str) -> Command | None:
     if re.search(_KEEPS_A_FIELD, folded) or (_has("keep(?:ing)?", folded)
                                              and find_instruments(text)):
@@ -357,7 +369,7 @@ def _save(folded: str, text: str) -> Command | None:
              r"|like that|simple|chill|calm|dark|happy|sad|mellow|soft|loud|low|high)")
     if _has(stays, folded) and not _has(_SAVE_VERBS, re.sub(stays, " ", folded)):
         return None  # "now in G, keep it minor": how the piece stays, not a save
-    if _has(_SAVE_VERBS, folded):
+    if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded):
         return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
         r"(?:to|in|into|on|a|en|al)", folded)
@@ -366,9 +378,9 @@ def _save(folded: str, text: str) -> Command | None:
     return None
 
 
-#: "save it to study beats", "guárdala en mañanas": a save into a playlist named bare, new
-#: or not (an existing one is also found by named_playlist_command)
-_SAVE_INTO = (rf"^(?:please\s+)?{_SAVE_VERBS}\s+(?:it|this|that|this one|that one|la|lo|esta|este"
+#: "save it to study beats", "guárdala en mañanas", "sick, save that to gym mix": a save into
+#: a playlist named bare, new or not (an existing one is also found by named_playlist_command)
+_SAVE_INTO = (rf"^(?:[a-z]+\s+){{0,3}}?{_SAVE_VERBS}\s+(?:it|this|that|this one|that one|la|lo|esta|este"
               rf"|esa|ese)?\s*(?:to|in|into|on|onto|en|a|al)\s+([a-z0-9]+(?:\s+[a-z0-9]+){{0,2}}?){_TRAILING}")
 #: words after "save it to" that are no playlist's name
 _NOT_A_NAME = ("library", "biblioteca", "later", "luego", "disk", "disco", "my library",
@@ -385,7 +397,9 @@ def _bare_save_target(folded: str) -> str | None:
 
 
 #: "what playlists do I have?", "list my playlists", "¿qué listas tengo?"
-_WHICH_PLAYLISTS = (r"(?:(?:what|which|how many)\s+(?:playlists|play lists|lists"
+_WHICH_PLAYLISTS = (r"(?:(?:do|have|did)\s+(?:i|we)\s+(?:have|got|made)?\s*(?:any\s+)?(?:playlists"
+                    r"|play lists|lists)|(?:tengo|tenemos|hay)\s+(?:alguna|algunas|ninguna)\s+(?:playlists?"
+                    r"|listas?)|(?:what|which|how many)\s+(?:playlists|play lists|lists"
                     r"|(?:playlist|list)(?=\s+(?:have|do|did)\s+(?:i|we)\b))|(?:list|show|read"
                     r"|tell me)(?:\s+me)?\s+(?:all\s+)?(?:my|the)\s+(?:playlists|lists)"
                     r"|(?:que|cuales|cuantas)\s+(?:playlists|listas)|(?:muestra\w*|ensena\w*|dime"
@@ -430,7 +444,8 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
          r"|(?:i )?(?:preferred|liked) it (?:how|the way|as) it was(?: before)?"
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
-         r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how)\s+"
+         r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
+         r"|the way)\s+"
          r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
@@ -459,8 +474,10 @@ _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|kee
                  rf"(?:{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?)?(\d{{1,2}}|{_NUMBER}|{_ORDINAL})"
                  rf"(?=\s*$|\s+(?:one|{_VERSION_NOUN}|and|y|please|por favor|vuelve|go|pon|ponla|play)\b)")
 #: words a person says before the command itself: "hmm, no, undo that", "mmm, nah, ..."
-_LEAD_FILLERS = (r"^(?:(?:hmm+|hm+|ham|hum|mm+|um+|uh+|eh+|ah+|oh+|no|nah|nope|well|ok|okay|vale|bueno|pues"
-                 r"|mira|oye|actually|sorry|perdon|la verdad)\s+)+")
+_LEAD_FILLERS = (r"^(?:(?:hmm+|hm+|ham|hum|mm+|um+|uh+|eh+|ah+|oh+|and|so|no|nah|nope|yeah|well|ok|okay|vale"
+                 r"|bueno|pues|mira|oye|actually|sorry|perdon|la verdad)\s+)+")
+#: what an undo may name after "how it was": "before the sax", "antes del piano"
+_BEFORE_WHAT = r"\s+(?:before|antes de|antes del)\s+(?:the\s+|la\s+|el\s+|adding\s+)?\w+$"
 _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ultim[ao]s"
              r"|(?:las|los)\s+ultim[ao]s\s+dos)")
 
@@ -469,12 +486,15 @@ def parse_version_command(text: str) -> VersionCommand | None:
     """A command about this session's versions ("undo", "vuelve a la primera", "play
     version 2", "compara las dos últimas"), or None."""
     folded = normalise_command_text(text)
-    if not folded or len(folded.split()) > 12:
+    if not folded or len(folded.split()) > 16:
         return None
-    if _has(_COMPARE, folded):
+    if _has(_COMPARE, folded) or _plays_two_versions(folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))
+    unfilled = re.sub(_LEAD_FILLERS, "", folded)  # "hmm, actually, no, ..." says nothing more
+    if len(unfilled.split()) > 12:
+        return None
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
-    core_words = len(re.sub(_LEAD_FILLERS, "", folded).split())
+    core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
     if _has(_UNDO, folded) and core_words <= 7 and named is None:
         return VersionCommand(Intent.UNDO)
     kept = re.search(rf"(?<![a-z]){_KEEP_VERSION}", folded)
@@ -500,9 +520,16 @@ def parse_version_command(text: str) -> VersionCommand | None:
             return VersionCommand(Intent.UNDO)
         return None
     if number is not None and _has(_VERSION_NOUN, folded) and (
-            _has(_PLAY_VERBS, folded) or len(folded.split()) <= 4):
+            _has(_PLAY_VERBS, folded) or _has(r"(?:again|otra vez|de nuevo)", folded)
+            or len(folded.split()) <= 4):  # "¿me pone otra vez la versión uno?"
         return VersionCommand(Intent.PLAY_VERSION, (number,))
     return None
+
+
+def _plays_two_versions(folded: str) -> bool:
+    """"play version one, then version four": two versions to hear one after the other."""
+    named = re.findall(rf"{_VERSION_NOUN}\s*(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b", folded)
+    return len(set(named)) >= 2 and _has(_PLAY_VERBS, folded)
 
 
 def _version_number(folded: str) -> int | None:

@@ -53,15 +53,25 @@ def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = spell_numbers(text)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
-                      r"|pulsos|golpes por minuto|de (?:tempo|ritmo|velocidad))\b", folded) or re.search(_BARE_TEMPO, folded) \
-        or re.search(TEMPO_TARGET, folded)
+                      r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad))\b", folded) \
+        or re.search(_BARE_TEMPO, folded) or re.search(TEMPO_TARGET, folded) \
+        or re.search(_CORRECTED_TEMPO, folded)
     said = next((g for g in match.groups() if g), None) if match else None
     if said and 30 <= int(said) <= 300:
         return int(said)
     # "metal a 160", "techno at one twenty eight", "rock con batería, 140" (the request's
     # last words: Whisper drops a short "a" before a number)
-    bare = re.search(_AT_TEMPO, folded) or re.search(r",\s*(\d{2,3})\s*[.!]?\s*$", folded)
+    bare = re.search(_AT_TEMPO, folded) or re.search(r",\s*(\d{2,3})\s*[.!]?\s*$", folded) \
+        or re.search(_CLAUSE_TEMPO, folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
+
+
+#: a correction that names the tempo meant: "I mean 115, not 120", "115, no 105"
+_CORRECTED_TEMPO = r"\b(\d{2,3})\s*,?\s*(?:not|no|y no|instead of|en vez de)\s+(?:a\s+)?\d{2,3}\b"
+#: a number said as a clause of its own, or after "like": "rock in E, one forty, with
+#: guitar", "metal for the gym, like 160, in E minor"
+_CLAUSE_TEMPO = (r"(?:,|\blike|\bcomo|\btipo)\s+(\d{2,3})\s*(?=,|$|[.!?]|\s+(?:in|en|with|con"
+                 r"|and|y)\b)(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?)\b)")
 
 
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
@@ -82,7 +92,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pic
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
-                r"|then|tio|guey|wey|che|porfa|pues))?\W+(?:like|say|around|about|maybe|to|at|a|como"
+                r"|then|tio|guey|wey|che|porfa|pues)|\s+\w+(?=,))?\W+(?:like|say|around|about|maybe|to|at|a|como"
                 r"|unos|digamos|tipo)"
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
@@ -107,7 +117,13 @@ FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
     r"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things"
     r"|this)?\s*up\b",
-    r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b",
+    r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b"
+    r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
+    # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
+    r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
+    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b",
+    r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
+    r"\s+|como\s+|bien\s+)?(?:parad[oa]|dormid[oa]|lentit[oa]|lentic[oa]|aguad[oa])\b",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
     rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
@@ -133,6 +149,10 @@ SLOWER_PATTERNS = (
     rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
     _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
+    r"\b(?:feels?|sounds?|it s|its|is)\s+(?:a bit\s+|a little\s+|kinda\s+|too\s+|really\s+|so\s+)?"
+    r"(?:rushed|hurried|frantic)\b",
+    r"\b(?:esta|la siento|lo siento|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy\s+|como\s+)?"
+    r"(?:apurad[oa]|atropellad[oa]|acelerad[oa])\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
     rf"|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
@@ -165,12 +185,17 @@ def bpm_step(text: str) -> int | None:
     return int(match.group(1)) * (1 if direction == "faster" else -1)
 
 
+#: the direction a correction rules out: "slower, not quicker", "más rápido, no más lento"
+_NOT_THIS_WAY = (r"(?<=[,;]) ?(?:not|no|y no)\s+(?:mas\s+)?(?:faster|quicker|slower|rapid[oa]|lent[oa])\b")
+
+
 def tempo_direction(text: str) -> str | None:
     """"faster" or "slower" when ``text`` asks for a tempo change without a number, by any
     idiom of :data:`FASTER_PATTERNS` / :data:`SLOWER_PATTERNS` ("pick up the pace",
     "sube el tempo", "bring the tempo down", "más lento"); None otherwise."""
     # "knock it down to C minor", "take it up to E": a move of key, not of tempo
     folded = re.sub(_KEY_MOVE, " ", fold(text))
+    folded = re.sub(_NOT_THIS_WAY, " ", folded)  # "I meant slower, not quicker"
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
     if faster != slower:
@@ -223,12 +248,17 @@ _KEY_PATTERNS = (
     # "D minor", "sol mayor", "E flat major", and "e-minor" as Whisper writes it
     rf"\b{NOTE}(?:\s*|\s*-\s*){_MODE}\b{_NOT_A_KEY}",
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
-    rf"|por favor\b|now\b|instead\b|ahora\b))",  # "en la bemol", "move it to E flat"
+    rf"|por favor\b|now\b|instead\b|ahora\b|a\s+\d|at\s+\d))",  # "en la bemol", "en sol a 120"
     rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
     # a bare "A" after a move: "move it up to A", "take it down to A"
     rf"\b(?:up|down|over|move it|shift it|take it|put it)\s+(?:to|into)\s+{NOTE}()"
     rf"(?=\s*(?:$|[,.;!?]|please\b|now\b|instead\b))",
+    # a note with its accidental said in words, anywhere: "te dije mi bemol", "make it E flat"
+    # ("a flat sound", "a sharp edge": an article, never the note A here)
+    r"\b(do|re|mi|fa|sol|la|si|[b-g])[\s-]+(sostenido|bemol|sharp|flat)()\b",
 )
+#: a key the person rules out: "mi bemol, no si bemol", "not in D"
+_RULED_OUT = r"(?:\bno|\bnot|\bno en|\bnot in)\s*$"
 
 
 #: the mode said apart from the note: "en fa, en modo mayor", "in G, keep it minor", "G,
@@ -263,6 +293,8 @@ def find_key(text: str) -> tuple[str | None, str | None]:
             after = folded[match.end():].split()[:1]
             bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
             clause_ends = re.match(r"\s*[,.;!?]", folded[match.end():]) is not None
+            if re.search(_RULED_OUT, folded[:match.start()]):
+                continue  # "te dije mi bemol, no si bemol"
             if _not_a_note(note, accidental, mode, bare_ok, bare_ok and clause_ends) or (
                     note == "la" and after in (["de"], ["del"], ["que"])):
                 continue  # "la mayor de todas", "la menor que"

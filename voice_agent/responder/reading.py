@@ -35,6 +35,11 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
                  r"|instead|hazl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
+#: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
+#: key", "ahora hacé una bachata, dejá todo lo demás igual"
+_KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserva\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
+                   r"|los\s+|todo\s+)?(?:same\s+)?(?:tempo|speed|bpm|key|instruments|band|rest|everything"
+                   r"|lo demas|el resto|ritmo|tono|tonalidad|instrumentos|todo)\b")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
@@ -76,6 +81,7 @@ class RequestReading:
     replay: bool = False
     refine: bool = False
     variation: bool = False  # "same but different", "otra versión": new seed, same plan
+    about_clip: bool = False  # "what's playing?", "¿a qué tempo va?": a question, answered
     previous: MusicPlan | None = None
     edited: MusicPlan | None = None
 
@@ -91,6 +97,8 @@ class RequestReading:
             return f"the words are a clear {self.command.intent.value} command"
         if self.intent is Intent.REPLAY:
             return "the words ask to replay the previous clip"
+        if self.about_clip:
+            return "the words ask what is playing"
         return "the words are a clear edit of the previous clip"
 
 
@@ -104,13 +112,16 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     answer when more follows: "yeah that one, save it" is a save, "vale, repítela" a replay.
     """
     folded = " " + fold(text) + " "
-    command = parse_command(text) or (named_playlist_command(text, playlists)
-                                      if playlists else None)
+    command = parse_command(text)
+    named = named_playlist_command(text, playlists) if playlists else None
+    if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL)):
+        command = named  # "okay, play gym mix": the playlist, not a yes
     if (not awaiting_answer and command is not None
             and command.intent in (Intent.CONFIRM, Intent.CANCEL)):
         rest = after_answer_word(text)
         reading = read_request(rest, language, previous_plan, playlists, False) if rest else None
-        if reading is not None and reading.guess is not Intent.CHAT:
+        # "okay, can already, thank you": talk after the "okay", nothing to say yes to
+        if reading is not None and (reading.guess is not Intent.CHAT or len(rest.split()) >= 2):
             return dataclasses.replace(reading, text=text)
     key, mode = find_key(text)
     fields = dict(text=text, language=language, command=command, genre=find_genre(text),
@@ -125,7 +136,27 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
         return RequestReading(guess=intent, intent=decided, **fields)
     if previous_plan is None:
         return RequestReading(guess=_new_request_intent(folded, fields), **fields)
+    if asks_about_clip(text):
+        return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, about_clip=True, **fields)
     return _about_previous(folded, fields, previous_plan)
+
+
+#: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
+#: "¿qué es lo que está sonando?", "¿en qué tono está?"
+_QUESTION = (r"^(?:\W*(?:sweet|cool|nice|ok|okay|so|and|hey|right|oye|y|bueno|vale|mae|che|oiga"
+             r"|hmm|eh|pues)\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
+_CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|key|speed|instruments?|genre|style|sonando|suena|tonalidad"
+               r"|tono|instrumentos|estilo|genero|velocidad)\b")
+#: words that ask for a change, not about the clip ("what if you make it faster")
+_ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambia\w*|haz\w*"
+                    r"|agrega\w*|quita\w*|remove|about|if|si)\b")
+
+
+def asks_about_clip(text: str) -> bool:
+    """Whether ``text`` asks about the clip playing rather than for music."""
+    folded = fold(text).replace("¿", " ")
+    return (re.search(_QUESTION, folded) is not None and re.search(_CLIP_NOUNS, folded) is not None
+            and re.search(_ASKS_FOR_CHANGE, folded) is None)
 
 
 def _tempo_change(text: str, folded: str) -> str | None:
@@ -174,7 +205,8 @@ def _modifiers_only(folded: str, fields: dict) -> bool:
 def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestReading:
     """Replay, an edit of ``previous``, or a new request."""
     names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
-    switches_genre = names_genre and re.search(_GENRE_SWITCH, folded) is not None
+    switches_genre = names_genre and (re.search(_GENRE_SWITCH, folded) is not None
+                                      or re.search(_KEEPS_THE_REST, folded) is not None)
     # "same again, just a new variation" is a new take, not the clip played again
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):

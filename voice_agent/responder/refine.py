@@ -25,7 +25,7 @@ _NO_CHANGE = MusicPlan(genre="__no_change__")
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
 _REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
-                r"|saca|sacale|elimina|drop|lose|less|menos"
+                r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
                 r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine)")
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
@@ -164,7 +164,10 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
              r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh)"
-             r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin))\b")
+             r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
+             # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
+             r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
+             r"|version distinta|distinta de esa|sin cambiarle nada)\b")
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 RULES: tuple[tuple[Rule, ...], ...] = (
@@ -291,6 +294,21 @@ def _in_plan(name: str, instruments: tuple[str, ...]) -> str:
     return next((i for i in instruments if i.split()[-1] == last), name)
 
 
+#: the generic word for a kind of instrument, en and es ("the bass", "el bajo")
+_GENERIC_WORDS = {"bass": "bass|bajo", "guitar": "guitar|guitarra"}
+_QUALIFIED = (r"(?<!upright )(?<!double )(?<!acoustic )(?<!electric )(?<!nylon )(?<!spanish )"
+              r"(?<!classical )(?<!bass )")
+
+
+def _said_generically(name: str, folded: str) -> bool:
+    """Whether the words name ``name``'s kind only ("add a bass": whichever bass the plan
+    has), not that very instrument ("agrégale un contrabajo": the upright bass)."""
+    words = _GENERIC_WORDS.get(name.split()[-1])
+    return words is None or re.search(
+        rf"{_QUALIFIED}\b(?:{words})\b(?!\s+(?:electric\w*|acoustic|electrica|electrico|acustic[ao]"
+        rf"|espanola|clasica))", folded) is not None
+
+
 def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     """Swap, drop removed instruments, bring "more X" to the front (featured), add the rest."""
     swaps = tuple((_in_plan(old, plan.instruments), new) for old, new in find_swaps(folded))
@@ -301,7 +319,8 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
                     if n not in swapped_names)
     featured = [_in_plan(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
-    named = [_in_plan(n, current) for n in find_instruments(folded) if n not in swapped_names]
+    named = [_in_plan(n, current) if _said_generically(n, folded) else n
+             for n in find_instruments(folded) if n not in swapped_names]
     instruments = featured + [n for n in current if n not in removed + tuple(featured)]
     instruments += [name for name in named if name not in instruments and name not in removed]
     solo = _solo(folded)

@@ -185,6 +185,24 @@ def _names(instruments: Sequence[str], language: str) -> str:
     return joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
 
 
+#: the answer to "what's playing?": the current clip as made
+_CLIP_SAY = {"en": "Playing now: {genre} at {bpm} BPM in {key}, with {instruments}, {seconds:g} seconds.",
+             "es": "Ahora suena {genre} a {bpm} BPM en {key}, con {instruments}, {seconds:g} segundos."}
+
+
+def clip_say(plan: MusicPlan, language: str) -> str:
+    """What the clip playing is, every fact from its plan ("Playing now: tango at 120 BPM
+    in A minor, with bandoneon, violin, piano and bass, 15 seconds.")."""
+    language = "es" if language == "es" else "en"
+    names = [instrument_name(i, language) for i in plan.instruments]
+    joiner = " y " if language == "es" else " and "
+    instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
+        names[0] if names else "")
+    return _CLIP_SAY[language].format(genre=genre_name(plan.genre, language), bpm=plan.bpm,
+                                      key=key_words(plan.key, plan.mode, language),
+                                      instruments=instruments, seconds=plan.duration_s)
+
+
 def stated_say(intent: Intent, plan: MusicPlan | None, language: str,
                previous: MusicPlan | None = None) -> str:
     """The template reply for ``plan``: what changed for an edit, else what was made."""
@@ -360,8 +378,11 @@ def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration
         intent = Intent.MAKE_MUSIC
     plan = plan_for(intent, transcript, history, {}, default_duration_s, reading)
     command = reading.command
+    playing = last_plan(history)
+    about_clip = intent is Intent.CHAT and reading.about_clip and playing is not None
     return Reply(
-        say=stated_say(intent, plan, transcript.language, last_plan(history)),
+        say=clip_say(playing, transcript.language) if about_clip
+        else stated_say(intent, plan, transcript.language, playing),
         music_prompt=compose_music_prompt(plan) if plan else "",
         intent=intent,
         plan=plan,
