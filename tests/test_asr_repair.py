@@ -105,6 +105,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("Contestas rápido", "es"), ("tengo 2 mayores", "es"), ("compas de tres", "es"),
     ("the roads are long", "en"), ("I feel sick", "en"), ("tengo dos mayores", "es"),
     ("Tócala", "es"), ("Tocala otra vez", "es"),  # a verb as said is not split ("toca la")
+    ("a fiddle and acoustic guitar.", "en"),       # a two-word name as heard (en06)
     ("una bachata, no una bossa", "es"), ("toca un solo de guitarra", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):

@@ -239,8 +239,9 @@ def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
     following = _split_tail(tokens[index + 1]) if index + 1 < len(tokens) else None
     if following is not None and (joined := _joined(folded, fold(following[0]))):
         return joined + following[1], 2
-    if folded in _names():
-        return tokens[index], 1
+    if folded in _names() or (following is not None
+                              and f"{folded} {fold(following[0])}" in _phrases()):
+        return tokens[index], 1  # "acoustic guitar" is a name as heard, not "a coustic guitar"
     for prefix, said in _PREFIXES.items():
         rest = folded[len(prefix):]
         if not folded.startswith(prefix) or len(rest) < 4:
