@@ -127,6 +127,13 @@ VERSION_PHRASES = [
     ("Me quedo con la dos, vuelve a esa", Intent.GO_TO_VERSION, (2,)),
     ("I'll go with the second one", Intent.GO_TO_VERSION, (2,)),
     ("Hmm, no, I preferred it how it was before", Intent.UNDO, ()),
+    # the eighth blind set's misses (2026-11-30)
+    ("Can you play version one and then version three, so I can compare?", Intent.COMPARE,
+     (1, 3)),
+    ("Play me version one, then version four.", Intent.COMPARE, (1, 4)),
+    ("Mae, ¿me pone otra vez la versión uno?", Intent.PLAY_VERSION, (1,)),
+    ("Hmm, actually, no. Put it back the way it was before the sax.", Intent.UNDO, ()),
+    ("Yeah nah, actually put it back how it was.", Intent.UNDO, ()),
 ]
 
 
