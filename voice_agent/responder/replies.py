@@ -194,13 +194,18 @@ def clip_say(plan: MusicPlan, language: str) -> str:
     """What the clip playing is, every fact from its plan ("Playing now: tango at 120 BPM
     in A minor, with bandoneon, violin, piano and bass, 15 seconds.")."""
     language = "es" if language == "es" else "en"
-    names = [instrument_name(i, language) for i in plan.instruments]
-    joiner = " y " if language == "es" else " and "
-    instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
-        names[0] if names else "")
     return _CLIP_SAY[language].format(genre=genre_name(plan.genre, language), bpm=plan.bpm,
                                       key=key_words(plan.key, plan.mode, language),
-                                      instruments=instruments, seconds=plan.duration_s)
+                                      instruments=_named_list(plan.instruments, language),
+                                      seconds=plan.duration_s)
+
+
+def _named_list(instruments: Sequence[str], language: str) -> str:
+    """"piano, bass and drums" / "piano, bajo y batería"."""
+    names = [instrument_name(i, language) for i in instruments]
+    joiner = " y " if language == "es" else " and "
+    return joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
+        names[0] if names else "")
 
 
 def stated_say(intent: Intent, plan: MusicPlan | None, language: str,
@@ -298,12 +303,9 @@ def template_say(intent: Intent, plan: MusicPlan | None, language: str) -> str:
     template = _SAY_TEMPLATES.get((language, key)) or _SAY_TEMPLATES[("en", key)]
     if plan is None:
         return template.format(genre="music", bpm="", instruments="", mood="")
-    joiner = " y " if language == "es" else " and "
-    names = [instrument_name(i, language) for i in plan.instruments[:3]]
-    instruments = joiner.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else (
-        names[0] if names else "")
     return template.format(genre=genre_name(plan.genre, language), bpm=plan.bpm,
-                           instruments=instruments, mood=plan.mood)
+                           instruments=_named_list(plan.instruments[:3], language),
+                           mood=plan.mood)
 
 
 
