@@ -252,3 +252,24 @@ def test_pipeline_answers_unclear_speech_honestly_without_a_reply():
     assert [(e.stage, e.kind, e.message) for e in turn.errors] == [
         ("asr", "unclear", DIDNT_CATCH["es"])]
     assert turn.reply is None and turn.music is None
+
+
+def test_a_fallback_must_fit_as_long_as_its_languages_own_pass_took():
+    """es04 natively: English 0.64 s (doubtful), Spanish 0.47 s (doubtful), then an
+    English fallback estimated from the Spanish pass ran 0.07 s over the budget."""
+    clock = Clock()
+    took = {("en", 0.0): 0.64, ("es", 0.0): 0.47, ("en", 0.4): 0.66}
+    calls: list[tuple[str, float]] = []
+
+    def decode(language, probability, temperature, max_tokens):
+        calls.append((language, temperature))
+        clock.now += took[(language, temperature)]
+        return Decoded(Transcript("tocan tango mama", language, probability), -1.5)
+
+    budget = Budget(2.5, clock)
+    clock.now += 0.80  # features, encoder and language ID before the first pass
+    with pytest.raises(UnclearSpeechError):
+        decode_within_budget([("en", 0.55), ("es", 0.45)], decode, budget, StepCost(0.02),
+                             floor=20)
+    assert calls == [("en", 0.0), ("es", 0.0)]  # the fallback would not have fitted
+    assert budget.left() >= 0
