@@ -631,7 +631,8 @@ def test_a_question_about_the_clip_is_answered_from_its_plan(text):
 
 
 @pytest.mark.parametrize("text", ["what about a faster tempo?", "what if you change the key",
-                                  "¿qué tal si le pones piano?"])
+                                  "¿qué tal si le pones piano?", "Qué padre, súbele el tempo",
+                                  "¡Qué padre! Bájale al ritmo"])
 def test_a_question_that_asks_for_a_change_is_not_about_the_clip(text):
     assert not read_request(text, "en", SALSA).about_clip
 

@@ -156,7 +156,8 @@ def asks_about_clip(text: str) -> bool:
     """Whether ``text`` asks about the clip playing rather than for music."""
     folded = fold(text).replace("¿", " ")
     return (re.search(_QUESTION, folded) is not None and re.search(_CLIP_NOUNS, folded) is not None
-            and re.search(_ASKS_FOR_CHANGE, folded) is None)
+            and re.search(_ASKS_FOR_CHANGE, folded) is None and tempo_direction(text) is None
+            and not names_an_edit(text))
 
 
 def _tempo_change(text: str, folded: str) -> str | None:
