@@ -231,9 +231,8 @@ def pass_limit(budget: Budget, cost: StepCost, first: bool, second_planned: bool
         if fit < floor:
             fit = budget.tokens_that_fit(cost)
         return min(cap, max(floor, fit))
-    expected = min(last_pass_s, floor * cost.seconds_per_token)
-    if same_language_s is not None:
-        expected = same_language_s
+    expected = same_language_s if same_language_s is not None else min(
+        last_pass_s, floor * cost.seconds_per_token)
     fit = budget.tokens_that_fit(cost)
     if not budget.allows(expected) or fit < 1:
         return None

@@ -114,9 +114,10 @@ class EncoderMemo:
     def _observe(self, seconds: float, frames: int) -> None:
         """Fold one encode into :attr:`full_s`. The first full-window one sets it (cold, so
         high); after it, a slower one is believed at once, a faster one halfway (running
-        over the budget is what the estimate guards against). A final decode's shorter window (SHORT_WINDOW_LEARNS frames or more),
-        scaled to the full window, may only lower the estimate, so that one slow full
-        encode on a busy moment does not keep the short window for good."""
+        over the budget is what the estimate guards against). A final decode's shorter
+        window (SHORT_WINDOW_LEARNS frames or more), scaled to the full window, may only
+        lower the estimate, so that one slow full encode on a busy moment does not keep
+        the short window for good."""
         known = self.full_s
         if frames >= FULL_WINDOW_FRAMES and not self._warm:
             # the first encode pays one-time costs (kernels, buffers): an overestimate,

@@ -60,11 +60,9 @@ _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
 #: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
 _MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+york\b", re.IGNORECASE)
-_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s+(?:vemos|bemos|vemol|bemo|bemoles)\b",
-                    re.IGNORECASE)
+_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s+(?:vemos|bemos|vemol|bemo|bemoles)"
+                    r"|[bv]emol)\b", re.IGNORECASE)  # "Sivemol": run together too
 _DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
-#: "Sivemol" / "sibemol": the note and "bemol" run together
-_GLUED_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)[bv]emol\b", re.IGNORECASE)
 #: "en solo menor": "sol menor" ("solo" is never a key)
 _SOLO_AS_SOL = re.compile(r"\b(en|a|de)\s+solo\s+(mayor|menor)\b", re.IGNORECASE)
 #: "115 btm": the tempo's unit misheard
@@ -145,7 +143,6 @@ def _mend_keys(text: str) -> str:
     text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
     text = _MI_ACCENTED.sub("en mi, ", text)
-    text = _GLUED_BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _SOLO_AS_SOL.sub(lambda m: f"{m.group(1)} sol {m.group(2).lower()}", text)
     text = _BPM.sub(lambda m: f"{m.group(1)} bpm", text)
     return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)
@@ -173,11 +170,12 @@ def _mend_spanish_verb(text: str) -> str:
     word = _WORD.match(text, at)
     if word is None:
         return text
-    if fold(word.group()) in _command_verbs():
+    folded = fold(word.group())
+    if folded in _command_verbs():
         return text  # "Tócala" is a verb as said, not "toca" + "la"
-    verb, article = _misheard_verbs().get(fold(word.group())), ""
+    verb, article = _misheard_verbs().get(folded), ""
     if verb is None:  # "Kitalela guitarra": the verb with the article glued on
-        glued = re.match(r"(.+?)(la|el|los|las|a)$", fold(word.group()))
+        glued = re.match(r"(.+?)(la|el|los|las|a)$", folded)
         head = glued.group(1) if glued else ""
         verb = _misheard_verbs().get(head) or _command_verbs().get(head)
         article = f" {glued.group(2)}" if glued else ""
@@ -197,7 +195,7 @@ def _command_verbs() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _misheard_verbs() -> dict[str, str]:
     """Folded misheard form -> the command verb (only forms that are not commands too)."""
-    known = {fold(v) for v in _SPANISH_COMMANDS} | _REAL_WORDS
+    known = set(_command_verbs()) | _REAL_WORDS
     misheard: dict[str, str] = {}
     for verb in _SPANISH_COMMANDS:
         folded = fold(verb)
