@@ -16,7 +16,7 @@ from voice_agent.library import Library, LibrarySession, LyricsWriter
 from voice_agent.pipeline.record import turn_record
 from voice_agent.pipeline.turns import STAGE_LLM, Pipeline
 from voice_agent.responder.grounding import ground_plan, plan_from_text
-from voice_agent.responder.reading import read_request
+from voice_agent.responder.reading import read_request, says_thanks
 from voice_agent.responder.replies import reply_from_model_output, rule_reply
 from voice_agent.responder.truth import check_say
 
@@ -695,3 +695,27 @@ def test_a_named_instrument_is_that_instrument_a_generic_one_the_plans(text, ins
 
 def test_adding_the_kind_of_instrument_the_plan_has_changes_nothing():
     assert read_request("add a bass", "en", TANGO).edited == TANGO
+
+
+@pytest.mark.parametrize("text, language, welcome", [
+    ("Thank you o, this one sweet me well well.", "en", "You're welcome"),
+    ("Cheers, love it", "en", "You're welcome"), ("Gracias, está genial", "es", "De nada"),
+])
+def test_thanks_with_nothing_asked_is_answered_with_a_welcome(text, language, welcome):
+    reading = read_request(text, language, SALSA, awaiting_answer=False)
+    reply = rule_reply(Transcript(text, language), _history(SALSA), 15.0, reading=reading)
+    assert reply.intent is Intent.CHAT and reply.plan is None
+    assert welcome in reply.say
+
+
+def test_a_request_that_is_not_thanks_gets_no_welcome():
+    reply = rule_reply(Transcript("hello there", "en"), _history(SALSA), 15.0)
+    assert "welcome" not in reply.say
+    assert not says_thanks("make it faster") and not says_thanks("tango at 120")
+
+
+@pytest.mark.parametrize("text", ["I love it", "love this one, thanks", "Loving how it sounds"])
+def test_love_as_praise_is_not_a_romantic_mood(text):
+    reading = read_request(text, "en", SALSA, awaiting_answer=False)
+    assert reading.intent is not Intent.REFINE and reading.mood is None
+    assert read_request("a love theme with strings", "en").mood == "romantic"

@@ -182,3 +182,16 @@ def test_the_new_names_are_checked(say, language):
     assert len(untrue) >= 4  # the genre and the three instruments are not the salsa's
     plan = SALSA.replace(genre="bachata", instruments=("harmonica", "xylophone", "sitar"))
     assert check_say(say, plan, language) == []
+
+
+def test_an_edit_that_changed_nothing_says_what_the_clip_already_has():
+    """'Métele también un bajo' to a clip that has a bass: not 'Done', but what it is."""
+    from voice_agent.responder.grounding import plan_from_text
+    from voice_agent.responder.replies import change_say
+
+    plan = plan_from_text("flamenco con guitarra española, palmas y bajo a 110")
+    spanish = change_say(plan, plan, "es")
+    english = change_say(plan, plan, "en")
+    assert spanish.startswith("Ya suena así") and "bajo" in spanish and "Hecho" not in spanish
+    assert english.startswith("It already sounds like that") and "bass" in english
+    assert check_say(spanish, plan, "es", plan) == [] and check_say(english, plan, "en", plan) == []

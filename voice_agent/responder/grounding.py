@@ -40,9 +40,13 @@ MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make
                "groove", "loop", "tune", "piece")
 
 
+#: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
+_LOVE_AS_PRAISE = r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
+
+
 def find_mood(text: str) -> str | None:
     """The first mood word a request uses, as a canonical mood."""
-    folded = fold(text)
+    folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text))
     for mood, words in MOOD_WORDS.items():
         if any(re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", folded) for w in words):
             return mood

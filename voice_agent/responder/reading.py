@@ -232,3 +232,15 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
 def is_library_intent(intent: Intent | None) -> bool:
     """A library command or lyrics request: its words come from the library."""
     return intent is not None and (intent in LIBRARY_INTENTS or intent is Intent.LYRICS)
+
+
+#: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
+_THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|loving it"
+           r"|me encanta|me gusta|perfect|perfecto|perfecta|great|genial|brilliant|awesome"
+           r"|amazing|lovely|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
+
+
+def says_thanks(text: str) -> bool:
+    """Whether ``text`` (read as chat) thanks or praises, so the answer is "you're welcome"."""
+    return re.search(_THANKS, fold(text)) is not None
+

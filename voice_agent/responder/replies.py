@@ -29,7 +29,7 @@ from voice_agent.core.types import (LIBRARY_INTENTS, VERSION_INTENTS, Intent, Mu
                                     Transcript, Turn)
 from voice_agent.core.vocabulary import (canonical_instrument, find_genre, find_instruments,
                                          genre_name, instrument_name)
-from voice_agent.responder.reading import RequestReading, read_request
+from voice_agent.responder.reading import RequestReading, read_request, says_thanks
 from voice_agent.responder.truth import check_say, facts_in, has_instrument
 
 log = logging.getLogger(__name__)
@@ -119,13 +119,13 @@ _CHANGE_WORDS = {
            "key": "now in {key} {mode}", "mood": "now {mood}",
            "length": "now {seconds:g} seconds long", "added": "with {names}",
            "removed": "without the {names}", "seed": "a new version of the same piece",
-           "same": "Done: it stays {genre} at {bpm} BPM."},
+           "same": "It already sounds like that: {genre} at {bpm} BPM with {instruments}."},
     "es": {"done": "Hecho: {changes}.", "and": "y", "genre": "ahora es {genre}",
            "faster": "más rápido, ahora a {bpm} BPM", "slower": "más lento, ahora a {bpm} BPM",
            "key": "ahora en {key} {mode}", "mood": "ahora {mood}",
            "length": "ahora dura {seconds:g} segundos", "added": "con {names}",
            "removed": "sin {names}", "seed": "una versión nueva de la misma pieza",
-           "same": "Hecho: sigue siendo {genre} a {bpm} BPM."},
+           "same": "Ya suena así: {genre} a {bpm} BPM con {instruments}."},
 }
 _SPANISH_MOODS = {"happy": "alegre", "sad": "triste", "calm": "tranquila", "dark": "oscura",
                   "energetic": "enérgica", "romantic": "romántica", "epic": "épica",
@@ -145,8 +145,9 @@ def change_say(before: MusicPlan, after: MusicPlan, language: str) -> str:
     """What an edit changed, stated from the two plans."""
     words = _CHANGE_WORDS.get(base_language(language), _CHANGE_WORDS["en"])
     parts = _change_parts(before, after, words, language)
-    if not parts:
-        return words["same"].format(genre=genre_name(after.genre, language), bpm=after.bpm)
+    if not parts:  # asked for what it already had ("add a bass" to a clip with a bass)
+        return words["same"].format(genre=genre_name(after.genre, language), bpm=after.bpm,
+                                    instruments=_named_list(after.instruments, language))
     changes = parts[0] if len(parts) == 1 else (
         ", ".join(parts[:-1]) + f", {words['and']} " + parts[-1])
     return words["done"].format(changes=changes)
@@ -381,10 +382,8 @@ def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration
     plan = plan_for(intent, transcript, history, {}, default_duration_s, reading)
     command = reading.command
     playing = last_plan(history)
-    about_clip = intent is Intent.CHAT and reading.about_clip and playing is not None
     return Reply(
-        say=clip_say(playing, transcript.language) if about_clip
-        else stated_say(intent, plan, transcript.language, playing),
+        say=_rule_say(intent, plan, transcript, reading, playing),
         music_prompt=compose_music_prompt(plan) if plan else "",
         intent=intent,
         plan=plan,
@@ -394,6 +393,23 @@ def rule_reply(transcript: Transcript, history: Sequence[Turn], default_duration
         playlist=command.playlist if command else None,
         item=command.item if command else None,
     )
+
+
+#: the answer to thanks or praise, when the words ask for nothing
+_WELCOME = {"en": "You're welcome! Ask me for a change or something new whenever you like.",
+            "es": "¡De nada! Pídeme un cambio o algo nuevo cuando quieras."}
+
+
+def _rule_say(intent: Intent, plan: MusicPlan | None, transcript: Transcript,
+              reading: RequestReading, playing: MusicPlan | None) -> str:
+    """The rule responder's words: what the clip is when asked, a welcome for thanks,
+    else the template stated from the plan."""
+    language = transcript.language
+    if intent is Intent.CHAT and reading.about_clip and playing is not None:
+        return clip_say(playing, language)
+    if intent is Intent.CHAT and says_thanks(transcript.text):
+        return _WELCOME["es" if base_language(language) == "es" else "en"]
+    return stated_say(intent, plan, language, playing)
 
 
 def next_seed(seed: int) -> int:
