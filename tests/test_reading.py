@@ -719,3 +719,38 @@ def test_love_as_praise_is_not_a_romantic_mood(text):
     reading = read_request(text, "en", SALSA, awaiting_answer=False)
     assert reading.intent is not Intent.REFINE and reading.mood is None
     assert read_request("a love theme with strings", "en").mood == "romantic"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("it's dragging a bit", "faster"), ("está muy acelerada", "slower"),
+    ("acelérala un poco", "faster"),
+])
+def test_a_tempo_complaint_with_an_apostrophe_or_a_participle(text, expected):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
+
+
+@pytest.mark.parametrize("text", ["actually put it back", "I liked the old one better",
+                                  "como estaba antes", "la de antes era mejor",
+                                  "hmm, the previous one was better"])
+def test_a_preference_for_how_it_was_is_an_undo(text):
+    assert read_request(text, "en", SALSA, awaiting_answer=False).intent is Intent.UNDO
+
+
+def test_put_it_back_with_more_after_is_not_an_undo():
+    assert read_request("put it back in a minor key", "en", SALSA).intent is not Intent.UNDO
+
+
+@pytest.mark.parametrize("text, old, new", [
+    ("en vez del saxo pon una flauta", "saxophone", "flute"),
+    ("instead of the trumpet use a trombone", "trumpet", "trombone"),
+])
+def test_instead_of_then_a_verb_is_a_swap(text, old, new):
+    edited = read_request(text, "es", SALSA).edited
+    assert old not in edited.instruments and new in edited.instruments
+
+
+def test_again_but_different_is_a_new_take_of_the_same_plan():
+    edited = read_request("hazla de nuevo pero distinta", "es", SALSA).edited
+    assert edited.seed != SALSA.seed and edited.replace(seed=SALSA.seed) == SALSA

@@ -449,7 +449,15 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
-         r"|take that back|revert that)")
+         r"|take that back|revert that"
+         # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
+         r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again))?$"
+         r"|^(?:como|asi como) (?:estaba|era|sonaba)(?: antes)?$"
+         # "I liked the old one better", "the previous one was better", "me gustaba más la de antes"
+         r"|(?:liked|like|prefer|preferred) the (?:old|previous|last|other|earlier) (?:one|version)"
+         r" (?:better|more)|the (?:old|previous|earlier) (?:one|version) was better"
+         r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
+         r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelva|devuelv\w*|regrese\w*"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")

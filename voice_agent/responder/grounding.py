@@ -118,7 +118,8 @@ _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 TOO = _TOO = (r"\b(?:too|way too|a bit too|demasiado|(?:es|esta|it s|its|is|it is)\s+(?:un poco\s+)?"
               r"muy)\s+")
 FASTER_PATTERNS = (
-    r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|acelera\w*|agiliza\w*)",
+    r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|agiliza\w*"
+    r"|acelera(?!d[oa]s?\b)\w*)",  # not "está muy acelerada", a complaint it is too fast
     r"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things"
     r"|this)?\s*up\b",
     r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b"
@@ -198,7 +199,8 @@ def tempo_direction(text: str) -> str | None:
     idiom of :data:`FASTER_PATTERNS` / :data:`SLOWER_PATTERNS` ("pick up the pace",
     "sube el tempo", "bring the tempo down", "más lento"); None otherwise."""
     # "knock it down to C minor", "take it up to E": a move of key, not of tempo
-    folded = re.sub(_KEY_MOVE, " ", fold(text))
+    # "it's dragging": the apostrophe apart, as the idioms spell it ("it s")
+    folded = re.sub(_KEY_MOVE, " ", fold(text).replace("'", " ").replace("’", " "))
     folded = re.sub(_NOT_THIS_WAY, " ", folded)  # "I meant slower, not quicker"
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)

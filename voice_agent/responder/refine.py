@@ -167,7 +167,10 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
-             r"|version distinta|distinta de esa|sin cambiarle nada)\b")
+             r"|version distinta|distinta de esa|sin cambiarle nada"
+             # "hazla de nuevo pero distinta", "do it again but different"
+             r"|(?:de nuevo|otra vez|again|over)\s*,?\s*(?:pero|but)\s+(?:un poco |a bit |slightly )?"
+             r"(?:diferente|distint[oa]|different))\b")
 
 # Groups of rules; within a group the first match wins ("much faster" is not also "faster").
 RULES: tuple[tuple[Rule, ...], ...] = (
@@ -269,7 +272,8 @@ _SWAP = (r"\b(?:swap|switch|replace|change|exchange|trade|cambi[ae]\w*|sustitu\w
 #: old one first: "en vez del acordeón, un violín", "instead of the sax, a flute"
 _INSTEAD = r"(?:instead of|in place of|rather than|en lugar de|en vez de)l?"
 _NEW_INSTEAD = rf"(?P<new>(?:\S+\s+){{0,3}}?\S+)\s+{_INSTEAD}\s+(?P<old>(?:\S+\s*){{1,3}})"
-_INSTEAD_NEW = rf"^\s*{_INSTEAD}\s+(?P<old>(?:[^\s,]+\s*){{1,3}}),\s*(?P<new>(?:\S+\s*){{1,3}})"
+_INSTEAD_NEW = (rf"^\s*{_INSTEAD}\s+(?P<old>(?:[^\s,]+\s*){{1,3}}?)(?:,\s*|\s+(?=(?:pon|mete|usa|use"
+                rf"|put|add|agrega|echa|try|give|have)\w*\s))(?P<new>(?:\S+\s*){{1,4}})")
 
 
 def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
