@@ -754,3 +754,56 @@ def test_instead_of_then_a_verb_is_a_swap(text, old, new):
 def test_again_but_different_is_a_new_take_of_the_same_plan():
     edited = read_request("hazla de nuevo pero distinta", "es", SALSA).edited
     assert edited.seed != SALSA.seed and edited.replace(seed=SALSA.seed) == SALSA
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("it's a little slow for me", "faster"), ("this is kinda fast", "slower"),
+    ("can you slow it right down", "slower"), ("más lentito", "slower"),
+    ("la siento un poco lenta", "faster"),
+])
+def test_more_tempo_idioms(text, expected):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
+
+
+@pytest.mark.parametrize("text, bpm", [("how about 110 instead", 110),
+                                       ("ciento treinta, porfa", 130), ("¿y si mejor noventa?", 90)])
+def test_a_tempo_offered_or_said_alone(text, bpm):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE and reading.edited.bpm == bpm
+
+
+def test_a_number_in_a_sentence_is_not_a_tempo_on_its_own():
+    assert read_request("save it to playlist 2", "en", SALSA).bpm is None
+    assert read_request("make it 30 seconds", "en", SALSA).bpm is None
+
+
+@pytest.mark.parametrize("text, removed", [
+    ("kill the sax", "saxophone"), ("mute the trumpet", "trumpet"),
+    ("the sax is annoying, remove it", "saxophone"), ("el piano, quítalo", "piano"),
+])
+def test_removals_said_other_ways(text, removed):
+    edited = read_request(text, "en", SALSA).edited
+    assert removed not in edited.instruments
+    assert len(edited.instruments) == len(SALSA.instruments) - 1
+
+
+@pytest.mark.parametrize("text, intent, playlist", [
+    ("put on my fiesta playlist", Intent.PLAY, "fiesta"),
+    ("¿cuáles son mis listas?", Intent.LIST, "*"),
+    ("what's on the fiesta list", Intent.LIST, "fiesta"),
+    ("scratch that", Intent.UNDO, None), ("no, I didn't like that change", Intent.UNDO, None),
+    ("a ver la versión uno", Intent.PLAY_VERSION, None),
+])
+def test_commands_said_other_ways(text, intent, playlist):
+    reading = read_request(text, "en", SALSA, awaiting_answer=False)
+    assert reading.intent is intent
+    if playlist is not None:
+        assert reading.command.playlist == playlist
+
+
+@pytest.mark.parametrize("text", ["how fast is this?", "¿cuánto dura?", "how long is it"])
+def test_a_how_question_is_about_the_clip(text):
+    assert read_request(text, "en", SALSA).about_clip
+    assert not read_request("how fast can you make it?", "en", SALSA).about_clip

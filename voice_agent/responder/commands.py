@@ -62,7 +62,7 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
-_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|pon|ponme|ponla|pone|poneme|ponela|poner|ponga"
+_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|ponme|ponla|pone|poneme|ponela|poner|ponga"
                r"|pongame|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
@@ -166,6 +166,7 @@ def find_playlist(folded: str) -> str | None:
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
         r"\b(?:my|the|our|a)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
+        r"\b(?:my|the|our)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,3})list\b",  # "the fiesta list"
         rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+)?([a-z0-9 ]{{1,30}}?){_TRAILING}",
@@ -369,6 +370,9 @@ def _save(folded: str, text: str) -> Command | None:
              r"|like that|simple|chill|calm|dark|happy|sad|mellow|soft|loud|low|high)")
     if _has(stays, folded) and not _has(_SAVE_VERBS, re.sub(stays, " ", folded)):
         return None  # "now in G, keep it minor": how the piece stays, not a save
+    if re.match(r"(?:(?:please|now|and|ok|okay|can you|could you)\s+)*put on\s+(?:my|the|our)\b",
+                folded):
+        return None  # "put on my fiesta playlist": play it
     if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded):
         return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
@@ -402,7 +406,8 @@ _WHICH_PLAYLISTS = (r"(?:(?:do|have|did)\s+(?:i|we)\s+(?:have|got|made)?\s*(?:an
                     r"|listas?)|(?:what|which|how many)\s+(?:playlists|play lists|lists"
                     r"|(?:playlist|list)(?=\s+(?:have|do|did)\s+(?:i|we)\b))|(?:list|show|read"
                     r"|tell me)(?:\s+me)?\s+(?:all\s+)?(?:my|the)\s+(?:playlists|lists)"
-                    r"|(?:que|cuales|cuantas)\s+(?:playlists|listas)|(?:muestra\w*|ensena\w*|dime"
+                    r"|(?:que|cuales|cuantas)\s+(?:son\s+(?:mis|las)\s+)?(?:playlists|listas)"
+                    r"|(?:muestra\w*|ensena\w*|dime"
                     r"|lee\w*)\s+(?:todas\s+)?(?:mis|las)\s+(?:playlists|listas))\b")
 
 
@@ -457,7 +462,9 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:liked|like|prefer|preferred) the (?:old|previous|last|other|earlier) (?:one|version)"
          r" (?:better|more)|the (?:old|previous|earlier) (?:one|version) was better"
          r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
-         r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor)")
+         r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
+         r"|scratch that|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
+         r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelva|devuelv\w*|regrese\w*"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")

@@ -66,7 +66,8 @@ def find_bpm(text: str) -> int | None:
     # "metal a 160", "techno at one twenty eight", "rock con batería, 140" (the request's
     # last words: Whisper drops a short "a" before a number)
     bare = re.search(_AT_TEMPO, folded) or re.search(r",\s*(\d{2,3})\s*[.!]?\s*$", folded) \
-        or re.search(_CLAUSE_TEMPO, folded)
+        or re.search(_CLAUSE_TEMPO, folded) or re.search(_SUGGESTED_TEMPO, folded) \
+        or re.search(_ONLY_A_NUMBER, folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
 
 
@@ -76,6 +77,15 @@ _CORRECTED_TEMPO = r"\b(\d{2,3})\s*,?\s*(?:not|no|y no|instead of|en vez de)\s+(
 #: guitar", "metal for the gym, like 160, in E minor"
 _CLAUSE_TEMPO = (r"(?:,|\blike|\bcomo|\btipo)\s+(\d{2,3})\s*(?=,|$|[.!?]|\s+(?:in|en|with|con"
                  r"|and|y)\b)(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?)\b)")
+
+
+#: a tempo offered: "how about 110 instead?", "¿y si mejor 95?", "let's go with 100"
+_SUGGESTED_TEMPO = (r"\b(?:how about|what about|try|maybe|que tal|y si|y si mejor|mejor|let s do|let s go with"
+                    r"|lets go with|go with|vamos con|probemos con|prueba con)\s+(?:a\s+|at\s+|en\s+|con\s+)?"
+                    r"(\d{2,3})\s*(?=$|[.!?,;]|(?:instead|then|please|por favor|mejor|entonces)\b)")
+#: a request that is a number and nothing else: "ciento treinta, porfa", "110 please"
+_ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*(?:(?:please|porfa"
+                  r"|por favor|pls)\W*)?$")
 
 
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
@@ -128,7 +138,12 @@ FASTER_PATTERNS = (
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
     r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
-    r"\s+|como\s+|bien\s+)?(?:parad[oa]|dormid[oa]|lentit[oa]|lentic[oa]|aguad[oa])\b",
+    r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]|lentic[oa]"
+    r"|aguad[oa])\b",
+    # "it's a little slow for me", "feels kinda slow": a complaint, not "make it slow"
+    r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
+    r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}slow\b"
+    r"(?!\s+(?:it|this|things|down))",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
     rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
@@ -143,8 +158,9 @@ FASTER_PATTERNS = (
     rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
 SLOWER_PATTERNS = (
-    r"\b(?:slower|mas lent[oa]|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
-    r"\b(?:slow|wind|ease)\s+(?:it|things|this)\s+down\b|\bslow down\b",
+    r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
+    r"\b(?:slow|wind|ease)\s+(?:it|things|this)\s+(?:right\s+|way\s+|a bit\s+|a little\s+)?down\b"
+    r"|\bslow down\b",
     r"\b(?:bring|take|dial|knock|notch)\s+(?:it|things|this)\s+down\b",
     r"\bdown\s+a\s+(?:notch|gear)\b",
     rf"\b(?:slow|bring|take|turn|dial|wind|drop|pull|knock|ease)\s+(?:down\s+the\s+"
@@ -156,8 +172,10 @@ SLOWER_PATTERNS = (
     _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
     r"\b(?:feels?|sounds?|it s|its|is)\s+(?:a bit\s+|a little\s+|kinda\s+|too\s+|really\s+|so\s+)?"
     r"(?:rushed|hurried|frantic)\b",
-    r"\b(?:esta|la siento|lo siento|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy\s+|como\s+)?"
-    r"(?:apurad[oa]|atropellad[oa]|acelerad[oa])\b",
+    r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy\s+"
+    r"|como\s+|algo\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
+    r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
+    r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
     rf"|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",

@@ -152,9 +152,16 @@ _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambi
                     r"|agrega\w*|quita\w*|remove|about|if|si)\b")
 
 
+#: a question that needs no noun to be about the clip: "how fast is this?", "¿cuánto dura?"
+_HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto dura|que tan (?:rapid|lent|larg)\w*"
+              r"|a que velocidad va|how many (?:bpm|beats))\b")
+
+
 def asks_about_clip(text: str) -> bool:
     """Whether ``text`` asks about the clip playing rather than for music."""
     folded = fold(text).replace("¿", " ")
+    if re.search(_HOW_IT_IS, folded) and re.search(_ASKS_FOR_CHANGE, folded) is None:
+        return True
     return (re.search(_QUESTION, folded) is not None and re.search(_CLIP_NOUNS, folded) is not None
             and re.search(_ASKS_FOR_CHANGE, folded) is None and tempo_direction(text) is None
             and not names_an_edit(text))

@@ -27,7 +27,9 @@ _REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|take(?=(?:\s+\S+){1,
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
-                r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine)")
+                r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine"
+                # "kill the sax", "mute the trumpet", "apágale el piano", "bótale la batería"
+                r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale)")
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
                   r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
                   r"|dos veces mas rapid\w*)")
@@ -320,7 +322,7 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     current = tuple(dict.fromkeys(dict(swaps).get(i, i) for i in plan.instruments))
     current += tuple(new for _, new in swaps if new not in current)
     removed = tuple(_in_plan(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
-                    if n not in swapped_names)
+                    if n not in swapped_names) or _removed_by_pronoun(folded, current)
     featured = [_in_plan(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
     named = [_in_plan(n, current) if _said_generically(n, folded) else n
@@ -329,6 +331,19 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     instruments += [name for name in named if name not in instruments and name not in removed]
     solo = _solo(folded)
     return plan.replace(instruments=tuple(_in_plan(n, current) for n in solo) or tuple(instruments))
+
+
+#: a removal of an instrument named earlier: "the sax is annoying, remove it", "el piano, quítalo"
+_REMOVE_IT = (r"\b(?:remove|lose|drop|kill|mute|ditch|get rid of|take out|cut) (?:it|that|them)\b"
+              r"|\btake (?:it|that|them) out\b|\b(?:quita|saca|elimina|quite|saque|elimine)(?:le)?l[oa]s?\b")
+
+
+def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
+    """The one instrument a sentence names and then removes by a pronoun, if exactly one."""
+    named = find_instruments(folded)
+    if len(named) != 1 or re.search(_REMOVE_IT, folded) is None:
+        return ()
+    return (_in_plan(named[0], current),)
 
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
