@@ -807,3 +807,71 @@ def test_commands_said_other_ways(text, intent, playlist):
 def test_a_how_question_is_about_the_clip(text):
     assert read_request(text, "en", SALSA).about_clip
     assert not read_request("how fast can you make it?", "en", SALSA).about_clip
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Uf, se siente pesada. ¿Le das un poco más de vidilla al ritmo?", "faster"),
+    ("Está chida, pero como que va muy lenta, ¿no? Apúrale tantito.", "faster"),
+    ("Nah mate, that's way too frantic.", "slower"),
+    ("Che, va re acelerado. Bajale un cambio, dale.", "slower"),
+])
+def test_tempo_by_feel_in_more_regions(text, expected):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is Intent.REFINE
+    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
+
+
+def test_beats_a_minute_is_a_tempo_not_a_length():
+    edited = read_request("Could we have it at about ninety-five beats a minute instead?", "en",
+                          SALSA).edited
+    assert (edited.bpm, edited.duration_s) == (95, SALSA.duration_s)
+
+
+@pytest.mark.parametrize("text, key", [("Hazme un blues con armónica en mi a noventa.", "E"),
+                                       ("una cumbia en la a ciento diez", "A")])
+def test_a_bare_solfege_note_before_its_tempo(text, key):
+    from voice_agent.responder.grounding import find_key
+    assert find_key(text)[0] == key
+    assert find_key("tócala en mi casa a las diez")[0] is None
+
+
+@pytest.mark.parametrize("text, intent, versions", [
+    ("Play us the original one again, mate.", Intent.PLAY_VERSION, (1,)),
+    ("¿Me pones la primera otra vez?", Intent.PLAY_VERSION, (1,)),
+    ("Compáreme la uno con la dos, por favor.", Intent.COMPARE, (1, 2)),
+    ("Can you play me the first and the last, back to back?", Intent.COMPARE, (1, -1)),
+    ("Make I hear the new one and then the old one, one after the other.", Intent.COMPARE,
+     (-1, -2)),
+    ("Scratch that last change, eh.", Intent.UNDO, ()),
+])
+def test_version_commands_said_other_ways(text, intent, versions):
+    from voice_agent.responder.commands import parse_version_command
+    command = parse_version_command(text)
+    assert (command.intent, command.versions) == (intent, versions)
+
+
+@pytest.mark.parametrize("text, intent, playlist", [
+    ("Put it inna mi Sunday Vibes playlist.", Intent.SAVE, "sunday vibes"),
+    ("Now play mi Sunday Vibes playlist.", Intent.PLAY, "sunday vibes"),
+])
+def test_a_playlist_after_mi(text, intent, playlist):
+    reading = read_request(text, "en", SALSA)
+    assert (reading.intent, reading.command.playlist) == (intent, playlist)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("¿La puede volver a poner, por favor?", Intent.REPLAY),
+    ("Could you have another go at that? Same everything, just played differently.", Intent.REFINE),
+])
+def test_replays_and_new_takes_said_other_ways(text, intent):
+    reading = read_request(text, "es", SALSA)
+    assert reading.intent is intent
+    if intent is Intent.REFINE:
+        assert reading.edited.seed != SALSA.seed
+
+
+def test_an_edit_word_with_nothing_to_change_is_talk_not_a_new_version():
+    reading = read_request("Cheers, that's all for now. Have a good one.", "en", SALSA)
+    assert reading.guess is Intent.CHAT and reading.intent is None
+    # naming what the clip already has is still an edit, answered with what it has
+    assert read_request("Métele también un bajo", "es", SALSA).guess is Intent.REFINE

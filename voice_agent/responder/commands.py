@@ -62,7 +62,7 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
-_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|ponme|ponla|pone|poneme|ponela|poner|ponga"
+_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
                r"|pongame|reproduce\w*|toca\w*"
                r"|escuchar|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
@@ -165,7 +165,7 @@ def find_playlist(folded: str) -> str | None:
         rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama)\s+"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
-        r"\b(?:my|the|our|a)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
+        r"\b(?:my|the|our|a|mi)\s+((?:(?!(?:my|the|our|a|mi)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
         r"\b(?:my|the|our)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,3})list\b",  # "the fiesta list"
         rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
@@ -376,7 +376,7 @@ def _save(folded: str, text: str) -> Command | None:
     if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded):
         return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
-        r"(?:to|in|into|on|a|en|al)", folded)
+        r"(?:to|in|into|on|a|en|al|inna)", folded)
     if adds_to_list and find_item(folded) is None:
         return Command(Intent.SAVE, find_playlist(folded))
     return None
@@ -463,7 +463,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r" (?:better|more)|the (?:old|previous|earlier) (?:one|version) was better"
          r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
          r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
-         r"|scratch that|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
+         r"|scratch that(?:\s+(?:last\s+)?(?:change|edit))?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
          r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelva|devuelv\w*|regrese\w*"
@@ -482,7 +482,8 @@ _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|
 #: the version before, without a "back" verb: "play the previous one", "pon la anterior"
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
-_COMPARE = r"(?:compare|comparing|compara\w*|a b|ab test|side by side)"
+_COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back"
+            r"|one after the other|una (?:tras|despues de) (?:la )?otra)")
 #: "me quedo con la dos", "I'll go with the second one": the person picks a version to go on from
 _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|keep|go with|stick with)"
                  rf"|let s (?:go with|keep|stick with)|i ll have)\s+(?:con\s+)?(?:the\s+|la\s+|el\s+)?"
@@ -534,11 +535,23 @@ def parse_version_command(text: str) -> VersionCommand | None:
                                                 folded):  # "I preferred it before. Go back."
             return VersionCommand(Intent.UNDO)
         return None
+    if _replays_a_version(folded) is not None:  # "¿me pones la primera otra vez?"
+        return VersionCommand(Intent.PLAY_VERSION, (_replays_a_version(folded),))
     if number is not None and _has(_VERSION_NOUN, folded) and (
             _has(_PLAY_VERBS, folded) or _has(r"(?:again|otra vez|de nuevo)", folded)
             or len(folded.split()) <= 4):  # "¿me pone otra vez la versión uno?"
         return VersionCommand(Intent.PLAY_VERSION, (number,))
     return None
+
+
+def _replays_a_version(folded: str) -> int | None:
+    """The version an "again" names by its place: "play the original one again", "¿me
+    pones la primera otra vez?" (a playlist's "first favourite" is the library's)."""
+    match = re.search(rf"\b(?:the|la|el)\s+({_ORDINAL}|original)\b", folded)
+    if match is None or _playlist_noun(folded) or not _has(r"(?:again|otra vez|de nuevo)", folded) \
+            or not _has(_PLAY_VERBS, folded):
+        return None
+    return 1 if match.group(1) == "original" else _ORDINALS[match.group(1)]
 
 
 def _plays_two_versions(folded: str) -> bool:
@@ -590,11 +603,16 @@ def _compared(folded: str) -> tuple[int, ...]:
         return (LAST_ITEM - 1, LAST_ITEM)
     found: list[int] = []
     pattern = (rf"(?:{_VERSION_NOUN}|la|el|the|that|this|esa|and|with|y|con|vs|versus|compare"
-               rf"|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|latest|newest|ultima)\b")
+               rf"|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|latest|newest|ultima|new|newer"
+               rf"|nueva|old|older|previous|anterior|vieja|original)\b")
     for match in re.finditer(pattern, folded):
         word = match.group(1)
-        if word in ("last", "latest", "newest", "ultima"):
+        if word in ("last", "latest", "newest", "ultima", "new", "newer", "nueva"):
             value = LAST_ITEM
+        elif word in ("old", "older", "previous", "anterior", "vieja"):
+            value = LAST_ITEM - 1  # "the new one and then the old one"
+        elif word == "original":
+            value = 1
         else:
             value = _ORDINALS.get(word) or _number_value(word)
         if value is not None and value not in found:

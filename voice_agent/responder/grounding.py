@@ -26,7 +26,8 @@ DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
 REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more", "repeat",
                 "play it back", "play that back", "play this back",
                 "otra vez", "una vez mas", "una vez más",
-                "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar")
+                "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
+                "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
                 "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",
@@ -91,7 +92,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
-             r"|and|y|in|en|now|ahora)\b)")
+             r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
@@ -102,7 +103,7 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
 #: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
 #: "and slower, like 100", "slower mate, say 95", "más lenta, a 90", "make it 95"; a length
 #: ("to 30 seconds") is not a tempo
-TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|push|crank|kick|pick|turn|dial|knock|drop|pull"
+TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick|pick|turn|dial|knock|drop|pull"
                 r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
@@ -138,8 +139,12 @@ FASTER_PATTERNS = (
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
     r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
-    r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]|lentic[oa]"
-    r"|aguad[oa])\b",
+    r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
+    r"|lentic[oa]|aguad[oa]|pesad[oa])\b",
+    # "dale más vidilla al ritmo", "apúrale tantito", "súbele un cambio"
+    r"\b(?:mas|un poco mas de|algo mas de)\s+(?:vida|vidilla|marcha|chispa|energia|pila|cana)\s+al?\s+"
+    r"(?:ritmo|tempo)\b|\bapur(?:a|ale|ele|ala|alo|enle)\b|\b(?:sube\w*|subi(?:le|la|lo)|subale\w*)"
+    r"\s+(?:un|una)\s+(?:cambio|marcha)\b",
     # "it's a little slow for me", "feels kinda slow": a complaint, not "make it slow"
     r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
     r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}slow\b"
@@ -169,11 +174,12 @@ SLOWER_PATTERNS = (
     rf"{_TEMPO_NOUNS}\b",
     rf"\b(?:lower|slower)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+down\b",
     r"\b(?:less fast|not so fast|not as fast|menos rapid[oa]|no tan rapid[oa])\b",
-    _TOO + r"(?:fast|quick|rushed|rapid[oa]|acelerad[oa])\b",  # a complaint: "it's too fast"
+    _TOO + r"(?:fast|quick|rushed|frantic|hectic|hurried|rapid[oa]|acelerad[oa])\b",  # "it's too fast"
+    r"\b(?:baja\w*|bajele\w*)\s+(?:un|una)\s+(?:cambio|marcha)\b",  # "bájale un cambio": a gear down
     r"\b(?:feels?|sounds?|it s|its|is)\s+(?:a bit\s+|a little\s+|kinda\s+|too\s+|really\s+|so\s+)?"
     r"(?:rushed|hurried|frantic)\b",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy\s+"
-    r"|como\s+|algo\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
+    r"|como\s+|algo\s+|re\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
     r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
     r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
@@ -237,7 +243,9 @@ _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.j
 def find_duration(text: str) -> float | None:
     """A length however it is said: "30 seconds", "a 20-second loop", "20 segundos",
     "one minute", "half a minute", "que dure medio minuto", "un minuto y medio"."""
-    folded = spell_numbers(text)
+    # "ninety-five beats a minute", "cien golpes por minuto": a tempo's unit, not a length
+    folded = re.sub(r"\b(?:beats?|bpm|golpes|pulsaciones|pulsos)\s+(?:a|per|por|al|each|every)\s+minut\w*",
+                    " bpm", spell_numbers(text), flags=re.IGNORECASE)
     match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?)\b",
                       folded)
     if match:
@@ -308,7 +316,8 @@ def find_key(text: str) -> tuple[str | None, str | None]:
     menor", "pásala a sol mayor", "en la bemol" (key only), "key of F#"; (None, None)
     when no key is named. A bare note needs an accidental or the end of a phrase after
     it ("in a hurry", "en la intro", "en mi casa" are not keys)."""
-    folded = fold(text).replace("♯", "#").replace("♭", "b")  # "B♭", as a transcript writes it
+    # "B♭" as a transcript writes it; numbers as digits, so "en mi a noventa" ends the key
+    folded = spell_numbers(fold(text).replace("♯", "#").replace("♭", "b"))
     # a capital "A" after "in"/"en" is the note, not the article: "slow blues in A with piano"
     capital_a = re.search(r"\b(?:in|en|to|into)\s+A\b(?!['’])", text) is not None
     for pattern in _KEY_PATTERNS:
@@ -316,7 +325,8 @@ def find_key(text: str) -> tuple[str | None, str | None]:
             note, accidental, mode = match.groups()
             after = folded[match.end():].split()[:1]
             bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
-            clause_ends = re.match(r"\s*[,.;!?]", folded[match.end():]) is not None
+            # "en mi, ..." and "en mi a 90" end the key's phrase; "en mi casa" goes on
+            clause_ends = re.match(r"\s*(?:[,.;!?]|a\s+\d)", folded[match.end():]) is not None
             if re.search(_RULED_OUT, folded[:match.start()]):
                 continue  # "te dije mi bemol, no si bemol"
             if _not_a_note(note, accidental, mode, bare_ok, bare_ok and clause_ends) or (

@@ -177,6 +177,13 @@ def _tempo_change(text: str, folded: str) -> str | None:
     return "slower" if any(fold(w) in folded for w in SLOW_WORDS) else None
 
 
+def _names_anything(fields: dict) -> bool:
+    """Whether the words name any part of a plan, so an edit that changed nothing still
+    answers them ("add a bass" to a clip with a bass)."""
+    return _names_music(fields) or any(fields[name] for name in (
+        "bpm", "tempo_change", "key", "mode", "duration_s", "swapped"))
+
+
 def _names_music(fields: dict) -> bool:
     return bool(fields["genre"] or fields["instruments"] or fields["mood"])
 
@@ -231,6 +238,9 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     added = tuple(i for i in edited.instruments if i not in previous.instruments)
     removed = tuple(i for i in previous.instruments if i not in kept)
     clear = edited != previous
+    if not clear and not _names_anything(fields):
+        # "cheers, that's all for now": an edit cue ("now") with nothing to change is talk
+        return RequestReading(guess=Intent.CHAT, **fields)
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
                           refine=True, variation=edited.seed != previous.seed,
                           added=added, removed=removed, edited=edited, **fields)

@@ -169,7 +169,8 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
-             r"|version distinta|distinta de esa|sin cambiarle nada"
+             r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
+             r"|(?:have|take) another go at (?:it|that|this)"
              # "hazla de nuevo pero distinta", "do it again but different"
              r"|(?:de nuevo|otra vez|again|over)\s*,?\s*(?:pero|but)\s+(?:un poco |a bit |slightly )?"
              r"(?:diferente|distint[oa]|different))\b")
