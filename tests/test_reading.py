@@ -875,3 +875,32 @@ def test_an_edit_word_with_nothing_to_change_is_talk_not_a_new_version():
     assert reading.guess is Intent.CHAT and reading.intent is None
     # naming what the clip already has is still an edit, answered with what it has
     assert read_request("Métele también un bajo", "es", SALSA).guess is Intent.REFINE
+
+
+@pytest.mark.parametrize("text", ["Big tune, bredda!", "Did you compose this yourself?",
+                                  "That's really relaxing, thanks eh."])
+def test_praise_and_questions_to_the_agent_make_nothing(text):
+    reading = read_request(text, "en", SALSA, awaiting_answer=False)
+    assert reading.guess is Intent.CHAT and reading.intent is None
+
+
+@pytest.mark.parametrize("text", ["thanks, more relaxing please", "can you make it faster?",
+                                  "Gracias, ahora más lenta"])
+def test_thanks_or_a_question_with_an_edit_is_the_edit(text):
+    assert read_request(text, "en", SALSA, awaiting_answer=False).intent is Intent.REFINE
+
+
+def test_the_mode_alone_after_usted_and_voseo_verbs():
+    major = SALSA.replace(mode="major")
+    for text in ("Vuélvalo menor y más rápido, por favor.", "hacela menor"):
+        assert read_request(text, "es", major).edited.mode == "minor"
+
+
+@pytest.mark.parametrize("text, key", [
+    ("Drop it to seventy, E instead of A, keep everything else.", "E"),
+    ("Hazme un blues en mi con guitarra eléctrica y armónica.", "E"),
+])
+def test_more_bare_keys(text, key):
+    from voice_agent.responder.grounding import find_key
+    assert find_key(text)[0] == key
+    assert find_key("nos vemos en mi casa con amigos")[0] is None

@@ -285,6 +285,9 @@ _KEY_PATTERNS = (
     # a bare "A" after a move: "move it up to A", "take it down to A"
     rf"\b(?:up|down|over|move it|shift it|take it|put it)\s+(?:to|into)\s+{NOTE}()"
     rf"(?=\s*(?:$|[,.;!?]|please\b|now\b|instead\b))",
+    # a note put in another's place: "E instead of A", "en mi en vez de la"
+    rf"\b{NOTE}()(?=\s+(?:instead of|rather than|en vez de|en lugar de)\s+(?:do|re|mi|fa|sol|la|si"
+    rf"|[a-g])\b)",
     # a note with its accidental said in words, anywhere: "te dije mi bemol", "make it E flat"
     # ("a flat sound", "a sharp edge": an article, never the note A here)
     r"\b(do|re|mi|fa|sol|la|si|[b-g])[\s-]+(sostenido|bemol|sharp|flat)()\b",
@@ -325,11 +328,11 @@ def find_key(text: str) -> tuple[str | None, str | None]:
             note, accidental, mode = match.groups()
             after = folded[match.end():].split()[:1]
             bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
-            # "en mi, ..." and "en mi a 90" end the key's phrase; "en mi casa" goes on
-            clause_ends = re.match(r"\s*(?:[,.;!?]|a\s+\d)", folded[match.end():]) is not None
             if re.search(_RULED_OUT, folded[:match.start()]):
                 continue  # "te dije mi bemol, no si bemol"
-            if _not_a_note(note, accidental, mode, bare_ok, bare_ok and clause_ends) or (
+            # what follows a bare "en mi" / "en la" there ends its phrase ("en mi con
+            # guitarra", "en mi a 90", "en mi,"); "en mi casa" does not match at all
+            if _not_a_note(note, accidental, mode, bare_ok, clause_ends=bare_ok) or (
                     note == "la" and after in (["de"], ["del"], ["que"])):
                 continue  # "la mayor de todas", "la menor que"
             key = normalize_key(note + (accidental or ""))

@@ -177,6 +177,21 @@ def _tempo_change(text: str, folded: str) -> str | None:
     return "slower" if any(fold(w) in folded for w in SLOW_WORDS) else None
 
 
+#: a yes/no question to the agent ("did you compose this yourself?"), not a request form
+#: ("can you make it faster?")
+_YES_NO_QUESTION = r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
+
+
+def _only_talk(folded: str, fields: dict) -> bool:
+    """Praise or a question that names nothing to change: "Big tune, bredda!", "did you
+    compose this yourself?" (their "tune" and "compose" are no request for music)."""
+    if re.search(_EDIT_CUES, folded) or any(fold(w) in folded for w in REFINE_WORDS):
+        return False
+    if says_thanks(fields["text"]):  # "that's really relaxing, thanks": the mood described
+        return not _names_anything(dict(fields, mood=None))
+    return not _names_anything(fields) and re.search(_YES_NO_QUESTION, folded.strip()) is not None
+
+
 def _names_anything(fields: dict) -> bool:
     """Whether the words name any part of a plan, so an edit that changed nothing still
     answers them ("add a bass" to a clip with a bass)."""
@@ -226,6 +241,8 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
+    if _only_talk(folded, fields):
+        return RequestReading(guess=Intent.CHAT, **fields)
     cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
         or names_an_edit(fields["text"])
     if (names_genre and not switches_genre) or re.search(_FRESH_START, folded):
@@ -238,7 +255,7 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     added = tuple(i for i in edited.instruments if i not in previous.instruments)
     removed = tuple(i for i in previous.instruments if i not in kept)
     clear = edited != previous
-    if not clear and not _names_anything(fields):
+    if not clear and (not _names_anything(fields) or says_thanks(fields["text"])):
         # "cheers, that's all for now": an edit cue ("now") with nothing to change is talk
         return RequestReading(guess=Intent.CHAT, **fields)
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
@@ -252,7 +269,8 @@ def is_library_intent(intent: Intent | None) -> bool:
 
 
 #: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
-_THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|loving it"
+_THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|loving it|big tune"
+           r"|banger|slaps|bop|tune!|fire|lit|wicked|sick|dope|tremendo|brutal|que chimba|chevere"
            r"|me encanta|me gusta|perfect|perfecto|perfecta|great|genial|brilliant|awesome"
            r"|amazing|lovely|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
 

@@ -117,7 +117,9 @@ _SEMITONE = r"(?:semitone|half(?: a)? step|semitono|medio tono)"
 _NOT_TEMPO = (r"(?!\s+(?:the\s+|el\s+|la\s+)?(?:tempo|pace|speed|bpm|volume|ritmo|velocidad"
               r"|volumen|parte|cantidad|numero)\b)")
 _MODE_CUE = (r"\b(?:make it|now|switch(?: it)? to|change(?: it)? to|in|to|into|turn it|hazl[oa]"
-             r"|ponl[oa]|pasal[oa] a|cambial[oa] a|ahora|en|a|modo|tono)\s+(?:a\s+|en\s+)?$")
+             r"|ponl[oa]|pasal[oa] a|cambial[oa] a|ahora|en|a|modo|tono|keep it|leave it|que sea"
+             # "vuélvalo menor", "hacela mayor", "póngala en menor": usted and voseo too
+             r"|vuelv\w*|hag[ae]l[oa]|hacel[oa]|ponel[oa]|pongal[oa]|dejal[oa]|que quede)\s+(?:a\s+|en\s+)?$")
 
 
 def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
