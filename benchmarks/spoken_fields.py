@@ -51,7 +51,7 @@ from voice_agent.core.errors import VoiceAgentError  # noqa: E402
 from voice_agent.core.language import word_error_rate  # noqa: E402
 from voice_agent.core.types import Transcript  # noqa: E402
 from voice_agent.core.vocabulary import find_genre, find_instruments  # noqa: E402
-from voice_agent.responder.commands import parse_command  # noqa: E402
+from voice_agent.responder.reading import read_request  # noqa: E402
 from voice_agent.responder.grounding import (find_bpm, find_duration, find_key,  # noqa: E402
                                              find_mood, tempo_direction)
 
@@ -59,10 +59,11 @@ DEFAULT_OUT = HERE / "results" / "spoken_fields"
 FIELDS = ("genre", "instruments", "mood", "bpm", "tempo", "key", "mode", "length", "command")
 
 
-def read_fields(text: str) -> dict[str, Any]:
-    """What the agent's readers take from ``text``, one value per field (None: not said)."""
+def read_fields(text: str, language: str) -> dict[str, Any]:
+    """What the agent's readers take from ``text``, one value per field (None: not said);
+    the command as read with no question pending ("vale, súbele el tempo" is no yes)."""
     key, mode = find_key(text)
-    command = parse_command(text)
+    command = read_request(text, language, awaiting_answer=False).command
     return {"genre": find_genre(text), "instruments": sorted(find_instruments(text)),
             "mood": find_mood(text), "bpm": find_bpm(text), "tempo": tempo_direction(text),
             "key": key, "mode": mode, "length": find_duration(text),
@@ -92,7 +93,8 @@ def hear(transcriber, request: dict[str, str]) -> dict[str, Any]:
         note = str(error)
     else:
         note = ""
-    typed, spoken = read_fields(request["text"]), read_fields(heard.text)
+    typed = read_fields(request["text"], request["language"])
+    spoken = read_fields(heard.text, heard.language)
     agree = {name: typed[name] == spoken[name] for name in FIELDS}
     return {**request, "transcript": heard.text, "heard_language": heard.language,
             "note": note, "typed": typed, "spoken": spoken, "agree": agree,

@@ -76,6 +76,24 @@ from voice_agent.core.types import Intent
     ("can you whip up the bachata nova for me?", "en", "can you whip up the bossa nova for me?"),
     ("una salsa en solo menor a 190.", "es", "una salsa en sol menor a 190."),
     ("make me happy, 115 btm.", "en", "make me happy, 115 bpm."),
+    # heard in the spoken-fields run of 2026-11-30 (benchmarks/spoken_fields.py)
+    ("Cambialo arremenor.", "es", "Cambialo a re menor."),
+    ("play me a slow blues and knee with piano", "en", "play me a slow blues in E with piano"),
+    ("now knee flat", "en", "now in E flat"),
+    ("con cuerdas en la más mayor.", "es", "con cuerdas en la bemol mayor."),
+    ("make it a 22nd loop.", "en", "make it a 20-second loop."),
+    ("some EDM, synths and drums, 128 EDM, in F minor?", "en",
+     "some EDM, synths and drums, 128 bpm, in F minor?"),
+    ("in D major 90 BGM for 20 seconds", "en", "in D major 90 bpm for 20 seconds"),
+    ("and you.", "en", "undo."), ("and new that last change.", "en", "undo that last change."),
+    ("Bale y repítela.", "es", "Vale y repítela."),
+    ("Vale, guarda la amilista de Flamenqueo.", "es", "Vale, guarda la a mi lista de Flamenqueo."),
+    ("Ahora quítale el guido porfa.", "es", "Ahora quítale el güiro porfa."),
+    ("Agrega a la flota.", "es", "Agrega a la flauta."),
+    ("con saxo y trabajo de unos 40 segundos", "es", "con saxo y contrabajo de unos 40 segundos"),
+    ("acordeón bajo yguiro a 95", "es", "acordeón bajo y güiro a 95"),
+    ("hazme un cintuave oscuro", "es", "hazme un synthwave oscuro"),
+    ("Oye, hazme un reguetonpo a 92bpm.", "es", "Oye, hazme un regueton po a 92bpm."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -107,6 +125,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("Tócala", "es"), ("Tocala otra vez", "es"),  # a verb as said is not split ("toca la")
     ("a fiddle and acoustic guitar.", "en"),       # a two-word name as heard (en06)
     ("una bachata, no una bossa", "es"), ("toca un solo de guitarra", "es"),
+    ("I like you and you like me", "en"), ("tengo trabajo", "es"), ("la flota pesquera", "es"),
+    ("is it the EDM one at 128", "en"), ("twenty second street", "en"), ("más mayores", "es"),
+    ("hazme un reguetón, po", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

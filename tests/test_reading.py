@@ -904,3 +904,11 @@ def test_more_bare_keys(text, key):
     from voice_agent.responder.grounding import find_key
     assert find_key(text)[0] == key
     assert find_key("nos vemos en mi casa con amigos")[0] is None
+
+
+def test_spoken_forms_of_typed_requests_read_the_same():
+    """Found by benchmarks/spoken_fields.py: what a transcript writes differently."""
+    from voice_agent.responder.grounding import find_key, find_mood
+    assert read_request("Bájale un toque en la velocidad.", "es", SALSA).edited.bpm < SALSA.bpm
+    assert find_mood("a high energy edm track") == find_mood("a high-energy EDM track") == "energetic"
+    assert find_key("Ponle la tonalidad en fa en modo mayor.") == ("F", "major")

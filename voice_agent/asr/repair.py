@@ -54,8 +54,15 @@ _RUN_TOGETHER = {"any": "E", "indeed": "D", "in the": "E", "and the": "E"}
 _NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
                              r"|flat|sharp|with|please|around|at|and)\b))")
 #: Spanish "a re menor" heard "arre menor": the preposition glued to the note
-_GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)\s+(mayor|menor|bemol|sostenido)\b",
-                                 re.IGNORECASE)
+_GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)(?:\s+(mayor|menor|bemol|sostenido)"
+                                 r"|(mayor|menor))\b", re.IGNORECASE)  # "arremenor": all one word
+#: "in E" heard "and knee" / "now knee flat" (the only knee in a music request)
+_KNEE = re.compile(r"\b(?:(now)\s+|(?:and|an|in|on)\s+)knee\b", re.IGNORECASE)
+#: "la más mayor": "la bemol mayor" (más is no key word between a note and its mode)
+_MAS_AS_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s+m[aá]s\s+(mayor|menor)\b", re.IGNORECASE)
+#: "a 22nd loop": "a 20-second loop"
+_NTH_AS_SECONDS = re.compile(r"\b([2-5])2nd(?=\s+(?:loop|clip|track|piece|song|one|version)\b)",
+                             re.IGNORECASE)
 _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
 #: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
@@ -66,14 +73,16 @@ _DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)
 #: "en solo menor": "sol menor" ("solo" is never a key)
 _SOLO_AS_SOL = re.compile(r"\b(en|a|de)\s+solo\s+(mayor|menor)\b", re.IGNORECASE)
 #: "115 btm": the tempo's unit misheard
-_BPM = re.compile(r"\b(\d{2,3})\s*(?:btm|bpn|vpm|bbm)(?![a-z])", re.IGNORECASE)
+_BPM = re.compile(r"\b(\d{2,3})\s*(?:btm|bpn|vpm|bbm|bgm|beat dm|b pm)(?![a-z])", re.IGNORECASE)
+#: "some EDM ..., 128 EDM": after a number, a second "EDM" is the tempo's unit
+_EDM_AS_BPM = re.compile(r"(?<=\bedm\b)(.*?\b\d{2,3})\s*edm\b", re.IGNORECASE)
 #: "en mí a 135": "mí" (me) before a tempo is the note E ("en mi, a 135")
 _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "and do (that)" as the whole of a clause, or of a request after a few small words:
 #: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
 _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
-                   r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+do\b"
-                   r"(?=(?:\s+(?:that|it|this|please|the last(?: one| change| thing)?))?[\s,.!?]*$)",
+                   r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+(?:do|you|new)\b"
+                   r"(?=(?:\s+(?:(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?|please))?[\s,.!?]*$)",
                    re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
@@ -95,6 +104,10 @@ _NUMBER_SI = re.compile(r"\b(\d{2,3})C\b")
 #: "asme la misma": "hazme" without its h and with a seseo s
 _SESEO_VERBS = {"asme": "hazme", "aslo": "hazlo", "asla": "hazla", "asmela": "házmela"}
 _SESEO = re.compile(rf"\b(?:{'|'.join(_SESEO_VERBS)})\b", re.IGNORECASE)
+#: "Bale, repítela": "Vale" with the b/v Spanish does not tell apart
+_BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
+#: "guarda la amilista de flamenqueo": "a mi lista" run together
+_AMILISTA = re.compile(r"\bamilista\b", re.IGNORECASE)
 #: "con congas, hacién en sol menor": "a cien" run together
 _A_CIEN = re.compile(r"\bhaci[eé]n\b", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
@@ -136,7 +149,12 @@ def _mend_keys(text: str) -> str:
         lambda m: f"in {_RUN_TOGETHER[m.group(1).lower()]} {m.group(2).lower()}", text)
     text = _NOTE_AFTER_AND.sub(lambda m: f"in {m.group(1)}", text)
     text = _GLUED_SPANISH_NOTE.sub(
-        lambda m: f"a {m.group(1).lower().replace('rre', 're')} {m.group(2).lower()}", text)
+        lambda m: f"a {m.group(1).lower().replace('rre', 're')} {(m.group(2) or m.group(3)).lower()}",
+        text)
+    text = _KNEE.sub(lambda m: f"{m.group(1)} in E" if m.group(1) else "in E", text)
+    text = _MAS_AS_BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol {m.group(2).lower()}", text)
+    text = _NTH_AS_SECONDS.sub(lambda m: f"{m.group(1)}0-second", text)
+    text = _EDM_AS_BPM.sub(lambda m: f"{m.group(1)} bpm", text)
     text = _KEY.sub(lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}",
                     text)
     text = _MAYOR_AS_YORK.sub(lambda m: f"{m.group(1).lower()} mayor", text)
@@ -159,6 +177,7 @@ def _mend_commands(text: str, language: str) -> str:
         return _FULL_MINUTE.sub(lambda m: f"{m.group(1)} full minute", text)
     text = _SESEO.sub(lambda m: _SESEO_VERBS[m.group(0).lower()], _A_CIEN.sub("a cien", text))
     text = _NUMBER_SI.sub(r"\1, sí", text)
+    text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
     return _mend_spanish_verb(text)
 
 
@@ -216,8 +235,22 @@ def _inner_unvoiced(form: str) -> list[str]:
     return [form[:i] + "t" + form[i + 1:] for i in range(1, len(form)) if form[i] == "d"]
 
 
+#: music words heard as other words, mended after a small word that comes before a name
+#: ("el guido", "la flota"), and made-up words that can only be the name ("y trabajo" too:
+#: "con trabajo" is joined by _joined)
+_AFTER_SMALL_WORD = {"guido": "güiro", "huiro": "güiro", "flota": "flauta"}
+_SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_AFTER_SMALL_WORD)})\b"
+                         r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
+                         r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
+_MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synthwave", "cintuave": "synthwave",
+            "sintuave": "synthwave", "sinthwave": "synthwave"}
+_MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
+
+
 def _mend_vocabulary(text: str) -> str:
     """Instrument and genre names split in two, glued to a short word, or a letter off."""
+    text = _SMALL_WORD.sub(lambda m: f"{m.group(1)} {_AFTER_SMALL_WORD[m.group(2).lower()]}", text)
+    text = _MADE_UP_WORD.sub(lambda m: _MADE_UP[m.group(1).lower()], text)
     tokens = text.split(" ")
     out: list[str] = []
     index = 0
@@ -237,6 +270,8 @@ def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
     following = _split_tail(tokens[index + 1]) if index + 1 < len(tokens) else None
     if following is not None and (joined := _joined(folded, fold(following[0]))):
         return joined + following[1], 2
+    if folded[-2:] in ("po", "pe") and folded[:-2] in _names():  # "reguetonpo": "reguetón, po"
+        return f"{word[:-2]} {word[-2:]}{tail}", 1
     if folded in _names() or (following is not None
                               and f"{folded} {fold(following[0])}" in _phrases()):
         return tokens[index], 1  # "acoustic guitar" is a name as heard, not "a coustic guitar"

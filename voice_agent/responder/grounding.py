@@ -47,9 +47,11 @@ _LOVE_AS_PRAISE = r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|wha
 
 def find_mood(text: str) -> str | None:
     """The first mood word a request uses, as a canonical mood."""
-    folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text))
+    # "high energy" as heard is "high-energy" as typed
+    folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text)).replace("-", " ")
     for mood, words in MOOD_WORDS.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(fold(w))}(?![a-z])", folded) for w in words):
+        if any(re.search(rf"(?<![a-z]){re.escape(fold(w).replace('-', ' '))}(?![a-z])", folded)
+               for w in words):
             return mood
     return None
 
@@ -158,7 +160,7 @@ FASTER_PATTERNS = (
     # "súbale" / "auméntele": usted's imperative, as people from Colombia say it
     rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subanle|subir|aumenta\w*|aumente\w*|incrementa\w*|aprieta\w*"
     rf"|dale mas|mas){_LE}"
-    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de |en la |en el )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:fast|quick|rapid[oa])\b",
     rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
@@ -184,7 +186,7 @@ SLOWER_PATTERNS = (
     r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
     rf"|afloja\w*|menos){_LE}"
-    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de )?{_TEMPO_NOUNS}\b",
+    rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de |en la |en el )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
     rf"\b(?:baja\w*|bajele\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"
 )
@@ -280,7 +282,7 @@ _KEY_PATTERNS = (
     # "D minor", "sol mayor", "E flat major", and "e-minor" as Whisper writes it
     rf"\b{NOTE}(?:\s*|\s*-\s*){_MODE}\b{_NOT_A_KEY}",
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
-    rf"|por favor\b|now\b|instead\b|ahora\b|a\s+\d|at\s+\d))",  # "en la bemol", "en sol a 120"
+    rf"|por favor\b|now\b|instead\b|ahora\b|a\s+\d|at\s+\d|en modo\b|modo\b|mode\b))",  # "en sol a 120"
     rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
     # a bare "A" after a move: "move it up to A", "take it down to A"
     rf"\b(?:up|down|over|move it|shift it|take it|put it)\s+(?:to|into)\s+{NOTE}()"
