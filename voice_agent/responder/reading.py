@@ -82,6 +82,7 @@ class RequestReading:
     refine: bool = False
     variation: bool = False  # "same but different", "otra versión": new seed, same plan
     about_clip: bool = False  # "what's playing?", "¿a qué tempo va?": a question, answered
+    talk: bool = False  # "cheers, love it", "did you compose this?": nothing to make
     previous: MusicPlan | None = None
     edited: MusicPlan | None = None
 
@@ -99,6 +100,8 @@ class RequestReading:
             return "the words ask to replay the previous clip"
         if self.about_clip:
             return "the words ask what is playing"
+        if self.talk:
+            return "the words are thanks or talk, with nothing to make"
         return "the words are a clear edit of the previous clip"
 
 
@@ -241,8 +244,8 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
-    if _only_talk(folded, fields):
-        return RequestReading(guess=Intent.CHAT, **fields)
+    if _only_talk(folded, fields):  # a model must not make music of "muchas gracias"
+        return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, talk=True, **fields)
     cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
         or names_an_edit(fields["text"])
     if (names_genre and not switches_genre) or re.search(_FRESH_START, folded):
