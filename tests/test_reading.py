@@ -796,7 +796,7 @@ def test_removals_said_other_ways(text, removed):
     ("scratch that", Intent.UNDO, None), ("no, I didn't like that change", Intent.UNDO, None),
     ("a ver la versión uno", Intent.PLAY_VERSION, None),
 ])
-def test_commands_said_other_ways(text, intent, playlist):
+def test_playlist_and_version_commands_said_more_ways(text, intent, playlist):
     reading = read_request(text, "en", SALSA, awaiting_answer=False)
     assert reading.intent is intent
     if playlist is not None:

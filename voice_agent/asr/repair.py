@@ -29,14 +29,15 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+from voice_agent.core.language import filler_words
 from voice_agent.core.types import Transcript
 from voice_agent.core.vocabulary import INSTRUMENTS, STYLES, fold
 
 log = logging.getLogger(__name__)
 
 #: words said before a command that do not change it ("hmm, nah, undo that")
-_FILLERS = (r"(?:(?:hmm+|hm+|mm+|uh+|um+|eh+|ah+|oh+|no|nah|nope|ok|okay|yeah|well|actually"
-            r"|oye|a ver|bueno|vale|ya|mira|pues|porfa|che|bo|wey|güey|hip)[,.!?]?\s+)*")
+_FILLERS = (rf"(?:{filler_words('no', 'nah', 'nope', 'a ver', 'ya', 'porfa', 'bo', 'wey', 'güey', 'hip')}"
+            r"[,.!?]?\s+)*")
 #: a letter of the key spelled as the word it sounds like
 _LETTER_WORDS = {"see": "C", "sea": "C", "c": "C", "bee": "B", "be": "B", "b": "B",
                  "dee": "D", "de": "D", "d": "D", "gee": "G", "g": "G", "eff": "F", "ef": "F",

@@ -208,3 +208,15 @@ def _tens_and_units(match: re.Match) -> str:
     if match.group(3):
         return str(100 + int(match.group(3)))
     return str(int(match.group(1)) + int(match.group(2)))
+
+
+#: words said before a request that do not change it, English and Spanish: hesitations
+#: and discourse markers ("hmm, okay, ...", "bueno, pues, ..."); regex alternatives
+LEAD_FILLERS = ("hmm+", "hm+", "mm+", "uh+", "um+", "eh+", "ah+", "oh+", "ok", "okay", "yeah",
+                "well", "actually", "so", "oye", "bueno", "vale", "pues", "mira", "che")
+
+
+def filler_words(*extra: str) -> str:
+    """A regex group of :data:`LEAD_FILLERS` and the ``extra`` words one reader also skips."""
+    return f"(?:{'|'.join(LEAD_FILLERS + extra)})"
+

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Sequence
 
-from voice_agent.core.language import spell_numbers
+from voice_agent.core.language import filler_words, spell_numbers
 from voice_agent.core.types import Intent
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 
@@ -490,8 +490,8 @@ _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|kee
                  rf"(?:{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?)?(\d{{1,2}}|{_NUMBER}|{_ORDINAL})"
                  rf"(?=\s*$|\s+(?:one|{_VERSION_NOUN}|and|y|please|por favor|vuelve|go|pon|ponla|play)\b)")
 #: words a person says before the command itself: "hmm, no, undo that", "mmm, nah, ..."
-_LEAD_FILLERS = (r"^(?:(?:hmm+|hm+|ham|hum|mm+|um+|uh+|eh+|ah+|oh+|and|so|no|nah|nope|yeah|well|ok|okay|vale"
-                 r"|bueno|pues|mira|oye|actually|sorry|perdon|la verdad)\s+)+")
+_LEAD_FILLERS = (rf"^(?:{filler_words('ham', 'hum', 'and', 'no', 'nah', 'nope', 'sorry', 'perdon', 'la verdad')}"
+                 r"\s+)+")
 #: what an undo may name after "how it was": "before the sax", "antes del piano"
 _BEFORE_WHAT = r"\s+(?:before|antes de|antes del)\s+(?:the\s+|la\s+|el\s+|adding\s+)?\w+$"
 _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ultim[ao]s"

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Sequence
 
+from voice_agent.core.language import filler_words
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 from voice_agent.responder.commands import (Command, after_answer_word, named_playlist_command,
@@ -146,8 +147,8 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
 
 #: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
-_QUESTION = (r"^(?:\W*(?:sweet|cool|nice|ok|okay|so|and|hey|right|oye|y|bueno|vale|mae|che|oiga"
-             r"|hmm|eh|pues)\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
+_QUESTION = (rf"^(?:\W*{filler_words('sweet', 'cool', 'nice', 'and', 'hey', 'right', 'y', 'mae', 'oiga')}"
+             r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
 _CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|key|speed|instruments?|genre|style|sonando|suena|tonalidad"
                r"|tono|instrumentos|estilo|genero|velocidad)\b")
 #: words that ask for a change, not about the clip ("what if you make it faster")
