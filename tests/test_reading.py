@@ -913,3 +913,5 @@ def test_spoken_forms_of_typed_requests_read_the_same():
     assert read_request("Bájale un toque en la velocidad.", "es", SALSA).edited.bpm < SALSA.bpm
     assert find_mood("a high energy edm track") == find_mood("a high-energy EDM track") == "energetic"
     assert find_key("Ponle la tonalidad en fa en modo mayor.") == ("F", "major")
+    from voice_agent.responder.grounding import find_bpm
+    assert find_bpm("una rumba flamenca con palmas a 120 que sea apasionada") == 120
