@@ -377,7 +377,9 @@ def untrue_claims(record: dict[str, Any] | None,
     if reply["intent"] == "compare":
         return None  # the reply describes two plans, one per version
     library = record.get("library") or {}
-    names = [library["playlist"]] if library.get("playlist") else []  # not music facts
+    # playlist names are not music facts: the one acted on, and those a listing named
+    names = ([library["playlist"]] if library.get("playlist") else []) + list(
+        library.get("playlists") or [])
     if reply["intent"] == "list":
         return listed_untrue(without_names(reply["say"], names), library.get("entries") or [])
     plan = plan_from_dict(reply["plan"]) if reply.get("plan") else None

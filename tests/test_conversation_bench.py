@@ -150,6 +150,16 @@ def test_a_listing_is_checked_against_the_clips_it_lists():
     assert bench.untrue_claims(listing, None) == ["genre cumbia (not a listed clip's)"]
 
 
+def test_the_playlists_a_listing_names_are_not_music_facts():
+    """eval_fresh9: "Tienes 1 lista: perreo intenso" is true, though "perreo" names reggaeton."""
+    listing = _record(None, "list", "Tienes 1 lista: perreo intenso, con 1 clip.")
+    assert bench.untrue_claims(listing, None) == ["genre reggaeton (not a listed clip's)"]
+    listing["library"]["playlists"] = ["perreo intenso"]
+    assert bench.untrue_claims(listing, None) == []
+    listing["reply"]["say"] = "Tienes 1 lista: perreo intenso, con 1 cumbia."
+    assert bench.untrue_claims(listing, None) == ["genre cumbia (not a listed clip's)"]
+
+
 def test_every_fourth_conversation_runs_as_separate_processes_by_default():
     assert bench.separate_indices(8, 0.25) == {3, 7}
     assert bench.separate_indices(4, 1.0) == {0, 1, 2, 3}

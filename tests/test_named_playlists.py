@@ -66,6 +66,7 @@ def test_asking_which_playlists_there_are_names_them_with_their_counts(tmp_path)
     listed = pipeline.run(text="Which playlists have I got?")
     assert listed.reply.intent is Intent.LIST
     assert listed.reply.say == "You have 2 playlists: favourites, 1 clip; sunday, 1 clip."
+    assert listed.library.playlists == ("favourites", "sunday")  # the record names them
     spanish = pipeline.run(text="¿Qué listas tengo?", language="es")
     assert spanish.reply.say == "Tienes 2 listas: favoritos, con 1 clip; sunday, con 1 clip."
     assert pipeline.run(text="what's in sunday").reply.say.startswith("sunday has 1 clip")

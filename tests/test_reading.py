@@ -915,3 +915,22 @@ def test_spoken_forms_of_typed_requests_read_the_same():
     assert find_key("Ponle la tonalidad en fa en modo mayor.") == ("F", "major")
     from voice_agent.responder.grounding import find_bpm
     assert find_bpm("una rumba flamenca con palmas a 120 que sea apasionada") == 120
+
+
+@pytest.mark.parametrize("text, check", [
+    ("Lovely. Could you pop a cello in as well?", lambda e: e.genre == "salsa" and "cello" in e.instruments),
+    ("Now slow her down some.", lambda e: e.bpm < SALSA.bpm),
+    ("Slower a bit can? Seventy-five.", lambda e: e.bpm == 75),
+])
+def test_eval_fresh9_edits(text, check):
+    """The ninth blind set's typed misses (run once on c280e88, then fixed)."""
+    reading = read_request(text, "en", SALSA)
+    assert reading.intent is Intent.REFINE and check(reading.edited)
+
+
+def test_eval_fresh9_commands_and_questions():
+    assert read_request("Sorry, what key is this in again?", "en", SALSA).about_clip
+    assert read_request("Undo that one, I prefer the one before.", "en", SALSA,
+                        awaiting_answer=False).intent is Intent.UNDO
+    from voice_agent.core.vocabulary import find_genre
+    assert find_genre("give me some pop in D major") == find_genre("a pop song") == "pop"

@@ -187,9 +187,13 @@ def genres_named(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+#: "pop" as a verb, not the genre: "pop a cello in", "pop it on my playlist", "pop in a flute"
+_POP_THE_VERB = r"\bpop(?=\s+(?:(?:a|an|the|some|it|that|this|them|one|my|those|these)\b|in\s+(?:a|an|the|some)\b))"
+
+
 def find_genre(text: str) -> str | None:
     """The canonical genre a request names, preferring the longest matching alias."""
-    folded = fold(text)
+    folded = re.sub(_POP_THE_VERB, "put", fold(text))
     taken = _instrument_spans(folded)
     best: tuple[int, str] | None = None
     for style in STYLES:

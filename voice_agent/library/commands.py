@@ -155,6 +155,8 @@ class LibraryAction:
     versions: tuple[int, ...] = ()
     session: str | None = None
     version: int | None = None
+    #: the playlists a listing of them all named ("Tienes 1 lista: perreo intenso, ...")
+    playlists: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data for the turn record."""
@@ -163,6 +165,7 @@ class LibraryAction:
                 "stored_clip_id": self.stored_clip_id, "session": self.session,
                 "version": self.version, "versions": list(self.versions),
                 "entries": [e.to_dict() for e in self.entries],
+                "playlists": list(self.playlists),
                 "pending_confirmation": self.pending_confirmation,
                 "lyrics_audio_s": round(self.lyrics_audio.duration_s, 3)
                 if self.lyrics_audio is not None else None}
@@ -334,7 +337,8 @@ class LibrarySession:
             names = "; ".join(message(reply.language, "playlist_count", playlist=p.name,
                                       count=p.count) for p in lists)
             text = message(reply.language, "playlists", count=len(lists), items=names)
-        return self._said(reply, LibraryAction("list", True, text, None))
+        return self._said(reply, LibraryAction("list", True, text, None,
+                                               playlists=tuple(p.name for p in lists)))
 
     def _play(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name, _entries, entry, why = self._entry_or_message(reply)

@@ -460,7 +460,8 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|^(?:como|asi como) (?:estaba|era|sonaba)(?: antes)?$"
          # "I liked the old one better", "the previous one was better", "me gustaba más la de antes"
          r"|(?:liked|like|prefer|preferred) the (?:old|previous|last|other|earlier) (?:one|version)"
-         r" (?:better|more)|the (?:old|previous|earlier) (?:one|version) was better"
+         r" (?:better|more)|(?:i )?(?:liked|like|prefer|preferred) the one (?:before|from before)"
+         r"|the (?:old|previous|earlier) (?:one|version) was better"
          r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
          r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
          r"|scratch that(?:\s+(?:last\s+)?(?:change|edit))?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
@@ -511,7 +512,9 @@ def parse_version_command(text: str) -> VersionCommand | None:
         return None
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
     core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
-    if _has(_UNDO, folded) and core_words <= 7 and named is None:
+    # "undo that one, I prefer the one before": two undo phrases make a longer request one
+    twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2
+    if _has(_UNDO, folded) and (core_words <= 7 or twice) and named is None:
         return VersionCommand(Intent.UNDO)
     kept = re.search(rf"(?<![a-z]){_KEEP_VERSION}", folded)
     if kept and not _names_music(text):

@@ -68,7 +68,8 @@ def find_bpm(text: str) -> int | None:
         return int(said)
     # "metal a 160", "techno at one twenty eight", "rock con batería, 140" (the request's
     # last words: Whisper drops a short "a" before a number)
-    bare = re.search(_AT_TEMPO, folded) or re.search(r",\s*(\d{2,3})\s*[.!]?\s*$", folded) \
+    # "rock con batería, 140", "Slower a bit can? Seventy-five.": the last words a number
+    bare = re.search(_AT_TEMPO, folded) or re.search(r"[,.?!]\s*(\d{2,3})\s*[.!]?\s*$", folded) \
         or re.search(_CLAUSE_TEMPO, folded) or re.search(_SUGGESTED_TEMPO, folded) \
         or re.search(_ONLY_A_NUMBER, folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
@@ -134,7 +135,7 @@ FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|agiliza\w*"
     r"|acelera(?!d[oa]s?\b)\w*)",  # not "está muy acelerada", a complaint it is too fast
     r"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things"
-    r"|this)?\s*up\b",
+    r"|this|that|her|him|er)?\s*up\b",
     r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b"
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
@@ -166,9 +167,10 @@ FASTER_PATTERNS = (
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
-    r"\b(?:slow|wind|ease)\s+(?:it|things|this)\s+(?:right\s+|way\s+|a bit\s+|a little\s+)?down\b"
+    r"\b(?:slow|wind|ease)\s+(?:it|things|this|that|her|him|er)\s+(?:right\s+|way\s+|a bit\s+"
+    r"|a little\s+)?down\b"
     r"|\bslow down\b",
-    r"\b(?:bring|take|dial|knock|notch)\s+(?:it|things|this)\s+down\b",
+    r"\b(?:bring|take|dial|knock|notch)\s+(?:it|things|this|that|her|him|er)\s+down\b",
     r"\bdown\s+a\s+(?:notch|gear)\b",
     rf"\b(?:slow|bring|take|turn|dial|wind|drop|pull|knock|ease)\s+(?:down\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+down)\b",

@@ -145,9 +145,12 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     return _about_previous(folded, fields, previous_plan)
 
 
+#: words before a question that do not change it ("sorry, what key is this in again?")
+_BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", "y", "mae", "oiga",
+                                "sorry", "perdon", "perdona", "disculpa")
 #: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
-_QUESTION = (rf"^(?:\W*{filler_words('sweet', 'cool', 'nice', 'and', 'hey', 'right', 'y', 'mae', 'oiga')}"
+_QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
              r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
 _CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|key|speed|instruments?|genre|style|sonando|suena|tonalidad"
                r"|tono|instrumentos|estilo|genero|velocidad)\b")
