@@ -94,6 +94,9 @@ from voice_agent.core.types import Intent
     ("acordeón bajo yguiro a 95", "es", "acordeón bajo y güiro a 95"),
     ("hazme un cintuave oscuro", "es", "hazme un synthwave oscuro"),
     ("Oye, hazme un reguetonpo a 92bpm.", "es", "Oye, hazme un regueton po a 92bpm."),
+    # eval_fresh9 spoken (run once on c280e88, then fixed)
+    ("Dale, subire un poco el tiempo.", "es", "Dale, subile un poco el tiempo."),
+    ("Puelve a la versión 2.", "es", "Vuelve a la versión 2."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -127,7 +130,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("una bachata, no una bossa", "es"), ("toca un solo de guitarra", "es"),
     ("I like you and you like me", "en"), ("tengo trabajo", "es"), ("la flota pesquera", "es"),
     ("is it the EDM one at 128", "en"), ("twenty second street", "en"), ("más mayores", "es"),
-    ("hazme un reguetón, po", "es"),
+    ("hazme un reguetón, po", "es"), ("Dale, que suene bien", "es"), ("Dale más ritmo", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

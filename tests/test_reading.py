@@ -934,3 +934,19 @@ def test_eval_fresh9_commands_and_questions():
                         awaiting_answer=False).intent is Intent.UNDO
     from voice_agent.core.vocabulary import find_genre
     assert find_genre("give me some pop in D major") == find_genre("a pop song") == "pop"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("I know, put it back the way it was.", Intent.UNDO), ("M-M-M no deshaste eso.", Intent.UNDO),
+    ("Desaflo último.", Intent.UNDO),
+])
+def test_eval_fresh9_spoken_undos(text, intent):
+    assert read_request(text, "es", SALSA, awaiting_answer=False).intent is intent
+
+
+def test_eval_fresh9_spoken_fields():
+    from voice_agent.core.vocabulary import find_genre
+    from voice_agent.responder.grounding import find_bpm
+    assert find_bpm("hazme un reguetón con harto bajo y sintetizador a 92 ya.") == 92
+    assert find_genre("house it, can you make a jazz tune with piano") == "jazz"
+    assert find_genre("some deep house with a piano") == "edm"

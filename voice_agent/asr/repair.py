@@ -118,8 +118,8 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "déjala", "deja", "vuelve", "gírala", "tócala", "tócalo", "toca", "pásalo",
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
                      "cámbiale", "guárdame", "guárdamela", "guárdeme", "guárdemela", "súbele",
-                     "súbale", "súbela", "súbelo", "sube")
-_VOICING = {"g": "ck", "b": "p", "d": "t", "t": "d", "p": "b", "v": "f", "q": "k"}
+                     "súbale", "súbela", "súbelo", "sube", "subile", "bajale", "vuelva")
+_VOICING = {"g": "ck", "b": "pv", "d": "t", "t": "d", "p": "b", "v": "fpb", "q": "k"}
 #: misheard forms that are words of their own ("cuarta versión", "teja")
 _REAL_WORDS = frozenset({"cuarta", "teja"})
 #: short words Whisper glues to the music word after them ("adharmonica", "embosa")
@@ -188,6 +188,9 @@ def _mend_spanish_verb(text: str) -> str:
     start = re.match(_FILLERS, text, re.IGNORECASE)
     at = start.end() if start else 0
     word = _WORD.match(text, at)
+    if word is not None and fold(word.group()) == "dale" and text[word.end():word.end() + 1] == ",":
+        word = _WORD.match(text, word.end() + 1 + len(text[word.end() + 1:]) - len(
+            text[word.end() + 1:].lstrip()))  # "Dale, subire un poco": the verb after "dale,"
     if word is None:
         return text
     folded = fold(word.group())
@@ -228,6 +231,8 @@ def _misheard_verbs() -> dict[str, str]:
             for variant in (form, *_inner_unvoiced(form), *_inner_unvoiced(folded)):
                 if variant not in known:
                     misheard.setdefault(variant, verb)
+        if folded.endswith("le") and folded[:-2] + "re" not in known:
+            misheard.setdefault(folded[:-2] + "re", verb)  # "subire": an r for the l of "le"
     return misheard
 
 

@@ -187,8 +187,10 @@ def genres_named(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-#: "pop" as a verb, not the genre: "pop a cello in", "pop it on my playlist", "pop in a flute"
-_POP_THE_VERB = r"\bpop(?=\s+(?:(?:a|an|the|some|it|that|this|them|one|my|those|these)\b|in\s+(?:a|an|the|some)\b))"
+#: "pop" and "house" as verbs or a greeting, not genres: "pop a cello in", "pop it on my
+#: playlist", "pop in a flute", "house it" (South Africa's "howzit" as Whisper writes it)
+_POP_THE_VERB = (r"\bpop(?=\s+(?:(?:a|an|the|some|it|that|this|them|one|my|those|these)\b"
+                 r"|in\s+(?:a|an|the|some)\b))|\bhouse(?=\s+it\b)")
 
 
 def find_genre(text: str) -> str | None:

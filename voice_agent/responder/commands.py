@@ -446,6 +446,7 @@ def _play_playlist(folded: str) -> Command | None:
 
 _VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
 _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|revert it"
+         r"|deshaste|desaste|desaflo|deshaflo"  # "deshacé eso" / "deshazlo" as Whisper wrote them
          r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
          r"|(?:i )?(?:preferred|liked) it (?:how|the way|as) it was(?: before)?"
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
@@ -491,7 +492,7 @@ _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|kee
                  rf"(?:{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?)?(\d{{1,2}}|{_NUMBER}|{_ORDINAL})"
                  rf"(?=\s*$|\s+(?:one|{_VERSION_NOUN}|and|y|please|por favor|vuelve|go|pon|ponla|play)\b)")
 #: words a person says before the command itself: "hmm, no, undo that", "mmm, nah, ..."
-_LEAD_FILLERS = (rf"^(?:{filler_words('ham', 'hum', 'and', 'no', 'nah', 'nope', 'sorry', 'perdon', 'la verdad')}"
+_LEAD_FILLERS = (rf"^(?:{filler_words('ham', 'hum', 'and', 'no', 'nah', 'nope', 'sorry', 'perdon', 'la verdad', 'i know', 'i mean')}"
                  r"\s+)+")
 #: what an undo may name after "how it was": "before the sax", "antes del piano"
 _BEFORE_WHAT = r"\s+(?:before|antes de|antes del)\s+(?:the\s+|la\s+|el\s+|adding\s+)?\w+$"
