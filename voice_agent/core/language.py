@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: A "short stock phrase" ("Sure!", "¡Claro!") has at most this many words: voices cache
 #: them, and a reply whose spoken opening is only such phrases can still change after it.
@@ -82,6 +83,7 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     return float(jiwer.wer(ref, hyp)) if hyp else 1.0
 
 
+@lru_cache(maxsize=4096)  # the same names and requests are folded again and again per turn
 def fold(text: str) -> str:
     """Lower-case and strip accents, so "Reguetón" matches "regueton"."""
     decomposed = unicodedata.normalize("NFKD", text.lower())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from voice_agent.core.language import base_language, fold
 
@@ -198,37 +199,45 @@ def find_genre(text: str) -> str | None:
     folded = re.sub(_POP_THE_VERB, "put", fold(text))
     taken = _instrument_spans(folded)
     best: tuple[int, str] | None = None
-    for style in STYLES:
-        for alias in style.aliases:
-            named = any(not _inside(m.span(), taken) for m in _alias_matches(folded, alias))
-            if named and (best is None or len(alias) > best[0]):
-                best = (len(alias), style.genre)
+    for length, genre, alias in _GENRE_ALIAS_LENGTHS:
+        if best is not None and length <= best[0]:
+            continue  # only a longer alias can win
+        if any(not _inside(m.span(), taken) for m in _alias_matches(folded, alias)):
+            best = (length, genre)
     return best[1] if best else None
 
 
 def _alias_matches(folded: str, alias: str) -> list[re.Match]:
-    return list(re.finditer(rf"(?<![a-z]){re.escape(fold(alias))}{_PLURAL}", folded))
+    folded_alias, pattern = _alias_pattern(alias)
+    if folded_alias not in folded:  # the cheap test first: most aliases are not there
+        return []
+    return list(pattern.finditer(folded))
+
+
+@lru_cache(maxsize=None)
+def _alias_pattern(alias: str) -> tuple[str, re.Pattern]:
+    """An alias folded, and compiled as a whole word with its plural (once, not per request)."""
+    folded = fold(alias)
+    return folded, re.compile(rf"(?<![a-z]){re.escape(folded)}{_PLURAL}")
 
 
 _GENRE_ALIASES = {fold(a) for style in STYLES for a in style.aliases}
+#: (length, genre, alias) for every genre alias, in style order (the first longest wins)
+_GENRE_ALIAS_LENGTHS = tuple((len(alias), style.genre, alias) for style in STYLES
+                             for alias in style.aliases)
 
 
 def _instrument_spans(folded: str) -> list[tuple[int, int]]:
     """Where ``folded`` names an instrument by a word that is not also a genre's name."""
     spans = []
-    for alias in _all_instrument_aliases():
-        if alias in _GENRE_ALIASES:
-            continue
-        spans += [m.span() for m in re.finditer(rf"(?<![a-z]){re.escape(alias)}{_PLURAL}", folded)]
+    for alias, pattern in _SPAN_PATTERNS:
+        if alias in folded:
+            spans += [m.span() for m in pattern.finditer(folded)]
     return spans
 
 
 def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(start <= span[0] and span[1] <= end for start, end in spans)
-
-
-def _all_instrument_aliases() -> list[str]:
-    return [alias for alias, _ in _ALIASES]
 
 
 #: (folded alias, canonical instruments it names), longest first
@@ -246,6 +255,17 @@ def _diminutive(alias: str) -> str:
     return rf"(?:{re.escape(alias)}|{re.escape(alias[:-1])}(?:it|ic)[ao])"
 
 
+#: (the text every match contains, compiled alias with its diminutive and plural, the
+#: instruments it names) per instrument alias, longest first: compiled once, and a plain
+#: substring test skips the regular expression for the many aliases a request lacks
+_INSTRUMENT_PATTERNS = tuple(
+    (alias if " " in alias or len(alias) < 4 or alias[-1] not in "ao" else alias[:-1],
+     re.compile(rf"(?<![a-z]){_diminutive(alias)}{_PLURAL}"), names)
+    for alias, names in _ALIASES)
+#: the instrument aliases that are not also a genre's name, compiled (``_instrument_spans``)
+_SPAN_PATTERNS = tuple(_alias_pattern(alias) for alias, _ in _ALIASES if alias not in _GENRE_ALIASES)
+
+
 def find_instruments(text: str) -> tuple[str, ...]:
     """Canonical instruments a request names, in order of first mention.
 
@@ -256,8 +276,10 @@ def find_instruments(text: str) -> tuple[str, ...]:
     """
     folded = fold(text)
     first_seen: dict[str, float] = {}
-    for alias, names in _ALIASES:
-        for match in re.finditer(rf"(?<![a-z]){_diminutive(alias)}{_PLURAL}", folded):
+    for stem, pattern, names in _INSTRUMENT_PATTERNS:
+        if stem not in folded:
+            continue
+        for match in pattern.finditer(folded):
             for order, name in enumerate(names):
                 place = match.start() + order / 10
                 first_seen[name] = min(first_seen.get(name, place), place)
@@ -265,6 +287,7 @@ def find_instruments(text: str) -> tuple[str, ...]:
     return tuple(sorted(first_seen, key=first_seen.__getitem__))
 
 
+@lru_cache(maxsize=4096)  # the same model-given names come back turn after turn
 def canonical_instrument(name: str) -> str | None:
     """Map a free-text instrument ("Trompetas", "upright bass") to its canonical name.
 

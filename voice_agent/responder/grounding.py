@@ -49,11 +49,17 @@ def find_mood(text: str) -> str | None:
     """The first mood word a request uses, as a canonical mood."""
     # "high energy" as heard is "high-energy" as typed
     folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text)).replace("-", " ")
-    for mood, words in MOOD_WORDS.items():
-        if any(re.search(rf"(?<![a-z]){re.escape(fold(w).replace('-', ' '))}(?![a-z])", folded)
-               for w in words):
+    for mood, words in _MOOD_PATTERNS:
+        if any(word in folded and pattern.search(folded) for word, pattern in words):
             return mood
     return None
+
+
+#: each mood's words folded (hyphens as spaces) and compiled once, in MOOD_WORDS order
+_MOOD_PATTERNS = tuple(
+    (mood, tuple((word, re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])"))
+                 for word in (fold(w).replace("-", " ") for w in words)))
+    for mood, words in MOOD_WORDS.items())
 
 
 def find_bpm(text: str) -> int | None:
