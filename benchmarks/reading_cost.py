@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -63,13 +62,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _cpu() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    name = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                 if line.startswith("model name")), platform.processor() or "unknown CPU")
-    return f"{name}, {cpu.cpu_class(cpu.vector_extensions(cpuinfo))}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scripts", default=str(HERE / "conversations"))
@@ -84,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     medians = [statistics.median(read_once(t, lang, history) for _ in range(args.runs)) * 1000
                for t, lang in texts]
     slowest = max(range(len(texts)), key=medians.__getitem__)
-    summary = {"requests": len(texts), "runs": args.runs, "cpu": _cpu(),
+    summary = {"requests": len(texts), "runs": args.runs, "cpu": cpu.describe(),
                "median_ms": round(statistics.median(medians), 3),
                "p95_ms": round(percentile(medians, 0.95), 3),
                "max_ms": round(medians[slowest], 3), "slowest": texts[slowest][0]}

@@ -156,14 +156,6 @@ def write_report(rows: list[dict[str, Any]], out: Path, settings: dict[str, Any]
     return markdown
 
 
-def _cpu() -> str:
-    """The CPU's model name and vector class, for the report."""
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    name = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                 if line.startswith("model name")), platform.processor() or "unknown CPU")
-    return f"{name}, {cpu.cpu_class(cpu.vector_extensions(cpuinfo))}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scripts", default=str(DEFAULT_SCRIPTS), help="conversation files folder")
@@ -186,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     transcriber.load()
     settings = {"started": datetime.datetime.now().isoformat(timespec="seconds"),
                 "asr": f"{asr.backend} {transcriber.model_id}, bias {asr.bias_music_vocabulary}",
-                "cpu": _cpu(), "machine": platform.machine()}
+                "cpu": cpu.describe(), "machine": platform.machine()}
     rows = []
     for index, request in enumerate(requests, 1):
         rows.append(hear(transcriber, request))

@@ -7,14 +7,14 @@ well-formed (a misspelt expectation would silently check nothing) and its checks
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.bench_scripts import load_benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "benchmarks" / "conversations"
@@ -23,16 +23,7 @@ EXPECT_KEYS = {"intent", "plan", "bpm", "duration", "same", "differs", "has", "l
 PLAN_FIELDS = {"genre", "bpm", "key", "mode", "instruments", "mood", "duration_s", "seed"}
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "conversation_bench", ROOT / "benchmarks" / "conversation_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
+bench = load_benchmark("conversation_bench")
 
 
 def _script(name: str) -> list[dict]:

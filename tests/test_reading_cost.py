@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_scripts import load_benchmark
 
-
-def _tool():
-    spec = importlib.util.spec_from_file_location("reading_cost",
-                                                  ROOT / "benchmarks" / "reading_cost.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _tool()
+tool = load_benchmark("reading_cost")
 
 
 def test_every_distinct_request_is_timed_and_the_slowest_named(tmp_path):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,20 +10,9 @@ import numpy as np
 from voice_agent.core.audio import write_wav
 from voice_agent.core.types import Audio, Transcript
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.bench_scripts import load_benchmark
 
-
-def _tool():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    spec = importlib.util.spec_from_file_location("spoken_fields",
-                                                  ROOT / "benchmarks" / "spoken_fields.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _tool()
+tool = load_benchmark("spoken_fields")
 
 
 class HeardAs:

@@ -85,3 +85,25 @@ def cpu_max_mhz() -> float | None:
         return round(int(khz) / 1000.0, 1)
     except (OSError, ValueError):
         return None
+
+
+def model_name(cpuinfo: str) -> str | None:
+    """The first CPU's model name in ``cpuinfo`` ("Intel(R) Xeon(R) Processor @ 2.50GHz")."""
+    for line in cpuinfo.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def describe() -> str:
+    """This machine's CPU for a report: its model name and vector class ("Intel(R) Xeon(R)
+    Processor @ 2.50GHz, AVX-512"); a figure without its CPU is not a figure."""
+    import platform
+    from pathlib import Path
+
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        cpuinfo = ""
+    name = model_name(cpuinfo) or platform.processor() or "unknown CPU"
+    return f"{name}, {cpu_class(vector_extensions(cpuinfo))}"

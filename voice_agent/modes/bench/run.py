@@ -246,12 +246,10 @@ def cpu_facts(cpuinfo: str) -> dict[str, Any]:
 
 def _cpu_name() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        name = cpu.model_name(Path("/proc/cpuinfo").read_text())
     except OSError:
-        pass
-    return platform.processor() or "unknown"
+        name = None
+    return name or platform.processor() or "unknown"
 
 
 def _accelerator() -> str:
