@@ -644,6 +644,15 @@ def test_a_question_that_asks_for_a_change_is_not_about_the_clip(text):
     ("Could you take it a touch slower? It feels a bit rushed.", "slower"),
     ("No, sorry, I got that wrong, I meant slower, not quicker.", "slower"),
     ("No, pará, me equivoqué: lo quería más rápido, no más lento.", "faster"),
+    ("it's dragging a bit", "faster"), ("está muy acelerada", "slower"),
+    ("acelérala un poco", "faster"),
+    ("it's a little slow for me", "faster"), ("this is kinda fast", "slower"),
+    ("can you slow it right down", "slower"), ("más lentito", "slower"),
+    ("la siento un poco lenta", "faster"),
+    ("Uf, se siente pesada. ¿Le das un poco más de vidilla al ritmo?", "faster"),
+    ("Está chida, pero como que va muy lenta, ¿no? Apúrale tantito.", "faster"),
+    ("Nah mate, that's way too frantic.", "slower"),
+    ("Che, va re acelerado. Bajale un cambio, dale.", "slower"),
 ])
 def test_a_tempo_said_by_how_it_feels_or_corrected(text, expected):
     reading = read_request(text, "es", SALSA)
@@ -721,16 +730,6 @@ def test_love_as_praise_is_not_a_romantic_mood(text):
     assert read_request("a love theme with strings", "en").mood == "romantic"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("it's dragging a bit", "faster"), ("está muy acelerada", "slower"),
-    ("acelérala un poco", "faster"),
-])
-def test_a_tempo_complaint_with_an_apostrophe_or_a_participle(text, expected):
-    reading = read_request(text, "es", SALSA)
-    assert reading.intent is Intent.REFINE
-    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
-
-
 @pytest.mark.parametrize("text", ["actually put it back", "I liked the old one better",
                                   "como estaba antes", "la de antes era mejor",
                                   "hmm, the previous one was better"])
@@ -754,17 +753,6 @@ def test_instead_of_then_a_verb_is_a_swap(text, old, new):
 def test_again_but_different_is_a_new_take_of_the_same_plan():
     edited = read_request("hazla de nuevo pero distinta", "es", SALSA).edited
     assert edited.seed != SALSA.seed and edited.replace(seed=SALSA.seed) == SALSA
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("it's a little slow for me", "faster"), ("this is kinda fast", "slower"),
-    ("can you slow it right down", "slower"), ("más lentito", "slower"),
-    ("la siento un poco lenta", "faster"),
-])
-def test_more_tempo_idioms(text, expected):
-    reading = read_request(text, "es", SALSA)
-    assert reading.intent is Intent.REFINE
-    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
 
 
 @pytest.mark.parametrize("text, bpm", [("how about 110 instead", 110),
@@ -807,18 +795,6 @@ def test_playlist_and_version_commands_said_more_ways(text, intent, playlist):
 def test_a_how_question_is_about_the_clip(text):
     assert read_request(text, "en", SALSA).about_clip
     assert not read_request("how fast can you make it?", "en", SALSA).about_clip
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("Uf, se siente pesada. ¿Le das un poco más de vidilla al ritmo?", "faster"),
-    ("Está chida, pero como que va muy lenta, ¿no? Apúrale tantito.", "faster"),
-    ("Nah mate, that's way too frantic.", "slower"),
-    ("Che, va re acelerado. Bajale un cambio, dale.", "slower"),
-])
-def test_tempo_by_feel_in_more_regions(text, expected):
-    reading = read_request(text, "es", SALSA)
-    assert reading.intent is Intent.REFINE
-    assert (reading.edited.bpm > SALSA.bpm) == (expected == "faster")
 
 
 def test_beats_a_minute_is_a_tempo_not_a_length():
