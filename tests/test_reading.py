@@ -851,6 +851,9 @@ def test_an_edit_word_with_nothing_to_change_is_talk_not_a_new_version():
     assert reading.guess is Intent.CHAT and reading.intent is None
     # naming what the clip already has is still an edit, answered with what it has
     assert read_request("Métele también un bajo", "es", SALSA).guess is Intent.REFINE
+    # praise before it changes nothing (probes2, after a first fix had made it chat)
+    assert read_request("Awesome, eh. Add some piano.", "en", SALSA,
+                        awaiting_answer=False).guess is Intent.REFINE
 
 
 @pytest.mark.parametrize("text", ["Big tune, bredda!", "Did you compose this yourself?",

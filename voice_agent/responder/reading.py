@@ -262,7 +262,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     added = tuple(i for i in edited.instruments if i not in previous.instruments)
     removed = tuple(i for i in previous.instruments if i not in kept)
     clear = edited != previous
-    if not clear and (not _names_anything(fields) or says_thanks(fields["text"])):
+    # "cheers, that's all for now", "that's really relaxing, thanks": nothing asked but a
+    # mood described; "awesome, add some drums" to a clip with drums stays an edit
+    if not clear and not _names_anything(dict(fields, mood=None)) and (
+            not fields["mood"] or says_thanks(fields["text"])):
         # "cheers, that's all for now": an edit cue ("now") with nothing to change is talk
         return RequestReading(guess=Intent.CHAT, **fields)
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
