@@ -266,7 +266,6 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     # mood described; "awesome, add some drums" to a clip with drums stays an edit
     if not clear and not _names_anything(dict(fields, mood=None)) and (
             not fields["mood"] or says_thanks(fields["text"])):
-        # "cheers, that's all for now": an edit cue ("now") with nothing to change is talk
         return RequestReading(guess=Intent.CHAT, **fields)
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
                           refine=True, variation=edited.seed != previous.seed,
@@ -280,9 +279,9 @@ def is_library_intent(intent: Intent | None) -> bool:
 
 #: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
 _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|loving it|big tune"
-           r"|banger|slaps|bop|tune!|fire|lit|wicked|sick|dope|tremendo|brutal|que chimba|chevere"
-           r"|me encanta|me gusta|perfect|perfecto|perfecta|great|genial|brilliant|awesome"
-           r"|amazing|lovely|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
+           r"|banger|slaps|bop|fire|lit|wicked|sick|dope|tremendo|brutal|me encanta|me gusta"
+           r"|perfect|perfecto|perfecta|great|genial|brilliant|awesome|amazing|lovely"
+           r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
 
 
 def says_thanks(text: str) -> bool:
