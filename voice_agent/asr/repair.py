@@ -189,8 +189,7 @@ def _mend_spanish_verb(text: str) -> str:
     at = start.end() if start else 0
     word = _WORD.match(text, at)
     if word is not None and fold(word.group()) == "dale" and text[word.end():word.end() + 1] == ",":
-        word = _WORD.match(text, word.end() + 1 + len(text[word.end() + 1:]) - len(
-            text[word.end() + 1:].lstrip()))  # "Dale, subire un poco": the verb after "dale,"
+        word = _WORD.search(text, word.end() + 1)  # "Dale, subire un poco": the verb after "dale,"
     if word is None:
         return text
     folded = fold(word.group())

@@ -221,4 +221,3 @@ LEAD_FILLERS = ("hmm+", "hm+", "mm+", "uh+", "um+", "eh+", "ah+", "oh+", "ok", "
 def filler_words(*extra: str) -> str:
     """A regex group of :data:`LEAD_FILLERS` and the ``extra`` words one reader also skips."""
     return f"(?:{'|'.join(LEAD_FILLERS + extra)})"
-

@@ -170,10 +170,6 @@ def genre_name(genre: str, language: str) -> str:
 _PLURAL = r"(?:e?s)?(?![a-z])"  # "trompetas", "tangos", "acordeones" name the singular
 
 
-def _mentions(folded_text: str, alias: str) -> bool:
-    return re.search(rf"(?<![a-z]){re.escape(fold(alias))}{_PLURAL}", folded_text) is not None
-
-
 def genres_named(text: str) -> tuple[str, ...]:
     """Every canonical genre ``text`` names, in style order. A word that is an instrument
     is not a genre: "con metales" is the brass, not metal; "metal" still is."""
@@ -230,7 +226,7 @@ _GENRE_ALIAS_LENGTHS = tuple((len(alias), style.genre, alias) for style in STYLE
 def _instrument_spans(folded: str) -> list[tuple[int, int]]:
     """Where ``folded`` names an instrument by a word that is not also a genre's name."""
     spans = []
-    for alias, pattern in _SPAN_PATTERNS:
+    for alias, pattern in _SPAN_PATTERNS:  # _alias_matches inline: ~200 aliases per call
         if alias in folded:
             spans += [m.span() for m in pattern.finditer(folded)]
     return spans
@@ -247,10 +243,15 @@ _ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(
     key=lambda pair: -len(pair[0])))
 
 
+def _has_diminutive(alias: str) -> bool:
+    """A one-word name ending in -a or -o, which Spanish also says as "-ita"/"-ito"."""
+    return " " not in alias and len(alias) >= 4 and alias[-1] in "ao"
+
+
 def _diminutive(alias: str) -> str:
     """``alias`` as a pattern that also matches its Spanish diminutive ("flautita",
     "guitarrita", "pianito"): a one-word name ending in -a or -o."""
-    if " " in alias or len(alias) < 4 or alias[-1] not in "ao":
+    if not _has_diminutive(alias):
         return re.escape(alias)
     return rf"(?:{re.escape(alias)}|{re.escape(alias[:-1])}(?:it|ic)[ao])"
 
@@ -259,7 +260,7 @@ def _diminutive(alias: str) -> str:
 #: instruments it names) per instrument alias, longest first: compiled once, and a plain
 #: substring test skips the regular expression for the many aliases a request lacks
 _INSTRUMENT_PATTERNS = tuple(
-    (alias if " " in alias or len(alias) < 4 or alias[-1] not in "ao" else alias[:-1],
+    (alias[:-1] if _has_diminutive(alias) else alias,
      re.compile(rf"(?<![a-z]){_diminutive(alias)}{_PLURAL}"), names)
     for alias, names in _ALIASES)
 #: the instrument aliases that are not also a genre's name, compiled (``_instrument_spans``)

@@ -539,8 +539,8 @@ def parse_version_command(text: str) -> VersionCommand | None:
                                                 folded):  # "I preferred it before. Go back."
             return VersionCommand(Intent.UNDO)
         return None
-    if _replays_a_version(folded) is not None:  # "¿me pones la primera otra vez?"
-        return VersionCommand(Intent.PLAY_VERSION, (_replays_a_version(folded),))
+    if (replayed := _replays_a_version(folded)) is not None:  # "¿me pones la primera otra vez?"
+        return VersionCommand(Intent.PLAY_VERSION, (replayed,))
     if number is not None and _has(_VERSION_NOUN, folded) and (
             _has(_PLAY_VERBS, folded) or _has(r"(?:again|otra vez|de nuevo)", folded)
             or len(folded.split()) <= 4):  # "¿me pone otra vez la versión uno?"

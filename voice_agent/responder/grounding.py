@@ -137,11 +137,15 @@ _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 #: a complaint about the current clip: "it's too fast", "es muy lenta", "demasiado larga"
 TOO = _TOO = (r"\b(?:too|way too|a bit too|demasiado|(?:es|esta|it s|its|is|it is)\s+(?:un poco\s+)?"
               r"muy)\s+")
+#: the clip, said as a pronoun ("pick it up", "slow her down")
+_IT = r"it|things|this|that|her|him|er"
+#: how the clip feels, before "slow"/"fast": "it's a little slow for me", "feels kinda fast"
+_FEELS = (r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
+          r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}")
 FASTER_PATTERNS = (
     r"\b(?:faster|quicker|speedier|mas rapid\w*|mas deprisa|mas veloz|agiliza\w*"
     r"|acelera(?!d[oa]s?\b)\w*)",  # not "está muy acelerada", a complaint it is too fast
-    r"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:it|things"
-    r"|this|that|her|him|er)?\s*up\b",
+    rf"\b(?:pick|speed|speeded|sped|step|kick|ramp|crank|amp|push|bump|nudge|jack)\s+(?:{_IT})?\s*up\b",
     r"\b(?:up|push it|kick it|take it)\s+a\s+(?:notch|gear|bit|touch)\b"
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
@@ -155,9 +159,7 @@ FASTER_PATTERNS = (
     r"(?:ritmo|tempo)\b|\bapur(?:a|ale|ele|ala|alo|enle)\b|\b(?:sube\w*|subi(?:le|la|lo)|subale\w*)"
     r"\s+(?:un|una)\s+(?:cambio|marcha)\b",
     # "it's a little slow for me", "feels kinda slow": a complaint, not "make it slow"
-    r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
-    r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}slow\b"
-    r"(?!\s+(?:it|this|things|down))",
+    _FEELS + r"slow\b(?!\s+(?:it|this|things|down))",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
     rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
@@ -173,10 +175,10 @@ FASTER_PATTERNS = (
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
-    r"\b(?:slow|wind|ease)\s+(?:it|things|this|that|her|him|er)\s+(?:right\s+|way\s+|a bit\s+"
+    rf"\b(?:slow|wind|ease)\s+(?:{_IT})\s+(?:right\s+|way\s+|a bit\s+"
     r"|a little\s+)?down\b"
     r"|\bslow down\b",
-    r"\b(?:bring|take|dial|knock|notch)\s+(?:it|things|this|that|her|him|er)\s+down\b",
+    rf"\b(?:bring|take|dial|knock|notch)\s+(?:{_IT})\s+down\b",
     r"\bdown\s+a\s+(?:notch|gear)\b",
     rf"\b(?:slow|bring|take|turn|dial|wind|drop|pull|knock|ease)\s+(?:down\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+down)\b",
@@ -190,8 +192,7 @@ SLOWER_PATTERNS = (
     r"(?:rushed|hurried|frantic)\b",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy\s+"
     r"|como\s+|algo\s+|re\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
-    r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
-    r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}(?:fast|quick)\b",
+    _FEELS + r"(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
     rf"|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de |en la |en el )?{_TEMPO_NOUNS}\b",

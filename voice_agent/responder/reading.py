@@ -189,10 +189,11 @@ def _tempo_change(text: str, folded: str) -> str | None:
 _YES_NO_QUESTION = r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
 
 
-def _only_talk(folded: str, fields: dict) -> bool:
+def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
     """Praise or a question that names nothing to change: "Big tune, bredda!", "did you
-    compose this yourself?" (their "tune" and "compose" are no request for music)."""
-    if re.search(_EDIT_CUES, folded) or any(fold(w) in folded for w in REFINE_WORDS):
+    compose this yourself?" (their "tune" and "compose" are no request for music).
+    ``edit_words``: the words use an edit phrasing (then they are no mere talk)."""
+    if edit_words:
         return False
     if says_thanks(fields["text"]):  # "that's really relaxing, thanks": the mood described
         return not _names_anything(dict(fields, mood=None))
@@ -248,10 +249,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
-    if _only_talk(folded, fields):  # a model must not make music of "muchas gracias"
+    edit_words = bool(any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded))
+    if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, talk=True, **fields)
-    cued = any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded) \
-        or names_an_edit(fields["text"])
+    cued = edit_words or names_an_edit(fields["text"])
     if (names_genre and not switches_genre) or re.search(_FRESH_START, folded):
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
     if not cued and not switches_genre and not _modifiers_only(folded, fields):
