@@ -64,6 +64,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from voice_agent.core import cpu  # noqa: E402
 from voice_agent.core.plan import plan_from_dict  # noqa: E402
 from voice_agent.responder.truth import check_say, facts_in, without_names  # noqa: E402
 
@@ -452,6 +453,7 @@ def judge(conversation: Conversation, variant: Variant, index: int, turn: dict[s
     return {"conversation": conversation.id, "file": conversation.file, "turn": index,
             "language": turn["language"], "input": variant.input, "mode": variant.mode,
             "text": turn["text"], "transcript": heard.get("text"),
+            "first_heard": heard.get("first_heard"),
             "heard_language": heard.get("language"), "say": reply.get("say"),
             "intent": reply.get("intent"), "source": reply.get("source"),
             "plan": reply.get("plan"), "version": library.get("version"),
@@ -562,11 +564,25 @@ def summary_markdown(summary: dict[str, Any]) -> str:
               f"Targets: edit correctness >= 95 % ({'met' if met['edit_correct'] else 'NOT met'}), "
               f"truthfulness >= 98 % ({'met' if met['truthful'] else 'NOT met'}), no lost "
               f"follow-up ({'met' if met['lost_previous_clip'] else 'NOT met'}).", ""]
+    guesses = summary.get("next_guess") or {}
+    if guesses.get("turns"):
+        lines += [f"Turns read from the recogniser's next guess (its best asked for nothing): "
+                  f"{guesses['turns']}, {guesses['edit_correct']} of them edited as asked.",
+                  *[f"- {item}" for item in guesses["rows"]], ""]
     failed = summary.get("failed_turns", [])
     if failed:
         lines += ["## Turns that failed a check", ""]
         lines += [f"- {item}" for item in failed]
     return "\n".join(lines) + "\n"
+
+
+def next_guess_turns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The spoken turns read from one of the recogniser's alternatives because its best
+    hypothesis asked for nothing: without them each would have had the help reply."""
+    taken = [r for r in rows if r.get("first_heard")]
+    return {"turns": len(taken), "edit_correct": sum(r["edit_ok"] for r in taken),
+            "rows": [f"{r['conversation']} turn {r['turn']}: {r['first_heard']!r} -> "
+                     f"{r['transcript']!r} ({'ok' if r['edit_ok'] else 'failed'})" for r in taken]}
 
 
 def failed_turns(rows: list[dict[str, Any]]) -> list[str]:
@@ -587,7 +603,7 @@ def machine() -> str:
     """The CPU this ran on, in a few words."""
     flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
     simd = next((f for f in ("avx512f", "avx2") if f" {f} " in flags), "no avx2")
-    return f"{os.cpu_count()} CPUs, {simd}, {platform.machine()}"
+    return f"{cpu.describe()}; {os.cpu_count()} CPUs, {simd}, {platform.machine()}"
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -644,7 +660,8 @@ def write_results(rows: list[dict[str, Any]], conversations: list[Conversation],
                "inputs": [k for k, on in (("typed", not args.spoken_only),
                                           ("spoken", not args.typed_only)) if on],
                "machine": machine(), "wall_seconds": round(seconds, 1),
-               "rates": summarise(rows), "failed_turns": failed_turns(rows)}
+               "rates": summarise(rows), "failed_turns": failed_turns(rows),
+               "next_guess": next_guess_turns(rows)}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
                                       encoding="utf-8")
     (out / "summary.md").write_text(summary_markdown(summary), encoding="utf-8")

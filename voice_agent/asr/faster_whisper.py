@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -145,6 +146,69 @@ class EncoderMemo:
             self._window.frames = None
 
 
+#: how many of the beam's hypotheses a pass keeps (the best and this many less one
+#: alternatives): CTranslate2 returns them from the same search at no extra decoding cost
+HYPOTHESES = 4
+
+
+class BeamHypotheses:
+    """Wraps the CTranslate2 ``Whisper`` model so that a beam-search pass also returns its
+    next-best hypotheses: faster-whisper reads only the best, and :attr:`texts` keeps all
+    of the last call's (best first) for the transcript's ``alternatives``.
+
+    Whisper base mishears a word it did not expect as another word ("Vuelve" as
+    "Puelve", "Deshaz lo último" as "Desaflo último"); the beam's second or third
+    hypothesis often has it right. Everything but ``generate`` passes through.
+    """
+
+    def __init__(self, model: Any, decode_tokens: Callable[[list[int]], str],
+                 hypotheses: int = HYPOTHESES) -> None:
+        self._model = model
+        self._decode_tokens = decode_tokens
+        self.hypotheses = hypotheses
+        #: the texts of the last call's hypotheses, best first; () when it was not a
+        #: beam search or decoded several windows
+        self.texts: tuple[str, ...] = ()
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def generate(self, features, prompts, *args, **kwargs):
+        """``Whisper.generate``, asking a beam search for its next-best hypotheses too."""
+        beam = kwargs.get("beam_size", 1)
+        sampling = kwargs.get("sampling_temperature", 1.0) != 1.0 or kwargs.get("sampling_topk", 1) != 1
+        if beam > 1 and not sampling and "num_hypotheses" not in kwargs:
+            kwargs["num_hypotheses"] = min(beam, self.hypotheses)
+        results = self._model.generate(features, prompts, *args, **kwargs)
+        self.calls += 1
+        many = not sampling and len(results) == 1 and len(results[0].sequences_ids) > 1
+        self.texts = (tuple(self._decode_tokens(ids).strip() for ids in results[0].sequences_ids)
+                      if many else ())
+        return results
+
+    def reset(self) -> None:
+        """Forget the last call's hypotheses (before a new pass)."""
+        self.texts, self.calls = (), 0
+
+    def alternatives(self, best: str) -> tuple[str, ...]:
+        """The last pass's other hypotheses, when it decoded one window whose best
+        hypothesis is ``best`` (the transcript kept all of it)."""
+        if self.calls != 1 or not self.texts or _spaced(self.texts[0]) != _spaced(best):
+            return ()
+        seen = {_spaced(best).lower()}
+        kept = []
+        for text in self.texts[1:]:
+            if text and _spaced(text).lower() not in seen:
+                seen.add(_spaced(text).lower())
+                kept.append(_spaced(text))
+        return tuple(kept)
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
+
+
 class GenerationCounter:
     """Wraps ``WhisperModel.generate_with_fallback`` to note how many tokens the last
     window decoded: the one sure sign that a pass stopped at its ``max_new_tokens``
@@ -223,7 +287,15 @@ class FasterWhisperTranscriber:
         self._model.encode = EncoderMemo(self._model.encode)
         self._model.generate_with_fallback = GenerationCounter(
             self._model.generate_with_fallback)
+        self._model.model = BeamHypotheses(self._model.model, self._text_of_tokens)
         self.model_id = f"faster-whisper:{self.model_path or WHISPER_BASE.name}:{compute}"
+
+    def _text_of_tokens(self, ids: list[int]) -> str:
+        """The words of a hypothesis's token ids (timestamps and special tokens dropped,
+        as faster-whisper's own decoding does)."""
+        tokenizer = self._model.hf_tokenizer
+        end_of_text = tokenizer.token_to_id("<|endoftext|>")
+        return tokenizer.decode([t for t in ids if t < end_of_text])
 
     def transcribe(self, audio: Audio, language: str | None = None, *,
                    started: float | None = None) -> Transcript:
@@ -287,6 +359,9 @@ class FasterWhisperTranscriber:
         counter = getattr(self._model, "generate_with_fallback", None)
         if isinstance(counter, GenerationCounter):
             counter.last_tokens = None
+        beam = getattr(self._model, "model", None)
+        if isinstance(beam, BeamHypotheses):
+            beam.reset()
         segments, _info = self._model.transcribe(
             speech,
             language=language,
@@ -300,6 +375,8 @@ class FasterWhisperTranscriber:
         )
         segments = list(segments)
         transcript = confident_transcript(segments, language, probability, duration_s)
+        if isinstance(beam, BeamHypotheses):
+            transcript = replace(transcript, alternatives=beam.alternatives(transcript.text))
         generated = counter.last_tokens if isinstance(counter, GenerationCounter) else None
         return decoded_figures(transcript, segments, generated, limit)
 

@@ -129,12 +129,15 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def mend_transcript(transcript: Transcript) -> Transcript:
-    """``transcript`` with its mishearings of music words mended (see :func:`mend`)."""
+    """``transcript`` with its mishearings of music words mended (see :func:`mend`), in
+    its words and in the recogniser's alternatives."""
     mended = mend(transcript.text, transcript.language)
-    if mended == transcript.text:
+    alternatives = tuple(mend(a, transcript.language) for a in transcript.alternatives)
+    if mended == transcript.text and alternatives == transcript.alternatives:
         return transcript
-    log.info("heard %r, read as %r", transcript.text, mended)
-    return replace(transcript, text=mended)
+    if mended != transcript.text:
+        log.info("heard %r, read as %r", transcript.text, mended)
+    return replace(transcript, text=mended, alternatives=alternatives)
 
 
 def mend(text: str, language: str = "en") -> str:

@@ -69,6 +69,12 @@ class Transcript:
     language_probability: float = 1.0
     duration_s: float = 0.0
     segments: tuple[Segment, ...] = ()
+    #: the recogniser's next-best readings of the same speech, best first (its beam's
+    #: other hypotheses), for when ``text`` asks for nothing the agent can do
+    alternatives: tuple[str, ...] = ()
+    #: the recogniser's best hypothesis, when ``text`` is one of its ``alternatives``
+    #: instead (the best asked for nothing; see the pipeline's ``_understood``)
+    first_heard: str | None = None
 
 
 class Intent(str, enum.Enum):

@@ -521,8 +521,9 @@ class Pipeline:
         melody, engine = music_from
         cancel.check()
         worker = done.worker = self._acknowledge_early(recorder, heard, history, voices, scope)
-        transcript = done.transcript = self._transcript(recorder, audio, text, language,
-                                                        transcribe, conversation_language(history))
+        transcript = done.transcript = self._understood(
+            self._transcript(recorder, audio, text, language, transcribe,
+                             conversation_language(history)), history, scope)
         reply, primary = None, None
         early = _EarlyMusic(lambda settled: self._render_early(recorder, settled, melody, engine))
         if transcript is not None:
@@ -689,6 +690,30 @@ class Pipeline:
                                               and is_library_intent(reading.guess))
         return recorder.run(STAGE_LLM, lambda: self._respond(
             recorder, transcript, history, worker if streams else None, reading, on_plan))
+
+    def _understood(self, transcript: Transcript | None, history: tuple[Turn, ...],
+                    scope: LibraryScope) -> Transcript | None:
+        """``transcript``, or the recogniser's first alternative that asks for something
+        when its own words ask for nothing (:attr:`RequestReading.asks_for_nothing`).
+
+        Whisper base turns a word it did not expect into another ("Vuelve a la versión
+        dos" heard "Puelve a la versión 2"), and such words would get the help reply; the
+        beam's next hypothesis often has the word right. Words that ask for something,
+        thanks and questions are kept as heard: an alternative only replaces words that
+        would have done nothing.
+        """
+        if transcript is None or not transcript.alternatives:
+            return transcript
+        if not self._read(transcript, history, scope).asks_for_nothing:
+            return transcript
+        for alternative in transcript.alternatives:
+            candidate = dataclasses.replace(transcript, text=alternative,
+                                            first_heard=transcript.text)
+            if self._read(candidate, history, scope).guess is not Intent.CHAT:
+                log.info("heard %r, which asks for nothing; read the recogniser's next "
+                         "guess %r", transcript.text, alternative)
+                return candidate
+        return transcript
 
     def _read(self, words: Transcript, history: tuple[Turn, ...],
               scope: LibraryScope) -> RequestReading:

@@ -93,6 +93,12 @@ class RequestReading:
         return self.intent is not None
 
     @property
+    def asks_for_nothing(self) -> bool:
+        """The words ask for nothing the agent can do: no command, no music, no edit,
+        not thanks or talk and no question about the clip (the help reply)."""
+        return self.guess is Intent.CHAT and not (self.talk or self.about_clip)
+
+    @property
     def why(self) -> str:
         """Why the language model is not needed, for the turn record."""
         if self.command is not None:
