@@ -92,3 +92,13 @@ def test_unsure_language_is_decoded_both_ways(asr, monkeypatch):
     assert transcript.language == "es" and "música" in transcript.text.lower()
     # the window encoded just above serves language ID and both decodes: no new encoder pass
     assert asr._model.encode.hits - hits == 3
+
+
+def test_a_transcript_carries_the_beams_other_readings(asr):
+    """The beam's next-best hypotheses come back as alternatives (the pipeline reads one
+    when the best asks for nothing): distinct from the words and from each other."""
+    transcript = asr.transcribe(read_audio(REQUESTS / "example_es.wav"))
+    assert transcript.alternatives, transcript
+    folded = [" ".join(a.lower().split()) for a in transcript.alternatives]
+    assert " ".join(transcript.text.lower().split()) not in folded
+    assert len(set(folded)) == len(folded)

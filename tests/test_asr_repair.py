@@ -97,6 +97,12 @@ from voice_agent.core.types import Intent
     # eval_fresh9 spoken (run once on c280e88, then fixed)
     ("Dale, subire un poco el tiempo.", "es", "Dale, subile un poco el tiempo."),
     ("Puelve a la versión 2.", "es", "Vuelve a la versión 2."),
+    # eval_fresh10 spoken (run once on 181f800, then fixed); "remenor" was also heard in
+    # three earlier sets' runs
+    ("Acho hazme una vachata con bongos en remenor.", "es", "Acho hazme una bachata con bongos en re menor."),
+    ("un tango en solmayor con contravajo", "es", "un tango en sol mayor con contrabajo"),
+    ("Eso cuártela en la lista parche.", "es", "Eso guárdela en la lista parche."),
+    ("very calm, about 6 to 5 bpm.", "en", "very calm, about 65 bpm."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -131,6 +137,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("I like you and you like me", "en"), ("tengo trabajo", "es"), ("la flota pesquera", "es"),
     ("is it the EDM one at 128", "en"), ("twenty second street", "en"), ("más mayores", "es"),
     ("hazme un reguetón, po", "es"), ("Dale, que suene bien", "es"), ("Dale más ritmo", "es"),
+    ("a vachata please", "en"),                  # b and v sound alike in Spanish only
+    ("la vida es bella", "es"), ("Eso es todo", "es"), ("sí, bien", "es"),
+    ("from 6 to 5 o'clock", "en"), ("mi mayor deseo", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

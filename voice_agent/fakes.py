@@ -54,8 +54,9 @@ class FakeTranscriber:
     model_id = "fake-asr"
 
     def __init__(self, text: str = FAKE_TRANSCRIPT, language: str = "en",
-                 error: VoiceAgentError | None = None) -> None:
+                 error: VoiceAgentError | None = None, alternatives: Sequence[str] = ()) -> None:
         self.text, self.language, self.error = text, language, error
+        self.alternatives = tuple(alternatives)  # the beam's next-best hypotheses
         self.loads = 0
         self.calls: list[tuple[Audio, str | None]] = []
 
@@ -66,7 +67,8 @@ class FakeTranscriber:
         self.calls.append((audio, language))
         if self.error:
             raise self.error
-        return Transcript(self.text, language or self.language, duration_s=audio.duration_s)
+        return Transcript(self.text, language or self.language, duration_s=audio.duration_s,
+                          alternatives=self.alternatives)
 
 
 class FakeWordTranscriber(FakeTranscriber):

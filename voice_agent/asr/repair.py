@@ -57,6 +57,10 @@ _NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!
 #: Spanish "a re menor" heard "arre menor": the preposition glued to the note
 _GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)(?:\s+(mayor|menor|bemol|sostenido)"
                                  r"|(mayor|menor))\b", re.IGNORECASE)  # "arremenor": all one word
+#: "en remenor", "solmayor": a Spanish note run together with its mode
+_GLUED_NOTE_MODE = re.compile(r"\b(do|re|mi|fa|sol|la|si)(mayor|menor)\b", re.IGNORECASE)
+#: "about 6 to 5 bpm": "sixty-five" written as two digits with "to" between
+_DIGITS_AS_TENS = re.compile(r"\b([1-9]) to ([0-9])(?=\s*(?:bpm|beats)\b)", re.IGNORECASE)
 #: "in E" heard "and knee" / "now knee flat" (the only knee in a music request)
 _KNEE = re.compile(r"\b(?:(now)\s+|(?:and|an|in|on)\s+)knee\b", re.IGNORECASE)
 #: "la más mayor": "la bemol mayor" (más is no key word between a note and its mode)
@@ -119,6 +123,9 @@ _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda
                      "pásala", "pon", "ponle", "ponla", "ponlo", "quita", "quítale", "cambia",
                      "cámbiale", "guárdame", "guárdamela", "guárdeme", "guárdemela", "súbele",
                      "súbale", "súbela", "súbelo", "sube", "subile", "bajale", "vuelva")
+#: words of assent said before a command ("Eso, guárdela", "Listo, bájale"); the word
+#: after them is mended only when it is a misheard command verb, which no word is
+_INTERJECTIONS = frozenset({"eso", "listo", "perfecto", "genial", "si", "bien", "buenisimo"})
 _VOICING = {"g": "ck", "b": "pv", "d": "t", "t": "d", "p": "b", "v": "fpb", "q": "k"}
 #: misheard forms that are words of their own ("cuarta versión", "teja")
 _REAL_WORDS = frozenset({"cuarta", "teja"})
@@ -145,7 +152,7 @@ def mend(text: str, language: str = "en") -> str:
     text = _mend_keys(text)
     text = _BACHATA_NOVA.sub("bossa nova", text)
     text = _mend_commands(text, language)
-    return _mend_vocabulary(text)
+    return _mend_vocabulary(text, language.startswith("es"))
 
 
 def _mend_keys(text: str) -> str:
@@ -155,6 +162,8 @@ def _mend_keys(text: str) -> str:
     text = _GLUED_SPANISH_NOTE.sub(
         lambda m: f"a {m.group(1).lower().replace('rre', 're')} {(m.group(2) or m.group(3)).lower()}",
         text)
+    text = _GLUED_NOTE_MODE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}", text)
+    text = _DIGITS_AS_TENS.sub(r"\1\2", text)
     text = _KNEE.sub(lambda m: f"{m.group(1)} in E" if m.group(1) else "in E", text)
     text = _MAS_AS_BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol {m.group(2).lower()}", text)
     text = _NTH_AS_SECONDS.sub(lambda m: f"{m.group(1)}0-second", text)
@@ -191,8 +200,10 @@ def _mend_spanish_verb(text: str) -> str:
     start = re.match(_FILLERS, text, re.IGNORECASE)
     at = start.end() if start else 0
     word = _WORD.match(text, at)
-    if word is not None and fold(word.group()) == "dale" and text[word.end():word.end() + 1] == ",":
-        word = _WORD.search(text, word.end() + 1)  # "Dale, subire un poco": the verb after "dale,"
+    if word is not None and (fold(word.group()) == "dale" and text[word.end():word.end() + 1] == ","
+                             or fold(word.group()) in _INTERJECTIONS):
+        # "Dale, subire un poco", "Eso cuártela en la lista": the verb after a word of assent
+        word = _WORD.search(text, word.end() + 1)
     if word is None:
         return text
     folded = fold(word.group())
@@ -255,7 +266,7 @@ _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synth
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
 
 
-def _mend_vocabulary(text: str) -> str:
+def _mend_vocabulary(text: str, spanish: bool = False) -> str:
     """Instrument and genre names split in two, glued to a short word, or a letter off."""
     text = _SMALL_WORD.sub(lambda m: f"{m.group(1)} {_AFTER_SMALL_WORD[m.group(2).lower()]}", text)
     text = _MADE_UP_WORD.sub(lambda m: _MADE_UP[m.group(1).lower()], text)
@@ -263,18 +274,20 @@ def _mend_vocabulary(text: str) -> str:
     out: list[str] = []
     index = 0
     while index < len(tokens):
-        mended, used = _mend_at(tokens, index)
+        mended, used = _mend_at(tokens, index, spanish)
         out.append(mended)
         index += used
     return " ".join(out)
 
 
-def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
+def _mend_at(tokens: list[str], index: int, spanish: bool = False) -> tuple[str, int]:
     """The mended text at ``tokens[index]`` and how many tokens it stands for."""
     word, tail = _split_tail(tokens[index])
     folded = fold(word)
     if not folded.isalpha():
         return tokens[index], 1
+    if spanish and (same_sound := _b_or_v(folded)) is not None:
+        return same_sound + tail, 1
     following = _split_tail(tokens[index + 1]) if index + 1 < len(tokens) else None
     if following is not None and (joined := _joined(folded, fold(following[0]))):
         return joined + following[1], 2
@@ -297,6 +310,18 @@ def _mend_at(tokens: list[str], index: int) -> tuple[str, int]:
             return f"{said} {word[len(prefix):]}{tail}", 1
     close = _closest(folded, _names(), min_length=8)
     return (close + tail, 1) if close is not None else (tokens[index], 1)
+
+
+def _b_or_v(folded: str) -> str | None:
+    """The name ``folded`` is with its b and v swapped, which Spanish says alike
+    ("vachata" -> "bachata", "contravajo" -> "contrabajo"); None when it is a name as
+    written or names nothing."""
+    if folded in _names() or ("b" not in folded and "v" not in folded):
+        return None
+    for variant in (folded.replace("v", "b"), folded.replace("b", "v")):
+        if variant in _names():
+            return _names()[variant][0]
+    return None
 
 
 def _plural_of_name(word: str) -> bool:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 #: A "short stock phrase" ("Sure!", "¡Claro!") has at most this many words: voices cache
 #: them, and a reply whose spoken opening is only such phrases can still change after it.
@@ -221,3 +223,51 @@ LEAD_FILLERS = ("hmm+", "hm+", "mm+", "uh+", "um+", "eh+", "ah+", "oh+", "ok", "
 def filler_words(*extra: str) -> str:
     """A regex group of :data:`LEAD_FILLERS` and the ``extra`` words one reader also skips."""
     return f"(?:{'|'.join(LEAD_FILLERS + extra)})"
+
+
+#: a correction said in the middle of a request, after which the words say it again:
+#: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
+#: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
+_CORRECTION = re.compile(
+    r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    r"(?:(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
+    r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
+    # heard without its commas: "un cajón no mejor unas congas"
+    r"|\s+no,?\s+(?:mejor|make that|i mean)\b\s*,?",
+    re.IGNORECASE)
+
+_Found = TypeVar("_Found")
+
+
+def corrected_readings(text: str) -> tuple[str, ...]:
+    """What to read ``text`` as after its last correction, most corrected first: the
+    words after it ("..., no, make that a hundred and thirty" -> ", a hundred and thirty"),
+    then the request without the clause it corrects ("a rock song, a hundred and
+    thirty"); () when the request corrects nothing."""
+    found = None
+    for found in _CORRECTION.finditer(text):
+        pass
+    if found is None or not text[found.end():].strip():
+        return ()
+    # the words after it as a clause of their own (", 130, in G major": a tempo said alone)
+    rest = f", {text[found.end():].strip()}"
+    clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
+    without = f"{text[:clause + 1]} {rest[2:]}".strip() if clause >= 0 else rest
+    return (rest, without) if without != rest else (rest,)
+
+
+def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]:
+    """``find`` (a reader of one field of a request) made to read a corrected request as
+    corrected: what a person says after "no, make that" replaces what came before ("a
+    hundred and twenty, no, make that a hundred and thirty" is 130). A field the
+    corrected words do not state is read from the whole request."""
+
+    @wraps(find)
+    def find_corrected(text: str) -> _Found:
+        for reading in corrected_readings(text):
+            found = find(reading)
+            if found and found != (None, None):
+                return found
+        return find(text)
+
+    return find_corrected

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from voice_agent.core.language import base_language, fold
+from voice_agent.core.language import base_language, fold, prefers_correction
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,7 @@ _POP_THE_VERB = (r"\bpop(?=\s+(?:(?:a|an|the|some|it|that|this|them|one|my|those
                  r"|in\s+(?:a|an|the|some)\b))|\bhouse(?=\s+it\b)")
 
 
+@prefers_correction
 def find_genre(text: str) -> str | None:
     """The canonical genre a request names, preferring the longest matching alias."""
     folded = re.sub(_POP_THE_VERB, "put", fold(text))

@@ -35,6 +35,7 @@ def _transcript(turn: Turn) -> dict[str, Any] | None:
         return None
     data = dataclasses.asdict(turn.transcript)
     data["segments"] = list(data["segments"])
+    data["alternatives"] = list(data["alternatives"])
     return data
 
 

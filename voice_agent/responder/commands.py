@@ -79,7 +79,7 @@ _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
 _ANOTHER = r"(?:another|one more|otra|otro)"
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
-         r"|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
+         r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
          r" style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
          r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi)")
@@ -87,7 +87,7 @@ _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|po
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
               r"|mismo (?:rollo|estilo|aire|feeling|royo)|misma (?:vibra|idea|energia)"
-              r"|(?:something|anything|algo|una|uno) (?:similar|parecid[oa]|asi|por el estilo"
+              r"|(?:a|one) similar (?:one|track|tune|song|clip|piece|beat)|(?:something|anything|algo|una|uno) (?:similar|parecid[oa]|asi|por el estilo"
               r"|del estilo|like (?:that|this|it))|en la misma (?:onda|linea)|along the same lines"
               r"|in the same vein)")
 _NEW_TAKE = (r"(?:(?:fresh|new|different|another|other|nueva|otra|distinta) (?:take|version|spin"
@@ -502,7 +502,21 @@ _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ul
 
 def parse_version_command(text: str) -> VersionCommand | None:
     """A command about this session's versions ("undo", "vuelve a la primera", "play
-    version 2", "compara las dos últimas"), or None."""
+    version 2", "compara las dos últimas"), or None. A request may say why first: "Ai, no,
+    así no me gusta. Deshaz eso." is the undo its last sentence or clause says, when the
+    words before it name no music."""
+    command = _version_command(text)
+    if command is not None:
+        return command
+    sentences = [s for s in re.split(r"(?<=[.!?;,])\s+", text.strip()) if s.strip()]
+    if len(sentences) > 1 and not _names_music(" ".join(sentences[:-1])):
+        last = _version_command(sentences[-1])
+        if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
+            return last
+    return None
+
+
+def _version_command(text: str) -> VersionCommand | None:
     folded = normalise_command_text(text)
     if not folded or len(folded.split()) > 16:
         return None

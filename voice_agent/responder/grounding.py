@@ -14,7 +14,7 @@ from voice_agent.responder.commands import parse_command
 from voice_agent.core.plan import (MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
                                    clamp_bpm, clamp_duration, normalize_key)
 from voice_agent.core.types import Intent, Transcript, Turn
-from voice_agent.core.language import spell_numbers
+from voice_agent.core.language import prefers_correction, spell_numbers
 from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genre, find_instruments,
                                          fold, style_for)
 
@@ -42,13 +42,18 @@ MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make
 
 
 #: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
+#: a mood the clip has too much of is what the person wants gone: "it's too sad, make it
+#: romantic", "está demasiado triste"
+_TOO_MUCH = r"\b(?:too|demasiado)\s+\w+"
 _LOVE_AS_PRAISE = r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
 
 
+@prefers_correction
 def find_mood(text: str) -> str | None:
     """The first mood word a request uses, as a canonical mood."""
     # "high energy" as heard is "high-energy" as typed
     folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text)).replace("-", " ")
+    folded = re.sub(_TOO_MUCH, " ", folded)
     for mood, words in _MOOD_PATTERNS:
         if any(word in folded and pattern.search(folded) for word, pattern in words):
             return mood
@@ -62,6 +67,7 @@ _MOOD_PATTERNS = tuple(
     for mood, words in MOOD_WORDS.items())
 
 
+@prefers_correction
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = spell_numbers(text)
@@ -251,6 +257,7 @@ _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.j
             rf"{_HALF}\s*(?:-\s*)?(?:full\s+|whole\s+)?(?:minutes?|minutos?|mins?)\b{_HALF}")
 
 
+@prefers_correction
 def find_duration(text: str) -> float | None:
     """A length however it is said: "30 seconds", "a 20-second loop", "20 segundos",
     "one minute", "half a minute", "que dure medio minuto", "un minuto y medio"."""
@@ -325,6 +332,7 @@ def _not_a_note(note: str, accidental: str | None, mode: str | None, bare_ok: bo
     return note == "a" and bare_ok or note == "si" or note in ("la", "mi") and not clause_ends
 
 
+@prefers_correction
 def find_key(text: str) -> tuple[str | None, str | None]:
     """Key and mode however they are said: "in D minor", "now in E flat major", "en re
     menor", "pásala a sol mayor", "en la bemol" (key only), "key of F#"; (None, None)

@@ -171,7 +171,17 @@ _HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto dura|que 
 
 
 def asks_about_clip(text: str) -> bool:
-    """Whether ``text`` asks about the clip playing rather than for music."""
+    """Whether ``text`` asks about the clip playing rather than for music; a greeting or
+    thanks may come first ("Ndatenda, shamwari. What key is it in?")."""
+    if _asks_about_clip(text):
+        return True
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    before = " ".join(sentences[:-1])
+    return (len(sentences) > 1 and _asks_about_clip(sentences[-1])
+            and not (find_genre(before) or find_instruments(before) or names_an_edit(before)))
+
+
+def _asks_about_clip(text: str) -> bool:
     folded = fold(text).replace("¿", " ")
     if re.search(_HOW_IT_IS, folded) and re.search(_ASKS_FOR_CHANGE, folded) is None:
         return True
@@ -291,7 +301,14 @@ _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|lo
            r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
 
 
+#: praise taken back by a negation just before it: "no me gusta", "not great", "isn't lovely"
+_NEGATED = re.compile(r"(?:\b(?:no|not|nunca|ni)|n['’ ]?t)\s+(?:(?:\w+\s+){0,2})?$")
+
+
 def says_thanks(text: str) -> bool:
-    """Whether ``text`` (read as chat) thanks or praises, so the answer is "you're welcome"."""
-    return re.search(_THANKS, fold(text)) is not None
+    """Whether ``text`` (read as chat) thanks or praises, so the answer is "you're
+    welcome": "así no me gusta" or "it's not great" is no praise."""
+    folded = fold(text)
+    return any(_NEGATED.search(folded[:m.start()]) is None
+               for m in re.finditer(_THANKS, folded))
 

@@ -23,7 +23,7 @@ Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 _NO_CHANGE = MusicPlan(genre="__no_change__")
 
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
-_REMOVE_CUES = (r"(?:without|sin|no|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
+_REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that))|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
@@ -139,9 +139,9 @@ _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+
 #: "keep everything else", "the rest the same", "deja todo lo demás igual": only the genre changes
 _KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everything else|all (?:the )?"
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
-             r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:dejal[oa]|leave it|keep it"
-             r"|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
-             r"|igual|como esta|sin cambiar)\b")
+             r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
+             r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
+             r"|igual|como esta|tal cual|tal como esta|sin cambiar)\b")
 
 
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
