@@ -103,6 +103,14 @@ def test_words_that_ask_for_something_are_kept_as_heard(heard, language):
     assert "saxophone" not in (turn.reply.plan.instruments if turn.reply.plan else ())
 
 
+def test_a_next_guess_that_merely_guesses_a_request_is_not_read():
+    # heard for "Ya, ponle unos pads al tiro": no command, edit or music named in it, so
+    # it would have made an unrelated clip; the words as heard get the help reply instead
+    _first, turn = _spoken_after_a_clip("Ya ponle uno espaz al tiro.",
+                                        ("Japón le uno spots al tiro.",))
+    assert turn.transcript.first_heard is None and turn.reply.intent is Intent.CHAT
+
+
 def test_words_are_kept_when_no_next_guess_asks_for_anything():
     _first, turn = _spoken_after_a_clip("Ahora gregele unas cordiões.",
                                         ("Ahora gregle unas cordiões.",))
@@ -115,3 +123,13 @@ def test_typed_words_have_no_alternatives_and_are_read_as_typed():
     pipeline = Pipeline(FakeTranscriber(), FakeResponder(), FakeRenderer(), {"cloned": FakeSpeaker()})
     turn = pipeline.run(text="hmm gregele", language="es")
     assert turn.transcript.alternatives == () and turn.transcript.first_heard is None
+
+
+def test_the_alternatives_cost_benchmark_asks_for_requests_and_ranks_plainly(tmp_path, capsys):
+    from tests.bench_scripts import load_benchmark
+
+    bench = load_benchmark("asr_alternatives_cost")
+    assert bench.main(["--audio-dir", str(tmp_path)]) == 2  # no requests: says where to get them
+    assert "no WAV files" in capsys.readouterr().err
+    values = [0.1, 0.2, 0.3, 0.4, 1.0]
+    assert bench.percentile(values, 0.5) == 0.3 and bench.percentile(values, 0.95) == 1.0

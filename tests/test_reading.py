@@ -979,7 +979,8 @@ def test_another_one_like_it_said_other_ways(text):
 def test_a_genre_change_that_keeps_the_rest_said_other_ways():
     cumbia = SALSA.replace(genre="cumbia", bpm=105, instruments=("accordion", "guiro", "bass"))
     for text in ("Y pásala a salsa, y lo demás me lo dejas tal cual.",
-                 "Cámbiala a salsa, el resto déjalo igual."):
+                 "Cámbiala a salsa, el resto déjalo igual.",
+                 "Que pasa a la salsa y lo demás me lo dejas tal cual."):  # heard, no verb
         edited = read_request(text, "es", cumbia).edited
         assert edited.genre == "salsa" and edited.bpm == 105
         assert edited.instruments == cumbia.instruments

@@ -693,8 +693,9 @@ class Pipeline:
 
     def _understood(self, transcript: Transcript | None, history: tuple[Turn, ...],
                     scope: LibraryScope) -> Transcript | None:
-        """``transcript``, or the recogniser's first alternative that asks for something
-        when its own words ask for nothing (:attr:`RequestReading.asks_for_nothing`).
+        """``transcript``, or the recogniser's first alternative that clearly asks for
+        something (:func:`_asks_clearly`) when its own words ask for nothing
+        (:attr:`RequestReading.asks_for_nothing`).
 
         Whisper base turns a word it did not expect into another ("Vuelve a la versión
         dos" heard "Puelve a la versión 2"), and such words would get the help reply; the
@@ -709,7 +710,7 @@ class Pipeline:
         for alternative in transcript.alternatives:
             candidate = dataclasses.replace(transcript, text=alternative,
                                             first_heard=transcript.text)
-            if self._read(candidate, history, scope).guess is not Intent.CHAT:
+            if _asks_clearly(self._read(candidate, history, scope)):
                 log.info("heard %r, which asks for nothing; read the recogniser's next "
                          "guess %r", transcript.text, alternative)
                 return candidate
@@ -971,6 +972,15 @@ def _as_heard(reply: Reply | None, worker: _VoiceWorker | None) -> Reply | None:
     if swallowed is not None and swallowed != said and reply.say.startswith(swallowed):
         reply = dataclasses.replace(reply, say=said + reply.say[len(swallowed):])
     return keep_spoken(reply, [said])
+
+
+def _asks_clearly(reading: RequestReading) -> bool:
+    """Whether the words decide what to do (a clear command, edit or replay) or name
+    music to make: a guess of the recogniser is read only then, not when it merely
+    guesses a request ("Japón le uno spots al tiro", heard for "Ya, ponle unos pads al
+    tiro", would have made an unrelated clip)."""
+    return (reading.intent is not None and reading.intent is not Intent.CHAT) \
+        or bool(reading.genre or reading.instruments)
 
 
 def _adjusted(reply: Reply | None, adjust: Callable[[MusicPlan], MusicPlan] | None) -> Reply | None:

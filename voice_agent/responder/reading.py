@@ -40,7 +40,10 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
 _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserva\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
                    r"|los\s+|todo\s+)?(?:same\s+)?(?:tempo|speed|bpm|key|instruments|band|rest|everything"
-                   r"|lo demas|el resto|ritmo|tono|tonalidad|instrumentos|todo)\b")
+                   r"|lo demas|el resto|ritmo|tono|tonalidad|instrumentos|todo)\b"
+                   # the rest named first: "y lo demás me lo dejas tal cual", "the rest as is"
+                   r"|\b(?:everything else|the rest|lo demas|el resto)\s+(?:me\s+)?(?:l[oa]\s+)?"
+                   r"(?:dej\w*|mant\w*|keep|leave|(?:the same|as is|igual|tal cual|como esta)\b)")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
