@@ -41,6 +41,7 @@ def recognise(transcriber: FasterWhisperTranscriber, wav: Path, hypotheses: int)
     beam = transcriber._model.model
     assert isinstance(beam, BeamHypotheses)
     beam.hypotheses = hypotheses
+    transcriber._model.encode._key = None  # encode anew: the memo would spare the second run
     audio = read_audio(wav)
     start = time.perf_counter()
     transcript = transcriber.transcribe(audio)
