@@ -103,6 +103,10 @@ from voice_agent.core.types import Intent
     ("un tango en solmayor con contravajo", "es", "un tango en sol mayor con contrabajo"),
     ("Eso cuártela en la lista parche.", "es", "Eso guárdela en la lista parche."),
     ("very calm, about 6 to 5 bpm.", "en", "very calm, about 65 bpm."),
+    # eval_fresh11 spoken (run once on 2dba4d8, then fixed)
+    ("con piano y cuerdas en fama llor.", "es", "con piano y cuerdas en fa mayor."),
+    ("a harp and a flute, indie major, nice", "en", "a harp and a flute, in D major, nice"),
+    ("Y sube la 85.", "es", "Y subela a 85."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -139,7 +143,8 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("hazme un reguetón, po", "es"), ("Dale, que suene bien", "es"), ("Dale más ritmo", "es"),
     ("a vachata please", "en"),                  # b and v sound alike in Spanish only
     ("la vida es bella", "es"), ("Eso es todo", "es"), ("sí, bien", "es"),
-    ("from 6 to 5 o'clock", "en"), ("mi mayor deseo", "es"),
+    ("from 6 to 5 o'clock", "en"), ("mi mayor deseo", "es"), ("an indie band", "en"),
+    ("sube la voz", "es"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

@@ -47,9 +47,9 @@ _KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|de|gee|eff|ef|ay
                   r"(major|minor|flat|sharp|dorian|lydian|mixolydian|phrygian|aeolian|ionian)\b",
                   re.IGNORECASE)
 #: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
-_RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|in the|and the)\s+(major|minor|flat|sharp)t?\b",
+_RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|indie|in the|and the)\s+(major|minor|flat|sharp)t?\b",
                                re.IGNORECASE)
-_RUN_TOGETHER = {"any": "E", "indeed": "D", "in the": "E", "and the": "E"}
+_RUN_TOGETHER = {"any": "E", "indeed": "D", "indie": "D", "in the": "E", "and the": "E"}
 #: "an F," / "and A, around 70": a capital note letter after "an"/"and", where a request
 #: says its key ("in F"); a lower-case "and a," is the article
 _NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
@@ -71,7 +71,7 @@ _NTH_AS_SECONDS = re.compile(r"\b([2-5])2nd(?=\s+(?:loop|clip|track|piece|song|o
 _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
 #: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
-_MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+york\b", re.IGNORECASE)
+_MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+(?:york|llor|yor)\b", re.IGNORECASE)
 _BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s+(?:vemos|bemos|vemol|bemo|bemoles)"
                     r"|[bv]emol)\b", re.IGNORECASE)  # "Sivemol": run together too
 _DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
@@ -81,6 +81,8 @@ _SOLO_AS_SOL = re.compile(r"\b(en|a|de)\s+solo\s+(mayor|menor)\b", re.IGNORECASE
 _BPM = re.compile(r"\b(\d{2,3})\s*(?:btm|bpn|vpm|bbm|bgm|beat dm|b pm)(?![a-z])", re.IGNORECASE)
 #: "some EDM ..., 128 EDM": after a number, a second "EDM" is the tempo's unit
 _EDM_AS_BPM = re.compile(r"(?<=\bedm\b)(.*?\b\d{2,3})\s*edm\b", re.IGNORECASE)
+#: "Y sube la 85": "súbela a 85" (a tempo, not "the 85")
+_VERB_LA_NUMBER = re.compile(r"\b(sub|baj)e\s+la\s+(?:a\s+)?(\d{2,3})\b", re.IGNORECASE)
 #: "en mí a 135": "mí" (me) before a tempo is the note E ("en mi, a 135")
 _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "and do (that)" as the whole of a clause, or of a request after a few small words:
@@ -174,6 +176,7 @@ def _mend_keys(text: str) -> str:
     text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
     text = _MI_ACCENTED.sub("en mi, ", text)
+    text = _VERB_LA_NUMBER.sub(lambda m: f"{m.group(1)}ela a {m.group(2)}", text)
     text = _SOLO_AS_SOL.sub(lambda m: f"{m.group(1)} sol {m.group(2).lower()}", text)
     text = _BPM.sub(lambda m: f"{m.group(1)} bpm", text)
     return _FLATT.sub(lambda m: f"{m.group(1)} flat", text)

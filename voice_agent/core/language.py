@@ -229,14 +229,30 @@ def filler_words(*extra: str) -> str:
 #: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
-    r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy)\s*,?\s*)?"
+    r"(?:no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?:(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
     # heard without its commas: "un cajón no mejor unas congas"
-    r"|\s+no,?\s+(?:mejor|make that|i mean)\b\s*,?",
+    r"|\s+no,?\s+(?:mejor|make that|i mean)\b\s*,?"
+    r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
     re.IGNORECASE)
 
 _Found = TypeVar("_Found")
+
+
+def correction(text: str) -> tuple[str, str, str] | None:
+    """``text`` split at its last correction: (the words before the clause it corrects,
+    that clause, the words after the correction); None when it corrects nothing.
+    "A rock song, about 120, no, make that 130, in G" -> ("A rock song,", " about 120",
+    "130, in G")."""
+    found = None
+    for found in _CORRECTION.finditer(text):
+        pass
+    if found is None or not text[found.end():].strip():
+        return None
+    clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
+    return text[:clause + 1], text[clause + 1:found.start()], text[found.end():].strip()
 
 
 def corrected_readings(text: str) -> tuple[str, ...]:
@@ -244,15 +260,12 @@ def corrected_readings(text: str) -> tuple[str, ...]:
     words after it ("..., no, make that a hundred and thirty" -> ", a hundred and thirty"),
     then the request without the clause it corrects ("a rock song, a hundred and
     thirty"); () when the request corrects nothing."""
-    found = None
-    for found in _CORRECTION.finditer(text):
-        pass
-    if found is None or not text[found.end():].strip():
+    parts = correction(text)
+    if parts is None:
         return ()
-    # the words after it as a clause of their own (", 130, in G major": a tempo said alone)
-    rest = f", {text[found.end():].strip()}"
-    clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
-    without = f"{text[:clause + 1]} {rest[2:]}".strip() if clause >= 0 else rest
+    before, _clause, after = parts
+    rest = f", {after}"  # a clause of its own (", 130, in G major": a tempo said alone)
+    without = f"{before} {after}".strip() if before else rest
     return (rest, without) if without != rest else (rest,)
 
 

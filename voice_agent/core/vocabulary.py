@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from voice_agent.core.language import base_language, fold, prefers_correction
+from voice_agent.core.language import base_language, correction, fold, prefers_correction
 
 
 @dataclass(frozen=True)
@@ -274,8 +274,19 @@ def find_instruments(text: str) -> tuple[str, ...]:
     Longer aliases are matched first and blanked out, so "electric guitar" does not
     also count as the bare "guitar" alias of the acoustic guitar. A family word
     ("woodwinds", "vientos") names each of its instruments; plurals and Spanish
-    diminutives ("una flautita") name the instrument.
+    diminutives ("una flautita") name the instrument. An instrument taken back by a
+    correction that names another ("ponle una trompeta, no, mejor un saxofón") is not
+    named.
     """
+    named = _named_instruments(text)
+    parts = correction(text) if len(named) > 1 else None
+    if parts is None or not _named_instruments(parts[2]):
+        return named
+    kept = set(_named_instruments(f"{parts[0]} {parts[2]}"))
+    return tuple(n for n in named if n in kept)
+
+
+def _named_instruments(text: str) -> tuple[str, ...]:
     folded = fold(text)
     first_seen: dict[str, float] = {}
     for stem, pattern, names in _INSTRUMENT_PATTERNS:

@@ -76,7 +76,7 @@ _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
 _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
-_ANOTHER = r"(?:another|one more|otra|otro)"
+_ANOTHER = r"(?:another|one more|a second one|otra|otro)"
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines|in (?:the same|that) vein|in (?:the same|that|this)"
@@ -453,7 +453,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
          r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
-         r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
+         r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)"
          r"|take that back|revert that"
          # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
@@ -503,16 +503,16 @@ _LAST_TWO = (r"(?:(?:the\s+)?last two|(?:the\s+)?two last|(?:las|los)\s+dos\s+ul
 def parse_version_command(text: str) -> VersionCommand | None:
     """A command about this session's versions ("undo", "vuelve a la primera", "play
     version 2", "compara las dos últimas"), or None. A request may say why first: "Ai, no,
-    así no me gusta. Deshaz eso." is the undo its last sentence or clause says, when the
-    words before it name no music."""
+    así no me gusta. Deshaz eso." is the undo its last sentence or clause says."""
     command = _version_command(text)
     if command is not None:
         return command
-    sentences = [s for s in re.split(r"(?<=[.!?;,])\s+", text.strip()) if s.strip()]
-    if len(sentences) > 1 and not _names_music(" ".join(sentences[:-1])):
-        last = _version_command(sentences[-1])
-        if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
-            return last
+    # the last sentence or clause, after words about the music ("Uf, el violín no pega ni
+    # con cola. Deshaz eso."; heard "the congas are too much, remove that last change")
+    clauses = [s for s in re.split(r"(?<=[.!?;,])\s+", text.strip()) if s.strip()]
+    last = _version_command(clauses[-1]) if len(clauses) > 1 else None
+    if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
+        return last
     return None
 
 

@@ -34,7 +34,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
-                 r"|instead|hazl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
+                 r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
 #: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
@@ -156,7 +156,7 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
 
 #: words before a question that do not change it ("sorry, what key is this in again?")
 _BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", "y", "mae", "oiga",
-                                "sorry", "perdon", "perdona", "disculpa")
+                                "sorry", "perdon", "perdona", "disculpa", "eso", "y eso")
 #: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
 _QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
@@ -178,10 +178,13 @@ def asks_about_clip(text: str) -> bool:
     thanks may come first ("Ndatenda, shamwari. What key is it in?")."""
     if _asks_about_clip(text):
         return True
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    before = " ".join(sentences[:-1])
-    return (len(sentences) > 1 and _asks_about_clip(sentences[-1])
-            and not (find_genre(before) or find_instruments(before) or names_an_edit(before)))
+    for ends in ("[.!?]", "[.!?,]"):  # heard, a comma may end the greeting's clause
+        parts = re.split(rf"(?<={ends})\s+", text.strip())
+        before = " ".join(parts[:-1])
+        if (len(parts) > 1 and _asks_about_clip(parts[-1])
+                and not (find_genre(before) or find_instruments(before) or names_an_edit(before))):
+            return True
+    return False
 
 
 def _asks_about_clip(text: str) -> bool:
@@ -205,7 +208,10 @@ def _tempo_change(text: str, folded: str) -> str | None:
 
 #: a yes/no question to the agent ("did you compose this yourself?"), not a request form
 #: ("can you make it faster?")
-_YES_NO_QUESTION = r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
+_YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
+                    # who made it: "Charley, who made this music, is it you?", "¿quién la hizo?"
+                    r"|\b(?:who|quien)\s+(?:made|makes|composed|wrote|played|produced|hizo|compuso"
+                    r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b")
 
 
 def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:

@@ -23,7 +23,8 @@ Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 _NO_CHANGE = MusicPlan(genre="__no_change__")
 
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
-_REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that))|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
+_REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that|bad|worries"
+                r"|problem|way|esta mal|hay problema))|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
@@ -131,7 +132,8 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 
 #: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
-_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar)\s+(?:the\s+|el\s+"
+_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar|don'?t touch|do not touch"
+         r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
          r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
          r"(?:the\s+|el\s+|la\s+|los\s+|las\s+)?")
 
@@ -263,7 +265,8 @@ def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
     """The instrument named within a few words after each cue ("sin la batería")."""
     found: list[str] = []
     for match in re.finditer(rf"\b{cues}\s+(?=((?:\S+\s*){{1,4}}))", folded):
-        found += find_instruments(match.group(1))[:1]
+        # within the cue's sentence: "Aye, no bad. Stick a saxophone on it." removes nothing
+        found += find_instruments(re.split(r"[.!?;]", match.group(1))[0])[:1]
     return tuple(found)
 
 
@@ -281,10 +284,22 @@ _INSTEAD_NEW = (rf"^\s*{_INSTEAD}\s+(?P<old>(?:[^\s,]+\s*){{1,3}}?)(?:,\s*|\s+(?
                 rf"|put|add|agrega|echa|try|give|have)\w*\s))(?P<new>(?:\S+\s*){{1,4}})")
 
 
+#: a swap of an instrument named before, by a pronoun: "the sax squeaks, swap it for a
+#: clarinet", "el saxo chirría, cámbialo por un clarinete"
+_SWAP_IT = (r"\b(?:(?:swap|switch|replace|change|exchange|trade)\s+(?:it|that|them)"
+            r"|(?:cambi\w*|sustitu\w*|reemplac\w*|reemplaz\w*)l[oa]s?)\s+(?:out\s+)?"
+            r"(?:for|with|by|por|con)\s+(?P<new>(?:\S+\s*){1,4})")
+
+
 def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
     """(old, new) instrument pairs: "swap the guitar for a piano", "cambia el saxo por
-    una flauta", "replace the drums with congas", "a violin instead of the accordion"."""
+    una flauta", "replace the drums with congas", "a violin instead of the accordion",
+    "el saxo chirría, cámbialo por un clarinete"."""
     swaps = []
+    for match in re.finditer(_SWAP_IT, folded):
+        old, new = find_instruments(folded[:match.start()]), find_instruments(match.group("new"))
+        if len(old) == 1 and new and old[0] != new[0]:
+            swaps.append((old[0], new[0]))
     for match in [*re.finditer(_SWAP, folded), *re.finditer(_INSTEAD_NEW, folded),
                   *re.finditer(_NEW_INSTEAD, folded)]:
         old, new = find_instruments(match.group("old")), find_instruments(match.group("new"))
@@ -342,9 +357,11 @@ _REMOVE_IT = (r"\b(?:remove|lose|drop|kill|mute|ditch|get rid of|take out|cut) (
 
 
 def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
-    """The one instrument a sentence names and then removes by a pronoun, if exactly one."""
-    named = find_instruments(folded)
-    if len(named) != 1 or re.search(_REMOVE_IT, folded) is None:
+    """The one instrument named before a removal by a pronoun, if exactly one: "the sax
+    is too loud, take it out and put a trumpet there" removes the sax."""
+    removal = re.search(_REMOVE_IT, folded)
+    named = find_instruments(folded[:removal.start()]) if removal else ()
+    if len(named) != 1:
         return ()
     return (_in_plan(named[0], current),)
 
