@@ -1071,3 +1071,9 @@ def test_eval_fresh11_heard(text, language, previous, check):
     # "no drums" after a comma is still a removal
     assert read_request("no drums, no bass, just piano", "en",
                         _plan("jazz", "piano", "drums", "bass")).edited.instruments == ("piano",)
+
+
+def test_a_correction_of_the_mode_keeps_the_key_said_before():
+    from voice_agent.responder.grounding import find_key
+    assert find_key("a tango in A minor, no wait, in C") == ("C", "minor")
+    assert find_key("en re, digo, en mi menor") == ("E", "minor")

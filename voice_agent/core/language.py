@@ -230,8 +230,8 @@ def filler_words(*extra: str) -> str:
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
     r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy)\s*,?\s*)?"
-    r"(?:no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
-    r"(?:(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
+    r"(?:no wait|no no|wait no|no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
     # heard without its commas: "un cajón no mejor unas congas"
     r"|\s+no,?\s+(?:mejor|make that|i mean)\b\s*,?"
@@ -241,32 +241,36 @@ _CORRECTION = re.compile(
 _Found = TypeVar("_Found")
 
 
-def correction(text: str) -> tuple[str, str, str] | None:
+def correction(text: str) -> tuple[str, str, str, str] | None:
     """``text`` split at its last correction: (the words before the clause it corrects,
-    that clause, the words after the correction); None when it corrects nothing.
-    "A rock song, about 120, no, make that 130, in G" -> ("A rock song,", " about 120",
-    "130, in G")."""
+    that clause, the words after the correction, the same with the verb that says it);
+    None when it corrects nothing. "A rock song, about 120, no, make that 130, in G" ->
+    ("A rock song,", " about 120", "130, in G", "make that 130, in G")."""
     found = None
     for found in _CORRECTION.finditer(text):
         pass
     if found is None or not text[found.end():].strip():
         return None
     clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
-    return text[:clause + 1], text[clause + 1:found.start()], text[found.end():].strip()
+    cue = found.start("cue") if found.group("cue") else found.end()
+    return (text[:clause + 1], text[clause + 1:found.start()], text[found.end():].strip(),
+            text[cue:].strip())
 
 
 def corrected_readings(text: str) -> tuple[str, ...]:
     """What to read ``text`` as after its last correction, most corrected first: the
     words after it ("..., no, make that a hundred and thirty" -> ", a hundred and thirty"),
-    then the request without the clause it corrects ("a rock song, a hundred and
-    thirty"); () when the request corrects nothing."""
+    the same with their verb (", make that a hundred and thirty"), then the request
+    without the clause it corrects ("a rock song, make that a hundred and thirty"); ()
+    when the request corrects nothing."""
     parts = correction(text)
     if parts is None:
         return ()
-    before, _clause, after = parts
+    before, _clause, after, said = parts
     rest = f", {after}"  # a clause of its own (", 130, in G major": a tempo said alone)
-    without = f"{before} {after}".strip() if before else rest
-    return (rest, without) if without != rest else (rest,)
+    without = f"{before} {said}".strip()
+    # "make it major": the verb before a mode is what makes it one
+    return tuple(dict.fromkeys((rest, f", {said}", without)))
 
 
 def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]:
@@ -277,10 +281,13 @@ def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]
 
     @wraps(find)
     def find_corrected(text: str) -> _Found:
-        for reading in corrected_readings(text):
-            found = find(reading)
-            if found and found != (None, None):
-                return found
-        return find(text)
+        readings = corrected_readings(text)
+        if not readings:
+            return find(text)
+        found = [find(reading) for reading in (*readings, text)]
+        if isinstance(found[-1], tuple):  # (key, mode): each part from the first that says it
+            return tuple(next((f[i] for f in found if f[i] is not None), None)  # type: ignore
+                         for i in range(len(found[-1])))
+        return next((f for f in found if f), found[-1])
 
     return find_corrected
