@@ -73,6 +73,11 @@ def test_only_a_single_beam_search_gives_alternatives():
 def test_alternatives_are_mended_like_the_words():
     heard = Transcript("now the harmonica.", "en", alternatives=("now adharmonica.",))
     assert mend_transcript(heard).alternatives == ("now add harmonica.",)
+    # mended, an alternative may be the words themselves, or another alternative
+    heard = Transcript("Pon una salsa con trompetas.", "es",
+                       alternatives=("Pon una salsa contrompetas.", "pon una salsa con trompetas.",
+                                     "Pon una salsa con trompetas!", "Pon una salsa contrompetas!"))
+    assert mend_transcript(heard).alternatives == ("Pon una salsa con trompetas!",)
 
 
 def _spoken_after_a_clip(heard: str, alternatives: tuple[str, ...], language: str = "es"):

@@ -141,7 +141,10 @@ def mend_transcript(transcript: Transcript) -> Transcript:
     """``transcript`` with its mishearings of music words mended (see :func:`mend`), in
     its words and in the recogniser's alternatives."""
     mended = mend(transcript.text, transcript.language)
-    alternatives = tuple(mend(a, transcript.language) for a in transcript.alternatives)
+    # mending may make an alternative the words themselves ("contrompetas" / "con trompetas")
+    alternatives = tuple(a for a in dict.fromkeys(mend(a, transcript.language)
+                                                  for a in transcript.alternatives)
+                         if a.lower() != mended.lower())
     if mended == transcript.text and alternatives == transcript.alternatives:
         return transcript
     if mended != transcript.text:
