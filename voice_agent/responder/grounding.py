@@ -41,10 +41,10 @@ MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make
                "groove", "loop", "tune", "piece")
 
 
-#: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
 #: a mood the clip has too much of is what the person wants gone: "it's too sad, make it
 #: romantic", "está demasiado triste"
 _TOO_MUCH = r"\b(?:too|demasiado)\s+\w+"
+#: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
 _LOVE_AS_PRAISE = r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
 
 

@@ -23,8 +23,10 @@ Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 _NO_CHANGE = MusicPlan(genre="__no_change__")
 
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
-_REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that|bad|worries"
-                r"|problem|way|esta mal|hay problema))|no more|remove|take out|take(?=(?:\s+\S+){1,3}\s+out\b)"
+# "no" is no removal before a correction ("no, mejor un saxo") or in "no bad", "no worries"
+_REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that|bad"
+                r"|worries|problem|way|esta mal|hay problema))|no more|remove|take out"
+                r"|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
