@@ -600,10 +600,8 @@ def failed_turns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def machine() -> str:
-    """The CPU this ran on, in a few words."""
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").is_file() else ""
-    simd = next((f for f in ("avx512f", "avx2") if f" {f} " in flags), "no avx2")
-    return f"{cpu.describe()}; {os.cpu_count()} CPUs, {simd}, {platform.machine()}"
+    """The CPU this ran on, in a few words (its model and vector class, cores, arch)."""
+    return f"{cpu.describe()}; {os.cpu_count()} CPUs, {platform.machine()}"
 
 
 # -- main -----------------------------------------------------------------------------------

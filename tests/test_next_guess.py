@@ -137,4 +137,4 @@ def test_the_alternatives_cost_benchmark_asks_for_requests_and_ranks_plainly(tmp
     assert bench.main(["--audio-dir", str(tmp_path)]) == 2  # no requests: says where to get them
     assert "no WAV files" in capsys.readouterr().err
     values = [0.1, 0.2, 0.3, 0.4, 1.0]
-    assert bench.percentile(values, 0.5) == 0.3 and bench.percentile(values, 0.95) == 1.0
+    assert bench.percentile(values, 50) == 0.3 and bench.percentile(values, 95) == 1.0

@@ -241,6 +241,7 @@ _CORRECTION = re.compile(
 _Found = TypeVar("_Found")
 
 
+@lru_cache(maxsize=1024)  # each field reader of one request asks about the same words
 def correction(text: str) -> tuple[str, str, str, str] | None:
     """``text`` split at its last correction: (the words before the clause it corrects,
     that clause, the words after the correction, the same with the verb that says it);

@@ -521,9 +521,10 @@ class Pipeline:
         melody, engine = music_from
         cancel.check()
         worker = done.worker = self._acknowledge_early(recorder, heard, history, voices, scope)
-        transcript = done.transcript = self._understood(
+        transcript, reading = self._understood(
             self._transcript(recorder, audio, text, language, transcribe,
                              conversation_language(history)), history, scope)
+        done.transcript = transcript
         reply, primary = None, None
         early = _EarlyMusic(lambda settled: self._render_early(recorder, settled, melody, engine))
         if transcript is not None:
@@ -536,7 +537,7 @@ class Pipeline:
             # the settled plan gets the same overrides as the final one, so the two compare
             reply = _adjusted(self._reply(recorder, transcript, history, worker,
                                           lambda settled: early.start(_adjusted(settled, adjust)),
-                                          scope),
+                                          scope, reading),
                               adjust)
         outcome = self._library_command(recorder, reply, transcript, history, scope)
         done.library = outcome.action if outcome.action and outcome.action.done else None
@@ -675,11 +676,13 @@ class Pipeline:
     def _reply(self, recorder: _TurnRecorder, transcript: Transcript,
                history: tuple[Turn, ...], worker: _VoiceWorker | None,
                on_plan: Callable[[Reply], None] | None = None,
-               scope: LibraryScope = LibraryScope()) -> Reply | None:
-        """The request is read once; when its words decide the turn (a clear library
-        command, a clear edit or replay of the last clip) the language model is not asked:
-        the reply is stated from templates and the plan, and the record says why."""
-        reading = self._read(transcript, history, scope)
+               scope: LibraryScope = LibraryScope(),
+               reading: RequestReading | None = None) -> Reply | None:
+        """The request is read once (``reading``, when :meth:`_understood` already read
+        it); when its words decide the turn (a clear library command, a clear edit or
+        replay of the last clip) the language model is not asked: the reply is stated
+        from templates and the plan, and the record says why."""
+        reading = reading or self._read(transcript, history, scope)
         lyrics_without_library = reading.intent is Intent.LYRICS and self.library is None
         if reading.authoritative and not lyrics_without_library:
             recorder.skip(STAGE_LLM, reading.why)
@@ -692,10 +695,11 @@ class Pipeline:
             recorder, transcript, history, worker if streams else None, reading, on_plan))
 
     def _understood(self, transcript: Transcript | None, history: tuple[Turn, ...],
-                    scope: LibraryScope) -> Transcript | None:
+                    scope: LibraryScope) -> tuple[Transcript | None, RequestReading | None]:
         """``transcript``, or the recogniser's first alternative that clearly asks for
         something (:func:`_asks_clearly`) when its own words ask for nothing
-        (:attr:`RequestReading.asks_for_nothing`).
+        (:attr:`RequestReading.asks_for_nothing`); with the words' reading when it was
+        made here (None when there was nothing to choose between).
 
         Whisper base turns a word it did not expect into another ("Vuelve a la versión
         dos" heard "Puelve a la versión 2"), and such words would get the help reply; the
@@ -704,17 +708,19 @@ class Pipeline:
         would have done nothing.
         """
         if transcript is None or not transcript.alternatives:
-            return transcript
-        if not self._read(transcript, history, scope).asks_for_nothing:
-            return transcript
+            return transcript, None
+        heard = self._read(transcript, history, scope)
+        if not heard.asks_for_nothing:
+            return transcript, heard
         for alternative in transcript.alternatives:
             candidate = dataclasses.replace(transcript, text=alternative,
                                             first_heard=transcript.text)
-            if _asks_clearly(self._read(candidate, history, scope)):
+            reading = self._read(candidate, history, scope)
+            if _asks_clearly(reading):
                 log.info("heard %r, which asks for nothing; read the recogniser's next "
                          "guess %r", transcript.text, alternative)
-                return candidate
-        return transcript
+                return candidate, reading
+        return transcript, heard
 
     def _read(self, words: Transcript, history: tuple[Turn, ...],
               scope: LibraryScope) -> RequestReading:
