@@ -25,7 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
+from load_bench import percentile  # noqa: E402  (nearest rank, as the load benchmark's)
 from voice_agent.asr.repair import mend  # noqa: E402
 from voice_agent.core import cpu  # noqa: E402
 from voice_agent.core.types import Intent, MusicPlan, Reply, Transcript, Turn  # noqa: E402
@@ -56,12 +58,6 @@ def read_once(text: str, language: str, history: tuple[Turn, ...]) -> float:
     return time.perf_counter() - start
 
 
-def percentile(values: list[float], share: float) -> float:
-    """The value below which ``share`` of ``values`` lie (nearest rank)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scripts", default=str(HERE / "conversations"))
@@ -78,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     slowest = max(range(len(texts)), key=medians.__getitem__)
     summary = {"requests": len(texts), "runs": args.runs, "cpu": cpu.describe(),
                "median_ms": round(statistics.median(medians), 3),
-               "p95_ms": round(percentile(medians, 0.95), 3),
+               "p95_ms": round(percentile(medians, 95), 3),
                "max_ms": round(medians[slowest], 3), "slowest": texts[slowest][0]}
     print(f"{summary['requests']} requests on {summary['cpu']}: median {summary['median_ms']} ms, "
           f"p95 {summary['p95_ms']} ms, slowest {summary['max_ms']} ms ({summary['slowest']!r})")

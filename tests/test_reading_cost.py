@@ -22,5 +22,7 @@ def test_every_distinct_request_is_timed_and_the_slowest_named(tmp_path):
 
 
 def test_percentile_is_the_nearest_rank():
-    assert tool.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 0.5) == 3.0
-    assert tool.percentile([1.0, 2.0], 0.95) == 2.0
+    """As the load benchmark's: the 95th of 1..20 is 19 (rank ceil(0.95 * 20)), not 20."""
+    assert tool.percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert tool.percentile([float(v) for v in range(1, 21)], 95) == 19.0
+    assert tool.percentile([1.0, 2.0], 95) == 2.0
