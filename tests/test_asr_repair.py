@@ -107,6 +107,13 @@ from voice_agent.core.types import Intent
     ("con piano y cuerdas en fama llor.", "es", "con piano y cuerdas en fa mayor."),
     ("a harp and a flute, indie major, nice", "en", "a harp and a flute, in D major, nice"),
     ("Y sube la 85.", "es", "Y subela a 85."),
+    # eval_fresh12 spoken (run once on 76257e4, then fixed); own phrasings of what was heard
+    ("Qué lindo, ponle un cielo.", "es", "Qué lindo, ponle un chelo."),
+    ("¿Y si la pones menor?", "es", "¿Y si la pones menor?"),
+    ("Mejor la hacen mayor.", "es", "Mejor la hace en mayor."),
+    ("Ponla en dozos tenido mayor.", "es", "Ponla en do sostenido mayor."),
+    ("Ahora pasa la cumbia, porfa.", "es", "Ahora pásala a cumbia, porfa."),
+    ("at a trumpet, please.", "en", "add a trumpet, please."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -145,6 +152,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("la vida es bella", "es"), ("Eso es todo", "es"), ("sí, bien", "es"),
     ("from 6 to 5 o'clock", "en"), ("mi mayor deseo", "es"), ("an indie band", "en"),
     ("sube la voz", "es"),
+    ("una canción sobre el cielo", "es"),       # the sky of a lyric is no cello
+    ("un cielo azul", "es"), ("pasa lo que pasa", "es"), ("se hacen mayores", "es"),
+    ("he tenido un mal día", "es"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

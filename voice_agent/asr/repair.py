@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from voice_agent.core.language import filler_words
 from voice_agent.core.types import Transcript
-from voice_agent.core.vocabulary import INSTRUMENTS, STYLES, fold
+from voice_agent.core.vocabulary import INSTRUMENTS, STYLES, find_genre, find_instruments, fold
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|oka
                    re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
+#: "at a choir, no hang on": "add" heard as "at" before an instrument's name
+_AT_INSTRUMENT = re.compile(rf"^({_FILLERS})at\s+(?=(?:an?|some)\s+(\w+(?:\s+\w+)?))", re.IGNORECASE)
 #: "flow it down a little": "slow" (nothing else flows down in a request)
 _FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
@@ -179,6 +181,8 @@ def _mend_keys(text: str) -> str:
     text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
     text = _MI_ACCENTED.sub("en mi, ", text)
+    text = _VERB_EN_MODE.sub(lambda m: f"{m.group(1)} en {m.group(2).lower()}", text)
+    text = _SOSTENIDO.sub(lambda m: f"{m.group(1).lower()} sostenido", text)
     text = _VERB_LA_NUMBER.sub(lambda m: f"{m.group(1)}ela a {m.group(2)}", text)
     text = _SOLO_AS_SOL.sub(lambda m: f"{m.group(1)} sol {m.group(2).lower()}", text)
     text = _BPM.sub(lambda m: f"{m.group(1)} bpm", text)
@@ -192,11 +196,16 @@ def _mend_commands(text: str, language: str) -> str:
         for pattern, said in _ENGLISH_WORDS:
             text = pattern.sub(said, text)
         text = _AD.sub("add", text)
+        text = _AT_INSTRUMENT.sub(lambda m: f"{m.group(1)}add " if find_instruments(m.group(2))
+                                  else m.group(0), text)
         text = _FLOW_DOWN.sub("slow", text)
         return _FULL_MINUTE.sub(lambda m: f"{m.group(1)} full minute", text)
     text = _SESEO.sub(lambda m: _SESEO_VERBS[m.group(0).lower()], _A_CIEN.sub("a cien", text))
     text = _NUMBER_SI.sub(r"\1, sí", text)
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
+    text = _CIELO.sub(lambda m: f"{m.group(1)} chelo", text)
+    text = _PASA_LO.sub(lambda m: f"pásal{m.group(1)[1].lower()} a " if find_genre(m.group(2))
+                        else m.group(0), text)
     return _mend_spanish_verb(text)
 
 
@@ -267,6 +276,15 @@ _AFTER_SMALL_WORD = {"guido": "güiro", "huiro": "güiro", "flota": "flauta"}
 _SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_AFTER_SMALL_WORD)})\b"
                          r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
                          r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
+#: "añádele un cielo": the cello ("chelo") heard as the sky, where an instrument's name ends
+_CIELO = re.compile(r"\b(un)\s+cielo\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor|tambi[eé]n))",
+                    re.IGNORECASE)
+#: "y si la hacen menor": "la hace en menor", the "en" glued to the verb before a mode
+_VERB_EN_MODE = re.compile(r"\b(hace|pone|deja)n\s+(menor|mayor)\b", re.IGNORECASE)
+#: "fazos tenido menor", "fa sos tenido": "fa sostenido" split where the "s" sounds
+_SOSTENIDO = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s*[sz]o?s?\s+tenid[oa]\b", re.IGNORECASE)
+#: "ahora pasa lo rock": "pásalo a rock" with the "a" swallowed, before a style's name
+_PASA_LO = re.compile(r"\bpasa\s+(l[oa])\s+(?:a\s+)?(?=(\w+(?:\s+\w+)?))", re.IGNORECASE)
 _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synthwave", "cintuave": "synthwave",
             "sintuave": "synthwave", "sinthwave": "synthwave"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
