@@ -70,3 +70,25 @@ def test_asking_which_playlists_there_are_names_them_with_their_counts(tmp_path)
     spanish = pipeline.run(text="¿Qué listas tengo?", language="es")
     assert spanish.reply.say == "Tienes 2 listas: favoritos, con 1 clip; sunday, con 1 clip."
     assert pipeline.run(text="what's in sunday").reply.say.startswith("sunday has 1 clip")
+
+
+@pytest.mark.parametrize("heard,intent,playlist", [
+    ("what's on pecan nights?", Intent.LIST, "peckham nights"),      # heard for "Peckham Nights"
+    ("put on the playlist o sea en drive", Intent.PLAY, "ocean drive"),
+    ("ponme la lista dance nite", Intent.PLAY, "dance night"),
+    ("add it to carreteras", Intent.SAVE, "carretera"),
+])
+def test_a_playlist_name_heard_a_little_off_is_the_playlist_it_sounds_like(heard, intent, playlist):
+    command = named_playlist_command(heard, (*NAMES, "peckham nights", "ocean drive"))
+    assert command is not None and command.intent is intent and command.playlist == playlist
+
+
+@pytest.mark.parametrize("text", [
+    "play jim mix",                 # too far from "gym mix" to be sure (0.67)
+    "play something relaxing",      # no name alike
+    "what's on the radio",
+    "play some salsa night",        # "some" music asked for, not a playlist named
+    "play monday",                  # alike, but not the same first sound as "sunday"
+])
+def test_words_too_far_from_any_name_are_no_playlist(text):
+    assert named_playlist_command(text, (*NAMES, "gym mix", "salsa nights")) is None

@@ -230,11 +230,14 @@ def filler_words(*extra: str) -> str:
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
     r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy)\s*,?\s*)?"
-    r"(?:no wait|no no|wait no|no|nah|nope|sorry|perd[oó]n|wait|espera)\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    r"(?:no wait|no no|wait no|(?:no,? )?(?:hang|hold) on|on second thought|no|nah|nope|sorry"
+    r"|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor))\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
-    # heard without its commas: "un cajón no mejor unas congas"
-    r"|\s+no,?\s+(?:mejor|make that|i mean)\b\s*,?"
+    # "about 60 actually? Make that 65": heard, the cue may start a sentence of its own
+    r"|[.?!]\s+(?:make that|i mean|i meant|or rather|mejor dicho)\b\s*,?"
+    # heard without its commas: "un cajón no mejor unas congas", "a 110 no perdón a 105"
+    r"|\s+no,?\s+(?:mejor|make that|i mean|perd[oó]n|sorry|wait|espera|digo)\b\s*,?"
     r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
     re.IGNORECASE)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from collections.abc import Sequence
 
 from voice_agent.core.language import filler_words, spell_numbers
@@ -63,8 +64,8 @@ _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
-               r"|pongame|reproduce\w*|toca\w*"
-               r"|escuchar|oir|quiero oir|quiero escuchar)")
+               r"|pongame|reproduce\w*|toca\w*|pasame|pasamela|pasamelo|let me hear"
+               r"|escuchar|escucharla|escucho|escuchemos|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
                  r"|saca\w*)")
 _CLEAR_VERBS = r"(?:clear|empty|wipe|reset|vacia\w*|limpia\w*)"
@@ -268,14 +269,18 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
     folded = normalise_command_text(text)
     if not folded or find_instruments(text):
         return None
-    for name in sorted(playlists, key=len, reverse=True):
-        key = normalise_command_text(name)
-        match = re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded) if key else None
-        if match is None:
+    keys = {name: normalise_command_text(name) for name in playlists}
+    names = sorted((name for name in playlists if keys[name]), key=len, reverse=True)
+    spans = {name: _said_exactly(keys[name], folded) for name in names}
+    if not any(spans.values()):  # heard, a name may come out a little off
+        spans = {name: _heard_at_end(keys[name], folded) for name in names}
+    for name in names:
+        if spans[name] is None:
             continue
-        before = folded[:match.start()]
-        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la)\s+)?$", before) and \
-                re.fullmatch(rf"\s*{_TRAILING}", folded[match.end():]):
+        start, end = spans[name]
+        before = folded[:start]
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la|el)\s+)?(?:(?:playlist|play list"
+                     rf"|lista)\s+)?$", before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_BEFORE_NAME, before) is None:
             continue
@@ -284,6 +289,44 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
         if _has(_LIST_VERBS, before) or _has(_LEFT_IN, before):
             return Command(Intent.LIST, canonical_playlist(name))
     return None
+
+
+def _said_exactly(key: str, folded: str) -> tuple[int, int] | None:
+    """Where the words say playlist ``key`` (both normalised) as it is spelled, or None."""
+    match = re.search(rf"(?<![a-z]){re.escape(key)}(?![a-z])", folded)
+    return match.span() if match else None
+
+
+#: how alike (difflib's ratio, spaces left out) a name at the end of a request must be to
+#: a playlist's: "pack of nights" is heard for "Peckham Nights" (0.72), "o sea en drive"
+#: for "Ocean Drive" (0.86); "jim mix" for "gym mix" (0.67) is too far to be sure
+_HEARD_ALIKE = 0.7
+
+
+def _heard_at_end(key: str, folded: str) -> tuple[int, int] | None:
+    """Where the end of the words is playlist ``key`` as a recogniser may write it: as
+    many words as the name, give or take, alike enough, starting with the same letter
+    and naming no other music; None otherwise."""
+    tail = re.sub(_TRAILING, "", folded)
+    words, wanted = tail.split(), key.replace(" ", "")
+    best: tuple[float, int] | None = None
+    count = len(key.split())
+    for size in range(max(1, count - 1), min(len(words), count + 2) + 1):
+        said = words[-size:]
+        ratio = SequenceMatcher(None, "".join(said), wanted).ratio()
+        if ratio >= _HEARD_ALIKE and said[0][0] == wanted[0] and _same_music(" ".join(said), key) \
+                and (best is None or ratio > best[0]):
+            best = (ratio, size)
+    if best is None:
+        return None
+    start = len(tail) - len(" ".join(words[-best[1]:]))
+    return start, len(tail)
+
+
+def _same_music(said: str, name: str) -> bool:
+    """Whether words name no music the playlist's name does not ("dance nite" for "dance
+    night" does; "some salsa night" for "salsa nights" names salsa, a request)."""
+    return find_genre(said) == find_genre(name) and find_instruments(said) == find_instruments(name)
 
 
 def _confirmation(folded: str, text: str) -> Command | None:
@@ -438,7 +481,8 @@ def _play_playlist(folded: str) -> Command | None:
     first song (a bare "play the playlist" names none and stays unread)."""
     playlist = find_playlist(folded) if _playlist_noun(folded) else None
     if playlist is None or not re.match(rf"\s*(?:(?:please|por favor|now|ahora|and|y|ok|okay"
-                                        rf"|vale)\s+)*{_PLAY_VERBS}\b", folded):
+                                        rf"|vale|(?:can|could|would|will) you|(?:me )?(?:puedes"
+                                        rf"|podes|podrias))\s+)*{_PLAY_VERBS}\b", folded):
         return None
     return Command(Intent.PLAY, playlist, 1)
 
@@ -480,8 +524,10 @@ _PREVIOUS = (r"(?:previous|the one before|last one|anterior|de antes|la de antes
 #: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"
 _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|once)"
               r"|(?:one|a|1)\s+step\s+back|back\s+(?:one|a)\s+(?:step|version)"
-              r"|(?:vuelve|volver|vuelvo|volvamos|regresa\w*|retrocede\w*|ve|ir)\s+(?:un paso\s+)?"
-              r"(?:atras|para atras)|un paso (?:atras|para atras)|retrocede\w*)")
+              # "volvé atrás" (voseo), "echa para atrás ese cambio", "échale pa' atrás"
+              r"|(?:vuelve|volver|volve|vuelvo|volvamos|regresa\w*|retrocede\w*|ve|ir|echa|echale"
+              r"|echalo|echala|tira|tirale)\s+(?:un paso\s+)?"
+              r"(?:atras|para atras|pa atras)|un paso (?:atras|para atras)|retrocede\w*)")
 #: the version before, without a "back" verb: "play the previous one", "pon la anterior"
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")

@@ -24,7 +24,8 @@ DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
                 "minor": ("A", "E", "D", "G", "C", "B", "F#", "F")}
 
 REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more", "repeat",
-                "play it back", "play that back", "play this back",
+                "play it back", "play that back", "play this back", "another spin",
+                "spin it again", "run it back", "another listen",
                 "otra vez", "una vez mas", "una vez más",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
                 "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner")
@@ -119,7 +120,7 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
 #: "and slower, like 100", "slower mate, say 95", "más lenta, a 90", "make it 95"; a length
 #: ("to 30 seconds") is not a tempo
 TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick|pick|turn|dial|knock|drop|pull"
-                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|the tempo|the bpm))?"
+                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|her|him|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
                 r"|then|tio|guey|wey|che|porfa|pues)|\s+\w+(?=,))?\W+(?:like|say|around|about|maybe|to|at|a|como"
@@ -127,7 +128,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
                 r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en)"
-                r"|\s+l[ao](?:\s+a)?(?=\s+\d)))\s+(?:unos?\s+)?"
+                r"|\s+l[ao](?:\s+a)?(?=\s+\d)|(?<=l[ao])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\b)))\s+(?:unos?\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")
 
@@ -232,6 +233,11 @@ def bpm_step(text: str) -> int | None:
 
 
 #: the direction a correction rules out: "slower, not quicker", "más rápido, no más lento"
+#: a complaint about the length, not the tempo: "it ends too quick", "is over too soon",
+#: "se acaba muy rápido", "termina demasiado pronto" (longer, not slower)
+ENDS_TOO_SOON = (r"\b(?:ends|finishes|is over|s over|stops|cuts off|se acaba|se termina|termina"
+                 r"|acaba)\s+(?:(?:way|a bit|kind of|kinda|muy|demasiado|bien|super|re|tan)\s+)?"
+                 r"(?:too\s+)?(?:quick(?:ly)?|fast|soon|early|abruptly|rapido|pronto|de golpe)\b")
 _NOT_THIS_WAY = (r"(?<=[,;]) ?(?:not|no|y no)\s+(?:mas\s+)?(?:faster|quicker|slower|rapid[oa]|lent[oa])\b")
 
 
@@ -243,6 +249,7 @@ def tempo_direction(text: str) -> str | None:
     # "it's dragging": the apostrophe apart, as the idioms spell it ("it s")
     folded = re.sub(_KEY_MOVE, " ", fold(text).replace("'", " ").replace("’", " "))
     folded = re.sub(_NOT_THIS_WAY, " ", folded)  # "I meant slower, not quicker"
+    folded = re.sub(ENDS_TOO_SOON, " ", folded)  # "it ends too quick": a length
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
     if faster != slower:
@@ -254,7 +261,7 @@ _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2
                 "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5}
 _HALF = r"(?:\s+(?:and a half|y medio|y media))?"
 _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.join(_COUNT_WORDS)})"
-            rf"{_HALF}\s*(?:-\s*)?(?:full\s+|whole\s+)?(?:minutes?|minutos?|mins?)\b{_HALF}")
+            rf"{_HALF}\s*(?:-\s*)?(?:full\s+|whole\s+)?(?:minutes?|minutos?|mins?|minutitos?)\b{_HALF}")
 
 
 @prefers_correction
@@ -264,8 +271,8 @@ def find_duration(text: str) -> float | None:
     # "ninety-five beats a minute", "cien golpes por minuto": a tempo's unit, not a length
     folded = re.sub(r"\b(?:beats?|bpm|golpes|pulsaciones|pulsos)\s+(?:a|per|por|al|each|every)\s+minut\w*",
                     " bpm", spell_numbers(text), flags=re.IGNORECASE)
-    match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?)\b",
-                      folded)
+    match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?"
+                      r"|segundit[oa]s?)\b", folded)  # "treinta segunditos"
     if match:
         return float(match.group(1).replace(",", "."))
     match = re.search(_MINUTES, folded)

@@ -22,10 +22,11 @@ from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 from voice_agent.responder.commands import (Command, after_answer_word, named_playlist_command,
                                            parse_command)
-from voice_agent.responder.grounding import (FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
+from voice_agent.responder.grounding import (ENDS_TOO_SOON, FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
                                              find_bpm, find_duration, find_key, find_mood,
                                              tempo_direction)
-from voice_agent.responder.refine import VARIATION, apply_refinement, find_swaps, names_an_edit
+from voice_agent.responder.refine import (VARIATION, apply_refinement, find_swaps, names_an_edit,
+                                          plan_instrument)
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
@@ -34,7 +35,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
-                 r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
+                 r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|hacerl[oa]|ponerl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
 #: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
@@ -162,7 +163,7 @@ _BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", 
 _QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
              r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
 _CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|key|speed|instruments?|genre|style|sonando|suena|tonalidad"
-               r"|tono|instrumentos|estilo|genero|velocidad)\b")
+               r"|tono|instrumentos|estilo|genero|velocidad|seconds|segundos|minutes|minutos)\b")
 #: words that ask for a change, not about the clip ("what if you make it faster")
 _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambia\w*|haz\w*"
                     r"|agrega\w*|quita\w*|remove|about|if|si)\b")
@@ -170,7 +171,7 @@ _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambi
 
 #: a question that needs no noun to be about the clip: "how fast is this?", "¿cuánto dura?"
 _HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto dura|que tan (?:rapid|lent|larg)\w*"
-              r"|a que velocidad va|how many (?:bpm|beats))\b")
+              r"|a que velocidad va|how many (?:bpm|beats|seconds|minutes))\b")
 
 
 def asks_about_clip(text: str) -> bool:
@@ -201,6 +202,7 @@ def _tempo_change(text: str, folded: str) -> str | None:
     "slow"/"fast" ("something slow"), which a new request's plan reads the same way."""
     if direction := tempo_direction(text):
         return direction
+    folded = re.sub(ENDS_TOO_SOON, " ", folded)  # "it ends too quick": no tempo at all
     if any(fold(w) in folded for w in FAST_WORDS):
         return "faster"
     return "slower" if any(fold(w) in folded for w in SLOW_WORDS) else None
@@ -209,9 +211,14 @@ def _tempo_change(text: str, folded: str) -> str | None:
 #: a yes/no question to the agent ("did you compose this yourself?"), not a request form
 #: ("can you make it faster?")
 _YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
-                    # who made it: "Charley, who made this music, is it you?", "¿quién la hizo?"
-                    r"|\b(?:who|quien)\s+(?:made|makes|composed|wrote|played|produced|hizo|compuso"
-                    r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b")
+                    # who made it: "Charley, who made this music, is it you?", "¿quién la hizo?",
+                    # "who is playing the sitar, is it a real person?"
+                    r"|\b(?:who|quien)(?:'s|’s)?\s+(?:made|makes|composed|wrote|played|produced|hizo|compuso"
+                    r"|(?:is |s )?(?:playing|singing)|plays|sings|toca|canta|esta tocando"
+                    r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b"
+                    # the agent asked about itself: "¿y tú también sabes bailar?", "¿tú tocas algo?"
+                    r"|^\W*(?:y\s+)?tu\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?(?:sabes|puedes|bailas"
+                    r"|cantas|tocas|eres|tienes|estas|escuchas|vives)\b")
 
 
 def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
@@ -220,9 +227,22 @@ def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
     ``edit_words``: the words use an edit phrasing (then they are no mere talk)."""
     if edit_words:
         return False
-    if says_thanks(fields["text"]):  # "that's really relaxing, thanks": the mood described
+    asked = _asks_the_agent(folded)
+    if says_thanks(fields["text"]) and not asked:  # "that's really relaxing, thanks": the mood
         return not _names_anything(dict(fields, mood=None))
-    return not _names_anything(fields) and re.search(_YES_NO_QUESTION, folded.strip()) is not None
+    # "is that a real harp?": a question about an instrument the clip has asks for nothing
+    previous = fields["previous"]
+    present = previous.instruments if previous is not None else ()
+    named = tuple(name for name in fields["instruments"]
+                  if plan_instrument(name, present) not in present)  # "la guitarra": the plan's
+    return asked and not _names_anything(dict(fields, instruments=named))
+
+
+def _asks_the_agent(folded: str) -> bool:
+    """Whether a sentence of the words asks the agent a yes/no or who question ("Sick,
+    thanks. Did you write that melody just now?")."""
+    return any(re.search(_YES_NO_QUESTION, sentence)
+               for sentence in re.split(r"(?<=[.!?¿])\s*", folded.strip()))
 
 
 def _names_anything(fields: dict) -> bool:
@@ -292,7 +312,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     # mood described; "awesome, add some drums" to a clip with drums stays an edit
     if not clear and not _names_anything(dict(fields, mood=None)) and (
             not fields["mood"] or says_thanks(fields["text"])):
-        return RequestReading(guess=Intent.CHAT, **fields)
+        # "did you write that melody just now?": its "now" cued no edit, a question it is
+        talk = _asks_the_agent(folded)
+        return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT if talk else None,
+                              talk=talk, **fields)
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
                           refine=True, variation=edited.seed != previous.seed,
                           added=added, removed=removed, edited=edited, **fields)

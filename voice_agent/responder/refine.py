@@ -15,7 +15,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    normalize_key)
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
 from voice_agent.core.language import spell_numbers
-from voice_agent.responder.grounding import (TOO, bpm_step, find_bpm, find_duration, find_key,
+from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
@@ -70,7 +70,7 @@ def _duration(plan: MusicPlan, seconds: float) -> MusicPlan:
     return plan.replace(duration_s=float(seconds))
 
 
-_SECONDS = r"(\d{1,2})\s*(?:seconds?|secs?|s|segundos?)"
+_SECONDS = r"(\d{1,2})\s*(?:seconds?|secs?|s|segundos?|segundit[oa]s?)"
 _LONGER = r"(?:longer|more|extra|mas(?! cort)|mas larg\w*)"
 _SHORTER = r"(?:shorter|less|fewer|menos|mas cort\w*)"
 _CUTS = r"\b(?:cut|trim|take off|remove|quita\w*|recorta\w*|acorta\w*)"
@@ -145,7 +145,12 @@ _KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everyth
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
              r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
              r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
-             r"|igual|como esta|tal cual|tal como esta|sin cambiar)\b")
+             r"|igual|como esta|tal cual|tal como esta|sin cambiar)\b"
+             # "pero sin tocar nada más", "without changing anything else", "don't touch
+             # anything else", "change nothing else"
+             r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing) (?:nada|anything) (?:mas|else)\b"
+             r"|\b(?:no toques|no cambies|don'?t touch|don'?t change|do not touch|do not change)"
+             r" (?:nada mas|anything else)\b|\b(?:change|touch) nothing else\b")
 
 
 def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
@@ -173,6 +178,10 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
              r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh)"
              r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
+             # "generate it fresh, like a different recording of it", "otra grabación"
+             r"|(?:a )?(?:different|fresh|new|another) (?:recording|rendition|performance)"
+             r"|(?:generate|make|render|record|do|play) it (?:fresh|afresh|anew)"
+             r"|otra (?:grabacion|interpretacion)|(?:grabacion|interpretacion) (?:distinta|diferente|nueva)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
              r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
@@ -221,7 +230,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
-        (r"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b",
+        (rf"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos)\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
@@ -304,14 +313,38 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
             swaps.append((old[0], new[0]))
     for match in [*re.finditer(_SWAP, folded), *re.finditer(_INSTEAD_NEW, folded),
                   *re.finditer(_NEW_INSTEAD, folded)]:
-        old, new = find_instruments(match.group("old")), find_instruments(match.group("new"))
+        old = find_instruments(match.group("old"))
+        new = find_instruments(match.group("new")) or _elided(match.group("old"), match.group("new"))
         if old and new and old[0] != new[0]:
             pair = (old[0], new[-1] if match.re.pattern == _NEW_INSTEAD else new[0])
             swaps += [pair] if pair not in swaps else []
     return tuple(swaps)
 
 
-def _in_plan(name: str, instruments: tuple[str, ...]) -> str:
+#: an instrument said by its kind alone, the noun left out: "for an acoustic one", "por
+#: una acústica" (the noun is the old instrument's: "swap the electric guitar for ...")
+_ELIDED = (r"^(?:(?:a|an|the|una?|por)\s+)*(?P<kind>\w+)(?:\s+one\b|(?=\s*(?:[,.!?]|$)))")
+_LEADING_ARTICLES = r"^(?:(?:the|my|that|this|la|el|mi|esa|ese)\s+)*"
+
+
+def _elided(old_said: str, new_said: str) -> tuple[str, ...]:
+    """The instrument a swap names without its noun ("swap the electric guitar for an
+    acoustic one" -> the acoustic guitar; "cambia la guitarra eléctrica por una acústica"),
+    or ()."""
+    match = re.match(_ELIDED, new_said.strip())
+    words = re.sub(_LEADING_ARTICLES, "", old_said.strip()).split()
+    if match is None or len(words) < 2:
+        return ()
+    kind, said_before = match.group("kind"), find_instruments(old_said)
+    # English puts the noun last ("electric guitar"), Spanish first ("guitarra eléctrica")
+    for said in (f"{kind} {words[-1]}", f"{words[0]} {kind}"):
+        found = find_instruments(said)
+        if found and found != said_before:
+            return found
+    return ()
+
+
+def plan_instrument(name: str, instruments: tuple[str, ...]) -> str:
     """The plan's own instrument a spoken name means: "the guitar" is the electric guitar
     of a rock plan, "el bajo" its upright bass."""
     if name in instruments:
@@ -337,20 +370,20 @@ def _said_generically(name: str, folded: str) -> bool:
 
 def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     """Swap, drop removed instruments, bring "more X" to the front (featured), add the rest."""
-    swaps = tuple((_in_plan(old, plan.instruments), new) for old, new in find_swaps(folded))
+    swaps = tuple((plan_instrument(old, plan.instruments), new) for old, new in find_swaps(folded))
     swapped_names = {name for pair in find_swaps(folded) for name in pair}
     current = tuple(dict.fromkeys(dict(swaps).get(i, i) for i in plan.instruments))
     current += tuple(new for _, new in swaps if new not in current)
-    removed = tuple(_in_plan(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
+    removed = tuple(plan_instrument(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
                     if n not in swapped_names) or _removed_by_pronoun(folded, current)
-    featured = [_in_plan(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
+    featured = [plan_instrument(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
-    named = [_in_plan(n, current) if _said_generically(n, folded) else n
+    named = [plan_instrument(n, current) if _said_generically(n, folded) else n
              for n in find_instruments(folded) if n not in swapped_names]
     instruments = featured + [n for n in current if n not in removed + tuple(featured)]
     instruments += [name for name in named if name not in instruments and name not in removed]
     solo = _solo(folded)
-    return plan.replace(instruments=tuple(_in_plan(n, current) for n in solo) or tuple(instruments))
+    return plan.replace(instruments=tuple(plan_instrument(n, current) for n in solo) or tuple(instruments))
 
 
 #: a removal of an instrument named earlier: "the sax is annoying, remove it", "el piano, quítalo"
@@ -365,7 +398,7 @@ def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...
     named = find_instruments(folded[:removal.start()]) if removal else ()
     if len(named) != 1:
         return ()
-    return (_in_plan(named[0], current),)
+    return (plan_instrument(named[0], current),)
 
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"

@@ -1,0 +1,130 @@
+"""Phrase classes the twelfth blind set showed the rules did not know, each in phrasings of
+our own (eval_fresh12.json itself is scored, never copied): a step back said with "echa"
+or in voseo, "pásame la versión", a playlist asked for with "can you", a replay idiom, a
+new recording of the same plan, diminutive lengths, "one forty" after "her", corrections
+with "hang on", a swap to "an acoustic one", a genre change that touches nothing else,
+"it ends too quick", and questions about the clip or the agent itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.core.types import Intent, MusicPlan
+from voice_agent.responder.commands import parse_command, parse_version_command
+from voice_agent.responder.reading import read_request
+
+ROCK = MusicPlan(genre="rock", bpm=120, key="E", mode="minor",
+                 instruments=("electric guitar", "bass", "drums", "sitar"),
+                 mood="energetic", duration_s=20.0, seed=5)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nah, echale para atrás, porfa.", Intent.UNDO),
+    ("Volvé atrás un paso, dale.", Intent.UNDO),
+    ("Tírale pa' atrás a ese cambio.", Intent.UNDO),
+    ("Pasame la versión dos, quiero oírla.", Intent.PLAY_VERSION),
+    ("Pásame la versión tres que la escucho otra vez.", Intent.PLAY_VERSION),
+])
+def test_a_step_back_and_a_version_played_said_other_ways(text, intent):
+    command = parse_version_command(text)
+    assert command is not None and command.intent is intent
+
+
+@pytest.mark.parametrize("text", ["Echa un vistazo atrás en la letra", "vuelve a tocar la 2"])
+def test_words_near_a_step_back_that_ask_for_none(text):
+    command = parse_version_command(text)
+    assert command is None or command.intent is not Intent.UNDO
+
+
+@pytest.mark.parametrize("text, playlist", [
+    ("Could you play the Sunset Strip playlist?", "sunset strip"),
+    ("¿Me puedes poner la lista Malecón?", "malecon"),
+    ("Can you play my gym playlist?", "gym"),
+])
+def test_a_playlist_asked_for_politely_is_played(text, playlist):
+    command = parse_command(text)
+    assert command is not None and command.intent is Intent.PLAY and command.playlist == playlist
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Give that one another spin.", Intent.REPLAY),
+    ("Run it back for me.", Intent.REPLAY),
+    ("Same plan, but record it fresh, a different performance of it.", Intent.REFINE),
+    ("Hazme otra grabación, igualita.", None),  # another take or another one like it
+])
+def test_a_replay_idiom_and_a_new_recording_of_the_same_plan(text, intent):
+    reading = read_request(text, "en", ROCK)
+    if intent is Intent.REPLAY:
+        assert reading.intent is Intent.REPLAY
+    elif intent is Intent.REFINE:
+        assert reading.intent is Intent.REFINE
+        assert reading.edited == ROCK.replace(seed=reading.edited.seed) != ROCK
+    else:
+        assert reading.intent in (Intent.REFINE, Intent.ANOTHER_LIKE)
+
+
+@pytest.mark.parametrize("text, language, field, value", [
+    ("Que dure quince segunditos.", "es", "duration_s", 15.0),
+    ("Déjala en un minutito.", "es", "duration_s", 60.0),
+    ("Bring her up to one sixty.", "en", "bpm", 160),
+    ("Slow him down to ninety.", "en", "bpm", 90),
+    ("Add a flute, no hold on, make it a clarinet.", "en", "instruments",
+     ROCK.instruments + ("clarinet",)),
+    ("Ponle un violín, pensándolo bien, mejor un acordeón.", "es", "instruments",
+     ROCK.instruments + ("accordion",)),
+    ("Swap the electric guitar for an acoustic one.", "en", "instruments",
+     ("acoustic guitar", "bass", "drums", "sitar")),
+    ("Cambia la guitarra eléctrica por una acústica.", "es", "instruments",
+     ("acoustic guitar", "bass", "drums", "sitar")),
+    ("Make it longer, it's over too soon.", "en", "duration_s", 30.0),
+    ("Se acaba muy pronto, alárgala.", "es", "duration_s", 30.0),
+])
+def test_edits_said_other_ways(text, language, field, value):
+    reading = read_request(text, language, ROCK)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    assert reading.edited.replace(**{field: getattr(ROCK, field)}) == ROCK  # nothing else
+
+
+def test_it_ends_too_quick_is_a_length_not_a_tempo():
+    reading = read_request("It ends way too quick.", "en", ROCK)
+    assert reading.edited.bpm == ROCK.bpm and reading.edited.duration_s > ROCK.duration_s
+    too_fast = read_request("It's way too quick.", "en", ROCK)
+    assert too_fast.edited.bpm < ROCK.bpm and too_fast.edited.duration_s == ROCK.duration_s
+
+
+@pytest.mark.parametrize("text", [
+    "Ahora conviértelo en salsa, sin cambiar nada más.",
+    "Turn it into jazz without touching anything else.",
+    "Make it a tango, and don't change anything else.",
+])
+def test_a_genre_change_that_touches_nothing_else(text):
+    reading = read_request(text, "en", ROCK)
+    assert reading.intent is Intent.REFINE
+    assert reading.edited.genre != ROCK.genre
+    assert reading.edited.replace(genre=ROCK.genre) == ROCK
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Nice one. Who's playing the bass, a real player?", "en"),
+    ("Is that a real sitar or a sample?", "en"),
+    ("Lovely, thanks. Did you come up with that riff just now?", "en"),
+    ("Jaja, qué bueno. ¿Y tú sabes cantar?", "es"),
+    ("¿Quién toca la guitarra, es una persona?", "es"),
+    ("How many seconds is it?", "en"),
+    ("Muy bien. ¿Cuántos segundos dura?", "es"),
+])
+def test_questions_about_the_clip_or_the_agent_are_talk(text, language):
+    reading = read_request(text, language, ROCK)
+    assert reading.intent is Intent.CHAT
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Is there a way to add a flute?", "en"),       # an edit asked as a question
+    ("Did you make it faster? Make it faster.", "en"),
+    ("¿Tú puedes ponerle una flauta?", "es"),
+    ("Who's playing? Add a trumpet.", "en"),
+])
+def test_a_question_that_asks_for_a_change_is_still_an_edit(text, language):
+    assert read_request(text, language, ROCK).intent is Intent.REFINE
