@@ -114,6 +114,8 @@ from voice_agent.core.types import Intent
     ("Ponla en dozos tenido mayor.", "es", "Ponla en do sostenido mayor."),
     ("Ahora pasa la cumbia, porfa.", "es", "Ahora pásala a cumbia, porfa."),
     ("at a trumpet, please.", "en", "add a trumpet, please."),
+    ("a reggae groove with organ, and d, around eighty", "en",
+     "a reggae groove with organ, in D, around eighty"),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -154,7 +156,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("sube la voz", "es"),
     ("una canción sobre el cielo", "es"),       # the sky of a lyric is no cello
     ("un cielo azul", "es"), ("pasa lo que pasa", "es"), ("se hacen mayores", "es"),
-    ("he tenido un mal día", "es"), ("at a party", "en"), ("at a time like this", "en"),
+    ("he tenido un mal día", "es"), ("tracks b and c.", "en"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

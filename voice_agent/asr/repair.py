@@ -50,9 +50,9 @@ _KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|de|gee|eff|ef|ay
 _RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|indie|in the|and the)\s+(major|minor|flat|sharp)t?\b",
                                re.IGNORECASE)
 _RUN_TOGETHER = {"any": "E", "indeed": "D", "indie": "D", "in the": "E", "and the": "E"}
-#: "an F," / "and A, around 70": a capital note letter after "an"/"and", where a request
-#: says its key ("in F"); a lower-case "and a," is the article
-_NOTE_AFTER_AND = re.compile(r"(?<![A-G] )\b(?:an|and|on)\s+([A-G])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
+#: "an F," / "and A, around 70" / "and e, at around 90": a note letter after "an"/"and",
+#: where a request says its key ("in F"); a lower-case "and a," is the article
+_NOTE_AFTER_AND = re.compile(r"(?<![A-Ga-g] )\b(?:an|and|on)\s+([A-G]|[b-g])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
                              r"|flat|sharp|with|please|around|at|and)\b))")
 #: Spanish "a re menor" heard "arre menor": the preposition glued to the note
 _GLUED_SPANISH_NOTE = re.compile(r"\ba(rre|re|mi|fa|sol|la|si|do)(?:\s+(mayor|menor|bemol|sostenido)"
@@ -165,7 +165,7 @@ def mend(text: str, language: str = "en") -> str:
 def _mend_keys(text: str) -> str:
     text = _RUN_TOGETHER_KEY.sub(
         lambda m: f"in {_RUN_TOGETHER[m.group(1).lower()]} {m.group(2).lower()}", text)
-    text = _NOTE_AFTER_AND.sub(lambda m: f"in {m.group(1)}", text)
+    text = _NOTE_AFTER_AND.sub(lambda m: f"in {m.group(1).upper()}", text)
     text = _GLUED_SPANISH_NOTE.sub(
         lambda m: f"a {m.group(1).lower().replace('rre', 're')} {(m.group(2) or m.group(3)).lower()}",
         text)
