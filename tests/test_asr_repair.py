@@ -113,6 +113,7 @@ from voice_agent.core.types import Intent
     ("Mejor la hacen mayor.", "es", "Mejor la hace en mayor."),
     ("Ponla en dozos tenido mayor.", "es", "Ponla en do sostenido mayor."),
     ("Ahora pasa la cumbia, porfa.", "es", "Ahora pásala a cumbia, porfa."),
+    ("Pasa la mi menor, porfa.", "es", "pásala a mi menor, porfa."),
     ("at a trumpet, please.", "en", "add a trumpet, please."),
     ("a reggae groove with organ, and d, around eighty", "en",
      "a reggae groove with organ, in D, around eighty"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from voice_agent.core.types import Intent, MusicPlan
-from voice_agent.responder.commands import parse_command, parse_version_command
+from voice_agent.responder.commands import parse_version_command
 from voice_agent.responder.reading import read_request
 
 ROCK = MusicPlan(genre="rock", bpm=120, key="E", mode="minor",
@@ -41,10 +41,11 @@ def test_words_near_a_step_back_that_ask_for_none(text):
     ("Could you play the Sunset Strip playlist?", "sunset strip"),
     ("¿Me puedes poner la lista Malecón?", "malecon"),
     ("Can you play my gym playlist?", "gym"),
+    ("Dale, ponme la lista Bahía.", "bahia"),
 ])
 def test_a_playlist_asked_for_politely_is_played(text, playlist):
-    command = parse_command(text)
-    assert command is not None and command.intent is Intent.PLAY and command.playlist == playlist
+    reading = read_request(text, "en", ROCK, awaiting_answer=False)
+    assert reading.intent is Intent.PLAY and reading.command.playlist == playlist
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -111,6 +112,7 @@ def test_a_genre_change_that_touches_nothing_else(text):
     ("Is that a real sitar or a sample?", "en"),
     ("Lovely, thanks. Did you come up with that riff just now?", "en"),
     ("Jaja, qué bueno. ¿Y tú sabes cantar?", "es"),
+    ("Qué chévere, y tú también sabes tocar?", "es"),  # heard with a comma, no "¿"
     ("¿Quién toca la guitarra, es una persona?", "es"),
     ("How many seconds is it?", "en"),
     ("Muy bien. ¿Cuántos segundos dura?", "es"),
@@ -128,3 +130,13 @@ def test_questions_about_the_clip_or_the_agent_are_talk(text, language):
 ])
 def test_a_question_that_asks_for_a_change_is_still_an_edit(text, language):
     assert read_request(text, language, ROCK).intent is Intent.REFINE
+
+
+def test_a_playlist_heard_a_little_off_is_played_over_a_name_no_playlist_has():
+    # the words alone give the playlist "o" (the name runs into "en"); the library has one alike
+    heard = "Ey, ponme el playlist o sea en drive."
+    reading = read_request(heard, "es", ROCK, playlists=["favoritos", "ocean drive"],
+                           awaiting_answer=False)
+    assert reading.intent is Intent.PLAY and reading.command.playlist == "ocean drive"
+    alone = read_request(heard, "es", ROCK, playlists=["favoritos"], awaiting_answer=False)
+    assert alone.intent is Intent.PLAY and alone.command.playlist != "ocean drive"

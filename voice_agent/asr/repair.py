@@ -205,7 +205,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
     text = _CIELO.sub(lambda m: f"{m.group(1)} chelo", text)
     text = _PASA_LO.sub(lambda m: f"pásal{m.group(1)[1].lower()} a " if find_genre(m.group(2))
-                        else m.group(0), text)
+                        or _NOTE_NAMED.fullmatch(m.group(2)) else m.group(0), text)
     return _mend_spanish_verb(text)
 
 
@@ -283,8 +283,11 @@ _CIELO = re.compile(r"\b(un)\s+cielo\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por fav
 _VERB_EN_MODE = re.compile(r"\b(hace|pone|deja)n\s+(menor|mayor)\b", re.IGNORECASE)
 #: "fazos tenido menor", "fa sos tenido": "fa sostenido" split where the "s" sounds
 _SOSTENIDO = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s*[sz]o?s?\s+tenid[oa]\b", re.IGNORECASE)
-#: "ahora pasa lo rock": "pásalo a rock" with the "a" swallowed, before a style's name
+#: "ahora pasa lo rock", "pasa la re no más": "pásalo a rock", "pásala a re" with the "a"
+#: swallowed, before a style's name or a note
 _PASA_LO = re.compile(r"\bpasa\s+(l[oa])\s+(?:a\s+)?(?=(\w+(?:\s+\w+)?))", re.IGNORECASE)
+_NOTE_NAMED = re.compile(r"(?:do|re|mi|fa|sol|la|si)(?:\s+(?:mayor|menor|bemol|sostenido|no)|$)",
+                         re.IGNORECASE)
 _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synthwave", "cintuave": "synthwave",
             "sintuave": "synthwave", "sinthwave": "synthwave"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)

@@ -481,7 +481,8 @@ def _play_playlist(folded: str) -> Command | None:
     first song (a bare "play the playlist" names none and stays unread)."""
     playlist = find_playlist(folded) if _playlist_noun(folded) else None
     if playlist is None or not re.match(rf"\s*(?:(?:please|por favor|now|ahora|and|y|ok|okay"
-                                        rf"|vale|(?:can|could|would|will) you|(?:me )?(?:puedes"
+                                        rf"|vale|dale|hey|ey|oye|bueno|pues|so"
+                                        rf"|(?:can|could|would|will) you|(?:me )?(?:puedes"
                                         rf"|podes|podrias))\s+)*{_PLAY_VERBS}\b", folded):
         return None
     return Command(Intent.PLAY, playlist, 1)

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from voice_agent.core.language import filler_words
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
-from voice_agent.responder.commands import (Command, after_answer_word, named_playlist_command,
-                                           parse_command)
-from voice_agent.responder.grounding import (ENDS_TOO_SOON, FAST_WORDS, REFINE_WORDS, REPLAY_WORDS, SLOW_WORDS,
-                                             find_bpm, find_duration, find_key, find_mood,
-                                             tempo_direction)
+from voice_agent.responder.commands import (Command, after_answer_word, canonical_playlist,
+                                             named_playlist_command, parse_command)
+from voice_agent.responder.grounding import (ENDS_TOO_SOON, FAST_WORDS, REFINE_WORDS,
+                                             REPLAY_WORDS, SLOW_WORDS, find_bpm, find_duration,
+                                             find_key, find_mood, tempo_direction)
 from voice_agent.responder.refine import (VARIATION, apply_refinement, find_swaps, names_an_edit,
                                           plan_instrument)
 
@@ -128,8 +128,10 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     folded = " " + fold(text) + " "
     command = parse_command(text)
     named = named_playlist_command(text, playlists) if playlists else None
-    if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL)):
-        command = named  # "okay, play gym mix": the playlist, not a yes
+    if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL)
+                              or (command.intent is named.intent
+                                  and command.playlist not in map(canonical_playlist, playlists))):
+        command = named  # "okay, play gym mix": the playlist, not a yes; a name heard a bit off
     if (not awaiting_answer and command is not None
             and command.intent in (Intent.CONFIRM, Intent.CANCEL)):
         rest = after_answer_word(text)
@@ -217,7 +219,7 @@ _YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you
                     r"|(?:is |s )?(?:playing|singing)|plays|sings|toca|canta|esta tocando"
                     r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b"
                     # the agent asked about itself: "¿y tú también sabes bailar?", "¿tú tocas algo?"
-                    r"|^\W*(?:y\s+)?tu\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?(?:sabes|puedes|bailas"
+                    r"|(?:^|[,;]\s*)\W*(?:y\s+)?tu\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?(?:sabes|puedes|bailas"
                     r"|cantas|tocas|eres|tienes|estas|escuchas|vives)\b")
 
 
