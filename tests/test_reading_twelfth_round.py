@@ -140,3 +140,131 @@ def test_a_playlist_heard_a_little_off_is_played_over_a_name_no_playlist_has():
     assert reading.intent is Intent.PLAY and reading.command.playlist == "ocean drive"
     alone = read_request(heard, "es", ROCK, playlists=["favoritos"], awaiting_answer=False)
     assert alone.intent is Intent.PLAY and alone.command.playlist != "ocean drive"
+
+
+# -- classes the third probe set (probes3.json, a tuning set) showed; own phrasings -------
+
+PIANO_TRIO = MusicPlan(genre="jazz", bpm=120, key="A", mode="major",
+                       instruments=("piano", "upright bass", "drums", "trumpet", "synth", "pad"),
+                       mood="happy", duration_s=20.0, seed=5)
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Make it forty seconds, nah, hold on, thirty-five.", "duration_s", 35.0),
+    ("Take it down to a hundred, ah no, ninety'll do.", "bpm", 90),
+    ("Put it in D major, sorry sorry, E major only.", "key", "E"),
+    ("Hazla más larga, a cincuenta, no vale, a cuarenta y cinco.", "duration_s", 45.0),
+    ("Add a flute, no man, rather a clarinet.", "instruments", PIANO_TRIO.instruments + ("clarinet",)),
+    ("Add a cello, nah scratch that, add a harp.", "instruments", PIANO_TRIO.instruments + ("harp",)),
+])
+def test_a_correction_said_with_more_words_or_a_bare_number(text, field, value):
+    reading = read_request(text, "en", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+
+
+def test_a_number_after_asking_for_another_length_is_seconds_not_a_tempo():
+    reading = read_request("Dale más corta, a quince.", "es", PIANO_TRIO)
+    assert (reading.edited.duration_s, reading.edited.bpm) == (15.0, PIANO_TRIO.bpm)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Kill the synth and the pad, leave the rest.", ("piano", "upright bass", "drums", "trumpet")),
+    ("Remove the trumpet, the synth and the pad.", ("piano", "upright bass", "drums")),
+    ("Deja nomás el piano y la batería.", ("piano", "drums")),
+    ("Quédate solo con el piano y el contrabajo.", ("piano", "upright bass")),
+    ("Sin trompeta, el piano más fuerte.", ("piano", "upright bass", "drums", "synth", "pad")),
+])
+def test_instruments_removed_or_kept_as_a_list(text, kept):
+    assert read_request(text, "es", PIANO_TRIO).edited.instruments == kept
+
+
+def test_a_removal_by_pronoun_stops_at_the_next_verb():
+    reading = read_request("La trompeta chilla mucho. Sacala y poné un saxo.", "es", PIANO_TRIO)
+    assert "trumpet" not in reading.edited.instruments
+    assert "saxophone" in reading.edited.instruments
+
+
+@pytest.mark.parametrize("text, old, new", [
+    ("Cambia la eléctrica por una acústica.", "electric guitar", "acoustic guitar"),
+    ("And the electric guitar, make it acoustic.", "electric guitar", "acoustic guitar"),
+    ("The sax is too loud, change to a clarinet.", "saxophone", "clarinet"),
+])
+def test_swaps_said_with_the_noun_left_out_or_no_pronoun(text, old, new):
+    plan = PIANO_TRIO.replace(instruments=("electric guitar", "saxophone", "drums"))
+    edited = read_request(text, "en", plan).edited
+    assert new in edited.instruments and old not in edited.instruments
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Mm, scrap that last bit.", Intent.UNDO),
+    ("Bueno no, anula eso.", Intent.UNDO),
+    ("Nah, déjalo como taba.", Intent.UNDO),
+    ("El piano no pega. Deshágalo, por favor.", Intent.UNDO),
+    ("Llévame a la original, porfa.", Intent.GO_TO_VERSION),
+    ("Go back to the original version.", Intent.GO_TO_VERSION),
+    ("Pon la primera y la segunda, a ver cuál es mejor.", Intent.COMPARE),
+])
+def test_version_commands_said_other_ways(text, intent):
+    assert read_request(text, "es", PIANO_TRIO, awaiting_answer=False).intent is intent
+
+
+def test_cancel_alone_is_still_a_no_to_a_question():
+    assert read_request("cancela", "es", PIANO_TRIO).intent is Intent.CANCEL
+
+
+@pytest.mark.parametrize("text, intent, playlist", [
+    ("¿Qué canciones tiene Verano?", Intent.LIST, "verano"),
+    ("¿Qué hay en Verano?", Intent.LIST, "verano"),
+    ("Which songs are inside Verano?", Intent.LIST, "verano"),
+    ("Dale play a Verano.", Intent.PLAY, "verano"),
+    ("Guárdala en una lista nueva que se llame Terraza.", Intent.SAVE, "terraza"),
+])
+def test_playlist_commands_said_other_ways(text, intent, playlist):
+    reading = read_request(text, "es", PIANO_TRIO, playlists=["verano"], awaiting_answer=False)
+    assert reading.intent is intent and reading.command.playlist == playlist
+
+
+def test_removing_an_instrument_is_no_removal_of_a_playlist_song():
+    reading = read_request("Quítale la trompeta, no, no, mejor el piano.", "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Repetímela.", Intent.REPLAY), ("Volvela a poner.", Intent.REPLAY),
+    ("Same again, but play it a new way.", Intent.REFINE),
+    ("Hazla otra vez igual, pero que suene diferente.", Intent.REFINE),
+])
+def test_a_replay_and_a_new_take_said_other_ways(text, intent):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is intent
+    if intent is Intent.REFINE:
+        assert reading.edited == PIANO_TRIO.replace(seed=reading.edited.seed) != PIANO_TRIO
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Double it.", "duration_s", 40.0),
+    ("Se termina muy prontito, alárguela.", "duration_s", 30.0),
+    ("Está como cansada, súbale quince.", "bpm", 135),
+    ("Bájale cinco.", "bpm", 115),
+    ("Ponla en tonalidad menor.", "mode", "minor"),
+    ("Pásala a salsa, lo demás igualito.", "genre", "salsa"),
+    ("Make it happier.", "bpm", 130),  # already happy and major: more of it, from the tempo
+])
+def test_edits_the_probes_said_other_ways(text, field, value):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+
+
+@pytest.mark.parametrize("text, language", [
+    ("¿Y eso lo toca alguien de verdad?", "es"),
+    ("¿Vos sabés bailar?", "es"),
+    ("Can you play the trumpet yourself?", "en"),
+    ("Who taught you all that?", "en"),
+    ("Qué chévere. ¿Eso es jazz o qué género es?", "es"),
+])
+def test_questions_to_the_agent_said_other_ways_are_talk(text, language):
+    assert read_request(text, language, PIANO_TRIO).intent is Intent.CHAT

@@ -228,10 +228,14 @@ def filler_words(*extra: str) -> str:
 #: a correction said in the middle of a request, after which the words say it again:
 #: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
+#: the words that take back what was just said, one or several ("sorry sorry", "no, no",
+#: "nah scratch that", "no man", "no vale")
+_TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought"
+              r"|(?:(?:no|nah|naw) )?(?:scratch|scrap) that|no (?:man|mate|bro|vale|tio|wey|pues)"
+              r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor))")
 _CORRECTION = re.compile(
     r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy)\s*,?\s*)?"
-    r"(?:no wait|no no|wait no|(?:no,? )?(?:hang|hold) on|on second thought|no|nah|nope|sorry"
-    r"|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor))\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    rf"{_TAKE_BACK}(?:[\s,]+{_TAKE_BACK})*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
     # "about 60 actually? Make that 65": heard, the cue may start a sentence of its own
@@ -261,6 +265,30 @@ def correction(text: str) -> tuple[str, str, str, str] | None:
             text[cue:].strip())
 
 
+#: what may follow a bare number said again: "ninety-five'll do", "C minor only", "a cuarenta"
+_BARE_NUMBER = re.compile(r"^\W*(?:a|at|to|en|de)?\s*(\d{1,3})(?:\s*'ll do|\s+will do|\s+(?:only|then|please"
+                          r"|mejor|entonces|nomas|porfa|por favor|instead))*\W*$")
+
+
+def restated(text: str) -> str | None:
+    """``text`` as it would have been said right the first time when its correction
+    gives a bare number again: "Make it thirty seconds, naw, hang on, twenty-five" ->
+    "Make it 25 seconds"; "bring it back to a hundred, ah nah, ninety-five'll do" ->
+    "bring it back to 95"; None otherwise. The number takes the place of the last one
+    in the clause it corrects, so it keeps that one's unit and verb."""
+    parts = correction(text)
+    if parts is None:
+        return None
+    before, clause, after, _said = parts
+    number = _BARE_NUMBER.match(spell_numbers(after))
+    numbers = list(re.finditer(r"\d{1,3}", spell_numbers(clause)))
+    if number is None or not numbers:
+        return None
+    spelled = spell_numbers(clause)
+    last = numbers[-1]
+    return f"{before} {spelled[:last.start()]}{number.group(1)}{spelled[last.end():]}".strip()
+
+
 def corrected_readings(text: str) -> tuple[str, ...]:
     """What to read ``text`` as after its last correction, most corrected first: the
     words after it ("..., no, make that a hundred and thirty" -> ", a hundred and thirty"),
@@ -285,6 +313,9 @@ def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]
 
     @wraps(find)
     def find_corrected(text: str) -> _Found:
+        said_again = restated(text)
+        if said_again is not None:  # a bare number said again: the request said right
+            return find(said_again)
         readings = corrected_readings(text)
         if not readings:
             return find(text)

@@ -286,6 +286,40 @@ def find_instruments(text: str) -> tuple[str, ...]:
     return tuple(n for n in named if n in kept)
 
 
+#: the words allowed between the instruments of one list: "the pad and the synth"
+_LIST_WORDS = frozenset({"and", "y", "e", "&", "plus", "the", "el", "la", "los", "las", "a", "an",
+                         "un", "una", "some", "unos", "unas", "also", "too", "tambien", ","})
+
+
+def listed_instruments(text: str) -> list[str]:
+    """The instruments a list at the start of ``text`` names: the first within four
+    words, then each joined to the one before by list words only ("the pad and the synth";
+    a list joined by commas must close with "and"/"y": "the sax, the flute and the bass",
+    while "batería, el bajo más fuerte" names the drums only)."""
+    words = text.replace(",", " , ").split()[:12]
+    names: list[str] = []
+    closed: list[bool] = []  # whether each name's joiner has a conjunction
+    end = 0  # where the last instrument's words end
+    for k in range(1, len(words) + 1):
+        new = [n for n in find_instruments(" ".join(words[:k])) if n not in names]
+        if not new:
+            continue
+        start = max(j for j in range(k) if new[0] in find_instruments(" ".join(words[j:k])))
+        if names and start < end:  # "piano eléctrico": the name goes on, one instrument
+            names[-1], end = new[0], k
+            continue
+        joiner = set(words[end:start])
+        if (not names and k > 4) or (names and not joiner <= _LIST_WORDS):
+            break
+        names.append(new[0])
+        closed.append(not names[1:] or bool(joiner & {"and", "y", "e", "&", "plus"}))
+        end = k
+    while len(names) > 1 and not closed[-1]:  # a comma with no "and" after it: no list
+        names.pop()
+        closed.pop()
+    return names
+
+
 def _named_instruments(text: str) -> tuple[str, ...]:
     folded = fold(text)
     first_seen: dict[str, float] = {}

@@ -164,14 +164,16 @@ def find_playlist(folded: str) -> str | None:
     if _has(f"(?:{'|'.join(_FAVOURITES)})", folded):
         return DEFAULT_PLAYLIST
     patterns = (
-        rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama)\s+"
+        rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama"
+        rf"|que se llame|que se va a llamar|de nombre|con el nombre(?: de)?)\s+"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
         r"\b(?:my|the|our|a|mi)\s+((?:(?!(?:my|the|our|a|mi)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
         r"\b(?:my|the|our)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,3})list\b",  # "the fiesta list"
         rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
-        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+)?([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+|que se llame\s+)?"
+        rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         r"\b(?:playlist|lista)\s+(?:de\s+|del\s+|llamada\s+)?([a-z0-9]+)\b",
     )
     for pattern in patterns:
@@ -256,7 +258,11 @@ def parse_command(text: str) -> Command | None:
 #: words that end a save or list right before a playlist's bare name: "add it to sunday",
 #: "put that one in morning", "what's left in dance night", "añádelo a carretera"
 _BEFORE_NAME = r"(?:to|in|into|on|onto|a|en|al)(?:\s+(?:my|the|mi|la|el))?\s+$"
-_LEFT_IN = r"(?:what s left|whats left|what is left|que queda|que me queda)"
+_LEFT_IN = (r"(?:what s left|whats left|what is left|que queda|que me queda|que tengo|que hay"
+            r"|what have i got|what do i have)")
+#: a question about a playlist's songs that names it bare after its verb: "¿qué canciones
+#: tiene Fiesta?", "which songs dey inside Osu Nights?", "what's playing on Sunday?"
+_SONGS_IN = (r"(?:que|what|which|cuales)\s+(?:canciones|songs|temas|clips|tracks)\s+(?:\w+\s+){0,2}$")
 
 
 def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | None:
@@ -279,9 +285,11 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
             continue
         start, end = spans[name]
         before = folded[:start]
-        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la|el)\s+)?(?:(?:playlist|play list"
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
                      rf"|lista)\s+)?$", before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
+        if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
+            return Command(Intent.LIST, canonical_playlist(name))
         if re.search(_BEFORE_NAME, before) is None:
             continue
         if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before):
@@ -364,7 +372,8 @@ def _clear(folded: str, text: str) -> Command | None:
 
 def _remove(folded: str, text: str) -> Command | None:
     item = find_item(folded)
-    if item is None or not _has(_REMOVE_VERBS, folded):
+    # "quítale la trompeta ... no, no, un saxofón": an instrument's removal, not a song's
+    if item is None or not _has(_REMOVE_VERBS, folded) or find_instruments(text):
         return None
     return Command(Intent.REMOVE, find_playlist(folded), item)
 
@@ -498,9 +507,9 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
-         r"(?:estaba|era|it was)(?:\s+(?:antes|before))?"
+         r"(?:estaba|era|taba|it was)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
-         r"(?:cambio|change|edit)"
+         r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
          r"|take that back|revert that"
          # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
          r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again))?$"
@@ -511,7 +520,9 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|the (?:old|previous|earlier) (?:one|version) was better"
          r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
          r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
-         r"|scratch that(?:\s+(?:last\s+)?(?:change|edit))?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
+         r"|(?:scratch|scrap) that(?:\s+(?:last\s+)?(?:change|edit|bit))?"
+         # "mejor anula eso", "cancela eso", "anúlalo"
+         r"|(?:anula|cancela)\s+(?:eso|esto|ese cambio|lo ultimo)$|anulalo$|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
          r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelva|devuelv\w*|regrese\w*"
@@ -519,6 +530,7 @@ _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vue
 #: a move to a named version without "back": "go to version 2", "switch to v3", "ve a la
 #: versión 2", "vete a la 2", "pasa a la versión dos", "cambia a la toma 3"
 _GO_TO = (r"(?:go to|goto|switch to|jump to|skip to|move to|change to|swap to|let s go to|take me to"
+          r"|take me back to|llevame a|llevanos a|lleva\w* a"
           r"|ve a|vete a|vamos a|pasa a|pasate a|cambia a|salta a|ir a|ve pa|pasemos a)")
 _PREVIOUS = (r"(?:previous|the one before|last one|anterior|de antes|la de antes|how it was"
              r"|the way it was|como estaba|como era)")
@@ -557,10 +569,11 @@ def parse_version_command(text: str) -> VersionCommand | None:
         return command
     # the last sentence or clause, after words about the music ("Uf, el violín no pega ni
     # con cola. Deshaz eso."; heard "the congas are too much, remove that last change")
-    clauses = [s for s in re.split(r"(?<=[.!?;,])\s+", text.strip()) if s.strip()]
-    last = _version_command(clauses[-1]) if len(clauses) > 1 else None
-    if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
-        return last
+    for ends in (r"[.!?;]", r"[.!?;,]"):  # "... se pelean. Deshaga eso, por favor."
+        parts = [s for s in re.split(rf"(?<={ends})\s+", text.strip()) if s.strip()]
+        last = _version_command(parts[-1]) if len(parts) > 1 else None
+        if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
+            return last
     return None
 
 
@@ -623,7 +636,16 @@ def _replays_a_version(folded: str) -> int | None:
 def _plays_two_versions(folded: str) -> bool:
     """"play version one, then version four": two versions to hear one after the other."""
     named = re.findall(rf"{_VERSION_NOUN}\s*(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b", folded)
-    return len(set(named)) >= 2 and _has(_PLAY_VERBS, folded)
+    if len(set(named)) >= 2 and _has(_PLAY_VERBS, folded):
+        return True
+    # "quiero oír la primera y la segunda, a ver cuál me gusta más": two by place, to choose
+    places = re.findall(rf"\b(?:the|la|el)\s+({_ORDINAL})\b", folded)
+    return len(set(places)) >= 2 and _has(_WHICH_IS_BETTER, folded) and not _playlist_noun(folded)
+
+
+#: words that ask which of two is better: a comparison, not a playlist
+_WHICH_IS_BETTER = (r"(?:cual|which)\s+(?:one\s+)?(?:me gusta|te gusta|i like|is better|es mejor"
+                    r"|suena mejor|sounds better|i prefer|prefiero)")
 
 
 def _version_number(folded: str) -> int | None:
@@ -647,6 +669,8 @@ def _version_number(folded: str) -> int | None:
 def _named_version(folded: str, verb: str = _GO_TO) -> int | None:
     """The version right after a go-to verb: "version 2", "v2", "la versión dos", "the
     first version", "la 2" (a bare number only at the end: "ve a la 2")."""
+    if re.search(rf"{verb}\s+(?:to\s+|a\s+)?(?:the\s+|la\s+|el\s+)?original\b", folded):
+        return 1  # "revert to the original version", "llévame a la original"
     match = re.search(rf"{verb}\s+(?:to\s+|a\s+)?(?:the\s+|la\s+|el\s+)?(?:{_VERSION_NOUN}\s*(?:number\s+"
                       rf"|numero\s+)?(\d{{1,2}}|{_NUMBER})\b|({_ORDINAL})\s+{_VERSION_NOUN}"
                       rf"|(\d{{1,2}}|{_NUMBER}|{_ORDINAL})(?:\s+(?:please|por favor))?\s*$)", folded)

@@ -28,7 +28,9 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 "spin it again", "run it back", "another listen",
                 "otra vez", "una vez mas", "una vez más",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
-                "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner")
+                "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner",
+                "volvela a poner", "volve a ponerla", "repetila", "repetilo", "repetímela",
+                "repetimela")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
                 "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",
@@ -68,10 +70,16 @@ _MOOD_PATTERNS = tuple(
     for mood, words in MOOD_WORDS.items())
 
 
+#: a number said right after asking for another length is that length in seconds:
+#: "dale más largo, a cuarenta", "make it longer, like 45", "que dure unos 50"
+_LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas cort[oa]|que dure|length|duracion)\W+(?:(?:a|to"
+                  r"|de|hasta|unos|about|around|like|como)\s+)?(\d{1,3})\b(?!\s*(?:bpm|beats|pulsaciones))")
+
+
 @prefers_correction
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
-    folded = spell_numbers(text)
+    folded = re.sub(_LENGTH_NUMBER, " ", spell_numbers(text))  # "más largo, a 40": a length
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
                       r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad))\b", folded) \
         or re.search(_BARE_TEMPO, folded) or re.search(TEMPO_TARGET, folded) \
@@ -160,7 +168,7 @@ FASTER_PATTERNS = (
     r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
     r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
-    r"|lentic[oa]|aguad[oa]|pesad[oa])\b",
+    r"|lentic[oa]|aguad[oa]|pesad[oa]|arrastrad[oa]|cansad[oa])\b",
     # "dale más vidilla al ritmo", "apúrale tantito", "súbele un cambio"
     r"\b(?:mas|un poco mas de|algo mas de)\s+(?:vida|vidilla|marcha|chispa|energia|pila|cana)\s+al?\s+"
     r"(?:ritmo|tempo)\b|\bapur(?:a|ale|ele|ala|alo|enle)\b|\b(?:sube\w*|subi(?:le|la|lo)|subale\w*)"
@@ -214,7 +222,11 @@ def bpm_step(text: str) -> int | None:
     folded = spell_numbers(text)
     match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)"
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
-    if not match or re.search(TEMPO_TARGET, folded):
+    if not match:  # "súbale diez": a number too small to be a tempo is a step
+        step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
+                         r"|menos\b|please|porfa|por favor)", folded)
+        return None if step is None else int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
+    if re.search(TEMPO_TARGET, folded):
         return None  # "súbelo a 170 bpm" sets the tempo
     said = match.group(2) or ""
     relative = said or re.search(r"\b(?:by|en)\s+\d", match.group(0))
@@ -237,7 +249,8 @@ def bpm_step(text: str) -> int | None:
 #: "se acaba muy rápido", "termina demasiado pronto" (longer, not slower)
 ENDS_TOO_SOON = (r"\b(?:ends|finishes|is over|s over|stops|cuts off|se acaba|se termina|termina"
                  r"|acaba)\s+(?:(?:way|a bit|kind of|kinda|muy|demasiado|bien|super|re|tan)\s+)?"
-                 r"(?:too\s+)?(?:quick(?:ly)?|fast|soon|early|abruptly|rapido|pronto|de golpe)\b")
+                 r"(?:too\s+)?(?:quick(?:ly)?|fast|soon|early|abruptly|rapid(?:o|a|it[oa])|pront(?:o|ito)"
+                 r"|de golpe)\b")
 _NOT_THIS_WAY = (r"(?<=[,;]) ?(?:not|no|y no)\s+(?:mas\s+)?(?:faster|quicker|slower|rapid[oa]|lent[oa])\b")
 
 
@@ -272,8 +285,8 @@ def find_duration(text: str) -> float | None:
     folded = re.sub(r"\b(?:beats?|bpm|golpes|pulsaciones|pulsos)\s+(?:a|per|por|al|each|every)\s+minut\w*",
                     " bpm", spell_numbers(text), flags=re.IGNORECASE)
     match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?"
-                      r"|segundit[oa]s?)\b", folded)  # "treinta segunditos"
-    if match:
+                      r"|segundit[oa]s?)\b", folded) or re.search(_LENGTH_NUMBER, folded)
+    if match:  # "treinta segunditos", "más largo, a cuarenta"
         return float(match.group(1).replace(",", "."))
     match = re.search(_MINUTES, folded)
     if not match:  # "que dure minuto y medio", "a minute and a half" said without a count

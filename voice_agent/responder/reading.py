@@ -190,9 +190,15 @@ def asks_about_clip(text: str) -> bool:
     return False
 
 
+#: which field the clip has, anywhere in the question: "¿eso es salsa o qué género es?"
+_WHICH_FIELD = (r"\b(?:que|what|which|cual) (?:genero|genre|key|tempo|tonalidad|tono|estilo|style"
+                r"|instrumentos?|instruments?|velocidad|speed)\s+(?:es|is|tiene|has|lleva|uses|usa)\b")
+
+
 def _asks_about_clip(text: str) -> bool:
     folded = fold(text).replace("¿", " ")
-    if re.search(_HOW_IT_IS, folded) and re.search(_ASKS_FOR_CHANGE, folded) is None:
+    if (re.search(_HOW_IT_IS, folded) or re.search(_WHICH_FIELD, folded)) \
+            and re.search(_ASKS_FOR_CHANGE, folded) is None:
         return True
     return (re.search(_QUESTION, folded) is not None and re.search(_CLIP_NOUNS, folded) is not None
             and re.search(_ASKS_FOR_CHANGE, folded) is None and tempo_direction(text) is None
@@ -219,8 +225,17 @@ _YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you
                     r"|(?:is |s )?(?:playing|singing)|plays|sings|toca|canta|esta tocando"
                     r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b"
                     # the agent asked about itself: "¿y tú también sabes bailar?", "¿tú tocas algo?"
-                    r"|(?:^|[,;]\s*)\W*(?:y\s+)?tu\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?(?:sabes|puedes|bailas"
-                    r"|cantas|tocas|eres|tienes|estas|escuchas|vives)\b")
+                    r"|(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+)?(?:puedes|podes"
+                    r"|puede)\b")
+#: a question about the agent itself or who plays, whatever instrument it names: "do you
+#: know how to play the piano yourself?", "¿vos sabés cantar?", "who taught you?", "¿lo
+#: toca alguien de verdad o es todo de ordenador?", "is it a real player?"
+_ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?"
+                 r"(?:sabes|sabe|bailas|cantas|tocas|eres|sos|tienes|tenes|estas|escuchas|vives)\b"
+                 r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
+                 r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
+                 r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"
+                 r"|\b(?:do|can|could|did) you\b.*\byourself\b")
 
 
 def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
@@ -229,6 +244,8 @@ def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
     ``edit_words``: the words use an edit phrasing (then they are no mere talk)."""
     if edit_words:
         return False
+    if any(re.search(_ABOUT_ITSELF, sentence) for sentence in _sentences(folded)):
+        return True
     asked = _asks_the_agent(folded)
     if says_thanks(fields["text"]) and not asked:  # "that's really relaxing, thanks": the mood
         return not _names_anything(dict(fields, mood=None))
@@ -243,8 +260,11 @@ def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
 def _asks_the_agent(folded: str) -> bool:
     """Whether a sentence of the words asks the agent a yes/no or who question ("Sick,
     thanks. Did you write that melody just now?")."""
-    return any(re.search(_YES_NO_QUESTION, sentence)
-               for sentence in re.split(r"(?<=[.!?¿])\s*", folded.strip()))
+    return any(re.search(_YES_NO_QUESTION, sentence) for sentence in _sentences(folded))
+
+
+def _sentences(folded: str) -> list[str]:
+    return re.split(r"(?<=[.!?¿])\s*", folded.strip())
 
 
 def _names_anything(fields: dict) -> bool:

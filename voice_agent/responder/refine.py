@@ -13,7 +13,8 @@ from collections.abc import Callable
 from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM, MIN_DURATION_S,
                                    MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name,
                                    normalize_key)
-from voice_agent.core.vocabulary import find_genre, find_instruments, fold, style_for
+from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
+                                         listed_instruments, style_for)
 from voice_agent.core.language import spell_numbers
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
@@ -25,14 +26,16 @@ _NO_CHANGE = MusicPlan(genre="__no_change__")
 _MORE = r"(?:a lot|much|mucho|muy)\s+"
 # "no" is no removal before a correction ("no, mejor un saxo") or in "no bad", "no worries"
 _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that|bad"
-                r"|worries|problem|way|esta mal|hay problema))|no more|remove|take out"
+                r"|worries|problem|way|esta mal|hay problema|man|mate|bro|vale|tio|wey|pues|hang"
+                r"|hold|sorry|perdon|scratch|scrap|no|rather|actually))|no more|remove|take out"
                 r"|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
                 r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine"
                 # "kill the sax", "mute the trumpet", "apágale el piano", "bótale la batería"
-                r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale)")
+                r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale"
+                r"|bin|dump)")
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
                   r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
                   r"|dos veces mas rapid\w*)")
@@ -41,7 +44,8 @@ _HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half
                  r"|a media velocidad)")
 _TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the |its )?(?:length|duration)|two times (?:as long"
                   r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
-                  r"|dos veces mas larg\w*)")
+                  r"|dos veces mas larg\w*)"
+                  r"|^\W*(?:now\s+)?double (?:it|that)(?:\s+(?:please|then|up))?\W*$")  # "Double it."
 #: "three times as long", "four times longer", "el triple de largo", "tres veces más larga"
 _TIMES = {"three": 3, "four": 4, "tres": 3, "cuatro": 4, "3": 3, "4": 4}
 _TIMES_AS_LONG = (rf"\b(?P<n>{'|'.join(_TIMES)})\s+(?:times|veces)\s+(?:as long|longer|mas larg\w*)"
@@ -145,7 +149,7 @@ _KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everyth
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
              r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
              r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
-             r"|igual|como esta|tal cual|tal como esta|sin cambiar)\b"
+             r"|igual|igualit[oa]|como esta|tal cual|tal como esta|sin cambiar)\b"
              # "pero sin tocar nada más", "without changing anything else", "don't touch
              # anything else", "change nothing else"
              r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing) (?:nada|anything) (?:mas|else)\b"
@@ -182,6 +186,10 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|(?:a )?(?:different|fresh|new|another) (?:recording|rendition|performance)"
              r"|(?:generate|make|render|record|do|play) it (?:fresh|afresh|anew)"
              r"|otra (?:grabacion|interpretacion)|(?:grabacion|interpretacion) (?:distinta|diferente|nueva)"
+             # "play it a different way", "hazla de nuevo igual, pero que suene distinta"
+             r"|(?:play|do|perform|sing) it (?:a |in a )?(?:different|new|another|fresh) way"
+             r"|(?:pero|but) (?:que (?:suene|sea) |(?:it )?sound(?:s|ing)? )(?:un poco |algo |a bit "
+             r"|slightly )?(?:diferente|distint[oa]|different)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
              r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
@@ -206,13 +214,13 @@ RULES: tuple[tuple[Rule, ...], ...] = (
     (  # mood, and the mode that goes with it
         (r"\b(?:darker|more dark|gloomier|moodier|more ominous|mas oscur[oa]|mas sombri[oa]"
          r"|mas tenebros[oa])\b",
-         lambda p, m: p.replace(mode="minor", mood="dark")),
+         lambda p, m: _more_of(p, "dark", "minor", 0.92)),
         (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa]|mas nostalgic[oa]"
          r"|more somber|more sombre)\b",
-         lambda p, m: p.replace(mode="minor", mood="sad")),
+         lambda p, m: _more_of(p, "sad", "minor", 0.92)),
         (r"\b(?:happier|brighter|cheerier|more cheerful|more joyful|more upbeat|mas alegre|mas feliz"
          r"|mas luminos[oa]|mas animad[oa])\b",
-         lambda p, m: p.replace(mode="major", mood="happy")),
+         lambda p, m: _more_of(p, "happy", "major", 1.08)),
         (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
          lambda p, m: _bpm(p.replace(mood="calm"), 0.9)),
         (r"\b(?:more energy|more energetic|more intense|mas energia|mas energic[oa]"
@@ -230,7 +238,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
-        (rf"\b(?:longer|mas larg[oa]|extend it|alarga\w*|dure mas)\b|{ENDS_TOO_SOON}",
+        (rf"\b(?:longer|mas larg[oa]|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos)\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
@@ -239,8 +247,10 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         # a key however it is said (grounding.find_key): "in D major", "pásala a sol
         # mayor", "en la bemol"; "in a hurry", "en la intro" are not keys
         (r".+", _said_key),
-        (r"\b(?:in a minor key|en (?:tono )?menor|minor key)\b", lambda p, m: p.replace(mode="minor")),
-        (r"\b(?:in a major key|en (?:tono )?mayor|major key)\b", lambda p, m: p.replace(mode="major")),
+        (r"\b(?:in a minor key|en (?:(?:tono|tonalidad|modo) )?menor|minor key)\b",
+         lambda p, m: p.replace(mode="minor")),
+        (r"\b(?:in a major key|en (?:(?:tono|tonalidad|modo) )?mayor|major key)\b",
+         lambda p, m: p.replace(mode="major")),
         (r"\b(?:another|different|other|change the|cambia la|otra) (?:key|tonalidad|tono)\b",
          lambda p, m: _transpose(p, 5)),
         (rf"\b(?:minor|menor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "minor")),
@@ -272,12 +282,27 @@ RULES: tuple[tuple[Rule, ...], ...] = (
 _MOOD_RULES = 1  # the index of the mood group in RULES
 
 
+def _more_of(plan: MusicPlan, mood: str, mode: str, tempo: float) -> MusicPlan:
+    """The mood and the mode that goes with it; a clip already so ("make it happier" of a
+    happy one in a major key) gets more of it from its tempo."""
+    changed = plan.replace(mood=mood, mode=mode)
+    return changed if changed != plan else _bpm(plan, tempo)
+
+
+#: where the words a cue governs end: the sentence, or a next verb ("sácala y poné un
+#: clarinete", "kill the pad, leave the bass")
+_NEXT_CLAUSE = (r"[.!?;]|\b(?:and|y|e|but|pero|then|luego|,)?\s*\b(?:pon\w*|pone|agrega\w*|mete\w*|add"
+                r"|put|bring|throw|use|usa|leave|keep|deja\w*|manten\w*|con|with|make|hazl\w*)\b")
+
+
 def _cued_instruments(folded: str, cues: str) -> tuple[str, ...]:
-    """The instrument named within a few words after each cue ("sin la batería")."""
+    """The instruments a cue governs ("sin la batería"): the one named within a few words
+    after it, and those listed after that one ("kill the pad and the synth")."""
     found: list[str] = []
-    for match in re.finditer(rf"\b{cues}\s+(?=((?:\S+\s*){{1,4}}))", folded):
-        # within the cue's sentence: "Aye, no bad. Stick a saxophone on it." removes nothing
-        found += find_instruments(re.split(r"[.!?;]", match.group(1))[0])[:1]
+    for match in re.finditer(rf"\b{cues}\s+(?=(.*))", folded):
+        # within the cue's clause: "Aye, no bad. Stick a saxophone on it." removes nothing
+        said = re.split(_NEXT_CLAUSE, match.group(1))[0]
+        found += listed_instruments(said)
     return tuple(found)
 
 
@@ -297,9 +322,10 @@ _INSTEAD_NEW = (rf"^\s*{_INSTEAD}\s+(?P<old>(?:[^\s,]+\s*){{1,3}}?)(?:,\s*|\s+(?
 
 #: a swap of an instrument named before, by a pronoun: "the sax squeaks, swap it for a
 #: clarinet", "el saxo chirría, cámbialo por un clarinete"
-_SWAP_IT = (r"\b(?:(?:swap|switch|replace|change|exchange|trade)\s+(?:it|that|them)"
+_SWAP_IT = (r"\b(?:(?:swap|switch|replace|change|exchange|trade)(?:\s+(?:it|that|them))?(?=\s+(?:out\s+)?"
+            r"(?:for|with|by|to)\b)"
             r"|(?:cambi\w*|sustitu\w*|reemplac\w*|reemplaz\w*)l[oa]s?)\s+(?:out\s+)?"
-            r"(?:for|with|by|por|con)\s+(?P<new>(?:\S+\s*){1,4})")
+            r"(?:for|with|by|to|por|con)\s+(?P<new>(?:\S+\s*){1,4})")
 
 
 def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
@@ -312,9 +338,11 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
         if len(old) == 1 and new and old[0] != new[0]:
             swaps.append((old[0], new[0]))
     for match in [*re.finditer(_SWAP, folded), *re.finditer(_INSTEAD_NEW, folded),
-                  *re.finditer(_NEW_INSTEAD, folded)]:
-        old = find_instruments(match.group("old"))
-        new = find_instruments(match.group("new")) or _elided(match.group("old"), match.group("new"))
+                  *re.finditer(_NEW_INSTEAD, folded), *re.finditer(_MAKE_IT_KIND, folded)]:
+        old = find_instruments(match.group("old")) or _kind_only(match.group("old"))
+        new = _elided(match.group("old"), match.group("new"))
+        if match.re.pattern != _MAKE_IT_KIND:  # "make it acoustic" names no instrument itself
+            new = find_instruments(match.group("new")) or new
         if old and new and old[0] != new[0]:
             pair = (old[0], new[-1] if match.re.pattern == _NEW_INSTEAD else new[0])
             swaps += [pair] if pair not in swaps else []
@@ -323,23 +351,47 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
 
 #: an instrument said by its kind alone, the noun left out: "for an acoustic one", "por
 #: una acústica" (the noun is the old instrument's: "swap the electric guitar for ...")
-_ELIDED = (r"^(?:(?:a|an|the|una?|por)\s+)*(?P<kind>\w+)(?:\s+one\b|(?=\s*(?:[,.!?]|$)))")
-_LEADING_ARTICLES = r"^(?:(?:the|my|that|this|la|el|mi|esa|ese)\s+)*"
+_ELIDED = (r"^(?:(?:a|an|the|una?|por|la|el)\s+)*(?P<kind>\w+)(?:\s+one\b|(?=\s*(?:[,.!?]|$)))")
+#: the nouns an instrument's kind may leave out, as said in English and in Spanish
+_KIND_NOUNS = (("guitar", "guitarra"), ("bass", "bajo"), ("piano", "piano"))
+#: "the electric guitar, make it acoustic", "el bajo, que sea eléctrico"
+_MAKE_IT_KIND = (r"(?P<old>(?:\S+\s+){0,3}?\S+?)\s*,?\s+(?:make it|make that|turn it|hazl[oa]"
+                 r"|ponl[oa]|que sea)\s+(?P<new>(?:an?\s+|una?\s+)?\w+(?:\s+one)?)\s*(?:[.!?,]|$)")
 
 
 def _elided(old_said: str, new_said: str) -> tuple[str, ...]:
     """The instrument a swap names without its noun ("swap the electric guitar for an
-    acoustic one" -> the acoustic guitar; "cambia la guitarra eléctrica por una acústica"),
-    or ()."""
+    acoustic one" -> the acoustic guitar; "cambia la guitarra eléctrica por una acústica";
+    "cambia la eléctrica por una acústica"), or ()."""
     match = re.match(_ELIDED, new_said.strip())
-    words = re.sub(_LEADING_ARTICLES, "", old_said.strip()).split()
-    if match is None or len(words) < 2:
+    old = find_instruments(old_said) or _kind_only(old_said)
+    if match is None or not old:
         return ()
-    kind, said_before = match.group("kind"), find_instruments(old_said)
-    # English puts the noun last ("electric guitar"), Spanish first ("guitarra eléctrica")
-    for said in (f"{kind} {words[-1]}", f"{words[0]} {kind}"):
+    for english, spanish in _KIND_NOUNS:
+        if old[0].endswith(english):
+            found = _of_kind(match.group("kind"), english, spanish)
+            return found if found and found[0] != old[0] else ()
+    return ()
+
+
+def _of_kind(kind: str, english: str, spanish: str) -> tuple[str, ...]:
+    """The instrument ``kind`` makes of a noun ("acoustic" guitar, "eléctrica" guitarra):
+    only one the noun alone does not name ("electrica guitar" is no acoustic guitar)."""
+    for said in (f"{kind} {english}", f"{spanish} {kind}"):
         found = find_instruments(said)
-        if found and found != said_before:
+        # the kind must be in one of the names the instrument goes by
+        if found and any(kind in fold(alias).split() for alias in INSTRUMENTS.get(found[0], ())):
+            return found
+    return ()
+
+
+def _kind_only(said: str) -> tuple[str, ...]:
+    """The instrument a kind names alone ("la eléctrica": the electric guitar), or ()."""
+    match = re.match(_ELIDED, re.sub(r"^(?:(?:my|that|this|mi|esa|ese)\s+)+", "", said.strip()))
+    if match is None:
+        return ()
+    for english, spanish in _KIND_NOUNS:
+        if found := _of_kind(match.group("kind"), english, spanish):
             return found
     return ()
 
@@ -388,7 +440,8 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
 
 #: a removal of an instrument named earlier: "the sax is annoying, remove it", "el piano, quítalo"
 _REMOVE_IT = (r"\b(?:remove|lose|drop|kill|mute|ditch|get rid of|take out|cut) (?:it|that|them)\b"
-              r"|\btake (?:it|that|them) out\b|\b(?:quita|saca|elimina|quite|saque|elimine)(?:le)?l[oa]s?\b")
+              r"|\btake (?:it|that|them) out\b|\b(?:quita|saca|elimina|quite|saque|elimine)(?:le)?l[oa]s?\b"
+              r"|\b(?:bin|ditch|lose) (?:it|that|them)\b")  # "sacala" (voseo) too
 
 
 def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
@@ -407,6 +460,10 @@ _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a
 _KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*)\s+)?"
 _SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_KEEP_VERB}{_ARTICLES}"
          rf"(?P<after>.+)"
+         # the verb first: "deja nomás el acordeón y el bajo", "quédate solo con el piano",
+         # "keep only the drums", "leave just the bass"
+         rf"|\b(?:deja\w*|keep|leave|manten\w*|quedate|conserva\w*)\s+(?:only|just|solo"
+         rf"|solamente|nomas|nada mas|unicamente)\s+(?:con\s+)?{_ARTICLES}(?P<kept>.+)"
          rf"|(?P<before>.+?)\s+(?:only|alone|nada mas)\s*$")  # "a piano solo" is a feature
 
 
@@ -417,8 +474,8 @@ def _solo(folded: str) -> tuple[str, ...]:
     match = re.search(_SOLO, folded.strip(" .!?"))
     if match is None or re.search(_ADDS, folded):
         return ()
-    words = (match.group("after") or match.group("before")).split()
-    lead = " ".join(words[:2]) if match.group("after") else " ".join(words[-2:])
+    words = (match.group("after") or match.group("kept") or match.group("before")).split()
+    lead = " ".join(words[-2:]) if match.group("before") else " ".join(words[:2])
     return find_instruments(" ".join(words)) if find_instruments(lead) else ()
 
 

@@ -18,7 +18,7 @@ from voice_agent.core.language import fold, spell_numbers, split_sentences
 from voice_agent.core.plan import MODE_WORDS, normalize_key
 from voice_agent.core.types import MusicPlan
 from voice_agent.responder.grounding import find_duration
-from voice_agent.core.vocabulary import find_instruments, genres_named
+from voice_agent.core.vocabulary import find_instruments, genres_named, listed_instruments
 
 #: words that say an instrument is NOT in the music ("without the saxophone", "he quitado
 #: el saxo", "swapped the guitar for a piano": the guitar is gone)
@@ -159,11 +159,12 @@ _ALIKE = {"fiddle": "violin"}
 
 def _absent(folded: str) -> tuple[str, ...]:
     found: list[str] = []
-    for match in re.finditer(rf"(?<![a-z]){_ABSENT_CUES}\s+(?=((?:\S+\s*){{1,5}}))", folded):
-        listed = re.match(r"\S+(?:\s+\S+)?\s+(?:and|y|or|ni)\s+\S+(?:\s+\S+)?", match.group(1))
-        first = " ".join(match.group(1).split()[:3])
-        named = find_instruments(listed.group(0)) if listed else find_instruments(first)[:1]
-        found += [i for i in named if i not in found]  # "sin piano y bajo": both absent
+    for match in re.finditer(rf"(?<![a-z]){_ABSENT_CUES}\s+(?=((?:\S+\s*){{1,12}}))", folded):
+        said = re.split(r"[.!?;:]", match.group(1))[0]
+        listed = re.match(r"\S+(?:\s+\S+)?\s+(?:or|ni)\s+\S+(?:\s+\S+)?", said)
+        # "sin piano y bajo", "without the drums, trumpet and saxophone": each absent
+        named = find_instruments(listed.group(0)) if listed else listed_instruments(said)
+        found += [i for i in named if i not in found]
     return tuple(found)
 
 
