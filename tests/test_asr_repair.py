@@ -117,6 +117,17 @@ from voice_agent.core.types import Intent
     ("at a trumpet, please.", "en", "add a trumpet, please."),
     ("a reggae groove with organ, and d, around eighty", "en",
      "a reggae groove with organ, in D, around eighty"),
+    # probes3 spoken (a tuning set); own phrasings of what was heard
+    ("hasme una cumbia, así en por minuto", "es", "hazme una cumbia, a cien por minuto"),
+    ("make it in E major, sorry, see major only.", "en", "make it in E major, sorry, C major only."),
+    ("please take it down to sea", "en", "please take it down to C"),
+    ("¿me la pones y bemol?", "es", "¿me la pones a si bemol?"),
+    ("No me gusta, desaga eso.", "es", "No me gusta, deshaga eso."),
+    ("throwing some handclubs", "en", "throw in some handclaps"),
+    ("Bolbe atrás.", "es", "volvé atrás."),
+    ("check it on a playlist called Dusk", "en", "chuck it on a playlist called Dusk"),
+    ("and at five seconds", "en", "and add five seconds"),
+    ("Agrega la mi lista", "es", "Agregala a mi lista"),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -157,7 +168,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("sube la voz", "es"),
     ("una canción sobre el cielo", "es"),       # the sky of a lyric is no cello
     ("un cielo azul", "es"), ("pasa lo que pasa", "es"), ("se hacen mayores", "es"),
-    ("he tenido un mal día", "es"), ("tracks b and c.", "en"), ("at a party", "en"), ("at a time like this", "en"),
+    ("he tenido un mal día", "es"), ("tracks b and c.", "en"),
+    ("I see minor changes", "en"), ("a song about the sea", "en"), ("check it out", "en"),
+    ("meet me at five seconds past", "en"), ("throwing stones", "en"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

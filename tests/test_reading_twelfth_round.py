@@ -268,3 +268,112 @@ def test_edits_the_probes_said_other_ways(text, field, value):
 ])
 def test_questions_to_the_agent_said_other_ways_are_talk(text, language):
     assert read_request(text, language, PIANO_TRIO).intent is Intent.CHAT
+
+
+# -- classes the fourth probe set (probes4.json, a tuning set) showed; own phrasings ------
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hola, ¿me haces algo para una cena con amigos?", Intent.MAKE_MUSIC),
+    ("I need something for a rainy afternoon.", Intent.MAKE_MUSIC),
+    ("Hello there, how are you?", Intent.CHAT),
+])
+def test_something_asked_for_with_no_music_named_is_music(text, expected):
+    assert read_request(text, "es", None).guess is expected
+
+
+@pytest.mark.parametrize("text, genre", [
+    ("Bonito, pero mejor que sea una cumbia.", "cumbia"),
+    ("It's fine but let it be a bossa nova.", "bossa_nova"),
+    ("Nice, but more like a tango.", "tango"),
+    ("Dale un aire más de bossa nova.", "bossa_nova"),
+])
+def test_a_genre_change_said_as_let_it_be(text, genre):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and reading.edited.genre == genre
+
+
+def test_something_a_little_more_so_edits_the_piece():
+    reading = read_request("Está bien, pero algo más tranquilo.", "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and reading.edited.mood == "calm"
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Y más triste... bueno, no, mejor más romántica.", "mood", "romantic"),
+    ("Make it fifty seconds. Wait, forty na lang, forty is better.", "duration_s", 40.0),
+    ("Faster, one-fifty. Wait ah, one-forty enough lah.", "bpm", 140),
+    ("Alárgala hasta el minuto.", "duration_s", 60.0),
+    ("Un poquito más long, como unos cuarenta y cinco.", "duration_s", 45.0),
+    ("It finishes too soon, give it ten more seconds.", "duration_s", 30.0),
+    ("Muy largota, déjala en quince.", "duration_s", 15.0),
+    ("Cut it down, it drags on.", "duration_s", 13.3),
+    ("Ease off a bit.", "bpm", 104),
+    ("Too fast, drop it by five.", "bpm", 115),
+    ("Push it up by ten.", "bpm", 130),
+    ("Now half that.", "bpm", 60),
+    ("Ponla al doble.", "bpm", 220),  # twice 120, within the plan's tempo limit
+    ("Ta' muy lento, súbele.", "bpm", 138),
+    ("Could you put it in the relative minor?", "key", "F#"),
+])
+def test_edits_the_fourth_probes_said_other_ways(text, field, value):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == pytest.approx(value) if isinstance(value, float) \
+        else getattr(reading.edited, field) == value
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Mi hermana odia la trompeta, así que quítasela.", "trumpet"),
+    ("Could you knock the trumpet out?", "trumpet"),
+    ("Don't want the pad no more.", "pad"),
+    ("Tek out di synth.", "synth"),
+])
+def test_removals_said_other_ways(text, gone):
+    reading = read_request(text, "en", PIANO_TRIO)
+    assert gone in PIANO_TRIO.instruments and gone not in reading.edited.instruments
+
+
+def test_only_wanting_some_keeps_just_those():
+    reading = read_request("I only want the piano and the drums. Drop the rest.", "en", PIANO_TRIO)
+    assert reading.edited.instruments == ("piano", "drums")
+
+
+@pytest.mark.parametrize("text, intent, versions", [
+    ("Hmm. The one we had before was nicer.", Intent.UNDO, ()),
+    ("Nah, it was better without.", Intent.UNDO, ()),
+    ("Llévame a la de hace dos.", Intent.GO_TO_VERSION, (-3,)),
+    ("Play number two and then number four so I can compare.", Intent.COMPARE, (2, 4)),
+    ("Ponme la tres otra vez.", Intent.PLAY_VERSION, (3,)),
+])
+def test_versions_said_indirectly(text, intent, versions):
+    command = parse_version_command(text)
+    assert command is not None and command.intent is intent
+    assert command.versions == versions
+
+
+@pytest.mark.parametrize("text, playlist", [
+    ("Save it into a playlist, call it Sunday Roast.", "sunday roast"),
+    ("Put it in a new playlist, name it Late Shift.", "late shift"),
+    ("Guárdala en una lista nueva: Tarde en la Playa.", "tarde en la playa"),
+    ("Toss it on a playlist called Road Trip.", "road trip"),
+])
+def test_a_new_playlist_named_other_ways(text, playlist):
+    reading = read_request(text, "en", PIANO_TRIO, awaiting_answer=False)
+    assert reading.intent is Intent.SAVE and reading.command.playlist == playlist
+
+
+@pytest.mark.parametrize("text", [
+    "Give us a different one in the same vein.", "Hazme otra por el mismo lado.",
+])
+def test_another_like_said_other_ways(text):
+    assert read_request(text, "en", PIANO_TRIO).intent is Intent.ANOTHER_LIKE
+
+
+@pytest.mark.parametrize("text", ["¿Cuál es el instrumento que suena más fuerte?",
+                                  "¿Está en mayor o en menor?", "Is it in a major or minor key?"])
+def test_questions_about_the_clip_said_other_ways(text):
+    assert read_request(text, "es", PIANO_TRIO).intent is Intent.CHAT
+
+
+def test_a_mode_the_clip_has_already_is_an_edit_that_changes_nothing():
+    reading = read_request("Now put it in a major key.", "en", PIANO_TRIO)
+    assert reading.guess is Intent.REFINE and reading.mode == "major"

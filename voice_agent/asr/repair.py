@@ -95,6 +95,21 @@ _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
 #: "at a choir, no hang on": "add" heard as "at" before an instrument's name
 _AT_INSTRUMENT = re.compile(rf"^({_FILLERS})at\s+(?=(?:an?|some)\s+(\w+(?:\s+\w+)?))", re.IGNORECASE)
+#: "sorry, see minor only", "move it down to sea": a letter said as a word where a key
+#: ends its clause (the "in" left out)
+_LETTER_KEY = re.compile(r"(?<=[,.!?] )(see|sea|bee|dee|gee)\s+(major|minor)\b"
+                         r"|\b(?:down|up|over)\s+to\s+(see|sea|bee|dee|gee)(?=\s*(?:[.!?,]|$))", re.IGNORECASE)
+#: "a si bemol" heard "y bemol"
+_Y_BEMOL = re.compile(r"\b(?:a\s+)?y\s+(bemol|sostenido)\b", re.IGNORECASE)
+#: "throwing some congas": "throw in" run together
+_THROWING = re.compile(r"\bthrowing\s+(?=(?:some|a|an|the)\b)", re.IGNORECASE)
+#: "chuck it on a playlist" heard "check it on a playlist"
+_CHECK_IT_ON = re.compile(r"\bcheck\s+(?=(?:it|that|this)\s+(?:on|in|into|onto|to)\s+(?:a|my|the)\s+"
+                          r"(?:\w+\s+)?play\s?list\b)", re.IGNORECASE)
+#: "now add ten seconds" heard "now at ten seconds"
+_AT_SECONDS = re.compile(r"\b(now|then|and|just)\s+at\s+(?=\w+\s+(?:more\s+)?seconds?\b)", re.IGNORECASE)
+#: "agrégala a mi playlist" heard "agrega la mi play list"
+_VERB_LA_MI = re.compile(r"\b(agrega|añade|anade|guarda|mete|pon)\s+l([ao])\s+(mi|tu)\b", re.IGNORECASE)
 #: "flow it down a little": "slow" (nothing else flows down in a request)
 _FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
@@ -111,14 +126,15 @@ _FULL_MINUTE = re.compile(r"\b(one|a)\s+four\s+minute\b", re.IGNORECASE)
 #: "Súbale a 98C": "a 98, ¿sí?", the "sí" written as the letter it sounds like
 _NUMBER_SI = re.compile(r"\b(\d{2,3})C\b")
 #: "asme la misma": "hazme" without its h and with a seseo s
-_SESEO_VERBS = {"asme": "hazme", "aslo": "hazlo", "asla": "hazla", "asmela": "házmela"}
+_SESEO_VERBS = {"asme": "hazme", "aslo": "hazlo", "asla": "hazla", "asmela": "házmela",
+                "hasme": "hazme", "haslo": "hazlo", "hasla": "hazla"}
 _SESEO = re.compile(rf"\b(?:{'|'.join(_SESEO_VERBS)})\b", re.IGNORECASE)
 #: "Bale, repítela": "Vale" with the b/v Spanish does not tell apart
 _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 #: "guarda la amilista de flamenqueo": "a mi lista" run together
 _AMILISTA = re.compile(r"\bamilista\b", re.IGNORECASE)
 #: "con congas, hacién en sol menor": "a cien" run together
-_A_CIEN = re.compile(r"\bhaci[eé]n\b", re.IGNORECASE)
+_A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b)", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
 _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",
@@ -181,6 +197,9 @@ def _mend_keys(text: str) -> str:
     text = _BEMOL.sub(lambda m: f"{m.group(1).lower()} bemol", text)
     text = _DO_AS_TWO.sub(lambda m: f"{m.group(1)} do {m.group(2).lower()}", text)
     text = _MI_ACCENTED.sub("en mi, ", text)
+    text = _LETTER_KEY.sub(lambda m: f"{_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}" if m.group(1)
+                           else m.group(0)[: m.start(3) - m.start()] + _LETTER_WORDS[m.group(3).lower()], text)
+    text = _Y_BEMOL.sub(lambda m: f"a si {m.group(1).lower()}", text)
     text = _VERB_EN_MODE.sub(lambda m: f"{m.group(1)} en {m.group(2).lower()}", text)
     text = _SOSTENIDO.sub(lambda m: f"{m.group(1).lower()} sostenido", text)
     text = _VERB_LA_NUMBER.sub(lambda m: f"{m.group(1)}ela a {m.group(2)}", text)
@@ -196,6 +215,9 @@ def _mend_commands(text: str, language: str) -> str:
         for pattern, said in _ENGLISH_WORDS:
             text = pattern.sub(said, text)
         text = _AD.sub("add", text)
+        text = _THROWING.sub("throw in ", text)
+        text = _CHECK_IT_ON.sub("chuck ", text)
+        text = _AT_SECONDS.sub(lambda m: f"{m.group(1)} add ", text)
         text = _AT_INSTRUMENT.sub(lambda m: f"{m.group(1)}add " if find_instruments(m.group(2))
                                   else m.group(0), text)
         text = _FLOW_DOWN.sub("slow", text)
@@ -204,6 +226,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _NUMBER_SI.sub(r"\1, sí", text)
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
     text = _CIELO.sub(lambda m: f"{m.group(1)} chelo", text)
+    text = _VERB_LA_MI.sub(lambda m: f"{m.group(1)}l{m.group(2)} a {m.group(3)}", text)
     text = _PASA_LO.sub(lambda m: f"pásal{m.group(1)[1].lower()} a " if find_genre(m.group(2))
                         or _NOTE_NAMED.fullmatch(m.group(2)) else m.group(0), text)
     return _mend_spanish_verb(text)
@@ -289,7 +312,9 @@ _PASA_LO = re.compile(r"\bpasa\s+(l[oa])\s+(?:a\s+)?(?=(\w+(?:\s+\w+)?))", re.IG
 _NOTE_NAMED = re.compile(r"(?:do|re|mi|fa|sol|la|si)(?:\s+(?:mayor|menor|bemol|sostenido|no)|$)",
                          re.IGNORECASE)
 _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synthwave", "cintuave": "synthwave",
-            "sintuave": "synthwave", "sinthwave": "synthwave"}
+            "sintuave": "synthwave", "sinthwave": "synthwave", "handclubs": "handclaps",
+            "hand clubs": "handclaps", "bolbe": "volvé", "buelve": "vuelve", "bolve": "volvé",
+            "desaga": "deshaga", "desaga eso": "deshaga eso"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
 
 

@@ -230,18 +230,22 @@ def filler_words(*extra: str) -> str:
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 #: the words that take back what was just said, one or several ("sorry sorry", "no, no",
 #: "nah scratch that", "no man", "no vale")
-_TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought"
+_TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought|mejor no"
               r"|(?:(?:no|nah|naw) )?(?:scratch|scrap) that|no (?:man|mate|bro|vale|tio|wey|pues)"
               r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor))")
+#: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
+_AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 _CORRECTION = re.compile(
-    r"(?:[,;]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy)\s*,?\s*)?"
-    rf"{_TAKE_BACK}(?:[\s,]+{_TAKE_BACK})*\s*(?:[,.!;]|\.\.\.|…)+\s*"
+    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well)\s*,?\s*)?"
+    rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
     # "about 60 actually? Make that 65": heard, the cue may start a sentence of its own
     r"|[.?!]\s+(?:make that|i mean|i meant|or rather|mejor dicho)\b\s*,?"
     # heard without its commas: "un cajón no mejor unas congas", "a 110 no perdón a 105"
-    r"|\s+no,?\s+(?:mejor|make that|i mean|perd[oó]n|sorry|wait|espera|digo)\b\s*,?"
+    r"|\s+no,?\s+(?:mejor|make that|i mean|perd[oó]n|sorry|wait|espera|digo|vale|para|pará)\b\s*,?"
+    # "make it 30 seconds, na, hang on 25": the number right after
+    r"|[,;]?\s*(?:(?:na|nah|naw|no),?\s+)?(?:hang on|hold on)\s+(?=\d)"
     r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
     re.IGNORECASE)
 
@@ -260,14 +264,20 @@ def correction(text: str) -> tuple[str, str, str, str] | None:
     if found is None or not text[found.end():].strip():
         return None
     clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
+    while clause > 0 and len(re.findall(r"\w+", text[clause + 1:found.start()])) <= 1:
+        # a tag is no clause of its own: "agrégale trompeta, ¿ya? Ay no, ..."
+        clause = max(text.rfind(mark, 0, clause) for mark in ",;.!?…")
     cue = found.start("cue") if found.group("cue") else found.end()
     return (text[:clause + 1], text[clause + 1:found.start()], text[found.end():].strip(),
             text[cue:].strip())
 
 
 #: what may follow a bare number said again: "ninety-five'll do", "C minor only", "a cuarenta"
-_BARE_NUMBER = re.compile(r"^\W*(?:a|at|to|en|de)?\s*(\d{1,3})(?:\s*'ll do|\s+will do|\s+(?:only|then|please"
-                          r"|mejor|entonces|nomas|porfa|por favor|instead))*\W*$")
+_BARE_NUMBER = re.compile(r"^\W*(?:a|at|to|en|de)?\s*(\d{1,3})(?P<rest>(?:\s*'ll|\W+\w+){0,5}?)\W*$")
+#: the words a bare number said again may have after it ("fifty na lang, fifty is better",
+#: "one-thirty enough lah"): none names a field
+_AFTER_NUMBER = (r"(?:'ll|will|do|only|then|please|mejor|entonces|nomas|porfa|por favor|instead"
+                 r"|na|lang|lah|la|is|es|better|mejor|enough|fine|ok|okay|vale|ya|\d{1,3})")
 
 
 def restated(text: str) -> str | None:
@@ -282,11 +292,23 @@ def restated(text: str) -> str | None:
     before, clause, after, _said = parts
     number = _BARE_NUMBER.match(spell_numbers(after))
     numbers = list(re.finditer(r"\d{1,3}", spell_numbers(clause)))
-    if number is None or not numbers:
+    if number is None or not numbers or not all(
+            re.fullmatch(_AFTER_NUMBER, word) and (not word.isdigit() or word == number.group(1))
+            for word in re.findall(r"'?\w+", number.group("rest"))):
         return None
     spelled = spell_numbers(clause)
     last = numbers[-1]
     return f"{before} {spelled[:last.start()]}{number.group(1)}{spelled[last.end():]}".strip()
+
+
+def as_corrected(text: str) -> str:
+    """``text`` read as corrected: the request said right the first time
+    (:func:`restated`), else without the clause its last correction takes back ("y más
+    alegre... bueno, no, mejor más romántico" -> "mejor más romántico"), else as said."""
+    if (said_again := restated(text)) is not None:
+        return said_again
+    parts = correction(text)
+    return text if parts is None else f"{parts[0]} {parts[3]}".strip()
 
 
 def corrected_readings(text: str) -> tuple[str, ...]:

@@ -50,7 +50,8 @@ _PLAYLIST_NOUNS = ("playlist", "play list", "lista", "list") + _FAVOURITES
 _GENERIC_NAMES = {"", "my", "the", "mi", "la", "de", "reproduccion", "canciones", "songs",
                   "musica", "music", "temas", "this", "that", "esta", "it", "mis", "whole",
                   "entire", "toda", "todo", "all", "current", "new", "nueva", "other", "otra"}
-_TRAILING = r"(?:\s+(?:please|now|for me|por favor|ahora|porfa|pues|too|as well|also|tambien|then))*\s*$"
+_TRAILING = (r"(?:\s+(?:please|now|for me|fi mi|for us|por favor|ahora|porfa|pues|too|as well|also"
+             r"|tambien|then))*\s*$")
 
 _YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
         "go ahead", "of course", "please do", "si", "claro", "vale", "dale", "confirmo",
@@ -61,7 +62,7 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 
 #: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
 _SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
-_ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
+_ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|hop|throw|toss|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
                r"|pongame|reproduce\w*|toca\w*|pasame|pasamela|pasamelo|let me hear"
@@ -77,13 +78,14 @@ _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
 _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
-_ANOTHER = r"(?:another|one more|a second one|otra|otro)"
+_ANOTHER = r"(?:another|one more|a second one|a different one|a new one|otra|otro)"
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines"
          r"|in (?:the same|that) vein|in (?:the same|that|this) style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
-         r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi)")
+         r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi"
+         r"|por (?:el mismo|ese|este) (?:lado|camino|rumbo)|por la misma (?:linea|onda))")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
@@ -165,8 +167,8 @@ def find_playlist(folded: str) -> str | None:
         return DEFAULT_PLAYLIST
     patterns = (
         rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama"
-        rf"|que se llame|que se va a llamar|de nombre|con el nombre(?: de)?)\s+"
-        rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
+        rf"|que se llame|que se va a llamar|de nombre|con el nombre(?: de)?|call it|name it"
+        rf"|llamala|ponle de nombre|nueva|new)\s+(?P<named>[a-z0-9 ]{{1,30}}?){_TRAILING}",
         # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
         r"\b(?:my|the|our|a|mi)\s+((?:(?!(?:my|the|our|a|mi)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
         r"\b(?:my|the|our)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,3})list\b",  # "the fiesta list"
@@ -179,7 +181,8 @@ def find_playlist(folded: str) -> str | None:
     for pattern in patterns:
         match = re.search(pattern, folded)
         if match:
-            name = _clean_name(match.group(1))
+            # a name said after "called" is all name: "Domingo en la Playa"
+            name = _clean_name(match.group(1), named="named" in match.groupdict())
             if name:
                 return name
     return None
@@ -194,8 +197,10 @@ def canonical_playlist(name: str) -> str | None:
     return DEFAULT_PLAYLIST if folded in _FAVOURITES else folded
 
 
-def _clean_name(raw: str) -> str | None:
-    """A playlist name without the words around it; None when it is only a generic word."""
+def _clean_name(raw: str, named: bool = False) -> str | None:
+    """A playlist name without the words around it; None when it is only a generic word.
+    ``named``: said right after "called" / "que se llame", so words such as "en" or "la"
+    inside it are part of it."""
     words = raw.split()  # "pa mi jeva": a determiner inside a name is part of it
     while words and words[0] in ("called", "named", "de", "del", "llamada", "my", "the", "mi",
                                  "la", "el", "a"):
@@ -203,7 +208,7 @@ def _clean_name(raw: str) -> str | None:
     name = " ".join(words)
     if name in _GENERIC_NAMES or find_item(name) is not None or re.fullmatch(r"\d+", name):
         return None
-    if re.search(r"\b(?:from|de|in|en|to|a|number|numero|la|one|una)\b", name):
+    if not named and re.search(r"\b(?:from|de|in|en|to|a|number|numero|la|one|una)\b", name):
         return None  # the match ran into the rest of the sentence
     return name
 
@@ -285,7 +290,7 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
             continue
         start, end = spans[name]
         before = folded[:start]
-        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
                      rf"|lista)\s+)?$", before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
@@ -517,7 +522,10 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          # "I liked the old one better", "the previous one was better", "me gustaba más la de antes"
          r"|(?:liked|like|prefer|preferred) the (?:old|previous|last|other|earlier) (?:one|version)"
          r" (?:better|more)|(?:i )?(?:liked|like|prefer|preferred) the one (?:before|from before)"
-         r"|the (?:old|previous|earlier) (?:one|version) was better"
+         r"|the (?:old|previous|earlier|last) (?:one|version) was (?:better|nicer)"
+         r"|the one (?:we had |from |you made )?before (?:was|sounded) (?:better|nicer)"
+         r"|(?:it was|it s|it sounded|sounded) better without|(?:era|estaba|sonaba) mejor sin"
+         r"|(?:la|el) (?:de antes|anterior) (?:me gustaba|sonaba) mas"
          r"|me gustaba mas (?:la de antes|la anterior|el de antes|el anterior|como estaba)"
          r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
          r"|(?:scratch|scrap) that(?:\s+(?:last\s+)?(?:change|edit|bit))?"
@@ -592,6 +600,12 @@ def _version_command(text: str) -> VersionCommand | None:
     twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2
     if _has(_UNDO, folded) and (core_words <= 7 or twice) and named is None:
         return VersionCommand(Intent.UNDO)
+    if ago := re.search(r"\b(?:(?:la|el) de hace|(?:the one )?from)\s+(dos|tres|two|three|2|3)"
+                        r"(?:\s+(?:versiones|versions|cambios|changes))?(?:\s+(?:ago|atras))?\s*$", folded):
+        if _has(rf"(?:{_BACK}|{_GO_TO}|{_PLAY_VERBS})", folded) and (ago.group(0).startswith(("la", "el"))
+                                                                     or _has("ago", folded)):
+            back = _number_value(ago.group(1)) or 2  # "regrésame a la de hace dos": two before the last
+            return VersionCommand(Intent.GO_TO_VERSION, (LAST_ITEM - back,))
     kept = re.search(rf"(?<![a-z]){_KEEP_VERSION}", folded)
     if kept and not _names_music(text):
         word = kept.group(1)
@@ -626,11 +640,12 @@ def _version_command(text: str) -> VersionCommand | None:
 def _replays_a_version(folded: str) -> int | None:
     """The version an "again" names by its place: "play the original one again", "¿me
     pones la primera otra vez?" (a playlist's "first favourite" is the library's)."""
-    match = re.search(rf"\b(?:the|la|el)\s+({_ORDINAL}|original)\b", folded)
+    match = re.search(rf"\b(?:the|la|el)\s+({_ORDINAL}|original|{_NUMBER}|\d)\b", folded)
     if match is None or _playlist_noun(folded) or not _has(r"(?:again|otra vez|de nuevo)", folded) \
-            or not _has(_PLAY_VERBS, folded):
+            or not _has(_PLAY_VERBS, folded) or match.group(1) in _AMBIGUOUS_NUMBERS:
         return None
-    return 1 if match.group(1) == "original" else _ORDINALS[match.group(1)]
+    word = match.group(1)
+    return 1 if word == "original" else _ORDINALS.get(word) or _number_value(word)
 
 
 def _plays_two_versions(folded: str) -> bool:
@@ -692,7 +707,7 @@ def _compared(folded: str) -> tuple[int, ...]:
     if _has(_LAST_TWO, folded):
         return (LAST_ITEM - 1, LAST_ITEM)
     found: list[int] = []
-    pattern = (rf"(?:{_VERSION_NOUN}|la|el|the|that|this|esa|and|with|y|con|vs|versus|compare"
+    pattern = (rf"(?:{_VERSION_NOUN}|la|el|the|that|this|esa|and|with|y|con|vs|versus|compare|number|numero"
                rf"|compara)\s+(\d{{1,2}}|{_NUMBER}|{_ORDINAL}|last|latest|newest|ultima|new|newer"
                rf"|nueva|old|older|previous|anterior|vieja|original)\b")
     for match in re.finditer(pattern, folded):

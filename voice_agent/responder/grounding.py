@@ -30,7 +30,7 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
                 "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner",
                 "volvela a poner", "volve a ponerla", "repetila", "repetilo", "repetímela",
-                "repetimela")
+                "repetimela", "play ulit", "ulitin")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
                 "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",
@@ -72,8 +72,10 @@ _MOOD_PATTERNS = tuple(
 
 #: a number said right after asking for another length is that length in seconds:
 #: "dale más largo, a cuarenta", "make it longer, like 45", "que dure unos 50"
-_LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas cort[oa]|que dure|length|duracion)\W+(?:(?:a|to"
-                  r"|de|hasta|unos|about|around|like|como)\s+)?(\d{1,3})\b(?!\s*(?:bpm|beats|pulsaciones))")
+_LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas long|mas cort[oa]|que dure|length|duracion"
+                  r"|larg[oa]|largot[oa]|cort[oa]|cortit[oa])\W+(?:(?:dejala|dejalo|ponla|ponlo|hazla|hazlo"
+                  r"|en|a|to|de|hasta|unos|about|around|like|como)\s+){0,2}(\d{1,3})\b"
+                  r"(?!\s*(?:bpm|beats|pulsaciones))")
 
 
 @prefers_correction
@@ -165,10 +167,12 @@ FASTER_PATTERNS = (
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
-    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b",
+    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b(?! on)",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
     r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
-    r"|lentic[oa]|aguad[oa]|pesad[oa]|arrastrad[oa]|cansad[oa])\b",
+    r"|lentic[oa]|aguad[oa]|pesad[oa]|arrastrad[oa]|cansad[oa])\b"
+    # "ta' to' lento eso", then a bare "súbele" at the end
+    r"|\bta (?:to |todo |muy )?lent[oa]\b|\b(?:subele|subale|subelo|subela)\W*$",
     # "dale más vidilla al ritmo", "apúrale tantito", "súbele un cambio"
     r"\b(?:mas|un poco mas de|algo mas de)\s+(?:vida|vidilla|marcha|chispa|energia|pila|cana)\s+al?\s+"
     r"(?:ritmo|tempo)\b|\bapur(?:a|ale|ele|ala|alo|enle)\b|\b(?:sube\w*|subi(?:le|la|lo)|subale\w*)"
@@ -190,6 +194,7 @@ FASTER_PATTERNS = (
 )
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
+    r"\b(?:ease (?:it )?off|ease up|back it off)\b|\b(?:bajale|bajele|bajalo|bajala)\W*$",
     rf"\b(?:slow|wind|ease)\s+(?:{_IT})\s+(?:right\s+|way\s+|a bit\s+"
     r"|a little\s+)?down\b"
     r"|\bslow down\b",
@@ -222,10 +227,14 @@ def bpm_step(text: str) -> int | None:
     folded = spell_numbers(text)
     match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)"
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
-    if not match:  # "súbale diez": a number too small to be a tempo is a step
+    if not match:  # "súbale diez", "drop it by five": a number too small to be a tempo is a step
         step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
                          r"|menos\b|please|porfa|por favor)", folded)
-        return None if step is None else int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
+        if step is not None:
+            return int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
+        by = re.search(r"\bby\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))", folded)
+        direction = tempo_direction(text) if by else None
+        return None if direction is None else int(by.group(1)) * (1 if direction == "faster" else -1)
     if re.search(TEMPO_TARGET, folded):
         return None  # "súbelo a 170 bpm" sets the tempo
     said = match.group(2) or ""
@@ -290,6 +299,8 @@ def find_duration(text: str) -> float | None:
         return float(match.group(1).replace(",", "."))
     match = re.search(_MINUTES, folded)
     if not match:  # "que dure minuto y medio", "a minute and a half" said without a count
+        if re.search(r"\b(?:hasta|al|to|up to)\s+(?:el|the|a|one|un)?\s*(?:minuto|minute)\b", folded):
+            return 60.0  # "alárgala hasta el minuto"
         return 90.0 if re.search(r"\bminuto y medio\b|\bminute and a half\b", folded) else None
     count = match.group(1)
     if count in ("one and a half", "uno y medio"):

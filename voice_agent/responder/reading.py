@@ -36,7 +36,10 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
                  r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|hacerl[oa]|ponerl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
-                 r"|en vez|lo mismo pero|igual pero|cambial[oa] a)\b")
+                 r"|en vez|lo mismo pero|igual pero|cambial[oa] a"
+                 # "mejor que sea una salsa", "let it be lo-fi", "more like a funk", "dale un aire
+                 # más flamenco"
+                 r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?)\b")
 #: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
 _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserva\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
@@ -140,6 +143,7 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
         if reading is not None and (reading.guess is not Intent.CHAT or len(rest.split()) >= 2):
             return dataclasses.replace(reading, text=text)
     key, mode = find_key(text)
+    mode = mode or _mode_named(text)
     fields = dict(text=text, language=language, command=command, genre=find_genre(text),
                   instruments=find_instruments(text), mood=find_mood(text), bpm=find_bpm(text),
                   tempo_change=_tempo_change(text, folded), key=key, mode=mode,
@@ -155,6 +159,18 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     if asks_about_clip(text):
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, about_clip=True, **fields)
     return _about_previous(folded, fields, previous_plan)
+
+
+#: a mode named without a key: "put it in a minor key", "en tonalidad mayor", "en menor"
+_MODE_NAMED = (r"\b(?:in a |a )?(minor|major) key\b|\b(?:tonalidad|modo|tono) (menor|mayor)\b"
+               r"|\ben (menor|mayor)\b(?!\s+(?:parte|cantidad|numero|medida)\b)")
+
+
+def _mode_named(text: str) -> str | None:
+    """The mode words name without a key, as a plan spells it, or None."""
+    match = re.search(_MODE_NAMED, fold(text))
+    word = next((g for g in match.groups() if g), None) if match else None
+    return None if word is None else "minor" if word in ("minor", "menor") else "major"
 
 
 #: words before a question that do not change it ("sorry, what key is this in again?")
@@ -173,7 +189,10 @@ _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambi
 
 #: a question that needs no noun to be about the clip: "how fast is this?", "¿cuánto dura?"
 _HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto dura|que tan (?:rapid|lent|larg)\w*"
-              r"|a que velocidad va|how many (?:bpm|beats|seconds|minutes))\b")
+              r"|a que velocidad va|how many (?:bpm|beats|seconds|minutes)"
+              # "¿está en mayor o en menor?", "is it major or minor?"
+              r"|(?:esta|es) en (?:mayor|menor) o (?:en )?(?:mayor|menor)|is (?:it|this|that) (?:in )?(?:a )?"
+              r"(?:major|minor)(?: key)? or (?:a )?(?:minor|major))\b")
 
 
 def asks_about_clip(text: str) -> bool:
@@ -192,7 +211,9 @@ def asks_about_clip(text: str) -> bool:
 
 #: which field the clip has, anywhere in the question: "¿eso es salsa o qué género es?"
 _WHICH_FIELD = (r"\b(?:que|what|which|cual) (?:genero|genre|key|tempo|tonalidad|tono|estilo|style"
-                r"|instrumentos?|instruments?|velocidad|speed)\s+(?:es|is|tiene|has|lleva|uses|usa)\b")
+                r"|instrumentos?|instruments?|velocidad|speed)\s+(?:es|is|tiene|has|lleva|uses|usa)\b"
+                # "¿cuál es el instrumento que suena más fuerte?": its "más fuerte" asks nothing
+                r"|\b(?:cual|which|que|what) (?:es el |is the )?(?:instrumento|instrument)\b")
 
 
 def _asks_about_clip(text: str) -> bool:
@@ -278,12 +299,21 @@ def _names_music(fields: dict) -> bool:
     return bool(fields["genre"] or fields["instruments"] or fields["mood"])
 
 
+#: asking for something to be made or played, with no music named: "¿me haces algo para
+#: un almuerzo familiar?", "necesito algo de fondo para un video", "give me something for a
+#: rainy Sunday"
+_ASKS_FOR_SOMETHING = (r"\b(?:haz\w*|haces|hace|hagas|necesito|quiero|dame|crea\w*|make|give|need|want"
+                       r"|play|pon\w*|toca\w*|got)\b.*\b(?:algo|something|anything)\b")
+
+
 def _new_request_intent(folded: str, fields: dict) -> Intent:
-    """With no earlier clip there is nothing to edit: music if anything musical is named."""
+    """With no earlier clip there is nothing to edit: music if anything musical is named,
+    or something asked to be made."""
     from voice_agent.responder.grounding import MUSIC_WORDS
 
     if _names_music(fields) or any(fold(w) in folded for w in MUSIC_WORDS + REFINE_WORDS) \
-            or fields["bpm"] or fields["tempo_change"] or fields["duration_s"] or fields["key"]:
+            or fields["bpm"] or fields["tempo_change"] or fields["duration_s"] or fields["key"] \
+            or re.search(_ASKS_FOR_SOMETHING, folded):
         return Intent.MAKE_MUSIC
     return Intent.CHAT
 
@@ -302,9 +332,12 @@ _NEW_PIECE = (r"\b(?:song|track|piece|tune|beat|melody|something|anything|music|
 
 def _modifiers_only(folded: str, fields: dict) -> bool:
     """With a current piece, words that only name moods or instruments ("and some organ",
-    "I want it happy and bright", "con un poco de flauta") change that piece."""
+    "I want it happy and bright", "con un poco de flauta", "pero algo más tranquilo")
+    change that piece."""
+    piece = re.sub(r"\b(?:algo|something)\s+(?:(?:un poco|a bit|a little)\s+)?(?:mas|more)\b", " ",
+                   folded)  # "algo más tranquilo": a little more so, no new piece
     return _names_music(fields) and fields["genre"] is None \
-        and re.search(_NEW_PIECE, folded) is None
+        and re.search(_NEW_PIECE, piece) is None
 
 
 def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestReading:

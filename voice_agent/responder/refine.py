@@ -15,7 +15,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    normalize_key)
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
                                          listed_instruments, style_for)
-from voice_agent.core.language import spell_numbers
+from voice_agent.core.language import as_corrected, spell_numbers
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
@@ -27,7 +27,7 @@ _MORE = r"(?:a lot|much|mucho|muy)\s+"
 # "no" is no removal before a correction ("no, mejor un saxo") or in "no bad", "no worries"
 _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i mean|make that|bad"
                 r"|worries|problem|way|esta mal|hay problema|man|mate|bro|vale|tio|wey|pues|hang"
-                r"|hold|sorry|perdon|scratch|scrap|no|rather|actually))|no more|remove|take out"
+                r"|hold|sorry|perdon|scratch|scrap|no|rather|actually|un|una|para))|no more|remove|take out"
                 r"|take(?=(?:\s+\S+){1,3}\s+out\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
@@ -35,13 +35,16 @@ _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i me
                 r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine"
                 # "kill the sax", "mute the trumpet", "apágale el piano", "bótale la batería"
                 r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale"
-                r"|bin|dump)")
+                r"|bin|dump|tek out|don'?t want|do not want|no quiero"
+                # "knock the flute out", "leave the sax out"
+                r"|(?:knock|leave|cut|tek)(?=(?:\s+\S+){1,3}\s+out\b))")
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
+                  r"|(?:ponla|ponlo|hazla|hazlo|pasala|pasalo|llevala|llevalo) al doble(?! de)"
                   r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
                   r"|dos veces mas rapid\w*)")
 _HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half[- ]time"
                  r"|half speed|(?:la )?mitad de (?:rapid\w*|velocidad|tempo|ritmo)"
-                 r"|a media velocidad)")
+                 r"|a media velocidad|(?:to )?half (?:that|of that))")
 _TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the |its )?(?:length|duration)|two times (?:as long"
                   r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
                   r"|dos veces mas larg\w*)"
@@ -85,6 +88,8 @@ def duration_step(text: str) -> float | None:
     """Seconds to add or take away: "five seconds longer", "add 10 seconds", "cut 5
     seconds", "diez segundos más", "hazla 5 segundos más corta"; None otherwise."""
     folded = spell_numbers(text)
+    if more := re.search(r"\b(\d{1,2})\s+(?:more|extra|mas)\s+(?:seconds?|secs?|segundos?)\b", folded):
+        return float(more.group(1))  # "give it ten more seconds", "diez más segundos"
     if re.search(rf"{_SECONDS}\s+{_SHORTER}\b|{_CUTS}\s+(?:it by\s+)?{_SECONDS}", folded):
         sign = -1
     elif re.search(rf"{_SECONDS}\s+{_LONGER}\b|{_ADDS_TIME}\s+(?:it by\s+)?(?:another\s+"
@@ -138,7 +143,7 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 
 #: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
-_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar|don'?t touch|do not touch"
+_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar|sin tocar|don'?t touch|do not touch"
          r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
          r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
          r"(?:the\s+|el\s+|la\s+|los\s+|las\s+)?")
@@ -234,11 +239,12 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (r".+", lambda p, m: _duration(p, find_duration(m.group(0))) if find_duration(m.group(0))
          else _NO_CHANGE),
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
-        (TOO + r"(?:long|larg[oa])\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
+        (TOO + r"(?:long|larg[oa]|largot[oa])\b|\b(?:drags on|goes on (?:too long|forever)|se hace eterna"
+         r"|se hace muy larga)\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
-        (rf"\b(?:longer|mas larg[oa]|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
+        (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos)\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
@@ -251,6 +257,11 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          lambda p, m: p.replace(mode="minor")),
         (r"\b(?:in a major key|en (?:(?:tono|tonalidad|modo) )?mayor|major key)\b",
          lambda p, m: p.replace(mode="major")),
+        # "the relative minor" of E flat major is C minor, and back
+        (r"\b(?:relative minor|relativ[oa] menor|menor relativ[oa])\b",
+         lambda p, m: _transpose(p, -3).replace(mode="minor") if p.mode == "major" else _NO_CHANGE),
+        (r"\b(?:relative major|relativ[oa] mayor|mayor relativ[oa])\b",
+         lambda p, m: _transpose(p, 3).replace(mode="major") if p.mode == "minor" else _NO_CHANGE),
         (r"\b(?:another|different|other|change the|cambia la|otra) (?:key|tonalidad|tono)\b",
          lambda p, m: _transpose(p, 5)),
         (rf"\b(?:minor|menor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "minor")),
@@ -441,7 +452,8 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
 #: a removal of an instrument named earlier: "the sax is annoying, remove it", "el piano, quítalo"
 _REMOVE_IT = (r"\b(?:remove|lose|drop|kill|mute|ditch|get rid of|take out|cut) (?:it|that|them)\b"
               r"|\btake (?:it|that|them) out\b|\b(?:quita|saca|elimina|quite|saque|elimine)(?:le)?l[oa]s?\b"
-              r"|\b(?:bin|ditch|lose) (?:it|that|them)\b")  # "sacala" (voseo) too
+              r"|\b(?:bin|ditch|lose) (?:it|that|them)\b"  # "sacala" (voseo) too
+              r"|\b(?:quita|saca)sel[oa]s?\b")  # "así que quítasela"
 
 
 def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
@@ -457,7 +469,7 @@ def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
 #: "only"/"solo" may come before the verb that keeps: "solo deja la guitarra", "just keep the drums"
-_KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*)\s+)?"
+_KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*|want|quiero)\s+)?"
 _SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_KEEP_VERB}{_ARTICLES}"
          rf"(?P<after>.+)"
          # the verb first: "deja nomás el acordeón y el bajo", "quédate solo con el piano",
@@ -526,9 +538,10 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
     genre = find_genre(folded)
     if genre and genre != plan.genre:
         plan = _new_genre(plan, re.search(".*", folded))
+    corrected = fold(as_corrected(text))  # "más alegre... no, mejor más romántico": romantic
     for index, group in enumerate(RULES):
-        changed = _first_match(plan, folded, group)
+        changed = _first_match(plan, corrected, group)
         if index == _MOOD_RULES and changed == plan:
-            changed = _said_mood(plan, folded)
+            changed = _said_mood(plan, corrected)
         plan = changed
-    return _change_instruments(plan, folded)
+    return _change_instruments(plan, folded)  # instruments read their corrections themselves
