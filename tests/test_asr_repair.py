@@ -128,6 +128,12 @@ from voice_agent.core.types import Intent
     ("check it on a playlist called Dusk", "en", "chuck it on a playlist called Dusk"),
     ("and at five seconds", "en", "and add five seconds"),
     ("Agrega la mi lista", "es", "Agregala a mi lista"),
+    # eval_fresh13 spoken (run once on 950d8c2, then fixed)
+    ("drums and bass, and minor, about ninety", "en", "drums and bass, in A minor, about ninety"),
+    ("un balz con marimba", "es", "un vals con marimba"),
+    ("Ahora cambia la salsa, porfa.", "es", "Ahora cámbiala a salsa, porfa."),
+    ("Ponle un trabajo también.", "es", "Ponle un contrabajo también."),
+    ("ahora cambiano a metal", "es", "ahora cámbialo a metal"),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -170,7 +176,9 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("un cielo azul", "es"), ("pasa lo que pasa", "es"), ("se hacen mayores", "es"),
     ("he tenido un mal día", "es"), ("tracks b and c.", "en"),
     ("I see minor changes", "en"), ("a song about the sea", "en"), ("check it out", "en"),
-    ("meet me at five seconds past", "en"), ("throwing stones", "en"), ("at a party", "en"), ("at a time like this", "en"),
+    ("meet me at five seconds past", "en"), ("throwing stones", "en"),
+    ("with piano and minor chords", "en"), ("tengo un trabajo nuevo", "es"),
+    ("cambia la guitarra por un piano", "es"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

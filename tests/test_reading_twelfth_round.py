@@ -377,3 +377,70 @@ def test_questions_about_the_clip_said_other_ways(text):
 def test_a_mode_the_clip_has_already_is_an_edit_that_changes_nothing():
     reading = read_request("Now put it in a major key.", "en", PIANO_TRIO)
     assert reading.guess is Intent.REFINE and reading.mode == "major"
+
+
+# -- classes the thirteenth blind set showed (run once on 950d8c2); own phrasings ---------
+
+def test_keep_up_is_no_save():
+    reading = read_request("The kids can't keep up, it's too fast. Take it down to ninety.", "en",
+                           PIANO_TRIO, awaiting_answer=False)
+    assert reading.intent is Intent.REFINE and reading.edited.bpm == 90
+
+
+def test_a_genre_said_as_a_greeting_names_no_genre_when_another_is_named():
+    from voice_agent.core.vocabulary import find_genre
+    assert find_genre("Mambo! Could you do a reggaeton beat?") == "reggaeton"
+    assert find_genre("Mambo!") == "salsa"
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Ta lloviendo, dale un aire triste.", "mood", "sad"),
+    ("Gie it a wee bit mair pace.", "bpm", 138),
+    ("Little faster, one thirty da.", "bpm", 130),
+    ("Bájale un pelito a la velocidad.", "bpm", 104),
+    ("Súbele a ciento veinte, bueno, mejor a ciento veinticinco.", "bpm", 125),
+    ("Se hace larguísima, así que córtala un poco.", "duration_s", 13.3),
+])
+def test_edits_said_the_thirteenth_set_s_ways(text, field, value):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    kept = {field: getattr(PIANO_TRIO, field)} | ({"mode": PIANO_TRIO.mode} if field == "mood" else {})
+    assert reading.edited.replace(**kept) == PIANO_TRIO  # a sad mood takes the minor mode along
+
+
+@pytest.mark.parametrize("text", [
+    "Cámbiala a salsa, pero respétame el tempo.",
+    "Pásalo a rock, pero sin tocarle el tempo.",
+    "Quiero algo tipo salsa, que conserve la velocidad.",
+])
+def test_a_genre_change_keeping_the_tempo_said_other_ways(text):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and reading.edited.genre != PIANO_TRIO.genre
+    assert reading.edited.bpm == PIANO_TRIO.bpm
+
+
+def test_a_genre_change_keeping_all_the_rest_is_no_other_one_like_it():
+    reading = read_request("Ahora pásala a salsa, dejando todo lo otro igualito.", "es", PIANO_TRIO,
+                           awaiting_answer=False)
+    assert reading.intent is Intent.REFINE
+    assert reading.edited == PIANO_TRIO.replace(genre="salsa")
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Nah, put it back how it were.", Intent.UNDO),
+    ("Record it one more time, same to same.", Intent.REFINE),
+    ("Hacé una más en la misma onda.", Intent.ANOTHER_LIKE),
+    ("Hacé sonar la versión tres.", Intent.PLAY_VERSION),
+    ("Ta, love, that's lovely.", Intent.CHAT),
+    ("Is that a real trumpet or a computer?", Intent.CHAT),
+    ("Yo, you got a whole orchestra in there?", Intent.CHAT),
+    ("¿Cómo te llamas?", Intent.CHAT),
+])
+def test_turns_the_thirteenth_set_said_other_ways(text, intent):
+    assert read_request(text, "es", PIANO_TRIO, awaiting_answer=False).intent is intent
+
+
+def test_a_correction_after_o_sea():
+    reading = read_request("Agrégale una flauta, o sea, no, perdón, un clarinete.", "es", PIANO_TRIO)
+    assert "clarinet" in reading.edited.instruments and "flute" not in reading.edited.instruments

@@ -47,9 +47,10 @@ _KEY = re.compile(r"\b(?:in|and|an|on|en)\s+(see|sea|bee|be|dee|de|gee|eff|ef|ay
                   r"(major|minor|flat|sharp|dorian|lydian|mixolydian|phrygian|aeolian|ionian)\b",
                   re.IGNORECASE)
 #: "any minor", "any flatt", "indeed major", "in the flat": "in E" / "in D" run together
-_RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|indie|in the|and the)\s+(major|minor|flat|sharp)t?\b",
-                               re.IGNORECASE)
-_RUN_TOGETHER = {"any": "E", "indeed": "D", "indie": "D", "in the": "E", "and the": "E"}
+_RUN_TOGETHER_KEY = re.compile(r"\b(any|indeed|indie|in the|and the|and(?=\s+(?:major|minor)\s*(?:[,.!?]|$"
+                               r"|about|around|at|please)))\s+(major|minor|flat|sharp)t?\b", re.IGNORECASE)
+_RUN_TOGETHER = {"any": "E", "indeed": "D", "indie": "D", "in the": "E", "and the": "E",
+                 "and": "A"}  # "and minor, about 120": "in A minor"
 #: "an F," / "and A, around 70" / "and e, at around 90": a note letter after "an"/"and",
 #: where a request says its key ("in F"); a lower-case "and a," is the article
 _NOTE_AFTER_AND = re.compile(r"(?<![A-Ga-g] )\b(?:an|and|on)\s+([A-G]|[b-g])(?=\s*(?:[,.!?;]|$|\s+(?:major|minor"
@@ -225,10 +226,11 @@ def _mend_commands(text: str, language: str) -> str:
     text = _SESEO.sub(lambda m: _SESEO_VERBS[m.group(0).lower()], _A_CIEN.sub("a cien", text))
     text = _NUMBER_SI.sub(r"\1, sí", text)
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
-    text = _CIELO.sub(lambda m: f"{m.group(1)} chelo", text)
+    text = _CIELO.sub(lambda m: f"{m.group(1)} {'chelo' if m.group(2).lower() == 'cielo' else 'contrabajo'}",
+                      text)
     text = _VERB_LA_MI.sub(lambda m: f"{m.group(1)}l{m.group(2)} a {m.group(3)}", text)
-    text = _PASA_LO.sub(lambda m: f"pásal{m.group(1)[1].lower()} a " if find_genre(m.group(2))
-                        or _NOTE_NAMED.fullmatch(m.group(2)) else m.group(0), text)
+    text = _PASA_LO.sub(lambda m: f"{_ACCENTED[m.group(1).lower()]}{m.group(2).lower()} a " if find_genre(m.group(3))
+                        or _NOTE_NAMED.fullmatch(m.group(3)) else m.group(0), text)
     return _mend_spanish_verb(text)
 
 
@@ -300,21 +302,23 @@ _SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_
                          r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
                          r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
 #: "añádele un cielo": the cello ("chelo") heard as the sky, where an instrument's name ends
-_CIELO = re.compile(r"\b(un)\s+cielo\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor|tambi[eé]n))",
-                    re.IGNORECASE)
+_CIELO = re.compile(r"\b(un)\s+(cielo|trabajo)\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor|tambi[eé]n))",
+                    re.IGNORECASE)  # and "ponle un trabajo también": the double bass
 #: "y si la hacen menor": "la hace en menor", the "en" glued to the verb before a mode
 _VERB_EN_MODE = re.compile(r"\b(hace|pone|deja)n\s+(menor|mayor)\b", re.IGNORECASE)
 #: "fazos tenido menor", "fa sos tenido": "fa sostenido" split where the "s" sounds
 _SOSTENIDO = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s*[sz]o?s?\s+tenid[oa]\b", re.IGNORECASE)
 #: "ahora pasa lo rock", "pasa la re no más": "pásalo a rock", "pásala a re" with the "a"
 #: swallowed, before a style's name or a note
-_PASA_LO = re.compile(r"\bpasa\s+(l[oa])\s+(?:a\s+)?(?=(\w+(?:\s+\w+)?))", re.IGNORECASE)
+_PASA_LO = re.compile(r"\b(pasa|cambia)\s+(l[oa])\s+(?:a\s+)?(?=(\w+(?:\s+\w+)?))", re.IGNORECASE)
+_ACCENTED = {"pasa": "pása", "cambia": "cámbia"}
 _NOTE_NAMED = re.compile(r"(?:do|re|mi|fa|sol|la|si)(?:\s+(?:mayor|menor|bemol|sostenido|no)|$)",
                          re.IGNORECASE)
 _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synthwave", "cintuave": "synthwave",
             "sintuave": "synthwave", "sinthwave": "synthwave", "handclubs": "handclaps",
             "hand clubs": "handclaps", "bolbe": "volvé", "buelve": "vuelve", "bolve": "volvé",
-            "desaga": "deshaga", "desaga eso": "deshaga eso"}
+            "desaga": "deshaga", "desaga eso": "deshaga eso", "balz": "vals", "bals": "vals",
+            "cambiano": "cámbialo", "cambiala": "cámbiala"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
 
 

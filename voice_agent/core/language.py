@@ -236,14 +236,16 @@ _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on sec
 #: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
 _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 _CORRECTION = re.compile(
-    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well)\s*,?\s*)?"
+    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea)\s*,?\s*)?"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
-    r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor)\b\s*,?)"
+    r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
+    r"|(?:bueno|well),?\s+(?:mejor|actually))\b\s*,?)"
     # "about 60 actually? Make that 65": heard, the cue may start a sentence of its own
     r"|[.?!]\s+(?:make that|i mean|i meant|or rather|mejor dicho)\b\s*,?"
     # heard without its commas: "un cajón no mejor unas congas", "a 110 no perdón a 105"
-    r"|\s+no,?\s+(?:mejor|make that|i mean|perd[oó]n|sorry|wait|espera|digo|vale|para|pará)\b\s*,?"
+    r"|\s+no,?\s+(?:mejor|make that|i mean|perd[oó]n|sorry|wait|espera|esp[eé]rate|esperarte|digo|vale"
+    r"|para|pará)\b\s*,?"
     # "make it 30 seconds, na, hang on 25": the number right after
     r"|[,;]?\s*(?:(?:na|nah|naw|no),?\s+)?(?:hang on|hold on)\s+(?=\d)"
     r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"

@@ -195,13 +195,19 @@ def find_genre(text: str) -> str | None:
     """The canonical genre a request names, preferring the longest matching alias."""
     folded = re.sub(_POP_THE_VERB, "put", fold(text))
     taken = _instrument_spans(folded)
-    best: tuple[int, str] | None = None
-    for length, genre, alias in _GENRE_ALIAS_LENGTHS:
-        if best is not None and length <= best[0]:
-            continue  # only a longer alias can win
-        if any(not _inside(m.span(), taken) for m in _alias_matches(folded, alias)):
-            best = (length, genre)
-    return best[1] if best else None
+    # a word said alone as a greeting first ("Mambo! ... a pop song") names no genre when
+    # another is named
+    opener = re.match(r"^\W*(\w+)\W*!", folded)
+    for skipped in ([opener.span(1)] if opener else []), []:
+        best: tuple[int, str] | None = None
+        for length, genre, alias in _GENRE_ALIAS_LENGTHS:
+            if best is not None and length <= best[0]:
+                continue  # only a longer alias can win
+            if any(not _inside(m.span(), taken + skipped) for m in _alias_matches(folded, alias)):
+                best = (length, genre)
+        if best:
+            return best[1]
+    return None
 
 
 def _alias_matches(folded: str, alias: str) -> list[re.Match]:

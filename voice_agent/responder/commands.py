@@ -61,11 +61,12 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
        "mejor no", "olvidalo", "ni hablar", "para", "no gracias")
 
 #: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
-_SAVE_VERBS = r"(?:save|keep|bookmark|store|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)"
+_SAVE_VERBS = (r"(?:save|keep(?!\s+(?:up|going|on|at|it up|playing|pace)\b)|bookmark|store"
+               r"|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)")  # "can't keep up": no save
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|hop|throw|toss|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
-               r"|pongame|reproduce\w*|toca\w*|pasame|pasamela|pasamelo|let me hear"
+               r"|pongame|reproduce\w*|toca\w*|pasame|pasamela|pasamelo|let me hear|hace sonar|haz sonar"
                r"|escuchar|escucharla|escucho|escuchemos|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
                  r"|saca\w*)")
@@ -78,7 +79,8 @@ _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
 _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
-_ANOTHER = r"(?:another|one more|a second one|a different one|a new one|otra|otro)"
+_ANOTHER = (r"(?:another|one more|a second one|a different one|a new one|una mas|uno mas|otra"
+            r"|(?<!lo )(?<!los )otro)")  # "todo lo otro igualito" keeps the rest
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines"
@@ -512,7 +514,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
-         r"(?:estaba|era|taba|it was)(?:\s+(?:antes|before))?"
+         r"(?:estaba|era|taba|it was|it were|it worked|it used to be)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
          r"|take that back|revert that"

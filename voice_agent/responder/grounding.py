@@ -103,7 +103,8 @@ _CORRECTED_TEMPO = r"\b(\d{2,3})\s*,?\s*(?:not|no|y no|instead of|en vez de)\s+(
 #: a number said as a clause of its own, or after "like": "rock in E, one forty, with
 #: guitar", "metal for the gym, like 160, in E minor"
 _CLAUSE_TEMPO = (r"(?:,|\blike|\bcomo|\btipo)\s+(\d{2,3})\s*(?=,|$|[.!?]|\s+(?:in|en|with|con"
-                 r"|and|y)\b)(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?)\b)")
+                 r"|and|y|da|di|ji|yaar|bhai|na|lah|man|mon|please|porfa)\b)"
+                 r"(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?)\b)")
 
 
 #: a tempo offered: "how about 110 instead?", "¿y si mejor 95?", "let's go with 100"
@@ -118,7 +119,8 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
-             r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya)\b)")
+             r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
+             r"|da|di|ji|yaar|bhai|na|leh|man|mon)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
@@ -146,7 +148,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
 #: the verb's "le" as Whisper may write it apart ("sube le"); it always ends in a space
 _LE = r"\s+(?:le\s+)?"
 #: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
-_A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|algo"
+_A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|un pelo|un pelito|algo"
              r"|un toque|un chin)\s+)?")
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: request ("faster" / "slower") and for the edit rules (how much)
@@ -181,7 +183,8 @@ FASTER_PATTERNS = (
     _FEELS + r"slow\b(?!\s+(?:it|this|things|down))",
     rf"\b(?:pick|speed|step|crank|ramp|push|turn|bring|kick|dial|jack)\s+(?:up\s+the\s+"
     rf"{_TEMPO_NOUNS}|the\s+{_TEMPO_NOUNS}\s+up)\b",
-    rf"\b(?:up|raise|increase|boost|lift|quicken|more)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
+    rf"\b(?:up|raise|increase|boost|lift|quicken|more|mair)\s+(?:the\s+)?{_TEMPO_NOUNS}\b",
+    r"\b(?:a bit |a wee bit |a little )?(?:more|mair) pace\b",
     rf"\b(?:higher|faster|quicker)\s+{_TEMPO_NOUNS}\b|\b{_TEMPO_NOUNS}\s+up\b",
     r"\b(?:less slow|not so slow|not as slow|menos lent[oa]|no tan lent[oa])\b",
     _TOO + r"(?:slow|sluggish|lent[oa]|pesad[oa])\b",

@@ -39,10 +39,10 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a"
                  # "mejor que sea una salsa", "let it be lo-fi", "more like a funk", "dale un aire
                  # más flamenco"
-                 r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?)\b")
+                 r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?|tipo)\b")
 #: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
-_KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserva\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
+_KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
                    r"|los\s+|todo\s+)?(?:same\s+)?(?:tempo|speed|bpm|key|instruments|band|rest|everything"
                    r"|lo demas|el resto|ritmo|tono|tonalidad|instrumentos|todo)\b"
                    # the rest named first: "y lo demás me lo dejas tal cual", "the rest as is"
@@ -256,7 +256,13 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
                  r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
                  r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"
-                 r"|\b(?:do|can|could|did) you\b.*\byourself\b")
+                 r"|\breal \w+ or (?:a |an )?(?:computer|machine|sample|fake|synth)"
+                 # "deadass, you got a whole band in there or what?"
+                 r"|\b(?:you )?got an? (?:\w+ )*?(?:band|orchestra|musicians?|people) in (?:there|it)\b"
+                 r"|\b(?:do|can|could|did) you\b.*\byourself\b"
+                 # "¿cómo tú te llamas?", "what's your name?", "who are you?"
+                 r"|\bcomo (?:tu |vos )?te llamas?\b|\bwhat(?: s| is) your name\b|\bwho are you\b"
+                 r"|\bquien (?:eres|sos|es usted)\b")
 
 
 def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
@@ -382,7 +388,7 @@ def is_library_intent(intent: Intent | None) -> bool:
 
 
 #: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
-_THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta|gracias|mil gracias|love it|loving it|big tune"
+_THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta(?=\s*(?:[.!,]|$|very much|muchly|mate|love))|gracias|mil gracias|love it|loving it|big tune"
            r"|banger|slaps|bop|fire|lit|wicked|sick|dope|tremendo|brutal|me encanta|me gusta"
            r"|perfect|perfecto|perfecta|great|genial|brilliant|awesome|amazing|lovely"
            r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")

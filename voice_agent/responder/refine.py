@@ -143,7 +143,8 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 
 #: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
-_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserva\w*|sin cambiar|sin tocar|don'?t touch|do not touch"
+_KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserv\w*|respet\w*|respect|sin cambiar(?:le)?|sin tocar(?:le)?"
+         r"|don'?t touch|do not touch"
          r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
          r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
          r"(?:the\s+|el\s+|la\s+|los\s+|las\s+)?")
@@ -193,6 +194,8 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|otra (?:grabacion|interpretacion)|(?:grabacion|interpretacion) (?:distinta|diferente|nueva)"
              # "play it a different way", "hazla de nuevo igual, pero que suene distinta"
              r"|(?:play|do|perform|sing) it (?:a |in a )?(?:different|new|another|fresh) way"
+             # "can you record it one new time, same to same, nothing changed?"
+             r"|(?:record|make|do|play) it (?:one )?(?:new|fresh|another) time|same to same"
              r"|(?:pero|but) (?:que (?:suene|sea) |(?:it )?sound(?:s|ing)? )(?:un poco |algo |a bit "
              r"|slightly )?(?:diferente|distint[oa]|different)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
@@ -246,7 +249,8 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
         (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos)\b",
+        (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos|cortal[oa]|cortale"
+         r"|recortal[oa])\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
     (  # key and mode
