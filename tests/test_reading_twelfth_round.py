@@ -444,3 +444,93 @@ def test_turns_the_thirteenth_set_said_other_ways(text, intent):
 def test_a_correction_after_o_sea():
     reading = read_request("Agrégale una flauta, o sea, no, perdón, un clarinete.", "es", PIANO_TRIO)
     assert "clarinet" in reading.edited.instruments and "flute" not in reading.edited.instruments
+
+
+# -- classes the fifth probe set (probes5.json, a tuning set) showed; own phrasings -------
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Nudge it up maybe five beats.", "bpm", 125),
+    ("Take it to a hundred and thirty... ah, chale, I misspoke, a hundred and twenty-five.", "bpm", 125),
+    ("Put a harp under it, or no, rather a cello.", "instruments", PIANO_TRIO.instruments + ("cello",)),
+    ("I said D major but what I really meant was E major.", "key", "E"),
+    ("Está muy larguita, déjala en quince nomás.", "duration_s", 15.0),
+    ("Hazla de tres cuartos de minuto.", "duration_s", 45.0),
+    ("Alárgamela hasta los cincuenta.", "duration_s", 50.0),
+    ("Make it the full minute.", "duration_s", 60.0),
+    ("Trim it by half.", "duration_s", 10.0),
+    ("Muy larga. Que dure la mitad.", "duration_s", 10.0),
+    ("Too much already, bring down a bit lah.", "bpm", 104),
+    ("Más lenta que un caracol, apúrala.", "bpm", 138),
+    ("Knock off fifteen.", "bpm", 105),
+    ("Que no corra tanto.", "bpm", 104),
+    ("Drop it a semitone.", "key", "Ab"),
+    ("Switch it to the minor, same root.", "mode", "minor"),
+    ("Take it up a fourth.", "key", "D"),
+    ("Trumpet out already, not nice.", "instruments",
+     ("piano", "upright bass", "drums", "synth", "pad")),
+    ("Di pad gone, good.", "instruments", ("piano", "upright bass", "drums", "trumpet", "synth")),
+    ("Eso está bien, pero más despacito.", "bpm", 104),
+])
+def test_edits_the_fifth_probes_said_other_ways(text, field, value):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+
+
+def test_a_genre_taken_back_or_that_is_no_style_there():
+    from voice_agent.core.vocabulary import find_genre
+    assert find_genre("Change to tango. Wait, no, not tango, a cumbia.") == "cumbia"
+    assert find_genre("It's for her dance recital, so something pop.") == "pop"
+    assert find_genre("A dance track, please.") == "edm"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("And then something else a bit like it.", Intent.ANOTHER_LIKE),
+    ("Dame una nueva, pero que se le parezca.", Intent.ANOTHER_LIKE),
+    ("Another one, same kind of thing.", Intent.ANOTHER_LIKE),
+    ("Haceme otra de esas.", Intent.ANOTHER_LIKE),
+    ("Play that last one again.", Intent.REPLAY),
+    ("Same settings, but give it one more fresh attempt.", Intent.REFINE),
+    ("Quita lo último que le has metido.", Intent.UNDO),
+    ("Quítale eso que le pusiste, no me gustó.", Intent.UNDO),
+    ("Can you change it back po? I liked it better the way it was.", Intent.UNDO),
+    ("Take me back to where we were two changes ago.", Intent.GO_TO_VERSION),
+    ("Play me the very first one I asked for, I want to hear it again.", Intent.PLAY_VERSION),
+    ("Stash that in a playlist, call it Slow Down.", Intent.SAVE),
+    ("¿Tú estudiaste música o naciste sabiendo?", Intent.CHAT),
+    ("How did you even make that, are you a person?", Intent.CHAT),
+    ("Nice. What tempo is it at? I want to dance to it.", Intent.CHAT),
+])
+def test_turns_the_fifth_probes_said_other_ways(text, intent):
+    assert read_request(text, "en", PIANO_TRIO, awaiting_answer=False).intent is intent
+
+
+@pytest.mark.parametrize("text, genre", [
+    ("Flip it to a cumbia, same instruments and tempo.", "cumbia"),
+    ("Hazlo más rockero, con el mismo tempo.", "rock"),
+    ("Llévala para el lado de la salsa.", "salsa"),
+    ("Let's go full techno with it.", "edm"),
+])
+def test_genre_changes_the_fifth_probes_said(text, genre):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and reading.edited.genre == genre
+
+
+def test_a_genre_change_with_everything_else_unchanged():
+    reading = read_request("Change to bossa nova can? Everything else don't change.", "en", PIANO_TRIO)
+    assert reading.edited == PIANO_TRIO.replace(genre="bossa_nova")
+
+
+def test_a_playlist_whose_name_names_an_instrument_is_played():
+    reading = read_request("Dale, ponme Sin Trompeta.", "es", PIANO_TRIO, playlists=["sin trompeta"],
+                           awaiting_answer=False)
+    assert reading.intent is Intent.PLAY and reading.command.playlist == "sin trompeta"
+    edit = read_request("Quítale la trompeta.", "es", PIANO_TRIO, playlists=["sin trompeta"],
+                        awaiting_answer=False)
+    assert edit.intent is Intent.REFINE
+
+
+def test_a_tempo_said_in_slang():
+    from voice_agent.responder.grounding import find_bpm
+    assert find_bpm("a country tune, about a buck-fifteen on the tempo") == 115

@@ -176,7 +176,7 @@ def _adds_up(tens: int, value: int) -> bool:
 #: second clip" is one clip of twenty seconds)
 _TENS_AND_TEENS = "|".join(sorted(_EN_UNITS[10:] + list(_EN_TENS), key=len, reverse=True))
 _SAID_HUNDREDS = re.compile(
-    rf"\b(one|two)[\s-]+(?:(?:oh|o)[\s-]+({'|'.join(_EN_UNITS[1:10])})"
+    rf"\b(one|two|a buck)[\s-]+(?:(?:oh|o)[\s-]+({'|'.join(_EN_UNITS[1:10])})"
     rf"|((?:{_TENS_AND_TEENS})(?:[\s-]+(?:{'|'.join(_EN_UNITS[1:10])}))?))\b"
     rf"(?!\s*-?\s*(?:seconds?|secs?|minutes?|mins?)\b)")
 
@@ -185,7 +185,7 @@ def _said_hundreds(match: re.Match) -> str:
     rest = number_value(match.group(3)) if match.group(3) else NUMBER_WORDS[match.group(2)]
     if rest is None:
         return match.group(0)
-    return str(NUMBER_WORDS[match.group(1)] * 100 + rest)
+    return str(NUMBER_WORDS.get(match.group(1), 1) * 100 + rest)  # "a buck-fifteen" is 115
 
 
 def spell_numbers(text: str) -> str:
@@ -232,15 +232,19 @@ def filler_words(*extra: str) -> str:
 #: "nah scratch that", "no man", "no vale")
 _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought|mejor no"
               r"|(?:(?:no|nah|naw) )?(?:scratch|scrap) that|no (?:man|mate|bro|vale|tio|wey|pues)"
-              r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor))")
+              r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor)"
+              r"|chale|i misspoke|me equivoqu[eé]|i got that wrong)")
 #: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
 _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 _CORRECTION = re.compile(
-    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea)\s*,?\s*)?"
+    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o)\s*,?\s*)?"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
     r"|(?:bueno|well),?\s+(?:mejor|actually))\b\s*,?)"
+    # "I said A major but what I really meant was A minor"
+    r"|\s+(?:but\s+)?what i (?:really |actually )?meant (?:was|is)\b\s*,?"
+    r"|\s+(?:pero\s+)?lo que quise decir (?:es|era|fue)\b\s*,?"
     # "about 60 actually? Make that 65": heard, the cue may start a sentence of its own
     r"|[.?!]\s+(?:make that|i mean|i meant|or rather|mejor dicho)\b\s*,?"
     # heard without its commas: "un cajón no mejor unas congas", "a 110 no perdón a 105"

@@ -45,7 +45,8 @@ STYLES: tuple[Style, ...] = (
           "minor", ("nylon guitar", "bass", "palmas"), "passionate"),
     Style("tango", ("tango",), 120, "minor",
           ("bandoneon", "violin", "piano", "bass"), "dramatic"),
-    Style("rock", ("rock", "rock and roll", "rock & roll", "indie rock"), 125, "major",
+    Style("rock", ("rock", "rock and roll", "rock & roll", "indie rock", "rockero", "rockera",
+                   "roquero", "roquera"), 125, "major",
           ("electric guitar", "bass", "drums"), "energetic"),
     Style("metal", ("metal", "heavy metal", "thrash"), 150, "minor",
           ("distorted guitar", "bass", "drums"), "aggressive"),
@@ -198,7 +199,11 @@ def find_genre(text: str) -> str | None:
     # a word said alone as a greeting first ("Mambo! ... a pop song") names no genre when
     # another is named
     opener = re.match(r"^\W*(\w+)\W*!", folded)
-    for skipped in ([opener.span(1)] if opener else []), []:
+    # a genre taken back ("not metal, blues") or a word that is no style there ("her dance show")
+    unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
+    unsaid += [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
+                                               r"|lesson|lessons|teacher|studio|competition)\b", folded)]
+    for skipped in ([opener.span(1)] if opener else []) + unsaid, unsaid, []:
         best: tuple[int, str] | None = None
         for length, genre, alias in _GENRE_ALIAS_LENGTHS:
             if best is not None and length <= best[0]:

@@ -50,7 +50,7 @@ _PLAYLIST_NOUNS = ("playlist", "play list", "lista", "list") + _FAVOURITES
 _GENERIC_NAMES = {"", "my", "the", "mi", "la", "de", "reproduccion", "canciones", "songs",
                   "musica", "music", "temas", "this", "that", "esta", "it", "mis", "whole",
                   "entire", "toda", "todo", "all", "current", "new", "nueva", "other", "otra"}
-_TRAILING = (r"(?:\s+(?:please|now|for me|fi mi|for us|por favor|ahora|porfa|pues|too|as well|also"
+_TRAILING = (r"(?:\s+(?:please|now|for me|fi mi|for us|nah|por favor|ahora|porfa|pues|too|as well|also"
              r"|tambien|then))*\s*$")
 
 _YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
@@ -61,7 +61,7 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
        "mejor no", "olvidalo", "ni hablar", "para", "no gracias")
 
 #: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
-_SAVE_VERBS = (r"(?:save|keep(?!\s+(?:up|going|on|at|it up|playing|pace)\b)|bookmark|store"
+_SAVE_VERBS = (r"(?:save|stash|keep(?!\s+(?:up|going|on|at|it up|playing|pace)\b)|bookmark|store"
                r"|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)")  # "can't keep up": no save
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|hop|throw|toss|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
@@ -79,7 +79,8 @@ _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
 _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
-_ANOTHER = (r"(?:another|one more|a second one|a different one|a new one|una mas|uno mas|otra"
+_ANOTHER = (r"(?:another|one more|a second one|a different one|a new one|una mas|uno mas|una nueva"
+            r"|uno nuevo|otra"
             r"|(?<!lo )(?<!los )otro)")  # "todo lo otro igualito" keeps the rest
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
@@ -87,13 +88,14 @@ _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|po
          r"|in (?:the same|that) vein|in (?:the same|that|this) style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
          r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi"
-         r"|por (?:el mismo|ese|este) (?:lado|camino|rumbo)|por la misma (?:linea|onda))")
+         r"|por (?:el mismo|ese|este) (?:lado|camino|rumbo)|por la misma (?:linea|onda)"
+         r"|se (?:le )?parezca|same (?:kind|sort|type)|mismo (?:tipo|estilo)|de es[ao]s|of those)")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
               r"|mismo (?:rollo|estilo|aire|feeling|royo)|misma (?:vibra|idea|energia)"
               r"|(?:a|one) similar (?:one|track|tune|song|clip|piece|beat)"
-              r"|(?:something|anything|algo|una|uno) (?:similar|parecid[oa]|asi|por el estilo"
+              r"|(?:something|anything|algo|una|uno)(?: else)?(?: a (?:bit|little))? (?:similar|parecid[oa]|asi|por el estilo"
               r"|del estilo|like (?:that|this|it))|en la misma (?:onda|linea)|along the same lines"
               r"|in the same vein)")
 _NEW_TAKE = (r"(?:(?:fresh|new|different|another|other|nueva|otra|distinta) (?:take|version|spin"
@@ -280,9 +282,14 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
     other readings. A request naming an instrument ("add a trumpet to it") is an edit.
     """
     folded = normalise_command_text(text)
-    if not folded or find_instruments(text):
-        return None
     keys = {name: normalise_command_text(name) for name in playlists}
+    # an instrument named outside a playlist's own name ("add a trumpet to it") is an edit;
+    # inside one it is the name ("ponme Sin Batería")
+    unnamed = folded
+    for key in sorted(filter(None, keys.values()), key=len, reverse=True):
+        unnamed = re.sub(rf"(?<![a-z]){re.escape(key)}(?![a-z])", " ", unnamed)
+    if not folded or find_instruments(unnamed):
+        return None
     names = sorted((name for name in playlists if keys[name]), key=len, reverse=True)
     spans = {name: _said_exactly(keys[name], folded) for name in names}
     if not any(spans.values()):  # heard, a name may come out a little off
@@ -484,6 +491,9 @@ def _list(folded: str, text: str) -> Command | None:
 
 
 def _play(folded: str, text: str) -> Command | None:
+    if _has(r"(?:again|otra vez|de nuevo)", folded) and not _playlist_noun(folded) and _has(
+            r"(?:that|this|esa|esta|the very) (?:last|ultima|first) one", folded):
+        return None  # "play that last one again": the clip again, not a playlist's song
     item = find_item(folded)
     if item is None:
         return _play_playlist(folded)
@@ -510,7 +520,10 @@ _VERSION_NOUN = r"(?:version|versions|versiones|take|toma|v(?=\s*\d))"
 _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|revert it"
          r"|deshaste|desaste|desaflo|deshaflo"  # "deshacé eso" / "deshazlo" as Whisper wrote them
          r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
-         r"|(?:i )?(?:preferred|liked) it (?:how|the way|as) it was(?: before)?"
+         r"|(?:i )?(?:preferred|liked) it (?:better |more )?(?:how|the way|as) it was(?: before)?"
+         # "quita lo último que le has metido", "quítale eso que le pusiste"
+         r"|(?:quita|quitale|saca|sacale)\s+(?:lo ultimo|eso)\s+que\s+le\s+(?:has\s+)?(?:metido|puesto"
+         r"|pusiste|metiste|agregaste|agregado)"
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
@@ -519,7 +532,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
          r"|take that back|revert that"
          # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
-         r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again))?$"
+         r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again|po|pls|mate|lah|la|nah))?$"
          r"|^(?:como|asi como) (?:estaba|era|sonaba)(?: antes)?$"
          # "I liked the old one better", "the previous one was better", "me gustaba más la de antes"
          r"|(?:liked|like|prefer|preferred) the (?:old|previous|last|other|earlier) (?:one|version)"
@@ -595,15 +608,21 @@ def _version_command(text: str) -> VersionCommand | None:
         return VersionCommand(Intent.COMPARE, _compared(folded))
     unfilled = re.sub(_LEAD_FILLERS, "", folded)  # "hmm, actually, no, ..." says nothing more
     if len(unfilled.split()) > 12:
-        return None
+        # "play me the very first one I asked for, let me hear it again": still that version
+        replayed = _replays_a_version(folded) if len(unfilled.split()) <= 16 else None
+        return None if replayed is None or _names_music(text) else VersionCommand(
+            Intent.PLAY_VERSION, (replayed,))
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
     core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
     # "undo that one, I prefer the one before": two undo phrases make a longer request one
     twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2
-    if _has(_UNDO, folded) and (core_words <= 7 or twice) and named is None:
+    said = re.search(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)
+    mostly = said is not None and len(said.group(0).split()) >= 0.6 * len(unfilled.split())
+    if _has(_UNDO, folded) and (core_words <= 7 or twice or mostly) and named is None:
         return VersionCommand(Intent.UNDO)
-    if ago := re.search(r"\b(?:(?:la|el) de hace|(?:the one )?from)\s+(dos|tres|two|three|2|3)"
-                        r"(?:\s+(?:versiones|versions|cambios|changes))?(?:\s+(?:ago|atras))?\s*$", folded):
+    if ago := re.search(r"\b(?:(?:la|el) de hace|(?:the one )?from|where we were)\s+(dos|tres|two|three|2|3)"
+                        r"(?:\s+(?:versiones|versions|cambios|changes|edits|steps))?(?:\s+(?:ago|atras))?\s*$",
+                        folded):
         if _has(rf"(?:{_BACK}|{_GO_TO}|{_PLAY_VERBS})", folded) and (ago.group(0).startswith(("la", "el"))
                                                                      or _has("ago", folded)):
             back = _number_value(ago.group(1)) or 2  # "regrésame a la de hace dos": two before the last
@@ -642,7 +661,7 @@ def _version_command(text: str) -> VersionCommand | None:
 def _replays_a_version(folded: str) -> int | None:
     """The version an "again" names by its place: "play the original one again", "¿me
     pones la primera otra vez?" (a playlist's "first favourite" is the library's)."""
-    match = re.search(rf"\b(?:the|la|el)\s+({_ORDINAL}|original|{_NUMBER}|\d)\b", folded)
+    match = re.search(rf"\b(?:the|la|el)\s+(?:very\s+)?({_ORDINAL}|original|{_NUMBER}|\d)\b", folded)
     if match is None or _playlist_noun(folded) or not _has(r"(?:again|otra vez|de nuevo)", folded) \
             or not _has(_PLAY_VERBS, folded) or match.group(1) in _AMBIGUOUS_NUMBERS:
         return None

@@ -73,8 +73,9 @@ _MOOD_PATTERNS = tuple(
 #: a number said right after asking for another length is that length in seconds:
 #: "dale más largo, a cuarenta", "make it longer, like 45", "que dure unos 50"
 _LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas long|mas cort[oa]|que dure|length|duracion"
-                  r"|larg[oa]|largot[oa]|cort[oa]|cortit[oa])\W+(?:(?:dejala|dejalo|ponla|ponlo|hazla|hazlo"
-                  r"|en|a|to|de|hasta|unos|about|around|like|como)\s+){0,2}(\d{1,3})\b"
+                  r"|larg[oa]|largot[oa]|larguit[oa]|cort[oa]|cortit[oa]|alarg\w*|alargu\w*|acorta\w*)\W+"
+                  r"(?:(?:dejala|dejalo|ponla|ponlo|hazla|hazlo|en|a|to|de|hasta|los|unos|about|around|like"
+                  r"|como)\s+){0,2}(\d{1,3})\b"
                   r"(?!\s*(?:bpm|beats|pulsaciones))")
 
 
@@ -83,7 +84,8 @@ def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = re.sub(_LENGTH_NUMBER, " ", spell_numbers(text))  # "más largo, a 40": a length
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
-                      r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad))\b", folded) \
+                      r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad)"
+                      r"|(?:on|for) the (?:tempo|speed|bpm))\b", folded) \
         or re.search(_BARE_TEMPO, folded) or re.search(TEMPO_TARGET, folded) \
         or re.search(_CORRECTED_TEMPO, folded)
     said = next((g for g in match.groups() if g), None) if match else None
@@ -196,8 +198,11 @@ FASTER_PATTERNS = (
     rf"\b(?:sube\w*|subi(?:le|la|lo)\b|subale\w*|subir){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "súbele el tiempo"
 )
 SLOWER_PATTERNS = (
-    r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas pausad[oa]|ralentiza\w*|frena\w*)",
-    r"\b(?:ease (?:it )?off|ease up|back it off)\b|\b(?:bajale|bajele|bajalo|bajala)\W*$",
+    r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas despacit[oa]|mas pausad[oa]"
+    r"|ralentiza\w*|frena\w*)",
+    r"\b(?:ease (?:it )?off|ease up|back it off)\b|\b(?:bajale|bajele|bajalo|bajala)\W*$"
+    r"|\bbring (?:it |her |things )?down (?:a bit|a little|a notch|a touch|some)\b"
+    r"|\bque no (?:corra|vaya) tan(?:to| rapid[oa])\b|\bnot so (?:rushed|fast|quick)\b",
     rf"\b(?:slow|wind|ease)\s+(?:{_IT})\s+(?:right\s+|way\s+|a bit\s+"
     r"|a little\s+)?down\b"
     r"|\bslow down\b",
@@ -228,13 +233,17 @@ def bpm_step(text: str) -> int | None:
     """A tempo change by a number: "speed it up by 20 bpm" (+20), "10 bpm slower" (-10),
     "súbele diez pulsaciones" (+10); None when the number is a tempo to set."""
     folded = spell_numbers(text)
-    match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|pulsaciones|ppm)"
+    match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|beats|pulsaciones|ppm)"
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
     if not match:  # "súbale diez", "drop it by five": a number too small to be a tempo is a step
         step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
                          r"|menos\b|please|porfa|por favor)", folded)
         if step is not None:
             return int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
+        off = re.search(r"\b(?:knock|take)\s+(?:it\s+)?off\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))",
+                        folded)  # "now knock off twenty"
+        if off:
+            return -int(off.group(1))
         by = re.search(r"\bby\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))", folded)
         direction = tempo_direction(text) if by else None
         return None if direction is None else int(by.group(1)) * (1 if direction == "faster" else -1)
@@ -246,6 +255,8 @@ def bpm_step(text: str) -> int | None:
                                                               "up") else None)
     if said in ("slower", "less", "menos", "down"):
         direction = "slower"
+    if int(match.group(1)) <= 30 and re.search(r"\b(?:up|down)\b", folded):
+        relative = True  # "nudge it up maybe five beats": too few to be a tempo
     if not relative and not re.search(r"\b(?:sube\w*|baja\w*)\s+(?:\w+\s+)?\d", folded):
         return None
     if direction is None:
@@ -275,6 +286,10 @@ def tempo_direction(text: str) -> str | None:
     folded = re.sub(_KEY_MOVE, " ", fold(text).replace("'", " ").replace("’", " "))
     folded = re.sub(_NOT_THIS_WAY, " ", folded)  # "I meant slower, not quicker"
     folded = re.sub(ENDS_TOO_SOON, " ", folded)  # "it ends too quick": a length
+    # "más lento que una tortuga": a comparison, the complaint is the other way; "bump it up a
+    # fifth": an interval
+    folded = re.sub(r"\bmas (?:lent|rapid)[oa] que\b|\b(?:up|down) an? (?:fifth|fourth|third|octave|tone"
+                    r"|semitone|whole step|half step)\b", " ", folded)
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
     if faster != slower:
@@ -283,7 +298,9 @@ def tempo_direction(text: str) -> str | None:
 
 
 _COUNT_WORDS = {"one": 1, "a": 1, "an": 1, "un": 1, "una": 1, "two": 2, "dos": 2,
-                "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5}
+                "three": 3, "tres": 3, "half a": 0.5, "half": 0.5, "medio": 0.5, "media": 0.5,
+                "three quarters of a": 0.75, "tres cuartos de": 0.75, "3 quarters of a": 0.75,
+                "3 cuartos de": 0.75, "the full": 1, "the whole": 1}
 _HALF = r"(?:\s+(?:and a half|y medio|y media))?"
 _MINUTES = (rf"\b(\d{{1,2}}(?:[.,]5)?|one and a half|uno y medio|half an?|{'|'.join(_COUNT_WORDS)})"
             rf"{_HALF}\s*(?:-\s*)?(?:full\s+|whole\s+)?(?:minutes?|minutos?|mins?|minutitos?)\b{_HALF}")
@@ -311,7 +328,7 @@ def find_duration(text: str) -> float | None:
     elif count.startswith("half"):
         minutes = 0.5
     else:
-        minutes = float(count.replace(",", ".")) if count[0].isdigit() else _COUNT_WORDS[count]
+        minutes = _COUNT_WORDS[count] if count in _COUNT_WORDS else float(count.replace(",", "."))
     if re.search(r"(?:and a half|y medio|y media)", match.group(0)[len(count):]):
         minutes += 0.5
     return minutes * 60.0
@@ -324,7 +341,7 @@ NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(
 _MODE = f"({'|'.join(sorted(MODE_WORDS, key=len, reverse=True))})"
 #: "down to C minor", "up to E flat": what follows the move is a key
 _KEY_MOVE = (rf"\b(?:up|down)\s+(?:a\s+\w+\s+)?(?:to|into)\s+(?:[a-g](?:\s*(?:#|b|sharp|flat))?"
-             rf"\s+{_MODE}|[a-g]\s*(?:#|sharp|flat))\b")
+             rf"\s+{_MODE}|[a-g]\s*(?:#|sharp|flat)|[b-g](?=\s*(?:[?.!,]|$)))\b")  # "bring it down to E?"
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
 _NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"

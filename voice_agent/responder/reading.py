@@ -30,7 +30,8 @@ from voice_agent.responder.refine import (VARIATION, apply_refinement, find_swap
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
-_GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track) into"
+_GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track) into|flip it (?:to|into)"
+                 r"|go full|with it|para el lado del?|hacia el|more towards|towards"
                  r"|(?:switch|change) (?:the genre |the style |it |this |that )?to|vuelvel[oa]"
                  r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
@@ -206,6 +207,13 @@ def asks_about_clip(text: str) -> bool:
         if (len(parts) > 1 and _asks_about_clip(parts[-1])
                 and not (find_genre(before) or find_instruments(before) or names_an_edit(before))):
             return True
+    # the question, then why: "Choice. What key's it in again? I want to jam along on my keyboard."
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    for index, sentence in enumerate(sentences[:-1]):
+        rest = " ".join(sentences[:index] + sentences[index + 1:])
+        if _asks_about_clip(sentence) and not (find_genre(rest) or re.search(_EDIT_CUES, fold(rest))
+                                               or tempo_direction(rest) or names_an_edit(rest)):
+            return True
     return False
 
 
@@ -252,7 +260,10 @@ _YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you
 #: know how to play the piano yourself?", "¿vos sabés cantar?", "who taught you?", "¿lo
 #: toca alguien de verdad o es todo de ordenador?", "is it a real player?"
 _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?"
-                 r"(?:sabes|sabe|bailas|cantas|tocas|eres|sos|tienes|tenes|estas|escuchas|vives)\b"
+                 r"(?:sabes|sabe|bailas|cantas|tocas|eres|sos|tienes|tenes|estas|escuchas|vives"
+                 r"|\w+(?:aste|iste))\b"  # "¿tú aprendiste música en algún lado?"
+                 r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
+                 r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
                  r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
                  r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"

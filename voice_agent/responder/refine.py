@@ -55,7 +55,7 @@ _TIMES_AS_LONG = (rf"\b(?P<n>{'|'.join(_TIMES)})\s+(?:times|veces)\s+(?:as long|
                   r"|\b(?:el )?(?P<word>triple|cuadruple) de (?:larg\w*|duracion|tiempo)"
                   r"|\bdure el (?P<dure>triple|cuadruple)\b")
 _HALF_AS_LONG = (r"\b(?:half as long|half (?:the |its )?(?:length|duration)"
-                 r"|(?:cut|chop|trim) (?:it|that|this|the length) (?:in|by) half|halve (?:it|that|this|the)"
+                 r"|(?:cut|chop|trim|shorten) (?:it|that|this|the length) (?:in|by) half|halve (?:it|that|this|the)"
                  r"|(?:la )?mitad de (?:larg\w*|duracion|tiempo)|dure la mitad"
                  r"|(?:cortal[oa]|acortal[oa]) a la mitad)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
@@ -156,6 +156,9 @@ _KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everyth
              r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
              r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
              r"|igual|igualit[oa]|como esta|tal cual|tal como esta|sin cambiar)\b"
+             # "everything else don't change", "todo lo demás no lo cambies"
+             r"|\b(?:everything else|the rest|todo lo demas|lo demas|el resto)\s+(?:don'?\s?t|do not|no)"
+             r"\s+(?:l[oa]s?\s+)?(?:change|cambies|toques|touch)\b"
              # "pero sin tocar nada más", "without changing anything else", "don't touch
              # anything else", "change nothing else"
              r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing) (?:nada|anything) (?:mas|else)\b"
@@ -186,6 +189,7 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
+             r"|(?:one more |another )?(?:fresh|new) (?:attempt|try|go)\b"
              r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh)"
              r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
              # "generate it fresh, like a different recording of it", "otra grabación"
@@ -242,10 +246,10 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (r".+", lambda p, m: _duration(p, find_duration(m.group(0))) if find_duration(m.group(0))
          else _NO_CHANGE),
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
+        (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),  # before "too long"
         (TOO + r"(?:long|larg[oa]|largot[oa])\b|\b(?:drags on|goes on (?:too long|forever)|se hace eterna"
          r"|se hace muy larga)\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
         (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
@@ -257,6 +261,13 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         # a key however it is said (grounding.find_key): "in D major", "pásala a sol
         # mayor", "en la bemol"; "in a hurry", "en la intro" are not keys
         (r".+", _said_key),
+        # "switch it over to the major, same root note"
+        (r"\b(?:to|into|in) the (major|minor)\b(?!\s+(?:key|scale|part|chords?)\b)",
+         lambda p, m: p.replace(mode=m.group(1))),
+        # "bump it up a fifth", "down a fourth"
+        (r"\b(up|down) an? (fifth|fourth|third|octave)\b",
+         lambda p, m: _transpose(p, {"fifth": 7, "fourth": 5, "third": 4, "octave": 0}[m.group(2)]
+                                 * (1 if m.group(1) == "up" else -1))),
         (r"\b(?:in a minor key|en (?:(?:tono|tonalidad|modo) )?menor|minor key)\b",
          lambda p, m: p.replace(mode="minor")),
         (r"\b(?:in a major key|en (?:(?:tono|tonalidad|modo) )?mayor|major key)\b",
@@ -272,7 +283,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (rf"\b(?:major|mayor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "major")),
         (rf"\b(?:(?:up|sube\w*|raise it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
          rf"\s+(?:up|higher|arriba|mas alto|mas agudo))\b", lambda p, m: _transpose(p, 1)),
-        (rf"\b(?:(?:down|baja\w*|lower it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
+        (rf"\b(?:(?:down|baja\w*|lower it|drop it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
          rf"\s+(?:down|lower|abajo|mas bajo|mas grave))\b", lambda p, m: _transpose(p, -1)),
         (r"\btranspose (?:it )?down\b|\btransporta\w* (?:hacia )?abajo\b", lambda p, m: _transpose(p, -2)),
         (r"\btranspose (?:it )?(?:up)?\b|\btransporta\w*\b", lambda p, m: _transpose(p, 2)),
@@ -442,7 +453,8 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     current = tuple(dict.fromkeys(dict(swaps).get(i, i) for i in plan.instruments))
     current += tuple(new for _, new in swaps if new not in current)
     removed = tuple(plan_instrument(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
-                    if n not in swapped_names) or _removed_by_pronoun(folded, current)
+                    if n not in swapped_names) or _removed_by_pronoun(folded, current) \
+        or _named_out(folded, current)
     featured = [plan_instrument(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
     named = [plan_instrument(n, current) if _said_generically(n, folded) else n
@@ -457,7 +469,18 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
 _REMOVE_IT = (r"\b(?:remove|lose|drop|kill|mute|ditch|get rid of|take out|cut) (?:it|that|them)\b"
               r"|\btake (?:it|that|them) out\b|\b(?:quita|saca|elimina|quite|saque|elimine)(?:le)?l[oa]s?\b"
               r"|\b(?:bin|ditch|lose) (?:it|that|them)\b"  # "sacala" (voseo) too
-              r"|\b(?:quita|saca)sel[oa]s?\b")  # "así que quítasela"
+              r"|\b(?:quita|saca)sel[oa]s?\b"  # "así que quítasela"
+              r"|\btek (?:it|them|that) out\b|\b(?:quita|quite|saca|saque)(?:me|le|nos)? (?:eso|esto)\b")
+
+
+#: an instrument sent out at the start of a clause: "sax out already, not nice", "drums out"
+_OUT = r"(?:^|[,.;!?]\s*)(?:the\s+|di\s+)?([a-z]+(?:\s+[a-z]+)?)\s+(?:out|gone|are gone|is gone)\b"
+
+
+def _named_out(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
+    """The instruments a clause sends out by naming them first ("sax out")."""
+    return tuple(plan_instrument(name, current) for match in re.finditer(_OUT, folded)
+                 for name in find_instruments(match.group(1)))
 
 
 def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...]:
