@@ -134,6 +134,9 @@ from voice_agent.core.types import Intent
     ("Ahora cambia la salsa, porfa.", "es", "Ahora cámbiala a salsa, porfa."),
     ("Ponle un trabajo también.", "es", "Ponle un contrabajo también."),
     ("ahora cambiano a metal", "es", "ahora cámbialo a metal"),
+    # probes5 spoken (a tuning set); own phrasings of what was heard
+    ("una salsa con piano asien.", "es", "una salsa con piano a cien."),
+    ("una balada en Sivemón menor", "es", "una balada en si bemol menor"),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant

@@ -534,3 +534,38 @@ def test_a_playlist_whose_name_names_an_instrument_is_played():
 def test_a_tempo_said_in_slang():
     from voice_agent.responder.grounding import find_bpm
     assert find_bpm("a country tune, about a buck-fifteen on the tempo") == 115
+
+
+# -- what the fifth probe set's spoken run heard (a tuning set); own phrasings ------------
+
+@pytest.mark.parametrize("text, bpm", [
+    ("Make me a house track with synth, bass and drums 126", 126),
+    ("Hazme un bolero con guitarra y bongós 84.", 84),
+    ("Make me a funk jam with bass and drums, and a hundred.", 100),
+    ("A country tune with a fiddle, about a buck 15 on the tempo.", 115),
+    ("Un rock en mi mayor a 130 de 40 segundos.", 130),
+])
+def test_a_tempo_heard_without_its_preposition_or_comma(text, bpm):
+    from voice_agent.responder.grounding import find_bpm
+    assert find_bpm(text) == bpm
+
+
+def test_numbers_that_end_no_request_for_music_are_no_tempo():
+    from voice_agent.responder.grounding import find_bpm
+    assert find_bpm("play track 12") is None and find_bpm("add it to my playlist 90") is None
+
+
+def test_a_swap_whose_new_instrument_is_taken_back():
+    reading = read_request("Cambia el piano por un órgano, no mejor por un sintetizador.", "es",
+                           PIANO_TRIO.replace(instruments=("piano", "drums")))
+    assert reading.edited.instruments == ("synth", "drums")
+
+
+def test_a_correction_heard_as_sorry_and_a_number():
+    assert read_request("And the tempo, make it 92, sorry 96.", "en", PIANO_TRIO).edited.bpm == 96
+
+
+def test_a_question_heard_with_commas_for_its_sentences():
+    reading = read_request("nice, what keys it in again, I want to play along on my guitar.", "en",
+                           PIANO_TRIO)
+    assert reading.intent is Intent.CHAT

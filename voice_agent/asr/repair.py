@@ -73,7 +73,7 @@ _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
 #: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
 _MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+(?:york|llor|yor)\b", re.IGNORECASE)
-_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s+(?:vemos|bemos|vemol|bemo|bemoles)"
+_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s?[bv]em[oó]n\b|\s+(?:vemos|bemos|vemol|bemo|bemoles)"
                     r"|[bv]emol)\b", re.IGNORECASE)  # "Sivemol": run together too
 _DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
 #: "en solo menor": "sol menor" ("solo" is never a key)
@@ -135,7 +135,8 @@ _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 #: "guarda la amilista de flamenqueo": "a mi lista" run together
 _AMILISTA = re.compile(r"\bamilista\b", re.IGNORECASE)
 #: "con congas, hacién en sol menor": "a cien" run together
-_A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b)", re.IGNORECASE)
+_A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b)"
+                     r"|\bas[ií]en\b", re.IGNORECASE)  # "y congas asien": "a cien"
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
 _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",

@@ -200,6 +200,7 @@ def spell_numbers(text: str) -> str:
         value = number_value(said)
         return str(value) if value is not None else said
     folded = _DIGIT_TENS_AND_UNITS.sub(_tens_and_units, fold(text))
+    folded = re.sub(r"\ba buck[\s-]+([1-9]\d?)\b", lambda m: str(100 + int(m.group(1))), folded)  # "a buck 15"
     return _NUMBER_RUN.sub(digits, _SAID_HUNDREDS.sub(_said_hundreds, folded))
 
 
@@ -252,6 +253,7 @@ _CORRECTION = re.compile(
     r"|para|pará)\b\s*,?"
     # "make it 30 seconds, na, hang on 25": the number right after
     r"|[,;]?\s*(?:(?:na|nah|naw|no),?\s+)?(?:hang on|hold on)\s+(?=\d)"
+    r"|[,;]\s*(?:sorry|perd[oó]n|i mean|digo|no)\s+(?=\d)"  # "make it 92, sorry 96" as heard
     r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
     re.IGNORECASE)
 

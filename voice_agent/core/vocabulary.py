@@ -201,9 +201,9 @@ def find_genre(text: str) -> str | None:
     opener = re.match(r"^\W*(\w+)\W*!", folded)
     # a genre taken back ("not metal, blues") or a word that is no style there ("her dance show")
     unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
-    unsaid += [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
-                                               r"|lesson|lessons|teacher|studio|competition)\b", folded)]
-    for skipped in ([opener.span(1)] if opener else []) + unsaid, unsaid, []:
+    other = [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
+                                            r"|lesson|lessons|teacher|studio|competition)\b", folded)]
+    for skipped in ([opener.span(1)] if opener else []) + unsaid + other, unsaid + other, other:
         best: tuple[int, str] | None = None
         for length, genre, alias in _GENRE_ALIAS_LENGTHS:
             if best is not None and length <= best[0]:

@@ -96,8 +96,18 @@ def find_bpm(text: str) -> int | None:
     # "rock con batería, 140", "Slower a bit can? Seventy-five.": the last words a number
     bare = re.search(_AT_TEMPO, folded) or re.search(r"[,.?!]\s*(\d{2,3})\s*[.!]?\s*$", folded) \
         or re.search(_CLAUSE_TEMPO, folded) or re.search(_SUGGESTED_TEMPO, folded) \
-        or re.search(_ONLY_A_NUMBER, folded)
+        or re.search(_ONLY_A_NUMBER, folded) or _number_ending_music(folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
+
+
+def _number_ending_music(folded: str) -> re.Match | None:
+    """A number that ends a request naming music, heard without its comma or "at": "make me
+    an edm track with synth bass and drums 128", "un jazz con piano y batería 90", "... and
+    a hundred"."""
+    match = re.search(r"(?:\b(?:and|y)|(?<=[a-z]))\s+(\d{2,3})\s*[.!?]?\s*$", folded)
+    if match and (find_instruments(folded[:match.start()]) or find_genre(folded[:match.start()])):
+        return match
+    return None
 
 
 #: a correction that names the tempo meant: "I mean 115, not 120", "115, no 105"
@@ -122,7 +132,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
-             r"|da|di|ji|yaar|bhai|na|leh|man|mon)\b)")
+             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"

@@ -181,7 +181,7 @@ _BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", 
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
 _QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
              r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
-_CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|key|speed|instruments?|genre|style|sonando|suena|tonalidad"
+_CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|keys?|speed|instruments?|genre|style|sonando|suena|tonalidad"
                r"|tono|instrumentos|estilo|genero|velocidad|seconds|segundos|minutes|minutos)\b")
 #: words that ask for a change, not about the clip ("what if you make it faster")
 _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambia\w*|haz\w*"
@@ -208,12 +208,13 @@ def asks_about_clip(text: str) -> bool:
                 and not (find_genre(before) or find_instruments(before) or names_an_edit(before))):
             return True
     # the question, then why: "Choice. What key's it in again? I want to jam along on my keyboard."
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-    for index, sentence in enumerate(sentences[:-1]):
-        rest = " ".join(sentences[:index] + sentences[index + 1:])
-        if _asks_about_clip(sentence) and not (find_genre(rest) or re.search(_EDIT_CUES, fold(rest))
-                                               or tempo_direction(rest) or names_an_edit(rest)):
-            return True
+    for ends in ("[.!?]", "[.!?,]"):  # heard, commas may stand for the sentences' ends
+        sentences = re.split(rf"(?<={ends})\s+", text.strip())
+        for index, sentence in enumerate(sentences[:-1]):
+            rest = " ".join(sentences[:index] + sentences[index + 1:])
+            if _asks_about_clip(sentence) and not (find_genre(rest) or re.search(_EDIT_CUES, fold(rest))
+                                                   or tempo_direction(rest) or names_an_edit(rest)):
+                return True
     return False
 
 

@@ -15,7 +15,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    normalize_key)
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
                                          listed_instruments, style_for)
-from voice_agent.core.language import as_corrected, spell_numbers
+from voice_agent.core.language import as_corrected, correction, spell_numbers
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
@@ -372,7 +372,20 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
         if old and new and old[0] != new[0]:
             pair = (old[0], new[-1] if match.re.pattern == _NEW_INSTEAD else new[0])
             swaps += [pair] if pair not in swaps else []
-    return tuple(swaps)
+    return tuple(_corrected_swaps(folded, swaps))
+
+
+def _corrected_swaps(folded: str, swaps: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Swaps whose new instrument a correction takes back for another: "cámbiale el piano
+    por un órgano... no, no, mejor por un piano eléctrico" swaps the piano for the electric
+    piano."""
+    parts = correction(folded) if swaps else None
+    said_again = find_instruments(parts[2]) if parts else ()
+    if len(said_again) != 1:
+        return swaps
+    taken_back = set(find_instruments(parts[1]))
+    return [(old, said_again[0]) if new in taken_back and old != said_again[0] else (old, new)
+            for old, new in swaps]
 
 
 #: an instrument said by its kind alone, the noun left out: "for an acoustic one", "por
