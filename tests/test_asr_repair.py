@@ -137,6 +137,10 @@ from voice_agent.core.types import Intent
     # probes5 spoken (a tuning set); own phrasings of what was heard
     ("una salsa con piano asien.", "es", "una salsa con piano a cien."),
     ("una balada en Sivemón menor", "es", "una balada en si bemol menor"),
+    # eval_fresh14 spoken (run once on cf6e357, then fixed)
+    ("Y por la un poco más lenta.", "es", "Y ponla un poco más lenta."),
+    ("una salsa con piano y congas, así en.", "es", "una salsa con piano y congas, a cien."),
+    ("that's too loud, and do that please.", "en", "that's too loud, undo that please."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -181,7 +185,7 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("I see minor changes", "en"), ("a song about the sea", "en"), ("check it out", "en"),
     ("meet me at five seconds past", "en"), ("throwing stones", "en"),
     ("with piano and minor chords", "en"), ("tengo un trabajo nuevo", "es"),
-    ("cambia la guitarra por un piano", "es"), ("at a party", "en"), ("at a time like this", "en"),
+    ("cambia la guitarra por un piano", "es"), ("voy por la playa", "es"), ("así en la vida", "es"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):
     assert mend(text, language) == text

@@ -569,3 +569,30 @@ def test_a_question_heard_with_commas_for_its_sentences():
     reading = read_request("nice, what keys it in again, I want to play along on my guitar.", "en",
                            PIANO_TRIO)
     assert reading.intent is Intent.CHAT
+
+
+# -- classes the fourteenth blind set showed (run once on cf6e357); own phrasings ---------
+
+@pytest.mark.parametrize("text, intent", [
+    ("No me convenció, déjalo como lo tenías antes.", Intent.UNDO),
+    ("Mejor no, anulá eso último.", Intent.UNDO),
+    ("¿Lo que suena abajo es el bajo o es un chelo?", Intent.CHAT),
+    ("Is that a trumpet or a trombone?", Intent.CHAT),
+    ("¿Y de cuántos segundos es?", Intent.CHAT),
+    ("Vuélvamela a poner, por favor.", Intent.REPLAY),
+    ("Appreciate it, that's grand.", Intent.CHAT),
+    ("Much obliged.", Intent.CHAT),
+])
+def test_turns_the_fourteenth_set_said_other_ways(text, intent):
+    assert read_request(text, "es", PIANO_TRIO, awaiting_answer=False).intent is intent
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("¿Le podrías poner un cuatro... bueno, si no hay, un ukulele?", "instruments",
+     PIANO_TRIO.instruments + ("ukulele",)),
+    ("Más despacito, a unos noventa.", "bpm", 90),
+    ("Ahora que suene más oscura, para la noche.", "mood", "dark"),
+])
+def test_edits_the_fourteenth_set_said_other_ways(text, field, value):
+    reading = read_request(text, "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and getattr(reading.edited, field) == value

@@ -90,7 +90,8 @@ _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
 _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
                    r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+(?:do|you|new)\b"
-                   r"(?=(?:\s+(?:(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?|please))?[\s,.!?]*$)",
+                   r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?(?:[\s,]+please)?"
+                   r"[\s,.!?]*$)",
                    re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
@@ -111,6 +112,8 @@ _CHECK_IT_ON = re.compile(r"\bcheck\s+(?=(?:it|that|this)\s+(?:on|in|into|onto|t
 _AT_SECONDS = re.compile(r"\b(now|then|and|just)\s+at\s+(?=\w+\s+(?:more\s+)?seconds?\b)", re.IGNORECASE)
 #: "agrégala a mi playlist" heard "agrega la mi play list"
 _VERB_LA_MI = re.compile(r"\b(agrega|añade|anade|guarda|mete|pon)\s+l([ao])\s+(mi|tu)\b", re.IGNORECASE)
+#: "ponla un pelín más rápida" heard "por la un pelín..."
+_POR_LA = re.compile(r"\bpor la (?=(?:un (?:pel[ií]n|poco|poquito|toque)|m[aá]s)\b)", re.IGNORECASE)
 #: "flow it down a little": "slow" (nothing else flows down in a request)
 _FLOW_DOWN = re.compile(r"\bflow(?=\s+(?:it|this|that|things|the tempo)?\s*down\b)", re.IGNORECASE)
 _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
@@ -136,7 +139,7 @@ _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 _AMILISTA = re.compile(r"\bamilista\b", re.IGNORECASE)
 #: "con congas, hacién en sol menor": "a cien" run together
 _A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b)"
-                     r"|\bas[ií]en\b", re.IGNORECASE)  # "y congas asien": "a cien"
+                     r"|\bas[ií]en\b|\bas[ií] en(?=\s*[.!?]?\s*$)", re.IGNORECASE)  # "y congas asien": "a cien"
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
 _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",
@@ -230,6 +233,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _CIELO.sub(lambda m: f"{m.group(1)} {'chelo' if m.group(2).lower() == 'cielo' else 'contrabajo'}",
                       text)
     text = _VERB_LA_MI.sub(lambda m: f"{m.group(1)}l{m.group(2)} a {m.group(3)}", text)
+    text = _POR_LA.sub("ponla ", text)
     text = _PASA_LO.sub(lambda m: f"{_ACCENTED[m.group(1).lower()]}{m.group(2).lower()} a " if find_genre(m.group(3))
                         or _NOTE_NAMED.fullmatch(m.group(3)) else m.group(0), text)
     return _mend_spanish_verb(text)

@@ -124,7 +124,7 @@ def normalize_key(value: Any) -> str | None:
 
 #: canonical mood -> the English and Spanish words that name it
 MOOD_WORDS: dict[str, tuple[str, ...]] = {
-    "happy": ("happy", "cheerful", "joyful", "upbeat", "alegre", "feliz", "animada", "animado",
+    "happy": ("happy", "cheerful", "joyful", "upbeat", "festive", "alegre", "feliz", "animada", "animado",
               "cheery", "joyous", "playful", "alegres", "contenta", "contento", "festiva",
               "festivo", "jubilant",
               "happiness", "joy", "felicidad", "alegría", "alegria"),

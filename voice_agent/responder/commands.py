@@ -130,7 +130,7 @@ class VersionCommand:
 
 def normalise_command_text(text: str) -> str:
     """Folded text: lower case, no accents, punctuation as spaces, single spaces."""
-    return " ".join(re.sub(r"[^a-z0-9#\s]", " ", fold(text).replace("'", " ")).split())
+    return " ".join(re.sub(r"[^a-z0-9#\s]", " ", fold(text).replace("'", " ").replace("&", " and ")).split())
 
 
 def _has(pattern: str, folded: str) -> bool:
@@ -545,7 +545,9 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:la|el) (?:de antes|anterior) (?:era|estaba|sonaba) mejor"
          r"|(?:scratch|scrap) that(?:\s+(?:last\s+)?(?:change|edit|bit))?"
          # "mejor anula eso", "cancela eso", "anúlalo"
-         r"|(?:anula|cancela)\s+(?:eso|esto|ese cambio|lo ultimo)$|anulalo$|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
+         r"|(?:anula|cancela)\s+(?:eso|esto|ese cambio|lo ultimo|eso ultimo)$|anulalo$"
+         # "mejor déjala como la tenías antes"
+         r"|(?:deja\w*|ponla|ponlo|vuelve\w*)\s+como\s+(?:la|lo)\s+ten[ií]as?(?:\s+antes)?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
          r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
          r"|vuelva|devuelv\w*|regrese\w*"

@@ -30,7 +30,8 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
                 "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner",
                 "volvela a poner", "volve a ponerla", "repetila", "repetilo", "repetímela",
-                "repetimela", "play ulit", "ulitin")
+                "repetimela", "play ulit", "ulitin", "vuelvamela a poner", "vuelvemela a poner",
+                "volvemela a poner", "vuelvala a poner")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
                 "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",
@@ -130,7 +131,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
-_AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
+_AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
              r"|da|di|ji|yaar|bhai|na|leh|man|mon|de)\b)")
 

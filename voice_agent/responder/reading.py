@@ -51,7 +51,7 @@ _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*
                    r"(?:dej\w*|mant\w*|keep|leave|(?:the same|as is|igual|tal cual|como esta)\b)")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
-_EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|remove|take out|swap"
+_EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|que suene|remove|take out|swap"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anad\w*"
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
@@ -180,7 +180,7 @@ _BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", 
 #: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
 _QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
-             r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?)\b")
+             r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?|de cuantos?|de que)\b")
 _CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|keys?|speed|instruments?|genre|style|sonando|suena|tonalidad"
                r"|tono|instrumentos|estilo|genero|velocidad|seconds|segundos|minutes|minutos)\b")
 #: words that ask for a change, not about the clip ("what if you make it faster")
@@ -269,6 +269,9 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
                  r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"
                  r"|\breal \w+ or (?:a |an )?(?:computer|machine|sample|fake|synth)"
+                 # "¿esa que suena arriba es la flauta o es un saxo?", "is that a flute or a sax?"
+                 r"|\b(?:es|is (?:it|that|this))\s+(?:la|el|un|una|a|an|the)\s+\w+\s+(?:o|or)\s+(?:es\s+|is\s+"
+                 r"(?:it\s+)?)?(?:la|el|un|una|a|an|the)\s+\w+\W*$"
                  # "deadass, you got a whole band in there or what?"
                  r"|\b(?:you )?got an? (?:\w+ )*?(?:band|orchestra|musicians?|people) in (?:there|it)\b"
                  r"|\b(?:do|can|could|did) you\b.*\byourself\b"
@@ -401,6 +404,7 @@ def is_library_intent(intent: Intent | None) -> bool:
 
 #: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
 _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta(?=\s*(?:[.!,]|$|very much|muchly|mate|love))|gracias|mil gracias|love it|loving it|big tune"
+           r"|appreciate (?:it|you|that)|much obliged|obliged"
            r"|banger|slaps|bop|fire|lit|wicked|sick|dope|tremendo|brutal|me encanta|me gusta"
            r"|perfect|perfecto|perfecta|great|genial|brilliant|awesome|amazing|lovely"
            r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
