@@ -200,7 +200,8 @@ def spell_numbers(text: str) -> str:
         value = number_value(said)
         return str(value) if value is not None else said
     folded = _DIGIT_TENS_AND_UNITS.sub(_tens_and_units, fold(text))
-    folded = re.sub(r"\ba buck[\s-]+([1-9]\d?)\b", lambda m: str(100 + int(m.group(1))), folded)  # "a buck 15"
+    # "a buck 15" (a buck is a hundred; "a buck-fifteen" in words is read by _SAID_HUNDREDS)
+    folded = re.sub(r"\ba buck[\s-]+([1-9]\d?)\b", lambda m: str(100 + int(m.group(1))), folded)
     return _NUMBER_RUN.sub(digits, _SAID_HUNDREDS.sub(_said_hundreds, folded))
 
 
@@ -226,9 +227,6 @@ def filler_words(*extra: str) -> str:
     return f"(?:{'|'.join(LEAD_FILLERS + extra)})"
 
 
-#: a correction said in the middle of a request, after which the words say it again:
-#: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
-#: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 #: the words that take back what was just said, one or several ("sorry sorry", "no, no",
 #: "nah scratch that", "no man", "no vale")
 _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought|mejor no"
@@ -237,6 +235,9 @@ _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on sec
               r"|chale|i misspoke|me equivoqu[eé]|i got that wrong)")
 #: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
 _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
+#: a correction said in the middle of a request, after which the words say it again:
+#: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
+#: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
     r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o)\s*,?\s*)?"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
@@ -285,7 +286,7 @@ _BARE_NUMBER = re.compile(r"^\W*(?:a|at|to|en|de)?\s*(\d{1,3})(?P<rest>(?:\s*'ll
 #: the words a bare number said again may have after it ("fifty na lang, fifty is better",
 #: "one-thirty enough lah"): none names a field
 _AFTER_NUMBER = (r"(?:'ll|will|do|only|then|please|mejor|entonces|nomas|porfa|por favor|instead"
-                 r"|na|lang|lah|la|is|es|better|mejor|enough|fine|ok|okay|vale|ya|\d{1,3})")
+                 r"|na|lang|lah|la|is|es|better|enough|fine|ok|okay|vale|ya|\d{1,3})")
 
 
 def restated(text: str) -> str | None:

@@ -306,6 +306,7 @@ def _asks_the_agent(folded: str) -> bool:
 
 
 def _sentences(folded: str) -> list[str]:
+    """The sentences of folded words, a Spanish "¿" opening one."""
     return re.split(r"(?<=[.!?¿])\s*", folded.strip())
 
 
