@@ -19,6 +19,17 @@ ROCK = MusicPlan(genre="rock", bpm=120, key="E", mode="minor",
                  mood="energetic", duration_s=20.0, seed=5)
 
 
+def assert_only_edited(text: str, language: str, plan: MusicPlan, field: str, value,
+                       also: tuple[str, ...] = ()) -> None:
+    """The words are an edit that sets ``field`` to ``value`` and keeps every other field of
+    ``plan`` (but those in ``also``, which the edit may move along: a sad mood its mode)."""
+    reading = read_request(text, language, plan)
+    assert reading.intent is Intent.REFINE
+    assert getattr(reading.edited, field) == value
+    kept = {name: getattr(plan, name) for name in (field, *also)}
+    assert reading.edited.replace(**kept) == plan
+
+
 @pytest.mark.parametrize("text, intent", [
     ("Nah, echale para atrás, porfa.", Intent.UNDO),
     ("Volvé atrás un paso, dale.", Intent.UNDO),
@@ -82,10 +93,7 @@ def test_a_replay_idiom_and_a_new_recording_of_the_same_plan(text, intent):
     ("Se acaba muy pronto, alárgala.", "es", "duration_s", 30.0),
 ])
 def test_edits_said_other_ways(text, language, field, value):
-    reading = read_request(text, language, ROCK)
-    assert reading.intent is Intent.REFINE
-    assert getattr(reading.edited, field) == value
-    assert reading.edited.replace(**{field: getattr(ROCK, field)}) == ROCK  # nothing else
+    assert_only_edited(text, language, ROCK, field, value)
 
 
 def test_it_ends_too_quick_is_a_length_not_a_tempo():
@@ -158,10 +166,7 @@ PIANO_TRIO = MusicPlan(genre="jazz", bpm=120, key="A", mode="major",
     ("Add a cello, nah scratch that, add a harp.", "instruments", PIANO_TRIO.instruments + ("harp",)),
 ])
 def test_a_correction_said_with_more_words_or_a_bare_number(text, field, value):
-    reading = read_request(text, "en", PIANO_TRIO)
-    assert reading.intent is Intent.REFINE
-    assert getattr(reading.edited, field) == value
-    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+    assert_only_edited(text, "en", PIANO_TRIO, field, value)
 
 
 def test_a_number_after_asking_for_another_length_is_seconds_not_a_tempo():
@@ -253,10 +258,7 @@ def test_a_replay_and_a_new_take_said_other_ways(text, intent):
     ("Make it happier.", "bpm", 130),  # already happy and major: more of it, from the tempo
 ])
 def test_edits_the_probes_said_other_ways(text, field, value):
-    reading = read_request(text, "es", PIANO_TRIO)
-    assert reading.intent is Intent.REFINE
-    assert getattr(reading.edited, field) == value
-    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+    assert_only_edited(text, "es", PIANO_TRIO, field, value)
 
 
 @pytest.mark.parametrize("text, language", [
@@ -402,11 +404,8 @@ def test_a_genre_said_as_a_greeting_names_no_genre_when_another_is_named():
     ("Se hace larguísima, así que córtala un poco.", "duration_s", 13.3),
 ])
 def test_edits_said_the_thirteenth_set_s_ways(text, field, value):
-    reading = read_request(text, "es", PIANO_TRIO)
-    assert reading.intent is Intent.REFINE
-    assert getattr(reading.edited, field) == value
-    kept = {field: getattr(PIANO_TRIO, field)} | ({"mode": PIANO_TRIO.mode} if field == "mood" else {})
-    assert reading.edited.replace(**kept) == PIANO_TRIO  # a sad mood takes the minor mode along
+    # a sad mood takes the minor mode along
+    assert_only_edited(text, "es", PIANO_TRIO, field, value, also=("mode",) if field == "mood" else ())
 
 
 @pytest.mark.parametrize("text", [
@@ -472,10 +471,7 @@ def test_a_correction_after_o_sea():
     ("Eso está bien, pero más despacito.", "bpm", 104),
 ])
 def test_edits_the_fifth_probes_said_other_ways(text, field, value):
-    reading = read_request(text, "es", PIANO_TRIO)
-    assert reading.intent is Intent.REFINE
-    assert getattr(reading.edited, field) == value
-    assert reading.edited.replace(**{field: getattr(PIANO_TRIO, field)}) == PIANO_TRIO
+    assert_only_edited(text, "es", PIANO_TRIO, field, value)
 
 
 def test_a_genre_taken_back_or_that_is_no_style_there():
