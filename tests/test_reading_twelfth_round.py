@@ -592,3 +592,8 @@ def test_turns_the_fourteenth_set_said_other_ways(text, intent):
 def test_edits_the_fourteenth_set_said_other_ways(text, field, value):
     reading = read_request(text, "es", PIANO_TRIO)
     assert reading.intent is Intent.REFINE and getattr(reading.edited, field) == value
+
+
+def test_more_festive_of_a_happy_clip_gives_more_of_it():
+    reading = read_request("Chévere. Que suene más festiva.", "es", PIANO_TRIO)
+    assert reading.intent is Intent.REFINE and reading.edited.bpm > PIANO_TRIO.bpm

@@ -231,7 +231,8 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (r"\b(?:sadder|more sad|more melancholic|mas triste|mas melancolic[oa]|mas nostalgic[oa]"
          r"|more somber|more sombre)\b",
          lambda p, m: _more_of(p, "sad", "minor", 0.92)),
-        (r"\b(?:happier|brighter|cheerier|more cheerful|more joyful|more upbeat|mas alegre|mas feliz"
+        (r"\b(?:happier|brighter|cheerier|more cheerful|more joyful|more upbeat|more festive|mas festiv[oa]"
+         r"|mas alegre|mas feliz"
          r"|mas luminos[oa]|mas animad[oa])\b",
          lambda p, m: _more_of(p, "happy", "major", 1.08)),
         (r"\b(?:calmer|softer|more relaxed|mas tranquil[oa]|mas suave|mas relajad[oa])\b",
