@@ -597,3 +597,10 @@ def test_edits_the_fourteenth_set_said_other_ways(text, field, value):
 def test_more_festive_of_a_happy_clip_gives_more_of_it():
     reading = read_request("Chévere. Que suene más festiva.", "es", PIANO_TRIO)
     assert reading.intent is Intent.REFINE and reading.edited.bpm > PIANO_TRIO.bpm
+
+
+def test_faster_heard_before_a_reason_is_no_comparison():
+    reading = read_request("Ponla un pelín más rápida que se arranque.", "es", PIANO_TRIO)
+    assert reading.edited.bpm > PIANO_TRIO.bpm
+    slow = read_request("Más lenta que una tortuga, apúrala.", "es", PIANO_TRIO)
+    assert slow.edited.bpm > PIANO_TRIO.bpm

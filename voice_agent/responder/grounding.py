@@ -299,7 +299,7 @@ def tempo_direction(text: str) -> str | None:
     folded = re.sub(ENDS_TOO_SOON, " ", folded)  # "it ends too quick": a length
     # "más lento que una tortuga": a comparison, the complaint is the other way; "bump it up a
     # fifth": an interval
-    folded = re.sub(r"\bmas (?:lent|rapid)[oa] que\b|\b(?:up|down) an? (?:fifth|fourth|third|octave|tone"
+    folded = re.sub(r"\bmas (?:lent|rapid)[oa] que (?:un|una|el|la|los|las|mi)\b|\b(?:up|down) an? (?:fifth|fourth|third|octave|tone"
                     r"|semitone|whole step|half step)\b", " ", folded)
     slower = any(re.search(p, folded) for p in SLOWER_PATTERNS)
     faster = any(re.search(p, folded) for p in FASTER_PATTERNS)
