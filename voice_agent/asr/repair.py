@@ -137,9 +137,10 @@ _SESEO = re.compile(rf"\b(?:{'|'.join(_SESEO_VERBS)})\b", re.IGNORECASE)
 _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 #: "guarda la amilista de flamenqueo": "a mi lista" run together
 _AMILISTA = re.compile(r"\bamilista\b", re.IGNORECASE)
-#: "con congas, hacién en sol menor": "a cien" run together
-_A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b)"
-                     r"|\bas[ií]en\b|\bas[ií] en(?=\s*[.!?]?\s*$)", re.IGNORECASE)  # "y congas asien": "a cien"
+#: "a cien" heard "hacién" ("con congas, hacién en sol menor"), "asien", or "así en" before
+#: "por minuto" or at the end
+_A_CIEN = re.compile(r"\bhaci[eé]n\b|\bas[ií]en\b|\bas[ií] en(?=\s+(?:por minuto|bpm|pulsaciones)\b"
+                     r"|\s*[.!?]?\s*$)", re.IGNORECASE)
 #: Spanish command verbs a request starts with, and the first consonants Whisper confuses
 #: (voiced / unvoiced): "cuárdalo" is "guárdalo", "pájale" is "bájale"
 _SPANISH_COMMANDS = ("guárdalo", "guárdala", "guárdela", "guárdelo", "guarda", "bájale",
@@ -230,8 +231,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _SESEO.sub(lambda m: _SESEO_VERBS[m.group(0).lower()], _A_CIEN.sub("a cien", text))
     text = _NUMBER_SI.sub(r"\1, sí", text)
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
-    text = _CIELO.sub(lambda m: f"{m.group(1)} {'chelo' if m.group(2).lower() == 'cielo' else 'contrabajo'}",
-                      text)
+    text = _CIELO.sub(lambda m: f"{m.group(1)} {_AFTER_UN[m.group(2).lower()]}", text)
     text = _VERB_LA_MI.sub(lambda m: f"{m.group(1)}l{m.group(2)} a {m.group(3)}", text)
     text = _POR_LA.sub("ponla ", text)
     text = _PASA_LO.sub(lambda m: f"{_ACCENTED[m.group(1).lower()]}{m.group(2).lower()} a " if find_genre(m.group(3))
@@ -307,8 +307,9 @@ _SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_
                          r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
                          r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
 #: "añádele un cielo": the cello ("chelo") heard as the sky, where an instrument's name ends
-_CIELO = re.compile(r"\b(un)\s+(cielo|trabajo)\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor|tambi[eé]n))",
-                    re.IGNORECASE)  # and "ponle un trabajo también": the double bass
+_AFTER_UN = {"cielo": "chelo", "trabajo": "contrabajo"}  # "ponle un trabajo también": the double bass
+_CIELO = re.compile(rf"\b(un)\s+({'|'.join(_AFTER_UN)})\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor"
+                    r"|tambi[eé]n))", re.IGNORECASE)
 #: "y si la hacen menor": "la hace en menor", the "en" glued to the verb before a mode
 _VERB_EN_MODE = re.compile(r"\b(hace|pone|deja)n\s+(menor|mayor)\b", re.IGNORECASE)
 #: "fazos tenido menor", "fa sos tenido": "fa sostenido" split where the "s" sounds

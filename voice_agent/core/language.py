@@ -289,6 +289,7 @@ _AFTER_NUMBER = (r"(?:'ll|will|do|only|then|please|mejor|entonces|nomas|porfa|po
                  r"|na|lang|lah|la|is|es|better|enough|fine|ok|okay|vale|ya|\d{1,3})")
 
 
+@lru_cache(maxsize=1024)  # each field reader of one request asks about the same words
 def restated(text: str) -> str | None:
     """``text`` as it would have been said right the first time when its correction
     gives a bare number again: "Make it thirty seconds, naw, hang on, twenty-five" ->
@@ -300,12 +301,12 @@ def restated(text: str) -> str | None:
         return None
     before, clause, after, _said = parts
     number = _BARE_NUMBER.match(spell_numbers(after))
-    numbers = list(re.finditer(r"\d{1,3}", spell_numbers(clause)))
+    spelled = spell_numbers(clause)
+    numbers = list(re.finditer(r"\d{1,3}", spelled))
     if number is None or not numbers or not all(
             re.fullmatch(_AFTER_NUMBER, word) and (not word.isdigit() or word == number.group(1))
             for word in re.findall(r"'?\w+", number.group("rest"))):
         return None
-    spelled = spell_numbers(clause)
     last = numbers[-1]
     return f"{before} {spelled[:last.start()]}{number.group(1)}{spelled[last.end():]}".strip()
 

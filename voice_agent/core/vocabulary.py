@@ -203,15 +203,13 @@ def find_genre(text: str) -> str | None:
     unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
     other = [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
                                             r"|lesson|lessons|teacher|studio|competition)\b", folded)]
+    # every alias said, found once (longest first), then read without each set of skipped words
+    said = [(genre, [m.span() for m in _alias_matches(folded, alias)])
+            for _length, genre, alias in _GENRE_ALIASES_LONGEST_FIRST]
     for skipped in ([opener.span(1)] if opener else []) + unsaid + other, unsaid + other, other:
-        best: tuple[int, str] | None = None
-        for length, genre, alias in _GENRE_ALIAS_LENGTHS:
-            if best is not None and length <= best[0]:
-                continue  # only a longer alias can win
-            if any(not _inside(m.span(), taken + skipped) for m in _alias_matches(folded, alias)):
-                best = (length, genre)
-        if best:
-            return best[1]
+        for genre, spans in said:  # the longest alias said outside them wins
+            if any(not _inside(span, taken + skipped) for span in spans):
+                return genre
     return None
 
 
@@ -231,8 +229,9 @@ def _alias_pattern(alias: str) -> tuple[str, re.Pattern]:
 
 _GENRE_ALIASES = {fold(a) for style in STYLES for a in style.aliases}
 #: (length, genre, alias) for every genre alias, in style order (the first longest wins)
-_GENRE_ALIAS_LENGTHS = tuple((len(alias), style.genre, alias) for style in STYLES
-                             for alias in style.aliases)
+#: every genre alias, longest first; a stable sort, so of two as long the style listed first wins
+_GENRE_ALIASES_LONGEST_FIRST = tuple(sorted(((len(alias), style.genre, alias) for style in STYLES
+                                             for alias in style.aliases), key=lambda item: -item[0]))
 
 
 def _instrument_spans(folded: str) -> list[tuple[int, int]]:

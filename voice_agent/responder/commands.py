@@ -618,9 +618,9 @@ def _version_command(text: str) -> VersionCommand | None:
     core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
     # "undo that one, I prefer the one before": two undo phrases make a longer request one
     twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2
-    said = re.search(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)
+    said = re.search(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)  # the undo words, if any
     mostly = said is not None and len(said.group(0).split()) >= 0.6 * len(unfilled.split())
-    if _has(_UNDO, folded) and (core_words <= 7 or twice or mostly) and named is None:
+    if said is not None and (core_words <= 7 or twice or mostly) and named is None:
         return VersionCommand(Intent.UNDO)
     if ago := re.search(r"\b(?:(?:la|el) de hace|(?:the one )?from|where we were)\s+(dos|tres|two|three|2|3)"
                         r"(?:\s+(?:versiones|versions|cambios|changes|edits|steps))?(?:\s+(?:ago|atras))?\s*$",
