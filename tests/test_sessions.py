@@ -249,6 +249,9 @@ def test_play_version_and_compare(agent):
     assert store.current_version("kitchen").number == 2  # comparing changes nothing
     assert agent.say("play version 7").reply.say == \
         "There's no version 7: this session has 2 versions."
+    # two before the last, counted back, with only two versions
+    assert agent.say("take me back to where we were two changes ago").reply.say == \
+        "There's no version 2 before the last: this session has 2 versions."
 
 
 def test_version_commands_in_spanish(agent):

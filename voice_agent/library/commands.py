@@ -72,6 +72,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
                       "with --session NAME.",
         "no_versions": "There are no versions yet in this session. Ask me for some music first.",
         "no_version": "There's no version {number}: this session has {count} version{s}.",
+        "no_version_back": "There's no version {back} before the last: this session has {count} version{s}.",
         "nothing_to_undo": "There's nothing to undo: version {number} is the first one.",
         "one_version": "There's only version 1 so far, so there's nothing to compare yet.",
         "version_missing_audio": "I can't play version {number}: its clip is gone.",
@@ -111,6 +112,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
                       "con --session NOMBRE.",
         "no_versions": "Todavía no hay versiones en esta sesión. Pídeme música primero.",
         "no_version": "No hay versión {number}: esta sesión tiene {count} versi{ones}.",
+        "no_version_back": "No hay versión {back} antes de la última: esta sesión tiene {count} versi{ones}.",
         "nothing_to_undo": "No hay nada que deshacer: la versión {number} es la primera.",
         "one_version": "Solo hay una versión por ahora, así que aún no hay nada que comparar.",
         "version_missing_audio": "No puedo poner la versión {number}: su clip ya no está.",
@@ -513,6 +515,9 @@ class LibrarySession:
                                              number=current.number)
             return self._replay_version(reply, scope, target, "undone")
         chosen = self._pick_version(versions, numbers[0] if numbers else LAST_ITEM)
+        if chosen is None and numbers[0] < 0:  # "la de hace dos" with too few versions
+            return self._version_refused(reply, scope, "no_version_back", back=LAST_ITEM - numbers[0],
+                                         count=len(versions))
         if chosen is None:
             return self._version_refused(reply, scope, "no_version", number=numbers[0],
                                          count=len(versions))
