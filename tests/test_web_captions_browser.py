@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_web_e2e import WAIT_MS, page, screenshot, web_url  # noqa: F401 (shared fixtures)
+from tests.test_web_e2e import (WAIT_MS, page, screenshot, set_slider,  # noqa: F401 (fixtures)
+                                 web_url)
 from tests.test_workshop_caption import clip
 
 pytestmark = [pytest.mark.browser]
@@ -45,9 +46,7 @@ def test_compose_shows_the_prompt_change_and_the_score(page):  # noqa: F811
     page.get_by_role("tab", name="Compose").click()
     page.locator("#compose-prompt textarea").fill("a calm bossa nova")
     page.get_by_text("Overrides").click()  # the accordion the slider sits in
-    best_of = page.locator("#compose-best-of input[type=number]")
-    best_of.fill("2")
-    best_of.press("Enter")
+    set_slider(page, "compose-best-of", "2")
     page.locator("#compose-generate").click()
     expect(page.locator("#compose-refined")).to_contain_text("a calm bossa nova", timeout=WAIT_MS)
     expect(page.locator("#compose-refined")).to_contain_text("→")

@@ -13,7 +13,7 @@ pytest.importorskip("librosa", reason="the speech extra (librosa) is not install
 
 from tests.live_server import live_server  # noqa: E402
 from tests.test_music_melody import RATE, sing  # noqa: E402
-from tests.test_web_e2e import WAIT_MS, launch_chromium, screenshot  # noqa: E402
+from tests.test_web_e2e import WAIT_MS, launch_chromium, screenshot, set_slider  # noqa: E402
 from tests.test_web_front_e2e import _open, _serve  # noqa: E402
 
 pytestmark = [pytest.mark.browser]
@@ -44,7 +44,7 @@ def test_a_hummed_melody_is_heard_and_followed_in_the_browser(tmp_path):
         heard = page.locator("#compose-melody-heard")
         expect(heard).to_contain_text("6 notes, A minor", timeout=WAIT_MS)
         page.locator("#compose-prompt textarea").fill("a bossa nova")
-        page.locator("#compose-duration input[type=number]").fill("6")
+        set_slider(page, "compose-duration", "6")
         page.locator("#compose-generate").click()
         expect(page.locator("#compose-status")).to_contain_text("follows your tune",
                                                                 timeout=WAIT_MS)

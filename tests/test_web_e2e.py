@@ -71,6 +71,28 @@ def audio_seconds(page, selector: str) -> float:
     return len(samples) / rate
 
 
+def set_slider(page, elem_id: str, value: str) -> None:
+    """Type ``value`` into a Gradio slider's number box and wait until the slider holds it.
+
+    A slider that has just been shown (an accordion opened) can take a typed value before
+    it has settled, and lose it; the range input follows the component's own state, so
+    waiting for it means the next click sends ``value``.
+    """
+    from playwright.sync_api import expect
+
+    box = page.locator(f"#{elem_id} input[type=number]")
+    track = page.locator(f"#{elem_id} input[type=range]")
+    for _ in range(3):
+        box.fill(value)
+        box.press("Enter")
+        try:
+            expect(track).to_have_value(value, timeout=2_000)
+            return
+        except AssertionError:
+            continue
+    expect(track).to_have_value(value)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
@@ -84,9 +106,7 @@ def test_compose_request_in_the_browser(page):
 
     page.get_by_role("tab", name="Compose").click()
     page.locator("#compose-prompt textarea").fill("relaxing jazz with piano")
-    duration = page.locator("#compose-duration input[type=number]")
-    duration.fill("4")
-    duration.press("Enter")
+    set_slider(page, "compose-duration", "4")
     page.locator("#compose-generate").click()
     expect(page.locator("#compose-status")).to_contain_text("Rendered 4.0 s", timeout=WAIT_MS)
     improved = page.locator("#compose-improved textarea").input_value()

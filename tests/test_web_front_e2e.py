@@ -16,7 +16,7 @@ from voice_agent.service import build_service
 from tests.conftest import ASSETS
 from tests.fakes import tone
 from tests.live_server import live_server
-from tests.test_web_e2e import WAIT_MS, audio_seconds, screenshot
+from tests.test_web_e2e import WAIT_MS, audio_seconds, screenshot, set_slider
 
 pytestmark = [pytest.mark.browser]
 
@@ -138,7 +138,7 @@ def test_a_large_seed_reproduces_the_clip_exactly(browser, tmp_path):
         expect(page.locator("#compose-wav")).to_be_disabled()
         expect(page.locator("#compose-midi")).to_be_disabled()
         page.locator("#compose-prompt textarea").fill("relaxing jazz with piano")
-        page.locator("#compose-duration input[type=number]").fill("2")
+        set_slider(page, "compose-duration", "2")
         first, second = render(page, seed), render(page, seed)
         assert len(first) > 10_000 and first == second  # the same seed, the same bytes
         assert render(page, str(2**32 - 2)) != first
