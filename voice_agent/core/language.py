@@ -232,17 +232,18 @@ def filler_words(*extra: str) -> str:
 _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought|mejor no"
               r"|(?:(?:no|nah|naw) )?(?:scratch|scrap) that|no (?:man|mate|bro|vale|tio|wey|pues)"
               r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor)"
-              r"|chale|i misspoke|me equivoqu[eé]|i got that wrong)")
+              r"|chale|bah|i misspoke|me equivoqu[eé]|i got that wrong)")
 #: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
 _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 #: a correction said in the middle of a request, after which the words say it again:
 #: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
-    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o)\s*,?\s*)?"
+    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o|ehm|erm|um|uh"
+    r"|hmm|mm|eh|em)\s*,?\s*)?"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
-    r"|(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
+    r"|(?:(?:or|o)\s+)?(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
     r"|(?:bueno|well),?\s+(?:mejor|actually))\b\s*,?)"
     # "I said A major but what I really meant was A minor"
     r"|\s+(?:but\s+)?what i (?:really |actually )?meant (?:was|is)\b\s*,?"
@@ -254,7 +255,7 @@ _CORRECTION = re.compile(
     r"|para|pará)\b\s*,?"
     # "make it 30 seconds, na, hang on 25": the number right after
     r"|[,;]?\s*(?:(?:na|nah|naw|no),?\s+)?(?:hang on|hold on)\s+(?=\d)"
-    r"|[,;]\s*(?:sorry|perd[oó]n|i mean|digo|no)\s+(?=\d)"  # "make it 92, sorry 96" as heard
+    r"|[,;]\s*(?:sorry|perd[oó]n|i mean|digo|no|nah|naw|na)\s+(?=\d)"  # "make it 92, sorry 96" as heard
     r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
     re.IGNORECASE)
 
@@ -358,3 +359,60 @@ def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]
         return next((f for f in found if f), found[-1])
 
     return find_corrected
+
+
+#: Spanish command verbs said with "usted" -> the same verb with "tú", which the rules read:
+#: (usted stem, tú form alone, tú stem before a pronoun). "súbale" -> "súbele",
+#: "sáquele" -> "sácale", "póngala" -> "ponla", "vuélvala" -> "vuélvela".
+_USTED_VERBS = (
+    ("sub", "sube", "sube"), ("baj", "baja", "baja"), ("quit", "quita", "quita"),
+    ("saqu", "saca", "saca"), ("dej", "deja", "deja"), ("cambi", "cambia", "cambia"),
+    ("agregu", "agrega", "agrega"), ("añad", "añade", "añade"), ("pong", "pon", "pon"),
+    ("hag", "haz", "haz"), ("vuelv", "vuelve", "vuelve"), ("toqu", "toca", "toca"),
+    ("repit", "repite", "repite"), ("guard", "guarda", "guarda"), ("pas", "pasa", "pasa"),
+    ("acort", "acorta", "acorta"), ("alargu", "alarga", "alarga"), ("ech", "echa", "echa"),
+    ("acelere", "acelera", "acelera"), ("sig", "sigue", "sigue"),
+)
+#: the pronouns a command takes after it, longest first ("sáquemela", "póngale")
+_CLITICS = ("melas", "melos", "sela", "selo", "mela", "melo", "les", "las", "los", "nos",
+            "le", "la", "lo", "me", "")
+#: the usted vowel of each stem: -ar verbs end in -e, -er/-ir verbs (and the irregular
+#: "ponga", "haga", "vuelva", "repita", "siga", "meta") in -a
+_USTED_VOWEL = {"sub": "a", "añad": "a", "pong": "a", "hag": "a", "vuelv": "a", "repit": "a",
+                "sig": "a"}  # not "meter": "métale" is also "metales" (brass) and "metal"
+#: forms that are also other words and stay as said: "un toque de piano", "un pase", "quite a bit"
+_USTED_KEEP = {"toque", "pase", "eche", "quite"}  # "quite" is English too
+
+
+@lru_cache(maxsize=1)
+def _usted_forms() -> dict[str, str]:
+    """Folded usted command (with its pronouns) -> the tú command, folded."""
+    forms: dict[str, str] = {}
+    for stem, alone, before in _USTED_VERBS:
+        if stem.endswith("e"):  # "acelere": the whole usted form given
+            usted = fold(stem)
+        else:
+            usted = fold(stem) + _USTED_VOWEL.get(stem, "e")
+        for clitic in _CLITICS:
+            said = usted + clitic
+            if said in _USTED_KEEP:
+                continue
+            forms[said] = fold(before + clitic) if clitic else fold(alone)
+    # "pon" + "le" is "ponle", "haz" + "la" is "hazla": no vowel to add
+    return forms
+
+
+@lru_cache(maxsize=4096)
+def as_tu(text: str) -> str:
+    """``text`` with its Spanish commands said with "usted" said with "tú" ("Súbale diez
+    pulsaciones" -> "subele diez pulsaciones"), the form the request rules read. Words that
+    are no such command are left as they are."""
+    forms = _usted_forms()
+
+    def tu(match: re.Match) -> str:
+        form = forms.get(fold(match.group()))
+        if form is None:
+            return match.group()
+        return form.capitalize() if match.group()[0].isupper() else form
+
+    return re.sub(r"\b[^\W\d_]{3,}\b", tu, text)

@@ -62,7 +62,8 @@ STYLES: tuple[Style, ...] = (
           "major", ("pad", "piano"), "calm"),
     Style("synthwave", ("synthwave", "retrowave", "outrun", "80s synth"), 105, "minor",
           ("synth", "bass", "drums"), "nostalgic"),
-    Style("edm", ("edm", "house", "techno", "electronic", "electrónica", "electronica",
+    Style("edm", ("edm", "house", "techno", "tecno", "electronic", "electrónica", "electronica",
+                  "electrónico", "electronico",
                   "dance", "trance"), 124, "minor", ("synth", "bass", "drums"), "energetic"),
     Style("blues", ("blues",), 80, "major",
           ("electric guitar", "piano", "bass", "drums"), "soulful"),
@@ -112,7 +113,7 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "accordion": ("accordion", "acordeón", "acordeon"),
     "bandoneon": ("bandoneon", "bandoneón"),
     "harp": ("harp", "arpa"),
-    "ukulele": ("ukulele", "ukelele"),
+    "ukulele": ("ukulele", "ukelele", "uke"),
     "marimba": ("marimba",),
     "xylophone": ("xylophone", "xilófono", "xilofono", "glockenspiel"),
     "harmonica": ("harmonica", "armónica", "armonica", "blues harp", "mouth organ"),
@@ -309,10 +310,12 @@ def listed_instruments(text: str) -> list[str]:
     words = text.replace(",", " , ").split()[:12]
     names: list[str] = []
     closed: list[bool] = []  # whether each name's joiner has a conjunction
-    end = 0  # where the last instrument's words end
+    start = end = 0  # where the last instrument's words start and end
     for k in range(1, len(words) + 1):
         new = [n for n in find_instruments(" ".join(words[:k])) if n not in names]
         if not new:
+            if names and k - 1 == end and _names_whole(" ".join(words[start:k])):
+                end = k  # "guitarra acústica": the name's second word, still one instrument
             continue
         start = max(j for j in range(k) if new[0] in find_instruments(" ".join(words[j:k])))
         if names and start < end:  # "piano eléctrico": the name goes on, one instrument
@@ -328,6 +331,13 @@ def listed_instruments(text: str) -> list[str]:
         names.pop()
         closed.pop()
     return names
+
+
+def _names_whole(phrase: str) -> bool:
+    """Whether ``phrase`` is, all of it, one instrument's name ("guitarra acústica")."""
+    folded = fold(phrase).strip(" ,.;:!?")
+    return any(stem in folded and pattern.fullmatch(folded)
+               for stem, pattern, _names in _INSTRUMENT_PATTERNS)
 
 
 def _named_instruments(text: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from collections.abc import Sequence
 
-from voice_agent.core.language import filler_words, spell_numbers
+from voice_agent.core.language import as_tu, filler_words, spell_numbers
 from voice_agent.core.types import Intent
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 
@@ -62,7 +62,8 @@ _NO = ("no", "nope", "cancel", "dont", "don't", "do not", "never mind", "nevermi
 
 #: tú's and usted's imperatives ("guárdala", "guárdela"), not "guardadas"
 _SAVE_VERBS = (r"(?:save|stash|keep(?!\s+(?:up|going|on|at|it up|playing|pace)\b)|bookmark|store"
-               r"|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*)")  # "can't keep up": no save
+               r"|(?!guardad)guarda\w*|guarde\w*|salva\w*|salve\w*"
+               r"|file(?=\s+(?:it|this|that|this one|that one)\s+(?:under|in|into|away in)\b))")  # "can't keep up": no save
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|hop|throw|toss|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
 _PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
@@ -72,7 +73,8 @@ _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*
                  r"|saca\w*)")
 _CLEAR_VERBS = r"(?:clear|empty|wipe|reset|vacia\w*|limpia\w*)"
 _ALL_WORDS = r"(?:all|everything|every song|toda|todo|todas|todos)"
-_LIST_VERBS = (r"(?:list|show|read|tell me|what s in|whats in|what is in|what s on|whats on"
+_LIST_VERBS = (r"(?:list|show|read|tell me|what s in|whats in|what is in|what s on|whats on|what s inside"
+               r"|whats inside|what is inside|what all s in|what all is in|what all s on"
                r"|what is on|what songs|which songs|what have i|lista\w*|muestra\w*|ensena\w*"
                r"|dime|lee\w*|que hay|que canciones|cuales|que tengo)")
 _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
@@ -212,8 +214,8 @@ def _clean_name(raw: str, named: bool = False) -> str | None:
     name = " ".join(words)
     if name in _GENERIC_NAMES or find_item(name) is not None or re.fullmatch(r"\d+", name):
         return None
-    if not named and re.search(r"\b(?:from|de|in|en|to|a|number|numero|la|one|una)\b", name):
-        return None  # the match ran into the rest of the sentence
+    if not named and re.search(r"\b(?:from|in|en|to|a|number|numero|la|one|una)\b|^de\b", name):
+        return None  # the match ran into the rest of the sentence ("Lluvia de Noche" is a name)
     return name
 
 
@@ -251,6 +253,7 @@ def after_answer_word(text: str) -> str:
 
 def parse_command(text: str) -> Command | None:
     """The library command ``text`` states clearly, or None (then it is a music request/chat)."""
+    text = as_tu(text)  # "tóqueme la primera", "guárdela": usted's commands read as tú's
     folded = normalise_command_text(text)
     if not folded:
         return None
@@ -266,11 +269,19 @@ def parse_command(text: str) -> Command | None:
 
 #: words that end a save or list right before a playlist's bare name: "add it to sunday",
 #: "put that one in morning", "what's left in dance night", "añádelo a carretera"
-_BEFORE_NAME = r"(?:to|in|into|on|onto|a|en|al)(?:\s+(?:my|the|mi|la|el))?\s+$"
+_BEFORE_NAME = r"(?:to|in|into|on|onto|inside|under|a|en|al)(?:\s+(?:my|the|mi|la|el))?\s+$"
 _LEFT_IN = (r"(?:what s left|whats left|what is left|que queda|que me queda|que tengo|que hay"
             r"|what have i got|what do i have)")
 #: a question about a playlist's songs that names it bare after its verb: "¿qué canciones
 #: tiene Fiesta?", "which songs dey inside Osu Nights?", "what's playing on Sunday?"
+#: a save with no verb: "esa también a Lluvia en Compostela", "and that one to Road Trip"
+_THAT_ONE_TOO = (r"(?:(?:y|and|ok|okay|vale|dale)\s+)*(?:esa|ese|esta|este|that one|this one|that|this)"
+                 r"(?:\s+(?:tambien|too|also|as well))?\s+(?:a|en|al|to|in|into)(?:\s+(?:my|the|mi|la|el))?\s+")
+#: what may follow a playlist played by name: nothing much, or an aside after a pause that
+#: names no list ("pon Camino al Trabajo, anda", "pon Domingo Familiar, que ya llegaron")
+_AFTER_PLAYED_NAME = re.compile(rf"\s*{_TRAILING}|\s+(?:anda|va|dale|ya|bro|lah|mate|que|because"
+                                r"|cause|cos|since|porque|pues)\b.*"
+                                r"|\s*[,.;!?]\s*(?!.*\b(?:playlist|play list|lista|list)\b).*")
 _SONGS_IN = (r"(?:que|what|which|cuales)\s+(?:canciones|songs|temas|clips|tracks)\s+(?:\w+\s+){0,2}$")
 
 
@@ -300,13 +311,13 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
         start, end = spans[name]
         before = folded[:start]
         if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
-                     rf"|lista)\s+)?$", before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
+                     rf"|lista)\s+)?$", before) and re.fullmatch(_AFTER_PLAYED_NAME, folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
             return Command(Intent.LIST, canonical_playlist(name))
         if re.search(_BEFORE_NAME, before) is None:
             continue
-        if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before):
+        if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before) or re.fullmatch(_THAT_ONE_TOO, before):
             return Command(Intent.SAVE, canonical_playlist(name))
         if _has(_LIST_VERBS, before) or _has(_LEFT_IN, before):
             return Command(Intent.LIST, canonical_playlist(name))
@@ -452,7 +463,7 @@ def _save(folded: str, text: str) -> Command | None:
 #: "save it to study beats", "guárdala en mañanas", "sick, save that to gym mix": a save into
 #: a playlist named bare, new or not (an existing one is also found by named_playlist_command)
 _SAVE_INTO = (rf"^(?:[a-z]+\s+){{0,3}}?{_SAVE_VERBS}\s+(?:it|this|that|this one|that one|la|lo|esta|este"
-              rf"|esa|ese)?\s*(?:to|in|into|on|onto|en|a|al)\s+([a-z0-9]+(?:\s+[a-z0-9]+){{0,2}}?){_TRAILING}")
+              rf"|esa|ese)?\s*(?:to|in|into|on|onto|under|en|a|al)\s+([a-z0-9]+(?:\s+[a-z0-9]+){{0,2}}?){_TRAILING}")
 #: words after "save it to" that are no playlist's name
 _NOT_A_NAME = ("library", "biblioteca", "later", "luego", "disk", "disco", "my library",
                "the library", "mi biblioteca", "list", "lista", "my list", "mi lista")
@@ -468,7 +479,8 @@ def _bare_save_target(folded: str) -> str | None:
 
 
 #: "what playlists do I have?", "list my playlists", "¿qué listas tengo?"
-_WHICH_PLAYLISTS = (r"(?:(?:do|have|did)\s+(?:i|we)\s+(?:have|got|made)?\s*(?:any\s+)?(?:playlists"
+_WHICH_PLAYLISTS = (r"(?:what(?: all)? s in (?:my|the|all my|all the) (?:playlists|play lists|lists)"
+                    r"|(?:do|have|did)\s+(?:i|we)\s+(?:have|got|made)?\s*(?:any\s+)?(?:playlists"
                     r"|play lists|lists)|(?:tengo|tenemos|hay)\s+(?:alguna|algunas|ninguna)\s+(?:playlists?"
                     r"|listas?)|(?:what|which|how many)\s+(?:playlists|play lists|lists"
                     r"|(?:playlist|list)(?=\s+(?:have|do|did)\s+(?:i|we)\b))|(?:list|show|read"
@@ -522,15 +534,19 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|mejor (?:como|asi como) (?:estaba|era|antes)|better (?:as|how|the way) it was"
          r"|(?:i )?(?:preferred|liked) it (?:better |more )?(?:how|the way|as) it was(?: before)?"
          # "quita lo último que le has metido", "quítale eso que le pusiste"
-         r"|(?:quita|quitale|saca|sacale)\s+(?:lo ultimo|eso)\s+que\s+le\s+(?:has\s+)?(?:metido|puesto"
-         r"|pusiste|metiste|agregaste|agregado)"
+         r"|(?:quita|quitale|saca|sacale)\s+(?:lo ultimo|eso|lo)\s+que\s+(?:le\s+)?(?:has\s+)?(?:metido|puesto"
+         r"|pusiste|metiste|agregaste|agregado|anadiste)(?:\s+(?:recien|ahorita|ahora))?"
+         # "take out whatever you just added", "remove what you added just now"
+         r"|(?:take out|remove|get rid of|lose|drop|ditch|undo)\s+(?:what|whatever|the thing|that thing"
+         r"|the bit)\s+(?:you\s+)?(?:just\s+)?(?:added|put in|threw in|stuck in|brought in)"
+         r"(?:\s+(?:just now|right now|a moment ago|a second ago))?"
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
          r"(?:estaba|era|taba|it was|it were|it worked|it used to be)(?:\s+(?:antes|before))?"
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
-         r"|take that back|revert that"
+         r"|take that back|revert that|cancel (?:what|whatever) you (?:just )?did"
          # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
          r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again|po|pls|mate|lah|la|nah))?$"
          r"|^(?:como|asi como) (?:estaba|era|sonaba)(?: antes)?$"
@@ -619,6 +635,9 @@ def _version_command(text: str) -> VersionCommand | None:
     # "undo that one, I prefer the one before": two undo phrases make a longer request one
     twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2
     said = re.search(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)  # the undo words, if any
+    if said is not None and said.group(0).startswith(("scratch", "scrap")) and find_instruments(
+            folded[said.end():]):
+        said = None  # "throw a trombone on there, scratch that, a trumpet": a correction
     mostly = said is not None and len(said.group(0).split()) >= 0.6 * len(unfilled.split())
     if said is not None and (core_words <= 7 or twice or mostly) and named is None:
         return VersionCommand(Intent.UNDO)

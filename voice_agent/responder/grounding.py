@@ -14,7 +14,7 @@ from voice_agent.responder.commands import parse_command
 from voice_agent.core.plan import (MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
                                    clamp_bpm, clamp_duration, normalize_key)
 from voice_agent.core.types import Intent, Transcript, Turn
-from voice_agent.core.language import prefers_correction, spell_numbers
+from voice_agent.core.language import as_tu, prefers_correction, spell_numbers
 from voice_agent.core.vocabulary import (STYLES, canonical_instrument, find_genre, find_instruments,
                                          fold, style_for)
 
@@ -84,7 +84,7 @@ _LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas long|mas cort[oa]|que d
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
     folded = re.sub(_LENGTH_NUMBER, " ", spell_numbers(text))  # "más largo, a 40": a length
-    match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm"
+    match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm|to the minute"
                       r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad)"
                       r"|(?:on|for) the (?:tempo|speed|bpm))\b", folded) \
         or re.search(_BARE_TEMPO, folded) or re.search(TEMPO_TARGET, folded) \
@@ -139,21 +139,23 @@ _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
 _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(\d{2,3})\b(?!\s*(?:s|sec"
                r"|seconds?|segundos?|minutes?|minutos?)\b)|\b(?:ponla|ponlo|put it|set it|take it"
-               r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(\d{2,3})\s*(?:$|please|por favor)")
+               r"|dejala|dejalo)\s+(?:at|a|to|en)\s+(?:(?:exactly|just|right|justo|exactamente)\s+)?"
+               r"(\d{2,3})\W*(?:$|please|por favor)")
 #: a tempo verb with the tempo to reach, not a step: "slow it down to 100", "speed it up
 #: to a hundred and ten", "crank it to 140", "bájala a ciento cuarenta", "súbelo a 170 bpm",
 #: "and slower, like 100", "slower mate, say 95", "más lenta, a 90", "make it 95"; a length
 #: ("to 30 seconds") is not a tempo
 TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick|pick|turn|dial|knock|drop|pull"
-                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|her|him|the tempo|the bpm))?"
+                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|her|him|am|em|them|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
                 r"|then|tio|guey|wey|che|porfa|pues)|\s+\w+(?=,))?\W+(?:like|say|around|about|maybe|to|at|a|como"
                 r"|unos|digamos|tipo)"
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
-                r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?\s+(?:a|hasta|en)"
-                r"|\s+l[ao](?:\s+a)?(?=\s+\d)|(?<=l[ao])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\b)))\s+(?:unos?\s+)?"
+                r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?(?:\s+(?:justo|exactamente))?\s+(?:a|hasta|en)"
+                r"|\s+l[ao](?:\s+a)?(?=\s+\d)|(?<=l[ao])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\b)))\s+"
+                r"(?:(?:unos?|exactly|just|right|justo|exactamente)\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")
 
@@ -162,7 +164,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
 _LE = r"\s+(?:le\s+)?"
 #: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
 _A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|un pelo|un pelito|algo"
-             r"|un toque|un chin)\s+)?")
+             r"|un toque|un chin|tantico|un tantico)\s+)?")
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: request ("faster" / "slower") and for the edit rules (how much)
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
@@ -182,12 +184,13 @@ FASTER_PATTERNS = (
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
-    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|lifeless)\b|\bit drags\b(?! on)",
+    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|draggin|lifeless)\b|\bit drags\b(?! on)",
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
     r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
     r"|lentic[oa]|aguad[oa]|pesad[oa]|arrastrad[oa]|cansad[oa])\b"
     # "ta' to' lento eso", then a bare "súbele" at the end
-    r"|\bta (?:to |todo |muy )?lent[oa]\b|\b(?:subele|subale|subelo|subela)\W*$",
+    r"|\bta (?:to |todo |muy )?lent[oa]\b|\b(?:subele|subale|subelo|subela)(?:\s+(?:un poco|un poquito"
+    r"|tantito|tantico|un pelin|algo))?\W*$",
     # "dale más vidilla al ritmo", "apúrale tantito", "súbele un cambio"
     r"\b(?:mas|un poco mas de|algo mas de)\s+(?:vida|vidilla|marcha|chispa|energia|pila|cana)\s+al?\s+"
     r"(?:ritmo|tempo)\b|\bapur(?:a|ale|ele|ala|alo|enle)\b|\b(?:sube\w*|subi(?:le|la|lo)|subale\w*)"
@@ -247,7 +250,7 @@ def bpm_step(text: str) -> int | None:
     match = re.search(r"\b(?:by|en|unas?|some)?\s*(\d{1,3})\s*(?:bpm|beats per minute|beats|pulsaciones|ppm)"
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
     if not match:  # "súbale diez", "drop it by five": a number too small to be a tempo is a step
-        step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
+        step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+|como\s+|tipo\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
                          r"|menos\b|please|porfa|por favor)", folded)
         if step is not None:
             return int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
@@ -256,7 +259,7 @@ def bpm_step(text: str) -> int | None:
         if off:
             return -int(off.group(1))
         by = re.search(r"\bby\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))", folded)
-        direction = tempo_direction(text) if by else None
+        direction = (tempo_direction(text) or _raised(folded)) if by else None
         return None if direction is None else int(by.group(1)) * (1 if direction == "faster" else -1)
     if re.search(TEMPO_TARGET, folded):
         return None  # "súbelo a 170 bpm" sets the tempo
@@ -276,6 +279,16 @@ def bpm_step(text: str) -> int | None:
     if direction is None:
         return None
     return int(match.group(1)) * (1 if direction == "faster" else -1)
+
+
+def _raised(folded: str) -> str | None:
+    """"faster" for "increase it by twenty", "slower" for "reduce it by ten" (no noun
+    said; "lower it" may be the key)."""
+    if re.search(r"\b(?:increase|raise|boost|up)\s+(?:it|that|this)\s+by\b", folded):
+        return "faster"
+    if re.search(r"\b(?:decrease|reduce)\s+(?:it|that|this)\s+by\b", folded):
+        return "slower"
+    return None
 
 
 #: the direction a correction rules out: "slower, not quicker", "más rápido, no más lento"
@@ -460,6 +473,7 @@ def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
     "30 seconds", a mood) wins over the model's guess; gaps get the style's defaults;
     out-of-range numbers are clamped.
     """
+    text = as_tu(text)  # "póngale", "hágame": usted's commands read as tú's
     said_mood = find_mood(text)
     genre = _genre(text, raw.get("genre"), said_mood, raw)
     style = style_for(genre)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from collections.abc import Sequence
 
-from voice_agent.core.language import filler_words
+from voice_agent.core.language import as_tu, filler_words
 from voice_agent.core.types import LIBRARY_INTENTS, Intent, MusicPlan
 from voice_agent.core.vocabulary import find_genre, find_instruments, fold
 from voice_agent.responder.commands import (Command, after_answer_word, canonical_playlist,
@@ -40,7 +40,13 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a"
                  # "mejor que sea una salsa", "let it be lo-fi", "more like a funk", "dale un aire
                  # más flamenco"
-                 r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?|tipo)\b")
+                 r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?|tipo"
+                 # the style decided after a clip made of a vague request: "let's do blues",
+                 # "ya me decidí: una bossa nova", "mejor algo electrónico"
+                 r"|let'?\s?s (?:do|say|go with|have|try)|i'?\s?ve decided|decided on|me decid\w+|mejor algo)\b"
+                 # a bare answer that names the style first: "Ya, rock, con ...", "Eso, un son
+                 # cubano", "Yes, a bossa nova, with ..."
+                 r"|^\W*(?:yes|yeah|yep|si|ya|eso|listo)\W+(?:an?\s+|una?\s+)?(?=\w+(?:\s\w+)?\s*(?:,|con\b|with\b))")
 #: a new genre that keeps what else was made: "now a bossa nova, but keep the tempo and the
 #: key", "ahora hacé una bachata, dejá todo lo demás igual"
 _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*|leave)\s+(?:the\s+|el\s+|la\s+"
@@ -129,6 +135,10 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     False (nothing asked "are you sure?"), a leading "yeah" / "vale" / "no" is not an
     answer when more follows: "yeah that one, save it" is a save, "vale, repítela" a replay.
     """
+    said = as_tu(text)  # "súbale diez pulsaciones" is read as "súbele diez pulsaciones"
+    if said != text:
+        reading = read_request(said, language, previous_plan, playlists, awaiting_answer)
+        return dataclasses.replace(reading, text=text)
     folded = " " + fold(text) + " "
     command = parse_command(text)
     named = named_playlist_command(text, playlists) if playlists else None

@@ -15,7 +15,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    normalize_key)
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
                                          listed_instruments, style_for)
-from voice_agent.core.language import as_corrected, correction, spell_numbers
+from voice_agent.core.language import as_corrected, as_tu, correction, spell_numbers
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
@@ -45,7 +45,8 @@ _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|
                   r"|dos veces mas rapid\w*)")
 _HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half[- ]time"
                  r"|half speed|(?:la )?mitad de (?:rapid\w*|velocidad|tempo|ritmo)"
-                 r"|a media velocidad|(?:to )?half (?:that|of that))")
+                 r"|a media velocidad|(?:to )?half (?:that|of that)|halve (?:the |its )?(?:tempo|speed|pace|bpm)"
+                 r"|(?:baja\w*|bajal[ea]) (?:(?:el|la) (?:tempo|ritmo|velocidad) )?a la mitad)")
 _TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the |its )?(?:length|duration)|two times (?:as long"
                   r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
                   r"|dos veces mas larg\w*)"
@@ -56,7 +57,8 @@ _TIMES_AS_LONG = (rf"\b(?P<n>{'|'.join(_TIMES)})\s+(?:times|veces)\s+(?:as long|
                   r"|\b(?:el )?(?P<word>triple|cuadruple) de (?:larg\w*|duracion|tiempo)"
                   r"|\bdure el (?P<dure>triple|cuadruple)\b")
 _HALF_AS_LONG = (r"\b(?:half as long|half (?:the |its )?(?:length|duration)"
-                 r"|(?:cut|chop|trim|shorten) (?:it|that|this|the length) (?:in|by) half|halve (?:it|that|this|the)"
+                 r"|(?:cut|chop|trim|shorten) (?:it|that|this|the length) (?:in|by) (?:the )?half"
+                 r"|halve (?:it|that|this|the)(?!\s+(?:tempo|speed|pace|bpm))"
                  r"|(?:la )?mitad de (?:larg\w*|duracion|tiempo)|dure la mitad"
                  r"|(?:cortal[oa]|acortal[oa]) a la mitad)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
@@ -467,7 +469,7 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     swapped_names = {name for pair in find_swaps(folded) for name in pair}
     current = tuple(dict.fromkeys(dict(swaps).get(i, i) for i in plan.instruments))
     current += tuple(new for _, new in swaps if new not in current)
-    removed = tuple(plan_instrument(n, current) for n in _cued_instruments(folded, _REMOVE_CUES)
+    removed = tuple(plan_instrument(n, current) for n in _removals(folded)
                     if n not in swapped_names) or _removed_by_pronoun(folded, current) \
         or _named_out(folded, current)
     featured = [plan_instrument(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
@@ -478,6 +480,31 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     instruments += [name for name in named if name not in instruments and name not in removed]
     solo = _solo(folded)
     return plan.replace(instruments=tuple(plan_instrument(n, current) for n in solo) or tuple(instruments))
+
+
+def _removals(folded: str) -> tuple[str, ...]:
+    """The instruments a removal cue names, as the request says it at last: "take out the
+    bass, oh no, leave the bass, take out the synth" and "remove the piano, no wait, the
+    guitar" remove only the second."""
+    said_first = _cued_instruments(folded, _REMOVE_CUES)
+    parts = correction(folded)
+    if parts is None or not _ends_removing(parts[1]):
+        return said_first
+    before, _clause, _after, said = parts
+    found = _cued_instruments(f"{before} {said}", _REMOVE_CUES)
+    if found or re.search(rf"\b{_REMOVE_CUES}", said):
+        return found
+    if len(said.split()) <= 5:  # "no wait, the guitar": the cue said once, before it
+        return tuple(listed_instruments(said))
+    return said_first
+
+
+def _ends_removing(clause: str) -> bool:
+    """Whether the last instrument cue of ``clause`` removes: "quítale la trompeta y ponle
+    un clarinete" ends adding, so what corrects it corrects the clarinet."""
+    removal = [m.start() for m in re.finditer(rf"\b{_REMOVE_CUES}", clause)]
+    adding = [m.start() for m in re.finditer(_ADD_CUES, clause)]
+    return bool(removal) and (not adding or max(removal) > max(adding))
 
 
 #: a removal of an instrument named earlier: "the sax is annoying, remove it", "el piano, quítalo"
@@ -509,6 +536,9 @@ def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...
 
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
+#: verbs that bring an instrument in ("y ponle un clarinete", "and add a flute")
+_ADD_CUES = (r"\b(?:add|put|throw|stick|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|suma\w*"
+             r"|with|con)\b")
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
 #: "only"/"solo" may come before the verb that keeps: "solo deja la guitarra", "just keep the drums"
 _KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*|want|quiero)\s+)?"
@@ -576,6 +606,7 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
     (as a tango) and a new variation (another one, otra versión). "More X" moves X to
     the front of the instruments, where the composer features it.
     """
+    text = as_tu(text)  # "súbale", "sáquele": usted's commands read as tú's
     folded = fold(text)
     genre = find_genre(folded)
     if genre and genre != plan.genre:

@@ -1,0 +1,174 @@
+"""Phrase classes the sixth and seventh probe sets showed the rules did not know, each in
+phrasings of our own: Spanish commands said with "usted", a removal taken back and said
+again, numbers corrected with "or make that" / "bah" / "nah", tempo steps and targets said
+with "como", "exactly" or "justo", halving the tempo (not the length), undoing what was
+just added, playlists played or saved with an aside or no verb, and a style decided after
+a clip.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_agent.core.language import as_tu
+from voice_agent.core.types import Intent, MusicPlan
+from voice_agent.core.vocabulary import listed_instruments
+from voice_agent.responder.commands import named_playlist_command, parse_command
+from voice_agent.responder.grounding import plan_from_text
+from voice_agent.responder.reading import read_request
+from voice_agent.responder.refine import apply_refinement
+from tests.test_reading_twelfth_round import assert_only_edited
+
+BAND = MusicPlan(genre="funk", bpm=110, key="E", mode="minor",
+                 instruments=("electric guitar", "bass", "drums", "piano", "strings"),
+                 mood="groovy", duration_s=30.0, seed=9)
+
+
+@pytest.mark.parametrize("said, tu", [
+    ("Bájele un poquito", "Bajale un poquito"),
+    ("póngame otra", "ponme otra"),
+    ("Hágala más corta", "Hazla más corta"),
+    ("agréguele un violín", "agregale un violín"),
+])
+def test_usted_commands_read_as_tu(said, tu):
+    assert as_tu(said) == tu
+
+
+@pytest.mark.parametrize("text", ["dale un toque de piano", "it's quite a bit long",
+                                  "un funk con metales", "el pase de la tarde"])
+def test_words_that_only_look_like_usted_commands_stay(text):
+    assert as_tu(text) == text
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("Bájele unos diez, si me hace el favor.", "bpm", 100),
+    ("Súbale la velocidad a ciento treinta.", "bpm", 130),
+    ("Hágala de cuarenta segundos, por favor.", "duration_s", 40.0),
+])
+def test_edits_said_with_usted(text, field, value):
+    assert_only_edited(text, "es", BAND, field, value)
+
+
+def test_a_removal_said_with_usted_keeps_the_rest():
+    edited = read_request("Sáquele el piano, por favor.", "es", BAND).edited
+    assert edited.instruments == ("electric guitar", "bass", "drums", "strings")
+
+
+@pytest.mark.parametrize("text, language, removed", [
+    ("Drop the strings, ah no, keep the strings, drop the piano.", "en", "piano"),
+    ("Quítale el piano... no, perdón, el piano se queda, quita las cuerdas.", "es", "strings"),
+    ("Get rid of the drums. No, not the drums, get rid of the bass.", "en", "bass"),
+    ("lose the piano, no wait, the strings", "en", "strings"),
+])
+def test_a_removal_taken_back_removes_only_what_is_said_last(text, language, removed):
+    edited = read_request(text, language, BAND).edited
+    assert edited.instruments == tuple(i for i in BAND.instruments if i != removed)
+
+
+def test_a_correction_of_an_added_instrument_is_no_removal():
+    edited = read_request("Quita las cuerdas y ponle una flauta, no, mejor un clarinete.", "es",
+                          BAND).edited
+    assert "strings" not in edited.instruments and "clarinet" in edited.instruments
+    assert "flute" not in edited.instruments
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("A blues tune, around ninety, or make that eighty-five.", "bpm", 85),
+    ("Un bolero de cuarenta segundos, bah, mejor de treinta y cinco.", "duration_s", 35.0),
+    ("some reggae at 90, nah 84", "bpm", 84),
+])
+def test_a_number_corrected_in_a_first_request(text, field, value):
+    assert getattr(plan_from_text(text), field) == value
+
+
+def test_a_length_corrected_after_a_filler():
+    assert apply_refinement(BAND, "Shorter, twenty seconds. Um no, twenty-five.").duration_s == 25.0
+
+
+@pytest.mark.parametrize("text, language, bpm", [
+    ("Súbele como diez.", "es", 120),
+    ("Increase it by fifteen, please.", "en", 125),
+    ("Reduce it by ten.", "en", 100),
+    ("Set it at exactly ninety-five.", "en", 95),
+    ("Déjala justo en cien.", "es", 100),
+    ("Please halve the tempo.", "en", 55),
+    ("Va muy acelerada, bájale a la mitad.", "es", 55),
+    ("Ahora súbele tantico la velocidad.", "es", 126),
+])
+def test_tempo_steps_and_targets(text, language, bpm):
+    assert_only_edited(text, language, BAND, "bpm", bpm)
+
+
+def test_halving_the_length_still_halves_the_length():
+    assert_only_edited("Could you cut it in the half?", "en", BAND, "duration_s", 15.0)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Take out whatever you just added.", "en"),
+    ("Remove what you put in just now, it's too busy.", "en"),
+    ("Quítale lo que le agregaste recién.", "es"),
+    ("Cancel what you just did.", "en"),
+])
+def test_undoing_what_was_just_added(text, language):
+    assert read_request(text, language, BAND, awaiting_answer=False).intent is Intent.UNDO
+
+
+def test_scratch_that_then_an_instrument_is_a_correction_not_an_undo():
+    reading = read_request("add a cello. scratch that, a flute", "en", BAND)
+    assert reading.intent is Intent.REFINE
+
+
+@pytest.mark.parametrize("text, intent, playlist", [
+    ("Pon Tarde de Lluvia, anda.", Intent.PLAY, "tarde de lluvia"),
+    ("Ahora pon Tarde de Lluvia, que ya llegó mi mamá.", Intent.PLAY, "tarde de lluvia"),
+    ("Y esta también a Tarde de Lluvia.", Intent.SAVE, "tarde de lluvia"),
+    ("What's inside Night Drive?", Intent.LIST, "night drive"),
+])
+def test_a_playlist_named_with_an_aside_or_no_verb(text, intent, playlist):
+    command = named_playlist_command(text, ["Tarde de Lluvia", "Night Drive"])
+    assert command is not None and command.intent is intent and command.playlist == playlist
+
+
+@pytest.mark.parametrize("text, playlist", [
+    ("File that one under Night Drive, please.", "night drive"),
+    ("Guárdala en Tarde de Lluvia.", "tarde de lluvia"),
+])
+def test_a_save_to_a_new_playlist_whose_name_has_de_or_under(text, playlist):
+    command = parse_command(text)
+    assert command.intent is Intent.SAVE and command.playlist == playlist
+
+
+def test_every_playlist_asked_for():
+    command = parse_command("What all's in my playlists?")
+    assert command is not None and command.intent is Intent.LIST
+
+
+@pytest.mark.parametrize("text, language, genre", [
+    ("Ok, you know what, let's go with reggaeton.", "en", "reggaeton"),
+    ("Ya me decidí: una bachata, con guitarra.", "es", "bachata"),
+    ("Eso, una cumbia, con acordeón.", "es", "cumbia"),
+    ("Yes, a tango, with bandoneon.", "en", "tango"),
+    ("Mejor algo electrónico, con sintetizador.", "es", "edm"),
+])
+def test_a_style_decided_after_a_clip_edits_it(text, language, genre):
+    reading = read_request(text, language, BAND, awaiting_answer=False)
+    assert reading.intent is Intent.REFINE and reading.edited.genre == genre
+    assert reading.edited.duration_s == BAND.duration_s
+
+
+def test_a_new_piece_asked_for_is_still_new():
+    reading = read_request("now a sad ballad on the piano", "en", BAND)
+    assert reading.guess is Intent.MAKE_MUSIC
+
+
+@pytest.mark.parametrize("text, names", [
+    ("guitarra acústica, piano y cuerdas", ["acoustic guitar", "piano", "strings"]),
+    ("the uke and the flute", ["ukulele", "flute"]),
+])
+def test_lists_with_two_word_names(text, names):
+    assert listed_instruments(text) == names
+
+
+@pytest.mark.parametrize("text, genre", [("un tecno oscuro", "edm"), ("algo electrónico", "edm")])
+def test_spoken_names_of_a_style(text, genre):
+    assert plan_from_text(text).genre == genre
