@@ -172,3 +172,63 @@ def test_lists_with_two_word_names(text, names):
 @pytest.mark.parametrize("text, genre", [("un tecno oscuro", "edm"), ("algo electrónico", "edm")])
 def test_spoken_names_of_a_style(text, genre):
     assert plan_from_text(text).genre == genre
+
+
+# -- classes the fifteenth blind set showed after its one run (phrasings of our own) -------
+
+@pytest.mark.parametrize("text, language", [
+    ("What's the cello doing there, is it meant to carry the tune?", "en"),
+    ("¿Y el violín en qué momento entra?", "es"),
+])
+def test_a_question_about_what_an_instrument_does_is_talk(text, language):
+    assert read_request(text, language, BAND).intent is Intent.CHAT
+
+
+def test_a_question_about_the_agent_still_goes_to_the_model():
+    assert read_request("tell me what you can do", "en", BAND).intent is None
+
+
+def test_people_who_want_to_dance_name_no_style():
+    reading = read_request("The kids want to dance, so make it quicker.", "en", BAND)
+    assert reading.intent is Intent.REFINE and reading.edited.genre == "funk"
+    assert reading.edited.bpm > BAND.bpm
+
+
+def test_something_to_dance_to_is_still_dance_music():
+    assert plan_from_text("make something we can dance to").genre == "edm"
+
+
+def test_keep_everything_as_is_with_a_new_performance_is_no_save():
+    reading = read_request("Keep it all exactly as it is, just play it a different way.", "en", BAND,
+                           awaiting_answer=False)
+    assert reading.intent is Intent.REFINE and reading.edited.seed != BAND.seed
+    assert reading.edited.replace(seed=BAND.seed) == BAND
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Give me one more in this same style, for the next scene.", "en"),
+    ("Ahora una distinta, pero de ese mismo estilo.", "es"),
+    ("Do another one that resembles this one.", "en"),
+])
+def test_another_one_in_the_same_style(text, language):
+    assert read_request(text, language, BAND, awaiting_answer=False).intent is Intent.ANOTHER_LIKE
+
+
+@pytest.mark.parametrize("text, language, longer", [
+    ("Y que dure un poquito más, que se me termina enseguida.", "es", True),
+    ("Que dure un poco menos, porfa.", "es", False),
+])
+def test_que_dure_un_poco_mas_or_menos(text, language, longer):
+    edited = read_request(text, language, BAND).edited
+    assert (edited.duration_s > BAND.duration_s) is longer and edited.duration_s != BAND.duration_s
+
+
+@pytest.mark.parametrize("text, bpm", [("It needs slowed down some.", 96),
+                                       ("Honestly it needs sped up.", 126)])
+def test_it_needs_slowed_down(text, bpm):
+    assert_only_edited(text, "en", BAND, "bpm", bpm)
+
+
+def test_a_playlist_played_with_thanks_after_it():
+    command = named_playlist_command("Play Harbour Lights, cheers.", ["Harbour Lights"])
+    assert command.intent is Intent.PLAY and command.playlist == "harbour lights"

@@ -176,8 +176,24 @@ def mend_transcript(transcript: Transcript) -> Transcript:
     return replace(transcript, text=mended, alternatives=alternatives)
 
 
+#: "cambia el tono así menor": "a si menor" (no other "así" comes before a mode)
+_ASI_MODE = re.compile(r"\bas[ií]\s+(menor|mayor)\b", re.IGNORECASE)
+#: "más lenta y indómenor": "en do menor", the "en" heard as "in" and glued on
+_IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s*(m[eé]nor|mayor)\b",
+                            re.IGNORECASE)
+#: "98BDN", "120 BPN": beats per minute, its letters misheard
+_BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b", re.IGNORECASE)
+#: "and gene major": "in G major"
+_GENE_KEY = re.compile(r"\b(?:and|in)\s+gene\s+(major|minor)\b", re.IGNORECASE)
+
+
 def mend(text: str, language: str = "en") -> str:
     """``text`` with the music words Whisper misheard put back (module docstring)."""
+    text = _BPM_LETTERS.sub(r"\1 bpm", text)
+    text = _GENE_KEY.sub(lambda m: f"in G {m.group(1).lower()}", text)
+    if language.startswith("es"):
+        text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
+        text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)
     text = _mend_keys(text)
     text = _BACHATA_NOVA.sub("bossa nova", text)
     text = _mend_commands(text, language)

@@ -204,6 +204,11 @@ def find_genre(text: str) -> str | None:
     unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
     other = [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
                                             r"|lesson|lessons|teacher|studio|competition)\b", folded)]
+    # people who want to dance, a reason and no style: "the aunties want to dance, so make it
+    # faster" (while "something we can dance to" still asks for dance music)
+    other += [m.span(1) for m in re.finditer(r"\b(?:wants?|wanted|wanna|ready|dying|going|gonna)\s+"
+                                             r"(?:to\s+)?(dance)\b(?!\s+(?:track|tune|song|beat|music))",
+                                             folded)]
     # every alias said, found once (longest first), then read without each set of skipped words
     said = [(genre, [m.span() for m in _alias_matches(folded, alias)])
             for _length, genre, alias in _GENRE_ALIASES_LONGEST_FIRST]

@@ -51,7 +51,7 @@ _GENERIC_NAMES = {"", "my", "the", "mi", "la", "de", "reproduccion", "canciones"
                   "musica", "music", "temas", "this", "that", "esta", "it", "mis", "whole",
                   "entire", "toda", "todo", "all", "current", "new", "nueva", "other", "otra"}
 _TRAILING = (r"(?:\s+(?:please|now|for me|fi mi|for us|nah|por favor|ahora|porfa|pues|too|as well|also"
-             r"|tambien|then))*\s*$")
+             r"|tambien|then|cheers|thanks|thank you|gracias|ta))*\s*$")
 
 _YES = ("yes", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
         "go ahead", "of course", "please do", "si", "claro", "vale", "dale", "confirmo",
@@ -81,7 +81,8 @@ _LYRICS_NOUNS = r"(?:lyrics?|letras?)"
 _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
-_ANOTHER = (r"(?:another|one more|a second one|a different one|a new one|una mas|uno mas|una nueva"
+_ANOTHER = (r"(?:another|one more|a second one|a second (?:piece|song|track|tune)|a different one|a new one"
+            r"|una mas|uno mas|una nueva|una distinta|uno distinto"
             r"|uno nuevo|otra"
             r"|(?<!lo )(?<!los )otro)")  # "todo lo otro igualito" keeps the rest
 _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
@@ -91,7 +92,11 @@ _LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|po
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
          r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi"
          r"|por (?:el mismo|ese|este) (?:lado|camino|rumbo)|por la misma (?:linea|onda)"
-         r"|se (?:le )?parezca|same (?:kind|sort|type)|mismo (?:tipo|estilo)|de es[ao]s|of those)")
+         r"|se (?:le )?parezca|same (?:kind|sort|type)|mismo (?:tipo|estilo)|de es[ao]s|of those"
+         # "one more in this same style", "in the same lane", "that resembles this one",
+         # "de ese mismo palo"
+         r"|in (?:the|that|this) same (?:style|vein|vibe|lane|kind|mood|spirit|feel)|in the same lane"
+         r"|resembles? (?:this|that|it)|de (?:ese|este) mismo (?:palo|estilo|rollo|tipo))")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"
 _SAME_FEEL = (r"(?:same (?:vibe|feel|feeling|style|mood|energy|idea|thing|sound)|misma onda"
@@ -445,7 +450,10 @@ def _save(folded: str, text: str) -> Command | None:
                                              and find_instruments(text)):
         return None  # "keep the drums, lose the rest": the band, not the clip
     stays = (r"keep(?:ing)? (?:it|this|that) (?:major|minor|slow|fast|short|long|the same|as is"
-             r"|like that|simple|chill|calm|dark|happy|sad|mellow|soft|loud|low|high)")
+             r"|like that|simple|chill|calm|dark|happy|sad|mellow|soft|loud|low|high)"
+             # "keep everything exactly as is, just a different performance": the plan stays
+             r"|keep(?:ing)? (?:everything|it all|all of it|all) (?:else )?(?:exactly |just )?(?:as is"
+             r"|as it is|the same|like it is|how it is)")
     if _has(stays, folded) and not _has(_SAVE_VERBS, re.sub(stays, " ", folded)):
         return None  # "now in G, keep it minor": how the piece stays, not a save
     if re.match(r"(?:(?:please|now|and|ok|okay|can you|could you)\s+)*put on\s+(?:my|the|our)\b",

@@ -133,7 +133,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
-             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de)\b)")
+             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
@@ -184,7 +184,8 @@ FASTER_PATTERNS = (
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
-    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|draggin|lifeless)\b|\bit drags\b(?! on)",
+    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|draggin|lifeless)\b|\bit drags\b(?! on)"
+    r"|\bneeds? (?:sped|speeded|speeding) up\b",  # "it needs sped up" (Pittsburgh)
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
     r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
     r"|lentic[oa]|aguad[oa]|pesad[oa]|arrastrad[oa]|cansad[oa])\b"
@@ -214,7 +215,8 @@ FASTER_PATTERNS = (
 SLOWER_PATTERNS = (
     r"\b(?:slower|mas lent(?:[oa]|it[oa]|ic[oa])\b|mas despacio|mas despacit[oa]|mas pausad[oa]"
     r"|ralentiza\w*|frena\w*)",
-    r"\b(?:ease (?:it )?off|ease up|back it off)\b|\b(?:bajale|bajele|bajalo|bajala)\W*$"
+    r"\b(?:ease (?:it )?off|ease up|back it off|needs? (?:slowed|slowing) down)\b"
+    r"|\b(?:bajale|bajele|bajalo|bajala)\W*$"
     r"|\bbring (?:it |her |things )?down (?:a bit|a little|a notch|a touch|some)\b"
     r"|\bque no (?:corra|vaya) tan(?:to| rapid[oa])\b|\bnot so (?:rushed|fast|quick)\b",
     rf"\b(?:slow|wind|ease)\s+(?:{_IT})\s+(?:right\s+|way\s+|a bit\s+"
@@ -294,10 +296,10 @@ def _raised(folded: str) -> str | None:
 #: the direction a correction rules out: "slower, not quicker", "más rápido, no más lento"
 #: a complaint about the length, not the tempo: "it ends too quick", "is over too soon",
 #: "se acaba muy rápido", "termina demasiado pronto" (longer, not slower)
-ENDS_TOO_SOON = (r"\b(?:ends|finishes|is over|s over|stops|cuts off|se acaba|se termina|termina"
+ENDS_TOO_SOON = (r"\b(?:ends|finishes|is over|s over|stops|cuts off|se acaba|se me acaba|se termina|termina"
                  r"|acaba)\s+(?:(?:way|a bit|kind of|kinda|muy|demasiado|bien|super|re|tan)\s+)?"
                  r"(?:too\s+)?(?:quick(?:ly)?|fast|soon|early|abruptly|rapid(?:o|a|it[oa])|pront(?:o|ito)"
-                 r"|de golpe)\b")
+                 r"|de golpe|enseguida|en seguida|de una)\b")
 _NOT_THIS_WAY = (r"(?<=[,;]) ?(?:not|no|y no)\s+(?:mas\s+)?(?:faster|quicker|slower|rapid[oa]|lent[oa])\b")
 
 

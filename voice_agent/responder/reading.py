@@ -62,7 +62,7 @@ _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|que suen
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
               r"|use|instead|en vez|en lugar|in it|on it|to it|would be nice|estaria bien|le iria"
-              r"|bring back|put back|vuelve a poner|recupera\w*|dure mas|dure menos"
+              r"|bring back|put back|vuelve a poner|recupera\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?(?:mas|menos)"
               r"|at \d+|a \d+|in [a-g]|en (?:do|re|mi|fa|sol|la|si)|same but|igual pero"
               r"|lo mismo pero|otra version|another version|another take)\b")
 
@@ -232,7 +232,12 @@ def asks_about_clip(text: str) -> bool:
 _WHICH_FIELD = (r"\b(?:que|what|which|cual) (?:genero|genre|key|tempo|tonalidad|tono|estilo|style"
                 r"|instrumentos?|instruments?|velocidad|speed)\s+(?:es|is|tiene|has|lleva|uses|usa)\b"
                 # "¿cuál es el instrumento que suena más fuerte?": its "más fuerte" asks nothing
-                r"|\b(?:cual|which|que|what) (?:es el |is the )?(?:instrumento|instrument)\b")
+                r"|\b(?:cual|which|que|what) (?:es el |is the )?(?:instrumento|instrument)\b"
+                # what an instrument is doing there: "what's the harmonica doing there?", "¿y la
+                # armónica en qué parte entra?", "is that supposed to be the melody?"
+                r"|\bwhat(?:'s|’s| s| is)? (?:the|that) \w+(?: \w+)? (?:doing|playing)\b"
+                r"|\ben que (?:parte|momento) (?:entra|suena|sale|toca)\b|\bsupposed to be the\b"
+                r"|\bque (?:hace|toca|pinta) (?:el|la|ese|esa) \w+")
 
 
 def _asks_about_clip(text: str) -> bool:

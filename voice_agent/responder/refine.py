@@ -38,7 +38,7 @@ _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i me
                 r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale"
                 r"|bin|dump|tek out|don'?t want|do not want|no quiero"
                 # "knock the flute out", "leave the sax out"
-                r"|(?:knock|leave|cut|tek)(?=(?:\s+\S+){1,3}\s+out\b))")
+                r"|(?:knock|leave|cut|tek)(?=(?:\s+[^\s,.;]+){1,3}\s+out\b))")  # not "leave the bass, take out"
 _TWICE_AS_FAST = (r"\b(?:twice as (?:fast|quick)|double (?:the )?(?:tempo|speed|pace|bpm)"
                   r"|(?:ponla|ponlo|hazla|hazlo|pasala|pasalo|llevala|llevalo) al doble(?! de)"
                   r"|double[- ]time|(?:el )?doble de (?:rapid\w*|velocidad|tempo|ritmo)"
@@ -255,9 +255,9 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          r"|se hace muy larga)\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
-        (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure mas)\b|{ENDS_TOO_SOON}",
+        (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?mas)\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
-        (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure menos|cortal[oa]|cortale"
+        (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?menos|cortal[oa]|cortale"
          r"|recortal[oa])\b",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
@@ -502,6 +502,7 @@ def _removals(folded: str) -> tuple[str, ...]:
 def _ends_removing(clause: str) -> bool:
     """Whether the last instrument cue of ``clause`` removes: "quítale la trompeta y ponle
     un clarinete" ends adding, so what corrects it corrects the clarinet."""
+    clause = re.sub(r"(?:\W+(?:no|nah|naw|nope|sorry|perdon|wait|espera))+\W*$", "", clause)  # the take-back
     removal = [m.start() for m in re.finditer(rf"\b{_REMOVE_CUES}", clause)]
     adding = [m.start() for m in re.finditer(_ADD_CUES, clause)]
     return bool(removal) and (not adding or max(removal) > max(adding))
@@ -537,7 +538,7 @@ def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
 #: verbs that bring an instrument in ("y ponle un clarinete", "and add a flute")
-_ADD_CUES = (r"\b(?:add|put|throw|stick|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|suma\w*"
+_ADD_CUES = (r"\b(?:add|put|throw|stick|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|metale|suma\w*"
              r"|with|con)\b")
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
 #: "only"/"solo" may come before the verb that keeps: "solo deja la guitarra", "just keep the drums"
