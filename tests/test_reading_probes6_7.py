@@ -232,3 +232,113 @@ def test_it_needs_slowed_down(text, bpm):
 def test_a_playlist_played_with_thanks_after_it():
     command = named_playlist_command("Play Harbour Lights, cheers.", ["Harbour Lights"])
     assert command.intent is Intent.PLAY and command.playlist == "harbour lights"
+
+
+# -- classes the eighth probe set showed (phrasings of our own) ---------------------------
+
+@pytest.mark.parametrize("text, language, key", [
+    ("Raise it by three semitones.", "en", "G"),
+    ("Bájale dos semitonos.", "es", "D"),
+])
+def test_a_key_moved_by_a_count_of_semitones(text, language, key):
+    assert_only_edited(text, language, BAND, "key", key)
+
+
+@pytest.mark.parametrize("text, language, intent", [
+    ("Let me hear number one versus number two.", "en", Intent.COMPARE),
+    ("Déjame oír la uno una vez más.", "es", Intent.PLAY_VERSION),
+    ("Play version one again, I want it without the strings.", "en", Intent.PLAY_VERSION),
+    ("The earlier one was nicer. Go back to that one.", "en", Intent.UNDO),
+    ("Get rid of whatever you've just put in.", "en", Intent.UNDO),
+    ("Quítale lo que le acabas de poner.", "es", Intent.UNDO),
+])
+def test_versions_said_other_ways(text, language, intent):
+    assert read_request(text, language, BAND, awaiting_answer=False).intent is intent
+
+
+def test_the_last_one_again_replays_the_clip_not_a_playlist_song():
+    assert read_request("Ponme el último otra vez.", "es", BAND, awaiting_answer=False).intent is Intent.REPLAY
+
+
+@pytest.mark.parametrize("text, language, kept", [
+    ("Quítale todo menos el piano y el bajo.", "es", ("piano", "bass")),
+    ("Remove everything but the drums.", "en", ("drums",)),
+])
+def test_everything_but(text, language, kept):
+    assert read_request(text, language, BAND).edited.instruments == kept
+
+
+@pytest.mark.parametrize("text", ["Take off the piano.", "Please take the piano away from it.",
+                                  "Ditch the keys."])
+def test_removals_said_other_ways(text):
+    assert read_request(text, "en", BAND).edited.instruments == (
+        "electric guitar", "bass", "drums", "strings")
+
+
+@pytest.mark.parametrize("text, language, seconds", [
+    ("Déjalo en veinte, perdón, en veinticinco.", "es", 25.0),
+    ("Está muy larga para el video, déjala en veinte.", "es", 20.0),
+    ("It's dragging a bit long. Make it twenty seconds.", "en", 20.0),
+    ("Se me queda corto. Estíralo un poco.", "es", 45.0),
+    ("Está bien largo, pártelo a la mitad.", "es", 15.0),
+    ("Way long. Chop it down some.", "en", 20.0),
+    ("¿Me la podrías alargar al doble?", "es", 60.0),
+])
+def test_lengths_said_other_ways(text, language, seconds):
+    assert_only_edited(text, language, BAND, "duration_s", seconds)
+
+
+def test_three_quarters_of_a_minute_is_not_three_seconds():
+    assert apply_refinement(BAND, "Hazlo de tres cuartos de minuto.").duration_s == 45.0
+
+
+@pytest.mark.parametrize("text, language, bpm", [
+    ("Just ease the tempo back a touch.", "en", 96),
+    ("Bring it back down a fair bit.", "en", 96),
+    ("Knock fifteen off the tempo.", "en", 95),
+    ("It feels rushed. Slow it.", "en", 96),
+    ("Va como desbocada, cálmala un toque.", "es", 96),
+    ("Apúrela un poquito.", "es", 126),
+    ("Bájala a cien... no, no, mejor a noventa cerrado.", "es", 90),
+])
+def test_tempo_said_other_ways(text, language, bpm):
+    assert_only_edited(text, language, BAND, "bpm", bpm)
+
+
+@pytest.mark.parametrize("text, language, genre", [
+    ("Listo, volvelo cumbia.", "es", "cumbia"),
+    ("Ahora hacelo más tanguero.", "es", "tango"),
+    ("Give it some reggaeton flavour.", "en", "reggaeton"),
+])
+def test_genre_changes_said_other_ways(text, language, genre):
+    reading = read_request(text, language, BAND)
+    assert reading.intent is Intent.REFINE and reading.edited.genre == genre
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Sacá otra parecidita.", "es"), ("Now a next one just like it.", "en"),
+    ("One more after that, same kinda thing.", "en"),
+])
+def test_another_said_other_ways(text, language):
+    assert read_request(text, language, BAND, awaiting_answer=False).intent is Intent.ANOTHER_LIKE
+
+
+def test_the_same_tune_come_out_different_is_a_new_take():
+    edited = read_request("Do that same tune over, just let it come out different.", "en", BAND).edited
+    assert edited.seed != BAND.seed and edited.replace(seed=BAND.seed) == BAND
+
+
+@pytest.mark.parametrize("text, language", [("¿Y vos cómo sabés tocar todo eso?", "es"),
+                                            ("So what else can you do besides music?", "en")])
+def test_questions_to_the_agent(text, language):
+    assert read_request(text, language, BAND).intent is Intent.CHAT
+
+
+def test_love_as_a_wish_is_no_mood():
+    assert plan_from_text("I'd love a country tune with a fiddle").mood != "romantic"
+
+
+def test_a_playlist_named_like_a_request_is_listed_by_its_name():
+    reading = read_request("What's inside Another One?", "en", BAND, ["Another One"],
+                           awaiting_answer=False)
+    assert reading.intent is Intent.LIST and reading.command.playlist == "another one"

@@ -240,7 +240,7 @@ _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
     r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o|ehm|erm|um|uh"
-    r"|hmm|mm|eh|em)\s*,?\s*)?"
+    r"|hmm|mm|eh|em)\s*,?\s*){0,3}"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:(?:or|o)\s+)?(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
@@ -287,7 +287,8 @@ _BARE_NUMBER = re.compile(r"^\W*(?:a|at|to|en|de)?\s*(\d{1,3})(?P<rest>(?:\s*'ll
 #: the words a bare number said again may have after it ("fifty na lang, fifty is better",
 #: "one-thirty enough lah"): none names a field
 _AFTER_NUMBER = (r"(?:'ll|will|do|only|then|please|mejor|entonces|nomas|porfa|por favor|instead"
-                 r"|na|lang|lah|la|is|es|better|enough|fine|ok|okay|vale|ya|\d{1,3})")
+                 r"|na|lang|lah|la|is|es|better|enough|fine|ok|okay|vale|ya|cerrado|cerrados|exacto|exactos"
+                 r"|redondo|justo|flat|exactly|\d{1,3})")
 
 
 @lru_cache(maxsize=1024)  # each field reader of one request asks about the same words
@@ -371,7 +372,9 @@ _USTED_VERBS = (
     ("hag", "haz", "haz"), ("vuelv", "vuelve", "vuelve"), ("toqu", "toca", "toca"),
     ("repit", "repite", "repite"), ("guard", "guarda", "guarda"), ("pas", "pasa", "pasa"),
     ("acort", "acorta", "acorta"), ("alargu", "alarga", "alarga"), ("ech", "echa", "echa"),
-    ("acelere", "acelera", "acelera"), ("sig", "sigue", "sigue"),
+    ("acelere", "acelera", "acelera"), ("sig", "sigue", "sigue"), ("apur", "apura", "apura"),
+    ("estir", "estira", "estira"), ("recort", "recorta", "recorta"), ("part", "parte", "parte"),
+    ("calm", "calma", "calma"),
 )
 #: the pronouns a command takes after it, longest first ("sáquemela", "póngale")
 _CLITICS = ("melas", "melos", "sela", "selo", "mela", "melo", "les", "las", "los", "nos",
@@ -379,7 +382,7 @@ _CLITICS = ("melas", "melos", "sela", "selo", "mela", "melo", "les", "las", "los
 #: the usted vowel of each stem: -ar verbs end in -e, -er/-ir verbs (and the irregular
 #: "ponga", "haga", "vuelva", "repita", "siga", "meta") in -a
 _USTED_VOWEL = {"sub": "a", "añad": "a", "pong": "a", "hag": "a", "vuelv": "a", "repit": "a",
-                "sig": "a"}  # not "meter": "métale" is also "metales" (brass) and "metal"
+                "sig": "a", "part": "a"}  # not "meter": "métale" is also "metales" (brass) and "metal"
 #: forms that are also other words and stay as said: "un toque de piano", "un pase", "quite a bit"
 _USTED_KEEP = {"toque", "pase", "eche", "quite"}  # "quite" is English too
 

@@ -37,13 +37,13 @@ STYLES: tuple[Style, ...] = (
           ("nylon guitar", "upright bass", "drums", "flute"), "relaxed"),
     Style("salsa", ("salsa", "son cubano", "mambo"), 180, "minor",
           ("piano", "bass", "congas", "trumpet"), "happy"),
-    Style("cumbia", ("cumbia",), 95, "minor",
+    Style("cumbia", ("cumbia", "cumbiera", "cumbiero", "cumbiita"), 95, "minor",
           ("accordion", "bass", "guiro", "congas"), "happy"),
     Style("reggaeton", ("reggaeton", "reguetón", "regueton", "dembow", "perreo"), 95, "minor",
           ("synth", "bass", "drums"), "energetic"),
     Style("flamenco", ("flamenco", "rumba", "rumba flamenca", "bulerías", "bulerias"), 120,
           "minor", ("nylon guitar", "bass", "palmas"), "passionate"),
-    Style("tango", ("tango",), 120, "minor",
+    Style("tango", ("tango", "tanguero", "tanguera", "tanguito"), 120, "minor",
           ("bandoneon", "violin", "piano", "bass"), "dramatic"),
     Style("rock", ("rock", "rock and roll", "rock & roll", "indie rock", "rockero", "rockera",
                    "roquero", "roquera"), 125, "major",
@@ -81,7 +81,7 @@ DEFAULT_STYLE = STYLE_BY_GENRE["pop"]
 
 #: canonical instrument name -> spoken aliases (English and Spanish)
 INSTRUMENTS: dict[str, tuple[str, ...]] = {
-    "piano": ("piano", "keyboard", "teclado", "pianito"),
+    "piano": ("piano", "keyboard", "teclado", "pianito", "the keys"),  # "ditch the keys"
     "electric piano": ("electric piano", "rhodes", "piano eléctrico", "piano electrico"),
     "organ": ("organ", "órgano", "organo"),
     "acoustic guitar": ("acoustic guitar", "guitarra acústica", "guitarra acustica", "guitar",

@@ -82,10 +82,12 @@ _WRITE_VERBS = r"(?:write|writing|pen|escrib\w*|compon\w*|redacta\w*)"
 _SONG_NOUNS = r"(?:song|songs|cancion|canciones|tema|ballad|balada)"
 _TITLE_WORDS = r"(?:called|titled|named|llamad[ao]|titulad[ao]|que se llame)"
 _ANOTHER = (r"(?:another|one more|a second one|a second (?:piece|song|track|tune)|a different one|a new one"
+            r"|a next one|the next one"
             r"|una mas|uno mas|una nueva|una distinta|uno distinto"
             r"|uno nuevo|otra"
             r"|(?<!lo )(?<!los )otro)")  # "todo lo otro igualito" keeps the rest
-_LIKE = (r"(?:like|similar|same as|parecid[ao]|como|igual|igualit[ao]|similar|por el estilo"
+_LIKE = (r"(?:like|similar|same as|parecid(?:it)?[ao]|como|igual|igualit[ao]|similar|por el estilo"
+         r"|same (?:kinda|kind of|sorta|sort of) thing"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
          r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines"
          r"|in (?:the same|that) vein|in (?:the same|that|this) style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
@@ -370,7 +372,8 @@ def _same_music(said: str, name: str) -> bool:
 def _confirmation(folded: str, text: str) -> Command | None:
     if _names_music(text):
         return None
-    if _is_short_answer(folded, _NO) and not re.search(r"\d", folded) and not re.match(
+    # "déjalo en veinte" sets a number: no "never mind"
+    if _is_short_answer(folded, _NO) and not re.search(r"\d", spell_numbers(folded)) and not re.match(
             r"no\s+(?:tan|so|as|too|more|mas|menos|muy)\b", folded):  # "no tan rápido": an edit
         return Command(Intent.CANCEL)
     if _is_short_answer(folded, _YES) and not re.search(r"\b(?:mas|more|menos|less)\s+\w", folded):
@@ -511,8 +514,8 @@ def _list(folded: str, text: str) -> Command | None:
 
 
 def _play(folded: str, text: str) -> Command | None:
-    if _has(r"(?:again|otra vez|de nuevo)", folded) and not _playlist_noun(folded) and _has(
-            r"(?:that|this|esa|esta|the very) (?:last|ultima|first) one", folded):
+    if _has(_AGAIN, folded) and not _playlist_noun(folded) and _has(
+            r"(?:(?:that|this|esa|esta|the very) (?:last|ultima|first) one|(?:el|la) ultim[oa])", folded):
         return None  # "play that last one again": the clip again, not a playlist's song
     item = find_item(folded)
     if item is None:
@@ -543,10 +546,12 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:i )?(?:preferred|liked) it (?:better |more )?(?:how|the way|as) it was(?: before)?"
          # "quita lo último que le has metido", "quítale eso que le pusiste"
          r"|(?:quita|quitale|saca|sacale)\s+(?:lo ultimo|eso|lo)\s+que\s+(?:le\s+)?(?:has\s+)?(?:metido|puesto"
-         r"|pusiste|metiste|agregaste|agregado|anadiste)(?:\s+(?:recien|ahorita|ahora))?"
+         r"|pusiste|metiste|agregaste|agregado|anadiste|hizo|hiciste|has hecho"
+         r"|acabas de (?:poner|meter|agregar|anadir)|acaba de (?:poner|meter|agregar|anadir|hacer))"
+         r"(?:\s+(?:recien|ahorita|ahora))?"
          # "take out whatever you just added", "remove what you added just now"
          r"|(?:take out|remove|get rid of|lose|drop|ditch|undo)\s+(?:what|whatever|the thing|that thing"
-         r"|the bit)\s+(?:you\s+)?(?:just\s+)?(?:added|put in|threw in|stuck in|brought in)"
+         r"|the bit)\s+(?:you(?: ve| have)?\s+)?(?:just\s+)?(?:added|put in|threw in|stuck in|brought in)"
          r"(?:\s+(?:just now|right now|a moment ago|a second ago))?"
          r"|take (?:that|the|my) (?:last )?(?:change|edit) back"
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
@@ -555,6 +560,8 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
          r"|take that back|revert that|cancel (?:what|whatever) you (?:just )?did"
+         r"|(?:go|switch) back to that (?:one|version)$"
+         r"|(?:quedaba|estaba|sonaba) (?:mas bonit[oa]|mejor|mas lind[oa]) antes"
          # "actually, put it back", "no, como estaba antes": nothing after, so the last edit
          r"|(?:put|change|set|turn|switch) it back(?:\s+(?:please|then|again|po|pls|mate|lah|la|nah))?$"
          r"|^(?:como|asi como) (?:estaba|era|sonaba)(?: antes)?$"
@@ -593,7 +600,7 @@ _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|
 #: the version before, without a "back" verb: "play the previous one", "pon la anterior"
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
-_COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back"
+_COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back|versus|vs"
             r"|one after the other|una (?:tras|despues de) (?:la )?otra)")
 #: "me quedo con la dos", "I'll go with the second one": the person picks a version to go on from
 _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|keep|go with|stick with)"
@@ -636,7 +643,10 @@ def _version_command(text: str) -> VersionCommand | None:
     if len(unfilled.split()) > 12:
         # "play me the very first one I asked for, let me hear it again": still that version
         replayed = _replays_a_version(folded) if len(unfilled.split()) <= 16 else None
-        return None if replayed is None or _names_music(text) else VersionCommand(
+        # "play me version two again, I want to hear it without the voices": the version
+        # named outright, whatever music the reason names
+        said_outright = _has(rf"{_VERSION_NOUN}\s+(?:number\s+|numero\s+)?(?:\d{{1,2}}|{_NUMBER})", folded)
+        return None if replayed is None or (_names_music(text) and not said_outright) else VersionCommand(
             Intent.PLAY_VERSION, (replayed,))
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
     core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
@@ -687,11 +697,16 @@ def _version_command(text: str) -> VersionCommand | None:
     return None
 
 
+#: words that ask to hear something once more
+_AGAIN = r"(?:again|otra vez|de nuevo|una vez mas|once more|one more time)"
+
+
 def _replays_a_version(folded: str) -> int | None:
     """The version an "again" names by its place: "play the original one again", "¿me
     pones la primera otra vez?" (a playlist's "first favourite" is the library's)."""
-    match = re.search(rf"\b(?:the|la|el)\s+(?:very\s+)?({_ORDINAL}|original|{_NUMBER}|\d)\b", folded)
-    if match is None or _playlist_noun(folded) or not _has(r"(?:again|otra vez|de nuevo)", folded) \
+    match = re.search(rf"\b(?:the|la|el|{_VERSION_NOUN})\s+(?:very\s+)?({_ORDINAL}|original|{_NUMBER}|\d)\b",
+                      folded)
+    if match is None or _playlist_noun(folded) or not _has(_AGAIN, folded) \
             or not _has(_PLAY_VERBS, folded) or match.group(1) in _AMBIGUOUS_NUMBERS:
         return None
     word = match.group(1)

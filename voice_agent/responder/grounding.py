@@ -49,7 +49,9 @@ MUSIC_WORDS = ("music", "song", "beat", "track", "tune", "melody", "play", "make
 #: romantic", "está demasiado triste"
 _TOO_MUCH = r"\b(?:too|demasiado)\s+\w+"
 #: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
-_LOVE_AS_PRAISE = r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
+_LOVE_AS_PRAISE = (r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
+                   # and as a wish: "I'd love some music under it", "would love a track"
+                   r"|\b(?:i'?d|i would|would|we'?d) love\s+(?:some|a|an|to|it|this|that)\b")
 
 
 @prefers_correction
@@ -78,12 +80,23 @@ _LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas long|mas cort[oa]|que d
                   r"(?:(?:dejala|dejalo|ponla|ponlo|hazla|hazlo|en|a|to|de|hasta|los|unos|about|around|like"
                   r"|como)\s+){0,2}(\d{1,3})\b"
                   r"(?!\s*(?:bpm|beats|pulsaciones))")
+#: a length set after a complaint about it: "está muy larga para el video, déjala en
+#: veinticinco", "it's way too long, make it 20"
+_LENGTH_AFTER_COMPLAINT = (r"\b(?:larg[oa]|long|cort[oa]|short)\b[^.?!]{0,40}?\b(?:dejala|dejalo|ponla|ponlo"
+                           r"|hazla|hazlo|make it|cut it|trim it|bring it)\s+(?:(?:en|a|de|to|down to)\s+)?"
+                           r"(\d{1,3})\b(?!\s*(?:bpm|beats|pulsaciones|%|percent|por ciento))")
+#: a number set that no tempo can be (under 40): "déjalo en treinta" is a length
+_SHORT_TARGET = (r"\b(?:dejala|dejalo|ponla|ponlo|hazla|hazlo|make it|cut it|trim it)\s+(?:en|a|de|to"
+                 r"|down to)\s+([1-9]|[1-3]\d)\b(?!\s*(?:bpm|beats|pulsaciones|%|percent|por ciento))"
+                 r"(?!\s+(?:\w+\s+){0,3}?(?:minut\w*|mins?)\b)")  # "de tres cuartos de minuto"
 
 
 @prefers_correction
 def find_bpm(text: str) -> int | None:
     """A tempo stated as "120 bpm" / "a 90 pulsaciones"."""
-    folded = re.sub(_LENGTH_NUMBER, " ", spell_numbers(text))  # "más largo, a 40": a length
+    folded = spell_numbers(text)
+    for length in (_LENGTH_NUMBER, _LENGTH_AFTER_COMPLAINT, _SHORT_TARGET):  # "más largo, a 40"
+        folded = re.sub(length, " ", folded)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm|to the minute"
                       r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad)"
                       r"|(?:on|for) the (?:tempo|speed|bpm))\b", folded) \
@@ -184,7 +197,7 @@ FASTER_PATTERNS = (
     r"(?!\s+(?:slower|down|lower|softer|quieter|calmer))",
     # the clip feels slow: "it's kinda sleepy", "está muy parada", "la siento medio dormida"
     r"\b(?:feels?|sounds?|it s|its|is|kinda|kind of|bit)\s+(?:a bit\s+|a little\s+|kinda\s+|kind of"
-    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|draggin|lifeless)\b|\bit drags\b(?! on)"
+    r"\s+|too\s+|really\s+|so\s+)?(?:sleepy|sluggish|draggy|dragging|draggin|lifeless)\b(?!\s+(?:a bit\s+|a little\s+|too\s+|way\s+)?(?:long|on)\b)|\bit drags\b(?! on)"
     r"|\bneeds? (?:sped|speeded|speeding) up\b",  # "it needs sped up" (Pittsburgh)
     r"\b(?:esta|la siento|lo siento|se siente|suena|va)\s+(?:un poco\s+|muy\s+|medio\s+|como muy"
     r"\s+|como\s+|bien\s+|algo\s+|un pelin\s+|re\s+)?(?:parad[oa]|dormid[oa]|lent[oa]|lentit[oa]"
@@ -217,7 +230,10 @@ SLOWER_PATTERNS = (
     r"|ralentiza\w*|frena\w*)",
     r"\b(?:ease (?:it )?off|ease up|back it off|needs? (?:slowed|slowing) down)\b"
     r"|\b(?:bajale|bajele|bajalo|bajala)\W*$"
-    r"|\bbring (?:it |her |things )?down (?:a bit|a little|a notch|a touch|some)\b"
+    r"|\bbring (?:it |her |things )?(?:back )?down (?:a bit|a little|a notch|a touch|some|a fair bit)\b"
+    r"|\bease (?:the )?(?:tempo|pace|speed) (?:back|down|off)\b|\bslow (?:it|that|this|her)\W*$"
+    r"|\b(?:feels?|feeling|sounds?|is) (?:a bit |a little |kinda |so |really )?rushed\b"
+    r"|\b(?:va|esta|suena) (?:como |muy |medio |bien )?desbocad[oa]\b"
     r"|\bque no (?:corra|vaya) tan(?:to| rapid[oa])\b|\bnot so (?:rushed|fast|quick)\b",
     rf"\b(?:slow|wind|ease)\s+(?:{_IT})\s+(?:right\s+|way\s+|a bit\s+"
     r"|a little\s+)?down\b"
@@ -256,11 +272,13 @@ def bpm_step(text: str) -> int | None:
                          r"|menos\b|please|porfa|por favor)", folded)
         if step is not None:
             return int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
-        off = re.search(r"\b(?:knock|take)\s+(?:it\s+)?off\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))",
+        off = re.search(r"\b(?:knock|take)\s+(?:it\s+)?off\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))"
+                        r"|\b(?:knock|take)\s+([1-3]?\d)\s+(?:bpm\s+|beats\s+)?off\b(?!\s+the\s+(?:length|end))",
                         folded)  # "now knock off twenty"
         if off:
-            return -int(off.group(1))
-        by = re.search(r"\bby\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))", folded)
+            return -int(off.group(1) or off.group(2))
+        by = re.search(r"\bby\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?|semitones?|half steps?"
+                       r"|tones?|steps?|whole steps?))", folded)
         direction = (tempo_direction(text) or _raised(folded)) if by else None
         return None if direction is None else int(by.group(1)) * (1 if direction == "faster" else -1)
     if re.search(TEMPO_TARGET, folded):
@@ -340,7 +358,8 @@ def find_duration(text: str) -> float | None:
     folded = re.sub(r"\b(?:beats?|bpm|golpes|pulsaciones|pulsos)\s+(?:a|per|por|al|each|every)\s+minut\w*",
                     " bpm", spell_numbers(text), flags=re.IGNORECASE)
     match = re.search(r"\b(\d{1,3}(?:[.,]\d)?)\s*(?:-\s*)?(?:s|sec|secs|seconds?|segundos?|segs?"
-                      r"|segundit[oa]s?)\b", folded) or re.search(_LENGTH_NUMBER, folded)
+                      r"|segundit[oa]s?)\b", folded) or re.search(_LENGTH_NUMBER, folded) \
+        or re.search(_LENGTH_AFTER_COMPLAINT, folded) or re.search(_SHORT_TARGET, folded)
     if match:  # "treinta segunditos", "más largo, a cuarenta"
         return float(match.group(1).replace(",", "."))
     match = re.search(_MINUTES, folded)

@@ -41,6 +41,9 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  # "mejor que sea una salsa", "let it be lo-fi", "more like a funk", "dale un aire
                  # más flamenco"
                  r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?|tipo"
+                 # "volvelo reguetón", "give it some disco flavour", "a pop style will suit better"
+                 r"|volvel[oa]|flavou?r|vibe|twist|sabor|style will suit|suit (?:it )?better"
+                 r"|would (?:be|sound) better|quedaria mejor|seria mejor"
                  # the style decided after a clip made of a vague request: "let's do blues",
                  # "ya me decidí: una bossa nova", "mejor algo electrónico"
                  r"|let'?\s?s (?:do|say|go with|have|try)|i'?\s?ve decided|decided on|me decid\w+|mejor algo)\b"
@@ -58,6 +61,7 @@ _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|que suene|remove|take out|swap"
+              r"|come out (?:a little |a bit |slightly |just )?different"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anad\w*"
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
@@ -142,7 +146,8 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     folded = " " + fold(text) + " "
     command = parse_command(text)
     named = named_playlist_command(text, playlists) if playlists else None
-    if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL)
+    if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL,
+                                                                    Intent.ANOTHER_LIKE)
                               or (command.intent is named.intent
                                   and command.playlist not in map(canonical_playlist, playlists))):
         command = named  # "okay, play gym mix": the playlist, not a yes; a name heard a bit off
@@ -278,6 +283,8 @@ _YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you
 _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mism[oa]\s+|sol[oa]\s+)?"
                  r"(?:sabes|sabe|bailas|cantas|tocas|eres|sos|tienes|tenes|estas|escuchas|vives"
                  r"|\w+(?:aste|iste))\b"  # "¿tú aprendiste música en algún lado?"
+                 # "¿vos cómo sabés tocar todo eso?", "what else can you do besides music?"
+                 r"|\b(?:como|donde) (?:sabes|sabe|aprendiste|aprendio)\b|\bwhat else can you do\b"
                  r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
                  r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"

@@ -29,7 +29,9 @@ _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i me
                 r"|worries|problem|way|esta mal|hay problema|man|mate|bro|vale|tio|wey|pues|hang"
                 r"|hold|sorry|perdon|scratch|scrap|no|rather|actually|un|una|para|hay|tienes|tenes|have"
                 r"|es|me))|no more|remove|take out"
-                r"|take(?=(?:\s+\S+){1,3}\s+out\b)"
+                r"|take(?=(?:\s+\S+){1,3}\s+out\b)|take off|take away"
+                # "take the piano away from it", "ditch the keys"
+                r"|take(?=(?:\s+[^\s,.;]+){1,3}\s+away\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
@@ -48,7 +50,8 @@ _HALF_AS_FAST = (r"\b(?:half as fast|half (?:the )?(?:tempo|speed|pace|bpm)|half
                  r"|a media velocidad|(?:to )?half (?:that|of that)|halve (?:the |its )?(?:tempo|speed|pace|bpm)"
                  r"|(?:baja\w*|bajal[ea]) (?:(?:el|la) (?:tempo|ritmo|velocidad) )?a la mitad)")
 _TWICE_AS_LONG = (r"\b(?:twice as long|double (?:the |its )?(?:length|duration)|two times (?:as long"
-                  r"|longer)|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
+                  r"|longer)|alarga\w* al doble|(?:hazla|hazlo|hacela|hacelo) el doble de larg[oa]"
+                  r"|(?:el )?doble de (?:larg\w*|duracion|tiempo)|dure el doble"
                   r"|dos veces mas larg\w*)"
                   r"|^\W*(?:now\s+)?double (?:it|that)(?:\s+(?:please|then|up))?\W*$")  # "Double it."
 #: "three times as long", "four times longer", "el triple de largo", "tres veces más larga"
@@ -60,7 +63,7 @@ _HALF_AS_LONG = (r"\b(?:half as long|half (?:the |its )?(?:length|duration)"
                  r"|(?:cut|chop|trim|shorten) (?:it|that|this|the length) (?:in|by) (?:the )?half"
                  r"|halve (?:it|that|this|the)(?!\s+(?:tempo|speed|pace|bpm))"
                  r"|(?:la )?mitad de (?:larg\w*|duracion|tiempo)|dure la mitad"
-                 r"|(?:cortal[oa]|acortal[oa]) a la mitad)")
+                 r"|(?:cortal[oa]|acortal[oa]|partel[oa]|parte\w*) a la mitad|(?:partel[oa]|cortal[oa]) en dos)")
 _FEATURE_CUES = r"(?:more|mas|louder|featuring|feature|destaca|resalta)"
 
 
@@ -129,6 +132,9 @@ def _said_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 #: "lower the tempo" is not a key change, "la mayor parte" not a mode
 _SEMITONE = r"(?:semitone|half(?: a)? step|semitono|medio tono)"
+#: a count of semitones said in words or as a digit
+_SMALL_NUMBERS = {**{str(n): n for n in range(1, 10)}, "two": 2, "three": 3, "four": 4, "five": 5,
+                  "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5}
 _NOT_TEMPO = (r"(?!\s+(?:the\s+|el\s+|la\s+)?(?:tempo|pace|speed|bpm|volume|ritmo|velocidad"
               r"|volumen|parte|cantidad|numero)\b)")
 _MODE_CUE = (r"\b(?:make it|now|switch(?: it)? to|change(?: it)? to|in|to|into|turn it|hazl[oa]"
@@ -154,7 +160,7 @@ _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserv\w*|respet\w*|respec
 
 
 #: "keep everything else", "the rest the same", "deja todo lo demás igual": only the genre changes
-_KEEP_ALL = (r"\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everything else|all (?:the )?"
+_KEEP_ALL = (r"\bsame everything else\b|\b(?:keep(?:ing)?|mant\w*|conserva\w*|deja\w*|leave)\s+(?:everything else|all (?:the )?"
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
              r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
              r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
@@ -209,6 +215,8 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
              r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
              r"|(?:have|take) another go at (?:it|that|this)"
+             # "do that same exact tune over, just let it come out a little different"
+             r"|come out (?:a little |a bit |slightly |just )?different"
              # "hazla de nuevo pero distinta", "do it again but different"
              r"|(?:de nuevo|otra vez|again|over)\s*,?\s*(?:pero|but)\s+(?:un poco |a bit |slightly )?"
              r"(?:diferente|distint[oa]|different))\b")
@@ -255,10 +263,12 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          r"|se hace muy larga)\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
-        (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?mas)\b|{ENDS_TOO_SOON}",
+        (rf"\b(?:longer|mas larg[oa]|mas long|extend it|alarga\w*|alargu\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?mas"
+         rf"|estira\w*|stretch (?:it|that|this)(?: out)?|se (?:me |nos )?queda cort[oa])\b|{ENDS_TOO_SOON}",
          lambda p, m: _duration(p, p.duration_s * 1.5)),
         (r"\b(?:shorter|mas cort(?:[oa]|it[oa]|ic[oa])|trim it|acorta\w*|dure (?:un poco |un poquito |un pelin |algo |tantito )?menos|cortal[oa]|cortale"
-         r"|recortal[oa])\b",
+         r"|recortal[oa]|recorta|recortale|chop (?:it|that|this) (?:down|back)|cut (?:it|that|this) down)\b"
+         r"(?!\s+(?:\w+\s+)?(?:slower|faster|tempo|speed|to \d+\s*bpm))",
          lambda p, m: _duration(p, p.duration_s / 1.5)),
     ),
     (  # key and mode
@@ -285,6 +295,12 @@ RULES: tuple[tuple[Rule, ...], ...] = (
          lambda p, m: _transpose(p, 5)),
         (rf"\b(?:minor|menor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "minor")),
         (rf"\b(?:major|mayor)\b{_NOT_TEMPO}", lambda p, m: _mode_word(p, m, "major")),
+        # "raise it by two semitones", "súbele dos semitonos", "drop it three half steps"
+        (rf"\b(?P<verb>up|raise|sube|subi|subele|subelo|subela|down|lower|drop|baja|bajale|bajalo|bajala)"
+         rf"\w*(?:\s+(?:it|the key|el tono|la tonalidad))?(?:\s+by)?\s+(?P<n>\d|two|three|four|five"
+         rf"|dos|tres|cuatro|cinco)\s+{_SEMITONE}s?\b",
+         lambda p, m: _transpose(p, _SMALL_NUMBERS[m.group("n")] * (
+             -1 if m.group("verb").startswith(("down", "lower", "drop", "baj")) else 1))),
         (rf"\b(?:(?:up|sube\w*|raise it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
          rf"\s+(?:up|higher|arriba|mas alto|mas agudo))\b", lambda p, m: _transpose(p, 1)),
         (rf"\b(?:(?:down|baja\w*|lower it|drop it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
@@ -556,6 +572,9 @@ def _solo(folded: str) -> tuple[str, ...]:
     """The instruments of "piano only", "just the drums and bass", "solo piano y voz":
     the only ones to keep; () when the words right after "just"/"only" are no
     instrument ("just add a flute", "only a little faster")."""
+    # "quítale todo menos el piano", "remove everything but the drums": only those stay
+    folded = re.sub(r"\b(?:quita\w*|saca\w*|remove|take out|get rid of|drop|strip)\s+(?:todo|everything|all)"
+                    r"\s+(?:lo demas\s+|else\s+)?(?:menos|excepto|salvo|but|except(?: for)?)\s+", "solo ", folded)
     match = re.search(_SOLO, folded.strip(" .!?"))
     if match is None or re.search(_ADDS, folded):
         return ()
