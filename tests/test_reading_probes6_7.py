@@ -342,3 +342,54 @@ def test_a_playlist_named_like_a_request_is_listed_by_its_name():
     reading = read_request("What's inside Another One?", "en", BAND, ["Another One"],
                            awaiting_answer=False)
     assert reading.intent is Intent.LIST and reading.command.playlist == "another one"
+
+
+# -- classes the sixteenth blind set showed after its one run (phrasings of our own) -------
+
+@pytest.mark.parametrize("text, playlist", [
+    ("Ándale, pon la lista Domingo.", "Domingo"),
+    ("Right, play me the Harbour Lights playlist.", "Harbour Lights"),
+    ("And stick on the Harbour Lights playlist.", "Harbour Lights"),
+])
+def test_a_playlist_put_on_after_a_word_of_assent(text, playlist):
+    reading = read_request(text, "en", BAND, [playlist], awaiting_answer=False)
+    assert reading.intent is Intent.PLAY and reading.command.playlist == playlist.lower()
+
+
+def test_who_plays_it_is_a_question_to_the_agent():
+    assert read_request("¿Y ese piano quién lo toca, tú?", "es", BAND).intent is Intent.CHAT
+
+
+def test_erase_that_last_change_is_an_undo():
+    assert read_request("Bórrame ese último cambio.", "es", BAND, awaiting_answer=False).intent is Intent.UNDO
+
+
+def test_a_pinch_more_tempo():
+    assert read_request("Súbele un chispito al tempo.", "es", BAND).edited.bpm > BAND.bpm
+
+
+def test_an_instrument_of_the_same_style_is_added_not_a_new_piece():
+    reading = read_request("Échale un órgano de esos de funk setentero.", "es", BAND)
+    assert reading.intent is Intent.REFINE and "organ" in reading.edited.instruments
+    assert reading.edited.bpm == BAND.bpm and reading.edited.key == BAND.key
+    assert read_request("now a funk track with piano", "en", BAND).guess is Intent.MAKE_MUSIC
+
+
+@pytest.mark.parametrize("heard, mended", [
+    ("with sitar and strings, and deminer please", "with sitar and strings, in D minor please"),
+    ("bass, drums and horns, rumba 115?", "bass, drums and horns, around 115?"),
+    ("could you read you that with nothing changed", "could you redo that with nothing changed"),
+])
+def test_english_mishearings_mended(heard, mended):
+    from voice_agent.asr.repair import mend
+    assert mend(heard, "en") == mended
+
+
+def test_a_spanish_rumba_keeps_its_name():
+    from voice_agent.asr.repair import mend
+    assert mend("una rumba 120", "es") == "una rumba 120"
+
+
+@pytest.mark.parametrize("text", ["Zikomo kwambiri!", "Asante sana, rafiki.", "Merci beaucoup!"])
+def test_thanks_in_another_language_is_talk(text):
+    assert read_request(text, "en", BAND).intent is Intent.CHAT

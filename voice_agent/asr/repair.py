@@ -185,12 +185,22 @@ _IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[
 _BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b", re.IGNORECASE)
 #: "and gene major": "in G major"
 _GENE_KEY = re.compile(r"\b(?:and|in)\s+gene\s+(major|minor)\b", re.IGNORECASE)
+#: "and deminer please": "in D minor"
+_D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re.IGNORECASE)
+#: English "around a hundred and fifteen" heard "rumba 115": no rumba comes before a bare number
+_RUMBA_NUMBER = re.compile(r"\brumba\s+(?=\d{2,3}\b)", re.IGNORECASE)
+#: "could you redo that" heard "could you read you that"
+_READ_YOU = re.compile(r"\bread you (that|it|this)\b", re.IGNORECASE)
 
 
 def mend(text: str, language: str = "en") -> str:
     """``text`` with the music words Whisper misheard put back (module docstring)."""
     text = _BPM_LETTERS.sub(r"\1 bpm", text)
     text = _GENE_KEY.sub(lambda m: f"in G {m.group(1).lower()}", text)
+    text = _D_MINOR.sub("in D minor", text)
+    if not language.startswith("es"):
+        text = _RUMBA_NUMBER.sub("around ", text)
+        text = _READ_YOU.sub(r"redo \1", text)
     if language.startswith("es"):
         text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
         text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)

@@ -66,7 +66,7 @@ _SAVE_VERBS = (r"(?:save|stash|keep(?!\s+(?:up|going|on|at|it up|playing|pace)\b
                r"|file(?=\s+(?:it|this|that|this one|that one)\s+(?:under|in|into|away in)\b))")  # "can't keep up": no save
 _ADD_VERBS = (r"(?:add|put|stick|chuck|bung|pop|hop|throw|toss|append|pon|ponla|ponlo|anade\w*|agrega\w*|agregue\w*|mete\w*"
               r"|metal[ao]s?|metale|incluye\w*|incluya\w*)")  # "métala" (usted), never "metal"
-_PLAY_VERBS = (r"(?:play|put on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
+_PLAY_VERBS = (r"(?:play|put on|stick on|bung on|whack on|start|listen to|hear|a ver|pon|pones|ponme|ponla|pone|poneme|ponela|poner|ponga"
                r"|pongame|reproduce\w*|toca\w*|pasame|pasamela|pasamelo|let me hear|hace sonar|haz sonar"
                r"|escuchar|escucharla|escucho|escuchemos|oir|quiero oir|quiero escuchar)")
 _REMOVE_VERBS = (r"(?:remove|delete|drop|erase|take|get rid of|quita\w*|borra\w*|elimina\w*"
@@ -459,7 +459,7 @@ def _save(folded: str, text: str) -> Command | None:
              r"|as it is|the same|like it is|how it is)")
     if _has(stays, folded) and not _has(_SAVE_VERBS, re.sub(stays, " ", folded)):
         return None  # "now in G, keep it minor": how the piece stays, not a save
-    if re.match(r"(?:(?:please|now|and|ok|okay|can you|could you)\s+)*put on\s+(?:my|the|our)\b",
+    if re.match(r"(?:(?:please|now|and|ok|okay|can you|could you)\s+)*(?:put|stick|bung|whack) on\s+(?:my|the|our)\b",
                 folded):
         return None  # "put on my fiesta playlist": play it
     if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded):
@@ -529,7 +529,8 @@ def _play_playlist(folded: str) -> Command | None:
     """"play the homework playlist", "pon la lista parranda": a named playlist from its
     first song (a bare "play the playlist" names none and stays unread)."""
     playlist = find_playlist(folded) if _playlist_noun(folded) else None
-    if playlist is None or not re.match(rf"\s*(?:(?:please|por favor|now|ahora|and|y|ok|okay"
+    if playlist is None or not re.match(rf"\s*(?:(?:please|por favor|now|ahora|and|y|ok|okay|right|righto"
+                                        rf"|andale|ole|aguyje|alright|cool|sweet|great"
                                         rf"|vale|dale|hey|ey|oye|bueno|pues|so"
                                         rf"|(?:can|could|would|will) you|(?:me )?(?:puedes"
                                         rf"|podes|podrias))\s+)*{_PLAY_VERBS}\b", folded):
@@ -557,7 +558,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:deja|dejala|dejalo|ponla|ponlo|leave it|put it back|make it)\s+(?:como|like|how"
          r"|the way)\s+"
          r"(?:estaba|era|taba|it was|it were|it worked|it used to be)(?:\s+(?:antes|before))?"
-         r"|(?:quita\w*|anula\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
+         r"|(?:quita\w*|anula\w*|borra\w*|undo|revert|cancel|drop|remove|scrap|lose)\s+(?:el|the|that|ese)\s+(?:ultimo\s+|last\s+)?"
          r"(?:cambio|change|edit)|(?:scrap|cancel|undo) (?:that|the) last bit"
          r"|take that back|revert that|cancel (?:what|whatever) you (?:just )?did"
          r"|(?:go|switch) back to that (?:one|version)$"

@@ -98,7 +98,7 @@ def find_bpm(text: str) -> int | None:
     for length in (_LENGTH_NUMBER, _LENGTH_AFTER_COMPLAINT, _SHORT_TARGET):  # "más largo, a 40"
         folded = re.sub(length, " ", folded)
     match = re.search(r"(\d{2,3})\s*(?:-\s*)?(?:bpm|beats? per minute|beats|pulsaciones|ppm|to the minute"
-                      r"|pulsos|golpes por minuto|por minuto|de (?:tempo|ritmo|velocidad)"
+                      r"|pulsos|golpes por minuto|por minutos?|de (?:tempo|ritmo|velocidad)"
                       r"|(?:on|for) the (?:tempo|speed|bpm))\b", folded) \
         or re.search(_BARE_TEMPO, folded) or re.search(TEMPO_TARGET, folded) \
         or re.search(_CORRECTED_TEMPO, folded)
@@ -177,7 +177,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
 _LE = r"\s+(?:le\s+)?"
 #: "a bit" between a Spanish tempo verb and its noun: "súbele tantito a la velocidad"
 _A_LITTLE = (r"(?:(?:un poco|un poquito|poquito|un poquitin|tantito|un tantito|un pelin|un pelo|un pelito|algo"
-             r"|un toque|un chin|tantico|un tantico)\s+)?")
+             r"|un toque|un chin|tantico|un tantico|un chispito|una pizca|un pelito)\s+)?")
 #: tempo idioms, English and Spanish, on folded text: one table for the reading of a
 #: request ("faster" / "slower") and for the edit rules (how much)
 _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"

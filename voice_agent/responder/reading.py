@@ -61,7 +61,8 @@ _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|que suene|remove|take out|swap"
-              r"|come out (?:a little |a bit |slightly |just )?different"
+              r"|comes? out (?:a little |a bit |slightly |just )?different"
+              r"|echale|echele"
               r"|switch|replace|add|with|without|con|sin|quita\w*|saca\w*|cambia\w*|anad\w*"
               r"|bring in|throw in|put in|include|layer in|mix in|incluye\w*|mete\w*|agrega\w*"
               r"|suma\w*|trade|lose|drop|get rid of|elimina\w*|sustituye\w*|reemplaza\w*|put"
@@ -148,6 +149,8 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     named = named_playlist_command(text, playlists) if playlists else None
     if named is not None and (command is None or command.intent in (Intent.CONFIRM, Intent.CANCEL,
                                                                     Intent.ANOTHER_LIKE)
+                              # "pon la lista Carne Asada": its "lista" is no list verb
+                              or (named.intent is Intent.PLAY and command.intent is Intent.LIST)
                               or (command.intent is named.intent
                                   and command.playlist not in map(canonical_playlist, playlists))):
         command = named  # "okay, play gym mix": the playlist, not a yes; a name heard a bit off
@@ -285,6 +288,7 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\w+(?:aste|iste))\b"  # "¿tú aprendiste música en algún lado?"
                  # "¿vos cómo sabés tocar todo eso?", "what else can you do besides music?"
                  r"|\b(?:como|donde) (?:sabes|sabe|aprendiste|aprendio)\b|\bwhat else can you do\b"
+                 r"|\bquien (?:la|lo|las|los) toca\b"  # "¿y esa guitarra quién la toca, tú?"
                  r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
                  r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
@@ -368,6 +372,9 @@ _FRESH_START = (r"\b(?:something (?:\w+ )?(?:different|else)|a new (?:one|song|t
                 r"|new (?:song|track|piece|tune)|start (?:over|again|fresh)|otra cosa"
                 r"|algo (?:\w+ )?(?:distinto|diferente)|(?:cancion|pieza|tema) nuev[oa]"
                 r"|nuev[oa] (?:cancion|pieza|tema)|empecemos de nuevo|de cero)\b")
+#: a verb that adds to the clip playing: "échale un piano", "add a Rhodes, the house kind"
+_ADDS_TO_IT = (r"\b(?:add|put in|bring in|throw in|stick in|chuck in|anade\w*|agrega\w*|mete\w*|echale"
+               r"|echele|ponle|ponele|pongale)\b")
 #: words that name a new piece rather than a change to the current one: "a sad song with
 #: piano", "something calm", "una canción alegre", "algo tranquilo"
 _NEW_PIECE = (r"\b(?:song|track|piece|tune|beat|melody|something|anything|music|loop|jingle"
@@ -397,7 +404,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, talk=True, **fields)
     cued = edit_words or names_an_edit(fields["text"])
-    if (names_genre and not switches_genre) or re.search(_FRESH_START, folded):
+    # "échale un piano de esos de house" to a house clip: its style named to say which piano
+    same_style = (fields["genre"] == previous.genre and fields["instruments"]
+                  and re.search(_ADDS_TO_IT, folded) and re.search(_NEW_PIECE, folded) is None)
+    if (names_genre and not switches_genre and not same_style) or re.search(_FRESH_START, folded):
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
     if not cued and not switches_genre and not _modifiers_only(folded, fields):
         guess = _new_request_intent(folded, fields)
@@ -427,6 +437,8 @@ def is_library_intent(intent: Intent | None) -> bool:
 
 #: thanks and praise with nothing asked: "thank you o", "cheers, love it", "gracias, está genial"
 _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta(?=\s*(?:[.!,]|$|very much|muchly|mate|love))|gracias|mil gracias|love it|loving it|big tune"
+           # thanks in the languages people mix in: Chichewa, Swahili, Hindi, Guaraní, ...
+           r"|zikomo|asante|dhanyavaad|dhanyavad|shukriya|aguyje|merci|obrigad[oa]|grazie|danke"
            r"|appreciate (?:it|you|that)|much obliged|obliged"
            r"|banger|slaps|bop|fire|lit|wicked|sick|dope|tremendo|brutal|me encanta|me gusta"
            r"|perfect|perfecto|perfecta|great|genial|brilliant|awesome|amazing|lovely"

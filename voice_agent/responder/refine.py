@@ -170,7 +170,7 @@ _KEEP_ALL = (r"\bsame everything else\b|\b(?:keep(?:ing)?|mant\w*|conserva\w*|de
              r"\s+(?:l[oa]s?\s+)?(?:change|cambies|toques|touch)\b"
              # "pero sin tocar nada más", "without changing anything else", "don't touch
              # anything else", "change nothing else"
-             r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing) (?:nada|anything) (?:mas|else)\b"
+             r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing)(?:le|la|lo)? (?:nada|anything) (?:mas|else)\b"
              r"|\b(?:no toques|no cambies|don'?t touch|don'?t change|do not touch|do not change)"
              r" (?:nada mas|anything else)\b|\b(?:change|touch) nothing else\b")
 
@@ -216,7 +216,7 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
              r"|(?:have|take) another go at (?:it|that|this)"
              # "do that same exact tune over, just let it come out a little different"
-             r"|come out (?:a little |a bit |slightly |just )?different"
+             r"|comes? out (?:a little |a bit |slightly |just )?different"
              # "hazla de nuevo pero distinta", "do it again but different"
              r"|(?:de nuevo|otra vez|again|over)\s*,?\s*(?:pero|but)\s+(?:un poco |a bit |slightly )?"
              r"(?:diferente|distint[oa]|different))\b")
