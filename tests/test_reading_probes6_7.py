@@ -393,3 +393,15 @@ def test_a_spanish_rumba_keeps_its_name():
 @pytest.mark.parametrize("text", ["Zikomo kwambiri!", "Asante sana, rafiki.", "Merci beaucoup!"])
 def test_thanks_in_another_language_is_talk(text):
     assert read_request(text, "en", BAND).intent is Intent.CHAT
+
+
+def test_a_genre_change_that_changes_nothing_else_keeps_the_seed():
+    edited = apply_refinement(BAND, "Vuélvala un bolero... no, un reguetón, sin cambiarle nada más.")
+    assert edited.genre == "reggaeton" and edited.seed == BAND.seed
+    assert edited.bpm == BAND.bpm and edited.instruments == BAND.instruments
+
+
+@pytest.mark.parametrize("text, language", [("Ponla desde el principio, que me distraje.", "es"),
+                                            ("Play it from the top.", "en")])
+def test_from_the_top_is_a_replay(text, language):
+    assert read_request(text, language, BAND, awaiting_answer=False).intent is Intent.REPLAY

@@ -31,7 +31,9 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner",
                 "volvela a poner", "volve a ponerla", "repetila", "repetilo", "repetímela",
                 "repetimela", "play ulit", "ulitin", "vuelvamela a poner", "vuelvemela a poner",
-                "volvemela a poner", "vuelvala a poner")
+                "volvemela a poner", "vuelvala a poner",
+                # "ponla desde el principio", "play it from the top"
+                "desde el principio", "from the top", "from the beginning", "from the start")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
                 "happier", "sadder", "without", "add ", "longer", "shorter", "change",
                 "más ", "mas ", "menos ", "sin ", "añade", "anade", "ponle", "quita",

@@ -213,7 +213,7 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|slightly )?(?:diferente|distint[oa]|different)"
              # "la misma, pero tocada de otra forma", "una versión distinta de esa misma"
              r"|(?:tocad[ao]|hech[ao]|interpretad[ao]|de) (?:de )?otra (?:forma|manera)"
-             r"|version distinta|distinta de esa|sin cambiarle nada|played differently|tocad[oa] distint[oa]"
+             r"|version distinta|distinta de esa|sin cambiarle nada(?! mas)|played differently|tocad[oa] distint[oa]"
              r"|(?:have|take) another go at (?:it|that|this)"
              # "do that same exact tune over, just let it come out a little different"
              r"|comes? out (?:a little |a bit |slightly |just )?different"
