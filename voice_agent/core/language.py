@@ -363,45 +363,38 @@ def prefers_correction(find: Callable[[str], _Found]) -> Callable[[str], _Found]
 
 
 #: Spanish command verbs said with "usted" -> the same verb with "tú", which the rules read:
-#: (usted stem, tú form alone, tú stem before a pronoun). "súbale" -> "súbele",
-#: "sáquele" -> "sácale", "póngala" -> "ponla", "vuélvala" -> "vuélvela".
+#: (usted stem, tú command). "súbale" -> "súbele", "sáquele" -> "sácale", "póngala" ->
+#: "ponla", "vuélvala" -> "vuélvela".
 _USTED_VERBS = (
-    ("sub", "sube", "sube"), ("baj", "baja", "baja"), ("quit", "quita", "quita"),
-    ("saqu", "saca", "saca"), ("dej", "deja", "deja"), ("cambi", "cambia", "cambia"),
-    ("agregu", "agrega", "agrega"), ("añad", "añade", "añade"), ("pong", "pon", "pon"),
-    ("hag", "haz", "haz"), ("vuelv", "vuelve", "vuelve"), ("toqu", "toca", "toca"),
-    ("repit", "repite", "repite"), ("guard", "guarda", "guarda"), ("pas", "pasa", "pasa"),
-    ("acort", "acorta", "acorta"), ("alargu", "alarga", "alarga"), ("ech", "echa", "echa"),
-    ("acelere", "acelera", "acelera"), ("sig", "sigue", "sigue"), ("apur", "apura", "apura"),
-    ("estir", "estira", "estira"), ("recort", "recorta", "recorta"), ("part", "parte", "parte"),
-    ("calm", "calma", "calma"),
+    ("sub", "sube"), ("baj", "baja"), ("quit", "quita"), ("saqu", "saca"), ("dej", "deja"),
+    ("cambi", "cambia"), ("agregu", "agrega"), ("añad", "añade"), ("pong", "pon"), ("hag", "haz"),
+    ("vuelv", "vuelve"), ("toqu", "toca"), ("repit", "repite"), ("guard", "guarda"),
+    ("pas", "pasa"), ("acort", "acorta"), ("alargu", "alarga"), ("ech", "echa"),
+    ("aceler", "acelera"), ("sig", "sigue"), ("apur", "apura"), ("estir", "estira"),
+    ("recort", "recorta"), ("part", "parte"), ("calm", "calma"),
 )
-#: the pronouns a command takes after it, longest first ("sáquemela", "póngale")
+#: the pronouns a command takes after it ("sáquemela", "póngale")
 _CLITICS = ("melas", "melos", "sela", "selo", "mela", "melo", "les", "las", "los", "nos",
             "le", "la", "lo", "me", "")
 #: the usted vowel of each stem: -ar verbs end in -e, -er/-ir verbs (and the irregular
-#: "ponga", "haga", "vuelva", "repita", "siga", "meta") in -a
+#: "ponga", "haga", "vuelva", "repita", "siga") in -a. Not "meter": "métale" is also
+#: "metales" (brass).
 _USTED_VOWEL = {"sub": "a", "añad": "a", "pong": "a", "hag": "a", "vuelv": "a", "repit": "a",
-                "sig": "a", "part": "a"}  # not "meter": "métale" is also "metales" (brass) and "metal"
-#: forms that are also other words and stay as said: "un toque de piano", "un pase", "quite a bit"
-_USTED_KEEP = {"toque", "pase", "eche", "quite"}  # "quite" is English too
+                "sig": "a", "part": "a"}
+#: forms that are also other words and stay as said: "un toque de piano", "un pase", and
+#: "quite", which is English too
+_USTED_KEEP = {"toque", "pase", "eche", "quite"}
 
 
 @lru_cache(maxsize=1)
 def _usted_forms() -> dict[str, str]:
     """Folded usted command (with its pronouns) -> the tú command, folded."""
     forms: dict[str, str] = {}
-    for stem, alone, before in _USTED_VERBS:
-        if stem.endswith("e"):  # "acelere": the whole usted form given
-            usted = fold(stem)
-        else:
-            usted = fold(stem) + _USTED_VOWEL.get(stem, "e")
+    for stem, tu in _USTED_VERBS:
+        usted = fold(stem) + _USTED_VOWEL.get(stem, "e")
         for clitic in _CLITICS:
-            said = usted + clitic
-            if said in _USTED_KEEP:
-                continue
-            forms[said] = fold(before + clitic) if clitic else fold(alone)
-    # "pon" + "le" is "ponle", "haz" + "la" is "hazla": no vowel to add
+            if usted + clitic not in _USTED_KEEP:
+                forms[usted + clitic] = fold(tu + clitic)  # "pon" + "le": "ponle"
     return forms
 
 
