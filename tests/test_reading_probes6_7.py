@@ -405,3 +405,10 @@ def test_a_genre_change_that_changes_nothing_else_keeps_the_seed():
                                             ("Play it from the top.", "en")])
 def test_from_the_top_is_a_replay(text, language):
     assert read_request(text, language, BAND, awaiting_answer=False).intent is Intent.REPLAY
+
+
+@pytest.mark.parametrize("text, language", [("Let's start over from the beginning.", "en"),
+                                            ("Empecemos de nuevo desde el principio.", "es")])
+def test_starting_over_from_the_beginning_is_no_replay(text, language):
+    reading = read_request(text, language, BAND, awaiting_answer=False)
+    assert reading.intent is not Intent.REPLAY and reading.guess is Intent.MAKE_MUSIC

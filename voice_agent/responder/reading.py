@@ -397,8 +397,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     switches_genre = names_genre and (re.search(_GENRE_SWITCH, folded) is not None
                                       or re.search(_KEEPS_THE_REST, folded) is not None)
     # "same again, just a new variation" is a new take, not the clip played again
+    # ... and "let's start over from the beginning" is a new piece, not this one from its start
     if not names_genre and not fields["instruments"] and any(
-            fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded):
+            fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded) \
+            and not re.search(_FRESH_START, folded):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     edit_words = bool(any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded))
     if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"
