@@ -412,3 +412,14 @@ def test_from_the_top_is_a_replay(text, language):
 def test_starting_over_from_the_beginning_is_no_replay(text, language):
     reading = read_request(text, language, BAND, awaiting_answer=False)
     assert reading.intent is not Intent.REPLAY and reading.guess is Intent.MAKE_MUSIC
+
+
+def test_a_new_tune_with_a_vibe_is_still_a_new_piece():
+    reading = read_request("now give me a jazz tune with a chill vibe", "en", BAND, awaiting_answer=False)
+    assert reading.guess is Intent.MAKE_MUSIC
+
+
+def test_a_haunted_house_is_no_house_music():
+    reading = read_request("Now give it a spooky haunted-house vibe.", "en", BAND)
+    assert reading.guess is not Intent.MAKE_MUSIC and (reading.edited is None
+                                                        or reading.edited.genre == "funk")

@@ -204,6 +204,7 @@ def find_genre(text: str) -> str | None:
     unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
     other = [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"
                                             r"|lesson|lessons|teacher|studio|competition)\b", folded)]
+    other += [m.span(1) for m in re.finditer(r"\bhaunted[\s-]+(house)\b", folded)]  # a place, no style
     # people who want to dance, a reason and no style: "the aunties want to dance, so make it
     # faster" (while "something we can dance to" still asks for dance music)
     other += [m.span(1) for m in re.finditer(r"\b(?:wants?|wanted|wanna|ready|dying|going|gonna)\s+"

@@ -42,7 +42,9 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  # más flamenco"
                  r"|que sea|let it be|more like|mas como|more of an?|un aire(?: mas)?|un toque(?: mas)?|tipo"
                  # "volvelo reguetón", "give it some disco flavour", "a pop style will suit better"
-                 r"|volvel[oa]|flavou?r|vibe|twist|sabor|style will suit|suit (?:it )?better"
+                 r"|volvel[oa]|style will suit|suit (?:it )?better"
+                 r"|(?:give it|dale|darle|ponle|add)\s+(?:(?:some|a|an|more|un|una|mas)\s+)?(?:\w+\s+){0,2}"
+                 r"(?:flavou?r|vibe|twist|sabor|feel|touch)"
                  r"|would (?:be|sound) better|quedaria mejor|seria mejor"
                  # the style decided after a clip made of a vague request: "let's do blues",
                  # "ya me decidí: una bossa nova", "mejor algo electrónico"
