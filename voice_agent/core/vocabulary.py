@@ -235,8 +235,8 @@ def _alias_pattern(alias: str) -> tuple[str, re.Pattern]:
 
 
 _GENRE_ALIASES = {fold(a) for style in STYLES for a in style.aliases}
-#: (length, genre, alias) for every genre alias, in style order (the first longest wins)
-#: every genre alias, longest first; a stable sort, so of two as long the style listed first wins
+#: (length, genre, alias) for every genre alias, longest first; a stable sort, so of two
+#: as long the style listed first wins
 _GENRE_ALIASES_LONGEST_FIRST = tuple(sorted(((len(alias), style.genre, alias) for style in STYLES
                                              for alias in style.aliases), key=lambda item: -item[0]))
 

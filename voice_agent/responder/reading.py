@@ -25,8 +25,8 @@ from voice_agent.responder.commands import (Command, after_answer_word, canonica
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, FAST_WORDS, REFINE_WORDS,
                                              REPLAY_WORDS, SLOW_WORDS, find_bpm, find_duration,
                                              find_key, find_mood, tempo_direction)
-from voice_agent.responder.refine import (VARIATION, apply_refinement, find_swaps, names_an_edit,
-                                          plan_instrument)
+from voice_agent.responder.refine import (ADDS_TO_IT, VARIATION, apply_refinement, find_swaps,
+                                          names_an_edit, plan_instrument)
 
 #: words that make a named genre an edit of the previous clip rather than a new request:
 #: "now make it a tango", "hazlo salsa", "same but as jazz", "en versión cumbia"
@@ -374,9 +374,6 @@ _FRESH_START = (r"\b(?:something (?:\w+ )?(?:different|else)|a new (?:one|song|t
                 r"|new (?:song|track|piece|tune)|start (?:over|again|fresh)|otra cosa"
                 r"|algo (?:\w+ )?(?:distinto|diferente)|(?:cancion|pieza|tema) nuev[oa]"
                 r"|nuev[oa] (?:cancion|pieza|tema)|empecemos de nuevo|de cero)\b")
-#: a verb that adds to the clip playing: "échale un piano", "add a Rhodes, the house kind"
-_ADDS_TO_IT = (r"\b(?:add|put in|bring in|throw in|stick in|chuck in|anade\w*|agrega\w*|mete\w*|echale"
-               r"|echele|ponle|ponele|pongale)\b")
 #: words that name a new piece rather than a change to the current one: "a sad song with
 #: piano", "something calm", "una canción alegre", "algo tranquilo"
 _NEW_PIECE = (r"\b(?:song|track|piece|tune|beat|melody|something|anything|music|loop|jingle"
@@ -398,20 +395,19 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     names_genre = fields["genre"] is not None  # "play some jazz with piano": a new request
     switches_genre = names_genre and (re.search(_GENRE_SWITCH, folded) is not None
                                       or re.search(_KEEPS_THE_REST, folded) is not None)
+    fresh_start = re.search(_FRESH_START, folded) is not None
     # "same again, just a new variation" is a new take, not the clip played again
     # ... and "let's start over from the beginning" is a new piece, not this one from its start
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded) \
-            and not re.search(_FRESH_START, folded):
+            and not fresh_start:
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     edit_words = bool(any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded))
     if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, talk=True, **fields)
     cued = edit_words or names_an_edit(fields["text"])
-    # "échale un piano de esos de house" to a house clip: its style named to say which piano
-    same_style = (fields["genre"] == previous.genre and fields["instruments"]
-                  and re.search(_ADDS_TO_IT, folded) and re.search(_NEW_PIECE, folded) is None)
-    if (names_genre and not switches_genre and not same_style) or re.search(_FRESH_START, folded):
+    if (names_genre and not switches_genre and not _adds_in_its_style(folded, fields, previous)) \
+            or fresh_start:
         return RequestReading(guess=Intent.MAKE_MUSIC, **fields)
     if not cued and not switches_genre and not _modifiers_only(folded, fields):
         guess = _new_request_intent(folded, fields)
@@ -432,6 +428,13 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     return RequestReading(guess=Intent.REFINE, intent=Intent.REFINE if clear else None,
                           refine=True, variation=edited.seed != previous.seed,
                           added=added, removed=removed, edited=edited, **fields)
+
+
+def _adds_in_its_style(folded: str, fields: dict, previous: MusicPlan) -> bool:
+    """"Échale un piano de esos de house" to a house clip: the style named to say which
+    instrument to add, not a new piece."""
+    return (fields["genre"] == previous.genre and bool(fields["instruments"])
+            and re.search(ADDS_TO_IT, folded) is not None and re.search(_NEW_PIECE, folded) is None)
 
 
 def is_library_intent(intent: Intent | None) -> bool:

@@ -132,9 +132,6 @@ def _said_key(plan: MusicPlan, match: re.Match) -> MusicPlan:
 
 #: "lower the tempo" is not a key change, "la mayor parte" not a mode
 _SEMITONE = r"(?:semitone|half(?: a)? step|semitono|medio tono)"
-#: a count of semitones said in words or as a digit
-_SMALL_NUMBERS = {**{str(n): n for n in range(1, 10)}, "two": 2, "three": 3, "four": 4, "five": 5,
-                  "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5}
 _NOT_TEMPO = (r"(?!\s+(?:the\s+|el\s+|la\s+)?(?:tempo|pace|speed|bpm|volume|ritmo|velocidad"
               r"|volumen|parte|cantidad|numero)\b)")
 _MODE_CUE = (r"\b(?:make it|now|switch(?: it)? to|change(?: it)? to|in|to|into|turn it|hazl[oa]"
@@ -299,7 +296,7 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (rf"\b(?P<verb>up|raise|sube|subi|subele|subelo|subela|down|lower|drop|baja|bajale|bajalo|bajala)"
          rf"\w*(?:\s+(?:it|the key|el tono|la tonalidad))?(?:\s+by)?\s+(?P<n>\d|two|three|four|five"
          rf"|dos|tres|cuatro|cinco)\s+{_SEMITONE}s?\b",
-         lambda p, m: _transpose(p, _SMALL_NUMBERS[m.group("n")] * (
+         lambda p, m: _transpose(p, int(spell_numbers(m.group("n"))) * (
              -1 if m.group("verb").startswith(("down", "lower", "drop", "baj")) else 1))),
         (rf"\b(?:(?:up|sube\w*|raise it)\s+(?:a|one|un)?\s*{_SEMITONE}|(?:a\s+|un\s+)?{_SEMITONE}"
          rf"\s+(?:up|higher|arriba|mas alto|mas agudo))\b", lambda p, m: _transpose(p, 1)),
@@ -502,17 +499,15 @@ def _removals(folded: str) -> tuple[str, ...]:
     """The instruments a removal cue names, as the request says it at last: "take out the
     bass, oh no, leave the bass, take out the synth" and "remove the piano, no wait, the
     guitar" remove only the second."""
-    said_first = _cued_instruments(folded, _REMOVE_CUES)
     parts = correction(folded)
-    if parts is None or not _ends_removing(parts[1]):
-        return said_first
-    before, _clause, _after, said = parts
-    found = _cued_instruments(f"{before} {said}", _REMOVE_CUES)
-    if found or re.search(rf"\b{_REMOVE_CUES}", said):
-        return found
-    if len(said.split()) <= 5:  # "no wait, the guitar": the cue said once, before it
-        return tuple(listed_instruments(said))
-    return said_first
+    if parts is not None and _ends_removing(parts[1]):
+        before, _clause, _after, said = parts
+        found = _cued_instruments(f"{before} {said}", _REMOVE_CUES)
+        if found or re.search(rf"\b{_REMOVE_CUES}", said):
+            return found
+        if len(said.split()) <= 5:  # "no wait, the guitar": the cue said once, before it
+            return tuple(listed_instruments(said))
+    return _cued_instruments(folded, _REMOVE_CUES)
 
 
 def _ends_removing(clause: str) -> bool:
@@ -557,6 +552,9 @@ _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
 _ADD_CUES = (r"\b(?:add|put|throw|stick|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|metale|suma\w*"
              r"|with|con)\b")
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
+#: a verb that adds to the clip playing, "throw in" and "échale" too ("échale un piano de esos
+#: de house"; reading.py tells such an edit from a new piece by it)
+ADDS_TO_IT = rf"{_ADDS}|\b(?:throw in|stick in|chuck in|echale|echele|ponle|ponele|pongale)\b"
 #: "only"/"solo" may come before the verb that keeps: "solo deja la guitarra", "just keep the drums"
 _KEEP_VERB = r"(?:(?:deja\w*|keep|leave|manten\w*|quedate con|conserva\w*|want|quiero)\s+)?"
 _SOLO = (rf"\b(?:only|just|solo|solamente|unicamente|nothing but)\s+{_KEEP_VERB}{_ARTICLES}"
