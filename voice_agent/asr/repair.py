@@ -191,6 +191,32 @@ _D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re
 _RUMBA_NUMBER = re.compile(r"\brumba\s+(?=\d{2,3}\b)", re.IGNORECASE)
 #: "could you redo that" heard "could you read you that"
 _READ_YOU = re.compile(r"\bread you (that|it|this)\b", re.IGNORECASE)
+#: "kinda muddy. Undo that." heard "kind of muddy and do that.": "and do that" ending a request
+_UNDO_AT_END = re.compile(r"(?<=\w)\s+(?:and|an)\s+do\s+that(?=[\s,.!?]*$)", re.IGNORECASE)
+#: "around 140, in F" heard "around 140, NF": "in" and the note run into two capitals
+_N_NOTE = re.compile(r"(?<=[,\d] )N([A-G])(?=\s*(?:[,.!?]|$|\s+(?:major|minor|flat|sharp)\b))")
+#: English words Whisper writes for a request's words: "another in the same bane" (vein),
+#: "marimba and condos" (congas)
+_ENGLISH_SOUNDALIKES = ((re.compile(r"\bsame bane\b", re.IGNORECASE), "same vein"),
+                        (re.compile(r"\b(and|with|some|the)\s+condos\b", re.IGNORECASE), r"\1 congas"))
+#: "one common ambient piece": "calm" before a style's name (no style is common)
+_COMMON_STYLE = re.compile(r"\bcommon\s+(?=(\w+(?:[\s-]\w+)?))", re.IGNORECASE)
+#: Spanish "house" as Whisper writes it from a Spanish voice: "un oce", "de Ouse", "una de ósea"
+_HOUSE = re.compile(r"\b(un|una de|de|el|del)\s+(?:oce|ouse|ose|jaus|[oó]sea)\b", re.IGNORECASE)
+#: Spanglish "save esta en mi playlist" heard "Sabé esta en mi playlist"
+_SAVE_AS_SABE = re.compile(r"^(\W*)sab[eé]\s+(?=(?:esta|este|esto|la|lo)\s+(?:en|a)\s+(?:mi|la|una|tu)\s+"
+                           r"(?:playlist|play list|lista)\b)", re.IGNORECASE)
+#: "Ándale pues, pon la lista" heard "Andale pues con la lista": a playlist put on at the start
+_CON_LA_LISTA = re.compile(r"^(\W*(?:(?:[aá]ndale|[oó]rale|pues|bueno|vale|dale|ya|oye|eso|listo|va|sale|ahora"
+                           r"|y)\W+){0,3})con\s+(?=(?:la|mi)\s+(?:lista|playlist)\b)", re.IGNORECASE)
+#: "córtala un poco" heard "corta la un poco": the pronoun written apart from its verb
+_VERB_APART = re.compile(r"\b(corta|acorta|alarga|estira|baja|sube|acelera|frena|deja|pon|haz)\s+(l[ao])\s+"
+                         r"(?=(?:un|una)\s+(?:poco|poquito|pel[ií]n|pelito|toque|chispito|pizca)\b)",
+                         re.IGNORECASE)
+#: "lose the harmonica" heard "blues the harmonica" (no style comes before "the" and a name)
+_BLUES_THE = re.compile(r"\bblues\s+(?=the\s+(\w+(?:\s+\w+)?))", re.IGNORECASE)
+#: "Compárame la versión dos" heard "Compáramela versión 2": the article glued to the verb
+_GLUED_LA_VERSION = re.compile(r"\b(\w+me)la\s+(?=versi[oó]n\b)", re.IGNORECASE)
 
 
 def mend(text: str, language: str = "en") -> str:
@@ -201,9 +227,20 @@ def mend(text: str, language: str = "en") -> str:
     if not language.startswith("es"):
         text = _RUMBA_NUMBER.sub("around ", text)
         text = _READ_YOU.sub(r"redo \1", text)
+        text = _N_NOTE.sub(r"in \1", text)
+        for pattern, said in _ENGLISH_SOUNDALIKES:
+            text = pattern.sub(said, text)
+        text = _BLUES_THE.sub(lambda m: "lose " if find_instruments(m.group(1)) else m.group(0), text)
+        text = _COMMON_STYLE.sub(lambda m: "calm " if find_genre(m.group(1)) else m.group(0), text)
     if language.startswith("es"):
         text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
         text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)
+        if find_genre(text) is None:  # "una de ósea salsa" names its style already
+            text = _HOUSE.sub(r"\1 house", text)
+        text = _SAVE_AS_SABE.sub(r"\1save ", text)
+        text = _CON_LA_LISTA.sub(r"\1pon ", text)
+        text = _GLUED_LA_VERSION.sub(r"\1 la ", text)
+        text = _VERB_APART.sub(r"\1\2 ", text)
     text = _mend_keys(text)
     text = _BACHATA_NOVA.sub("bossa nova", text)
     text = _mend_commands(text, language)
@@ -244,6 +281,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _UNDO.sub(lambda m: f"{m.group(1)}undo", text)
     text = _ADD_TO.sub(lambda m: f"{m.group(1)}add {m.group(2)}", text)
     if not language.startswith("es"):
+        text = _UNDO_AT_END.sub(". Undo that", text)  # after a complaint, not a clause of its own
         for pattern, said in _ENGLISH_WORDS:
             text = pattern.sub(said, text)
         text = _AD.sub("add", text)
@@ -271,10 +309,17 @@ def _mend_spanish_verb(text: str) -> str:
     start = re.match(_FILLERS, text, re.IGNORECASE)
     at = start.end() if start else 0
     word = _WORD.match(text, at)
-    if word is not None and (fold(word.group()) == "dale" and text[word.end():word.end() + 1] == ","
+    if word is not None and (text[word.end():word.end() + 1] == ","
                              or fold(word.group()) in _INTERJECTIONS):
-        # "Dale, subire un poco", "Eso cuártela en la lista": the verb after a word of assent
-        word = _WORD.search(text, word.end() + 1)
+        # "Cuárdalo, porfa"; else the verb after a word of assent or a greeting: "Dale,
+        # subire un poco", "Eso cuártela en la lista", "Dímelo, cuártame la en una playlist"
+        mended = _mend_verb_at(text, word)
+        return mended if mended != text else _mend_verb_at(text, _WORD.search(text, word.end() + 1))
+    return _mend_verb_at(text, word)
+
+
+def _mend_verb_at(text: str, word: re.Match[str] | None) -> str:
+    """``text`` with ``word`` mended when it is a misheard command verb."""
     if word is None:
         return text
     folded = fold(word.group())
@@ -350,7 +395,10 @@ _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synth
             "sintuave": "synthwave", "sinthwave": "synthwave", "handclubs": "handclaps",
             "hand clubs": "handclaps", "bolbe": "volvé", "buelve": "vuelve", "bolve": "volvé",
             "desaga": "deshaga", "desaga eso": "deshaga eso", "balz": "vals", "bals": "vals",
-            "cambiano": "cámbialo", "cambiala": "cámbiala"}
+            "cambiano": "cámbialo", "cambiala": "cámbiala", "ibongos": "y bongos",
+            "císpito": "chispito", "cispito": "chispito", "bóramé": "bórrame", "borame": "bórrame",
+            "bórame": "bórrame", "ply listas": "playlists", "ply lista": "playlist",
+            "ply list": "playlist"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
 
 

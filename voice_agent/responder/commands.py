@@ -284,9 +284,11 @@ _LEFT_IN = (r"(?:what s left|whats left|what is left|que queda|que me queda|que 
 #: a save with no verb: "esa también a Lluvia en Compostela", "and that one to Road Trip"
 _THAT_ONE_TOO = (r"(?:(?:y|and|ok|okay|vale|dale)\s+)*(?:esa|ese|esta|este|that one|this one|that|this)"
                  r"(?:\s+(?:tambien|too|also|as well))?\s+(?:a|en|al|to|in|into)(?:\s+(?:my|the|mi|la|el))?\s+")
+#: the word for a playlist said after its name ("the Mindil Beach playlist")
+_PLAYLIST_NOUN = r"(?:playlist|play list|lista)"
 #: what may follow a playlist played by name: nothing much, or an aside after a pause that
 #: names no list ("pon Camino al Trabajo, anda", "pon Domingo Familiar, que ya llegaron")
-_AFTER_PLAYED_NAME = re.compile(rf"\s*{_TRAILING}|\s+(?:anda|va|dale|ya|bro|lah|mate|que|because"
+_AFTER_PLAYED_NAME = re.compile(rf"(?:\s+{_PLAYLIST_NOUN})?\s*{_TRAILING}|\s+(?:anda|va|dale|ya|bro|lah|mate|que|because"
                                 r"|cause|cos|since|porque|pues)\b.*"
                                 r"|\s*[,.;!?]\s*(?!.*\b(?:playlist|play list|lista|list)\b).*")
 _SONGS_IN = (r"(?:que|what|which|cuales)\s+(?:canciones|songs|temas|clips|tracks)\s+(?:\w+\s+){0,2}$")
@@ -317,7 +319,7 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
             continue
         start, end = spans[name]
         before = folded[:start]
-        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+|me\s+|us\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
                      rf"|lista)\s+)?$", before) and re.fullmatch(_AFTER_PLAYED_NAME, folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
@@ -348,6 +350,8 @@ def _heard_at_end(key: str, folded: str) -> tuple[int, int] | None:
     many words as the name, give or take, alike enough, starting with the same letter
     and naming no other music; None otherwise."""
     tail = re.sub(_TRAILING, "", folded)
+    if re.search(rf"(?:^|\s){_PLAY_VERBS}\s", tail):  # "play me the minor beach playlist"
+        tail = re.sub(rf"\s+{_PLAYLIST_NOUN}$", "", tail)  # (a save may name a new one)
     words, wanted = tail.split(), key.replace(" ", "")
     best: tuple[float, int] | None = None
     count = len(key.split())
@@ -462,7 +466,7 @@ def _save(folded: str, text: str) -> Command | None:
     if re.match(r"(?:(?:please|now|and|ok|okay|can you|could you)\s+)*(?:put|stick|bung|whack) on\s+(?:my|the|our)\b",
                 folded):
         return None  # "put on my fiesta playlist": play it
-    if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded):
+    if _has(_SAVE_VERBS, folded) or _has(_PUT_IN_LIST, folded) or re.match(_INTO_NEW_PLAYLIST, folded):
         return Command(Intent.SAVE, find_playlist(folded) or _bare_save_target(folded))
     adds_to_list = _has(_ADD_VERBS, folded) and _playlist_noun(folded) and _has(
         r"(?:to|in|into|on|a|en|al|inna)", folded)
@@ -471,6 +475,11 @@ def _save(folded: str, text: str) -> Command | None:
     return None
 
 
+#: the clip put into a playlist given a name, whatever the verb was heard as: "bung that one
+#: on a playlist called Port Hills" ("fun that one..."), "súbela a una lista llamada Costa"
+_INTO_NEW_PLAYLIST = (r"(?:[a-z]+\s+){0,3}?(?:[a-z]+\s+(?:it|this|that|la|lo|esa|esta)(?:\s+one)?|[a-z]+l[ao])\s+"
+                      r"(?:on|in|into|onto|to|en|a)\s+(?:a|my|the|una|mi)\s+(?:new\s+|nueva\s+)?"
+                      r"(?:playlist|play list|lista)\s+(?:called|named|que se llame|llamada)\b")
 #: "save it to study beats", "guárdala en mañanas", "sick, save that to gym mix": a save into
 #: a playlist named bare, new or not (an existing one is also found by named_playlist_command)
 _SAVE_INTO = (rf"^(?:[a-z]+\s+){{0,3}}?{_SAVE_VERBS}\s+(?:it|this|that|this one|that one|la|lo|esta|este"

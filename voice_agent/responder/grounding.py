@@ -53,7 +53,9 @@ _TOO_MUCH = r"\b(?:too|demasiado)\s+\w+"
 #: "love" as praise, not a mood: "I love it", "love this one", "love how it sounds"
 _LOVE_AS_PRAISE = (r"\blov(?:e|ing)\s+(?:it|this|that|these|those|the way|how|what|you)\b"
                    # and as a wish: "I'd love some music under it", "would love a track"
-                   r"|\b(?:i'?d|i would|would|we'?d) love\s+(?:some|a|an|to|it|this|that)\b")
+                   r"|\b(?:i'?d|i would|would|we'?d) love\s+(?:some|a|an|to|it|this|that)\b"
+                   # and as a name for the person spoken to: "top, love, that'll do nicely"
+                   r"|(?:^|,|\b(?:ok|okay|thanks|cheers|ta|top|right|alright|yes|yeah)\b)\s*love\s*(?=[,.!?]|$)")
 
 
 @prefers_correction
@@ -68,9 +70,14 @@ def find_mood(text: str) -> str | None:
     return None
 
 
-#: each mood's words folded (hyphens as spaces) and compiled once, in MOOD_WORDS order
+#: a mood word that takes an "s" in the plural: a Spanish adjective ending in a vowel
+#: ("love" and "intense" are English)
+_PLURAL_S = re.compile(r"(?<!lov)(?<!intens)[aeo]$")
+#: each mood's words folded (hyphens as spaces) and compiled once, in MOOD_WORDS order; a
+#: Spanish adjective also in its plural, as Whisper may write it ("bien románticas")
 _MOOD_PATTERNS = tuple(
-    (mood, tuple((word, re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])"))
+    (mood, tuple((word, re.compile(rf"(?<![a-z]){re.escape(word)}{'s?' if _PLURAL_S.search(word) else ''}"
+                                   r"(?![a-z])"))
                  for word in (fold(w).replace("-", " ") for w in words)))
     for mood, words in MOOD_WORDS.items())
 
@@ -80,7 +87,7 @@ _MOOD_PATTERNS = tuple(
 _LENGTH_NUMBER = (r"\b(?:longer|shorter|mas larg[oa]|mas long|mas cort[oa]|que dure|length|duracion"
                   r"|larg[oa]|largot[oa]|larguit[oa]|cort[oa]|cortit[oa]|alarg\w*|alargu\w*|acorta\w*)\W+"
                   r"(?:(?:dejala|dejalo|ponla|ponlo|hazla|hazlo|en|a|to|de|hasta|los|unos|about|around|like"
-                  r"|como)\s+){0,2}(\d{1,3})\b"
+                  r"|como)\s+){0,2}(\d{1,3})\b(?:\s*(?:seconds?|secs?|segundos?|minutes?|minutos?)\b)?"
                   r"(?!\s*(?:bpm|beats|pulsaciones))")
 #: a length set after a complaint about it: "está muy larga para el video, déjala en
 #: veinticinco", "it's way too long, make it 20"
@@ -170,7 +177,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
                 r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
                 r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?(?:\s+(?:justo|exactamente))?\s+(?:a|hasta|en)"
                 r"|\s+l[ao](?:\s+a)?(?=\s+\d)|(?<=l[ao])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\b)))\s+"
-                r"(?:(?:unos?|exactly|just|right|justo|exactamente)\s+)?"
+                r"(?:(?:unos?|exactly|just|right|justo|exactamente|about|around|roughly)\s+)?"
                 r"(\d{2,3})\b(?!\s*(?:s|sec|secs|seconds?|segundos?|minutes?|minutos?|%|percent"
                 r"|por ciento)\b)")
 
