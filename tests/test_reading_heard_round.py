@@ -80,3 +80,24 @@ def test_the_x_playlist_played_with_its_name_heard_a_little_off(text):
                                   "play me something in a minor key for the beach"])
 def test_a_save_or_a_request_is_no_playlist_heard_off(text):
     assert named_playlist_command(text, ["sunday", "Mindil Beach"]) is None
+
+
+SALSA = MusicPlan(genre="salsa", bpm=180, key="A", mode="minor",
+                  instruments=("piano", "trumpet", "congas", "bass"), mood="happy", duration_s=20.0, seed=5)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Ponle un trombón y bájale a la trompeta... no, mejor quítale la trompeta del todo.", "es"),
+    ("add a trombone and turn the trumpet down, no, actually take the trumpet out", "en"),
+])
+def test_a_correction_takes_back_only_the_command_after_and(text, language):
+    reading = read_request(text, language, SALSA, awaiting_answer=False)
+    assert reading.intent is Intent.REFINE
+    assert "trombone" in reading.edited.instruments and "trumpet" not in reading.edited.instruments
+    assert reading.edited.bpm == SALSA.bpm and reading.edited.seed == SALSA.seed
+
+
+def test_a_correction_after_and_a_noun_still_takes_back_the_whole_command():
+    reading = read_request("ponle una trompeta y un trombón, no, mejor un saxofón", "es", SALSA.replace(
+        instruments=("piano", "congas", "bass")), awaiting_answer=False)
+    assert "saxophone" in reading.edited.instruments and "trombone" not in reading.edited.instruments

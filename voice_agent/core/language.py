@@ -277,9 +277,21 @@ def correction(text: str) -> tuple[str, str, str, str] | None:
     while clause > 0 and len(re.findall(r"\w+", text[clause + 1:found.start()])) <= 1:
         # a tag is no clause of its own: "agrégale trompeta, ¿ya? Ay no, ..."
         clause = max(text.rfind(mark, 0, clause) for mark in ",;.!?…")
+    # "agrégale un trombón y bájale a la trompeta... no, mejor quítale la trompeta": a
+    # command of its own after "and" is the clause taken back; the trombone stays
+    joined = list(_JOINED_COMMAND.finditer(text, clause + 1, found.start()))
+    if joined:
+        clause = joined[-1].start()
     cue = found.start("cue") if found.group("cue") else found.end()
     return (text[:clause + 1], text[clause + 1:found.start()], text[found.end():].strip(),
             text[cue:].strip())
+
+
+#: "and" / "y" followed by a command verb: where a second command of one sentence begins
+_JOINED_COMMAND = re.compile(
+    r"\s(?=(?:and|y|e)\s+(?:(?:add|turn|take|make|put|remove|drop|bring|throw|swap|change|slow|speed|lose"
+    r"|kill|cut|raise|lower)\b|(?:pon|quita|sube|baja|agrega|mete|saca|cambia|haz|deja)\b"
+    r"|[a-záéíóú]+(?:le|la|lo|les|selo|sela)\b))", re.IGNORECASE)
 
 
 #: what may follow a bare number said again: "ninety-five'll do", "C minor only", "a cuarenta"
