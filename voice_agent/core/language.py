@@ -291,7 +291,9 @@ def correction(text: str) -> tuple[str, str, str, str] | None:
 _JOINED_COMMAND = re.compile(
     r"\s(?=(?:and|y|e)\s+(?:(?:add|turn|take|make|put|remove|drop|bring|throw|swap|change|slow|speed|lose"
     r"|kill|cut|raise|lower)\b|(?:pon|quita|sube|baja|agrega|mete|saca|cambia|haz|deja)\b"
-    r"|[a-záéíóú]+(?:le|la|lo|les|selo|sela)\b))", re.IGNORECASE)
+    r"|(?:baj|b[aá]j|sub|s[uú]b|quit|qu[ií]t|pon|agreg|agr[eé]g|a[ñn]ad|met|m[eé]t|sac|s[aá]c|cambi|c[aá]mbi|haz"
+    r"|dej|d[eé]j|alarg|al[aá]rg|acort|ac[oó]rt|ech|[eé]ch|sum|s[uú]m|borr|b[oó]rr|da|toc|t[oó]c)[a-záéíóú]*?"
+    r"(?:le|la|lo|les|selo|sela)\b))", re.IGNORECASE)  # a verb with its pronoun: "y bájale"
 
 
 #: what may follow a bare number said again: "ninety-five'll do", "C minor only", "a cuarenta"
