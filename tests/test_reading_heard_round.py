@@ -101,3 +101,12 @@ def test_a_correction_after_and_a_noun_still_takes_back_the_whole_command():
     reading = read_request("ponle una trompeta y un trombón, no, mejor un saxofón", "es", SALSA.replace(
         instruments=("piano", "congas", "bass")), awaiting_answer=False)
     assert "saxophone" in reading.edited.instruments and "trombone" not in reading.edited.instruments
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Vale, genial. ¿Cuántos segundos dura ahora?", "es"),
+    ("Okay, cool. What key is it in now?", "en"),
+])
+def test_a_question_about_the_clip_after_a_word_of_assent_is_answered(text, language):
+    reading = read_request(text, language, AMBIENT, awaiting_answer=False)
+    assert reading.intent is Intent.CHAT and reading.about_clip

@@ -160,6 +160,9 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
             and command.intent in (Intent.CONFIRM, Intent.CANCEL)):
         rest = after_answer_word(text)
         reading = read_request(rest, language, previous_plan, playlists, False) if rest else None
+        if reading is not None and previous_plan is not None and asks_about_clip(text):
+            # "Vale, perfecta. ¿Cuántos segundos tiene ahora?": the question, its "?" kept
+            reading = dataclasses.replace(reading, guess=Intent.CHAT, intent=Intent.CHAT, about_clip=True)
         # "okay, can already, thank you": talk after the "okay", nothing to say yes to
         if reading is not None and (reading.guess is not Intent.CHAT or len(rest.split()) >= 2):
             return dataclasses.replace(reading, text=text)
