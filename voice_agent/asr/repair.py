@@ -91,7 +91,8 @@ _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
                    r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+(?:do|you|new)\b"
                    r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?(?:[\s,]+please)?"
-                   r"[\s,.!?]*$)",
+                   # the undo ends the request, or a reason follows it: "and do that, it was better"
+                   r"(?:[\s,.!?]*$|\s*[,.;!?]\s+(?:it|that|this|i|because|cos|cause)\b))",
                    re.IGNORECASE)
 _ADD_TO = re.compile(rf"^({_FILLERS})(?:at|ad|and)\s+(that|it|this)\b(?=(?:\s+(?:one|song|track))?"
                      r"\s+(?:to|in|into)\b)", re.IGNORECASE)
@@ -185,6 +186,14 @@ _IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[
 _BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b", re.IGNORECASE)
 #: "and gene major": "in G major"
 _GENE_KEY = re.compile(r"\b(?:and|in)\s+gene\s+(major|minor)\b", re.IGNORECASE)
+#: "strings and a harp, in D major" heard "... and demajor": the letter glued to its mode
+_GLUED_ENGLISH_KEY = re.compile(r"\b(?:in|and|an|on)\s+(dee|de|d|see|c|e|gee|g|bee|b|ay|a|eff|f)(major|minor)\b",
+                                re.IGNORECASE)
+#: "en si bemol mayor" heard "encibe mol mayor": the note's "be" glued to it, "mol" apart
+_SPLIT_BEMOL = re.compile(r"\b(en|a)?(do|re|mi|fa|sol|la|si|ci)\s?be\s?mol\b", re.IGNORECASE)
+#: "actually nah, make it a choir" heard "actually not, make it a choir": a take-back
+_ACTUALLY_NOT = re.compile(r"\b(actually|wait)\s+not(?=\s*,\s*(?:make|put|add|use|swap|change|give|go with"
+                           r"|i mean|let s|let's|lets|just|rather|a|an|some|the)\b)", re.IGNORECASE)
 #: "and deminer please": "in D minor"
 _D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re.IGNORECASE)
 #: English "around a hundred and fifteen" heard "rumba 115": no rumba comes before a bare number
@@ -228,12 +237,17 @@ def mend(text: str, language: str = "en") -> str:
         text = _RUMBA_NUMBER.sub("around ", text)
         text = _READ_YOU.sub(r"redo \1", text)
         text = _N_NOTE.sub(r"in \1", text)
+        text = _ACTUALLY_NOT.sub(r"\1 nah", text)
+        text = _GLUED_ENGLISH_KEY.sub(
+            lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}", text)
         for pattern, said in _ENGLISH_SOUNDALIKES:
             text = pattern.sub(said, text)
         text = _BLUES_THE.sub(lambda m: "lose " if find_instruments(m.group(1)) else m.group(0), text)
         text = _COMMON_STYLE.sub(lambda m: "calm " if find_genre(m.group(1)) else m.group(0), text)
     if language.startswith("es"):
         text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
+        text = _SPLIT_BEMOL.sub(lambda m: f"{(m.group(1) or '').lower() + ' ' if m.group(1) else ''}"
+                                          f"{m.group(2).lower().replace('ci', 'si')} bemol", text)
         text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)
         if find_genre(text) is None:  # "una de ósea salsa" names its style already
             text = _HOUSE.sub(r"\1 house", text)
@@ -296,6 +310,7 @@ def _mend_commands(text: str, language: str) -> str:
     text = _NUMBER_SI.sub(r"\1, sí", text)
     text = _BALE.sub(r"\1Vale", _AMILISTA.sub("a mi lista", text))
     text = _CIELO.sub(lambda m: f"{m.group(1)} {_AFTER_UN[m.group(2).lower()]}", text)
+    text = _UKELELE.sub("un ukelele", text)
     text = _VERB_LA_MI.sub(lambda m: f"{m.group(1)}l{m.group(2)} a {m.group(3)}", text)
     text = _POR_LA.sub("ponla ", text)
     text = _PASA_LO.sub(lambda m: f"{_ACCENTED[m.group(1).lower()]}{m.group(2).lower()} a " if find_genre(m.group(3))
@@ -378,6 +393,8 @@ _SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_
                          r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
                          r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
 #: "añádele un cielo": the cello ("chelo") heard as the sky, where an instrument's name ends
+#: "póngale un ukelele" heard "póngale uno que lele": the instrument's name split in two
+_UKELELE = re.compile(r"\b(?:uno|un)\s+(?:que\s?lele|u\s?que\s?lele|cu\s?lele|kulele)\b", re.IGNORECASE)
 _AFTER_UN = {"cielo": "chelo", "trabajo": "contrabajo"}  # "ponle un trabajo también": the double bass
 _CIELO = re.compile(rf"\b(un)\s+({'|'.join(_AFTER_UN)})\b(?=\s*(?:$|[,.!?;]|y\b|con\b|porfa|por favor"
                     r"|tambi[eé]n))", re.IGNORECASE)

@@ -239,7 +239,10 @@ _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 #: "about a hundred and twenty, no, make that a hundred and thirty", "a ciento diez... no,
 #: mejor a ciento cinco", "jazz, I mean salsa", "en re, digo, en mi"
 _CORRECTION = re.compile(
-    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+)\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o|ehm|erm|um|uh"
+    # heard, "actually, no" may come with no comma before it: "pop a cello in there actually
+    # nah, make it a choir"
+    r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+|\s(?=(?:actually|wait)\s*,?\s+(?:no|nah|naw|nope)\s*[,.!;]))"
+    r"\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o|ehm|erm|um|uh"
     r"|hmm|mm|eh|em)\s*,?\s*){0,3}"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"

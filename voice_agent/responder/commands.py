@@ -216,7 +216,7 @@ def _clean_name(raw: str, named: bool = False) -> str | None:
     inside it are part of it."""
     words = raw.split()  # "pa mi jeva": a determiner inside a name is part of it
     while words and words[0] in ("called", "named", "de", "del", "llamada", "my", "the", "mi",
-                                 "la", "el", "a"):
+                                 "la", "el", "a", *_ALL_OF_IT):
         words = words[1:]
     name = " ".join(words)
     if name in _GENERIC_NAMES or find_item(name) is not None or re.fullmatch(r"\d+", name):
@@ -286,6 +286,10 @@ _THAT_ONE_TOO = (r"(?:(?:y|and|ok|okay|vale|dale)\s+)*(?:esa|ese|esta|este|that 
                  r"(?:\s+(?:tambien|too|also|as well))?\s+(?:a|en|al|to|in|into)(?:\s+(?:my|the|mi|la|el))?\s+")
 #: the word for a playlist said after its name ("the Mindil Beach playlist")
 _PLAYLIST_NOUN = r"(?:playlist|play list|lista)"
+#: "play the whole Marina Bay playlist", "la lista entera de Malecón": all of it, from its
+#: first song; not part of its name
+_ALL_OF_IT = ("whole", "entire", "full", "complete", "entera", "completa")
+_WHOLE = rf"(?:{'|'.join(_ALL_OF_IT)})"
 #: what may follow a playlist played by name: nothing much, or an aside after a pause that
 #: names no list ("pon Camino al Trabajo, anda", "pon Domingo Familiar, que ya llegaron")
 _AFTER_PLAYED_NAME = re.compile(rf"(?:\s+{_PLAYLIST_NOUN})?\s*{_TRAILING}|\s+(?:anda|va|dale|ya|bro|lah|mate|que|because"
@@ -319,7 +323,8 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
             continue
         start, end = spans[name]
         before = folded[:start]
-        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+|me\s+|us\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?(?:(?:playlist|play list"
+        if re.search(rf"(?:^|\s){_PLAY_VERBS}\s+(?:back\s+|me\s+|us\s+)?(?:(?:my|the|mi|la|el|a|al|to)\s+)?"
+                     rf"(?:{_WHOLE}\s+)?(?:(?:playlist|play list"
                      rf"|lista)\s+)?$", before) and re.fullmatch(_AFTER_PLAYED_NAME, folded[end:]):
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
@@ -640,7 +645,30 @@ def parse_version_command(text: str) -> VersionCommand | None:
         last = _version_command(parts[-1]) if len(parts) > 1 else None
         if last is not None and last.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
             return last
+        # the command, then why: "Undo that, it was better with the piano."
+        if (first := _command_then_reason(parts)) is not None:
+            return first
     return None
+
+
+def _command_then_reason(parts: list[str]) -> VersionCommand | None:
+    """An undo or go back said first, after at most a filler, then why ("Hmm. Undo that,
+    it was better with the piano.")."""
+    for index, part in enumerate(parts[:-1]):
+        command = _version_command(part)
+        if command is not None and command.intent in (Intent.UNDO, Intent.GO_TO_VERSION):
+            said_why = re.match(_A_REASON, normalise_command_text(" ".join(parts[index + 1:])))
+            return command if said_why else None
+        if re.sub(_LEAD_FILLERS, "", normalise_command_text(part) + " ").strip():
+            return None  # words before it that are more than a filler
+    return None
+
+
+#: a clause that says why, not what: "it was better with the piano", "I liked it more
+#: before", "porque así sonaba mejor", "estaba mejor con el piano"
+_A_REASON = (r"(?:(?:it|that|this|which|the \w+)\s+)?(?:was|were|sounded|sounds|had|felt|s|is)\b"
+             r"|i\s+(?:liked|preferred|prefer|like|loved)\b|(?:because|cos|cause|coz|since|porque|pues|ya que"
+             r"|que)\b|(?:estaba|sonaba|era|me gustaba|quedaba|me gusto)\b|(?:too|demasiado|muy)\b")
 
 
 def _version_command(text: str) -> VersionCommand | None:
@@ -767,14 +795,25 @@ def _named_version(folded: str, verb: str = _GO_TO) -> int | None:
     if match is None:
         return None
     word = next(g for g in match.groups() if g)
-    return _ORDINALS.get(word) or _number_value(word)
+    value = _ORDINALS.get(word) or _number_value(word)
+    # "bring it back to 90": a tempo, no session has ninety versions
+    return value if value is not None and value <= _MOST_VERSIONS_SAID else None
 
 
 def _bare_number(folded: str) -> int | None:
     """A number right after "back to" / "vuelve a la": "go back to 2", "vuelve a la dos"."""
-    match = re.search(rf"\b(?:to|a|a la|al|to number|a la numero)\s+(\d{{1,2}}|{_NUMBER})(?:\s+(?:please|por favor))?\s*$",
-                      folded)
-    return _number_value(match.group(1)) if match else None
+    match = re.search(rf"\b(?:to|a|a la|al|to number|a la numero)\s+(\d{{1,2}}|{_NUMBER})"
+                      rf"(?:\s+(?:please|por favor|{_VOCATIVE}))*\s*$", folded)
+    value = _number_value(match.group(1)) if match else None
+    return value if value is not None and value <= _MOST_VERSIONS_SAID else None
+
+
+#: a word for the person spoken to after a command: "go back to number two, cher"
+_VOCATIVE = (r"(?:mate|cher|bro|bruv|man|love|pal|buddy|dude|boss|chief|friend|my friend|fam|sir|hun|hon"
+             r"|darling|my guy|cuz|amigo|amiga|hermano|mano|pana|parce|che|wey|guey|tio|tia|compa|cuate"
+             r"|lah|leh|yaar|bhai|ji|oga|boet|bru|china|sis)")
+#: the highest version number a "back to N" may name; a larger one is a tempo
+_MOST_VERSIONS_SAID = 30
 
 
 def _compared(folded: str) -> tuple[int, ...]:

@@ -168,7 +168,8 @@ _BARE_TEMPO = (r"\b(?:tempo|ritmo|velocidad|speed)\s+(?:to|a|at|of|de|en|=)?\s*(
 #: "and slower, like 100", "slower mate, say 95", "más lenta, a 90", "make it 95"; a length
 #: ("to 30 seconds") is not a tempo
 TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick|pick|turn|dial|knock|drop|pull"
-                r"|ramp|bump|put|set|move)(?:\s+(?:it|this|that|things|her|him|am|em|them|the tempo|the bpm))?"
+                r"|ramp|bump|put|set|move|nudge|inch|edge|lift|raise|jack|hike|ease|rev|notch|get)"
+                r"(?:\s+(?:it|this|that|things|her|him|am|em|them|the tempo|the bpm))?"
                 r"(?:\s+(?:up|down|back)){0,2}\s+(?:to|at)|(?:faster|slower|quicker|slow|fast"
                 r"|(?:mas )?lent[oa]|(?:mas )?rapid[oa])(?:\s+(?:mate|man|dude|bro|pal|buddy|please"
                 r"|then|tio|guey|wey|che|porfa|pues)|\s+\w+(?=,))?\W+(?:like|say|around|about|maybe|to|at|a|como"
@@ -395,7 +396,9 @@ NOTE = r"(do|re|mi|fa|sol|la|si|[a-g])(?:[\s-]*(#|b|sharp|flat|sostenido|bemol)(
 _MODE = f"({'|'.join(sorted(MODE_WORDS, key=len, reverse=True))})"
 #: "down to C minor", "up to E flat": what follows the move is a key
 _KEY_MOVE = (rf"\b(?:up|down)\s+(?:a\s+\w+\s+)?(?:to|into)\s+(?:[a-g](?:\s*(?:#|b|sharp|flat))?"
-             rf"\s+{_MODE}|[a-g]\s*(?:#|sharp|flat)|[b-g](?=\s*(?:[?.!,]|$)))\b")  # "bring it down to E?"
+             rf"\s+{_MODE}|[a-g]\s*(?:#|sharp|flat)|[b-g](?=\s*(?:[?.!,]|$))"
+             # "take it down into minor", "bring it up to a major key": a mode alone
+             rf"|(?:the\s+|a\s+)?{_MODE}(?:\s+(?:key|mode|tonality))?(?=\s*(?:[?.!,]|$|please|then|for)))\b")
 #: what follows a note and mode when the words are not a key: "a minor key" names only the
 #: mode, "la mayor parte" is "most of"
 _NOT_A_KEY = r"(?!\s+(?:key|parte|cantidad|numero)\b)"

@@ -276,7 +276,8 @@ def _tempo_change(text: str, folded: str) -> str | None:
 
 #: a yes/no question to the agent ("did you compose this yourself?"), not a request form
 #: ("can you make it faster?")
-_YES_NO_QUESTION = (r"^\W*(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
+_YES_NO_QUESTION = (r"^\W*(?:[a-z]+\s*,\s*){0,2}"  # heard, "Perfect." may end in a comma: "perfect, is that ..."
+                    r"(?:did|do|does|are|were|is|was|have|has|will)\s+(?:you|it|this|that)\b"
                     # who made it: "Charley, who made this music, is it you?", "¿quién la hizo?",
                     # "who is playing the sitar, is it a real person?"
                     r"|\b(?:who|quien)(?:'s|’s)?\s+(?:made|makes|composed|wrote|played|produced|hizo|compuso"

@@ -33,6 +33,8 @@ _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i me
                 # "take the piano away from it", "ditch the keys"
                 r"|take(?=(?:\s+[^\s,.;]+){1,3}\s+away\b)"
                 r"|get rid of|quita|quitale|quitar|quitales|quitad[oa]|sacal[oa]s?"
+                # the infinitive, as Whisper may write "quítale": "quitarle las cuerdas"
+                r"|quitarle|quitarles|quitarla|quitarlo|sacarle|sacarles|eliminarle"
                 r"|saca|sacale|elimina|drop|lose|less|menos|fuera|afuera"
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
                 r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine"
