@@ -232,7 +232,8 @@ def filler_words(*extra: str) -> str:
 _TAKE_BACK = (r"(?:no wait|wait no|(?:(?:no|nah|naw),? )?(?:hang|hold) on|on second thought|mejor no"
               r"|(?:(?:no|nah|naw) )?(?:scratch|scrap) that|no (?:man|mate|bro|vale|tio|wey|pues)"
               r"|no|nah|naw|nope|sorry|perd[oó]n|wait|espera|pens[aá]ndolo (?:bien|mejor)"
-              r"|chale|bah|i misspoke|me equivoqu[eé]|i got that wrong)")
+              r"|chale|bah|i misspoke|me equivoqu[eé]|i got that wrong"
+              r"|excuse me|pardon(?: me)?|my bad|disculpa|disculpe|perdona|perdone)")
 #: sounds said around the words that take back ("wait ah", "no lah", "ay no, perdón")
 _AROUND = r"(?:ah|oh|eh|ay|uy|lah|la|na|pues|bueno|well)"
 #: a correction said in the middle of a request, after which the words say it again:
@@ -246,6 +247,7 @@ _CORRECTION = re.compile(
     r"|hmm|mm|eh|em)\s*,?\s*){0,3}"
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
+    r"|(?:or|o)\s+(?:let['’]?s|lets|let us)?\s*say\b\s*,?|o digamos\b\s*,?"  # "twenty seconds, or let's say twenty-five"
     r"|(?:(?:or|o)\s+)?(?:make that|i mean|i meant|digo|or rather|o mejor|mejor dicho|no mejor"
     r"|(?:bueno|well),?\s+(?:mejor|actually))\b\s*,?)"
     # "I said A major but what I really meant was A minor"

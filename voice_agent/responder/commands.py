@@ -98,6 +98,8 @@ _LIKE = (r"(?:like|similar|same as|parecid(?:it)?[ao]|como|igual|igualit[ao]|sim
          # "one more in this same style", "in the same lane", "that resembles this one",
          # "de ese mismo palo"
          r"|in (?:the|that|this) same (?:style|vein|vibe|lane|kind|mood|spirit|feel)|in the same lane"
+         # "one more in that vibe", "otra en ese mismo rollo"
+         r"|in (?:that|this) (?:vibe|mood|spirit|feel)|en (?:ese|este) (?:mismo )?rollo"
          r"|resembles? (?:this|that|it)|de (?:ese|este) mismo (?:palo|estilo|rollo|tipo))")
 #: the same music said without "another": "same vibe but a fresh take", "something similar",
 #: "algo parecido", "en la misma onda"

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from voice_agent.responder.commands import parse_command
-from voice_agent.core.plan import (MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
+from voice_agent.core.plan import (MAX_DURATION_S, MAJOR_MOODS, MINOR_MOODS, MODE_WORDS, MODES, MOOD_WORDS, MusicPlan,
                                    clamp_bpm, clamp_duration, normalize_key)
 from voice_agent.core.types import Intent, Transcript, Turn
 from voice_agent.core.language import as_tu, prefers_correction, spell_numbers
@@ -32,6 +32,9 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 "volvela a poner", "volve a ponerla", "repetila", "repetilo", "repetímela",
                 "repetimela", "play ulit", "ulitin", "vuelvamela a poner", "vuelvemela a poner",
                 "volvemela a poner", "vuelvala a poner",
+                # "volvé a pasarla, que no la escuché bien"
+                "vuelve a pasar", "volve a pasar", "vuelva a pasar", "vuelvela a pasar",
+                "volvela a pasar", "volve a poner", "volve a tocar",
                 # "ponla desde el principio", "play it from the top"
                 "desde el principio", "from the top", "from the beginning", "from the start")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
@@ -376,6 +379,8 @@ def find_duration(text: str) -> float | None:
     if not match:  # "que dure minuto y medio", "a minute and a half" said without a count
         if re.search(r"\b(?:hasta|al|to|up to)\s+(?:el|the|a|one|un)?\s*(?:minuto|minute)\b", folded):
             return 60.0  # "alárgala hasta el minuto"
+        if re.search(_AS_LONG_AS_IT_GOES, fold(folded)):
+            return MAX_DURATION_S  # "stretch it out as long as you're able to"
         return 90.0 if re.search(r"\bminuto y medio\b|\bminute and a half\b", folded) else None
     count = match.group(1)
     if count in ("one and a half", "uno y medio"):
@@ -387,6 +392,13 @@ def find_duration(text: str) -> float | None:
     if re.search(r"(?:and a half|y medio|y media)", match.group(0)[len(count):]):
         minutes += 0.5
     return minutes * 60.0
+
+
+#: the longest a clip can be: "as long as you can make it", "lo más larga que puedas"
+_AS_LONG_AS_IT_GOES = (r"\bas long as (?:you can|you['’ ]?re able|you are able|you could|it can go|it goes|possible"
+                       r"|it gets)\b|\b(?:the )?(?:longest|max|maximum) (?:length|you can|possible)\b"
+                       r"|\blo mas larg[oa] (?:que (?:puedas|se pueda|puedes|podas|pueda)|posible)\b"
+                       r"|\bal maximo de (?:largo|duracion)\b")
 
 
 #: a note as said in English or Spanish ("E flat", "fa sostenido", "si bemol", "C#")

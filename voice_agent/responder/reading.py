@@ -300,7 +300,7 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
                  r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
                  r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"
-                 r"|\breal \w+ or (?:a |an )?(?:computer|machine|sample|fake|synth)"
+                 r"|\breal \w+ or (?:is (?:it|that|this) )?(?:just )?(?:a |an )?(?:computer|machine|sample|fake|synth)"
                  # "¿esa que suena arriba es la flauta o es un saxo?", "is that a flute or a sax?"
                  r"|\b(?:es|is (?:it|that|this))\s+(?:la|el|un|una|a|an|the)\s+\w+\s+(?:o|or)\s+(?:es\s+|is\s+"
                  r"(?:it\s+)?)?(?:la|el|un|una|a|an|the)\s+\w+\W*$"
@@ -310,6 +310,14 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  # "¿cómo tú te llamas?", "what's your name?", "who are you?"
                  r"|\bcomo (?:tu |vos )?te llamas?\b|\bwhat(?: s| is) your name\b|\bwho are you\b"
                  r"|\bquien (?:eres|sos|es usted)\b")
+
+
+def _names_a_change(fields: dict) -> bool:
+    """Whether the words ask for a tempo, key, mode or length: "make it faster again", "más
+    rápido otra vez", "again, but 30 seconds long" are edits, not the clip played again (a
+    bare "slow" or a mood is no such ask: "play that slow one again", "again, so calm")."""
+    return any(fields[name] is not None for name in ("bpm", "key", "mode", "duration_s")) \
+        or tempo_direction(fields["text"]) is not None
 
 
 def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
@@ -404,7 +412,7 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
     # ... and "let's start over from the beginning" is a new piece, not this one from its start
     if not names_genre and not fields["instruments"] and any(
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded) \
-            and not fresh_start:
+            and not fresh_start and not _names_a_change(fields):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
     edit_words = bool(any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded))
     if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"

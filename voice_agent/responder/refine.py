@@ -152,6 +152,7 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 #: "keep the tempo", "same instruments", "mantén el ritmo": a field a genre change leaves
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
 _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserv\w*|respet\w*|respect|sin cambiar(?:le)?|sin tocar(?:le)?"
+         r"|deja|dejame|dejale|dejalo|dejala|dejen|deje|dejeme"  # "dejá los instrumentos como están"
          r"|don'?t touch|do not touch"
          r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
          r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
@@ -170,6 +171,8 @@ _KEEP_ALL = (r"\bsame everything else\b|\b(?:keep(?:ing)?|mant\w*|conserva\w*|de
              # "pero sin tocar nada más", "without changing anything else", "don't touch
              # anything else", "change nothing else"
              r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing)(?:le|la|lo)? (?:nada|anything) (?:mas|else)\b"
+             # "everything else stays exactly the way it is", "the rest remains as is"
+             r"|\b(?:everything else|the rest|all the rest)\s+(?:stays|stay|remains|remain|is kept|should stay)\b"
              r"|\b(?:no toques|no cambies|don'?t touch|don'?t change|do not touch|do not change)"
              r" (?:nada mas|anything else)\b|\b(?:change|touch) nothing else\b")
 
@@ -197,6 +200,8 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|same (?:thing|song|piece|one|idea|again)?\s*but (?:a bit |slightly )?different"
              r"|a different (?:take|version|variation)|una variacion|otra variante|new seed"
              r"|nueva semilla|reshuffle|otra interpretacion|otra tirada|try again with the same"
+             # "the same thing again but freshly played, not a copy"
+             r"|freshly played|played (?:fresh|afresh|anew)|not (?:a|an exact|the same) copy"
              r"|(?:one more |another )?(?:fresh|new) (?:attempt|try|go)\b"
              r"|same (?:settings|everything|plan),? (?:but )?(?:a )?(?:different|new|fresh)"
              r" (?:take|version|one)|(?:a )?(?:different|fresh|new) (?:take|spin)"
@@ -575,12 +580,17 @@ def _solo(folded: str) -> tuple[str, ...]:
     # "quítale todo menos el piano", "remove everything but the drums": only those stay
     folded = re.sub(r"\b(?:quita\w*|saca\w*|remove|take out|get rid of|drop|strip)\s+(?:todo|everything|all)"
                     r"\s+(?:lo demas\s+|else\s+)?(?:menos|excepto|salvo|but|except(?: for)?)\s+", "solo ", folded)
-    match = re.search(_SOLO, folded.strip(" .!?"))
+    # "remove everything except the guitar, and add a harmonica": the guitar stays alone,
+    # and the harmonica joins it
+    folded, *added = re.split(rf",?\s+(?:and|y)\s+(?={_ADDS})", folded, maxsplit=1)
+    match = re.search(_SOLO, folded.strip(" .!?,"))
     if match is None or re.search(_ADDS, folded):
         return ()
     words = (match.group("after") or match.group("kept") or match.group("before")).split()
     lead = " ".join(words[-2:]) if match.group("before") else " ".join(words[:2])
-    return find_instruments(" ".join(words)) if find_instruments(lead) else ()
+    if not find_instruments(lead):
+        return ()
+    return tuple(dict.fromkeys(find_instruments(" ".join(words)) + find_instruments(" ".join(added))))
 
 
 def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
