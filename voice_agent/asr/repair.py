@@ -183,12 +183,19 @@ _ASI_MODE = re.compile(r"\bas[ií]\s+(menor|mayor)\b", re.IGNORECASE)
 _IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s*(m[eé]nor|mayor)\b",
                             re.IGNORECASE)
 #: "98BDN", "120 BPN": beats per minute, its letters misheard
-_BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b", re.IGNORECASE)
+_BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b"
+                          # "at 128 p.m.": no hour of the day is past 24
+                          r"|\b((?:2[5-9]|[3-9]\d|[12]\d\d))\s*p\.?\s?m\b\.?", re.IGNORECASE)
 #: "and gene major": "in G major"
 _GENE_KEY = re.compile(r"\b(?:and|in)\s+gene\s+(major|minor)\b", re.IGNORECASE)
 #: "strings and a harp, in D major" heard "... and demajor": the letter glued to its mode
 _GLUED_ENGLISH_KEY = re.compile(r"\b(?:in|and|an|on)\s+(dee|de|d|see|c|e|gee|g|bee|b|ay|a|eff|f)(major|minor)\b",
                                 re.IGNORECASE)
+#: "Póngala en sol menor" heard "Ponga la enzol menor": "en sol" run together, the pronoun
+#: written apart from its verb before a key
+_EN_SOL = re.compile(r"\b(?:en[sz]ol|en\s+zol)\b(?=\s+(?:mayor|menor)\b)", re.IGNORECASE)
+_VERB_APART_KEY = re.compile(r"\b(ponga|pon|pasa|pase|deja|deje|p[oó]n|d[eé]ja)\s+(l[ao])\s+"
+                             r"(?=en\s+(?:do|re|mi|fa|sol|la|si)\b)", re.IGNORECASE)
 #: "en si bemol mayor" heard "encibe mol mayor": the note's "be" glued to it, "mol" apart
 _SPLIT_BEMOL = re.compile(r"\b(en|a)?(do|re|mi|fa|sol|la|si|ci)\s?be\s?mol\b", re.IGNORECASE)
 #: "actually nah, make it a choir" heard "actually not, make it a choir": a take-back
@@ -230,7 +237,7 @@ _GLUED_LA_VERSION = re.compile(r"\b(\w+me)la\s+(?=versi[oó]n\b)", re.IGNORECASE
 
 def mend(text: str, language: str = "en") -> str:
     """``text`` with the music words Whisper misheard put back (module docstring)."""
-    text = _BPM_LETTERS.sub(r"\1 bpm", text)
+    text = _BPM_LETTERS.sub(lambda m: f"{m.group(1) or m.group(2)} bpm", text)
     text = _GENE_KEY.sub(lambda m: f"in G {m.group(1).lower()}", text)
     text = _D_MINOR.sub("in D minor", text)
     if not language.startswith("es"):
@@ -246,6 +253,7 @@ def mend(text: str, language: str = "en") -> str:
         text = _COMMON_STYLE.sub(lambda m: "calm " if find_genre(m.group(1)) else m.group(0), text)
     if language.startswith("es"):
         text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
+        text = _VERB_APART_KEY.sub(r"\1\2 ", _EN_SOL.sub("en sol", text))
         text = _SPLIT_BEMOL.sub(lambda m: f"{(m.group(1) or '').lower() + ' ' if m.group(1) else ''}"
                                           f"{m.group(2).lower().replace('ci', 'si')} bemol", text)
         text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)

@@ -339,7 +339,19 @@ def as_corrected(text: str) -> str:
     if (said_again := restated(text)) is not None:
         return said_again
     parts = correction(text)
-    return text if parts is None else f"{parts[0]} {parts[3]}".strip()
+    return text if parts is None else f"{parts[0]} {_with_its_preposition(parts[1], parts[3])}".strip()
+
+
+#: a note said alone (a capital letter), as the words after a correction may be: "G"
+_NOTE_ALONE = re.compile(r"[A-G](?:\s*(?:#|b\b|flat\b|sharp\b))?(?=\s*(?:[,.!?]|$|(?:major|minor|and|please)\b))")
+
+
+def _with_its_preposition(clause: str, said: str) -> str:
+    """The words after a correction with the preposition of the key they correct: "put it
+    in D... actually no, G" -> "in G" (a bare capital note means nothing on its own)."""
+    if _NOTE_ALONE.match(said) and re.search(r"\b(?:in|to|into|en|a)\s+\S+\W*$", clause):
+        return f"in {said}"
+    return said
 
 
 def corrected_readings(text: str) -> tuple[str, ...]:
@@ -351,7 +363,8 @@ def corrected_readings(text: str) -> tuple[str, ...]:
     parts = correction(text)
     if parts is None:
         return ()
-    before, _clause, after, said = parts
+    before, clause, after, said = parts
+    after, said = (_with_its_preposition(clause, words) for words in (after, said))
     rest = f", {after}"  # a clause of its own (", 130, in G major": a tempo said alone)
     without = f"{before} {said}".strip()
     # "make it major": the verb before a mode is what makes it one

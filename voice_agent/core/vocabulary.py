@@ -98,7 +98,9 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
                "percusión latina", "percusion latina", "timbales"),
     "guiro": ("guiro", "güiro"),
     "palmas": ("palmas", "handclaps", "claps"),
-    "violin": ("violin", "violín", "fiddle"),
+    # "fiddle" is its own name (the country fiddle's sound): a request for a fiddle gets one;
+    # an edit of "the violin" still finds a plan's fiddle (responder.refine.plan_instrument)
+    "violin": ("violin", "violín"),
     "fiddle": ("fiddle",),
     "cello": ("cello", "violonchelo", "violoncelo", "violoncello", "chelo"),
     "strings": ("strings", "cuerdas", "orchestra", "string section", "sección de cuerdas",

@@ -89,7 +89,7 @@ _ANOTHER = (r"(?:another|one more|a second one|a second (?:piece|song|track|tune
 _LIKE = (r"(?:like|similar|same as|parecid(?:it)?[ao]|como|igual|igualit[ao]|similar|por el estilo"
          r"|same (?:kinda|kind of|sorta|sort of) thing"
          r"|del estilo|del mismo estilo|en la misma (?:onda|linea)|en esa (?:onda|linea)"
-         r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those) lines"
+         r"|en (?:esa|esta|la) misma (?:onda|linea|vibra)|along (?:the same|those|those same|these|these same) lines"
          r"|in (?:the same|that) vein|in (?:the same|that|this) style|de ese estilo|en ese estilo|(?<=otra )asi|(?<=otro )asi|(?<=otra mas )asi|(?<=otro mas )asi|del mismo palo"
          r"|de ese palo|de la misma onda|de esa onda|en el mismo rollo|del mismo rollo"
          r"|(?<=otra )mas o menos asi|(?<=otro )mas o menos asi"
@@ -604,7 +604,7 @@ _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vue
 #: versión 2", "vete a la 2", "pasa a la versión dos", "cambia a la toma 3"
 _GO_TO = (r"(?:go to|goto|switch to|jump to|skip to|move to|change to|swap to|let s go to|take me to"
           r"|take me back to|llevame a|llevanos a|lleva\w* a"
-          r"|ve a|vete a|vamos a|pasa a|pasate a|cambia a|salta a|ir a|ve pa|pasemos a)")
+          r"|ve a|vete a|anda a|andate a|vamos a|pasa a|pasate a|cambia a|salta a|ir a|ve pa|pasemos a)")
 _PREVIOUS = (r"(?:previous|the one before|last one|anterior|de antes|la de antes|how it was"
              r"|the way it was|como estaba|como era)")
 #: "back" said as a step: "go back one", "go back a step", "vuelve atrás", "un paso atrás"

@@ -36,7 +36,7 @@ _GENRE_SWITCH = (r"\b(?:make it|turn (?:it|this|that|this one|the song|the track
                  r"|transformal[oa]|now as|now in|as an?|same but|same thing but|try it as"
                  r"|do it as|but as|what about|how about|in the style of|al estilo|estilo|en plan"
                  r"|y si la|y si lo|la hacemos|lo hacemos|mejor (?:en|como|un|una)|pero (?:en|como)"
-                 r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|hacerl[oa]|ponerl[oa]|conviertel[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
+                 r"|instead|hazl[oa]|hagal[oa]|hacel[oa]|hacerl[oa]|ponerl[oa]|conviertel[oa]|convertil[oa]|convierte l[oa]|convertirl[oa]|pasarl[oa] a|cambiarl[oa] a|ahora (?:en|como)|pasal[oa] a|en version"
                  r"|en vez|lo mismo pero|igual pero|cambial[oa] a"
                  # "mejor que sea una salsa", "let it be lo-fi", "more like a funk", "dale un aire
                  # más flamenco"
@@ -203,8 +203,10 @@ _BEFORE_QUESTION = filler_words("sweet", "cool", "nice", "and", "hey", "right", 
 #: a question about the clip playing: "what's playing right now?", "what tempo's it at?",
 #: "¿qué es lo que está sonando?", "¿en qué tono está?"
 _QUESTION = (rf"^(?:\W*{_BEFORE_QUESTION}"
-             r"\b)*\W*(?:what|which|how fast|que|cual|en que|a que|cuantos?|de cuantos?|de que)\b")
+             r"\b)*\W*(?:what|which|how fast|que|cual|cuales|en que|a que|cuantos?|de cuantos?|de que"
+             r"|a cuantos)\b")
 _CLIP_NOUNS = (r"\b(?:playing|tempos?|bpm|keys?|speed|instruments?|genre|style|sonando|suena|tonalidad"
+               r"|pulsos|pulsaciones|golpes|ppm"  # "¿a cuántos pulsos va esto?"
                r"|tono|instrumentos|estilo|genero|velocidad|seconds|segundos|minutes|minutos)\b")
 #: words that ask for a change, not about the clip ("what if you make it faster")
 _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambia\w*|haz\w*"
@@ -297,6 +299,9 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\bquien (?:la|lo|las|los) toca\b"  # "¿y esa guitarra quién la toca, tú?"
                  r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
                  r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"
+                 # "are you a musician yourself, or only a computer?"
+                 r"|\bare you (?:an? )?(?:real )?(?:musician|composer|singer|artist|player|band)\b"
+                 r"|\b(?:have )?you ever (?:been|heard|played|seen|visited|gone|met|tried)\b"
                  r"|\b(?:who|quien)\s+(?:taught|teaches|trained|programmed) you\b|\bte ensen\w*\b"
                  r"|\b(?:l[oa] )?toca alguien\b|\balguien de verdad\b|\bes todo (?:de|por) (?:ordenador"
                  r"|computadora|compu)\b|\b(?:a )?real (?:person|player|musician|band)\b"

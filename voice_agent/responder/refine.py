@@ -153,6 +153,7 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
 _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserv\w*|respet\w*|respect|sin cambiar(?:le)?|sin tocar(?:le)?"
          r"|deja|dejame|dejale|dejalo|dejala|dejen|deje|dejeme"  # "dejá los instrumentos como están"
+         r"|hold|hold onto|hang onto|stick with"  # "but hold the tempo and the instruments steady"
          r"|don'?t touch|do not touch"
          r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
          r"|la\s+|los\s+|las\s+)?(?:(?!but\b|pero\b|change\b|cambia)[\w,]+\s+){0,4}?"
@@ -459,13 +460,20 @@ def _kind_only(said: str) -> tuple[str, ...]:
     return ()
 
 
-def plan_instrument(name: str, instruments: tuple[str, ...]) -> str:
+def plan_instrument(name: str, instruments: tuple[str, ...], either_name: bool = True) -> str:
     """The plan's own instrument a spoken name means: "the guitar" is the electric guitar
-    of a rock plan, "el bajo" its upright bass."""
+    of a rock plan, "el bajo" its upright bass; with ``either_name``, "the violin" is a
+    country plan's fiddle (not for an instrument added: "put a violin on it" adds one)."""
     if name in instruments:
         return name
+    if either_name and (alike := _ONE_INSTRUMENT_TWO_NAMES.get(name)) in instruments:
+        return alike  # "remove the violin" from a country plan's fiddle
     last = name.split()[-1]
     return next((i for i in instruments if i.split()[-1] == last), name)
+
+
+#: one instrument under two names: an edit of either means the one the plan has
+_ONE_INSTRUMENT_TWO_NAMES = {"fiddle": "violin", "violin": "fiddle"}
 
 
 #: the generic word for a kind of instrument, en and es ("the bass", "el bajo")
@@ -494,10 +502,13 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
         or _named_out(folded, current)
     featured = [plan_instrument(n, current) for n in _cued_instruments(folded, _FEATURE_CUES)]
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
-    named = [plan_instrument(n, current) if _said_generically(n, folded) else n
+    named = [plan_instrument(n, current, either_name=False) if _said_generically(n, folded) else n
              for n in find_instruments(folded) if n not in swapped_names]
     instruments = featured + [n for n in current if n not in removed + tuple(featured)]
-    instruments += [name for name in named if name not in instruments and name not in removed]
+    # a name removed or featured under the plan's other name for it is no new instrument
+    taken = removed + tuple(featured)
+    instruments += [name for name in named if name not in instruments
+                    and name not in removed and _ONE_INSTRUMENT_TWO_NAMES.get(name) not in taken]
     solo = _solo(folded)
     return plan.replace(instruments=tuple(plan_instrument(n, current) for n in solo) or tuple(instruments))
 
