@@ -194,7 +194,7 @@ _GLUED_ENGLISH_KEY = re.compile(r"\b(?:in|and|an|on)\s+(dee|de|d|see|c|e|gee|g|b
 #: "Póngala en sol menor" heard "Ponga la enzol menor": "en sol" run together, the pronoun
 #: written apart from its verb before a key
 _EN_SOL = re.compile(r"\b(?:en[sz]ol|en\s+zol)\b(?=\s+(?:mayor|menor)\b)", re.IGNORECASE)
-_VERB_APART_KEY = re.compile(r"\b(ponga|pon|pasa|pase|deja|deje|p[oó]n|d[eé]ja)\s+(l[ao])\s+"
+_VERB_APART_KEY = re.compile(r"\b(ponga|p[oó]n|pasa|pase|d[eé]ja|deje)\s+(l[ao])\s+"
                              r"(?=en\s+(?:do|re|mi|fa|sol|la|si)\b)", re.IGNORECASE)
 #: "en si bemol mayor" heard "encibe mol mayor": the note's "be" glued to it, "mol" apart
 _SPLIT_BEMOL = re.compile(r"\b(en|a)?(do|re|mi|fa|sol|la|si|ci)\s?be\s?mol\b", re.IGNORECASE)
@@ -254,7 +254,7 @@ def mend(text: str, language: str = "en") -> str:
     if language.startswith("es"):
         text = _ASI_MODE.sub(lambda m: f"a si {m.group(1).lower()}", text)
         text = _VERB_APART_KEY.sub(r"\1\2 ", _EN_SOL.sub("en sol", text))
-        text = _SPLIT_BEMOL.sub(lambda m: f"{(m.group(1) or '').lower() + ' ' if m.group(1) else ''}"
+        text = _SPLIT_BEMOL.sub(lambda m: f"{m.group(1).lower() + ' ' if m.group(1) else ''}"
                                           f"{m.group(2).lower().replace('ci', 'si')} bemol", text)
         text = _IN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {fold(m.group(2))}", text)
         if find_genre(text) is None:  # "una de ósea salsa" names its style already

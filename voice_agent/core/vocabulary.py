@@ -99,7 +99,7 @@ INSTRUMENTS: dict[str, tuple[str, ...]] = {
     "guiro": ("guiro", "güiro"),
     "palmas": ("palmas", "handclaps", "claps"),
     # "fiddle" is its own name (the country fiddle's sound): a request for a fiddle gets one;
-    # an edit of "the violin" still finds a plan's fiddle (responder.refine.plan_instrument)
+    # it is still the violin to a listener and to an edit (SAME_INSTRUMENT)
     "violin": ("violin", "violín"),
     "fiddle": ("fiddle",),
     "cello": ("cello", "violonchelo", "violoncelo", "violoncello", "chelo"),
@@ -360,6 +360,17 @@ def _named_instruments(text: str) -> tuple[str, ...]:
                 first_seen[name] = min(first_seen.get(name, place), place)
             folded = folded[: match.start()] + " " * (match.end() - match.start()) + folded[match.end():]
     return tuple(sorted(first_seen, key=first_seen.__getitem__))
+
+
+#: one instrument under two canonical names, each mapped to the one that stands for both:
+#: the reply's "fiddle" is true of a plan's violin, "remove the violin" removes a fiddle
+SAME_INSTRUMENT = {"fiddle": "violin"}
+
+
+def other_name(name: str) -> str | None:
+    """The other canonical name of the instrument ``name`` is ("fiddle" <-> "violin"), or None."""
+    return SAME_INSTRUMENT.get(name) or next((one for one, same in SAME_INSTRUMENT.items() if same == name),
+                                             None)
 
 
 @lru_cache(maxsize=4096)  # the same model-given names come back turn after turn

@@ -14,7 +14,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
                                    MINOR_MOODS, PITCH_CLASSES, MusicPlan, key_name,
                                    normalize_key)
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
-                                         listed_instruments, style_for)
+                                         listed_instruments, other_name, style_for)
 from voice_agent.core.language import as_corrected, as_tu, correction, spell_numbers
 from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
@@ -466,14 +466,10 @@ def plan_instrument(name: str, instruments: tuple[str, ...], either_name: bool =
     country plan's fiddle (not for an instrument added: "put a violin on it" adds one)."""
     if name in instruments:
         return name
-    if either_name and (alike := _ONE_INSTRUMENT_TWO_NAMES.get(name)) in instruments:
+    if either_name and (alike := other_name(name)) in instruments:
         return alike  # "remove the violin" from a country plan's fiddle
     last = name.split()[-1]
     return next((i for i in instruments if i.split()[-1] == last), name)
-
-
-#: one instrument under two names: an edit of either means the one the plan has
-_ONE_INSTRUMENT_TWO_NAMES = {"fiddle": "violin", "violin": "fiddle"}
 
 
 #: the generic word for a kind of instrument, en and es ("the bass", "el bajo")
@@ -504,11 +500,11 @@ def _change_instruments(plan: MusicPlan, folded: str) -> MusicPlan:
     featured = [n for n in dict.fromkeys(featured) if n not in removed]
     named = [plan_instrument(n, current, either_name=False) if _said_generically(n, folded) else n
              for n in find_instruments(folded) if n not in swapped_names]
-    instruments = featured + [n for n in current if n not in removed + tuple(featured)]
-    # a name removed or featured under the plan's other name for it is no new instrument
     taken = removed + tuple(featured)
+    instruments = featured + [n for n in current if n not in taken]
+    # a name removed or featured under the plan's other name for it is no new instrument
     instruments += [name for name in named if name not in instruments
-                    and name not in removed and _ONE_INSTRUMENT_TWO_NAMES.get(name) not in taken]
+                    and name not in removed and other_name(name) not in taken]
     solo = _solo(folded)
     return plan.replace(instruments=tuple(plan_instrument(n, current) for n in solo) or tuple(instruments))
 

@@ -18,7 +18,7 @@ from voice_agent.core.language import fold, spell_numbers, split_sentences
 from voice_agent.core.plan import MODE_WORDS, normalize_key
 from voice_agent.core.types import MusicPlan
 from voice_agent.responder.grounding import find_duration
-from voice_agent.core.vocabulary import find_instruments, genres_named, listed_instruments
+from voice_agent.core.vocabulary import SAME_INSTRUMENT, find_instruments, genres_named, listed_instruments
 
 #: words that say an instrument is NOT in the music ("without the saxophone", "he quitado
 #: el saxo", "swapped the guitar for a piano": the guitar is gone)
@@ -136,7 +136,7 @@ def _untrue(facts: Facts, plan: MusicPlan, change: MusicPlan | None) -> list[str
 def has_instrument(instruments: tuple[str, ...], name: str) -> bool:
     """Whether ``instruments`` holds ``name`` as a listener would say it: "the guitar" is
     any guitar, "the bass" the upright bass too."""
-    if _ALIKE.get(name, name) in {_ALIKE.get(i, i) for i in instruments}:
+    if SAME_INSTRUMENT.get(name, name) in {SAME_INSTRUMENT.get(i, i) for i in instruments}:
         return True
     return name in _GENERIC and any(i.split()[-1] == name.split()[-1] for i in instruments)
 
@@ -153,8 +153,6 @@ def _still_has(plan: MusicPlan, change: MusicPlan | None, name: str) -> bool:
 #: canonical names a bare word ("guitar", "bass", "piano") is read as: said of any
 #: instrument of that family
 _GENERIC = {"acoustic guitar", "bass", "piano"}
-#: one instrument under two names ("fiddle" is also an alias of the violin)
-_ALIKE = {"fiddle": "violin"}
 
 
 def _absent(folded: str) -> tuple[str, ...]:
