@@ -381,7 +381,7 @@ def untrue_claims(record: dict[str, Any] | None,
     # playlist names are not music facts: the one acted on, and those a listing named
     names = ([library["playlist"]] if library.get("playlist") else []) + list(
         library.get("playlists") or [])
-    if reply["intent"] == "list":
+    if reply["intent"] in ("list", "remove"):  # what was listed, or taken out ("Removed number 1, calm ambient")
         return listed_untrue(without_names(reply["say"], names), library.get("entries") or [])
     plan = plan_from_dict(reply["plan"]) if reply.get("plan") else None
     before = plan_from_dict(previous) if previous else None

@@ -141,6 +141,15 @@ def test_a_listing_is_checked_against_the_clips_it_lists():
     assert bench.untrue_claims(listing, None) == ["genre cumbia (not a listed clip's)"]
 
 
+def test_a_removal_is_checked_against_the_clip_it_took_out():
+    removed = _record(None, "remove", "Removed number 1, happy salsa, from favourites.")
+    assert bench.untrue_claims(removed, None) == ["genre salsa (not a listed clip's)"]
+    removed["library"]["entries"] = [{"clip": {"plan": SALSA}}]
+    assert bench.untrue_claims(removed, None) == []
+    removed["reply"]["say"] = "Removed number 1, happy tango, from favourites."
+    assert bench.untrue_claims(removed, None) == ["genre tango (not a listed clip's)"]
+
+
 def test_the_playlists_a_listing_names_are_not_music_facts():
     """eval_fresh9: "Tienes 1 lista: perreo intenso" is true, though "perreo" names reggaeton."""
     listing = _record(None, "list", "Tienes 1 lista: perreo intenso, con 1 clip.")

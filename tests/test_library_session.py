@@ -262,3 +262,15 @@ def test_without_a_library_a_yes_is_read_as_an_answer_without_a_warning(caplog):
     with caplog.at_level("WARNING"):
         assert LibrarySession(None).awaiting_answer(LibraryScope()) is True
     assert not [r for r in caplog.records if "pending confirmation" in r.getMessage()]
+
+
+def test_remove_it_takes_out_the_clip_playing_not_the_last_saved(agent):
+    agent.say("play some jazz with piano")
+    agent.say("save this one")
+    agent.say("play a sad tango")
+    agent.say("save this one")
+    agent.say("play number 1 from my favourites")  # the jazz plays again: "it" is the jazz
+    removed = agent.say("actually, remove it from my saved songs")
+    assert removed.reply.intent is Intent.REMOVE and removed.library.done
+    assert [e.clip.plan.genre for e in agent.library.playlist("favourites")] == ["tango"]
+    assert [e.clip.plan.genre for e in removed.library.entries] == ["jazz"]

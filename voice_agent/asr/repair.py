@@ -73,7 +73,7 @@ _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 #: Spanish keys heard as other words: "Rema York" / "Solma York" ("re mayor", "sol
 #: mayor"), "si vemos mayor" ("si bemol mayor"), "en 2 mayor" ("en do mayor": "dos")
 _MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+(?:york|llor|yor)\b", re.IGNORECASE)
-_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s?[bv]em[oó]n\b|\s+(?:vemos|bemos|vemol|bemo|bemoles)"
+_BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s?[bv]em[oó]n\b|\s+(?:vemos|bemos|vemole|bemole|vemol|bemo|bemoles)"
                     r"|[bv]emol)\b", re.IGNORECASE)  # "Sivemol": run together too
 _DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
 #: "en solo menor": "sol menor" ("solo" is never a key)
@@ -90,7 +90,8 @@ _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
 #: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
 _UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
                    r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+(?:do|you|new)\b"
-                   r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?(?:[\s,]+please)?"
+                   r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?(?:[\s,]+(?:please"
+                   r"|man|mate|bro|bru|boet|dude|pal|buddy|love|mon))?"  # "agno, ..., and do that, man"
                    # the undo ends the request, or a reason follows it: "and do that, it was better"
                    r"(?:[\s,.!?]*$|\s*[,.;!?]\s+(?:it|that|this|i|because|cos|cause)\b))",
                    re.IGNORECASE)
@@ -183,7 +184,8 @@ _ASI_MODE = re.compile(r"\bas[ií]\s+(menor|mayor)\b", re.IGNORECASE)
 _IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s*(m[eé]nor|mayor)\b",
                             re.IGNORECASE)
 #: "98BDN", "120 BPN": beats per minute, its letters misheard
-_BPM_LETTERS = re.compile(r"\b(\d{2,3})\s*(?:bdn|bdm|bpn|btm|vpm)\b"
+_BPM_LETTERS = re.compile(r"\b(\d{1,3}|(?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
+                          r"|thirty|forty|fifty))\s*(?:bdn|bdm|bpn|btm|vpm)\b"  # "make it ten bdm faster"
                           # "at 128 p.m.": no hour of the day is past 24
                           r"|\b((?:2[5-9]|[3-9]\d|[12]\d\d))\s*p\.?\s?m\b\.?", re.IGNORECASE)
 #: "and gene major": "in G major"
@@ -208,7 +210,8 @@ _RUMBA_NUMBER = re.compile(r"\brumba\s+(?=\d{2,3}\b)", re.IGNORECASE)
 #: "could you redo that" heard "could you read you that"
 _READ_YOU = re.compile(r"\bread you (that|it|this)\b", re.IGNORECASE)
 #: "kinda muddy. Undo that." heard "kind of muddy and do that.": "and do that" ending a request
-_UNDO_AT_END = re.compile(r"(?<=\w)\s+(?:and|an)\s+do\s+that(?=[\s,.!?]*$)", re.IGNORECASE)
+_UNDO_AT_END = re.compile(r"(?<=\w)\s+(?:and|an)\s+do\s+that(?=(?:[\s,]+(?:man|mate|bro|dude|pal|love))?"
+                          r"[\s,.!?]*$)", re.IGNORECASE)
 #: "around 140, in F" heard "around 140, NF": "in" and the note run into two capitals
 _N_NOTE = re.compile(r"(?<=[,\d] )N([A-G])(?=\s*(?:[,.!?]|$|\s+(?:major|minor|flat|sharp)\b))")
 #: English words Whisper writes for a request's words: "another in the same bane" (vein),
@@ -398,7 +401,7 @@ def _inner_unvoiced(form: str) -> list[str]:
 #: "con trabajo" is joined by _joined)
 _AFTER_SMALL_WORD = {"guido": "güiro", "huiro": "güiro", "flota": "flauta"}
 _SMALL_WORD = re.compile(rf"\b(el|la|un|una|con|y|and|with|the|a)\s+({'|'.join(_AFTER_SMALL_WORD)})\b"
-                         r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too"
+                         r"(?=\s*(?:$|[,.!?;]|y\b|and\b|con\b|with\b|porfa|por favor|please|too|s[ií]\b"
                          r"|tambi[eé]n))", re.IGNORECASE)  # where a name ends: not "la flota pesquera"
 #: "añádele un cielo": the cello ("chelo") heard as the sky, where an instrument's name ends
 #: "póngale un ukelele" heard "póngale uno que lele": the instrument's name split in two
@@ -423,7 +426,14 @@ _MADE_UP = {"yguiro": "y güiro", "y trabajo": "y contrabajo", "situave": "synth
             "cambiano": "cámbialo", "cambiala": "cámbiala", "ibongos": "y bongos",
             "císpito": "chispito", "cispito": "chispito", "bóramé": "bórrame", "borame": "bórrame",
             "bórame": "bórrame", "ply listas": "playlists", "ply lista": "playlist",
-            "ply list": "playlist"}
+            "ply list": "playlist",
+            # "Y quítale el güiro" heard "Y quétale el guido": the í heard as é
+            "quétale": "quítale", "quetale": "quítale", "quétala": "quítala", "quetala": "quítala",
+            # "con ukelele y batería" heard "con oquelele", "marimba" with the n it is often said with
+            "oquelele": "ukelele", "okelele": "ukelele", "marínba": "marimba", "marinba": "marimba",
+            # "hazla más oscura" heard "hazla masos cura"; "en fa mayor" heard "en fama mayor"
+            "masos cura": "más oscura", "masos curo": "más oscuro", "fama mayor": "fa mayor",
+            "fama menor": "fa menor"}
 _MADE_UP_WORD = re.compile(rf"\b({'|'.join(_MADE_UP)})\b", re.IGNORECASE)
 
 

@@ -209,7 +209,8 @@ def find_genre(text: str) -> str | None:
     other += [m.span(1) for m in re.finditer(r"\bhaunted[\s-]+(house)\b", folded)]  # a place, no style
     # people who want to dance, a reason and no style: "the aunties want to dance, so make it
     # faster" (while "something we can dance to" still asks for dance music)
-    other += [m.span(1) for m in re.finditer(r"\b(?:wants?|wanted|wanna|ready|dying|going|gonna)\s+"
+    other += [m.span(1) for m in re.finditer(r"\b(?:wants?|wanted|wanna|ready|dying|going|gonna|likes?|liked"
+                                             r"|loves?|loved|needs?|starts?|started|love|like)\s+"
                                              r"(?:to\s+)?(dance)\b(?!\s+(?:track|tune|song|beat|music))",
                                              folded)]
     # every alias said, found once (longest first), then read without each set of skipped words

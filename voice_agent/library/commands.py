@@ -149,7 +149,7 @@ class LibraryAction:
     item: int | None = None
     clip_id: int | None = None
     stored_clip_id: int | None = None
-    entries: tuple[PlaylistEntry, ...] = ()
+    entries: tuple[PlaylistEntry, ...] = ()  # those a listing read out, or the one removed
     pending_confirmation: str | None = None
     lyrics_audio: Audio | None = None
     #: versions of the session's piece: those played (in order), and the one this turn
@@ -363,14 +363,18 @@ class LibrarySession:
                           music_prompt=entry.clip.prompt, lyrics=entry.clip.lyrics)
 
     def _remove(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
-        name, _entries, entry, why = self._entry_or_message(reply)
+        name, entries, entry, why = self._entry_or_message(reply)
         if entry is None:
             return self._said(reply, LibraryAction("remove", False, why, name, reply.item))
+        if reply.item is None:  # "remove it from my saved songs": the clip playing, if it is there
+            current = self.current_clip(scope)
+            entry = next((e for e in entries if current is not None
+                          and e.clip.clip_id == current.clip_id), entry)
         removed = self.library.remove_from_playlist(entry.number, name)
         text = message(reply.language, "removed", number=removed.number, playlist=name,
                        title=removed.clip.title)
         return self._said(reply, LibraryAction("remove", True, text, name, removed.number,
-                                               removed.clip.clip_id))
+                                               removed.clip.clip_id, entries=(removed,)))
 
     def _clear(self, reply: Reply, scope: LibraryScope) -> LibraryOutcome:
         name = playlist_name(reply.playlist)

@@ -414,7 +414,17 @@ def _clear(folded: str, text: str) -> Command | None:
     return Command(Intent.CLEAR, find_playlist(folded)) if clears else None
 
 
+#: the clip playing taken out of where it was saved: "remove it from my saved songs", "quítala
+#: de mis favoritos", "take this one off the playlist"
+_REMOVE_THIS = (rf"{_REMOVE_VERBS}\s+(?:it|this|that|this one|that one|the song|the track|esta|esa|la|lo"
+                rf"|esta cancion)?\s*(?:out\s+)?(?:from|off|out of|de|del)\s+(?:my|mi|mis|the|la|los|las)?\s*"
+                rf"(?:saved(?: songs| tracks| ones| music)?|library|biblioteca|guardad[ao]s|canciones guardadas"
+                rf"|{'|'.join(_PLAYLIST_NOUNS)})")
+
+
 def _remove(folded: str, text: str) -> Command | None:
+    if find_item(folded) is None and _has(_REMOVE_THIS, folded) and not find_instruments(text):
+        return Command(Intent.REMOVE, find_playlist(folded))  # the clip playing, where it is saved
     item = find_item(folded)
     # "quítale la trompeta ... no, no, un saxofón": an instrument's removal, not a song's
     if item is None or not _has(_REMOVE_VERBS, folded) or find_instruments(text):
@@ -598,6 +608,7 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          r"|(?:deja\w*|ponla|ponlo|vuelve\w*)\s+como\s+(?:la|lo)\s+ten[ií]as?(?:\s+antes)?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
          r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
 _BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
+         r"|de vuelta"  # "llévame de vuelta a la segunda versión"
          r"|vuelva|devuelv\w*|regrese\w*"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")
 #: a move to a named version without "back": "go to version 2", "switch to v3", "ve a la
@@ -619,6 +630,13 @@ _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one bef
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
 _COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back|versus|vs"
             r"|one after the other|una (?:tras|despues de) (?:la )?otra)")
+#: two versions heard so as to hear how they differ: "play versions one and two next to
+#: each other so I can hear the difference", "ponme las dos versiones para notar la diferencia"
+_DIFFERENCE = (r"(?:next to each other|(?:hear|tell|spot|notice) the difference|la diferencia"
+               r"|(?:una )?al lado de la otra)")
+#: a difference not heard, a complaint and no ask to compare: "I can't tell the difference"
+_NO_DIFFERENCE = (r"(?:can ?t|cannot|can not|couldn ?t|don ?t|no)\s+(?:\w+\s+)?(?:tell|hear|spot|notice|noto"
+                  r"|oigo|escucho|veo)")
 #: "me quedo con la dos", "I'll go with the second one": the person picks a version to go on from
 _KEEP_VERSION = (rf"(?:me quedo|nos quedamos|quedemonos|quedate|i ll (?:take|keep|go with|stick with)"
                  rf"|let s (?:go with|keep|stick with)|i ll have)\s+(?:con\s+)?(?:the\s+|la\s+|el\s+)?"
@@ -640,6 +658,8 @@ def parse_version_command(text: str) -> VersionCommand | None:
     command = _version_command(text)
     if command is not None:
         return command
+    # a word for the person spoken to ends no clause of its own: "..., undo that, man."
+    text = re.sub(rf"[,\s]+{_VOCATIVE}\W*$", "", text, flags=re.IGNORECASE) or text
     # the last sentence or clause, after words about the music ("Uf, el violín no pega ni
     # con cola. Deshaz eso."; heard "the congas are too much, remove that last change")
     for ends in (r"[.!?;]", r"[.!?;,]"):  # "... se pelean. Deshaga eso, por favor."
@@ -675,7 +695,12 @@ _A_REASON = (r"(?:(?:it|that|this|which|the \w+)\s+)?(?:was|were|sounded|sounds|
 
 def _version_command(text: str) -> VersionCommand | None:
     folded = normalise_command_text(text)
-    if not folded or len(folded.split()) > 16:
+    if not folded:
+        return None
+    if len(folded.split()) <= 24 and _has(_DIFFERENCE, folded) and _has(_VERSION_NOUN, folded) \
+            and not _has(_NO_DIFFERENCE, folded):
+        return VersionCommand(Intent.COMPARE, _compared(folded))  # its reason makes it long
+    if len(folded.split()) > 16:
         return None
     if _has(_COMPARE, folded) or _plays_two_versions(folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))

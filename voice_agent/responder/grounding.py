@@ -35,6 +35,9 @@ REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more"
                 # "volvé a pasarla, que no la escuché bien"
                 "vuelve a pasar", "volve a pasar", "vuelva a pasar", "vuelvela a pasar",
                 "volvela a pasar", "volve a poner", "volve a tocar",
+                # "¿me la vuelves a poner?", "dale otra vuelta, que no la oyó" (Caribbean)
+                "vuelves a poner", "volves a poner", "vuelves a tocar", "volves a tocar",
+                "vuelves a pasar", "volves a pasar", "otra vuelta", "otra vueltita",
                 # "ponla desde el principio", "play it from the top"
                 "desde el principio", "from the top", "from the beginning", "from the start")
 REFINE_WORDS = ("faster", "slower", "more ", "less ", "louder", "softer", "darker", "brighter",
@@ -282,7 +285,9 @@ def bpm_step(text: str) -> int | None:
                       r"(?:\s+(faster|quicker|slower|more|less|mas|menos|up|down))?", folded)
     if not match:  # "súbale diez", "drop it by five": a number too small to be a tempo is a step
         step = re.search(r"\b(sub|baj)\w*\s+(?:unos\s+|otros\s+|como\s+|tipo\s+)?([1-3]?\d)\s*(?:$|[.!?,;]|mas\b"
-                         r"|menos\b|please|porfa|por favor)", folded)
+                         r"|menos\b|please|porfa|por favor"
+                         # "bájale unos veinte de velocidad", "súbele diez al tempo"
+                         r"|(?:de|a la|al|en)\s+(?:velocidad|tempo|ritmo)\b)", folded)
         if step is not None:
             return int(step.group(2)) * (1 if step.group(1) == "sub" else -1)
         off = re.search(r"\b(?:knock|take)\s+(?:it\s+)?off\s+([1-3]?\d)\b(?!\s*(?:%|percent|seconds?|secs?))"
@@ -548,7 +553,7 @@ _INSTRUMENT_GENRES = {"cello": "classical", "violin": "classical", "strings": "c
                       "nylon guitar": "flamenco", "saxophone": "jazz", "upright bass": "jazz",
                       "synth": "synthwave", "distorted guitar": "metal",
                       "electric guitar": "rock", "congas": "salsa", "ukulele": "pop",
-                      "harmonica": "blues"}
+                      "harmonica": "blues", "choir": "classical"}  # church music: a choir and an organ
 _MOOD_GENRES = {"sad": "ballad", "calm": "ambient", "romantic": "ballad",
                 "energetic": "edm", "dark": "ambient", "epic": "classical", "happy": "pop"}
 

@@ -214,7 +214,7 @@ _ASKS_FOR_CHANGE = (r"\b(?:make|change|add|put|try|turn|swap|switch|pon\w*|cambi
 
 
 #: a question that needs no noun to be about the clip: "how fast is this?", "¿cuánto dura?"
-_HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto dura|que tan (?:rapid|lent|larg)\w*"
+_HOW_IT_IS = (r"\b(?:how (?:fast|slow|long) is (?:it|this|that)|cuanto (?:tiempo )?dura|que tan (?:rapid|lent|larg)\w*"
               r"|a que velocidad va|how many (?:bpm|beats|seconds|minutes)"
               # "¿está en mayor o en menor?", "is it major or minor?"
               r"|(?:esta|es) en (?:mayor|menor) o (?:en )?(?:mayor|menor)|is (?:it|this|that) (?:in )?(?:a )?"
@@ -313,8 +313,14 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\b(?:you )?got an? (?:\w+ )*?(?:band|orchestra|musicians?|people) in (?:there|it)\b"
                  r"|\b(?:do|can|could|did) you\b.*\byourself\b"
                  # "¿cómo tú te llamas?", "what's your name?", "who are you?"
-                 r"|\bcomo (?:tu |vos )?te llamas?\b|\bwhat(?: s| is) your name\b|\bwho are you\b"
-                 r"|\bquien (?:eres|sos|es usted)\b")
+                 r"|\bcomo (?:tu |vos )?te llamas?\b|\b(?:usted )?como se llama usted\b|\busted como se llama\b|\bwhat(?: s| is) your name\b|\bwho are you\b"
+                 r"|\bquien (?:eres|sos|es usted)\b"
+                 # its taste: "¿y a vos qué música te gusta más?", "what music do you like?"
+                 r"|\bque (?:musica|genero|estilo|canciones|cancion|tipo de musica) te gusta\b"
+                 r"|\bwhat (?:kind of |sort of |type of )?(?:music|genre|songs?|style) do you (?:like|love|prefer|listen to)\b"
+                 # who plays the part heard: "who's playin' that fiddle, anyhow?"
+                 r"|\bwho(?:'s|’s| s| is)?\s+playin(?:g|'|’)?(?=\W|$)"
+                 r"|\bquien (?:esta tocando|toca) (?:ese|esa|el|la)\b")
 
 
 def _names_a_change(fields: dict) -> bool:
@@ -335,7 +341,8 @@ def _only_talk(folded: str, fields: dict, edit_words: bool) -> bool:
         return True
     asked = _asks_the_agent(folded)
     if says_thanks(fields["text"]) and not asked:  # "that's really relaxing, thanks": the mood
-        return not _names_anything(dict(fields, mood=None))
+        # ... but "lovely, but it goes on a bit long" praises and asks for a change
+        return not _names_anything(dict(fields, mood=None)) and not names_an_edit(fields["text"])
     # "is that a real harp?": a question about an instrument the clip has asks for nothing
     previous = fields["previous"]
     present = previous.instruments if previous is not None else ()
@@ -466,7 +473,10 @@ _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta(?=\s*(?:[.!,]|$|very much|much
            r"|appreciate (?:it|you|that)|much obliged|obliged"
            r"|banger|slaps|bop|fire|lit|wicked|sick|dope|tremendo|brutal|me encanta|me gusta"
            r"|perfect|perfecto|perfecta|great|genial|brilliant|awesome|amazing|lovely"
-           r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba)\b")
+           r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba"
+           # Welsh and British praise, Spanish delight: "Diolch, that's lush", "¡qué belleza!"
+           r"|diolch|lush|belter|cracking|smashing|spot on|nice one|que belleza|que bonit[oa]|que chulo"
+           r"|precios[oa])\b")
 
 
 #: praise taken back by a negation just before it: "no me gusta", "not great", "isn't lovely"

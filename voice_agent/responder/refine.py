@@ -265,6 +265,9 @@ RULES: tuple[tuple[Rule, ...], ...] = (
         (_TWICE_AS_LONG, lambda p, m: _duration(p, p.duration_s * 2)),
         (_HALF_AS_LONG, lambda p, m: _duration(p, p.duration_s / 2)),  # before "too long"
         (TOO + r"(?:long|larg[oa]|largot[oa])\b|\b(?:drags on|goes on (?:too long|forever)|se hace eterna"
+         # "it goes on a wee bit long for what I need", "it runs a little long"
+         r"|(?:goes on|runs|going on|running)\s+(?:a (?:wee |little |tiny |tad |touch )?(?:bit )?|kind of |kinda "
+         r"|rather |quite |pretty |way |a tad )?(?:too )?long(?! enough)"
          r"|se hace muy larga)\b", lambda p, m: _duration(p, p.duration_s / 1.5)),
         (TOO + r"(?:short|cort[oa])\b", lambda p, m: _duration(p, p.duration_s * 1.5)),
         (_TIMES_AS_LONG, lambda p, m: _duration(p, p.duration_s * _times(m))),
