@@ -201,7 +201,8 @@ def find_genre(text: str) -> str | None:
     taken = _instrument_spans(folded)
     # a word said alone as a greeting first ("Mambo! ... a pop song") names no genre when
     # another is named
-    opener = re.match(r"^\W*(\w+)\W*!", folded)
+    # ("Salsa, please make me a happy pop song": "Sasa!" as Whisper wrote it)
+    opener = re.match(r"^\W*(\w+)\s*[!,]", folded)
     # a genre taken back ("not metal, blues") or a word that is no style there ("her dance show")
     unsaid = [m.span(1) for m in re.finditer(r"\b(?:not|no|ni)\s+(?:an?\s+|una?\s+)?(\w+)\b", folded)]
     other = [m.span(1) for m in re.finditer(r"\b(dance)\s+(?:show|class|classes|floor|recital|school"

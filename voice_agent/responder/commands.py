@@ -165,7 +165,7 @@ def find_item(folded: str) -> int | None:
         return _ORDINALS[match.group(1)]
     match = re.search(rf"\b(?:la|el|play|pon|ponme|toca|reproduce|quita|borra|elimina|remove"
                       rf"|delete)\s+(\d{{1,2}}|{_NUMBER})\b(?!\s*(?:s|sec|seconds|segundos|bpm"
-                      rf"|minutes?|minutos?|canciones|songs))", folded)
+                      rf"|minutes?|minutos?|canciones|songs|more))", folded)  # "play one more time": again
     if match and match.group(1) not in _AMBIGUOUS_NUMBERS:
         return _number_value(match.group(1))
     return None
@@ -331,6 +331,9 @@ def named_playlist_command(text: str, playlists: Sequence[str]) -> Command | Non
             return Command(Intent.PLAY, canonical_playlist(name), 1)  # "play gym mix"
         if re.search(_SONGS_IN, before) and re.fullmatch(rf"\s*{_TRAILING}", folded[end:]):
             return Command(Intent.LIST, canonical_playlist(name))
+        if re.search(rf"(?:^|\s){_REMOVE_VERBS}\s.*(?:out of|off of|from|off|de|del)(?:\s+(?:my|the|mi|la|el))?\s+$",
+                     before):
+            return Command(Intent.REMOVE, canonical_playlist(name))  # "take it back out of Platte River"
         if re.search(_BEFORE_NAME, before) is None:
             continue
         if _has(_ADD_VERBS, before) or _has(_SAVE_VERBS, before) or re.fullmatch(_THAT_ONE_TOO, before):
@@ -389,6 +392,11 @@ def _confirmation(folded: str, text: str) -> Command | None:
         return Command(Intent.CANCEL)
     if _is_short_answer(folded, _YES) and not re.search(r"\b(?:mas|more|menos|less)\s+\w", folded):
         return Command(Intent.CONFIRM)
+    # the answer said last, after taking it back: "Oh, hang on, no, don't do that. Cancel."
+    if len(folded.split()) <= 10 and re.search(r"(?:^|\s)(?:cancel|cancela|cancelalo|cancel that|cancel it"
+                                              r"|never mind|forget it|olvidalo)(?:\s+(?:please|por favor))?$",
+                                              folded):
+        return Command(Intent.CANCEL)
     return None
 
 
@@ -714,6 +722,9 @@ def _version_command(text: str) -> VersionCommand | None:
         return None if replayed is None or (_names_music(text) and not said_outright) else VersionCommand(
             Intent.PLAY_VERSION, (replayed,))
     named = _named_version(folded, _BACK)  # "revert to version one": a version, not a step
+    # "deshaz eso que así se hace pesada": the undo, then why, with no comma between
+    unfilled = re.sub(rf"((?<![a-z]){_UNDO}(?![a-z])(?:\s+(?:eso|esto|that|it|this))?)\s+(?:que|porque|because"
+                      r"|cause|cos|since|ya que)\s.*$", r"\1", unfilled)
     core_words = len(re.sub(_BEFORE_WHAT, "", unfilled).split())
     # "undo that one, I prefer the one before": two undo phrases make a longer request one
     twice = len(re.findall(rf"(?<![a-z]){_UNDO}(?![a-z])", folded)) >= 2

@@ -125,8 +125,17 @@ def find_bpm(text: str) -> int | None:
     # "rock con batería, 140", "Slower a bit can? Seventy-five.": the last words a number
     bare = re.search(_AT_TEMPO, folded) or re.search(r"[,.?!]\s*(\d{2,3})\s*[.!]?\s*$", folded) \
         or re.search(_CLAUSE_TEMPO, folded) or re.search(_SUGGESTED_TEMPO, folded) \
-        or re.search(_ONLY_A_NUMBER, folded) or _number_ending_music(folded)
+        or re.search(_ONLY_A_NUMBER, folded) or _number_ending_music(folded) or _tempo_then_mood(folded)
     return int(bare.group(1)) if bare and 40 <= int(bare.group(1)) <= 240 else None
+
+
+def _tempo_then_mood(folded: str) -> re.Match | None:
+    """A number after "at"/"a" with a mood word right after it, heard without its comma:
+    "una bachata con güiro, a 120 romántica"."""
+    for match in re.finditer(r"\b(?:at|a|around|about)\s+(\d{2,3})\s+(\w+)\b", folded):
+        if find_mood(match.group(2)):
+            return match
+    return None
 
 
 def _number_ending_music(folded: str) -> re.Match | None:
@@ -161,7 +170,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
-             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers)\b)")
+             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers|no mas|nomas)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"
@@ -270,7 +279,7 @@ SLOWER_PATTERNS = (
     r"|como\s+|algo\s+|re\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
     _FEELS + r"(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
-    rf"|afloja\w*|menos){_LE}"
+    rf"|afloja\w*|menos|quita\w*|quites|quite|saca\w*|saques){_LE}"  # "que le quites tantito de velocidad"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de |en la |en el )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
     rf"\b(?:baja\w*|bajele\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"

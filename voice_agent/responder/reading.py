@@ -296,6 +296,7 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\w+(?:aste|iste))\b"  # "¿tú aprendiste música en algún lado?"
                  # "¿vos cómo sabés tocar todo eso?", "what else can you do besides music?"
                  r"|\b(?:como|donde) (?:sabes|sabe|aprendiste|aprendio)\b|\bwhat else can you do\b"
+                 r"|\b(?:de|con) quien aprendiste\b"  # "¿y vos de quién aprendiste a tocar cumbia?"
                  r"|\bquien (?:la|lo|las|los) toca\b"  # "¿y esa guitarra quién la toca, tú?"
                  r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
                  r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"

@@ -153,6 +153,7 @@ def _mode_word(plan: MusicPlan, match: re.Match, mode: str) -> MusicPlan:
 #: field; a list of them counts for each: "keep the key and the tempo", "mantén el tono y el ritmo"
 _KEEP = (r"\b(?:keep(?:ing)?|same|mant\w*|mism[oa]s?|conserv\w*|respet\w*|respect|sin cambiar(?:le)?|sin tocar(?:le)?"
          r"|deja|dejame|dejale|dejalo|dejala|dejen|deje|dejeme"  # "dejá los instrumentos como están"
+         r"|dejarle|dejarlo|dejarla|dejando"  # "cambiarle el género, pero dejarle el tempo" as heard
          r"|hold|hold onto|hang onto|stick with"  # "but hold the tempo and the instruments steady"
          r"|don'?t touch|do not touch"
          r"|don'?t change|do not change|leave|no (?:le )?toques|no (?:le )?cambies)\s+(?:the\s+|el\s+"
@@ -185,7 +186,9 @@ def _new_genre(plan: MusicPlan, match: re.Match) -> MusicPlan:
     keeps = match.group(0)
     keeps_all = re.search(_KEEP_ALL, keeps) is not None
     # "el mismo tiempo": in Spanish the tempo is also "tiempo"
-    kept_tempo = rf"{_KEEP}(?:tempo|tiempo|speed|bpm|pace|ritmo|velocidad)"
+    kept_tempo = (rf"{_KEEP}(?:tempo|tiempo|speed|bpm|pace|ritmo|velocidad)"
+                  # "pero que quede igual de rápida", "but just as fast"
+                  r"|\bigual de (?:rapid|lent|movid)[oa]\b|\bjust as (?:fast|quick|slow|upbeat)\b")
     bpm = plan.bpm if keeps_all or re.search(kept_tempo, keeps) else style.bpm
     band = plan.instruments if keeps_all or re.search(
         rf"{_KEEP}(?:instruments|band|instrumentos|banda)", keeps) else style.instruments
