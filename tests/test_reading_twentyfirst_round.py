@@ -99,3 +99,7 @@ def test_a_cancel_said_last_after_taking_it_back(text):
 
 def test_cancel_inside_a_request_is_no_answer():
     assert _read("cancel the drums and add a piano").intent is not Intent.CANCEL
+
+
+def test_round_a_number_is_around_it():
+    assert find_bpm("a happy pop song with guitar, synth and drums, round 128,") == 128

@@ -168,7 +168,7 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 
 #: a number after "at"/"a" that ends the request or a clause of it ("techno at 128", "metal
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
-_AT_TEMPO = (r"\b(?:at|a|around|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
+_AT_TEMPO = (r"\b(?:at|a|around|round|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
              r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers|no mas|nomas)\b)")
 
