@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from voice_agent.core.types import Intent, MusicPlan
+from voice_agent.core.types import Intent
 from voice_agent.core.vocabulary import find_genre
 from voice_agent.responder.commands import named_playlist_command, parse_version_command
 from voice_agent.responder.grounding import find_bpm
-from voice_agent.responder.reading import read_request
-
-CUMBIA = MusicPlan(genre="cumbia", bpm=100, key="A", mode="minor",
-                   instruments=("accordion", "guiro", "bass", "drums"), mood="happy",
-                   duration_s=30.0, seed=5)
-
-
-def _read(text: str, language: str = "en", plan: MusicPlan = CUMBIA):
-    return read_request(text, language, plan, awaiting_answer=False)
+from tests.test_reading_twentieth_round import CUMBIA, _read
 
 
 @pytest.mark.parametrize("text", ["Hmm, take it back out of Sunday Drive, sorry.",
