@@ -95,3 +95,8 @@ def test_cancel_inside_a_request_is_no_answer():
 
 def test_round_a_number_is_around_it():
     assert find_bpm("a happy pop song with guitar, synth and drums, round 128,") == 128
+
+
+def test_the_beat_taken_out_is_no_slower_tempo():
+    reading = _read("Quítale el beat, porfa.", "es")
+    assert reading.edited is None or reading.edited.bpm == CUMBIA.bpm

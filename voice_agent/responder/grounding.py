@@ -279,10 +279,12 @@ SLOWER_PATTERNS = (
     r"|como\s+|algo\s+|re\s+)?(?:apurad[oa]|atropellad[oa]|acelerad[oa]|rapid[oa])\b",
     _FEELS + r"(?:fast|quick)\b",
     rf"\b(?:baja\w*|bajele\w*|bajenle|bajar|reduce\w*|reduzca\w*|disminu\w*|relaja\w*"
-    rf"|afloja\w*|menos|quita\w*|quites|quite|saca\w*|saques){_LE}"  # "que le quites tantito de velocidad"
+    rf"|afloja\w*|menos){_LE}"
     rf"{_A_LITTLE}(?:a la |al |a los |el |la |las |los |de |en la |en el )?{_TEMPO_NOUNS}\b",
     r"\b(?:make it|hazl[oa]|ponl[oa]|que sea|que vaya)\s+(?:\w+\s+)?(?:slow|lent[oa]|despacio)\b",
     rf"\b(?:baja\w*|bajele\w*|bajar){_LE}{_A_LITTLE}(?:a la |al |el |la )?tiempo\b",  # "bájale el tiempo"
+    # speed taken away: "que le quites tantito de velocidad" ("quítale el beat" takes the drums out)
+    rf"\b(?:quita\w*|quites|quite|saca\w*|saques){_LE}{_A_LITTLE}(?:de |a la |al |el |la )?(?:velocidad|tempo)\b",
 )
 
 
