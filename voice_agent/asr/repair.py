@@ -86,12 +86,14 @@ _EDM_AS_BPM = re.compile(r"(?<=\bedm\b)(.*?\b\d{2,3})\s*edm\b", re.IGNORECASE)
 _VERB_LA_NUMBER = re.compile(r"\b(sub|baj)e\s+la\s+(?:a\s+)?(\d{2,3})\b", re.IGNORECASE)
 #: "en mí a 135": "mí" (me) before a tempo is the note E ("en mi, a 135")
 _MI_ACCENTED = re.compile(r"\ben m[íi]\s+(?=a\s+\d)", re.IGNORECASE)
+#: a word for the listener after an undo heard "and do that": "..., and do that, man"
+_LISTENER = r"man|mate|bro|dude|pal|love"
 #: "and do (that)" as the whole of a clause, or of a request after a few small words:
 #: "undo that" ("hip, not, and do that.", "not and do that", "actually know and do.")
-_UNDO = re.compile(r"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
+_UNDO = re.compile(rf"(^(?:(?:no|not|nah|now|know|nope|actually|hmm+|uh|um|ok|okay|oh|well|yeah"
                    r"|wait|sorry|please|just)[,.!?]?\s+){0,3}|[,.!?;]\s*)(?:and|an|on|un|in)\s+(?:do|you|new)\b"
-                   r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?(?:[\s,]+(?:please"
-                   r"|man|mate|bro|bru|boet|dude|pal|buddy|love|mon))?"  # "agno, ..., and do that, man"
+                   r"(?=(?:\s+(?:that|it|this|the)(?: last(?: one| change| thing| edit)?)?)?"
+                   rf"(?:[\s,]+(?:please|{_LISTENER}|bru|boet|buddy|mon))?"  # "agno, ..., and do that, man"
                    # the undo ends the request, or a reason follows it: "and do that, it was better"
                    r"(?:[\s,.!?]*$|\s*[,.;!?]\s+(?:it|that|this|i|because|cos|cause)\b))",
                    re.IGNORECASE)
@@ -210,7 +212,7 @@ _RUMBA_NUMBER = re.compile(r"\brumba\s+(?=\d{2,3}\b)", re.IGNORECASE)
 #: "could you redo that" heard "could you read you that"
 _READ_YOU = re.compile(r"\bread you (that|it|this)\b", re.IGNORECASE)
 #: "kinda muddy. Undo that." heard "kind of muddy and do that.": "and do that" ending a request
-_UNDO_AT_END = re.compile(r"(?<=\w)\s+(?:and|an)\s+do\s+that(?=(?:[\s,]+(?:man|mate|bro|dude|pal|love))?"
+_UNDO_AT_END = re.compile(rf"(?<=\w)\s+(?:and|an)\s+do\s+that(?=(?:[\s,]+(?:{_LISTENER}))?"
                           r"[\s,.!?]*$)", re.IGNORECASE)
 #: "around 140, in F" heard "around 140, NF": "in" and the note run into two capitals
 _N_NOTE = re.compile(r"(?<=[,\d] )N([A-G])(?=\s*(?:[,.!?]|$|\s+(?:major|minor|flat|sharp)\b))")

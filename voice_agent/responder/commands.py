@@ -431,9 +431,9 @@ _REMOVE_THIS = (rf"{_REMOVE_VERBS}\s+(?:it|this|that|this one|that one|the song|
 
 
 def _remove(folded: str, text: str) -> Command | None:
-    if find_item(folded) is None and _has(_REMOVE_THIS, folded) and not find_instruments(text):
-        return Command(Intent.REMOVE, find_playlist(folded))  # the clip playing, where it is saved
     item = find_item(folded)
+    if item is None and _has(_REMOVE_THIS, folded) and not find_instruments(text):
+        return Command(Intent.REMOVE, find_playlist(folded))  # the clip playing, where it is saved
     # "quítale la trompeta ... no, no, un saxofón": an instrument's removal, not a song's
     if item is None or not _has(_REMOVE_VERBS, folded) or find_instruments(text):
         return None
