@@ -122,3 +122,40 @@ def _turn_with_plan() -> Turn:
 def test_intent(text, with_history, intent):
     history = (_turn_with_plan(),) if with_history else ()
     assert detect_intent(text, history) is intent
+
+
+@pytest.mark.parametrize("text,mood", [
+    ("give me something to study to", "calm"),
+    ("música para el gimnasio", "energetic"),
+    ("a song for my wedding", "romantic"),
+    ("algo para una fiesta en la casa", "energetic"),
+    ("una canción para un velorio", "sad"),
+    ("music for a rainy afternoon", "calm"),
+    ("something scary for halloween", "dark"),
+    ("un tema para el cumpleaños de mi abuela", "happy"),
+])
+def test_a_scene_gives_the_mood_when_no_mood_word_is_said(text, mood):
+    plan = plan_from_text(text)
+    assert plan.mood == mood
+    if mood in ("sad", "dark"):
+        assert plan.mode == "minor"  # the scene's mood moves the mode as a named one does
+
+
+def test_a_named_mood_mode_or_genre_wins_over_the_scene():
+    assert plan_from_text("a sad song for my wedding").mood == "sad"
+    funeral = plan_from_text("a happy song for a funeral, in A minor")
+    assert funeral.mood == "happy" and funeral.mode == "minor"
+    party = plan_from_text("una cumbia para la fiesta")  # a named style keeps its own mood
+    assert party.genre == "cumbia" and party.mood == style_for("cumbia").mood
+    assert plan_from_text("jazz for a funeral").mood == "sad"  # unless the scene changes it
+    assert plan_from_text("something for a dinner party").mood != "energetic"
+    assert plan_from_text("make me some rock").mood == style_for("rock").mood  # no scene, no change
+
+
+def test_a_scene_said_about_the_playing_clip_is_no_edit():
+    from voice_agent.responder.reading import read_request
+
+    playing = MusicPlan(genre="jazz", mood="calm")
+    for text in ("perfect for my wedding, thanks", "this is great for the gym"):
+        reading = read_request(text, "en", playing)
+        assert reading.intent not in (Intent.REFINE, Intent.MAKE_MUSIC), (text, reading.intent)

@@ -76,6 +76,52 @@ def find_mood(text: str) -> str | None:
     return None
 
 
+
+#: moods said as the scene the music is for, when no mood word is said: "something to
+#: study to" is calm, "música para el gimnasio" energetic, "a song for my wedding"
+#: romantic. Read only for a new piece (see :func:`ground_plan`), after a named mood, so
+#: "a sad song for my wedding" stays sad. Genre words ("rumba", "dance") are left out.
+_SCENE_MOODS = tuple((mood, re.compile(pattern)) for mood, pattern in (
+    ("calm", r"\b(?:stud(?:y|ying)|focus(?:ing)?|concentrat\w+|estudiar|concentrarme|dormir"
+             r"|sleep(?:ing)?|bedtime|fall asleep|lullaby|cancion de cuna|nana para|meditat\w+"
+             r"|meditar|yoga|spa|rainy (?:day|afternoon|morning|night|sunday)|dia lluvioso"
+             r"|tarde lluviosa|(?:noche|tarde|dia) de lluvia|reading|para leer)\b"),
+    ("energetic", r"\b(?:gym|gimnasio|workout|work out|working out|exercis\w+"
+                  r"|ejercicio|entrenar|entrenamiento|running|jogging|correr"
+                  r"|(?<!dinner )(?<!garden )(?<!tea )(?<!cocktail )(?<!pajama )party|fiesta"
+                  r"|parranda|pachanga|rumbear|perreo)\b"),
+    ("happy", r"\b(?:birthday|cumpleanos|celebrat\w+|celebrar|road trip|roadtrip|paseo en carro"
+              r"|viaje en carretera|summer day|dia de verano)\b"),
+    ("sad", r"\b(?:funeral|velorio|entierro|heartbreak|heartbroken|break ?up|desamor"
+            r"|despecho|corazon roto|me dejo|me dejaron)\b"),
+    ("romantic", r"\b(?:wedding|boda|date night|first dance|primer baile|anniversary|aniversario"
+                 r"|valentine'?s?|san valentin|candlelit|a la luz de las velas|cena para dos"
+                 r"|dinner for two|serenata|serenade)\b"),
+    ("dark", r"\b(?:horror|terror|halloween|haunted|embrujad[oa]|scary|de miedo|suspense"
+             r"|suspenso|thriller)\b"),
+    ("epic", r"\b(?:trailer|battle|batalla|boss fight|heroes?|heroe|victoria|victory)\b"),
+))
+
+
+#: scene moods that change how a named genre should sound ("jazz for a funeral" is sad
+#: jazz); others leave a named style its own mood ("a waltz for a garden party" stays
+#: elegant, "lofi for studying" relaxed)
+_SCENE_MOODS_OVER_A_GENRE = {"sad", "dark", "romantic"}
+
+
+def find_scene_mood(text: str) -> str | None:
+    """The mood of the scene a request puts its music in ("para estudiar" -> calm), or
+    None; the first scene named wins. With a genre named, only a scene that changes how
+    that genre should sound counts."""
+    folded = fold(text)
+    found = [(match.start(), mood) for mood, pattern in _SCENE_MOODS
+             for match in [pattern.search(folded)] if match]
+    mood = min(found)[1] if found else None
+    if mood and find_genre(text) and mood not in _SCENE_MOODS_OVER_A_GENRE:
+        return None
+    return mood
+
+
 #: a mood word that takes an "s" in the plural: a Spanish adjective ending in a vowel
 #: ("love" and "intense" are English)
 _PLURAL_S = re.compile(r"(?<!lov)(?<!intens)[aeo]$")
@@ -535,7 +581,7 @@ def ground_plan(raw: dict[str, Any], text: str, default_duration_s: float,
     out-of-range numbers are clamped.
     """
     text = as_tu(text)  # "póngale", "hágame": usted's commands read as tú's
-    said_mood = find_mood(text)
+    said_mood = find_mood(text) or find_scene_mood(text)
     genre = _genre(text, raw.get("genre"), said_mood, raw)
     style = style_for(genre)
     said_key, said_mode = find_key(text)
