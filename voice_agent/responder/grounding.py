@@ -79,27 +79,34 @@ def find_mood(text: str) -> str | None:
 
 #: moods said as the scene the music is for, when no mood word is said: "something to
 #: study to" is calm, "música para el gimnasio" energetic, "a song for my wedding"
-#: romantic. Read only for a new piece (see :func:`ground_plan`), after a named mood, so
-#: "a sad song for my wedding" stays sad. Genre words ("rumba", "dance") are left out.
+#: romantic, "make it feel like driving home alone" sad. Read for a new piece (see
+#: :func:`ground_plan`) and, framed as "sound like" / "que suene a", as an edit (see
+#: ``refine.scene_edit_mood``), after a named mood, so "a sad song for my wedding" stays
+#: sad. Genre words ("rumba", "dance") are left out.
 _SCENE_MOODS = tuple((mood, re.compile(pattern)) for mood, pattern in (
     ("calm", r"\b(?:stud(?:y|ying)|focus(?:ing)?|concentrat\w+|estudiar|concentrarme|dormir"
              r"|sleep(?:ing)?|bedtime|fall asleep|lullaby|cancion de cuna|nana para|meditat\w+"
              r"|meditar|yoga|spa|rainy (?:day|afternoon|morning|night|sunday)|dia lluvioso"
-             r"|tarde lluviosa|(?:noche|tarde|dia) de lluvia|reading|para leer)\b"),
+             r"|tarde lluviosa|(?:noche|tarde|dia) de lluvia|reading|para leer|sunset|atardecer"
+             r"|sunday morning|domingo|lazy|perez\w*|resaca|hungover|desganad[oa]|beach|playa"
+             r"|lounge|half asleep|medio dormid[oa]|fireplace|chimenea)\b"),
     ("energetic", r"\b(?:gym|gimnasio|workout|work out|working out|exercis\w+"
                   r"|ejercicio|entrenar|entrenamiento|running|jogging|correr"
                   r"|(?<!dinner )(?<!garden )(?<!tea )(?<!cocktail )(?<!pajama )party|fiesta"
                   r"|parranda|pachanga|rumbear|perreo)\b"),
     ("happy", r"\b(?:birthday|cumpleanos|celebrat\w+|celebrar|road trip|roadtrip|paseo en carro"
-              r"|viaje en carretera|summer day|dia de verano)\b"),
+              r"|viaje en carretera|summer|verano|posada|fiester[oa]|sun coming up|sunrise|amanecer"
+              r"|sale el sol|hopeful|esperanza|esperanzad[oa]|block party)\b"),
     ("sad", r"\b(?:funeral|velorio|entierro|heartbreak|heartbroken|break ?up|desamor"
-            r"|despecho|corazon roto|me dejo|me dejaron)\b"),
+            r"|despecho|corazon roto|me dejo|me dejaron|alone|lonely|solitari[oa]|soledad"
+            r"|homesick|despedida)\b"),
     ("romantic", r"\b(?:wedding|boda|date night|first dance|primer baile|anniversary|aniversario"
                  r"|valentine'?s?|san valentin|candlelit|a la luz de las velas|cena para dos"
-                 r"|dinner for two|serenata|serenade)\b"),
+                 r"|dinner for two|serenata|serenade|abrazad[oa]s)\b"),
     ("dark", r"\b(?:horror|terror|halloween|haunted|embrujad[oa]|scary|de miedo|suspense"
-             r"|suspenso|thriller)\b"),
-    ("epic", r"\b(?:trailer|battle|batalla|boss fight|heroes?|heroe|victoria|victory)\b"),
+             r"|suspenso|thriller|chase|persecucion|tens[oa]|tense)\b"),
+    ("epic", r"\b(?:trailer|battle|batalla|boss fight|heroes?|heroe|victoria|victory"
+             r"|movie ending)\b"),
 ))
 
 
@@ -113,13 +120,18 @@ def find_scene_mood(text: str) -> str | None:
     """The mood of the scene a request puts its music in ("para estudiar" -> calm), or
     None; the first scene named wins. With a genre named, only a scene that changes how
     that genre should sound counts."""
-    folded = fold(text)
-    found = [(match.start(), mood) for mood, pattern in _SCENE_MOODS
-             for match in [pattern.search(folded)] if match]
-    mood = min(found)[1] if found else None
+    mood = scene_mood(text)
     if mood and find_genre(text) and mood not in _SCENE_MOODS_OVER_A_GENRE:
         return None
     return mood
+
+
+def scene_mood(text: str) -> str | None:
+    """The mood of the first scene ``text`` names, whatever else it names."""
+    folded = fold(text)
+    found = [(match.start(), mood) for mood, pattern in _SCENE_MOODS
+             for match in [pattern.search(folded)] if match]
+    return min(found)[1] if found else None
 
 
 #: a mood word that takes an "s" in the plural: a Spanish adjective ending in a vowel

@@ -16,7 +16,7 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
                                          listed_instruments, other_name, style_for)
 from voice_agent.core.language import as_corrected, as_tu, correction, spell_numbers
-from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
+from voice_agent.responder.grounding import (ENDS_TOO_SOON, scene_mood, TOO, bpm_step, find_bpm, find_duration, find_key,
                                              find_mood, tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
@@ -608,8 +608,13 @@ def _solo(folded: str) -> tuple[str, ...]:
 
 def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
     """A mood named outright ("make it sad", "ponla alegre") when no comparative rule
-    matched; the mode follows the mood unless a mode was named too."""
+    matched."""
     mood = find_mood(folded) or find_mood(re.sub(r"(\w\w+)ier\b", r"\1y", folded))  # groovier
+    return _with_mood(plan, mood, folded)
+
+
+def _with_mood(plan: MusicPlan, mood: str | None, folded: str) -> MusicPlan:
+    """``plan`` in ``mood``; the mode follows the mood unless a mode was named too."""
     if mood is None or mood == plan.mood:
         return plan
     names_mode = re.search(r"\b(?:major|minor|mayor|menor)\b", folded) is not None
@@ -628,6 +633,25 @@ def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> Music
     return plan
 
 
+#: a mood asked as a scene the clip should sound like: "make it feel like driving home
+#: alone at night", "que suene a tarde de verano", "dale un aire como de domingo de
+#: resaca", "póngale más sabor a noche de lluvia", "que se sienta como una persecución";
+#: a request verb comes first, so "that sounds like a party!" describes, asks nothing
+_SCENE_FRAME = (r"\b(?:make it|make this|turn it|can it|could it|should|let it|give it|hazl[oa]|hacel[oa]"
+                r"|hagal[oa]|ponel[oa]|ponl[oa]|volvel[oa]|dale|dele|darle|ponle|ponele|pongale|echale|que)\b"
+                r"[^.!?]{0,30}?\b(?:sound|feel|seem|like|vibe|feeling|mood|suene|se sienta|sienta|parezca"
+                r"|transmita|aire|sabor|onda|ambiente|como)\b"
+                # the rest after a leading "dale" (read as an okay): "un aire de cumpleaños"
+                r"|^\W*(?:un|una|mas|more|a|some)\s+(?:\w+\s+)?(?:aire|sabor|onda|ambiente|vibe|feel)\b")
+
+
+def scene_edit_mood(text: str) -> str | None:
+    """The mood of a scene the clip is asked to sound like ("make it sound like a block
+    party" -> happy), or None when no scene is framed as one."""
+    folded = fold(text)
+    return scene_mood(folded) if re.search(_SCENE_FRAME, folded) else None
+
+
 def names_an_edit(text: str) -> bool:
     """Whether ``text`` uses any phrasing these rules read as an edit ("speed it up",
     "get rid of the sax", "swap X for Y", "more piano", "in E flat", "thirty seconds"),
@@ -637,7 +661,7 @@ def names_an_edit(text: str) -> bool:
     patterns += [rf"\b{_REMOVE_CUES}\s", rf"\b{_FEATURE_CUES}\s", _SWAP, _INSTEAD]
     readers = (find_bpm, bpm_step, find_duration, tempo_direction, lambda t: find_key(t)[0])
     return any(re.search(pattern, folded) for pattern in patterns) or any(
-        read(text) for read in readers)
+        read(text) for read in readers) or scene_edit_mood(text) is not None
 
 
 def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
@@ -651,6 +675,7 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
     """
     text = as_tu(text)  # "súbale", "sáquele": usted's commands read as tú's
     folded = fold(text)
+    original = plan
     genre = find_genre(folded)
     if genre and genre != plan.genre:
         plan = _new_genre(plan, re.search(".*", folded))
@@ -660,4 +685,7 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
         if index == _MOOD_RULES and changed == plan:
             changed = _said_mood(plan, corrected)
         plan = changed
-    return _change_instruments(plan, folded)  # instruments read their corrections themselves
+    edited = _change_instruments(plan, folded)  # instruments read their corrections themselves
+    if edited == original:  # nothing else asked: a scene may say the mood
+        return _with_mood(original, scene_edit_mood(text), folded)
+    return edited
