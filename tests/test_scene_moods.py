@@ -53,3 +53,19 @@ def test_a_scene_beside_another_edit_leaves_the_mood_alone():
     assert slower.bpm < PLAYING.bpm and slower.mood == PLAYING.mood and slower.mode == PLAYING.mode
     more = apply_refinement(PLAYING, "add a trumpet so it sounds like a party")
     assert "trumpet" in more.instruments and more.mood == PLAYING.mood
+
+
+def test_a_scene_beside_the_mood_it_already_has_changes_nothing():
+    happy = PLAYING.replace(mood="happy")
+    edited = apply_refinement(happy, "que suene alegre, como de fiesta de barrio")
+    assert edited.mood == "happy"  # the mood named wins over the scene's "energetic"
+
+
+@pytest.mark.parametrize("text", ["Sadder, but keep everything else exactly as it is.",
+                                  "Más oscura, sin tocar nada más.",
+                                  "A darker feel now, the rest untouched."])
+def test_a_mood_with_everything_else_kept_changes_only_the_mood(text):
+    edited = apply_refinement(PLAYING, text)
+    assert edited.mood in ("sad", "dark")
+    assert (edited.bpm, edited.key, edited.mode) == (PLAYING.bpm, PLAYING.key, PLAYING.mode)
+    assert apply_refinement(PLAYING, "sadder").mode == "minor"  # without "keep": the mode follows

@@ -137,6 +137,16 @@ _NUMBER_SI = re.compile(r"\b(\d{2,3})C\b")
 _SESEO_VERBS = {"asme": "hazme", "aslo": "hazlo", "asla": "hazla", "asmela": "házmela",
                 "hasme": "hazme", "haslo": "hazlo", "hasla": "hazla"}
 _SESEO = re.compile(rf"\b(?:{'|'.join(_SESEO_VERBS)})\b", re.IGNORECASE)
+#: "quítasela" heard "quítacela": the seseo "s" of "se" written "c" after a command verb
+_CELA = re.compile(r"\b((?:qu[ií]t|s[aá]c|p[oó]n|agr[eé]g|a[nñ][aá]d|c[aá]mbi|b[aá]j|s[uú]b|d[eé]j|m[eé]t)[aei])"
+                   r"c(el[oa]s?)\b", re.IGNORECASE)
+#: "como a noventa" heard "como anoventa": the "a" glued to the tempo said in words
+_GLUED_A_NUMBER = re.compile(r"\ba(noventa|ochenta|setenta|sesenta|cincuenta|cien|ciento)\b", re.IGNORECASE)
+#: "mejor cancelá eso" heard "mejor cancelar eso": a voseo command written as its
+#: infinitive, at the start of a clause with what it acts on after it
+_VOSEO_AS_INFINITIVE = re.compile(r"((?:^|[,.!?]\s*|\bmejor\s+|\bahora\s+))(cancel|borr|guard|anul|quit|sac"
+                                  r"|baj|sub|cambi|agreg)ar\b(?=\s+(?:eso|esto|todo|la|lo|el|los|las)\b)",
+                                  re.IGNORECASE)
 #: "Bale, repítela": "Vale" with the b/v Spanish does not tell apart
 _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 #: "guarda la amilista de flamenqueo": "a mi lista" run together
@@ -205,6 +215,17 @@ _SPLIT_BEMOL = re.compile(r"\b(en|a)?(do|re|mi|fa|sol|la|si|ci)\s?be\s?mol\b", r
 #: "actually nah, make it a choir" heard "actually not, make it a choir": a take-back
 _ACTUALLY_NOT = re.compile(r"\b(actually|wait)\s+not(?=\s*,\s*(?:make|put|add|use|swap|change|give|go with"
                            r"|i mean|let s|let's|lets|just|rather|a|an|some|the)\b)", re.IGNORECASE)
+#: "a sitar... nah, make that a flute" heard "a sitar or not, make that a flute", and "no,
+#: no, a flute" heard "know, know, a flute": a take-back before the words that replace
+_OR_NOT = re.compile(r",?\s+or not(?=\s*,\s*(?:make (?:that|it)|i mean|put|use|give|go with|rather)\b)",
+                     re.IGNORECASE)
+_KNOW_KNOW = re.compile(r"\bknow,?\s+know\b", re.IGNORECASE)
+#: "round eight to five beats", "around 7 to 5": a tempo's tens and units heard as a range
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}
+_TENS_AS_RANGE = re.compile(r"\b((?:a?round|about|at|like)\s+)([2-9]|two|three|four|five|six|seven|eight|nine)"
+                            r"\s+to\s+([1-9]|one|two|three|four|five|six|seven|eight|nine)"
+                            r"(?=\s*(?:[,.!?]|$|beats|bpm))", re.IGNORECASE)
 #: "and deminer please": "in D minor"
 _D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re.IGNORECASE)
 #: English "around a hundred and fifteen" heard "rumba 115": no rumba comes before a bare number
@@ -250,6 +271,9 @@ def mend(text: str, language: str = "en") -> str:
         text = _READ_YOU.sub(r"redo \1", text)
         text = _N_NOTE.sub(r"in \1", text)
         text = _ACTUALLY_NOT.sub(r"\1 nah", text)
+        text = _KNOW_KNOW.sub("no, no", _OR_NOT.sub(", nah", text))
+        text = _TENS_AS_RANGE.sub(lambda m: m.group(1) + "".join(
+            str(_UNITS.get(d.lower(), d)) for d in m.group(2, 3)), text)
         text = _GLUED_ENGLISH_KEY.sub(
             lambda m: f"in {_LETTER_WORDS[m.group(1).lower()]} {m.group(2).lower()}", text)
         for pattern, said in _ENGLISH_SOUNDALIKES:
@@ -265,6 +289,8 @@ def mend(text: str, language: str = "en") -> str:
         if find_genre(text) is None:  # "una de ósea salsa" names its style already
             text = _HOUSE.sub(r"\1 house", text)
         text = _SAVE_AS_SABE.sub(r"\1save ", text)
+        text = _CELA.sub(r"\1s\2", _GLUED_A_NUMBER.sub(r"a \1", text))
+        text = _VOSEO_AS_INFINITIVE.sub(r"\1\2a", text)
         text = _CON_LA_LISTA.sub(r"\1pon ", text)
         text = _GLUED_LA_VERSION.sub(r"\1 la ", text)
         text = _VERB_APART.sub(r"\1\2 ", text)
@@ -332,8 +358,18 @@ def _mend_commands(text: str, language: str) -> str:
 
 
 def _mend_spanish_verb(text: str) -> str:
-    """The request's first word, when it is a Spanish command verb with its first
-    consonant voiced or unvoiced ("Pájale un toque" -> "Bájale un toque")."""
+    """The first word of the request and of each later sentence, when it is a Spanish
+    command verb with its first consonant voiced or unvoiced ("Pájale un toque" ->
+    "Bájale un toque"; "Ándale. Cuárdala en la lista" -> "... Guárdala ...")."""
+    text = _mend_first_verb(text)
+    for start in reversed([m.end() for m in re.finditer(r"[.!?]\s+", text)]):
+        text = text[:start] + _mend_first_verb(text[start:])
+    return text
+
+
+def _mend_first_verb(text: str) -> str:
+    """The first word of ``text`` (or the one after a word of assent) mended when it is a
+    misheard command verb."""
     start = re.match(_FILLERS, text, re.IGNORECASE)
     at = start.end() if start else 0
     word = _WORD.match(text, at)

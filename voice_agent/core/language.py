@@ -244,7 +244,7 @@ _CORRECTION = re.compile(
     # nah, make it a choir"
     r"(?:[,;.?!]|\.\.\.|…|\s[-–—]+|\s(?=(?:actually|wait)\s*,?\s+(?:no|nah|naw|nope)\s*[,.!;]))"
     r"\s*(?:(?:(?:actually|wait|oh|ah|ay|uy|bueno|well|o sea|or|o|ehm|erm|um|uh"
-    r"|hmm|mm|eh|em)\s*,?\s*){0,3}"
+    r"|hmm|mm|eh|em|also|too)\s*,?\s*){0,3}"  # "a sitar, also no, no, a flute" as heard
     rf"{_TAKE_BACK}(?:[\s,]+(?:{_TAKE_BACK}|{_AROUND}))*\s*(?:[,.!;]|\.\.\.|…)+\s*"
     r"(?P<cue>(?:make (?:that|it)|i mean|i meant|digo|mejor|better|rather|o sea)\b\s*,?)?"
     r"|(?:or|o)\s+(?:let['’]?s|lets|let us)?\s*say\b\s*,?|o digamos\b\s*,?"  # "twenty seconds, or let's say twenty-five"

@@ -181,15 +181,15 @@ def find_playlist(folded: str) -> str | None:
     if _has(f"(?:{'|'.join(_FAVOURITES)})", folded):
         return DEFAULT_PLAYLIST
     patterns = (
-        rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada|que se llama"
-        rf"|que se llame|que se va a llamar|de nombre|con el nombre(?: de)?|call it|name it"
+        rf"\b(?:playlist|play list|lista)(?:\s+(?:nueva|new))?\s+(?:called|named|llamada"
+        rf"|que se llam(?:a|e|es|as)|que se va a llamar|de nombre|con el nombre(?: de)?|call it|name it"
         rf"|llamala|ponle de nombre|nueva|new)\s+(?P<named>[a-z0-9 ]{{1,30}}?){_TRAILING}",
         # the nearest determiner: "the first one from my road trip playlist" -> "road trip"
         r"\b(?:my|the|our|a|mi)\s+((?:(?!(?:my|the|our|a|mi)\s)[a-z0-9]+\s+){1,4})(?:playlist|play list)\b",
         r"\b(?:my|the|our)\s+((?:(?!(?:my|the|our|a)\s)[a-z0-9]+\s+){1,3})list\b",  # "the fiesta list"
         rf"\b(?:playlist|play list)\s+(?:called\s+|named\s+|de\s+|del\s+|llamada\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
-        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llama\s+|que se llame\s+)?"
+        rf"\blista\s+(?:de\s+|del\s+|llamada\s+|que se llam(?:a|e|es|as)\s+)?"
         rf"([a-z0-9 ]{{1,30}}?){_TRAILING}",
         r"\b(?:playlist|lista)\s+(?:de\s+|del\s+|llamada\s+)?([a-z0-9]+)\b",
     )
@@ -637,7 +637,7 @@ _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
 _COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back|versus|vs"
-            r"|one after the other|una (?:tras|despues de) (?:la )?otra)")
+            r"|one after the other|una (?:tras|despues de|detras de) (?:la )?otra|one after another)")
 #: two versions heard so as to hear how they differ: "play versions one and two next to
 #: each other so I can hear the difference", "ponme las dos versiones para notar la diferencia"
 _DIFFERENCE = (r"(?:next to each other|(?:hear|tell|spot|notice) the difference|la diferencia"
@@ -793,6 +793,12 @@ def _plays_two_versions(folded: str) -> bool:
     """"play version one, then version four": two versions to hear one after the other."""
     named = re.findall(rf"{_VERSION_NOUN}\s*(?:number\s+|numero\s+)?(\d{{1,2}}|{_NUMBER})\b", folded)
     if len(set(named)) >= 2 and _has(_PLAY_VERBS, folded):
+        return True
+    # "déjame oír la dos y luego la tres", "play the one and then the three": two by
+    # number, one then the other, and no playlist named
+    pair = re.search(rf"\b(?:la|el|the)\s+(\d{{1,2}}|{_NUMBER})\s*,?\s+(?:y\s+(?:luego|despues)|(?:and\s+)?then"
+                     rf"|luego|despues)\s+(?:la|el|the)\s+(\d{{1,2}}|{_NUMBER})\b", folded)
+    if pair and pair.group(1) != pair.group(2) and _has(_PLAY_VERBS, folded) and not _playlist_noun(folded):
         return True
     # "quiero oír la primera y la segunda, a ver cuál me gusta más": two by place, to choose
     places = re.findall(rf"\b(?:the|la|el)\s+({_ORDINAL})\b", folded)

@@ -268,7 +268,7 @@ _TEMPO_NOUNS = r"(?:tempo|pace|speed|bpm|beat|ritmo|velocidad|pulsaciones)"
 TOO = _TOO = (r"\b(?:too|way too|a bit too|demasiado|(?:es|esta|it s|its|is|it is)\s+(?:un poco\s+)?"
               r"muy)\s+")
 #: the clip, said as a pronoun ("pick it up", "slow her down")
-_IT = r"it|things|this|that|her|him|er"
+_IT = (r"(?:this|that|the) (?:one|track|song|tune|piece|clip)|it|things|this|that|her|him|er")
 #: how the clip feels, before "slow"/"fast": "it's a little slow for me", "feels kinda fast"
 _FEELS = (r"\b(?:it s|its|it is|this is|feels?|sounds?|seems?)\s+(?:a\s+)?(?:little\s+|bit\s+|tad\s+"
           r"|touch\s+|kinda\s+|kind of\s+|really\s+|quite\s+|rather\s+|pretty\s+){0,2}")
@@ -492,7 +492,8 @@ _KEY_PATTERNS = (
     # "D minor", "sol mayor", "E flat major", and "e-minor" as Whisper writes it
     rf"\b{NOTE}(?:\s*|\s*-\s*){_MODE}\b{_NOT_A_KEY}",
     rf"\b(?:in|en|to|into|a|al)\s+{NOTE}()(?=\s*(?:$|[,.;!?]|and\b|y\b|with\b|con\b|please\b"
-    rf"|por favor\b|now\b|instead\b|ahora\b|a\s+\d|at\s+\d|en modo\b|modo\b|mode\b))",  # "en sol a 120"
+    rf"|por favor\b|now\b|instead\b|ahora\b|a\s+\d|at\s+\d|en modo\b|modo\b|mode\b"  # "en sol a 120"
+    rf"|a ver\b|para ver\b|to see\b|see how\b))",  # "pásala a fa a ver cómo queda"
     rf"\b(?:key of|tono de|tonalidad de|en el tono de)\s+{NOTE}()(?![a-z])",
     # a bare "A" after a move: "move it up to A", "take it down to A"
     rf"\b(?:up|down|over|move it|shift it|take it|put it)\s+(?:to|into)\s+{NOTE}()"

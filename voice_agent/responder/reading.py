@@ -59,7 +59,10 @@ _KEEPS_THE_REST = (r"\b(?:keep(?:ing)?|mant[ei]n\w*|conserv\w*|respet\w*|deja\w*
                    r"|lo demas|el resto|ritmo|tono|tonalidad|instrumentos|todo)\b"
                    # the rest named first: "y lo demás me lo dejas tal cual", "the rest as is"
                    r"|\b(?:everything else|the rest|lo demas|el resto)\s+(?:me\s+)?(?:l[oa]\s+)?"
-                   r"(?:dej\w*|mant\w*|keep|leave|(?:the same|as is|igual|tal cual|como esta)\b)")
+                   r"(?:dej\w*|mant\w*|keep|leave|(?:the same|as is|igual|tal cual|como esta)\b)"
+                   # "pero que quede igual todo lo demás"
+                   r"|\bque (?:se )?(?:quede|queden|siga|sigan) igual (?:todo )?(?:lo demas|el resto)\b"
+                   r"|\b(?:lo demas|el resto) (?:se )?(?:quede|siga|mantenga) (?:igual|como esta)\b")
 #: phrasings that edit the previous clip without a comparative: "make it 30 seconds",
 #: "now in D major", "remove the saxophone", "cambia la guitarra por un piano"
 _EDIT_CUES = (r"\b(?:make it|now|ahora|hazl[oa]|ponl[oa]|ponle|que dure|que suene|remove|take out|swap"
@@ -156,6 +159,11 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
                               or (command.intent is named.intent
                                   and command.playlist not in map(canonical_playlist, playlists))):
         command = named  # "okay, play gym mix": the playlist, not a yes; a name heard a bit off
+    if awaiting_answer and command is not None and command.intent is Intent.UNDO \
+            and re.search(_CALLS_OFF, folded):
+        # "¿Borro la lista?" - "No, no, esperá. Mejor cancelá eso.": the question called off,
+        # not the last edit undone
+        command = dataclasses.replace(command, intent=Intent.CANCEL)
     if (not awaiting_answer and command is not None
             and command.intent in (Intent.CONFIRM, Intent.CANCEL)):
         rest = after_answer_word(text)
@@ -183,6 +191,10 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     if asks_about_clip(text):
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, about_clip=True, **fields)
     return _about_previous(folded, fields, previous_plan)
+
+
+#: words that call off what was asked rather than undo a change: "cancela eso", "anúlalo"
+_CALLS_OFF = r"\b(?:cancel\w*|anul\w*|never mind|forget (?:it|that)|olvida\w*)\b"
 
 
 #: a mode named without a key: "put it in a minor key", "en tonalidad mayor", "en menor"
@@ -284,7 +296,9 @@ _YES_NO_QUESTION = (r"^\W*(?:[a-z]+\s*,\s*){0,2}"  # heard, "Perfect." may end i
                     # "who is playing the sitar, is it a real person?"
                     r"|\b(?:who|quien)(?:'s|’s)?\s+(?:made|makes|composed|wrote|played|produced|hizo|compuso"
                     r"|(?:is |s )?(?:playing|singing)|plays|sings|toca|canta|esta tocando"
-                    r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio))\b"
+                    r"|escribio|toco|produjo|(?:l[oa]|esto|esta)\s+(?:hizo|compuso|escribio)"
+                    # "¿y esto quién lo ha compuesto?", "¿quién la ha tocado?"
+                    r"|(?:(?:l[oa]|esto|esta)\s+)?(?:ha|has|habra) (?:compuesto|hecho|escrito|tocado|producido))\b"
                     # the agent asked about itself: "¿y tú también sabes bailar?", "¿tú tocas algo?"
                     r"|(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+)?(?:puedes|podes"
                     r"|puede)\b")
@@ -427,7 +441,10 @@ def _about_previous(folded: str, fields: dict, previous: MusicPlan) -> RequestRe
             fold(w) in folded for w in REPLAY_WORDS) and not re.search(VARIATION, folded) \
             and not fresh_start and not _names_a_change(fields):
         return RequestReading(guess=Intent.REPLAY, intent=Intent.REPLAY, replay=True, **fields)
-    edit_words = bool(any(fold(w) in folded for w in REFINE_WORDS) or re.search(_EDIT_CUES, folded))
+    # "¿y tú bailas, o nada más tocas?": "nada más" is "only", no "more" of anything
+    plain = re.sub(r"\bnada mas\b(?!\s+(?:\w+\s+)?(?:rapid|lent|larg|cort|fuerte|suave|alegre|trist)\w*)",
+                   " ", folded)
+    edit_words = bool(any(fold(w) in plain for w in REFINE_WORDS) or re.search(_EDIT_CUES, plain))
     if _only_talk(folded, fields, edit_words):  # a model must not make music of "muchas gracias"
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, talk=True, **fields)
     cued = edit_words or names_an_edit(fields["text"])

@@ -166,7 +166,7 @@ _KEEP_ALL = (r"\bsame everything else\b|\b(?:keep(?:ing)?|mant\w*|conserva\w*|de
              r"(?:rest|else)|the rest|(?:todo\s+)?(?:lo demas|el resto|lo otro))\b|\b(?:everything"
              r" else|the rest|todo lo demas|lo demas|el resto)\s+(?:(?:me\s+)?(?:l[oa]\s+)?(?:dej\w*|leave it"
              r"|keep it|mantenl[oa]|queda)\s+)?(?:the same|as is|as it is|unchanged"
-             r"|igual|igualit[oa]|como esta|tal cual|tal como esta|sin cambiar)\b"
+             r"|igual|igualit[oa]|como esta|tal cual|tal como esta|sin cambiar|untouched|intact)\b"
              # "everything else don't change", "todo lo demás no lo cambies"
              r"|\b(?:everything else|the rest|todo lo demas|lo demas|el resto)\s+(?:don'?\s?t|do not|no)"
              r"\s+(?:l[oa]s?\s+)?(?:change|cambies|toques|touch)\b"
@@ -174,7 +174,11 @@ _KEEP_ALL = (r"\bsame everything else\b|\b(?:keep(?:ing)?|mant\w*|conserva\w*|de
              # anything else", "change nothing else"
              r"|\b(?:sin|without) (?:tocar|cambiar|mover|touching|changing)(?:le|la|lo)? (?:nada|anything) (?:mas|else)\b"
              # "everything else stays exactly the way it is", "the rest remains as is"
-             r"|\b(?:everything else|the rest|all the rest)\s+(?:stays|stay|remains|remain|is kept|should stay)\b"
+             r"|\b(?:everything else|the rest|all the rest)\s+(?:stays|stay|staying|remains|remain|is kept"
+             r"|should stay)\b"
+             # "pero que quede igual todo lo demás", "que lo demás se quede igual"
+             r"|\bque (?:se )?(?:quede|queden|siga|sigan|mantenga|mantengan) igual (?:todo )?(?:lo demas|el resto)\b"
+             r"|\bque (?:todo )?(?:lo demas|el resto) (?:se )?(?:quede|siga|mantenga) (?:igual|como esta)\b"
              r"|\b(?:no toques|no cambies|don'?t touch|don'?t change|do not touch|do not change)"
              r" (?:nada mas|anything else)\b|\b(?:change|touch) nothing else\b")
 
@@ -225,6 +229,9 @@ VARIATION = (r"\b(?:another one|another version|different version|variation|otra
              r"|(?:have|take) another go at (?:it|that|this)"
              # "do that same exact tune over, just let it come out a little different"
              r"|comes? out (?:a little |a bit |slightly |just )?different"
+             # "change nothing, just let it come out another way", "que salga de otra manera"
+             r"|comes? out (?:(?:in )?(?:another|a different|some other|a new) way|differently)"
+             r"|salga (?:de otra (?:forma|manera)|distint[oa]|diferente)"
              # "hazla de nuevo pero distinta", "do it again but different"
              r"|(?:de nuevo|otra vez|again|over)\s*,?\s*(?:pero|but)\s+(?:un poco |a bit |slightly )?"
              r"(?:diferente|distint[oa]|different))\b")
@@ -614,13 +621,24 @@ def _said_mood(plan: MusicPlan, folded: str) -> MusicPlan:
 
 
 def _with_mood(plan: MusicPlan, mood: str | None, folded: str) -> MusicPlan:
-    """``plan`` in ``mood``; the mode follows the mood unless a mode was named too."""
+    """``plan`` in ``mood``; the mode follows the mood unless a mode was named too, or
+    everything else is to stay ("more melancholic, but keep everything else as is")."""
     if mood is None or mood == plan.mood:
         return plan
     names_mode = re.search(r"\b(?:major|minor|mayor|menor)\b", folded) is not None
-    if names_mode or mood not in MINOR_MOODS | MAJOR_MOODS:
+    if names_mode or re.search(_KEEP_ALL, folded) or mood not in MINOR_MOODS | MAJOR_MOODS:
         return plan.replace(mood=mood)
     return plan.replace(mood=mood, mode="minor" if mood in MINOR_MOODS else "major")
+
+
+def _only_the_mood(original: MusicPlan, edited: MusicPlan, folded: str) -> MusicPlan:
+    """A mood asked with everything else kept ("more melancholic, but keep everything else
+    as is"): the tempo, key and mode it would bring stay as they were, unless named."""
+    names_tempo = find_bpm(folded) or bpm_step(folded) or tempo_direction(folded)
+    names_key = find_key(folded)[0] or re.search(r"\b(?:major|minor|mayor|menor)\b", folded)
+    return edited.replace(bpm=edited.bpm if names_tempo else original.bpm,
+                          key=edited.key if names_key else original.key,
+                          mode=edited.mode if names_key else original.mode)
 
 
 def _first_match(plan: MusicPlan, folded: str, rules: tuple[Rule, ...]) -> MusicPlan:
@@ -685,7 +703,9 @@ def apply_refinement(plan: MusicPlan, text: str) -> MusicPlan:
         if index == _MOOD_RULES and changed == plan:
             changed = _said_mood(plan, corrected)
         plan = changed
+    if plan.mood != original.mood and re.search(_KEEP_ALL, corrected):
+        plan = _only_the_mood(original, plan, corrected)
     edited = _change_instruments(plan, folded)  # instruments read their corrections themselves
-    if edited == original:  # nothing else asked: a scene may say the mood
-        return _with_mood(original, scene_edit_mood(text), folded)
+    if edited == original and find_mood(folded) is None:  # nothing else asked, no mood
+        return _with_mood(original, scene_edit_mood(text), folded)  # named: a scene may say it
     return edited
