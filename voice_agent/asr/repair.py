@@ -30,6 +30,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from voice_agent.core.language import filler_words
+from voice_agent.core.plan import MOOD_WORDS
 from voice_agent.core.types import Transcript
 from voice_agent.core.vocabulary import INSTRUMENTS, STYLES, find_genre, find_instruments, fold
 
@@ -75,7 +76,7 @@ _FLATT = re.compile(r"\b(in [A-G]) flatt\b", re.IGNORECASE)
 _MAYOR_AS_YORK = re.compile(r"\b(do|re|mi|fa|sol|la|si)\s?ma\s+(?:york|llor|yor)\b", re.IGNORECASE)
 _BEMOL = re.compile(r"\b(do|re|mi|fa|sol|la|si)(?:\s?[bv]em[oó]n\b|\s+(?:vemos|bemos|vemole|bemole|vemol|bemo|bemoles)"
                     r"|[bv]emol)\b", re.IGNORECASE)  # "Sivemol": run together too
-_DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)\b", re.IGNORECASE)
+_DO_AS_TWO = re.compile(r"\b(en|a|tono de)\s+(?:2|dos)\s+(mayor|menor|sostenido)(?:es)?\b", re.IGNORECASE)
 #: "en solo menor": "sol menor" ("solo" is never a key)
 _SOLO_AS_SOL = re.compile(r"\b(en|a|de)\s+solo\s+(mayor|menor)\b", re.IGNORECASE)
 #: "115 btm": the tempo's unit misheard
@@ -147,6 +148,13 @@ _GLUED_A_NUMBER = re.compile(r"\ba(noventa|ochenta|setenta|sesenta|cincuenta|cie
 _VOSEO_AS_INFINITIVE = re.compile(r"((?:^|[,.!?]\s*|\bmejor\s+|\bahora\s+))(cancel|borr|guard|anul|quit|sac"
                                   r"|baj|sub|cambi|agreg)ar\b(?=\s+(?:eso|esto|todo|la|lo|el|los|las)\b)",
                                   re.IGNORECASE)
+#: "un poquito más despacio" heard "un poquito más de espacio" (no space is asked of music)
+_DE_ESPACIO = re.compile(r"\b(m[aá]s|menos|bien|muy)\s+de\s+espacio\b", re.IGNORECASE)
+#: "¿me la cambias a fa?" heard "me la cambias a far": the note with an English r
+_FAR = re.compile(r"\b(a|en)\s+far\b(?=\s*(?:[,.!?]|$|mayor|menor|sostenido|bemol))", re.IGNORECASE)
+#: "que suene épica" heard "que suena épica": a wish, written as what it does, before a mood
+_QUE_SUENA = re.compile(r"^(\W*(?:y\s+|ahora\s+|bueno,?\s+)?)que suena\s+(?=(?:(?:mas|más|un poco|bien)\s+)?(\w+))",
+                        re.IGNORECASE)
 #: "Bale, repítela": "Vale" with the b/v Spanish does not tell apart
 _BALE = re.compile(r"^(\W*)bale\b", re.IGNORECASE)
 #: "guarda la amilista de flamenqueo": "a mi lista" run together
@@ -173,6 +181,12 @@ _REAL_WORDS = frozenset({"cuarta", "teja"})
 _PREFIXES = {"add": "add", "ad": "add", "and": "and", "an": "an", "in": "in", "en": "en",
              "em": "en", "con": "con", "com": "con", "a": "a"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _is_mood_word(word: str) -> bool:
+    """Whether ``word`` names a mood (core.plan.MOOD_WORDS), a Spanish plural too."""
+    folded = fold(word)
+    return any(folded in (fold(w), fold(w) + "s") for words in MOOD_WORDS.values() for w in words)
 
 
 def mend_transcript(transcript: Transcript) -> Transcript:
@@ -226,6 +240,11 @@ _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven
 _TENS_AS_RANGE = re.compile(r"\b((?:a?round|about|at|like)\s+)([2-9]|two|three|four|five|six|seven|eight|nine)"
                             r"\s+to\s+([1-9]|one|two|three|four|five|six|seven|eight|nine)"
                             r"(?=\s*(?:[,.!?]|$|beats|bpm))", re.IGNORECASE)
+#: "one thirty-five bpm" heard "1-3-5 BPM": a tempo's digits spelled out one by one
+_SPELLED_DIGITS = re.compile(r"\b([12])-(\d)-(\d)(?=\s*(?:bpm|beats)\b)", re.IGNORECASE)
+#: "versions one and three, one after the other" heard "versions 1 & 3, 1 after the other"
+_AMPERSAND = re.compile(r"\s*&\s*")
+_ONE_AFTER = re.compile(r"\b1 after (?=(?:the )?other\b|another\b)", re.IGNORECASE)
 #: "and deminer please": "in D minor"
 _D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re.IGNORECASE)
 #: English "around a hundred and fifteen" heard "rumba 115": no rumba comes before a bare number
@@ -236,7 +255,7 @@ _READ_YOU = re.compile(r"\bread you (that|it|this)\b", re.IGNORECASE)
 _UNDO_AT_END = re.compile(rf"(?<=\w)\s+(?:and|an)\s+do\s+that(?=(?:[\s,]+(?:{_LISTENER}))?"
                           r"[\s,.!?]*$)", re.IGNORECASE)
 #: "around 140, in F" heard "around 140, NF": "in" and the note run into two capitals
-_N_NOTE = re.compile(r"(?<=[,\d] )N([A-G])(?=\s*(?:[,.!?]|$|\s+(?:major|minor|flat|sharp)\b))")
+_N_NOTE = re.compile(r"(?<=[,?.\d] )N([A-G])(?=\s*(?:[,.!?]|$|\s+(?:major|minor|flat|sharp)\b))")
 #: English words Whisper writes for a request's words: "another in the same bane" (vein),
 #: "marimba and condos" (congas)
 _ENGLISH_SOUNDALIKES = ((re.compile(r"\bsame bane\b", re.IGNORECASE), "same vein"),
@@ -272,6 +291,8 @@ def mend(text: str, language: str = "en") -> str:
         text = _N_NOTE.sub(r"in \1", text)
         text = _ACTUALLY_NOT.sub(r"\1 nah", text)
         text = _KNOW_KNOW.sub("no, no", _OR_NOT.sub(", nah", text))
+        text = _SPELLED_DIGITS.sub(r"\1\2\3", text)
+        text = _ONE_AFTER.sub("one after ", _AMPERSAND.sub(" and ", text))
         text = _TENS_AS_RANGE.sub(lambda m: m.group(1) + "".join(
             str(_UNITS.get(d.lower(), d)) for d in m.group(2, 3)), text)
         text = _GLUED_ENGLISH_KEY.sub(
@@ -291,6 +312,9 @@ def mend(text: str, language: str = "en") -> str:
         text = _SAVE_AS_SABE.sub(r"\1save ", text)
         text = _CELA.sub(r"\1s\2", _GLUED_A_NUMBER.sub(r"a \1", text))
         text = _VOSEO_AS_INFINITIVE.sub(r"\1\2a", text)
+        text = _FAR.sub(r"\1 fa", _DE_ESPACIO.sub(r"\1 despacio", text))
+        text = _QUE_SUENA.sub(lambda m: f"{m.group(1)}que suene " if _is_mood_word(m.group(2)) else m.group(0),
+                              text)
         text = _CON_LA_LISTA.sub(r"\1pon ", text)
         text = _GLUED_LA_VERSION.sub(r"\1 la ", text)
         text = _VERB_APART.sub(r"\1\2 ", text)

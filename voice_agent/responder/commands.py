@@ -394,7 +394,8 @@ def _confirmation(folded: str, text: str) -> Command | None:
         return Command(Intent.CONFIRM)
     # the answer said last, after taking it back: "Oh, hang on, no, don't do that. Cancel."
     if len(folded.split()) <= 10 and re.search(r"(?:^|\s)(?:cancel|cancela|cancelalo|cancel that|cancel it"
-                                              r"|never mind|forget it|olvidalo)(?:\s+(?:please|por favor))?$",
+                                              r"|never mind|forget it|olvidalo|leave it be|leave it alone"
+                                              r"|dejalo asi|dejala asi|mejor dejalo)(?:\s+(?:please|por favor))?$",
                                               folded):
         return Command(Intent.CANCEL)
     return None
@@ -414,12 +415,29 @@ def _playlist_noun(folded: str) -> bool:
     return _has(f"(?:{'|'.join(_PLAYLIST_NOUNS)})", folded)
 
 
+#: a whole playlist deleted: "borra la playlist Deep Ellum", "delete my road trip playlist"
+#: (not "bórrala de la playlist": a song taken out of it)
+_DELETE_PLAYLIST = (r"(?:delete|erase|borra|borrame|elimina|eliminame)\s+(?:(?:la|the|my|mi|esa|that|this|esta)\s+)?"
+                    r"(?:(?!de\b|del\b|from\b|out\b|off\b)[a-z0-9]+\s+){0,3}?(?:playlist|play list|lista)\b")
+
+
 def _clear(folded: str, text: str) -> Command | None:
     clears = (_has(_CLEAR_VERBS, folded) and (_playlist_noun(folded) or _has(_ALL_WORDS, folded))) \
+        or _has(_DELETE_PLAYLIST, folded) \
         or (_has(_REMOVE_VERBS, folded) and _has(_ALL_WORDS, folded)
             and (_playlist_noun(folded) or _has(r"(?:songs|canciones|clips|temas)", folded)
                  or len(folded.split()) <= 4))
-    return Command(Intent.CLEAR, find_playlist(folded)) if clears else None
+    return Command(Intent.CLEAR, _playlist_of_clause(folded, text)) if clears else None
+
+
+def _playlist_of_clause(folded: str, text: str) -> str | None:
+    """The playlist named in the clause that names a playlist ("borra la playlist Deep
+    Ellum, ya no la quiero": not "deep ellum ya no la quiero", nor "deep")."""
+    for clause in re.split(r"[,.;!?]", text):
+        said = normalise_command_text(clause)
+        if said and _playlist_noun(said):
+            return find_playlist(said) or find_playlist(folded)
+    return find_playlist(folded)
 
 
 #: the clip playing taken out of where it was saved: "remove it from my saved songs", "quítala
@@ -637,7 +655,9 @@ _STEP_BACK = (r"(?:(?:go|step|move)\s+back\s+(?:one|1|a step|one step|a version|
 _PREVIOUS_VERSION = (r"(?:(?:the\s+)?previous\s+(?:one|version|take)|the one before"
                      r"|(?:la|el)\s+(?:version\s+|toma\s+)?anterior|la de antes)")
 _COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back to back|versus|vs"
-            r"|one after the other|una (?:tras|despues de|detras de) (?:la )?otra|one after another)")
+            r"|one after the other|una (?:tras|despues de|detras de) (?:la )?otra|one after another"
+            # "ponme la uno y la tres seguidas": two named, then "in a row"
+            r"|\b(?:la|el)\s+(?:\w+\s+){1,2}y\s+(?:la|el)\s+\w+\s+(?:seguidas|seguiditas|seguidos|de corrido)$)")
 #: two versions heard so as to hear how they differ: "play versions one and two next to
 #: each other so I can hear the difference", "ponme las dos versiones para notar la diferencia"
 _DIFFERENCE = (r"(?:next to each other|(?:hear|tell|spot|notice) the difference|la diferencia"

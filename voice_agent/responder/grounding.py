@@ -26,6 +26,9 @@ DEFAULT_KEYS = {"major": ("C", "G", "D", "F", "A", "Bb", "E", "Eb"),
 REPLAY_WORDS = ("play it again", "again", "replay", "one more time", "once more", "repeat",
                 "play it back", "play that back", "play this back", "another spin",
                 "spin it again", "run it back", "another listen",
+                # "give it another go for our kid, he's just come in" (a fresh go at it is a
+                # new take: refine.VARIATION)
+                "give it another go", "give that another go", "give this another go",
                 "otra vez", "una vez mas", "una vez más",
                 "de nuevo", "repite", "repítela", "vuelve a poner", "vuelve a tocar",
                 "volver a poner", "vuelva a poner", "volverla a poner", "vuelvela a poner",
@@ -70,10 +73,10 @@ def find_mood(text: str) -> str | None:
     # "high energy" as heard is "high-energy" as typed
     folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text)).replace("-", " ")
     folded = re.sub(_TOO_MUCH, " ", folded)
-    for mood, words in _MOOD_PATTERNS:
-        if any(word in folded and pattern.search(folded) for word, pattern in words):
-            return mood
-    return None
+    # the first said, not the first listed: "make it sound epic, yaar" heard "epic, dark"
+    found = [(match.start(), index, mood) for index, (mood, words) in enumerate(_MOOD_PATTERNS)
+             for word, pattern in words if word in folded for match in [pattern.search(folded)] if match]
+    return min(found)[2] if found else None
 
 
 
@@ -248,7 +251,7 @@ TEMPO_TARGET = (r"\b(?:(?:slow|speed|speeded|sped|bring|take|tek|push|crank|kick
                 r"|then|tio|guey|wey|che|porfa|pues)|\s+\w+(?=,))?\W+(?:like|say|around|about|maybe|to|at|a|como"
                 r"|unos|digamos|tipo)"
                 r"|(?:make it|hazl[oa])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\s*(?:$|[.!?,]|please"
-                r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza)\w*"
+                r"|por favor))|(?:baj|sub|pon|dej|llev|haz|acelera|ralentiza|apur|fren)\w*"
                 r"(?:(?:\s+(?:el|la)\s+(?:tempo|ritmo|velocidad))?(?:\s+(?:justo|exactamente))?\s+(?:a|hasta|en)"
                 r"|\s+l[ao](?:\s+a)?(?=\s+\d)|(?<=l[ao])(?=\s+(?:[4-9]\d|1\d\d|2[0-4]\d)\b)))\s+"
                 r"(?:(?:unos?|exactly|just|right|justo|exactamente|about|around|roughly)\s+)?"
@@ -544,6 +547,8 @@ def find_key(text: str) -> tuple[str | None, str | None]:
             bare_ok = pattern is _KEY_PATTERNS[1] and not (note == "a" and capital_a)
             if re.search(_RULED_OUT, folded[:match.start()]):
                 continue  # "te dije mi bemol, no si bemol"
+            if bare_ok and len(note) == 1 and re.match(r"al?\s", match.group(0)):
+                continue  # Spanish "a sol" names solfège; "a b, in D" is an English article
             # what follows a bare "en mi" / "en la" there ends its phrase ("en mi con
             # guitarra", "en mi a 90", "en mi,"); "en mi casa" does not match at all
             if _not_a_note(note, accidental, mode, bare_ok, clause_ends=bare_ok) or (

@@ -264,6 +264,8 @@ _WHICH_FIELD = (r"\b(?:que|what|which|cual) (?:genero|genre|key|tempo|tonalidad|
                 # armónica en qué parte entra?", "is that supposed to be the melody?"
                 r"|\bwhat(?:'s|’s| s| is)? (?:the|that) \w+(?: \w+)? (?:doing|playing)\b"
                 r"|\ben que (?:parte|momento) (?:entra|suena|sale|toca)\b|\bsupposed to be the\b"
+                # what it is meant to be: "is that meant to be a classical thing, then?"
+                r"|\bis (?:that|this|it) (?:meant|supposed) to be (?:a |an |some )?\w+(?: \w+)?\W*(?:then\W*)?$"
                 r"|\bque (?:hace|toca|pinta) (?:el|la|ese|esa) \w+")
 
 
@@ -310,7 +312,11 @@ _ABOUT_ITSELF = (r"(?:^|[,;]\s*)\W*(?:y\s+)?(?:tu|vos|usted)\s+(?:tambien\s+|mis
                  r"|\w+(?:aste|iste))\b"  # "¿tú aprendiste música en algún lado?"
                  # "¿vos cómo sabés tocar todo eso?", "what else can you do besides music?"
                  r"|\b(?:como|donde) (?:sabes|sabe|aprendiste|aprendio)\b|\bwhat else can you do\b"
-                 r"|\b(?:de|con) quien aprendiste\b"  # "¿y vos de quién aprendiste a tocar cumbia?"
+                 r"|\b(?:de|con) quien aprendiste\b"
+                 # how it makes music: "¿y usted cómo hace la música?", "how do you make the music?"
+                 r"|\b(?:(?:tu|vos|usted) )?como (?:(?:tu|vos|usted) )?(?:haces|hace|hacés|compones|compone)"
+                 r"(?: (?:tu|vos|usted))? (?:la |esta |tu |su )?musica\b"
+                 r"|\bhow do you (?:make|do|write|compose|create) (?:the |this |your |all this |that )?music\b"  # "¿y vos de quién aprendiste a tocar cumbia?"
                  r"|\bquien (?:la|lo|las|los) toca\b"  # "¿y esa guitarra quién la toca, tú?"
                  r"|\bare you (?:a )?(?:person|human|real|robot|machine|bot|ai)\b|\beres (?:una )?(?:persona"
                  r"|humano|humana|real|robot|maquina)\b|\bhow did you (?:even )?(?:make|do|come up with)\b"

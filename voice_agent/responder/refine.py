@@ -396,6 +396,23 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
     """(old, new) instrument pairs: "swap the guitar for a piano", "cambia el saxo por
     una flauta", "replace the drums with congas", "a violin instead of the accordion",
     "el saxo chirría, cámbialo por un clarinete"."""
+    swaps = _swaps_said(folded) or _swaps_said(_swap_said_again(folded))
+    return tuple(_corrected_swaps(folded, swaps))
+
+
+def _swap_said_again(folded: str) -> str:
+    """The swap with its new instrument as a correction says it again: "swap the guitar for
+    a tin whistle... ah no, a flute" is "swap the guitar for a flute" (the instrument taken
+    back may be one the composer does not know); "" when nothing is said again."""
+    parts = correction(folded)
+    if parts is None or len(find_instruments(parts[2])) != 1:
+        return ""
+    clause = re.sub(r"\b(for|with|por|con)\s+.*$", lambda m: f"{m.group(1)} {parts[2]}", parts[1])
+    return parts[0] + clause if clause != parts[1] else ""
+
+
+def _swaps_said(folded: str) -> list[tuple[str, str]]:
+    """The (old, new) pairs the words say, before any correction is applied."""
     swaps = []
     for match in re.finditer(_SWAP_IT, folded):
         old, new = find_instruments(folded[:match.start()]), find_instruments(match.group("new"))
@@ -410,7 +427,7 @@ def find_swaps(folded: str) -> tuple[tuple[str, str], ...]:
         if old and new and old[0] != new[0]:
             pair = (old[0], new[-1] if match.re.pattern == _NEW_INSTEAD else new[0])
             swaps += [pair] if pair not in swaps else []
-    return tuple(_corrected_swaps(folded, swaps))
+    return swaps
 
 
 def _corrected_swaps(folded: str, swaps: list[tuple[str, str]]) -> list[tuple[str, str]]:
