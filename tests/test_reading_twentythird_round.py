@@ -3,7 +3,7 @@ phrasings of our own (eval_fresh23.json itself is scored, never copied): "give i
 go" replays, a swap whose new instrument a correction names again after one the composer
 does not know, "borra la playlist X" deletes it, two versions "seguidas", "leave it be"
 calls a question off, questions about how the agent makes music or what the clip is meant
-to be, the first mood said wins, "apúrala" with a bare number sets the tempo, and the
+to be, the first mood said after asking for one wins, "apúrala" with a bare number sets the tempo, and the
 mishearings Whisper base made of them ("más de espacio", "a far", "que suena épica",
 "1 & 3, 1 after the other", "1-3-5 BPM", "NG?", "2 menores", "a b, in D").
 """
@@ -69,8 +69,9 @@ def test_questions_about_the_agent_or_what_the_clip_is_meant_to_be_are_talk(text
     assert reading.intent is Intent.CHAT and (reading.talk or reading.about_clip)  # decided: no model
 
 
-def test_the_first_mood_said_wins():
-    assert find_mood("make it sound romantic, sad") == "romantic"
+def test_the_first_mood_said_after_asking_for_it_wins():
+    assert find_mood("make it sound romantic, sad") == "romantic"  # "sad" a misheard word after
+    assert find_mood("It feels so sad, make it romantic and warm.") == "romantic"  # a complaint first
     assert find_mood("una triste, no muy épica") == "sad"
 
 

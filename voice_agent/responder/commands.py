@@ -394,8 +394,8 @@ def _confirmation(folded: str, text: str) -> Command | None:
         return Command(Intent.CONFIRM)
     # the answer said last, after taking it back: "Oh, hang on, no, don't do that. Cancel."
     if len(folded.split()) <= 10 and re.search(r"(?:^|\s)(?:cancel|cancela|cancelalo|cancel that|cancel it"
-                                              r"|never mind|forget it|olvidalo|leave it be|leave it alone"
-                                              r"|dejalo asi|dejala asi|mejor dejalo)(?:\s+(?:please|por favor))?$",
+                                              r"|never mind|forget it|olvidalo|leave it be|leave it alone)"
+                                              r"(?:\s+(?:please|por favor))?$",
                                               folded):
         return Command(Intent.CANCEL)
     return None

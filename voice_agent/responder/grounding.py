@@ -73,10 +73,22 @@ def find_mood(text: str) -> str | None:
     # "high energy" as heard is "high-energy" as typed
     folded = re.sub(_LOVE_AS_PRAISE, " ", fold(text)).replace("-", " ")
     folded = re.sub(_TOO_MUCH, " ", folded)
-    # the first said, not the first listed: "make it sound epic, yaar" heard "epic, dark"
-    found = [(match.start(), index, mood) for index, (mood, words) in enumerate(_MOOD_PATTERNS)
-             for word, pattern in words if word in folded for match in [pattern.search(folded)] if match]
-    return min(found)[2] if found else None
+    asked = [m.end() for m in re.finditer(_MOOD_ASKED, folded)]
+    # after the words that ask for it, the first mood said: "make it sound epic, yaar" heard
+    # "epic, dark"; "it sounds very sad, make it hopeful and cheerful" (the complaint first)
+    found = [(match.start(), mood) for mood, words in _MOOD_PATTERNS for word, pattern in words
+             if word in folded for match in [pattern.search(folded, asked[-1] if asked else 0)] if match]
+    if asked and found:
+        return min(found)[1]
+    for mood, words in _MOOD_PATTERNS:  # else the first in MOOD_WORDS's order
+        if any(word in folded and pattern.search(folded) for word, pattern in words):
+            return mood
+    return None
+
+
+#: words that ask for a mood just before it: "make it sound", "ponla", "que suene"
+_MOOD_ASKED = (r"\b(?:make it|make this|turn it|give it|hazl[oa]|hacel[oa]|ponl[oa]|ponel[oa]|dejal[oa]"
+               r"|volvel[oa]|que suene|que sea|que se sienta)\b")
 
 
 
