@@ -127,7 +127,15 @@ _AD = re.compile(r"\bad\b(?=\s+\w)", re.IGNORECASE)
 _ENGLISH_WORDS = ((re.compile(r"\b((?:for|some|with|add)\s+(?:an?\s+|the\s+)?)roads(?=\s*(?:$|[,.!?]|and\b))",
                               re.IGNORECASE), r"\1rhodes"),
                   (re.compile(r"^(\W*(?:\w+\W+){0,2}?)sick(?=\s+(?:it|that|this|that one)\s+(?:on|in|to|into)\b)",
-                              re.IGNORECASE), r"\1stick"))
+                              re.IGNORECASE), r"\1stick"),
+                  # "put a harmonica in" heard "put a harmonic in": the article before it
+                  (re.compile(r"\b((?:a|the|some)\s+)harmonic(?=\s+(?:in|on|instead|too|as well|and|to)\b|\s*(?:[,.!?]|$))",
+                              re.IGNORECASE), r"\1harmonica"),
+                  # "can you chuck a trombone on it" heard "check a trombone on it"
+                  (re.compile(r"\bcheck(?=\s+(?:an?|some|the)\s+\w+(?:\s+\w+)?\s+(?:on|in)\b)",
+                              re.IGNORECASE), "chuck"),
+                  # "No wait, leave it" heard "no weight, leave it"
+                  (re.compile(r"^(\W*no,?\s+)weight(?=\s*[,.!])", re.IGNORECASE), r"\1wait"))
 #: "bachata nova": "bossa nova" (no genre is called that)
 _BACHATA_NOVA = re.compile(r"\bbachata\s+nova\b", re.IGNORECASE)
 #: "make it one four minute": "one full minute"
@@ -148,6 +156,10 @@ _GLUED_A_NUMBER = re.compile(r"\ba(noventa|ochenta|setenta|sesenta|cincuenta|cie
 _VOSEO_AS_INFINITIVE = re.compile(r"((?:^|[,.!?]\s*|\bmejor\s+|\bahora\s+))(cancel|borr|guard|anul|quit|sac"
                                   r"|baj|sub|cambi|agreg)ar\b(?=\s+(?:eso|esto|todo|la|lo|el|los|las)\b)",
                                   re.IGNORECASE)
+#: "ponla en re mayor" heard "pon la enré mayor": "en" glued to the note before its mode
+_EN_GLUED_NOTE = re.compile(r"\ben(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s+(mayor|menor)\b", re.IGNORECASE)
+#: "en si bemol menor" heard "en si bemol el menor": an article between the note and its mode
+_ARTICLE_BEFORE_MODE = re.compile(r"\b(bemol|sostenido)\s+el\s+(mayor|menor)\b", re.IGNORECASE)
 #: "un poquito más despacio" heard "un poquito más de espacio" (no space is asked of music)
 _DE_ESPACIO = re.compile(r"\b(m[aá]s|menos|bien|muy)\s+de\s+espacio\b", re.IGNORECASE)
 #: "¿me la cambias a fa?" heard "me la cambias a far": the note with an English r
@@ -313,6 +325,8 @@ def mend(text: str, language: str = "en") -> str:
         text = _CELA.sub(r"\1s\2", _GLUED_A_NUMBER.sub(r"a \1", text))
         text = _VOSEO_AS_INFINITIVE.sub(r"\1\2a", text)
         text = _FAR.sub(r"\1 fa", _DE_ESPACIO.sub(r"\1 despacio", text))
+        text = _EN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {m.group(2).lower()}", text)
+        text = _ARTICLE_BEFORE_MODE.sub(r"\1 \2", text)
         text = _QUE_SUENA.sub(lambda m: f"{m.group(1)}que suene " if _is_mood_word(m.group(2)) else m.group(0),
                               text)
         text = _CON_LA_LISTA.sub(r"\1pon ", text)

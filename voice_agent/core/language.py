@@ -261,7 +261,10 @@ _CORRECTION = re.compile(
     # "make it 30 seconds, na, hang on 25": the number right after
     r"|[,;]?\s*(?:(?:na|nah|naw|no),?\s+)?(?:hang on|hold on)\s+(?=\d)"
     r"|[,;]\s*(?:sorry|perd[oó]n|i mean|digo|no|nah|naw|na)\s+(?=\d)"  # "make it 92, sorry 96" as heard
-    r"|(?<=\d)\s+no,\s+(?=\d)",  # "around 100 no, 110"
+    r"|(?<=\d)\s+no,\s+(?=\d)"  # "around 100 no, 110"
+    # heard without the comma after the take-back: "a 120, no a 112", "a sol menor, no no a la menor"
+    r"|[,;]\s*(?:no|nah|naw)\s+(?=(?:a|to|at|en|in)\s+\d)"
+    r"|[,;]\s*(?:no|nah|naw),?\s+(?:no|nah|naw)\s+(?=\w)",
     re.IGNORECASE)
 
 _Found = TypeVar("_Found")
@@ -276,8 +279,8 @@ def correction(text: str) -> tuple[str, str, str, str] | None:
     found = None
     for found in _CORRECTION.finditer(text):
         pass
-    if found is None or not text[found.end():].strip():
-        return None
+    if found is None or not re.sub(r"\W", "", text[found.end():]):
+        return None  # "... A minor, I mean.": said to make sure, nothing taken back
     clause = max(text.rfind(mark, 0, found.start()) for mark in ",;.!?…")
     while clause > 0 and len(re.findall(r"\w+", text[clause + 1:found.start()])) <= 1:
         # a tag is no clause of its own: "agrégale trompeta, ¿ya? Ay no, ..."

@@ -394,7 +394,10 @@ def _confirmation(folded: str, text: str) -> Command | None:
         return Command(Intent.CONFIRM)
     # the answer said last, after taking it back: "Oh, hang on, no, don't do that. Cancel."
     if len(folded.split()) <= 10 and re.search(r"(?:^|\s)(?:cancel|cancela|cancelalo|cancel that|cancel it"
-                                              r"|never mind|forget it|olvidalo|leave it be|leave it alone)"
+                                              r"|never mind|forget it|olvidalo|leave it be|leave it alone"
+                                              # "No wait, leave it. Don't clear it."
+                                              r"|don t (?:clear|delete|erase|empty|wipe|do) (?:it|that|them|anything)"
+                                              r"|no (?:la |lo |las |los )?(?:borres|vacies|limpies))"
                                               r"(?:\s+(?:please|por favor))?$",
                                               folded):
         return Command(Intent.CANCEL)
@@ -442,10 +445,10 @@ def _playlist_of_clause(folded: str, text: str) -> str | None:
 
 #: the clip playing taken out of where it was saved: "remove it from my saved songs", "quítala
 #: de mis favoritos", "take this one off the playlist"
-_REMOVE_THIS = (rf"{_REMOVE_VERBS}\s+(?:it|this|that|this one|that one|the song|the track|esta|esa|la|lo"
-                rf"|esta cancion)?\s*(?:out\s+)?(?:from|off|out of|de|del)\s+(?:my|mi|mis|the|la|los|las)?\s*"
+_REMOVE_THIS = (rf"{_REMOVE_VERBS}\s+(?:it|this|that|this one|that one|the song|the track|this song|that song"
+                rf"|(?:esta|esa) (?:cancion|rola|pieza)|(?:este|ese) tema|esta|esa|la|lo)?\s*(?:out\s+)?(?:from|off|out of|de|del)\s+(?:my|mi|mis|the|la|los|las)?\s*"
                 rf"(?:saved(?: songs| tracks| ones| music)?|library|biblioteca|guardad[ao]s|canciones guardadas"
-                rf"|{'|'.join(_PLAYLIST_NOUNS)})")
+                rf"|(?:[a-z0-9]+\s+){{0,3}}?(?:{'|'.join(_PLAYLIST_NOUNS)}))")  # "off the road trip playlist"
 
 
 def _remove(folded: str, text: str) -> Command | None:
@@ -600,7 +603,8 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          # "quita lo último que le has metido", "quítale eso que le pusiste"
          r"|(?:quita|quitale|saca|sacale)\s+(?:lo ultimo|eso|lo)\s+que\s+(?:le\s+)?(?:has\s+)?(?:metido|puesto"
          r"|pusiste|metiste|agregaste|agregado|anadiste|hizo|hiciste|has hecho"
-         r"|acabas de (?:poner|meter|agregar|anadir)|acaba de (?:poner|meter|agregar|anadir|hacer))"
+         r"|acabas de (?:poner|meter|agregar|anadir|hacer|cambiar)|acaba de (?:poner|meter|agregar|anadir|hacer"
+         r"|cambiar))"
          r"(?:\s+(?:recien|ahorita|ahora))?"
          # "take out whatever you just added", "remove what you added just now"
          r"|(?:take out|remove|get rid of|lose|drop|ditch|undo)\s+(?:what|whatever|the thing|that thing"
@@ -633,7 +637,8 @@ _UNDO = (r"(?:undo|undo that|undo it|desha[cz]\w*|deshaga\w*|desaz\w*|revert|rev
          # "mejor déjala como la tenías antes"
          r"|(?:deja\w*|ponla|ponlo|vuelve\w*)\s+como\s+(?:la|lo)\s+ten[ií]as?(?:\s+antes)?|(?:didn t|did not|don t|do not) like (?:that|the|this) (?:last )?(?:change|edit)"
          r"|no me gusto (?:ese|el|este) (?:ultimo )?cambio)")
-_BACK = (r"(?:go back|back to|return to|revert to|switch back|change it back|vuelve|volver|volve"
+_BACK = (r"(?:go back|back to|return to|return me to|return us to|revert to|switch back|change it back|vuelve"
+         r"|volver|volve"
          r"|de vuelta"  # "llévame de vuelta a la segunda versión"
          r"|vuelva|devuelv\w*|regrese\w*"
          r"|vuelvo|volvamos|regresa\w*|retrocede\w*|recupera\w*|restore)")
@@ -658,6 +663,10 @@ _COMPARE = (r"(?:compare|comparing|compar[ae]\w*|a b|ab test|side by side|back t
             r"|one after the other|una (?:tras|despues de|detras de) (?:la )?otra|one after another"
             # "ponme la uno y la tres seguidas": two named, then "in a row"
             r"|\b(?:la|el)\s+(?:\w+\s+){1,2}y\s+(?:la|el)\s+\w+\s+(?:seguidas|seguiditas|seguidos|de corrido)$)")
+#: a new piece asked for, a comparison only its reason: "hazme otro reguetón diferente, pa'
+#: comparar", "make me another one so I can compare"
+_MAKES_ANOTHER = (r"(?:hazme|haz|hagame|haceme|make me|make|dame|give me|do me)\s+(?:otr[oa]|another|una nueva"
+                  r"|uno nuevo|a new)\b")
 #: two versions heard so as to hear how they differ: "play versions one and two next to
 #: each other so I can hear the difference", "ponme las dos versiones para notar la diferencia"
 _DIFFERENCE = (r"(?:next to each other|(?:hear|tell|spot|notice) the difference|la diferencia"
@@ -730,7 +739,7 @@ def _version_command(text: str) -> VersionCommand | None:
         return VersionCommand(Intent.COMPARE, _compared(folded))  # its reason makes it long
     if len(folded.split()) > 16:
         return None
-    if _has(_COMPARE, folded) or _plays_two_versions(folded):
+    if (_has(_COMPARE, folded) and not _has(_MAKES_ANOTHER, folded)) or _plays_two_versions(folded):
         return VersionCommand(Intent.COMPARE, _compared(folded))
     unfilled = re.sub(_LEAD_FILLERS, "", folded)  # "hmm, actually, no, ..." says nothing more
     if len(unfilled.split()) > 12:

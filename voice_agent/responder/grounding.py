@@ -243,7 +243,9 @@ _ONLY_A_NUMBER = (r"^\W*(?:(?:ok|okay|vale|bueno|mejor|at|a|en)\s+)?(\d{2,3})\W*
 #: pesado con guitarra a 160", "house at 124 with a piano"): a tempo; a length says its unit
 _AT_TEMPO = (r"\b(?:at|a|around|round|about|@)\s+(?:unos\s+|about\s+|around\s+)?(\d{2,3})\s*(?=$|[.!?,;]|(?:please|por favor|with|con"
              r"|and|y|in|en|now|ahora|po|pls|mate|bro|eh|ah|lah|o|thanks|porfa|pues|pe|que|that|ya"
-             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers|no mas|nomas)\b)")
+             r"|da|di|ji|yaar|bhai|na|leh|man|mon|de|vale|ok|okay|si|cheers|no mas|nomas"
+             # the word for the listener or a tag after it: "a 135, ¿cachai?", "a 90, mano"
+             r"|cachai|cacha|weon|compa|pana|mano|chamo|parce|loco|mae|che|wey|guey|hermano)\b)")
 
 
 #: a tempo without its unit: "set the tempo to 130", "cambia el ritmo a 100", "ponla a cien"

@@ -181,6 +181,12 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
                   tempo_change=_tempo_change(text, folded), key=key, mode=mode,
                   duration_s=find_duration(text), swapped=find_swaps(fold(text)),
                   previous=previous_plan)
+    if command is None and previous_plan is not None and (rest := _after_a_genre_as_greeting(text, fields,
+                                                                                          previous_plan)):
+        return dataclasses.replace(read_request(rest, language, previous_plan, playlists, awaiting_answer),
+                                   text=text)
+    if command is None and previous_plan is not None and _another_of_its_style(folded, fields, previous_plan):
+        command = fields["command"] = Command(Intent.ANOTHER_LIKE)
     if command is not None:
         intent = command.intent
         needs_clip = intent is Intent.ANOTHER_LIKE and command.item is None
@@ -191,6 +197,35 @@ def read_request(text: str, language: str, previous_plan: MusicPlan | None = Non
     if asks_about_clip(text):
         return RequestReading(guess=Intent.CHAT, intent=Intent.CHAT, about_clip=True, **fields)
     return _about_previous(folded, fields, previous_plan)
+
+
+#: a genre word said first, alone, then a question that asks for another change: "Salsa,
+#: can you change it to E flat major?" ("Sawa" as Whisper wrote it), "rock, y'all, can you
+#: put it in C minor?" ("Wah, yaar"); "Salsa, and make it faster" still asks for salsa
+_GENRE_GREETING = re.compile(r"^\W*(\w+)\s*[,!]\s*(?:\w+(?:'\w+)?\s*,\s*)?(?=(?:can|could|would|will) you\b"
+                             r"|(?:puedes|podes|podrias|puede|podria|me la|me lo)\b)(?P<rest>.+)$",
+                             re.IGNORECASE)
+
+
+def _after_a_genre_as_greeting(text: str, fields: dict, previous: MusicPlan) -> str:
+    """The words after a genre said as a greeting before an edit of another kind, or ""."""
+    match = _GENRE_GREETING.match(text)
+    if match is None or fields["genre"] in (None, previous.genre) or find_genre(match.group(1)) is None:
+        return ""
+    rest = match.group("rest")
+    return rest if find_genre(rest) is None and names_an_edit(rest) else ""
+
+
+def _another_of_its_style(folded: str, fields: dict, previous: MusicPlan) -> bool:
+    """"Can you do me another bossa nova, a different one?" of a bossa nova: another like
+    it, nothing else named (a style of its own or any field makes it a new request)."""
+    return (fields["genre"] == previous.genre and re.search(_ANOTHER_ONE, folded) is not None
+            and not any(fields[name] for name in ("instruments", "mood", "bpm", "tempo_change", "key",
+                                                  "mode", "duration_s")))
+
+
+#: another piece, not the clip again ("otra vez"): "another bossa nova", "otra cumbia"
+_ANOTHER_ONE = r"\b(?:another|one more|otra|otro|una nueva|a new)\b(?!\s+(?:vez|time|version|take))"
 
 
 #: words that call off what was asked rather than undo a change: "cancela eso", "anúlalo"
@@ -500,6 +535,7 @@ _THANKS = (r"\b(?:thanks?|thank you|thx|cheers|ta(?=\s*(?:[.!,]|$|very much|much
            r"|buenisim[oa]|chever[ea]|chido|bacan[oa]?|que padre|que chimba"
            # Welsh and British praise, Spanish delight: "Diolch, that's lush", "¡qué belleza!"
            r"|diolch|lush|belter|cracking|smashing|spot on|nice one|que belleza|que bonit[oa]|que chulo"
+           r"|chur|mean as|sweet as"  # New Zealand: "Chur, that's mean as."
            r"|precios[oa])\b")
 
 

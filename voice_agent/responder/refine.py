@@ -39,7 +39,9 @@ _REMOVE_CUES = (r"(?:without|sin|no(?!,?\s+(?:mejor|better|wait|espera|digo|i me
                 # usted's imperative: "quítele la batería", "sáquele el bajo"
                 r"|quitele|quitenle|quitelo|quitela|saquele|saquenle|elimine"
                 # "kill the sax", "mute the trumpet", "apágale el piano", "bótale la batería"
-                r"|kill|mute|ditch|scrap|nix|axe|silence|cut|apaga|apagale|silencia|bota|botale"
+                # ("scrap that, a saxophone": a take-back, the saxophone is what is asked)
+                r"|kill|mute|ditch|scrap(?!\s+(?:that|this|it)\s*[,.;!?])|nix|axe|silence|cut|apaga|apagale"
+                r"|silencia|bota|botale"
                 r"|bin|dump|tek out|don'?t want|do not want|no quiero"
                 # "knock the flute out", "leave the sax out"
                 r"|(?:knock|leave|cut|tek)(?=(?:\s+[^\s,.;]+){1,3}\s+out\b))")  # not "leave the bass, take out"
@@ -512,7 +514,9 @@ def _said_generically(name: str, folded: str) -> bool:
     """Whether the words name ``name``'s kind only ("add a bass": whichever bass the plan
     has), not that very instrument ("agrégale un contrabajo": the upright bass)."""
     words = _GENERIC_WORDS.get(name.split()[-1])
-    return words is None or re.search(
+    if words is None:  # "a piano" may be the plan's electric piano; "an electric piano" is one
+        return len(name.split()) == 1
+    return re.search(
         rf"{_QUALIFIED}\b(?:{words})\b(?!\s+(?:electric\w*|acoustic|electrica|electrico|acustic[ao]"
         rf"|espanola|clasica))", folded) is not None
 
@@ -558,7 +562,7 @@ def _ends_removing(clause: str) -> bool:
     """Whether the last instrument cue of ``clause`` removes: "quítale la trompeta y ponle
     un clarinete" ends adding, so what corrects it corrects the clarinet."""
     clause = re.sub(r"(?:\W+(?:no|nah|naw|nope|sorry|perdon|wait|espera))+\W*$", "", clause)  # the take-back
-    removal = [m.start() for m in re.finditer(rf"\b{_REMOVE_CUES}", clause)]
+    removal = [m.start() for m in re.finditer(rf"\b{_REMOVE_CUES}(?![a-z])", clause)]  # not "now"
     adding = [m.start() for m in re.finditer(_ADD_CUES, clause)]
     return bool(removal) and (not adding or max(removal) > max(adding))
 
@@ -593,7 +597,7 @@ def _removed_by_pronoun(folded: str, current: tuple[str, ...]) -> tuple[str, ...
 
 _ARTICLES = r"(?:(?:the|a|an|el|la|los|las|un|una)\s+)?"
 #: verbs that bring an instrument in ("y ponle un clarinete", "and add a flute")
-_ADD_CUES = (r"\b(?:add|put|throw|stick|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|metale|suma\w*"
+_ADD_CUES = (r"\b(?:add|put|throw|stick|chuck|bring|pon|ponle|ponme|agrega\w*|anade\w*|mete\w*|metale|suma\w*"
              r"|with|con)\b")
 _ADDS = r"\b(?:add|put in|bring in|anade\w*|agrega\w*|mete\w*)\b"  # "just add a flute"
 #: a verb that adds to the clip playing, "throw in" and "échale" too ("échale un piano de esos
