@@ -118,3 +118,18 @@ def test_words_that_only_look_misheard_are_left(heard, language):
 def test_a_tempo_before_a_word_for_the_listener():
     assert find_bpm("hazme un rock a 135, cachai") == 135
     assert find_bpm("una cumbia a 100 mano") == 100
+
+
+def test_thanks_that_end_in_a_question_get_the_answer_not_a_welcome():
+    from voice_agent.core.types import Transcript, Turn
+    from voice_agent.core.types import Reply
+    from voice_agent.responder.replies import rule_reply
+
+    text = "Sweet as. So what else can you do apart from music?"
+    reading = read_request(text, "en", CUMBIA, awaiting_answer=False)
+    history = [Turn("t", "a cumbia", "r", None, Reply("ok", "cumbia", Intent.MAKE_MUSIC, CUMBIA, "en"))]
+    reply = rule_reply(Transcript(text, "en"), history, 15.0, reading=reading)
+    assert reply.intent is Intent.CHAT and "welcome" not in reply.say
+    thanks = rule_reply(Transcript("Sweet as, cheers.", "en"), history, 15.0,
+                        reading=read_request("Sweet as, cheers.", "en", CUMBIA, awaiting_answer=False))
+    assert "welcome" in thanks.say

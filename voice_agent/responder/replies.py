@@ -407,7 +407,8 @@ def _rule_say(intent: Intent, plan: MusicPlan | None, transcript: Transcript,
     language = transcript.language
     if intent is Intent.CHAT and reading.about_clip and playing is not None:
         return clip_say(playing, language)
-    if intent is Intent.CHAT and says_thanks(transcript.text):
+    # thanks, unless it ends asking something ("Sweet as. So what else can you do?")
+    if intent is Intent.CHAT and says_thanks(transcript.text) and not transcript.text.rstrip().endswith("?"):
         return _WELCOME["es" if base_language(language) == "es" else "en"]
     return stated_say(intent, plan, language, playing)
 
