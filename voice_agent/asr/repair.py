@@ -156,8 +156,6 @@ _GLUED_A_NUMBER = re.compile(r"\ba(noventa|ochenta|setenta|sesenta|cincuenta|cie
 _VOSEO_AS_INFINITIVE = re.compile(r"((?:^|[,.!?]\s*|\bmejor\s+|\bahora\s+))(cancel|borr|guard|anul|quit|sac"
                                   r"|baj|sub|cambi|agreg)ar\b(?=\s+(?:eso|esto|todo|la|lo|el|los|las)\b)",
                                   re.IGNORECASE)
-#: "ponla en re mayor" heard "pon la enré mayor": "en" glued to the note before its mode
-_EN_GLUED_NOTE = re.compile(r"\ben(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s+(mayor|menor)\b", re.IGNORECASE)
 #: "en si bemol menor" heard "en si bemol el menor": an article between the note and its mode
 _ARTICLE_BEFORE_MODE = re.compile(r"\b(bemol|sostenido)\s+el\s+(mayor|menor)\b", re.IGNORECASE)
 #: "un poquito más despacio" heard "un poquito más de espacio" (no space is asked of music)
@@ -218,8 +216,9 @@ def mend_transcript(transcript: Transcript) -> Transcript:
 
 #: "cambia el tono así menor": "a si menor" (no other "así" comes before a mode)
 _ASI_MODE = re.compile(r"\bas[ií]\s+(menor|mayor)\b", re.IGNORECASE)
-#: "más lenta y indómenor": "en do menor", the "en" heard as "in" and glued on
-_IN_GLUED_NOTE = re.compile(r"\bin(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s*(m[eé]nor|mayor)\b",
+#: "más lenta y indómenor": "en do menor", the "en" heard as "in" and glued on; "pon la
+#: enré mayor": "en re mayor", the "en" glued on
+_IN_GLUED_NOTE = re.compile(r"\b(?:in|en)(d[oó]|r[eé]|m[ií]|f[aá]|s[oó]l|l[aá]|s[ií])\s*(m[eé]nor|mayor)\b",
                             re.IGNORECASE)
 #: "98BDN", "120 BPN": beats per minute, its letters misheard
 _BPM_LETTERS = re.compile(r"\b(\d{1,3}|(?:one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
@@ -325,7 +324,6 @@ def mend(text: str, language: str = "en") -> str:
         text = _CELA.sub(r"\1s\2", _GLUED_A_NUMBER.sub(r"a \1", text))
         text = _VOSEO_AS_INFINITIVE.sub(r"\1\2a", text)
         text = _FAR.sub(r"\1 fa", _DE_ESPACIO.sub(r"\1 despacio", text))
-        text = _EN_GLUED_NOTE.sub(lambda m: f"en {fold(m.group(1))} {m.group(2).lower()}", text)
         text = _ARTICLE_BEFORE_MODE.sub(r"\1 \2", text)
         text = _QUE_SUENA.sub(lambda m: f"{m.group(1)}que suene " if _is_mood_word(m.group(2)) else m.group(0),
                               text)
