@@ -102,6 +102,7 @@ def test_mishearings_are_mended(heard, language, said):
     ("que suena muy bien", "es"),  # no mood after it: praise, as said
     ("dame más espacio entre las notas", "es"),
     ("rock & roll", "es"),
+    ("some rock & roll, 2 minutes", "en"),  # an ampersand between words, not numbers
 ])
 def test_words_that_only_look_misheard_are_left(heard, language):
     assert mend(heard, language) == heard

@@ -254,7 +254,7 @@ _TENS_AS_RANGE = re.compile(r"\b((?:a?round|about|at|like)\s+)([2-9]|two|three|f
 #: "one thirty-five bpm" heard "1-3-5 BPM": a tempo's digits spelled out one by one
 _SPELLED_DIGITS = re.compile(r"\b([12])-(\d)-(\d)(?=\s*(?:bpm|beats)\b)", re.IGNORECASE)
 #: "versions one and three, one after the other" heard "versions 1 & 3, 1 after the other"
-_AMPERSAND = re.compile(r"\s*&\s*")
+_AMPERSAND = re.compile(r"(?<=\d)\s*&\s*(?=\d)")  # between numbers only ("R&B" stays)
 _ONE_AFTER = re.compile(r"\b1 after (?=(?:the )?other\b|another\b)", re.IGNORECASE)
 #: "and deminer please": "in D minor"
 _D_MINOR = re.compile(r"\b(?:and|in)\s+(?:deminer|deminor|diminor|dminor)\b", re.IGNORECASE)
