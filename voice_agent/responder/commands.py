@@ -446,7 +446,8 @@ def _playlist_of_clause(folded: str, text: str) -> str | None:
 #: the clip playing taken out of where it was saved: "remove it from my saved songs", "quítala
 #: de mis favoritos", "take this one off the playlist"
 _REMOVE_THIS = (rf"{_REMOVE_VERBS}\s+(?:it|this|that|this one|that one|the song|the track|this song|that song"
-                rf"|(?:esta|esa) (?:cancion|rola|pieza)|(?:este|ese) tema|esta|esa|la|lo)?\s*(?:out\s+)?(?:from|off|out of|de|del)\s+(?:my|mi|mis|the|la|los|las)?\s*"
+                rf"|(?:esta|esa) (?:cancion|rola|pieza)|(?:este|ese) tema|esta|esa|la|lo)?"
+                rf"\s*(?:out\s+)?(?:from|off|out of|de|del)\s+(?:my|mi|mis|the|la|los|las)?\s*"
                 rf"(?:saved(?: songs| tracks| ones| music)?|library|biblioteca|guardad[ao]s|canciones guardadas"
                 rf"|(?:[a-z0-9]+\s+){{0,3}}?(?:{'|'.join(_PLAYLIST_NOUNS)}))")  # "off the road trip playlist"
 

@@ -16,8 +16,8 @@ from voice_agent.core.plan import (MAJOR_MOODS, MAX_BPM, MAX_DURATION_S, MIN_BPM
 from voice_agent.core.vocabulary import (INSTRUMENTS, find_genre, find_instruments, fold,
                                          listed_instruments, other_name, style_for)
 from voice_agent.core.language import as_corrected, as_tu, correction, spell_numbers
-from voice_agent.responder.grounding import (ENDS_TOO_SOON, scene_mood, TOO, bpm_step, find_bpm, find_duration, find_key,
-                                             find_mood, tempo_direction)
+from voice_agent.responder.grounding import (ENDS_TOO_SOON, TOO, bpm_step, find_bpm, find_duration, find_key,
+                                             find_mood, scene_mood, tempo_direction)
 
 Rule = tuple[str, Callable[[MusicPlan, re.Match], MusicPlan]]
 #: what a rule returns when its pattern matched but the words were not what it reads
